@@ -1,0 +1,3 @@
+from firstword.cli import app
+
+app()

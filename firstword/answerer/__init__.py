@@ -1,0 +1,1 @@
+"""Answerer: persona + profile + question → prompt → LLM stream."""

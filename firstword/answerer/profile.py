@@ -1,0 +1,138 @@
+"""The user's profile: resume, job description, notes and STAR stories, used as prompt context.
+
+A profile directory holds text or markdown files (and a PDF resume, read with pypdf). Files are
+matched by name: ``resume.*`` / ``cv.*``, ``job*`` (job description), ``notes*``, ``stories*`` /
+``star*``; anything else that is text is added to the notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ""}
+MAX_FIELD_CHARS = 50_000
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass(slots=True)
+class Profile:
+    resume: str = ""
+    job_description: str = ""
+    notes: str = ""
+    stories: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Profile:
+        unknown = set(raw) - {"resume", "job_description", "notes", "stories"}
+        if unknown:
+            raise ProfileError(f"unknown profile fields: {', '.join(sorted(unknown))}")
+        stories = raw.get("stories") or []
+        if not isinstance(stories, list) or not all(isinstance(s, str) for s in stories):
+            raise ProfileError("profile.stories must be a list of strings")
+        profile = cls(
+            resume=_text_field(raw, "resume"),
+            job_description=_text_field(raw, "job_description"),
+            notes=_text_field(raw, "notes"),
+            stories=[s[:MAX_FIELD_CHARS] for s in stories[:50]],
+        )
+        return profile
+
+    def is_empty(self) -> bool:
+        return not (self.resume or self.job_description or self.notes or self.stories)
+
+
+def _text_field(raw: dict[str, Any], name: str) -> str:
+    value = raw.get(name) or ""
+    if not isinstance(value, str):
+        raise ProfileError(f"profile.{name} must be a string")
+    if len(value) > MAX_FIELD_CHARS:
+        raise ProfileError(f"profile.{name} is longer than {MAX_FIELD_CHARS} characters")
+    return value
+
+
+def read_pdf_text(data_or_path: bytes | Path) -> str:
+    import io
+
+    try:
+        source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else str(data_or_path)
+        reader = PdfReader(source)
+        text = "\n".join((page.extract_text() or "") for page in reader.pages)
+    except (PdfReadError, OSError, ValueError) as exc:
+        raise ProfileError(f"cannot read the PDF: {exc}") from exc
+    if not text.strip():
+        raise ProfileError("the PDF has no extractable text (is it a scan?)")
+    return text.strip()
+
+
+def read_text_file(path: Path) -> str:
+    if path.suffix.lower() == ".pdf":
+        return read_pdf_text(path)
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path.name} is not UTF-8 text") from exc
+
+
+def load_profile_dir(directory: str | Path) -> Profile:
+    root = Path(directory)
+    if not root.is_dir():
+        raise ProfileError(f"profile directory not found: {root}")
+    profile = Profile()
+    extra_notes: list[str] = []
+    for path in sorted(root.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in TEXT_SUFFIXES and suffix != ".pdf":
+            continue
+        stem = path.stem.lower()
+        text = read_text_file(path)
+        if stem.startswith(("resume", "cv")):
+            profile.resume = text
+        elif stem.startswith("job"):
+            profile.job_description = text
+        elif stem.startswith(("stories", "star")):
+            profile.stories = _split_stories(text)
+        elif stem.startswith("notes"):
+            profile.notes = text
+        elif suffix != ".pdf":
+            extra_notes.append(text)
+    if extra_notes:
+        profile.notes = "\n\n".join([profile.notes, *extra_notes]).strip()
+    return profile
+
+
+def _split_stories(text: str) -> list[str]:
+    # Stories are separated by markdown headings or blank-line-separated "---" rules.
+    parts: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("#") or line.strip() == "---":
+            if any(l.strip() for l in current):
+                parts.append("\n".join(current).strip())
+            current = [line] if line.startswith("#") else []
+        else:
+            current.append(line)
+    if any(l.strip() for l in current):
+        parts.append("\n".join(current).strip())
+    return parts
+
+
+def sample_profile_dir() -> Path:
+    return Path(str(resources.files("firstword") / "data" / "sample_profile"))
+
+
+def sample_profile() -> Profile:
+    return load_profile_dir(sample_profile_dir())

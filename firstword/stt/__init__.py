@@ -1,0 +1,1 @@
+"""Speech-to-text: engines that decode audio, and the streaming transcriber that schedules them."""

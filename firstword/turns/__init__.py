@@ -1,0 +1,1 @@
+"""Turn manager: when to answer, early starts confirmed or cancelled."""

@@ -1,0 +1,387 @@
+"""The turn manager decides when to answer, and keeps every early start honest.
+
+A turn is one question, possibly spoken in several segments separated by pauses. The pipeline
+tells the manager what the endpointer and the STT saw; the manager runs answers:
+
+* ``pause_candidate``: a short silence; the transcript of the speech so far is known. An answer
+  starts *hidden* (trigger ``speculative``): its words are buffered, not published.
+* ``speech_resumed``: the pause was only a breath; the hidden answer is dropped unseen.
+* ``speech_ended``: the endpointer declared the segment over. If no hidden answer exists yet (the
+  STT was slower than the pause), one starts visibly on the last interim (trigger ``interim``).
+* ``final``: the segment's final transcript. An answer whose question still matches is kept (a
+  hidden one is revealed now, buffered words first); otherwise it is cancelled in plain view and
+  restarted on the final (trigger ``final``).
+* ``speech_started`` again within the continuation window: the speaker was not done. The shown
+  answer is cancelled (``speaker_continued``) and the turn goes on; its question becomes all its
+  segments joined, so a long or multi-part question is answered as one.
+* ``commit``: the continuation window passed; the turn is over and its ``turn.latency`` report
+  goes out once the kept answer's first word is known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from firstword.events import AnswerTrigger, CancelReason, Event, EventType
+from firstword.llm.base import LlmError
+
+
+class AnswerSource(Protocol):
+    def stream(self, question: str) -> Any: ...
+
+
+Publish = Callable[..., Event]
+
+
+class TurnState(Enum):
+    IDLE = "idle"
+    SPEAKING = "speaking"
+    PAUSED = "paused"  # speech ended, continuation window open
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def same_question(a: str, b: str) -> bool:
+    """Equal up to case and punctuation: a final that only re-punctuates keeps the answer."""
+    return _WORD.findall(a.lower()) == _WORD.findall(b.lower())
+
+
+@dataclass(slots=True)
+class AnswerRun:
+    answer_id: int
+    turn_id: int
+    question: str
+    trigger: AnswerTrigger
+    visible: bool
+    requested_at: float
+    task: asyncio.Task[None] | None = None
+    buffered: list[str] = field(default_factory=list)
+    text: str = ""
+    first_token_at: float | None = None
+    first_word_published_at: float | None = None
+    revealed_at: float | None = None
+    finished: bool = False
+    failed: LlmError | None = None
+    cancelled: bool = False
+
+
+@dataclass(slots=True)
+class TurnStats:
+    early_kept: int = 0
+    early_cancelled: int = 0
+    speculation_discarded: int = 0
+    restarted_on_final: int = 0
+    turns: int = 0
+
+
+@dataclass(slots=True)
+class Turn:
+    turn_id: int
+    segments: list[str] = field(default_factory=list)
+    speech_end_at: float | None = None
+    vad_end_at: float | None = None
+    final_at: float | None = None
+    visible_cancelled: int = 0
+    committed: bool = False
+    reported: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(s for s in self.segments if s)
+
+
+class TurnManager:
+    def __init__(
+        self,
+        publish: Publish,
+        answers: AnswerSource,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._publish = publish
+        self._answers = answers
+        self._clock = clock
+        self.state = TurnState.IDLE
+        self.turn: Turn | None = None
+        self.run: AnswerRun | None = None
+        self.stats = TurnStats()
+        self._next_turn = 0
+        self._next_answer = 0
+        self._closed = False
+
+    # ----- inputs from the pipeline -------------------------------------------------------
+
+    def speech_started(self) -> tuple[int, bool]:
+        """Returns (turn id, whether this continues the previous segment's turn)."""
+        if self.state is TurnState.PAUSED and self.turn is not None and not self.turn.committed:
+            self.state = TurnState.SPEAKING
+            self._drop_run(CancelReason.SPEAKER_CONTINUED)
+            return self.turn.turn_id, True
+        self._next_turn += 1
+        self.turn = Turn(self._next_turn)
+        self.state = TurnState.SPEAKING
+        return self.turn.turn_id, False
+
+    def pause_candidate(self, candidate_text: str) -> None:
+        if self.state is not TurnState.SPEAKING or self.turn is None:
+            return
+        question = _join(self.turn.text, candidate_text)
+        if not question.strip():
+            return
+        if self.run is not None and same_question(self.run.question, question):
+            return
+        self._drop_run(CancelReason.TRANSCRIPT_CHANGED)
+        self._start(question, AnswerTrigger.SPECULATIVE, visible=False)
+
+    def speech_resumed(self) -> None:
+        if self.run is not None and not self.run.visible:
+            self._drop_run(CancelReason.SPEAKER_CONTINUED)
+
+    def speech_ended(self, *, vad_end_at: float, speech_end_at: float | None, interim_text: str) -> None:
+        if self.turn is None:
+            return
+        self.state = TurnState.PAUSED
+        self.turn.vad_end_at = vad_end_at
+        self.turn.speech_end_at = speech_end_at
+        if self.run is None:
+            question = _join(self.turn.text, interim_text)
+            if question.strip():
+                self._start(question, AnswerTrigger.INTERIM, visible=True)
+
+    def add_segment(self, text: str) -> None:
+        """A final transcript for a piece of a segment that has not ended (forced cut)."""
+        if self.turn is not None and text:
+            self.turn.segments.append(text)
+
+    def final(self, text: str) -> None:
+        turn = self.turn
+        if turn is None:
+            return
+        turn.segments.append(text)
+        turn.final_at = self._clock()
+        if self.state is not TurnState.PAUSED:
+            return  # the speaker resumed before this segment's final was ready
+        question = turn.text
+        run = self.run
+        if not question.strip():
+            self._drop_run(CancelReason.TRANSCRIPT_CHANGED)
+            return
+        if run is not None and same_question(run.question, question) and run.failed is None:
+            if not run.visible:
+                self._reveal(run)
+            return
+        if run is not None:
+            self.stats.restarted_on_final += 1
+        self._drop_run(CancelReason.TRANSCRIPT_CHANGED)
+        self._start(question, AnswerTrigger.FINAL, visible=True)
+
+    def commit(self) -> None:
+        if self.turn is None or self.state is not TurnState.PAUSED:
+            return
+        self.turn.committed = True
+        self.state = TurnState.IDLE
+        self.stats.turns += 1
+        run = self.run
+        if run is not None and run.trigger in (AnswerTrigger.SPECULATIVE, AnswerTrigger.INTERIM):
+            self.stats.early_kept += 1
+        self._maybe_report()
+
+    def stop(self) -> None:
+        self.stop_with(CancelReason.STOPPED)
+
+    def stop_with(self, reason: CancelReason) -> None:
+        """Cancel the current answer (the owner pressed stop, or its connection went away)."""
+        self._drop_run(reason)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        run = self.run
+        self._drop_run(CancelReason.DISCONNECTED, publish=False)
+        if run is not None and run.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await run.task
+
+    def current_text(self) -> str:
+        return self.turn.text if self.turn is not None and not self.turn.committed else ""
+
+    # ----- answer runs --------------------------------------------------------------------
+
+    def _start(self, question: str, trigger: AnswerTrigger, *, visible: bool) -> None:
+        assert self.turn is not None
+        self._next_answer += 1
+        run = AnswerRun(
+            answer_id=self._next_answer,
+            turn_id=self.turn.turn_id,
+            question=question,
+            trigger=trigger,
+            visible=visible,
+            requested_at=self._clock(),
+        )
+        self.run = run
+        if visible:
+            run.revealed_at = run.requested_at
+            self._publish_started(run)
+        run.task = asyncio.get_running_loop().create_task(self._generate(run))
+
+    def _publish_started(self, run: AnswerRun) -> None:
+        self._publish(
+            EventType.ANSWER_STARTED,
+            {
+                "answer_id": run.answer_id,
+                "trigger": run.trigger.value,
+                "question": run.question,
+                # How long the model had been running before the answer was shown.
+                "lead_ms": _ms((run.revealed_at or run.requested_at) - run.requested_at),
+            },
+            run.turn_id,
+        )
+
+    def _reveal(self, run: AnswerRun) -> None:
+        run.visible = True
+        run.revealed_at = self._clock()
+        self._publish_started(run)
+        if run.buffered:
+            self._publish_delta(run, "".join(run.buffered))
+            run.buffered.clear()
+        if run.finished:
+            self._publish_done(run)
+        elif run.failed is not None:
+            self._publish_failure(run, run.failed)
+
+    async def _generate(self, run: AnswerRun) -> None:
+        try:
+            async with contextlib.aclosing(self._answers.stream(run.question)) as stream:
+                async for delta in stream:
+                    if not delta:
+                        continue
+                    if run.first_token_at is None:
+                        run.first_token_at = self._clock()
+                    run.text += delta
+                    if run.visible:
+                        self._publish_delta(run, delta)
+                    else:
+                        run.buffered.append(delta)
+        except LlmError as exc:
+            run.failed = exc
+            if run.visible:
+                self._publish_failure(run, exc)
+            return
+        run.finished = True
+        if run.visible:
+            self._publish_done(run)
+
+    def _publish_delta(self, run: AnswerRun, text: str) -> None:
+        self._publish(EventType.ANSWER_DELTA, {"answer_id": run.answer_id, "text": text}, run.turn_id)
+        if run.first_word_published_at is None and text.strip():
+            run.first_word_published_at = self._clock()
+            self._maybe_report()
+
+    def _publish_done(self, run: AnswerRun) -> None:
+        self._publish(
+            EventType.ANSWER_DONE,
+            {"answer_id": run.answer_id, "text": run.text.strip(), "trigger": run.trigger.value},
+            run.turn_id,
+        )
+        self._maybe_report()
+
+    def _publish_failure(self, run: AnswerRun, exc: LlmError) -> None:
+        self._publish(
+            EventType.ERROR,
+            {"code": "llm_error", "message": str(exc), "answer_id": run.answer_id, "retryable": exc.retryable},
+            run.turn_id,
+        )
+        self._publish(
+            EventType.ANSWER_CANCELLED,
+            {"answer_id": run.answer_id, "reason": CancelReason.ERROR.value, "text": run.text},
+            run.turn_id,
+        )
+        if self.run is run:
+            self.run = None
+        self._maybe_report()
+
+    def _drop_run(self, reason: CancelReason, *, publish: bool = True) -> None:
+        run = self.run
+        if run is None:
+            return
+        self.run = None
+        if run.task is not None and not run.task.done():
+            run.task.cancel()
+        if run.failed is not None and run.visible:
+            return  # already reported as cancelled with reason "error"
+        run.cancelled = True
+        if run.visible:
+            if run.trigger is not AnswerTrigger.FINAL and reason in (
+                CancelReason.SPEAKER_CONTINUED,
+                CancelReason.TRANSCRIPT_CHANGED,
+            ):
+                self.stats.early_cancelled += 1
+            if self.turn is not None and self.turn.turn_id == run.turn_id:
+                self.turn.visible_cancelled += 1
+            if publish and not self._closed:
+                self._publish(
+                    EventType.ANSWER_CANCELLED,
+                    {"answer_id": run.answer_id, "reason": reason.value, "text": run.text},
+                    run.turn_id,
+                )
+        else:
+            self.stats.speculation_discarded += 1
+
+    # ----- latency report -----------------------------------------------------------------
+
+    def _maybe_report(self) -> None:
+        turn = self.turn
+        if turn is None or not turn.committed or turn.reported or self._closed:
+            return
+        run = self.run if self.run is not None and self.run.turn_id == turn.turn_id else None
+        if run is not None and run.first_word_published_at is None and not run.finished:
+            return  # wait for the first word (or the end of a wordless answer)
+        turn.reported = True
+        self._publish(EventType.TURN_LATENCY, self._latency(turn, run), turn.turn_id)
+
+    def _latency(self, turn: Turn, run: AnswerRun | None) -> dict[str, Any]:
+        speech_end = turn.speech_end_at
+        report: dict[str, Any] = {
+            "question": turn.text,
+            "segments": len(turn.segments),
+            "answers_cancelled": turn.visible_cancelled,
+            "endpoint_delay_ms": _diff(turn.vad_end_at, speech_end),
+            "stt_final_ms": _diff(turn.final_at, speech_end),
+            "answer_id": None,
+            "trigger": None,
+            "llm_ttft_ms": None,
+            "vad_to_first_word_ms": None,
+            "e2e_first_word_ms": None,
+            "lead_ms": None,
+        }
+        if run is not None:
+            report.update(
+                answer_id=run.answer_id,
+                trigger=run.trigger.value,
+                llm_ttft_ms=_diff(run.first_token_at, run.requested_at),
+                vad_to_first_word_ms=_diff(run.first_word_published_at, turn.vad_end_at),
+                e2e_first_word_ms=_diff(run.first_word_published_at, speech_end),
+                lead_ms=_diff(run.revealed_at, run.requested_at),
+            )
+        return report
+
+
+def _join(previous: str, new: str) -> str:
+    return f"{previous} {new}".strip() if previous else new.strip()
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 1)
+
+
+def _diff(later: float | None, earlier: float | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return _ms(later - earlier)

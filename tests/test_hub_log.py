@@ -1,0 +1,64 @@
+import asyncio
+
+import pytest
+
+from firstword.hub.log import EventLog, ReplayGap, SubscriberDropped
+
+
+async def test_sequence_numbers_are_gap_free_and_replayable():
+    log = EventLog("s1")
+    for i in range(5):
+        log.publish("answer.delta", {"i": i}, turn=1)
+    assert [e.seq for e in log.events_after(0)] == [1, 2, 3, 4, 5]
+    assert [e.seq for e in log.events_after(3)] == [4, 5]
+
+
+async def test_late_joiner_gets_replay_then_live_without_gap_or_duplicate():
+    log = EventLog("s1")
+    for i in range(3):
+        log.publish("x", {"i": i})
+    sub = log.subscribe(after=1)
+    log.publish("x", {"i": 3})
+    got = [(await sub.get()).seq for _ in range(3)]
+    assert got == [2, 3, 4]
+
+
+async def test_subscribe_beyond_last_seq_waits_for_new_events():
+    log = EventLog("s1")
+    log.publish("x")
+    sub = log.subscribe(after=99)
+    log.publish("y")
+    event = await asyncio.wait_for(sub.get(), 1)
+    assert event.seq == 2
+
+
+async def test_slow_reader_is_dropped_not_waited_for():
+    log = EventLog("s1", subscriber_queue=10)
+    sub = log.subscribe()
+    for i in range(50):
+        log.publish("answer.delta", {"i": i})  # the producer never blocks
+    with pytest.raises(SubscriberDropped) as info:
+        while True:
+            await sub.get()
+    assert "behind" in info.value.reason
+    # It may resume from the last id it saw and get everything after it.
+    resumed = log.subscribe(after=info.value.last_seq)
+    assert (await resumed.get()).seq == info.value.last_seq + 1
+
+
+async def test_replay_gap_is_reported_when_history_was_trimmed():
+    log = EventLog("s1", replay_capacity=5)
+    for _ in range(10):
+        log.publish("x")
+    with pytest.raises(ReplayGap):
+        log.subscribe(after=1)
+    assert [e.seq for e in log.events_after(5)] == [6, 7, 8, 9, 10]
+
+
+async def test_close_ends_subscribers():
+    log = EventLog("s1")
+    sub = log.subscribe()
+    log.publish("x")
+    log.close()
+    assert (await sub.get()).seq == 1
+    assert await sub.get() is None

@@ -1,0 +1,177 @@
+"""Turn manager: early starts are kept or cancelled in plain view, and timings are reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from firstword.events import EventType
+from firstword.hub.log import EventLog
+from firstword.turns.manager import TurnManager, TurnState, same_question
+from tests.fakes import GatedAnswers, ManualClock, settle
+
+
+@pytest.fixture
+def rig():
+    log = EventLog("t")
+    clock = ManualClock()
+    answers = GatedAnswers()
+    manager = TurnManager(log.publish, answers, clock=clock)
+    return log, clock, answers, manager
+
+
+def types(log: EventLog) -> list[str]:
+    return [e.type for e in log.events_after(0)]
+
+
+def of(log: EventLog, kind: str) -> list:
+    return [e for e in log.events_after(0) if e.type == kind]
+
+
+async def test_speculative_answer_is_hidden_until_speech_ends_then_revealed_with_buffered_words(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    speech_end = clock()
+    clock.advance_ms(100)
+    tm.pause_candidate("Tell me about yourself.")
+    await settle()
+    answers.release(3)
+    await settle()
+    assert types(log) == []  # nothing shown before the endpoint
+    clock.advance_ms(220)
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=speech_end, interim_text="")
+    tm.final("Tell me about yourself.")
+    started = of(log, EventType.ANSWER_STARTED)
+    assert len(started) == 1 and started[0].data["trigger"] == "speculative"
+    assert started[0].data["lead_ms"] == pytest.approx(220)
+    deltas = of(log, EventType.ANSWER_DELTA)
+    assert [d.data["text"] for d in deltas] == ["Sure, I"]  # buffered words in one delta
+    answers.release(3)
+    await settle()
+    assert of(log, EventType.ANSWER_DONE)[0].data["text"] == "Sure, I led it."
+    tm.commit()
+    report = of(log, EventType.TURN_LATENCY)[0].data
+    assert report["trigger"] == "speculative"
+    assert report["vad_to_first_word_ms"] == 0.0
+    assert report["e2e_first_word_ms"] == pytest.approx(320)
+    assert tm.stats.early_kept == 1 and tm.stats.early_cancelled == 0
+
+
+async def test_breath_pause_discards_hidden_answer_silently(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.pause_candidate("Tell me about")
+    await settle()
+    answers.release(2)
+    await settle()
+    tm.speech_resumed()
+    await settle()
+    assert answers.cancelled == 1
+    assert types(log) == []
+    assert tm.stats.speculation_discarded == 1
+
+
+async def test_speaker_continuing_cancels_shown_answer_and_answers_the_whole_question(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.pause_candidate("Tell me about a project,")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("Tell me about a project,")
+    answers.release(2)
+    await settle()
+    turn, continued = tm.speech_started()
+    assert continued and turn == 1
+    await settle()
+    cancelled = of(log, EventType.ANSWER_CANCELLED)
+    assert cancelled[0].data["reason"] == "speaker_continued"
+    assert cancelled[0].data["text"] == "Sure,"  # what was shown is kept in the record
+    tm.pause_candidate("that you led.")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("that you led.")
+    assert answers.questions[-1] == "Tell me about a project, that you led."
+    assert tm.stats.early_cancelled == 1
+
+
+async def test_final_that_differs_restarts_in_plain_view(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    # The STT was slow: no candidate before the endpoint, so the answer starts on the interim.
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="Why do you want")
+    assert of(log, EventType.ANSWER_STARTED)[0].data["trigger"] == "interim"
+    answers.release(1)
+    await settle()
+    tm.final("Why do you want this job?")
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "transcript_changed"
+    assert [e.data["trigger"] for e in of(log, EventType.ANSWER_STARTED)] == ["interim", "final"]
+    assert tm.stats.early_cancelled == 1
+
+
+async def test_final_equal_up_to_punctuation_keeps_interim_answer(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="why do you want this job")
+    tm.final("Why do you want this job?")
+    assert len(of(log, EventType.ANSWER_STARTED)) == 1
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+
+
+async def test_llm_error_mid_answer_publishes_error_and_session_carries_on(rig):
+    log, clock, answers, tm = rig
+    answers.fail_at = 2
+    tm.speech_started()
+    tm.pause_candidate("First question?")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("First question?")
+    answers.release(3)
+    await settle()
+    error = of(log, EventType.ERROR)[0].data
+    assert error["code"] == "llm_error" and "went away" in error["message"]
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "error"
+    tm.commit()
+    assert of(log, EventType.TURN_LATENCY)
+    # The next turn works.
+    answers.fail_at = None
+    tm.speech_started()
+    tm.pause_candidate("Second question?")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("Second question?")
+    answers.release(6)
+    await settle()
+    assert of(log, EventType.ANSWER_DONE)[-1].data["text"] == "Sure, I led it."
+
+
+async def test_stop_and_close_cancel_the_model_call(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="A question")
+    answers.release(1)
+    await settle()
+    tm.stop()
+    await settle()
+    assert answers.cancelled == 1
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "stopped"
+    tm.speech_started()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="Another")
+    await settle()
+    await tm.aclose()
+    assert answers.cancelled == 2
+
+
+async def test_empty_final_opens_no_answer_and_still_reports(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("")
+    tm.commit()
+    assert of(log, EventType.ANSWER_STARTED) == []
+    assert of(log, EventType.TURN_LATENCY)[0].data["trigger"] is None
+    assert tm.state is TurnState.IDLE
+
+
+def test_same_question_ignores_case_and_punctuation():
+    assert same_question("Why this job?", "why this job")
+    assert not same_question("Why this job", "Why this job now")
