@@ -318,9 +318,8 @@ class LocalLlamaEngine:
                         job.emit(text)
                     if generated >= max_tokens:
                         break
-                tail = decoder.decode(b"", final=True)
-                if tail and outcome != "cancelled":
-                    job.emit(tail)
+                # Bytes still held by the decoder are a character cut off by max_tokens: they are
+                # dropped rather than flushed as U+FFFD.
         except LlmError as exc:
             outcome, error = "error", str(exc)
         except Exception as exc:  # noqa: BLE001 - anything llama.cpp raises becomes an LlmError

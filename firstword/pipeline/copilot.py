@@ -87,6 +87,8 @@ class CopilotPipeline:
         self._pause_seq = 0
         self._speech_ended_sample: int | None = None
         self._latest_interim = ""
+        self._finals_pending = 0
+        self._commit_due = False
         self._tasks: set[asyncio.Task[object]] = set()
         self._closed = False
 
@@ -109,7 +111,10 @@ class CopilotPipeline:
             and self._buffer.end - self._speech_ended_sample >= self._continuation
         ):
             self._speech_ended_sample = None
-            self.turns.commit()
+            if self._finals_pending:
+                self._commit_due = True  # commit once the segment's final has been taken in
+            else:
+                self.turns.commit()
 
     async def end_of_audio(self) -> None:
         """The client has no more audio: play out silence so the open turn ends and commits."""
@@ -156,6 +161,7 @@ class CopilotPipeline:
         self._pause_seq += 1
         self._pause = None
         self._speech_ended_sample = None
+        self._commit_due = False
         self._latest_interim = ""
         turn, continued = self.turns.speech_started()
         self._publish(
@@ -205,10 +211,14 @@ class CopilotPipeline:
             speech_end_at=self._arrival_of(event.speech_end_sample),
             interim_text=interim,
         )
+        self._finals_pending += 1
         self._spawn(self._finish_segment(final_task, turn_id))
 
     async def _finish_segment(self, final_task: asyncio.Task[FinalTranscript], turn_id: int | None) -> None:
-        final = await final_task
+        try:
+            final = await final_task
+        finally:
+            self._finals_pending -= 1
         self._transcriber.end_segment()
         self._publish(
             EventType.TRANSCRIPT_FINAL,
@@ -222,6 +232,9 @@ class CopilotPipeline:
             turn_id,
         )
         self.turns.final(final.text)
+        if self._commit_due and not self._finals_pending:
+            self._commit_due = False
+            self.turns.commit()
 
     # ----- transcriber callbacks ----------------------------------------------------------
 

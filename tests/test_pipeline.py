@@ -1,0 +1,141 @@
+"""The copilot pipeline end to end in process: endpointer + streaming transcriber + turn manager.
+
+The VAD, the STT engine and the LLM are fakes (tone bursts stand for words), so these tests check
+control flow: one turn per question, mid-sentence pauses, speaker continuing, long monologues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from firstword.config import Settings
+from firstword.events import EventType
+from firstword.hub.log import EventLog
+from firstword.pipeline.copilot import CopilotPipeline, ends_sentence
+from tests.pipeline_fakes import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
+
+
+def make(parts, settings: Settings | None = None):
+    settings = settings or Settings()
+    log = EventLog("p")
+    answers = InstantAnswers()
+    stt = BurstStt(parts)
+    pipeline = CopilotPipeline(
+        log, settings, vad=LoudnessVad(), stt=stt, answers=answers, stt_executor=InlineExecutor()
+    )
+    return pipeline, log, answers, stt
+
+
+async def play(pipeline: CopilotPipeline, audio: np.ndarray) -> None:
+    for i in range(0, len(audio), 320):
+        pipeline.feed(audio[i : i + 320])
+        for _ in range(3):
+            await asyncio.sleep(0)
+    await pipeline.drain()
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+def kinds(log: EventLog) -> list[str]:
+    return [e.type for e in log.events_after(0)]
+
+
+def of(log: EventLog, kind: str):
+    return [e for e in log.events_after(0) if e.type == kind]
+
+
+async def test_one_question_gets_one_speculative_answer_revealed_at_speech_end():
+    pipeline, log, answers, _ = make([("Why do you want this job", "?")])
+    await play(pipeline, np.concatenate([silence(300), tone(1500), silence(2500)]))
+    order = kinds(log)
+    assert order.index("speech.started") < order.index("speech.ended") < order.index("transcript.final")
+    assert of(log, EventType.TRANSCRIPT_FINAL)[0].data["text"] == "Why do you want this job?"
+    started = of(log, EventType.ANSWER_STARTED)
+    assert len(started) == 1 and started[0].data["trigger"] == "speculative"
+    # The answer is shown right after speech.ended, never before it.
+    assert started[0].seq > of(log, EventType.SPEECH_ENDED)[0].seq
+    assert of(log, EventType.ANSWER_DONE)[0].data["text"] == "I led it."
+    report = of(log, EventType.TURN_LATENCY)[0].data
+    assert report["trigger"] == "speculative" and report["segments"] == 1
+    assert pipeline.turns.stats.early_kept == 1
+    await pipeline.aclose()
+
+
+async def test_mid_sentence_pause_does_not_cut_the_question():
+    parts = [("Tell me about a project", ","), ("that you led", "?")]
+    pipeline, log, answers, _ = make(parts)
+    # 500 ms pause: longer than end_silence_ms, shorter than mid_sentence_silence_ms.
+    audio = np.concatenate([silence(200), tone(1200), silence(500), tone(800), silence(2500)])
+    await play(pipeline, audio)
+    assert len(of(log, EventType.SPEECH_ENDED)) == 1
+    assert [e.data["trigger"] for e in of(log, EventType.ANSWER_STARTED)] == ["speculative"]
+    assert of(log, EventType.ANSWER_STARTED)[0].data["question"] == "Tell me about a project, that you led?"
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    assert pipeline.turns.stats.speculation_discarded >= 1
+    await pipeline.aclose()
+
+
+async def test_speaker_continuing_after_a_sentence_is_one_turn_with_the_early_answer_cancelled():
+    parts = [("Tell me about yourself", "."), ("And why us", "?")]
+    pipeline, log, answers, _ = make(parts)
+    audio = np.concatenate([silence(200), tone(1000), silence(700), tone(700), silence(2500)])
+    await play(pipeline, audio)
+    starts = of(log, EventType.ANSWER_STARTED)
+    assert len(starts) == 2
+    cancelled = of(log, EventType.ANSWER_CANCELLED)
+    assert len(cancelled) == 1 and cancelled[0].data["reason"] == "speaker_continued"
+    assert starts[-1].data["question"] == "Tell me about yourself. And why us?"
+    assert {e.turn for e in of(log, EventType.SPEECH_STARTED)} == {1}
+    assert of(log, EventType.SPEECH_STARTED)[1].data["continued"] is True
+    assert len(of(log, EventType.TURN_LATENCY)) == 1
+    assert pipeline.turns.stats.early_cancelled == 1
+    await pipeline.aclose()
+
+
+async def test_two_questions_far_apart_are_two_turns():
+    parts = [("First question", "?")]
+    pipeline, log, answers, _ = make(parts)
+    audio = np.concatenate([tone(800), silence(2500), tone(800), silence(2500)])
+    await play(pipeline, audio)
+    assert [e.turn for e in of(log, EventType.TURN_LATENCY)] == [1, 2]
+
+
+async def test_only_silence_produces_no_turn():
+    pipeline, log, answers, stt = make([("x", ".")])
+    await play(pipeline, silence(5000))
+    assert kinds(log) == []
+    assert stt.decodes == 0 and answers.questions == []
+
+
+async def test_long_speech_without_pause_is_cut_into_pieces_and_answered_once():
+    settings = Settings()
+    settings.stt.max_segment_ms = 5000
+    parts = [(f"word{i}", ".") for i in range(40)]
+    pipeline, log, answers, _ = make(parts, settings)
+    # 16 s of continuous tone: three forced cuts, one turn, one answer at the end.
+    await play(pipeline, np.concatenate([tone(16_000), silence(2500)]))
+    finals = of(log, EventType.TRANSCRIPT_FINAL)
+    assert sum(1 for f in finals if f.data["forced_cut"]) >= 2
+    assert len(of(log, EventType.TURN_LATENCY)) == 1
+    assert len(answers.questions) >= 1
+    await pipeline.aclose()
+
+
+async def test_end_of_audio_flushes_the_open_turn():
+    pipeline, log, answers, _ = make([("Are we done", "?")])
+    await play(pipeline, tone(900))
+    assert of(log, EventType.SPEECH_ENDED) == []
+    await pipeline.end_of_audio()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert of(log, EventType.TURN_LATENCY)
+
+
+def test_sentence_end_detection():
+    assert ends_sentence("Why this job?")
+    assert ends_sentence('He said "go."')
+    assert not ends_sentence("From fairest creatures we desire increase,")
+    assert not ends_sentence("and then...")
+    assert not ends_sentence("and then")
