@@ -185,3 +185,14 @@ def _write_json(result: dict[str, Any], json_out: Path | None) -> None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2))
         console.print(f"wrote {json_out}")
+
+
+@bench_app.command("endpointing")
+def bench_endpointing(
+    corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+) -> None:
+    """Sweep the turn policy (thresholds, minimum speech, end silence) over the corpus."""
+    from firstword.bench.endpointing import main
+
+    main(_corpus_option(corpus), json_out)

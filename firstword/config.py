@@ -34,10 +34,10 @@ class ServerConfig(BaseModel):
 class EndpointingConfig(BaseModel):
     engine: Literal["silero"] = "silero"
     # Speech probability above which a chunk is voiced, and below which (hysteresis) it is not.
-    threshold: float = 0.5
-    neg_threshold: float = 0.35
+    threshold: float = 0.4
+    neg_threshold: float = 0.25
     # Voiced audio shorter than this does not open a turn (clicks, coughs).
-    min_speech_ms: int = 160
+    min_speech_ms: int = 96
     # Audio kept before the detected start of speech, so the first phoneme reaches STT.
     pre_roll_ms: int = 300
     # Silence after which the server starts transcribing and answering, still unseen by clients.

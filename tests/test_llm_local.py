@@ -51,8 +51,7 @@ def last(engine: LocalLlamaEngine, kind: str) -> EvalStats:
 
 
 def all_free(engine: LocalLlamaEngine) -> bool:
-    print("DEBUG", engine._running, [s.busy for s in engine._slots])
-    return not engine._running and not any(s.busy for s in engine._slots)
+    return not engine._jobs and not any(s.busy for s in engine._slots)
 
 
 async def test_short_answer_streams_text(engine: LocalLlamaEngine) -> None:
@@ -70,7 +69,8 @@ async def test_warm_then_stream_evaluates_only_the_suffix(engine: LocalLlamaEngi
     await engine.warm(prefix)
     warm = last(engine, "warm")
     assert warm.outcome == "warmed"
-    assert warm.evaluated_tokens == warm.prompt_tokens > 40
+    assert warm.reused_tokens + warm.evaluated_tokens == warm.prompt_tokens > 40
+    assert warm.evaluated_tokens > 30  # only the "<|im_start|>system\n[" start can be shared
 
     messages = [*prefix, ChatMessage("user", "Why do you want this job?")]
     assert await answer(engine, messages)
@@ -101,14 +101,15 @@ async def test_prefix_tokens_are_a_token_prefix_of_the_prompt(engine: LocalLlama
 
 async def test_same_prompt_twice_reevaluates_one_token(engine: LocalLlamaEngine) -> None:
     messages = ask("twice", "Name one database.")
-    first = await answer(engine, messages)
-    second = await answer(engine, messages)
+    assert await answer(engine, messages)
+    assert await answer(engine, messages)
     stats = last(engine, "stream")
     # The cache holds the prompt and the previous answer; the last prompt token is evaluated
     # again because sampling needs its logits.
     assert stats.evaluated_tokens == 1
     assert stats.reused_tokens == stats.prompt_tokens - 1
-    assert first == second  # temperature 0
+    # Not asserted: that both answers are equal at temperature 0. They can differ, because a
+    # cached prefix plus a one-token batch does not give bit-identical logits to one big batch.
 
 
 async def test_multibyte_characters_are_never_split(engine: LocalLlamaEngine) -> None:

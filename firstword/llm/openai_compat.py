@@ -48,6 +48,7 @@ class OpenAiCompatEngine:
     async def _stream(
         self, messages: list[ChatMessage], max_tokens: int, temperature: float
     ) -> AsyncIterator[str]:
+        failure: LlmError | None = None
         try:
             response = await self._client.chat.completions.create(
                 model=self.config.model,
@@ -59,7 +60,9 @@ class OpenAiCompatEngine:
                 stream=True,
             )
         except Exception as exc:  # noqa: BLE001 - the contract is: every failure is an LlmError
-            raise self._error(exc, "request failed") from None
+            failure = self._error(exc, streaming=False)
+        if failure is not None:
+            raise failure
         finished = False
         try:
             async for chunk in response:
@@ -69,11 +72,13 @@ class OpenAiCompatEngine:
                     if choice.finish_reason is not None:
                         finished = True
         except Exception as exc:  # noqa: BLE001 - e.g. a malformed SSE payload, not only HTTP
-            raise self._error(exc, "stream broke off") from None
+            failure = self._error(exc, streaming=True)
         finally:
             # Reached on completion, error, aclose() or cancellation alike; on the last two this
             # drops the connection, which is how the server learns to stop generating.
             await response.close()
+        if failure is not None:
+            raise failure
         if not finished:
             raise LlmError(
                 f"LLM server at {self._where} ended the stream before the answer finished",
@@ -83,24 +88,27 @@ class OpenAiCompatEngine:
     async def aclose(self) -> None:
         await self._client.close()
 
-    def _error(self, exc: Exception, what: str) -> LlmError:
+    def _error(self, exc: Exception, *, streaming: bool) -> LlmError:
         """An LlmError naming the server and the cause, never the API key.
 
-        ``from None`` at the raise sites keeps the original exception (whose request headers
-        carry the key) out of the error's chain.
+        The callers raise it outside their ``except`` blocks, so the original exception (whose
+        request carries the key in its headers) is not even its ``__context__``.
         """
         retryable = True
         if isinstance(exc, openai.APITimeoutError):
             detail = f"timed out after {self.config.timeout_s:g} s"
         elif isinstance(exc, openai.APIConnectionError):
             cause = exc.__cause__ or exc.__context__
-            detail = "connection failed" + (f" ({type(cause).__name__})" if cause else "")
+            detail = ("connection lost" if streaming else "connection failed") + (
+                f" ({type(cause).__name__})" if cause else ""
+            )
         elif isinstance(exc, openai.APIStatusError):
             retryable = exc.status_code == 429 or exc.status_code >= 500
             detail = f"HTTP {exc.status_code}: {_server_message(exc)}"
         else:
             retryable = False
             detail = f"{type(exc).__name__}: {exc}"
+        what = "stream broke off" if streaming else "request failed"
         message = f"LLM server at {self._where}: {what}: {detail}"
         return LlmError(self._scrub(message), retryable=retryable)
 
