@@ -34,8 +34,10 @@ def ask(tag: str, question: str) -> list[ChatMessage]:
 @pytest.fixture(scope="module")
 def engine() -> Iterator[LocalLlamaEngine]:
     # Synchronous on purpose: each test runs in its own event loop and the engine keeps no loop
-    # state between calls, so one model load serves the whole module.
-    eng = LocalLlamaEngine(LocalLlmConfig(contexts=2, n_ctx=2048))
+    # state between calls, so one model load serves the whole module. One thread per context:
+    # with two, llama.cpp's OpenMP barriers spin against other load on a small shared machine
+    # and a short answer can take tens of seconds, which the timing bounds here would not survive.
+    eng = LocalLlamaEngine(LocalLlmConfig(contexts=2, n_ctx=2048, n_threads=1))
     yield eng
     asyncio.run(eng.aclose())
 
@@ -206,7 +208,7 @@ async def test_unrelated_prompt_does_not_evict_the_warm_context(
 
 
 async def test_long_history_is_trimmed_and_oversized_prompt_is_refused() -> None:
-    small = LocalLlamaEngine(LocalLlmConfig(contexts=1, n_ctx=256))
+    small = LocalLlamaEngine(LocalLlmConfig(contexts=1, n_ctx=256, n_threads=1))
     try:
         history = [
             ChatMessage("user" if i % 2 == 0 else "assistant", f"turn {i} " + "words " * 30)

@@ -56,7 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(bundled_model_path()),
         "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "2048",
+        "--n_ctx", "2048", "--n_threads", "1",
         "--api_key", API_KEY,
     ]  # fmt: skip
     with log.open("wb") as out:

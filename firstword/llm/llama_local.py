@@ -2,7 +2,7 @@
 
 Why a pool of ``Llama`` objects: each owns one KV cache. A session's system prompt + profile is
 evaluated once (``warm``); later prompts that start with the same tokens only prefill their new
-suffix, which turns a multi-second cold prefill into a ~100-200 ms one on a 2-core CPU. The GGUF
+suffix, which turns a multi-second cold prefill into a ~0.1 s one on a 2-core CPU. The GGUF
 file is mmapped, so the weights are shared between the pool's members and only the caches cost
 memory.
 
@@ -267,9 +267,9 @@ class LocalLlamaEngine:
                     return
                 yield item
         finally:
-            # aclose() or cancellation: stop the worker at its next token and wait for it, so the
-            # context is free (and its cache consistent) before anyone else takes it. Shielded:
-            # a second cancellation must not leave the worker running unnoticed.
+            # After _End this returns at once. On aclose() or cancellation it stops the worker at
+            # its next token (or prefill chunk) and waits for it, so the context is free and its
+            # cache consistent before anyone else takes it.
             job.cancel.set()
             await self._join(job)
 

@@ -1,10 +1,16 @@
 """Detect and cut the repetition loops of Whisper's short-window decode.
 
 Fed less than its 30-s window, Whisper often transcribes the audio and then starts over, again and
-again, until ``max_length`` stops it ("go forward ten meters. Go forward ten meters. Go…"). Such a
-loop always runs to the end of the hypothesis, so only a periodic *tail* is cut, and only when it
-is long enough to be a loop rather than a speaker repeating a word or two ("no, no", "I think I
-think"). Words are compared normalised, so "go"/"Go" and "meters,"/"meters." match.
+again, until ``max_length`` stops it ("go forward ten meters. Go forward ten meters. Go…"), or
+repeats a phrase with small variations ("some more words words words and here are some more
+words words…"). Such a loop always runs to the end of the hypothesis, so only a *tail* is cut:
+
+- a periodic tail: one phrase repeated, the last copy possibly cut short. Short phrases need more
+  copies, so that a speaker repeating a word or two ("no, no", "I think I think") is kept;
+- a recycled tail: from a point where a phrase said earlier starts again, no word pair of the rest
+  is said for the first time. Real speech adds new word pairs; a loop only recombines old ones.
+
+Words are compared normalised, so "go"/"Go" and "meters,"/"meters." match.
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ class LoopRule:
     min_copies_1: float = 5.0
     min_copies_2: float = 3.0
     min_copies_long: float = 2.0
+    # Recycled tail: the restarted phrase's length, and the shortest tail cut (in words).
+    recycled_restart: int = 3
+    recycled_min_tail: int = 4
+    recycled: bool = True
 
     def min_copies(self, period: int) -> float:
         if period == 1:
@@ -39,10 +49,10 @@ def _key(word: str) -> str:
     return _KEY_RE.sub("", word.lower())
 
 
-def loop_start(keys: list[str], rule: LoopRule = DEFAULT_RULE) -> tuple[int, int] | None:
-    """(start, period) of the earliest-starting repetition loop ending ``keys``, or None."""
+def periodic_tail(keys: list[str], rule: LoopRule = DEFAULT_RULE) -> int | None:
+    """Where to cut a periodic tail (just after its first copy), or None."""
     n = len(keys)
-    best: tuple[int, int] | None = None
+    best: int | None = None
     for period in range(1, min(rule.max_period, n // 2) + 1):
         # Walk back while each word equals the word one period earlier.
         j = n - 1
@@ -50,18 +60,41 @@ def loop_start(keys: list[str], rule: LoopRule = DEFAULT_RULE) -> tuple[int, int
             j -= 1
         start = j + 1 - period  # first word of the first copy
         span = n - start
-        if span < 2 * period:
+        if span < 2 * period or span / period < rule.min_copies(period):
             continue
-        if span / period >= rule.min_copies(period) and (best is None or start < best[0]):
-            best = (start, period)
+        if best is None or start + period < best:
+            best = start + period
     return best
 
 
+def recycled_tail(keys: list[str], rule: LoopRule = DEFAULT_RULE) -> int | None:
+    """Where a tail made only of earlier material starts again, or None."""
+    n = len(keys)
+    r = rule.recycled_restart
+    # The tail must hold no word pair said for the first time: it starts after the last new one.
+    first_seen: dict[tuple[str, str], int] = {}
+    last_new = -1
+    for i in range(n - 1):
+        pair = (keys[i], keys[i + 1])
+        if pair not in first_seen:
+            first_seen[pair] = i
+            last_new = i
+    # …and it starts by saying again a phrase said entirely before it.
+    for c in range(last_new + 1, n - rule.recycled_min_tail + 1):
+        phrase = keys[c : c + r]
+        if any(keys[j : j + r] == phrase for j in range(0, c - r + 1)):
+            return c
+    return None
+
+
 def truncate_loop(text: str, rule: LoopRule = DEFAULT_RULE) -> tuple[str, bool]:
-    """``text`` with a trailing repetition loop cut to its first copy; whether anything was cut."""
+    """``text`` with a trailing repetition loop cut off; whether anything was cut."""
     words = text.split()
-    found = loop_start([_key(w) for w in words], rule)
-    if found is None:
+    keys = [_key(w) for w in words]
+    cuts = [periodic_tail(keys, rule)]
+    if rule.recycled:
+        cuts.append(recycled_tail(keys, rule))
+    found = [c for c in cuts if c is not None]
+    if not found:
         return text, False
-    start, period = found
-    return " ".join(words[: start + period]), True
+    return " ".join(words[: min(found)]), True

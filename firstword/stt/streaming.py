@@ -104,6 +104,7 @@ class StreamingTranscriber:
         self._open = False
         self._closed = False
         self._epoch = 0  # bumped when the piece being decoded changes; stale interims are dropped
+        self._segment = 0  # bumped by start_segment only
         self._start: int | None = None  # first sample of the current piece of the segment
         self._prompt: str | None = None
         self._last_interim_end = 0
@@ -119,6 +120,7 @@ class StreamingTranscriber:
         # Cached ranges belong to the previous segment's prompt; running finals keep their task.
         self._finals.clear()
         self._decoded.clear()
+        self._segment += 1
         self._begin_piece(start_sample, prompt)
 
     def end_segment(self) -> None:
@@ -156,7 +158,9 @@ class StreamingTranscriber:
         key = (self._start, end_sample)
         task = self._finals.get(key)
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
-            task = asyncio.get_running_loop().create_task(self._final(*key))
+            task = asyncio.get_running_loop().create_task(
+                self._final(*key, self._segment, self._prompt)
+            )
             _remember(self._finals, key, task)
         # Shielded: a caller that gives up (a cancelled turn) leaves the decode to finish into
         # the cache, where the next caller for the same range finds it.
@@ -182,7 +186,7 @@ class StreamingTranscriber:
         async with self._decoding():
             if epoch != self._epoch:
                 return
-            decoded = await self._decode(start, end)
+            decoded = await self._decode(start, end, self._prompt)
         if epoch != self._epoch:
             return  # the segment ended or was cut while decoding
         stable, unstable = self._stabilizer.update(decoded.text)
@@ -192,15 +196,20 @@ class StreamingTranscriber:
         except Exception:
             log.exception("on_interim callback failed")
 
-    async def _final(self, start: int, end: int) -> FinalTranscript:
+    async def _final(
+        self, start: int, end: int, segment: int, prompt: str | None
+    ) -> FinalTranscript:
         if end <= start:
             return FinalTranscript("", start, start, 0.0, forced_cut=False)
         async with self._decoding():
-            if self._start is not None and start < self._start < end:
-                # A forced cut landed inside the range while this waited: the part before the
-                # cut was delivered as a forced final, so this final is the rest.
-                start = self._start
-            decoded = await self._decode(start, end)
+            if segment == self._segment and self._start is not None:
+                if start < self._start < end:
+                    # A forced cut landed inside the range while this waited: the part before
+                    # the cut was delivered as a forced final, so this final is the rest.
+                    start = self._start
+                if start == self._start:
+                    prompt = self._prompt  # set by a forced cut once its piece was decoded
+            decoded = await self._decode(start, end, prompt)
         return FinalTranscript(decoded.text, start, end, decoded.compute_ms, forced_cut=False)
 
     async def _forced_cut(self, end: int) -> None:
@@ -220,7 +229,7 @@ class StreamingTranscriber:
         self._stabilizer.reset()
         self._start = cut
         self._last_interim_end = cut
-        decoded = await self._decode(start, cut, prompt=self._prompt)
+        decoded = await self._decode(start, cut, self._prompt)
         self._prompt = decoded.text or self._prompt
         final = FinalTranscript(decoded.text, start, cut, decoded.compute_ms, forced_cut=True)
         try:
@@ -238,13 +247,11 @@ class StreamingTranscriber:
             return limit
         return lo + quietest_point(audio, ms_to_samples(CUT_WINDOW_MS))
 
-    async def _decode(self, start: int, end: int, prompt: str | None = None) -> Decoded:
+    async def _decode(self, start: int, end: int, prompt: str | None) -> Decoded:
         key = (start, end)
         cached = self._decoded.get(key)
         if cached is not None:
             return cached
-        if prompt is None and start == self._start:
-            prompt = self._prompt
         audio = self._buffer.slice(start, end)
         call = functools.partial(self._engine.decode, audio, prompt=prompt)
         decoded = await asyncio.get_running_loop().run_in_executor(self._executor, call)

@@ -45,7 +45,8 @@ _ABBREVIATIONS = {
 }
 _FILLERS = frozenset({"um", "uh", "hmm", "mm", "mhm", "mmm", "uhm", "er", "erm"})
 
-_ABBREV_RE = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\b\.?")
+# Not after an apostrophe: "feed'st" and "mak'st" are one word each, not "feed saint".
+_ABBREV_RE = re.compile(r"(?<![\w'’])(" + "|".join(_ABBREVIATIONS) + r")\b\.?")
 _MONEY_RE = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)")
 _PERCENT_RE = re.compile(r"(\d)\s*%")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")

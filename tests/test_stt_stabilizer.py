@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from firstword.stt.repetition import truncate_loop
+from firstword.stt.stabilizer import TranscriptStabilizer
+
+
+def test_words_commit_when_two_hypotheses_agree() -> None:
+    s = TranscriptStabilizer()
+    assert s.update("ask") == ("", "ask")
+    assert s.update("ask not") == ("ask", "not")
+    assert s.update("ask not what your") == ("ask not", "what your")
+    assert s.update("ask not what your country") == ("ask not what your", "country")
+
+
+def test_case_and_punctuation_do_not_block_agreement() -> None:
+    s = TranscriptStabilizer()
+    s.update("And so my fellow")
+    stable, unstable = s.update("and so, my fellow Americans.")
+    # Committed in the newer hypothesis' spelling (it heard more audio), then frozen.
+    assert stable == "and so, my fellow"
+    assert unstable == "Americans."
+    assert s.update("And so my fellow Americans ask")[0] == "and so, my fellow Americans"
+
+
+def test_committed_words_never_change_or_shrink() -> None:
+    s = TranscriptStabilizer()
+    s.update("the cat sat on")
+    s.update("the cat sat on the mat")
+    assert s.stable == "the cat sat on"
+    # The model changes its mind about committed words: the commit stands.
+    stable, unstable = s.update("a hat sat on the mat")
+    assert stable == "the cat sat on"
+    assert unstable == "the mat"
+    stable, _ = s.update("")
+    assert stable == "the cat sat on"
+
+
+def test_commit_continues_after_a_reworded_committed_part() -> None:
+    s = TranscriptStabilizer()
+    s.update("so this is the sick")
+    s.update("so this is the sick corpus")
+    assert s.stable == "so this is the sick"
+    # Later hypotheses drop the first word; the committed end is found by its last words.
+    s.update("this is the sick corpus I have")
+    stable, unstable = s.update("this is the sick corpus I have a cold")
+    assert stable == "so this is the sick corpus I have"
+    assert unstable == "a cold"
+
+
+def test_reset_starts_a_new_utterance() -> None:
+    s = TranscriptStabilizer()
+    s.update("hello there")
+    s.update("hello there friend")
+    s.reset()
+    assert s.stable == ""
+    assert s.update("goodbye") == ("", "goodbye")
+
+
+_words = st.sampled_from(["a", "b", "c", "A", "b.", "c,", "d"])
+
+
+@given(st.lists(st.lists(_words, max_size=12).map(" ".join), max_size=25))
+def test_stable_text_only_ever_extends(hypotheses: list[str]) -> None:
+    s = TranscriptStabilizer()
+    previous: list[str] = []
+    for hypothesis in hypotheses:
+        stable, unstable = s.update(hypothesis)
+        words = stable.split()
+        assert words[: len(previous)] == previous
+        assert stable == s.stable
+        assert set(unstable.split()) <= set(hypothesis.split())
+        previous = words
+
+
+def test_loop_tails_are_cut() -> None:
+    assert truncate_loop("go forward 10 meters. Go forward 10 meters. Go forward") == (
+        "go forward 10 meters.",
+        True,
+    )
+    looped = "and here are some more words words words and here are some more words words and here"
+    assert truncate_loop(looped)[0] == "and here are some more words words words"
+    text = "All right. Thanks. All right. Thanks."
+    assert truncate_loop(text) == ("All right. Thanks.", True)
+
+
+def test_real_repetitions_are_kept() -> None:
+    for text in (
+        "ask not what your country can do for you, ask what you can do for your country",
+        "some more words words words words",
+        "no, no",
+        "I think I think that is it",
+        "",
+    ):
+        assert truncate_loop(text) == (text, False)

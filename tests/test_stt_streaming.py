@@ -1,0 +1,362 @@
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from firstword.audio.buffer import AudioBuffer
+from firstword.audio.format import FRAME_SAMPLES, SAMPLE_RATE
+from firstword.config import SttConfig
+from firstword.stt.base import Decoded
+from firstword.stt.streaming import (
+    FinalTranscript,
+    InterimTranscript,
+    StreamingTranscriber,
+    quietest_point,
+)
+
+
+@dataclass
+class FakeEngine:
+    """Says one word per 250 ms of audio: "w0 w1 …", so hypotheses of a growing range agree."""
+
+    name: str = "fake"
+    max_audio_s: float = 30.0
+    calls: list[tuple[int, str | None]] = field(default_factory=list)
+    running: int = 0
+    most_running: int = 0
+
+    def decode(self, audio: np.ndarray, *, prompt: str | None = None) -> Decoded:
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            self.calls.append((len(audio), prompt))
+            words = len(audio) * 4 // SAMPLE_RATE
+            return Decoded(" ".join(f"w{i}" for i in range(words)), len(audio) / 16.0, 1.0)
+        finally:
+            self.running -= 1
+
+    def decode_offline(self, audio: np.ndarray) -> Decoded:
+        return self.decode(audio)
+
+
+class ManualExecutor(concurrent.futures.Executor):
+    """Holds submitted calls until the test runs them: decodes finish exactly when told."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Callable[[], object], concurrent.futures.Future[object]]] = []
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future: concurrent.futures.Future[object] = concurrent.futures.Future()
+        self.pending.append((lambda: fn(*args, **kwargs), future))
+        self.submitted += 1
+        return future
+
+    def run_next(self) -> None:
+        fn, future = self.pending.pop(0)
+        future.set_result(fn())
+
+
+class InlineExecutor(concurrent.futures.Executor):
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future: concurrent.futures.Future[object] = concurrent.futures.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Rig:
+    engine: FakeEngine
+    buffer: AudioBuffer
+    executor: concurrent.futures.Executor
+    stt: StreamingTranscriber
+    interims: list[InterimTranscript]
+    forced: list[FinalTranscript]
+
+    def feed(self, ms: int, level: float = 0.1) -> None:
+        for _ in range(ms // 20):
+            self.buffer.append(np.full(FRAME_SAMPLES, level, dtype=np.float32))
+            self.stt.poll()
+
+
+def make_rig(executor: concurrent.futures.Executor | None = None, **config: int) -> Rig:
+    engine = FakeEngine()
+    buffer = AudioBuffer(capacity_s=40.0)
+    interims: list[InterimTranscript] = []
+    forced: list[FinalTranscript] = []
+    executor = executor or ManualExecutor()
+    stt = StreamingTranscriber(
+        engine,
+        buffer,
+        SttConfig(**config),
+        on_interim=interims.append,
+        on_forced_final=forced.append,
+        executor=executor,
+    )
+    return Rig(engine, buffer, executor, stt, interims, forced)
+
+
+async def test_interim_after_each_step_and_skipped_while_busy() -> None:
+    rig = make_rig(interim_step_ms=400)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0)
+    rig.feed(380)
+    await settle()
+    assert ex.submitted == 0
+    rig.feed(20)
+    await settle()
+    assert ex.submitted == 1
+    # Two more seconds arrive while the decode runs: nothing is queued behind it.
+    rig.feed(2000)
+    await settle()
+    assert ex.submitted == 1 and len(ex.pending) == 1
+    ex.run_next()
+    await settle()
+    assert [(i.start_sample, i.end_sample) for i in rig.interims] == [(0, 6400)]
+    # The next frame starts one decode of everything that arrived meanwhile.
+    rig.feed(20)
+    await settle()
+    assert ex.submitted == 2
+    ex.run_next()
+    await settle()
+    assert rig.interims[-1].end_sample == rig.buffer.end
+    assert rig.interims[-1].stable.startswith("w0")
+    await rig.stt.aclose()
+
+
+async def test_interims_stabilise_and_never_shrink() -> None:
+    rig = make_rig(InlineExecutor(), interim_step_ms=200)
+    rig.stt.start_segment(0)
+    for _ in range(20):
+        rig.feed(200)
+        await settle()
+    stables = [i.stable.split() for i in rig.interims]
+    assert len(stables) >= 10
+    for before, after in zip(stables, stables[1:]):
+        assert after[: len(before)] == before
+    assert rig.interims[-1].stable
+    await rig.stt.aclose()
+
+
+async def test_transcribe_until_waits_for_the_running_interim() -> None:
+    rig = make_rig(interim_step_ms=400)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0, prompt="before")
+    rig.feed(1000)
+    await settle()
+    assert ex.submitted == 1
+    final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
+    await settle()
+    assert ex.submitted == 1  # the final waits: never two decodes of a session at once
+    ex.run_next()
+    await settle()
+    assert ex.submitted == 2
+    assert not final.done()
+    ex.run_next()
+    result = await final
+    assert result.start_sample == 0 and result.end_sample == rig.buffer.end
+    assert result.text == "w0 w1 w2 w3" and not result.forced_cut
+    assert [prompt for _, prompt in rig.engine.calls] == ["before", "before"]
+    assert rig.engine.most_running == 1
+    await rig.stt.aclose()
+
+
+async def test_final_is_cached_by_range() -> None:
+    rig = make_rig(interim_step_ms=10_000)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0)
+    rig.feed(1500)
+    end = rig.buffer.end
+    first = asyncio.create_task(rig.stt.transcribe_until(end))
+    second = asyncio.create_task(rig.stt.transcribe_until(end))
+    await settle()
+    assert ex.submitted == 1  # two askers, one decode
+    ex.run_next()
+    a, b = await asyncio.gather(first, second)
+    assert a == b
+    rig.stt.end_segment()  # closing the segment keeps its finals
+    again = await asyncio.wait_for(rig.stt.transcribe_until(end), timeout=1)
+    assert again == a and ex.submitted == 1
+    await rig.stt.aclose()
+
+
+async def test_an_interim_of_the_same_range_is_the_final() -> None:
+    rig = make_rig(interim_step_ms=400)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0)
+    rig.feed(400)
+    await settle()
+    ex.run_next()
+    await settle()
+    final = await asyncio.wait_for(rig.stt.transcribe_until(6400), timeout=1)
+    assert final.text == rig.interims[-1].text
+    assert ex.submitted == 1
+    await rig.stt.aclose()
+
+
+async def test_cancelled_caller_leaves_the_decode_to_the_cache() -> None:
+    rig = make_rig(interim_step_ms=10_000)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0)
+    rig.feed(1000)
+    waiter = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
+    await settle()
+    waiter.cancel()
+    await settle()
+    ex.run_next()
+    await settle()
+    result = await asyncio.wait_for(rig.stt.transcribe_until(rig.buffer.end), timeout=1)
+    assert result.text and ex.submitted == 1
+    await rig.stt.aclose()
+
+
+async def test_end_segment_stops_interims_and_drops_a_late_one() -> None:
+    rig = make_rig(interim_step_ms=400)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0)
+    rig.feed(400)
+    await settle()
+    rig.stt.end_segment()
+    ex.run_next()
+    await settle()
+    assert rig.interims == []
+    rig.feed(2000)
+    await settle()
+    assert ex.submitted == 1
+    await rig.stt.aclose()
+
+
+async def test_long_speech_is_cut_at_its_quietest_point() -> None:
+    rig = make_rig(interim_step_ms=10_000, max_segment_ms=3000)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0, prompt="earlier")
+    rig.feed(2000)
+    rig.feed(200, level=0.001)  # a breath between 2.0 and 2.2 s
+    rig.feed(1000)
+    await settle()
+    assert ex.submitted == 1
+    ex.run_next()
+    await settle()
+    assert len(rig.forced) == 1
+    piece = rig.forced[0]
+    assert piece.forced_cut and piece.start_sample == 0
+    assert 2.0 * SAMPLE_RATE <= piece.end_sample <= 2.2 * SAMPLE_RATE
+    assert rig.engine.calls[0] == (piece.end_sample, "earlier")
+    # The segment goes on from the cut, with the piece's text as the decoder's prompt.
+    final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
+    await settle()
+    ex.run_next()
+    rest = await final
+    assert rest.start_sample == piece.end_sample and not rest.forced_cut
+    assert rig.engine.calls[1] == (rig.buffer.end - piece.end_sample, piece.text)
+    await rig.stt.aclose()
+
+
+async def test_transcribe_until_cuts_an_over_long_range_first() -> None:
+    rig = make_rig(InlineExecutor(), interim_step_ms=100_000, max_segment_ms=2000)
+    rig.stt.start_segment(0)
+    rig.buffer.append(np.full(5 * SAMPLE_RATE, 0.1, dtype=np.float32))  # no poll: nothing cut yet
+    final = await rig.stt.transcribe_until(rig.buffer.end)
+    assert len(rig.forced) >= 2
+    pieces = [(f.start_sample, f.end_sample) for f in rig.forced] + [
+        (final.start_sample, final.end_sample)
+    ]
+    assert pieces[0][0] == 0 and pieces[-1][1] == rig.buffer.end
+    for (_, end), (start, _) in zip(pieces, pieces[1:]):
+        assert end == start
+    assert all(end - start <= 2 * SAMPLE_RATE for start, end in pieces)
+    await rig.stt.aclose()
+
+
+async def test_work_and_memory_stay_bounded_over_a_long_session() -> None:
+    rig = make_rig(interim_step_ms=400, max_segment_ms=2000)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0)
+    for second in range(120):
+        rig.feed(1000)
+        await settle()
+        final = None
+        if second % 3 == 0:
+            final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
+            await settle()
+        while ex.pending:
+            assert len(ex.pending) == 1
+            ex.run_next()
+            await settle()
+        if final is not None:
+            assert (await final).end_sample == rig.buffer.end
+    assert rig.engine.most_running == 1
+    assert len(rig.forced) >= 50
+    assert len(rig.stt._finals) <= 8 and len(rig.stt._decoded) <= 8
+    assert ex.submitted < 120 * 3  # at most a few decodes a second, never one per frame
+    await rig.stt.aclose()
+
+
+async def test_aclose_cancels_waiting_finals() -> None:
+    rig = make_rig(interim_step_ms=400)
+    rig.stt.start_segment(0)
+    rig.feed(400)
+    await settle()
+    final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
+    await settle()
+    await rig.stt.aclose()
+    with pytest.raises(asyncio.CancelledError):
+        await final
+    with pytest.raises(RuntimeError):
+        rig.stt.start_segment(0)
+
+
+async def test_own_executor_runs_decodes_off_the_loop() -> None:
+    engine = FakeEngine()
+    buffer = AudioBuffer()
+    stt = StreamingTranscriber(
+        engine, buffer, SttConfig(), on_interim=lambda _: None, on_forced_final=lambda _: None
+    )
+    stt.start_segment(0)
+    buffer.append(np.full(SAMPLE_RATE, 0.1, dtype=np.float32))
+    final = await asyncio.wait_for(stt.transcribe_until(buffer.end), timeout=5)
+    assert final.text == "w0 w1 w2 w3"
+    await stt.aclose()
+
+
+def test_quietest_point() -> None:
+    audio = np.full(SAMPLE_RATE, 0.5, dtype=np.float32)
+    audio[8000:9600] = 0.0
+    point = quietest_point(audio, 1600)
+    assert 8000 <= point <= 9600
+    assert quietest_point(np.zeros(100, dtype=np.float32), 1600) == 50
+
+
+async def test_final_of_a_previous_segment_keeps_its_range_and_prompt() -> None:
+    rig = make_rig(interim_step_ms=10_000)
+    ex = rig.executor
+    assert isinstance(ex, ManualExecutor)
+    rig.stt.start_segment(0, prompt="first")
+    rig.feed(2000)
+    old = asyncio.create_task(rig.stt.transcribe_until(2 * SAMPLE_RATE))
+    await settle()
+    # Speech resumes before that final is decoded; the new segment's pre-roll overlaps it.
+    rig.stt.start_segment(int(1.8 * SAMPLE_RATE), prompt="first and more")
+    ex.run_next()
+    final = await old
+    assert (final.start_sample, final.end_sample) == (0, 2 * SAMPLE_RATE)
+    assert rig.engine.calls == [(2 * SAMPLE_RATE, "first")]
+    await rig.stt.aclose()
