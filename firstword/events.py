@@ -39,6 +39,9 @@ class CancelReason(StrEnum):
     STOPPED = "stopped"
     DISCONNECTED = "disconnected"
     ERROR = "error"
+    # The next question's answer started while this one was still streaming: what it showed
+    # stands, the model moves on to the new question.
+    SUPERSEDED = "superseded"
 
 
 @dataclass(slots=True)

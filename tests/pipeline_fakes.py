@@ -41,7 +41,7 @@ class BurstStt:
         self.decodes += 1
         return Decoded(self._text(audio, offset=self._offset(prompt)), len(audio) / 16, 0.1)
 
-    def decode_offline(self, audio: np.ndarray) -> Decoded:
+    def decode_offline(self, audio: np.ndarray, *, word_timestamps: bool = False) -> Decoded:
         return self.decode(audio)
 
     def _offset(self, prompt: str | None) -> int:

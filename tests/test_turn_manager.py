@@ -172,6 +172,78 @@ async def test_empty_final_opens_no_answer_and_still_reports(rig):
     assert tm.state is TurnState.IDLE
 
 
+async def _answered_turn(tm: TurnManager, clock: ManualClock, question: str) -> None:
+    tm.speech_started()
+    tm.pause_candidate(question)
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final(question)
+    tm.commit()
+
+
+async def test_next_question_never_cancels_a_finished_answer(rig):
+    log, clock, answers, tm = rig
+    await _answered_turn(tm, clock, "First question?")
+    answers.release(6)
+    await settle()
+    assert of(log, EventType.ANSWER_DONE)[0].turn == 1
+    await _answered_turn(tm, clock, "Second question?")
+    answers.release(6)
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    assert [e.turn for e in of(log, EventType.ANSWER_DONE)] == [1, 2]
+    assert [e.data["trigger"] for e in of(log, EventType.TURN_LATENCY)] == ["speculative"] * 2
+
+
+async def test_streaming_answer_runs_on_until_the_next_answer_starts_then_is_superseded(rig):
+    log, clock, answers, tm = rig
+    await _answered_turn(tm, clock, "First question?")
+    answers.release(2)
+    await settle()
+    # The interviewer speaks again: the first answer keeps streaming while they talk.
+    tm.speech_started()
+    answers.release(1)
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    assert "".join(e.data["text"] for e in of(log, EventType.ANSWER_DELTA)) == "Sure, I"
+    # The next answer starts (hidden): the model moves on, the shown words stand.
+    tm.pause_candidate("Second question?")
+    await settle()
+    cancelled = of(log, EventType.ANSWER_CANCELLED)
+    assert len(cancelled) == 1 and cancelled[0].turn == 1
+    assert cancelled[0].data["reason"] == "superseded" and cancelled[0].data["text"] == "Sure, I"
+    assert answers.cancelled == 1
+    # Superseding is not an early start gone wrong, and turn 1 keeps its answer and report.
+    assert tm.stats.early_cancelled == 0 and tm.stats.early_kept == 1
+    report = of(log, EventType.TURN_LATENCY)[0]
+    assert report.turn == 1 and report.data["trigger"] == "speculative"
+    assert report.data["answers_cancelled"] == 0
+
+
+async def test_report_waits_for_first_word_even_when_the_next_turn_has_started(rig):
+    log, clock, answers, tm = rig
+    await _answered_turn(tm, clock, "First question?")
+    tm.speech_started()  # no word of answer 1 yet
+    assert of(log, EventType.TURN_LATENCY) == []
+    clock.advance_ms(150)
+    answers.release(1)
+    await settle()
+    report = of(log, EventType.TURN_LATENCY)[0]
+    assert report.turn == 1 and report.data["vad_to_first_word_ms"] == pytest.approx(150)
+
+
+async def test_stop_also_stops_the_previous_turns_streaming_answer(rig):
+    log, clock, answers, tm = rig
+    await _answered_turn(tm, clock, "First question?")
+    answers.release(1)
+    await settle()
+    tm.speech_started()
+    tm.stop()
+    await settle()
+    assert [e.data["reason"] for e in of(log, EventType.ANSWER_CANCELLED)] == ["stopped"]
+    assert answers.cancelled == 1
+
+
 def test_same_question_ignores_case_and_punctuation():
     assert same_question("Why this job?", "why this job")
     assert not same_question("Why this job", "Why this job now")

@@ -15,7 +15,7 @@ from firstword.config import SttConfig
 from firstword.stt.textnorm import normalize
 from firstword.stt.whisper_ct2 import ShortPathTuning, WhisperCt2Engine
 
-CORPUS = Path("/work/shared/corpus/speech")
+from tests.conftest import CORPUS
 
 pytestmark = [
     pytest.mark.engine,
@@ -32,14 +32,15 @@ CLIP_S = 20.0
 
 @pytest.fixture(scope="module")
 def engine() -> WhisperCt2Engine:
-    # The recommended settings (see firstword.bench.stt_wer).
-    return WhisperCt2Engine(SttConfig(pad_ms=6000, beam_size=5))
+    # The configured defaults (see firstword.bench.stt_wer).
+    return WhisperCt2Engine(SttConfig())
 
 
 @pytest.fixture(scope="module")
 def greedy(engine: WhisperCt2Engine) -> WhisperCt2Engine:
-    # The configuration most prone to loops: greedy with little padding.
-    return engine.with_tuning(ShortPathTuning(pad_ms=1000, beam_size=1))
+    # The configuration most prone to loops: greedy, little padding, untimed (only the text
+    # guard stands between a loop and the transcript).
+    return engine.with_tuning(ShortPathTuning(pad_ms=1000, beam_size=1, timestamps=False))
 
 
 def _clip(name: str) -> np.ndarray:
@@ -108,9 +109,10 @@ def test_silence_decodes_to_nothing(engine: WhisperCt2Engine) -> None:
 
 
 def test_too_long_audio_is_refused(engine: WhisperCt2Engine) -> None:
-    assert engine.max_audio_s == pytest.approx(24.0)
+    # 30 s of encoder window minus the padding.
+    assert engine.max_audio_s == pytest.approx(29.0)
     with pytest.raises(ValueError, match="cut it into pieces"):
-        engine.decode(np.zeros(int(25 * SAMPLE_RATE), dtype=np.float32))
+        engine.decode(np.zeros(int(29.5 * SAMPLE_RATE), dtype=np.float32))
 
 
 def test_concurrent_decodes_share_one_engine(engine: WhisperCt2Engine) -> None:
@@ -127,3 +129,25 @@ def test_concurrent_decodes_share_one_engine(engine: WhisperCt2Engine) -> None:
     for t in threads:
         t.join()
     assert [got[i] for i in range(4)] == expected * 2
+
+
+def _timed(engine: WhisperCt2Engine, *parts: float | str) -> list[int]:
+    tokenizer = engine._tokenizer
+    tokens: list[int] = []
+    for part in parts:
+        if isinstance(part, str):
+            tokens += tokenizer.encode(part)
+        else:
+            tokens.append(tokenizer.timestamp_begin + round(part / 0.02))
+    return tokens
+
+
+def test_timed_decode_keeps_only_text_inside_the_audio(engine: WhisperCt2Engine) -> None:
+    # Two segments inside 3 s of audio, then one the model placed in the padding.
+    tokens = _timed(engine, 0.0, " Go forward", 1.2, 1.2, " ten meters.", 2.6, 2.96, " Thanks.", 3.5)
+    assert engine._timed_text(tokens, audio_s=3.0) == "Go forward ten meters."
+    # The model starting over at an earlier time is a loop: everything from there is dropped.
+    looped = _timed(engine, 0.0, " One two three.", 2.0, 0.4, " Two three.", 1.8)
+    assert engine._timed_text(looped, audio_s=3.0) == "One two three."
+    # A last segment cut off by the token budget (no closing timestamp) is kept.
+    assert engine._timed_text(_timed(engine, 0.0, " Tell me about"), audio_s=2.0) == "Tell me about"

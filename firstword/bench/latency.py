@@ -4,11 +4,13 @@ Every recording in ``manifest.jsonl`` is played in real time (20 ms frames at wa
 through the server's real WebSocket on loopback, followed by silence; the server runs in its own
 process, as it would in use. All instants are this (the feeding) process's monotonic clock:
 
-* ``speech_end``: when the frame holding the turn's last voiced sample was sent. "Voiced" is an
-  energy measure of the recording itself (``audio.recording.voiced_mask``), not the VAD under test.
+* ``speech_end``: when the frame holding the turn's last voiced sample was sent. The last voiced
+  sample is judged after the run, independently of the endpointer under test: the median of an
+  energy measure, Whisper's word timestamps and offline Silero (``bench.speech_end``).
 * ``vad_end``: when the client received the turn's ``speech.ended`` that preceded its kept answer.
 * ``first_word``: when the client received the first non-blank text of the turn's *kept* answer
-  (an early answer that was shown and then cancelled does not count as a first word).
+  (an early answer that was shown and then cancelled as wrong does not count as a first word; one
+  stopped because the next question's answer started does: it was the turn's answer).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from firstword.audio.format import SAMPLE_RATE
-from firstword.audio.recording import last_voiced_sample, load_recording
+from firstword.audio.recording import load_recording
+from firstword.bench.speech_end import SpeechEndJudge, silero_regions, word_spans
 from firstword.client import FirstwordClient, StreamRecord
 from firstword.events import AnswerTrigger, CancelReason, EventType
 from firstword.stt.textnorm import corpus_wer
@@ -51,6 +54,8 @@ class TurnResult:
     stt_final_ms: float | None
     llm_ttft_ms: float | None
     speech_end_s: float
+    # The judge's three estimates of speech_end (seconds into the recording).
+    speech_end_estimates: dict[str, float | None]
     answers_cancelled: int
 
 
@@ -81,7 +86,13 @@ def read_manifest(corpus_dir: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def analyse(file: str, reference: str | None, samples: np.ndarray, record: StreamRecord) -> FileResult:
+# An answer cancelled for one of these reasons was wrong and is not the turn's answer.
+WRONG_ANSWER = (CancelReason.SPEAKER_CONTINUED, CancelReason.TRANSCRIPT_CHANGED, CancelReason.ERROR)
+
+
+def analyse(
+    file: str, reference: str | None, judge: SpeechEndJudge, record: StreamRecord
+) -> FileResult:
     by_turn: dict[int, list[Any]] = {}
     for received in record.events:
         if received.event.turn is not None:
@@ -100,7 +111,7 @@ def analyse(file: str, reference: str | None, samples: np.ndarray, record: Strea
     turns: list[TurnResult] = []
     early_kept = 0
     for turn_id, events in sorted(by_turn.items()):
-        turns_result = _turn(file, turn_id, events, samples, record)
+        turns_result = _turn(file, turn_id, events, judge, record)
         if turns_result is None:
             continue
         if turns_result.trigger in (AnswerTrigger.SPECULATIVE, AnswerTrigger.INTERIM):
@@ -109,8 +120,14 @@ def analyse(file: str, reference: str | None, samples: np.ndarray, record: Strea
     return FileResult(file, reference, finals, turns, early_kept, cancelled_early, record.errors, record.timed_out)
 
 
-def _turn(file: str, turn_id: int, events: list[Any], samples: np.ndarray, record: StreamRecord) -> TurnResult | None:
-    cancelled = {r.event.data["answer_id"] for r in events if r.event.type == EventType.ANSWER_CANCELLED}
+def _turn(
+    file: str, turn_id: int, events: list[Any], judge: SpeechEndJudge, record: StreamRecord
+) -> TurnResult | None:
+    cancelled = {
+        r.event.data["answer_id"]
+        for r in events
+        if r.event.type == EventType.ANSWER_CANCELLED and r.event.data["reason"] in WRONG_ANSWER
+    }
     starts = [r for r in events if r.event.type == EventType.ANSWER_STARTED]
     kept = next((r for r in reversed(starts) if r.event.data["answer_id"] not in cancelled), None)
     transcript = " ".join(r.event.data["text"] for r in events if r.event.type == EventType.TRANSCRIPT_FINAL).strip()
@@ -123,9 +140,13 @@ def _turn(file: str, turn_id: int, events: list[Any], samples: np.ndarray, recor
         return None
     vad = ended[-1]
     vad_sample = int(vad.event.data["audio_ms"] * SAMPLE_RATE / 1000)
-    voiced_end = last_voiced_sample(samples, before=min(vad_sample, len(samples)))
-    if voiced_end is None:
+    judged = judge.before(vad_sample)
+    if judged is not None:
+        voiced_end = judged.sample
+        estimates = {k: None if v is None else round(v / SAMPLE_RATE, 3) for k, v in judged.estimates.items()}
+    else:  # no judge found speech before the endpoint: take the endpointer's own word for it
         voiced_end = int(vad.event.data["speech_end_audio_ms"] * SAMPLE_RATE / 1000)
+        estimates = {}
     speech_end_at = record.sent_at_sample(voiced_end)
     finals_before = [r for r in events if r.event.type == EventType.TRANSCRIPT_FINAL and r.event.seq > vad.event.seq]
     latency = next((r.event.data for r in events if r.event.type == EventType.TURN_LATENCY), {})
@@ -152,6 +173,7 @@ def _turn(file: str, turn_id: int, events: list[Any], samples: np.ndarray, recor
         stt_final_ms=_ms(finals_before[0].at, speech_end_at) if finals_before else None,
         llm_ttft_ms=latency.get("llm_ttft_ms"),
         speech_end_s=round(voiced_end / SAMPLE_RATE, 3),
+        speech_end_estimates=estimates,
         answers_cancelled=int(latency.get("answers_cancelled") or 0),
     )
 
@@ -223,9 +245,9 @@ class ServerProcess:
 
 async def _stream_all(
     url: str, corpus_dir: Path, entries: list[dict[str, Any]], console: Console, realtime: bool
-) -> list[FileResult]:
+) -> list[tuple[np.ndarray, StreamRecord]]:
     client = FirstwordClient(url)
-    results: list[FileResult] = []
+    results: list[tuple[np.ndarray, StreamRecord]] = []
     try:
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -238,30 +260,51 @@ async def _stream_all(
                 session = await client.create_session()
                 record = await client.stream(session, samples, realtime=realtime)
                 await client.close_session(session)
-                results.append(analyse(entry["file"], entry["reference"], samples, record))
+                results.append((samples, record))
                 progress.advance(task)
     finally:
         await client.aclose()
     return results
 
 
-def offline_wer(corpus_dir: Path, entries: list[dict[str, Any]], console: Console) -> dict[str, float | None]:
-    """WER of the model's ordinary 30-s path on the same files, for comparison."""
+@dataclass
+class OfflinePass:
+    """What the model's ordinary path says about each file, computed after the server stopped."""
+
+    judges: list[SpeechEndJudge]
+    wer: dict[str, float | None]
+
+
+def offline_pass(
+    corpus_dir: Path,
+    entries: list[dict[str, Any]],
+    recordings: list[np.ndarray],
+    console: Console,
+    *,
+    with_wer: bool = True,
+) -> OfflinePass:
+    """Speech-end judges for every file and the WER of Whisper's 30-s path, for comparison.
+
+    The WER baseline is transcribed without word timestamps (they change how faster-whisper
+    seeks through long files); the judge's word ends come from a second pass with them.
+    """
     from firstword.config import load_settings
     from firstword.stt.whisper_ct2 import WhisperCt2Engine
 
     engine = WhisperCt2Engine(load_settings().stt)
     pairs: list[tuple[str, str]] = []
     per_file: dict[str, float | None] = {}
-    with console.status("offline (30-s path) transcription for the WER baseline"):
-        for entry in entries:
-            if entry["reference"] is None:
-                continue
-            text = engine.decode_offline(load_recording(corpus_dir / entry["file"])).text
-            pairs.append((entry["reference"], text))
-            per_file[entry["file"]] = round(corpus_wer([(entry["reference"], text)]), 4)
+    judges: list[SpeechEndJudge] = []
+    with console.status("offline pass: speech-end judge and the 30-s path's WER"):
+        for entry, audio in zip(entries, recordings):
+            words = engine.decode_offline(audio, word_timestamps=True).word_times
+            judges.append(SpeechEndJudge(audio, word_spans(words), silero_regions(audio)))
+            if with_wer and entry["reference"] is not None:
+                text = engine.decode_offline(audio).text
+                pairs.append((entry["reference"], text))
+                per_file[entry["file"]] = round(corpus_wer([(entry["reference"], text)]), 4)
     per_file["__corpus__"] = round(corpus_wer(pairs), 4) if pairs else None
-    return per_file
+    return OfflinePass(judges, per_file)
 
 
 def summarise(results: list[FileResult], offline: dict[str, float | None]) -> dict[str, Any]:
@@ -335,13 +378,19 @@ def run(
         with console.status("starting the server (embedded engines) on loopback"):
             server = ServerProcess().__enter__()
         try:
-            results = asyncio.run(_stream_all(server.url, corpus_dir, entries, console, realtime))
+            streamed = asyncio.run(_stream_all(server.url, corpus_dir, entries, console, realtime))
         finally:
             server.__exit__()
     else:
-        results = asyncio.run(_stream_all(url, corpus_dir, entries, console, realtime))
-    # The baseline runs after the server has stopped so it does not compete for the CPU.
-    offline = offline_wer(corpus_dir, entries, console) if wer_offline else {}
+        streamed = asyncio.run(_stream_all(url, corpus_dir, entries, console, realtime))
+    # The offline pass runs after the server has stopped so it does not compete for the CPU.
+    recordings = [samples for samples, _ in streamed]
+    offline_result = offline_pass(corpus_dir, entries, recordings, console, with_wer=wer_offline)
+    offline = offline_result.wer
+    results = [
+        analyse(entry["file"], entry["reference"], judge, record)
+        for entry, judge, (_, record) in zip(entries, offline_result.judges, streamed)
+    ]
     summary = summarise(results, offline)
     out = {
         "summary": summary,

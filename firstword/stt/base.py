@@ -18,6 +18,8 @@ class Decoded:
     text: str
     audio_ms: float  # length of the audio decoded
     compute_ms: float  # wall time the decode took
+    # (start_s, end_s) of each word, when asked for and the engine can tell.
+    word_times: tuple[tuple[float, float], ...] = ()
 
 
 class SpeechToTextEngine(Protocol):
@@ -31,7 +33,7 @@ class SpeechToTextEngine(Protocol):
         """
         ...
 
-    def decode_offline(self, audio: np.ndarray) -> Decoded:
+    def decode_offline(self, audio: np.ndarray, *, word_timestamps: bool = False) -> Decoded:
         """The model's ordinary path (for Whisper: 30-s windows), the WER baseline."""
         ...
 

@@ -16,6 +16,9 @@ tells the manager what the endpointer and the STT saw; the manager runs answers:
   segments joined, so a long or multi-part question is answered as one.
 * ``commit``: the continuation window passed; the turn is over and its ``turn.latency`` report
   goes out once the kept answer's first word is known.
+* a new turn: the previous turn's answer keeps streaming while the next question is spoken, and
+  is stopped (``superseded``; what was shown stands) only when the next answer starts, so the two
+  never compete for the model. A finished answer is never cancelled.
 """
 
 from __future__ import annotations
@@ -55,9 +58,27 @@ def same_question(a: str, b: str) -> bool:
 
 
 @dataclass(slots=True)
+class Turn:
+    turn_id: int
+    segments: list[str] = field(default_factory=list)
+    speech_end_at: float | None = None
+    vad_end_at: float | None = None
+    final_at: float | None = None
+    visible_cancelled: int = 0
+    committed: bool = False
+    reported: bool = False
+    # The answer that stands for this turn (the latest one not cancelled for being wrong).
+    answer: AnswerRun | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(s for s in self.segments if s)
+
+
+@dataclass(slots=True)
 class AnswerRun:
     answer_id: int
-    turn_id: int
+    turn: Turn
     question: str
     trigger: AnswerTrigger
     visible: bool
@@ -72,6 +93,10 @@ class AnswerRun:
     failed: LlmError | None = None
     cancelled: bool = False
 
+    @property
+    def turn_id(self) -> int:
+        return self.turn.turn_id
+
 
 @dataclass(slots=True)
 class TurnStats:
@@ -80,22 +105,6 @@ class TurnStats:
     speculation_discarded: int = 0
     restarted_on_final: int = 0
     turns: int = 0
-
-
-@dataclass(slots=True)
-class Turn:
-    turn_id: int
-    segments: list[str] = field(default_factory=list)
-    speech_end_at: float | None = None
-    vad_end_at: float | None = None
-    final_at: float | None = None
-    visible_cancelled: int = 0
-    committed: bool = False
-    reported: bool = False
-
-    @property
-    def text(self) -> str:
-        return " ".join(s for s in self.segments if s)
 
 
 class TurnManager:
@@ -112,6 +121,8 @@ class TurnManager:
         self.state = TurnState.IDLE
         self.turn: Turn | None = None
         self.run: AnswerRun | None = None
+        # The previous turn's answer, still streaming while the next question is spoken.
+        self._previous: AnswerRun | None = None
         self.stats = TurnStats()
         self._next_turn = 0
         self._next_answer = 0
@@ -125,6 +136,14 @@ class TurnManager:
             self.state = TurnState.SPEAKING
             self._drop_run(CancelReason.SPEAKER_CONTINUED)
             return self.turn.turn_id, True
+        previous = self.run
+        self.run = None
+        if previous is not None:
+            if previous.visible and not previous.finished:
+                self._supersede()
+                self._previous = previous
+            elif not previous.visible:
+                self._drop(previous, CancelReason.SPEAKER_CONTINUED)
         self._next_turn += 1
         self.turn = Turn(self._next_turn)
         self.state = TurnState.SPEAKING
@@ -184,30 +203,34 @@ class TurnManager:
         self._start(question, AnswerTrigger.FINAL, visible=True)
 
     def commit(self) -> None:
-        if self.turn is None or self.state is not TurnState.PAUSED:
+        turn = self.turn
+        if turn is None or self.state is not TurnState.PAUSED:
             return
-        self.turn.committed = True
+        turn.committed = True
         self.state = TurnState.IDLE
         self.stats.turns += 1
-        run = self.run
+        run = turn.answer
         if run is not None and run.trigger in (AnswerTrigger.SPECULATIVE, AnswerTrigger.INTERIM):
             self.stats.early_kept += 1
-        self._maybe_report()
+        self._maybe_report(turn)
 
     def stop(self) -> None:
         self.stop_with(CancelReason.STOPPED)
 
     def stop_with(self, reason: CancelReason) -> None:
-        """Cancel the current answer (the owner pressed stop, or its connection went away)."""
+        """Cancel the answers being written (the owner pressed stop, or its connection went away)."""
+        self._supersede(reason)
         self._drop_run(reason)
 
     async def aclose(self) -> None:
         self._closed = True
-        run = self.run
+        runs = [r for r in (self.run, self._previous) if r is not None]
+        self._supersede(CancelReason.DISCONNECTED, publish=False)
         self._drop_run(CancelReason.DISCONNECTED, publish=False)
-        if run is not None and run.task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await run.task
+        for run in runs:
+            if run.task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await run.task
 
     def current_text(self) -> str:
         return self.turn.text if self.turn is not None and not self.turn.committed else ""
@@ -216,16 +239,18 @@ class TurnManager:
 
     def _start(self, question: str, trigger: AnswerTrigger, *, visible: bool) -> None:
         assert self.turn is not None
+        self._supersede()
         self._next_answer += 1
         run = AnswerRun(
             answer_id=self._next_answer,
-            turn_id=self.turn.turn_id,
+            turn=self.turn,
             question=question,
             trigger=trigger,
             visible=visible,
             requested_at=self._clock(),
         )
         self.run = run
+        self.turn.answer = run
         if visible:
             run.revealed_at = run.requested_at
             self._publish_started(run)
@@ -282,7 +307,7 @@ class TurnManager:
         self._publish(EventType.ANSWER_DELTA, {"answer_id": run.answer_id, "text": text}, run.turn_id)
         if run.first_word_published_at is None and text.strip():
             run.first_word_published_at = self._clock()
-            self._maybe_report()
+            self._maybe_report(run.turn)
 
     def _publish_done(self, run: AnswerRun) -> None:
         self._publish(
@@ -290,7 +315,7 @@ class TurnManager:
             {"answer_id": run.answer_id, "text": run.text.strip(), "trigger": run.trigger.value},
             run.turn_id,
         )
-        self._maybe_report()
+        self._maybe_report(run.turn)
 
     def _publish_failure(self, run: AnswerRun, exc: LlmError) -> None:
         self._publish(
@@ -305,26 +330,46 @@ class TurnManager:
         )
         if self.run is run:
             self.run = None
-        self._maybe_report()
+        if self._previous is run:
+            self._previous = None
+        if run.turn.answer is run:
+            run.turn.answer = None
+        self._maybe_report(run.turn)
 
     def _drop_run(self, reason: CancelReason, *, publish: bool = True) -> None:
         run = self.run
         if run is None:
             return
         self.run = None
+        self._drop(run, reason, publish=publish)
+        self._maybe_report(run.turn)
+
+    def _supersede(
+        self, reason: CancelReason = CancelReason.SUPERSEDED, *, publish: bool = True
+    ) -> None:
+        """Stop the previous turn's answer if it is still streaming; what it showed stands."""
+        run = self._previous
+        self._previous = None
+        if run is not None and not run.finished:
+            self._drop(run, reason, publish=publish)
+            self._maybe_report(run.turn)
+
+    def _drop(self, run: AnswerRun, reason: CancelReason, *, publish: bool = True) -> None:
         if run.task is not None and not run.task.done():
             run.task.cancel()
-        if run.failed is not None and run.visible:
-            return  # already reported as cancelled with reason "error"
+        wrong = reason in (CancelReason.SPEAKER_CONTINUED, CancelReason.TRANSCRIPT_CHANGED)
+        if run.visible and (run.failed is not None or (run.finished and not wrong)):
+            # Already ended in plain view (cancelled with "error"), or finished and still right:
+            # stopping or superseding a finished answer changes nothing the user sees.
+            return
         run.cancelled = True
+        if wrong and run.turn.answer is run:
+            run.turn.answer = None
         if run.visible:
-            if run.trigger is not AnswerTrigger.FINAL and reason in (
-                CancelReason.SPEAKER_CONTINUED,
-                CancelReason.TRANSCRIPT_CHANGED,
-            ):
+            if run.trigger is not AnswerTrigger.FINAL and wrong:
                 self.stats.early_cancelled += 1
-            if self.turn is not None and self.turn.turn_id == run.turn_id:
-                self.turn.visible_cancelled += 1
+            if wrong:
+                run.turn.visible_cancelled += 1
             if publish and not self._closed:
                 self._publish(
                     EventType.ANSWER_CANCELLED,
@@ -336,12 +381,12 @@ class TurnManager:
 
     # ----- latency report -----------------------------------------------------------------
 
-    def _maybe_report(self) -> None:
-        turn = self.turn
+    def _maybe_report(self, turn: Turn | None) -> None:
         if turn is None or not turn.committed or turn.reported or self._closed:
             return
-        run = self.run if self.run is not None and self.run.turn_id == turn.turn_id else None
-        if run is not None and run.first_word_published_at is None and not run.finished:
+        run = turn.answer
+        waiting = run is not None and not (run.finished or run.cancelled or run.failed)
+        if waiting and run.first_word_published_at is None:
             return  # wait for the first word (or the end of a wordless answer)
         turn.reported = True
         self._publish(EventType.TURN_LATENCY, self._latency(turn, run), turn.turn_id)
