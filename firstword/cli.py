@@ -104,7 +104,7 @@ class _ListenView:
         self.latency: list[dict[str, Any]] = []
 
     def _turn(self, turn: int) -> dict[str, Any]:
-        return self.turns.setdefault(turn, {"finals": [], "interim": "", "answers": {}})
+        return self.turns.setdefault(turn, {"finals": {}, "interim": "", "answers": {}})
 
     def update(self, event: Any) -> None:
         if event.turn is None:
@@ -114,7 +114,9 @@ class _ListenView:
         if event.type == "transcript.interim":
             t["interim"] = d["text"]
         elif event.type == "transcript.final":
-            t["finals"].append(d["text"])
+            for seq in d.get("replaces") or ():
+                t["finals"].pop(seq, None)
+            t["finals"][event.seq] = d["text"]
             t["interim"] = ""
         elif event.type == "answer.started":
             t["answers"][d["answer_id"]] = {"trigger": d["trigger"], "text": "", "status": "streaming"}
@@ -131,7 +133,7 @@ class _ListenView:
     def render(self) -> Group:
         parts: list[Any] = []
         for turn_id, t in self.turns.items():
-            heard = " ".join(t["finals"])
+            heard = " ".join(t["finals"].values())
             line = Text(f"Q{turn_id} ", style="bold cyan")
             line.append(heard)
             if t["interim"]:
@@ -196,3 +198,26 @@ def bench_endpointing(
     from firstword.bench.endpointing import main
 
     main(_corpus_option(corpus), json_out)
+
+
+@bench_app.command("stt")
+def bench_stt(
+    corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    sweep: Annotated[bool, typer.Option(help="also score the short-path settings grid")] = False,
+) -> None:
+    """Word error rate of the streaming (short-window) decode against Whisper's 30-s path."""
+    from firstword.bench.stt_wer import main
+
+    main(_corpus_option(corpus), json_out, with_sweep=sweep)
+
+
+@bench_app.command("llm")
+def bench_llm(
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    sweep: Annotated[bool, typer.Option(help="also sweep threads and batch sizes")] = False,
+) -> None:
+    """Time to first token of the local LLM: cold prompt vs warm persona + profile prefix."""
+    from firstword.bench.llm_ttft import main
+
+    main(json_out, with_sweep=sweep)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -69,3 +70,14 @@ class Event:
             seq=int(raw.get("seq", 0)),
             ts=float(raw.get("ts", 0.0)),
         )
+
+
+def standing_finals(events: Iterable[Event]) -> list[Event]:
+    """The ``transcript.final`` events not replaced by a later final, in order.
+
+    A final may transcribe a turn's earlier segments again together with the one that ended;
+    it lists the events it stands in for in ``data.replaces``.
+    """
+    finals = [e for e in events if e.type == EventType.TRANSCRIPT_FINAL]
+    replaced = {seq for e in finals for seq in e.data.get("replaces") or ()}
+    return [e for e in finals if e.seq not in replaced]

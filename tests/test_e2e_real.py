@@ -15,7 +15,7 @@ from firstword.audio.recording import load_recording
 from firstword.client import FirstwordClient
 from firstword.config import Settings
 from firstword.engines import load_engines
-from firstword.events import EventType
+from firstword.events import EventType, standing_finals
 from firstword.server.app import create_app
 from firstword.stt.textnorm import wer
 from tests.conftest import InLoopServer, corpus_dir
@@ -76,7 +76,7 @@ async def test_real_recording_is_transcribed_and_answered_in_real_time_without_t
     assert not {p for p in new_tmp if p.suffix.lower() in {".wav", ".pcm", ".raw", ".flac", ".ogg"}}
     assert _files_under(Path.cwd() / "firstword") - cwd_before == set()
 
-    finals = " ".join(r.event.data["text"] for r in record.of_type(EventType.TRANSCRIPT_FINAL)).lower()
+    finals = " ".join(e.data["text"] for e in standing_finals(r.event for r in record.events)).lower()
     assert "fellow americans" in finals and "what you can do for your country" in finals
     reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
     assert wer(reference, finals) <= 0.25

@@ -11,7 +11,8 @@ import asyncio
 import numpy as np
 
 from firstword.config import Settings
-from firstword.events import EventType
+from firstword.audio.format import SAMPLE_RATE
+from firstword.events import EventType, standing_finals
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline, ends_sentence
 from tests.pipeline_fakes import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
@@ -139,3 +140,48 @@ def test_sentence_end_detection():
     assert not ends_sentence("From fairest creatures we desire increase,")
     assert not ends_sentence("and then...")
     assert not ends_sentence("and then")
+
+
+async def test_final_after_a_continued_segment_transcribes_the_turn_again_and_replaces_it():
+    parts = [("Tell me about yourself", "."), ("And why us", "?")]
+    pipeline, log, answers, stt = make(parts)
+    audio = np.concatenate([silence(200), tone(1000), silence(700), tone(700), silence(2500)])
+    await play(pipeline, audio)
+    first, second = of(log, EventType.TRANSCRIPT_FINAL)
+    assert first.data["replaces"] == [] and first.data["text"] == "Tell me about yourself."
+    # The second final heard both segments at once and stands in for the first.
+    assert second.data["replaces"] == [first.seq]
+    assert second.data["audio_start_ms"] == first.data["audio_start_ms"]
+    assert second.data["text"] == "Tell me about yourself. And why us?"
+    assert [e.data["text"] for e in standing_finals(log.events_after(0))] == [second.data["text"]]
+    assert of(log, EventType.TURN_LATENCY)[0].data["question"] == "Tell me about yourself. And why us?"
+    await pipeline.aclose()
+
+
+async def test_a_final_that_still_fits_the_question_keeps_the_early_answer():
+    # The final reads the number as a word: same question, so the shown answer stands.
+    answers_for = {"Go forward 10 meters.": "Go forward ten meters."}
+
+    class Rewording(BurstStt):
+        calls: int = 0
+
+        def decode(self, audio, *, prompt=None):  # type: ignore[no-untyped-def]
+            decoded = super().decode(audio, prompt=prompt)
+            self.calls += 1
+            # The pause candidate gets digits, the (later, longer) final gets words.
+            text = answers_for.get(decoded.text, decoded.text) if len(audio) >= 1.37 * SAMPLE_RATE else decoded.text
+            return type(decoded)(text, decoded.audio_ms, decoded.compute_ms)
+
+    log = EventLog("p")
+    answers = InstantAnswers()
+    pipeline = CopilotPipeline(
+        log, Settings(), vad=LoudnessVad(), stt=Rewording([("Go forward 10 meters", ".")]),
+        answers=answers, stt_executor=InlineExecutor(),
+    )
+    await play(pipeline, np.concatenate([silence(200), tone(1000), silence(2500)]))
+    final = of(log, EventType.TRANSCRIPT_FINAL)[0].data["text"]
+    assert final == "Go forward ten meters."
+    started = of(log, EventType.ANSWER_STARTED)
+    assert [(e.data["trigger"], e.data["question"]) for e in started] == [("speculative", "Go forward 10 meters.")]
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    await pipeline.aclose()

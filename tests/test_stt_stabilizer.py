@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firstword.stt.repetition import truncate_loop
+from firstword.stt.repetition import cut_at_restart, truncate_loop
 from firstword.stt.stabilizer import TranscriptStabilizer
 
 
@@ -95,3 +95,12 @@ def test_real_repetitions_are_kept() -> None:
         "",
     ):
         assert truncate_loop(text) == (text, False)
+
+
+def test_a_known_loop_is_cut_where_it_starts_over_even_with_variations() -> None:
+    looped = (
+        "Here's a long pause and I think this is probably good. Thanks. Here's a long pause and "
+        "I think this is probably good. Thanks. Thanks. Here's along pause"
+    )
+    assert cut_at_restart(looped) == ("Here's a long pause and I think this is probably good. Thanks.", True)
+    assert cut_at_restart("one two three four five") == ("one two three four five", False)

@@ -149,5 +149,8 @@ def test_timed_decode_keeps_only_text_inside_the_audio(engine: WhisperCt2Engine)
     # The model starting over at an earlier time is a loop: everything from there is dropped.
     looped = _timed(engine, 0.0, " One two three.", 2.0, 0.4, " Two three.", 1.8)
     assert engine._timed_text(looped, audio_s=3.0) == "One two three."
+    # tiny.en's timestamps are coarse: a segment inside the audio may be timed to end past it.
+    late = _timed(engine, 0.0, " From fairest creatures", 5.0, 5.0, " we desire increase.", 11.0)
+    assert engine._timed_text(late, audio_s=10.3) == "From fairest creatures we desire increase."
     # A last segment cut off by the token budget (no closing timestamp) is kept.
     assert engine._timed_text(_timed(engine, 0.0, " Tell me about"), audio_s=2.0) == "Tell me about"

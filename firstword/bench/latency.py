@@ -37,7 +37,7 @@ from firstword.audio.format import SAMPLE_RATE
 from firstword.audio.recording import load_recording
 from firstword.bench.speech_end import SpeechEndJudge, silero_regions, word_spans
 from firstword.client import FirstwordClient, StreamRecord
-from firstword.events import AnswerTrigger, CancelReason, EventType
+from firstword.events import AnswerTrigger, CancelReason, EventType, standing_finals
 from firstword.stt.textnorm import corpus_wer
 
 
@@ -97,7 +97,7 @@ def analyse(
     for received in record.events:
         if received.event.turn is not None:
             by_turn.setdefault(received.event.turn, []).append(received)
-    finals = [r.event.data["text"] for r in record.of_type(EventType.TRANSCRIPT_FINAL) if r.event.data["text"]]
+    finals = [e.data["text"] for e in standing_finals(r.event for r in record.events) if e.data["text"]]
     cancelled_early = 0
     started_trigger: dict[int, str] = {}
     for r in record.of_type(EventType.ANSWER_STARTED):
@@ -130,7 +130,7 @@ def _turn(
     }
     starts = [r for r in events if r.event.type == EventType.ANSWER_STARTED]
     kept = next((r for r in reversed(starts) if r.event.data["answer_id"] not in cancelled), None)
-    transcript = " ".join(r.event.data["text"] for r in events if r.event.type == EventType.TRANSCRIPT_FINAL).strip()
+    transcript = " ".join(e.data["text"] for e in standing_finals(r.event for r in events)).strip()
     if not transcript and kept is None:
         return None  # noise that opened a turn but held no words
     ended = [r for r in events if r.event.type == EventType.SPEECH_ENDED]

@@ -13,6 +13,10 @@ For every corpus file with a reference transcript it decodes
   requirement's measure: a turn whose every pause ends a segment.
 - packed (reported beside it): the same pauses, but consecutive pieces are joined while they fit
   in ``max_segment_ms`` — a turn decoded as a whole, cut only where it must be.
+- pipeline: the finals the live pipeline publishes, from a replay through the real Silero
+  endpointer and streaming transcriber (``bench.replay``): segments end where the endpointer ends
+  them, with only the audio a decode has at that moment. This is the path the requirement is
+  about; the two above show what the cutting costs.
 
 It reports corpus WER of each path (total errors over total reference words), per-file WER,
 decode compute time per audio second (median, p95), and the short path's latency for 2, 4, 8 and
@@ -22,9 +26,11 @@ pieces; that is how the recommended ``SttConfig`` values were chosen.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -36,7 +42,7 @@ from rich.table import Table
 
 from firstword.audio.format import SAMPLE_RATE, ms_to_samples
 from firstword.audio.recording import load_recording, voiced_mask
-from firstword.config import SttConfig, load_settings
+from firstword.config import Settings, SttConfig, load_settings
 from firstword.stt.repetition import DEFAULT_RULE
 from firstword.stt.streaming import CUT_SEARCH_MS, CUT_WINDOW_MS, quietest_point
 from firstword.stt.textnorm import corpus_wer, wer
@@ -148,6 +154,16 @@ def decode_streaming(
     return PathResult(" ".join(texts), total, tuple(per_second))
 
 
+def decode_pipeline(engine: WhisperCt2Engine, item: CorpusFile, settings: Settings) -> PathResult:
+    from firstword.bench.replay import replay_finals
+    from firstword.endpointing.silero import SileroVad
+
+    started = time.perf_counter()
+    finals = asyncio.run(replay_finals(item.audio, settings, SileroVad(), engine))
+    compute_ms = (time.perf_counter() - started) * 1000.0
+    return PathResult(" ".join(finals), compute_ms, (compute_ms / item.duration_s,))
+
+
 def decode_offline(engine: WhisperCt2Engine, item: CorpusFile) -> PathResult:
     decoded = engine.decode_offline(item.audio)
     return PathResult(decoded.text, decoded.compute_ms, (decoded.compute_ms / item.duration_s,))
@@ -196,7 +212,10 @@ def run(
     config = config or SttConfig()
     engine = engine or WhisperCt2Engine(config)
     corpus = load_corpus(Path(corpus_dir), config.max_segment_ms)
+    settings = load_settings()
+    settings.stt = config
     paths: dict[str, dict[str, PathResult]] = {
+        "pipeline": {f.name: decode_pipeline(engine, f, settings) for f in corpus},
         "offline": {f.name: decode_offline(engine, f) for f in corpus},
         "streaming": {f.name: decode_streaming(engine, f) for f in corpus},
         "packed": {
@@ -206,17 +225,17 @@ def run(
     }
     summary = {name: _path_summary(corpus, results) for name, results in paths.items()}
     offline_wer = float(summary["offline"]["wer"])
-    for name in ("streaming", "packed"):
+    for name in ("pipeline", "streaming", "packed"):
         path_wer = float(summary[name]["wer"])
         summary[name]["relative_wer"] = path_wer / offline_wer if offline_wer else float("inf")
-    streaming_wer = float(summary["streaming"]["wer"])
+    streaming_wer = float(summary["pipeline"]["wer"])
     report: dict[str, Any] = {
         "config": config.model_dump(),
         "tuning": asdict(engine.tuning),
         "paths": summary,
         "offline_wer": offline_wer,
         "streaming_wer": streaming_wer,
-        "relative_wer": summary["streaming"]["relative_wer"],
+        "relative_wer": summary["pipeline"]["relative_wer"],
         "meets_requirement": streaming_wer <= MAX_RELATIVE_WER * offline_wer,
         "files": [
             {
@@ -307,7 +326,7 @@ def _console() -> Console:
 def print_report(report: dict[str, Any], console: Console | None = None) -> None:
     console = console or _console()
     table = Table(title="STT word error rate: offline (30-s windows) vs short-window streaming")
-    for col in ("file", "s", "pieces", "offline", "streaming", "packed"):
+    for col in ("file", "s", "pieces", "offline", "pipeline", "streaming", "packed"):
         table.add_column(col, justify="left" if col == "file" else "right")
     for row in report["files"]:
         table.add_row(
@@ -315,11 +334,14 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
             f"{row['duration_s']:.1f}",
             str(row["pieces"]),
             _pct(row["offline_wer"]),
+            _pct(row["pipeline_wer"]),
             _pct(row["streaming_wer"]),
             _pct(row["packed_wer"]),
         )
     paths = report["paths"]
-    totals = (f"[b]{_pct(paths[p]['wer'])}[/b]" for p in ("offline", "streaming", "packed"))
+    totals = (
+        f"[b]{_pct(paths[p]['wer'])}[/b]" for p in ("offline", "pipeline", "streaming", "packed")
+    )
     table.add_row("[b]corpus[/b]", "", "", *totals)
     console.print(table)
     speed = Table(title="Decode compute per audio second (ms)")
@@ -344,9 +366,11 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
     t = report["tuning"]
     verdict = "meets" if report["meets_requirement"] else "MISSES"
     console.print(
-        f"pad_ms={t['pad_ms']} beam_size={t['beam_size']}: streaming / offline WER = "
+        f"pad_ms={t['pad_ms']} beam_size={t['beam_size']}: pipeline finals / offline WER = "
         f"{float(report['relative_wer']):.3f} ({verdict} the requirement of at most "
-        f"{MAX_RELATIVE_WER:.2f}); packed {float(paths['packed']['relative_wer']):.3f}"
+        f"{MAX_RELATIVE_WER:.2f}); energy-cut pieces "
+        f"{float(paths['streaming']['relative_wer']):.3f}, packed "
+        f"{float(paths['packed']['relative_wer']):.3f}"
     )
 
 
@@ -384,6 +408,8 @@ def main(
     with_sweep: bool = False,
 ) -> dict[str, Any]:
     """Benchmark ``config`` (default: the configured settings, ``load_settings().stt``)."""
+    if json_out is not None:
+        Path(json_out).parent.mkdir(parents=True, exist_ok=True)
     config = config or load_settings().stt
     report = run(Path(corpus_dir), config)
     print_report(report)

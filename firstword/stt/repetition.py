@@ -98,3 +98,20 @@ def truncate_loop(text: str, rule: LoopRule = DEFAULT_RULE) -> tuple[str, bool]:
     if not found:
         return text, False
     return " ".join(words[: min(found)]), True
+
+
+def cut_at_restart(text: str, phrase_words: int = 4) -> tuple[str, bool]:
+    """``text`` up to where it first says again a phrase of ``phrase_words`` it has said before.
+
+    Aggressive, so only for text already known to be looping (a decode that ran out of tokens
+    inside one segment): there a repeated phrase is the loop starting over, variations or not.
+    """
+    words = text.split()
+    keys = [_key(w) for w in words]
+    seen: set[tuple[str, ...]] = set()
+    for c in range(len(keys) - phrase_words + 1):
+        phrase = tuple(keys[c : c + phrase_words])
+        if phrase in seen:
+            return " ".join(words[:c]), True
+        seen.add(phrase)
+    return text, False

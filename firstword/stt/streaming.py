@@ -166,6 +166,25 @@ class StreamingTranscriber:
         # the cache, where the next caller for the same range finds it.
         return await asyncio.shield(task)
 
+    async def transcribe_window(self, start: int, end: int, prompt: str | None) -> FinalTranscript:
+        """Decode ``[start, end)`` as one piece with ``prompt`` as the text said before it.
+
+        For a final that takes in earlier segments of a turn (``start`` before the current
+        segment's), so Whisper hears them together rather than cut at every pause. A window that
+        begins at the current piece, or is too long for one decode, is ``transcribe_until(end)``.
+        """
+        self._check_open()
+        if self._start is None:
+            raise RuntimeError("transcribe_window called before start_segment")
+        if start >= self._start or end - start > self._max_segment:
+            return await self.transcribe_until(end)
+        key = (start, end)
+        task = self._finals.get(key)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = asyncio.get_running_loop().create_task(self._window(start, end, prompt))
+            _remember(self._finals, key, task)
+        return await asyncio.shield(task)
+
     async def aclose(self) -> None:
         self._closed = True
         self._open = False
@@ -209,6 +228,11 @@ class StreamingTranscriber:
                     start = self._start
                 if start == self._start:
                     prompt = self._prompt  # set by a forced cut once its piece was decoded
+            decoded = await self._decode(start, end, prompt)
+        return FinalTranscript(decoded.text, start, end, decoded.compute_ms, forced_cut=False)
+
+    async def _window(self, start: int, end: int, prompt: str | None) -> FinalTranscript:
+        async with self._decoding():
             decoded = await self._decode(start, end, prompt)
         return FinalTranscript(decoded.text, start, end, decoded.compute_ms, forced_cut=False)
 

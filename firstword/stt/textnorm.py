@@ -45,8 +45,6 @@ _ABBREVIATIONS = {
 }
 _FILLERS = frozenset({"um", "uh", "hmm", "mm", "mhm", "mmm", "uhm", "er", "erm"})
 
-# Not after an apostrophe: "feed'st" and "mak'st" are one word each, not "feed saint".
-_ABBREV_RE = re.compile(r"(?<![\w'’])(" + "|".join(_ABBREVIATIONS) + r")\b\.?")
 _MONEY_RE = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)")
 _PERCENT_RE = re.compile(r"(\d)\s*%")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -102,7 +100,6 @@ def _digits_words(digits: str) -> str:
 
 def normalize(text: str) -> str:
     text = _APOSTROPHE_RE.sub("'", text.lower())
-    text = _ABBREV_RE.sub(lambda m: " " + _ABBREVIATIONS[m.group(1)] + " ", text)
     text = text.replace("&", " and ")
     text = _THOUSANDS_RE.sub("", text)
     text = _MONEY_RE.sub(lambda m: m.group(1) + " dollars", text)
@@ -117,8 +114,10 @@ def normalize(text: str) -> str:
     # Hyphens, slashes and other punctuation separate words; apostrophes join them ("i'm" → "im")
     # so that contractions compare equal whether or not a side kept the apostrophe.
     text = _NON_WORD_RE.sub(" ", text).replace("'", "")
-    words = [w for w in _SPACES_RE.split(text) if w and w not in _FILLERS]
-    return " ".join(words)
+    # Titles are expanded word by word once the text is plain, so that whatever stood next to
+    # them ("0sr", "sr¹") the result is the same the first time and every time after.
+    words = " ".join(_ABBREVIATIONS.get(w, w) for w in _SPACES_RE.split(text) if w).split()
+    return " ".join(w for w in words if w not in _FILLERS)
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:

@@ -34,7 +34,7 @@ from faster_whisper.transcribe import get_suppressed_tokens
 from firstword.audio.format import SAMPLE_RATE
 from firstword.config import SttConfig
 from firstword.stt.base import Decoded
-from firstword.stt.repetition import DEFAULT_RULE, LoopRule, truncate_loop
+from firstword.stt.repetition import DEFAULT_RULE, LoopRule, cut_at_restart, truncate_loop
 
 _FRAMES_PER_S = 100  # mel hop of 10 ms
 _WINDOW_FRAMES = 3000  # the encoder's positional table: 30 s
@@ -65,8 +65,9 @@ class ShortPathTuning:
     # Tokens of the previous text kept as decoder context.
     max_prompt_tokens: int = 96
     # faster-whisper's silence rule: a hypothesis the model both thinks is no speech and is
-    # unsure of is dropped.
-    no_speech_threshold: float = 0.6
+    # unsure of is dropped. 0.5 rather than its 0.6: on the corpus, noise that opened a turn
+    # scored 0.54 (at log-prob -1.9) and no real speech scored above 0.25.
+    no_speech_threshold: float = 0.5
     log_prob_threshold: float = -1.0
     # Decode with timestamp tokens and keep only text the model places inside the audio: what it
     # writes in the padding, or after starting over at an earlier time, is not in the audio.
@@ -174,7 +175,9 @@ class WhisperCt2Engine:
         )[0]
         tokens = result.sequences_ids[0]
         if t.timestamps:
-            text = self._timed_text(tokens, audio_s)
+            # Speech needs far fewer tokens than the budget; running out of them inside one
+            # segment is the model looping.
+            text = self._timed_text(tokens, audio_s, exhausted=len(tokens) >= new_tokens)
         else:
             text = self._tokenizer.decode(tokens).strip()
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else 0.0
@@ -187,8 +190,12 @@ class WhisperCt2Engine:
             text, _ = truncate_loop(text, t.loop_rule)
         return Decoded(text, audio_s * 1000.0, (time.perf_counter() - t0) * 1000.0)
 
-    def _timed_text(self, tokens: list[int], audio_s: float) -> str:
-        """The text of the timed segments that lie in the audio, up to the first restart."""
+    def _timed_text(self, tokens: list[int], audio_s: float, *, exhausted: bool = False) -> str:
+        """The text of the timed segments that lie in the audio, up to the first restart.
+
+        ``exhausted``: the decode ran out of tokens. A last segment left open is then a loop:
+        dropped after closed segments, cut where it starts over when it is all there is.
+        """
         limit = audio_s - self.tuning.timestamp_margin_s
         kept: list[int] = []
         text: list[int] = []
@@ -210,7 +217,11 @@ class WhisperCt2Engine:
                 start = None
         else:
             if start is not None:
-                kept.extend(text)  # the last segment, cut off by the token budget
+                # The last segment, left open when the tokens ran out.
+                if not exhausted:
+                    kept.extend(text)
+                elif not kept:
+                    return cut_at_restart(self._tokenizer.decode(text).strip())[0]
         return self._tokenizer.decode(kept).strip()
 
     def decode_offline(self, audio: np.ndarray, *, word_timestamps: bool = False) -> Decoded:

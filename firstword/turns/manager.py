@@ -6,11 +6,12 @@ tells the manager what the endpointer and the STT saw; the manager runs answers:
 * ``pause_candidate``: a short silence; the transcript of the speech so far is known. An answer
   starts *hidden* (trigger ``speculative``): its words are buffered, not published.
 * ``speech_resumed``: the pause was only a breath; the hidden answer is dropped unseen.
-* ``speech_ended``: the endpointer declared the segment over. If no hidden answer exists yet (the
-  STT was slower than the pause), one starts visibly on the last interim (trigger ``interim``).
-* ``final``: the segment's final transcript. An answer whose question still matches is kept (a
-  hidden one is revealed now, buffered words first); otherwise it is cancelled in plain view and
-  restarted on the final (trigger ``final``).
+* ``speech_ended``: the endpointer declared the segment over. A hidden answer is revealed now,
+  buffered words first; if none exists yet (the STT was slower than the pause), one starts
+  visibly on the last interim (trigger ``interim``).
+* ``final``: the segment's final transcript (it may re-transcribe earlier segments of the turn
+  with it, replacing their text). An answer whose question still fits the turn's text is kept;
+  otherwise it is cancelled in plain view and restarted on the final (trigger ``final``).
 * ``speech_started`` again within the continuation window: the speaker was not done. The shown
   answer is cancelled (``speaker_continued``) and the turn goes on; its question becomes all its
   segments joined, so a long or multi-part question is answered as one.
@@ -34,6 +35,7 @@ from typing import Any, Protocol
 
 from firstword.events import AnswerTrigger, CancelReason, Event, EventType
 from firstword.llm.base import LlmError
+from firstword.stt.textnorm import word_errors
 
 
 class AnswerSource(Protocol):
@@ -53,8 +55,23 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 
 def same_question(a: str, b: str) -> bool:
-    """Equal up to case and punctuation: a final that only re-punctuates keeps the answer."""
+    """Equal up to case and punctuation."""
     return _WORD.findall(a.lower()) == _WORD.findall(b.lower())
+
+
+# Word edits (after normalising case, punctuation and numbers) a final may make to the question
+# an answer started on, as a share of its words, and still keep the answer: "go forward 10
+# meters" and "go forward ten meters", or a dropped "uh", ask the same thing.
+FIT_EDIT_SHARE = 0.15
+
+
+def question_fits(answered: str, final: str) -> bool:
+    """Whether an answer to ``answered`` still answers ``final``."""
+    if same_question(answered, final):
+        return True
+    edits, words = word_errors(final, answered)
+    longest = max(words, len(answered.split()))
+    return edits <= round(FIT_EDIT_SHARE * longest)
 
 
 @dataclass(slots=True)
@@ -170,7 +187,9 @@ class TurnManager:
         self.state = TurnState.PAUSED
         self.turn.vad_end_at = vad_end_at
         self.turn.speech_end_at = speech_end_at
-        if self.run is None:
+        if self.run is not None and not self.run.visible:
+            self._reveal(self.run)
+        elif self.run is None:
             question = _join(self.turn.text, interim_text)
             if question.strip():
                 self._start(question, AnswerTrigger.INTERIM, visible=True)
@@ -180,10 +199,14 @@ class TurnManager:
         if self.turn is not None and text:
             self.turn.segments.append(text)
 
-    def final(self, text: str) -> None:
+    def final(self, text: str, *, replaces: int = 0) -> None:
+        """The final transcript of the segment that ended, standing in for the turn's last
+        ``replaces`` segments too (it transcribed their audio again, with this one's)."""
         turn = self.turn
         if turn is None:
             return
+        if replaces:
+            del turn.segments[-replaces:]
         turn.segments.append(text)
         turn.final_at = self._clock()
         if self.state is not TurnState.PAUSED:
@@ -193,7 +216,7 @@ class TurnManager:
         if not question.strip():
             self._drop_run(CancelReason.TRANSCRIPT_CHANGED)
             return
-        if run is not None and same_question(run.question, question) and run.failed is None:
+        if run is not None and run.failed is None and question_fits(run.question, question):
             if not run.visible:
                 self._reveal(run)
             return
