@@ -47,6 +47,9 @@ class EndpointingConfig(BaseModel):
     # Silence that ends a segment whose transcript does not end a sentence (",", no punctuation):
     # a pause inside a sentence must not cut a question in two.
     mid_sentence_silence_ms: int = 800
+    # Silence that ends a segment whose transcript has no final punctuation but does not read
+    # as cut off either (see firstword.endpointing.semantic).
+    unpunctuated_silence_ms: int = 480
     # After speech.ended, speech that resumes within this window continues the same turn
     # (the early answer is cancelled and redone on the whole question).
     continuation_ms: int = 1200

@@ -14,7 +14,7 @@ from firstword.config import Settings
 from firstword.audio.format import SAMPLE_RATE
 from firstword.events import EventType, standing_finals
 from firstword.hub.log import EventLog
-from firstword.pipeline.copilot import CopilotPipeline, ends_sentence
+from firstword.pipeline.copilot import CopilotPipeline
 from tests.pipeline_fakes import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
 
 
@@ -132,14 +132,6 @@ async def test_end_of_audio_flushes_the_open_turn():
     for _ in range(10):
         await asyncio.sleep(0)
     assert of(log, EventType.TURN_LATENCY)
-
-
-def test_sentence_end_detection():
-    assert ends_sentence("Why this job?")
-    assert ends_sentence('He said "go."')
-    assert not ends_sentence("From fairest creatures we desire increase,")
-    assert not ends_sentence("and then...")
-    assert not ends_sentence("and then")
 
 
 async def test_final_after_a_continued_segment_transcribes_the_turn_again_and_replaces_it():

@@ -4,9 +4,10 @@ Each corpus file is scored once by Silero VAD (with trailing digital silence app
 feeder does after a recording); every policy setting is then replayed on the cached scores, so a
 sweep of a few hundred settings takes seconds. Per setting it reports
 
-- endpoint delay: ms from the energy-based last voiced sample (``last_voiced_sample``, which is
-  not the VAD being judged) to the final SpeechEnded, median and p95 over files whose speech ends
-  before the file does;
+- endpoint delay: ms from the judged end of speech (``bench.speech_end``: the median of an energy
+  measure, Whisper's word timestamps and offline Silero, none of them the streaming policy being
+  judged) to the final SpeechEnded, median and p95 over files whose speech ends before the file
+  does;
 - missed files: corpus files where no speech is found, as recorded and 10 dB quieter (Silero's
   scores fall with the level; a quiet microphone must still open a turn);
 - false segments: SpeechStarted on synthetic silence and noise;
@@ -18,9 +19,8 @@ each ``mid_sentence_silence_ms`` at every pause, how soon speech resumes after a
 (``continuation_ms``), and how many pause candidates each ``prefetch_silence_ms`` raises (each
 one costs an STT decode).
 
-The energy-based end is what the end-to-end benchmark measures from, but on noisy recordings it
-marks noise as speech; for the five files whose source gives speech times (.lab / TextGrid) the
-delay is also reported against those.
+The judged end is what the end-to-end benchmark measures from too; for the five files whose
+source gives speech times (.lab / TextGrid) the delay is also reported against those.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from firstword.audio.format import SAMPLE_RATE, ms_to_samples, samples_to_ms
-from firstword.audio.recording import last_voiced_sample, load_recording
+from firstword.audio.recording import load_recording
 from firstword.config import EndpointingConfig
 from firstword.endpointing.base import (
     EndpointEvent,
@@ -115,7 +115,7 @@ class ScoredClip:
     name: str
     duration_s: float  # of the recording, without the appended silence
     probabilities: np.ndarray
-    speech_end: int | None  # energy-based; None for the silence/noise clips
+    speech_end: int | None  # judged (bench.speech_end); None for the silence/noise clips
     quiet_probabilities: np.ndarray | None = None  # the same audio QUIET_GAIN_DB quieter
 
     @property
@@ -191,9 +191,14 @@ def noise_clips(seconds: float = 3.0, seed: int = 7) -> dict[str, np.ndarray]:
 
 
 def score_corpus(corpus_dir: Path, vad: SileroVad) -> list[ScoredClip]:
+    from firstword.bench.speech_end import SpeechEndJudge, silero_regions, word_spans
+    from firstword.config import SttConfig
+    from firstword.stt.whisper_ct2 import WhisperCt2Engine
+
     manifest = corpus_dir / "manifest.jsonl"
     if not manifest.is_file():
         raise FileNotFoundError(f"{manifest} not found: not a speech corpus directory")
+    stt = WhisperCt2Engine(SttConfig())
     pad = np.zeros(ms_to_samples(TRAILING_SILENCE_MS), np.float32)
     clips = []
     for line in manifest.read_text().splitlines():
@@ -202,12 +207,14 @@ def score_corpus(corpus_dir: Path, vad: SileroVad) -> list[ScoredClip]:
         name = json.loads(line)["file"]
         audio = np.concatenate([load_recording(corpus_dir / name), pad])
         recording = audio[: len(audio) - len(pad)]
+        words = word_spans(stt.decode_offline(recording, word_timestamps=True).word_times)
+        judged = SpeechEndJudge(recording, words, silero_regions(recording)).before(len(recording))
         clips.append(
             ScoredClip(
                 name=name,
                 duration_s=len(recording) / SAMPLE_RATE,
                 probabilities=vad.score(audio),
-                speech_end=last_voiced_sample(recording),
+                speech_end=None if judged is None else judged.sample,
                 quiet_probabilities=vad.score(audio * np.float32(10 ** (QUIET_GAIN_DB / 20))),
             )
         )
@@ -450,7 +457,7 @@ def run(corpus_dir: Path, grid: Grid = DEFAULT_GRID) -> dict[str, Any]:
             {
                 "file": c.name,
                 "duration_s": c.duration_s,
-                "energy_speech_end_s": None if c.speech_end is None else c.speech_end / SAMPLE_RATE,
+                "judged_speech_end_s": None if c.speech_end is None else c.speech_end / SAMPLE_RATE,
                 "speech_ends_inside": c.speech_ends_inside,
                 "max_probability": float(c.probabilities.max(initial=0.0)),
             }
@@ -475,7 +482,7 @@ Row = dict[str, Any]
 KNOBS = ("threshold", "neg_threshold", "min_speech_ms", "end_silence_ms")
 _CAPTION = (
     "thr/neg: thresholds; min: min_speech_ms; end: end_silence_ms; p50/p95: endpoint delay (ms) "
-    "from the energy-based end over n files; ref50/refmax: delay from the sources' annotated ends "
+    "from the judged end of speech over n files; ref50/refmax: delay from the sources' annotated ends "
     "(5 files); miss: files with no speech found; quiet: the same at -10 dB; false: segments on "
     "silence/noise; last columns: SpeechEnded per multi-pause file; *: recommended"
 )
@@ -558,13 +565,13 @@ def _misses_table(rows: list[Row]) -> Table:
 
 def _per_file_table(files: list[Row], best: Row) -> Table:
     table = Table(title="Recommended setting, per file")
-    for col in ("file", "s", "energy end s", "max p", "delay ms", "ref delay ms"):
+    for col in ("file", "s", "speech end s", "max p", "delay ms", "ref delay ms"):
         table.add_column(col, justify="left" if col == "file" else "right")
     for f in files:
         table.add_row(
             f["file"],
             _fmt(f["duration_s"], 1),
-            _fmt(f["energy_speech_end_s"], 2) + ("" if f["speech_ends_inside"] else " (at end)"),
+            _fmt(f["judged_speech_end_s"], 2) + ("" if f["speech_ends_inside"] else " (at end)"),
             _fmt(f["max_probability"], 2),
             _fmt(best["delays_ms"].get(f["file"])),
             _fmt(best["ref_delays_ms"].get(f["file"])),

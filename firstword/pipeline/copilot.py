@@ -9,6 +9,7 @@ clock; each frame's arrival time is remembered so a turn's speech end can be pla
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,11 +29,12 @@ from firstword.endpointing.base import (
     VoiceActivityModel,
 )
 from firstword.endpointing.endpointer import Endpointer
+from firstword.endpointing.semantic import required_silence_ms
 from firstword.events import EventType
 from firstword.hub.log import EventLog
 from firstword.stt.base import SpeechToTextEngine
 from firstword.stt.streaming import FinalTranscript, InterimTranscript, StreamingTranscriber
-from firstword.turns.manager import TurnManager, TurnState
+from firstword.turns.manager import AnswerRun, TurnManager, TurnState
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +54,6 @@ class _Piece:
     text: str
 
 
-def ends_sentence(text: str) -> bool:
-    """Whisper punctuates: a transcript ending in . ? ! closes a sentence; "," or nothing does not."""
-    stripped = text.rstrip().rstrip("\"')]»”’")
-    return stripped.endswith((".", "?", "!")) and not stripped.endswith("...")
-
-
 class CopilotPipeline:
     # Audio after the last voiced sample given to a decode: the VAD works in 32 ms chunks, and a
     # word's soft ending can fall in the first chunks it calls silence. The pause candidate has
@@ -67,6 +63,10 @@ class CopilotPipeline:
     # as this reaches: Whisper cut at every pause guesses the words at each cut (see
     # docs/ARCHITECTURE.md; on the corpus this is the difference between 9 % and 7 % WER).
     FINAL_WINDOW_MS = 12_000
+    # The final waits for the shown answer's first word, at most this long: on a small CPU a
+    # Whisper decode and the LLM's first tokens running at once both take twice as long, and
+    # the final only confirms an answer the user already sees.
+    FINAL_DEFER_MAX_MS = 1500
 
     def __init__(
         self,
@@ -122,7 +122,9 @@ class CopilotPipeline:
         self._arrivals.append((self._buffer.end, self._clock()))
         for event in self._endpointer.push(samples):
             self._handle(event)
-        self._transcriber.poll()
+        if self._endpointer.silence_samples == 0:
+            # Once a pause begins, the decoder is kept free for the pause candidate's decode.
+            self._transcriber.poll()
         if (
             self.turns.state is TurnState.PAUSED
             and self._speech_ended_sample is not None
@@ -204,8 +206,10 @@ class CopilotPipeline:
             if done.cancelled() or done.exception() is not None or pause_id != self._pause_seq:
                 return
             text = done.result().text
-            if text and not ends_sentence(text):
-                self._endpointer.require_silence_ms(self._settings.endpointing.mid_sentence_silence_ms)
+            if text:
+                required = required_silence_ms(text, self._settings.endpointing)
+                if required != self._settings.endpointing.end_silence_ms:
+                    self._endpointer.require_silence_ms(required)
             self.turns.pause_candidate(text)
 
         task.add_done_callback(candidate_ready)
@@ -234,9 +238,19 @@ class CopilotPipeline:
         end = min(self._buffer.end, event.speech_end_sample + self._tail)
         start, replaced = self._final_window(end)
         prompt = " ".join(p.text for p in self._pieces[: len(self._pieces) - len(replaced)] if p.text)
-        final_task = self._spawn(self._transcriber.transcribe_window(start, end, prompt or None))
+        final_task = self._spawn(
+            self._final_after_first_word(self.turns.run, start, end, prompt or None)
+        )
         self._finals_pending += 1
         self._spawn(self._finish_segment(final_task, turn_id, replaced))
+
+    async def _final_after_first_word(
+        self, run: AnswerRun | None, start: int, end: int, prompt: str | None
+    ) -> FinalTranscript:
+        if run is not None and run.visible:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.first_word.wait(), self.FINAL_DEFER_MAX_MS / 1000)
+        return await self._transcriber.transcribe_window(start, end, prompt)
 
     def _final_window(self, end: int) -> tuple[int, list[_Piece]]:
         """Where the final decode starts, and the earlier finals of the turn it takes in."""

@@ -109,6 +109,8 @@ class AnswerRun:
     finished: bool = False
     failed: LlmError | None = None
     cancelled: bool = False
+    # Set when the first word is shown, or the run ends without one.
+    first_word: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def turn_id(self) -> int:
@@ -322,6 +324,8 @@ class TurnManager:
             if run.visible:
                 self._publish_failure(run, exc)
             return
+        finally:
+            run.first_word.set()
         run.finished = True
         if run.visible:
             self._publish_done(run)
@@ -330,6 +334,7 @@ class TurnManager:
         self._publish(EventType.ANSWER_DELTA, {"answer_id": run.answer_id, "text": text}, run.turn_id)
         if run.first_word_published_at is None and text.strip():
             run.first_word_published_at = self._clock()
+            run.first_word.set()
             self._maybe_report(run.turn)
 
     def _publish_done(self, run: AnswerRun) -> None:
