@@ -42,11 +42,13 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = f"http://{settings.server.host}:{settings.server.port}"
     console.print(f"[bold]firstword[/] loading engines (STT {settings.stt.engine}, LLM {settings.llm.engine}) …")
-    fastapi_app = create_app(settings)
+    def announce() -> None:
+        console.print(
+            f"[bold green]firstword is listening on {url}[/]  "
+            f"(try: firstword listen RECORDING.wav --url {url})"
+        )
 
-    @fastapi_app.on_event("startup")
-    async def announce() -> None:
-        console.print(f"[bold green]firstword is listening on {url}[/]  (try: firstword listen RECORDING.wav)")
+    fastapi_app = create_app(settings, on_ready=announce)
 
     uvicorn.run(fastapi_app, host=settings.server.host, port=settings.server.port, log_level="warning", ws_max_size=2**20)
 

@@ -8,6 +8,7 @@ Nested fields use ``__`` in variable names, e.g. ``FIRSTWORD_LLM__ENGINE=openai`
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +30,39 @@ class ServerConfig(BaseModel):
     replay_events: int = 20_000
     # A subscriber whose queue grows past this many events is dropped (it may resume by id).
     subscriber_queue_events: int = 5_000
+    # ...or past this many bytes of queued event JSON (deltas are coalesced before either bound).
+    subscriber_queue_bytes: int = 1_000_000
+    # Seconds between SSE heartbeat comments.
+    heartbeat_s: float = 15.0
+    # Lets its bearer list every stored session over HTTP (GET /history/sessions). Unset: only
+    # each session's owner reads its own history.
+    admin_token: SecretStr | None = None
+
+
+class HubConfig(BaseModel):
+    # "memory": one process. "redis": the event log of every session goes to a Redis stream, so
+    # an observer on any node follows a session whose audio and model calls run on another.
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    key_prefix: str = "firstword"
+    # Events kept per session stream (XADD MAXLEN ~) and how long a finished session's stream
+    # and records stay in Redis.
+    stream_maxlen: int = 20_000
+    ttl_s: int = 86_400
+
+
+class StoreConfig(BaseModel):
+    # SQLAlchemy async URL: "sqlite+aiosqlite:///path/to.db" or
+    # "postgresql+asyncpg://user:password@host/db". Empty: firstword.sqlite3 in data_dir.
+    url: SecretStr = SecretStr("")
+    enabled: bool = True
+    # The batched writer flushes every flush_events events or flush_ms milliseconds.
+    flush_events: int = 10
+    flush_ms: int = 500
+    # Events held while the database is unreachable; past this the oldest are dropped (logged).
+    max_buffered_events: int = 100_000
+    retry_initial_ms: int = 200
+    retry_max_ms: int = 5_000
 
 
 class EndpointingConfig(BaseModel):
@@ -112,12 +146,32 @@ class Settings(BaseSettings):
     )
 
     server: ServerConfig = Field(default_factory=ServerConfig)
+    hub: HubConfig = Field(default_factory=HubConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
     endpointing: EndpointingConfig = Field(default_factory=EndpointingConfig)
     stt: SttConfig = Field(default_factory=SttConfig)
     llm: LlmConfig = Field(default_factory=LlmConfig)
     answer: AnswerConfig = Field(default_factory=AnswerConfig)
     # Directory with resume / job description / notes; empty means the bundled sample profile.
     profile_dir: str = ""
+    # Where the embedded database lives; empty means $XDG_DATA_HOME/firstword (~/.local/share).
+    data_dir: str = ""
+    # This server's name among several sharing Redis and PostgreSQL. Stable across restarts (a
+    # restarted node marks the sessions it was serving as interrupted); default: the host name.
+    node_id: str = ""
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "firstword"
+
+    def resolved_node_id(self) -> str:
+        return self.node_id or socket.gethostname()
+
+    def store_url(self) -> str:
+        url = self.store.url.get_secret_value()
+        return url or f"sqlite+aiosqlite:///{self.resolved_data_dir() / 'firstword.sqlite3'}"
 
     @classmethod
     def settings_customise_sources(

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -46,14 +46,22 @@ class CreateSessionBody(BaseModel):
     use_sample_profile: bool = True
 
 
-def create_app(settings: Settings, engines: Engines | None = None) -> FastAPI:
-    """``engines`` may be injected (tests use fakes); otherwise they load at start-up."""
+def create_app(
+    settings: Settings,
+    engines: Engines | None = None,
+    *,
+    on_ready: Callable[[], None] | None = None,
+) -> FastAPI:
+    """``engines`` may be injected (tests use fakes); otherwise they load at start-up.
+    ``on_ready`` runs once the engines are loaded and the server takes requests."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = engines if engines is not None else await load_engines_async(settings)
         app.state.engines = loaded
         app.state.registry = SessionRegistry(settings, loaded)
+        if on_ready is not None:
+            on_ready()
         yield
         await app.state.registry.close_all()
         if engines is None:

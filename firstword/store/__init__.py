@@ -1,0 +1,1 @@
+"""Store: session records and their event logs, written in batches off the token path."""
