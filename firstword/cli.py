@@ -19,6 +19,16 @@ from firstword.config import load_settings
 app = typer.Typer(help="firstword: a streaming-first real-time AI conversation server.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (JSON + a human summary).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+
+
+def _register_history() -> None:
+    # Imported here so that `firstword serve` does not pay for the history command's imports.
+    from firstword.store.cli import history_app
+
+    app.add_typer(history_app, name="history")
+
+
+_register_history()
 console = Console()
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "speech"
@@ -63,7 +73,7 @@ def listen(
     """Play a recording through the server's WebSocket; show the live transcript and answers."""
     from firstword.answerer.profile import load_profile_dir
     from firstword.audio.recording import load_recording
-    from firstword.bench.latency import ServerProcess
+    from firstword.bench.server_process import ServerProcess
 
     samples = load_recording(file)
     prof = load_profile_dir(profile) if profile is not None else None
@@ -223,3 +233,30 @@ def bench_llm(
     from firstword.bench.llm_ttft import main
 
     main(json_out, with_sweep=sweep)
+
+
+@bench_app.command("fanout")
+def bench_fanout(
+    observers: Annotated[int, typer.Option(help="SSE readers following the one generation")] = 1000,
+    nodes: Annotated[int, typer.Option(help="server processes; more than one share Redis")] = 1,
+    redis: Annotated[str | None, typer.Option(help="Redis URL the nodes share (needed with --nodes > 1)")] = None,
+    rate: Annotated[float, typer.Option(help="tokens per second of the generation")] = 40.0,
+    sweep: Annotated[bool, typer.Option(help="double N until p99 lag passes 100 ms")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+) -> None:
+    """One generation streamed to N SSE readers: publish → receipt lag, and exact reassembly."""
+    from firstword.bench.fanout import main
+
+    main(observers, nodes, redis, json_out, rate=rate, sweep=sweep)
+
+
+@bench_app.command("persist")
+def bench_persist(
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+    url: Annotated[str | None, typer.Option(help="database URL (default: a SQLite file in a temp folder)")] = None,
+    rounds: Annotated[int, typer.Option(help="rounds of each variant, interleaved")] = 6,
+) -> None:
+    """The token path's inter-token time with no store, per-token writes and the batched writer."""
+    from firstword.bench.persist import main
+
+    main(json_out, url=url, rounds=rounds)

@@ -34,6 +34,13 @@ class ServerConfig(BaseModel):
     subscriber_queue_bytes: int = 1_000_000
     # Seconds between SSE heartbeat comments.
     heartbeat_s: float = 15.0
+    # Once nobody (owner or observer, on any node) is connected to a session for this long, the
+    # answer being written is cancelled rather than left running for no one.
+    disconnect_grace_s: float = 5.0
+    # A send to a reader that has not drained for this long gives up and closes the connection.
+    send_timeout_s: float = 30.0
+    # Longest typed message accepted (characters).
+    max_message_chars: int = 4_000
     # Lets its bearer list every stored session over HTTP (GET /history/sessions). Unset: only
     # each session's owner reads its own history.
     admin_token: SecretStr | None = None
@@ -121,12 +128,26 @@ class OpenAiLlmConfig(BaseModel):
     timeout_s: float = 30.0
 
 
+class ScriptedLlmConfig(BaseModel):
+    """A stand-in model for benchmarks and tests of streaming and fan-out: it writes ``text``
+    word by word at ``tokens_per_s``, whatever it is asked. Never a default."""
+
+    text: str = (
+        "I led the move from a nightly batch to a streaming service, which cut delivery-estimate "
+        "latency from forty seconds to three hundred milliseconds. I would bring the same focus on "
+        "latency budgets, careful rollouts and clear runbooks to your real-time platform team."
+    )
+    tokens_per_s: float = 40.0
+    ttft_ms: float = 50.0
+
+
 class LlmConfig(BaseModel):
-    engine: Literal["local", "openai"] = "local"
+    engine: Literal["local", "openai", "scripted"] = "local"
     max_tokens: int = 120
     temperature: float = 0.3
     local: LocalLlmConfig = Field(default_factory=LocalLlmConfig)
     openai: OpenAiLlmConfig = Field(default_factory=OpenAiLlmConfig)
+    scripted: ScriptedLlmConfig = Field(default_factory=ScriptedLlmConfig)
 
 
 class AnswerConfig(BaseModel):

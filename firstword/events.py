@@ -21,6 +21,8 @@ class EventType(StrEnum):
     ANSWER_CANCELLED = "answer.cancelled"
     TURN_LATENCY = "turn.latency"
     PROFILE_UPDATED = "profile.updated"
+    MESSAGE = "message"
+    SESSION_CLOSED = "session.closed"
     ERROR = "error"
 
 
@@ -32,6 +34,8 @@ class AnswerTrigger(StrEnum):
     INTERIM = "interim"
     # Started on (or restarted for) the final transcript.
     FINAL = "final"
+    # A typed message: the question is known exactly, there is nothing to start early.
+    MESSAGE = "message"
 
 
 class CancelReason(StrEnum):
@@ -47,19 +51,33 @@ class CancelReason(StrEnum):
 
 @dataclass(slots=True)
 class Event:
-    """One entry of a session's log. ``seq`` is assigned by the hub on publish."""
+    """One entry of a session's log. ``seq`` is assigned by the hub on publish.
+
+    A published event is shared by every reader and never changed; its JSON and SSE encodings
+    are made once, on first use, however many readers send it.
+    """
 
     type: str
     data: dict[str, Any] = field(default_factory=dict)
     turn: int | None = None
     seq: int = 0
     ts: float = 0.0  # server wall-clock time (seconds since the epoch) at publish
+    _json: str | None = field(default=None, repr=False, compare=False)
+    _sse: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "type": self.type, "ts": self.ts, "turn": self.turn, "data": self.data}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        if self._json is None:
+            self._json = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        return self._json
+
+    def sse_frame(self) -> bytes:
+        """The Server-Sent Events frame: ``id:`` is the sequence number, ``event:`` the type."""
+        if self._sse is None:
+            self._sse = f"id: {self.seq}\nevent: {self.type}\ndata: {self.to_json()}\n\n".encode()
+        return self._sse
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Event:

@@ -1,9 +1,15 @@
-"""Sessions: the registry that ties an id and an owner token to an event log and a pipeline."""
+"""Sessions served by this node: the registry that ties an id to its pipeline, log and records.
+
+A session's directory entry (owner token hash, observer grants) lives in the hub, so any node can
+check a token; its pipeline and event log live here, on the node that serves it. Every event goes
+to the store through the log's listener (an append to a buffer, never a wait).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hmac
+import contextlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -13,25 +19,22 @@ from firstword.answerer.personas import persona_prompt
 from firstword.answerer.profile import Profile
 from firstword.config import Settings
 from firstword.engines import Engines
-from firstword.events import EventType
+from firstword.events import CancelReason, EventType
+from firstword.hub.base import Hub, SessionMeta, new_token, token_hash
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline
+from firstword.store.base import SessionRecord, Store
+
+log = logging.getLogger("firstword.sessions")
 
 
 class SessionNotFound(KeyError):
     pass
 
 
-class AccessDenied(PermissionError):
-    def __init__(self, message: str, *, missing: bool) -> None:
-        super().__init__(message)
-        self.missing = missing
-
-
 @dataclass
 class Session:
     id: str
-    owner_token: str
     log: EventLog
     answerer: Answerer
     pipeline: CopilotPipeline
@@ -41,48 +44,73 @@ class Session:
     # The connection currently streaming audio (one at a time per session).
     audio_owner: object | None = None
     warm_task: asyncio.Task[None] | None = None
-
-    def check_owner(self, token: str | None) -> None:
-        if not token:
-            raise AccessDenied("missing session token: pass ?token= or 'Authorization: Bearer'", missing=True)
-        if not hmac.compare_digest(token.encode(), self.owner_token.encode()):
-            raise AccessDenied("invalid token for this session", missing=False)
+    # Live connections on this node (owner's and observers'), and the task that cancels the
+    # answer being written once nobody has been connected for the grace period.
+    connections: int = 0
+    orphan_task: asyncio.Task[None] | None = None
+    # Observer connections on this node by grant, closed at once when the grant is revoked.
+    observer_closers: dict[str, set[asyncio.Event]] = field(default_factory=dict)
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
 
 
 class SessionRegistry:
-    def __init__(self, settings: Settings, engines: Engines) -> None:
+    def __init__(self, settings: Settings, engines: Engines, hub: Hub, store: Store | None) -> None:
         self._settings = settings
         self._engines = engines
+        self._hub = hub
+        self._store = store
         self._sessions: dict[str, Session] = {}
 
     def __len__(self) -> int:
         return len(self._sessions)
 
-    async def create(self, *, profile: Profile, persona: str | None = None) -> Session:
+    @property
+    def hub(self) -> Hub:
+        return self._hub
+
+    async def create(self, *, profile: Profile, persona: str | None = None) -> tuple[Session, str]:
+        """A new session served here, and its owner token (returned once, never stored)."""
         persona_name = persona or self._settings.answer.persona
         persona_prompt(persona_name)  # raises UnknownPersona with the valid names
         session_id = secrets.token_hex(8)
-        log = EventLog(
-            session_id,
-            replay_capacity=self._settings.server.replay_events,
-            subscriber_queue=self._settings.server.subscriber_queue_events,
+        owner_token = new_token("own")
+        meta = SessionMeta(
+            session_id=session_id,
+            node_id=self._hub.node_id,
+            owner_token_hash=token_hash(owner_token),
+            persona=persona_name,
+            created_at=time.time(),
         )
+        await self._hub.register(meta)
+        event_log = self._hub.create_log(session_id)
+        if self._store is not None:
+            store = self._store
+            store.session_opened(
+                SessionRecord(
+                    session_id=session_id,
+                    node_id=meta.node_id,
+                    persona=persona_name,
+                    owner_token_hash=meta.owner_token_hash,
+                    created_at=meta.created_at,
+                    profile=profile.to_dict(),
+                )
+            )
+            event_log.add_listener(lambda event: store.append(session_id, event))
         answerer = Answerer(self._engines.llm, self._settings.answer, self._settings.llm, profile)
         answerer.persona = persona_name
         pipeline = CopilotPipeline(
-            log,
+            event_log,
             self._settings,
             vad=self._engines.vad_factory(),
             stt=self._engines.stt,
             answers=answerer,
         )
-        session = Session(session_id, secrets.token_urlsafe(24), log, answerer, pipeline)
+        session = Session(session_id, event_log, answerer, pipeline, created_at=meta.created_at)
         self._sessions[session_id] = session
         session.warm_task = asyncio.get_running_loop().create_task(self._warm(session))
-        return session
+        return session, owner_token
 
     async def _warm(self, session: Session) -> None:
         started = time.perf_counter()
@@ -97,6 +125,7 @@ class SessionRegistry:
                 "session_id": session.id,
                 "engines": self._engines.describe(),
                 "persona": session.answerer.persona,
+                "node": self._hub.node_id,
                 "warm_ms": round((time.perf_counter() - started) * 1000, 1),
                 "warm_error": error,
             },
@@ -107,6 +136,8 @@ class SessionRegistry:
         session.ready.clear()
         started = time.perf_counter()
         await session.answerer.set_profile(profile)
+        if self._store is not None:
+            self._store.profile_changed(session.id, profile.to_dict())
         session.log.publish(
             EventType.PROFILE_UPDATED,
             {"warm_ms": round((time.perf_counter() - started) * 1000, 1), "empty": profile.is_empty()},
@@ -119,14 +150,56 @@ class SessionRegistry:
         except KeyError:
             raise SessionNotFound(session_id) from None
 
+    def local(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def connected(self, session: Session) -> None:
+        session.connections += 1
+        if session.orphan_task is not None:
+            session.orphan_task.cancel()
+            session.orphan_task = None
+
+    def disconnected(self, session: Session) -> None:
+        """A connection went away. Nothing is cancelled while anyone still watches: the answer
+        being written is cancelled only once nobody, here or on another node, has been connected
+        for ``server.disconnect_grace_s`` (a phone in a lift reconnects and misses nothing)."""
+        session.connections -= 1
+        if session.connections == 0 and session.id in self._sessions:
+            session.orphan_task = asyncio.get_running_loop().create_task(self._cancel_if_orphaned(session))
+
+    async def _cancel_if_orphaned(self, session: Session) -> None:
+        await asyncio.sleep(self._settings.server.disconnect_grace_s)
+        if session.connections == 0 and not await self._hub_watchers(session.id):
+            session.pipeline.turns.stop_with(CancelReason.DISCONNECTED)
+
+    async def _hub_watchers(self, session_id: str) -> int:
+        watchers = getattr(self._hub, "watchers_elsewhere", None)
+        if watchers is None:
+            return 0
+        try:
+            return int(await watchers(session_id))
+        except Exception:  # the hub backend is down: nobody can be watching through it
+            log.warning("could not count remote watchers of %s", session_id, exc_info=True)
+            return 0
+
+    # -- end ---------------------------------------------------------------------------------
+
     async def close(self, session_id: str) -> None:
         session = self._sessions.pop(session_id, None)
         if session is None:
             return
-        if session.warm_task is not None:
-            session.warm_task.cancel()
+        for task in (session.warm_task, session.orphan_task):
+            if task is not None:
+                task.cancel()
         await session.pipeline.aclose()
-        session.log.close()
+        with contextlib.suppress(RuntimeError):
+            session.log.publish(EventType.SESSION_CLOSED, {"session_id": session_id})
+        self._hub.close_log(session_id)
+        await self._hub.mark_closed(session_id)
+        if self._store is not None:
+            self._store.session_closed(session_id)
 
     async def close_all(self) -> None:
         for session_id in list(self._sessions):

@@ -9,6 +9,13 @@ import pytest
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "speech"
 
 
+@pytest.fixture(autouse=True)
+def _hermetic_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Servers built in tests keep their embedded database in a temporary folder, never in the
+    # user's data directory.
+    monkeypatch.setenv("FIRSTWORD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
 def corpus_dir() -> Path:
     """The shared speech corpus, or a loud skip when it is absent."""
     if not (CORPUS / "manifest.jsonl").is_file():

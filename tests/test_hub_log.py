@@ -62,3 +62,40 @@ async def test_close_ends_subscribers():
     log.close()
     assert (await sub.get()).seq == 1
     assert await sub.get() is None
+
+
+async def test_lagging_reader_gets_coalesced_deltas_with_the_same_text():
+    log = EventLog("s1")
+    fast = log.subscribe()
+    slow = log.subscribe()
+    log.publish("answer.started", {"answer_id": 1}, turn=1)
+    assert (await fast.get()).type == "answer.started"
+    words = [f" w{i}" for i in range(100)]
+    received = []
+    for word in words:
+        log.publish("answer.delta", {"answer_id": 1, "text": word}, turn=1)
+        received.append(await fast.get())
+    log.publish("answer.done", {"answer_id": 1, "text": "".join(words).strip()}, turn=1)
+    # The fast reader took every delta as it came; the slow one gets one merged delta.
+    assert [e.data["text"] for e in received] == words
+    started, merged, done = [await slow.get() for _ in range(3)]
+    assert started.type == "answer.started" and done.type == "answer.done"
+    assert merged.data["text"] == "".join(words)
+    assert merged.seq == 101 and merged.data["coalesced"] == [2, 101]
+    # The log itself is untouched: a late joiner replays every delta.
+    assert len([e for e in log.events_after(0) if e.type == "answer.delta"]) == 100
+
+
+async def test_readers_that_never_read_hold_bounded_memory_and_are_dropped():
+    log = EventLog("s1", subscriber_queue=1000, subscriber_bytes=50_000)
+    frozen = [log.subscribe() for _ in range(100)]
+    for answer in range(250):
+        log.publish("answer.started", {"answer_id": answer}, turn=answer)
+        for i in range(20):
+            log.publish("answer.delta", {"answer_id": answer, "text": f" word{i}"}, turn=answer)
+        # Every queue stays within its byte bound while the producer goes on.
+        assert all(sub.queued_bytes <= 50_000 for sub in frozen)
+    for sub in frozen:
+        assert sub.ended.is_set() and sub.queued == 0
+        with pytest.raises(SubscriberDropped, match="resume after event 0"):
+            await sub.get()

@@ -165,9 +165,15 @@ async def test_oversized_message_is_refused_with_1009(server):
         assert closed.value.rcvd.code == 1009
 
 
-async def test_client_disconnect_mid_answer_cancels_the_model_call():
+def quick_grace() -> Settings:
+    settings = Settings()
+    settings.server.disconnect_grace_s = 0.3
+    return settings
+
+
+async def test_client_disconnect_mid_answer_cancels_the_model_call_once_nobody_watches():
     slow = ScriptedLlm(reply=["word "] * 200, interval_s=0.05)
-    async with InLoopServer(create_app(Settings(), fake_engines(slow))) as srv:
+    async with InLoopServer(create_app(quick_grace(), fake_engines(slow))) as srv:
         s = await new_session(srv)
         async with websockets.connect(f"{s['ws_url']}?token={s['owner_token']}") as ws:
             for frame in frames(np.concatenate([tone(800), silence(700)])):
@@ -178,6 +184,27 @@ async def test_client_disconnect_mid_answer_cancels_the_model_call():
                 break
             await asyncio.sleep(0.02)
         assert slow.cancelled == 1 and slow.active == 0
+
+
+async def test_owner_dropping_mid_answer_cancels_nothing_an_observer_still_watches():
+    slow = ScriptedLlm(reply=["word "] * 30, interval_s=0.05)
+    async with InLoopServer(create_app(quick_grace(), fake_engines(slow))) as srv:
+        s = await new_session(srv)
+        async with httpx.AsyncClient(base_url=srv.url) as http:
+            grant = (await http.post(f"/sessions/{s['session_id']}/observers",
+                                     params={"token": s["owner_token"]}, json={"label": "coach"})).json()
+        async with websockets.connect(f"{s['ws_url']}?token={grant['token']}") as watcher:
+            async with websockets.connect(f"{s['ws_url']}?token={s['owner_token']}") as ws:
+                for frame in frames(np.concatenate([tone(800), silence(700)])):
+                    await ws.send(frame)
+                await collect_until(ws, lambda e, _: e["type"] == "answer.delta")
+            # The owner's phone is in a lift: the coach still gets the whole answer, once.
+            events = await collect_until(watcher, lambda e, _: e["type"] == "answer.done")
+        seqs = [e["seq"] for e in events if e["seq"] is not None]
+        assert seqs == list(range(1, len(seqs) + 1))
+        done = next(e for e in events if e["type"] == "answer.done")
+        assert done["data"]["text"] == ("word " * 30).strip()
+        assert slow.cancelled == 0 and slow.completed == 1
 
 
 async def test_profile_update_and_stop(server):

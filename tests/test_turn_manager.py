@@ -247,3 +247,36 @@ async def test_stop_also_stops_the_previous_turns_streaming_answer(rig):
 def test_same_question_ignores_case_and_punctuation():
     assert same_question("Why this job?", "why this job")
     assert not same_question("Why this job", "Why this job now")
+
+
+async def test_a_typed_message_is_a_turn_answered_at_once_with_its_latency(rig):
+    log, clock, answers, tm = rig
+    turn = tm.ask("Why do you want this job?")
+    assert [e.type for e in log.events_after(0)] == ["message", "answer.started"]
+    assert of(log, EventType.ANSWER_STARTED)[0].data["trigger"] == "message"
+    assert of(log, EventType.TURN_LATENCY) == []  # waits for the first word
+    clock.advance_ms(90)
+    answers.release(1)
+    await settle()
+    report = of(log, EventType.TURN_LATENCY)[0]
+    assert report.turn == turn and report.data["trigger"] == "message"
+    assert report.data["e2e_first_word_ms"] == pytest.approx(90)
+    assert tm.stats.turns == 1 and tm.state is TurnState.IDLE
+
+
+async def test_a_message_while_someone_speaks_leaves_the_spoken_turn_alone(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    message_turn = tm.ask("Quick: what is my notice period?")
+    answers.release(2)
+    await settle()
+    # The spoken turn goes on and gets its own answer; the message's is superseded only then.
+    tm.pause_candidate("Tell me about a time you failed.")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("Tell me about a time you failed.")
+    cancelled = of(log, EventType.ANSWER_CANCELLED)
+    assert [(e.turn, e.data["reason"]) for e in cancelled] == [(message_turn, "superseded")]
+    started = of(log, EventType.ANSWER_STARTED)
+    assert [e.data["trigger"] for e in started] == ["message", "speculative"]
+    assert started[1].turn != message_turn

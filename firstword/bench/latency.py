@@ -18,16 +18,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,6 +31,7 @@ from rich.table import Table
 
 from firstword.audio.format import SAMPLE_RATE
 from firstword.audio.recording import load_recording
+from firstword.bench.server_process import ServerProcess
 from firstword.bench.speech_end import SpeechEndJudge, silero_regions, word_spans
 from firstword.client import FirstwordClient, StreamRecord
 from firstword.events import AnswerTrigger, CancelReason, EventType, standing_finals
@@ -195,52 +192,6 @@ def percentiles(values: list[float | None]) -> dict[str, float | None]:
         "max": round(clean[-1], 1),
         "n": len(clean),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ServerProcess:
-    """The real server in its own process, on loopback, with the embedded engines."""
-
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._env = {**os.environ, **(env or {})}
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> ServerProcess:
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "firstword", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self._env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
-                raise RuntimeError(f"server exited during start-up:\n{err[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        self.__exit__()
-        raise RuntimeError("server did not become healthy within 180 s")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
 
 
 async def _stream_all(

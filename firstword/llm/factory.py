@@ -16,4 +16,15 @@ def create_llm(config: LlmConfig) -> LlmEngine:
         from firstword.llm.openai_compat import OpenAiCompatEngine
 
         return OpenAiCompatEngine(config.openai)
-    raise ValueError(f"unknown LLM engine {config.engine!r} (expected 'local' or 'openai')")
+    if config.engine == "scripted":
+        import re
+
+        from firstword.llm.scripted import ScriptedLlm
+
+        words = re.findall(r"\s*\S+", config.scripted.text)
+        return ScriptedLlm(
+            reply=words,
+            ttft_s=config.scripted.ttft_ms / 1000,
+            interval_s=1.0 / config.scripted.tokens_per_s,
+        )
+    raise ValueError(f"unknown LLM engine {config.engine!r} (expected 'local', 'openai' or 'scripted')")

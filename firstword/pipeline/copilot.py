@@ -155,6 +155,10 @@ class CopilotPipeline:
     def stop_answer(self) -> None:
         self.turns.stop()
 
+    def ask(self, text: str) -> int:
+        """A typed question (board room, or a copilot user typing): answered at once."""
+        return self.turns.ask(text)
+
     async def aclose(self) -> None:
         self._closed = True
         for task in tuple(self._tasks):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
+import gc
 import logging
+import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -13,59 +13,77 @@ from typing import Annotated, Any
 from fastapi import FastAPI, File, Header, HTTPException, Query, Request, UploadFile, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
-from sse_starlette.sse import EventSourceResponse
-from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from firstword import __version__
 from firstword.answerer.personas import UnknownPersona
 from firstword.answerer.profile import Profile, ProfileError, read_pdf_text, sample_profile
-from firstword.audio.format import SUPPORTED_SAMPLE_RATES, AudioFormatError, validate_pcm16
 from firstword.config import Settings
 from firstword.engines import Engines, load_engines_async
-from firstword.events import CancelReason
-from firstword.hub.log import ReplayGap, SubscriberDropped
+from firstword.hub.base import Hub, ObserverGrant, new_token, token_hash
+from firstword.hub.factory import create_hub
+from firstword.server.auth import Access, AccessError, authorize, bearer, require_owner
 from firstword.server.index import INDEX_HTML
-from firstword.sessions import AccessDenied, Session, SessionNotFound, SessionRegistry
+from firstword.server.streams import ConnectionBook, serve_sse, serve_websocket
+from firstword.sessions import Session, SessionRegistry
+from firstword.store.base import Store
 
 log = logging.getLogger("firstword.server")
-
-# WebSocket close codes (4000–4999 are the application's own).
-WS_BAD_REQUEST = 4400
-WS_UNAUTHORIZED = 4401
-WS_FORBIDDEN = 4403
-WS_NOT_FOUND = 4404
-WS_UNSUPPORTED_AUDIO = 4415
-WS_TOO_BIG = 1009
 
 
 class CreateSessionBody(BaseModel):
     persona: str | None = None
     profile: dict[str, Any] | None = Field(
-        default=None, description="resume, job_description, notes, stories; omit for the sample profile"
+        default=None, description="resume, job description, notes, stories; omit for the sample profile"
     )
     use_sample_profile: bool = True
+
+
+class MessageBody(BaseModel):
+    text: str
+
+
+class ObserverBody(BaseModel):
+    label: str = Field(default="", max_length=80)
 
 
 def create_app(
     settings: Settings,
     engines: Engines | None = None,
     *,
+    hub: Hub | None = None,
+    store: Store | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """``engines`` may be injected (tests use fakes); otherwise they load at start-up.
-    ``on_ready`` runs once the engines are loaded and the server takes requests."""
+    """``engines``, ``hub`` and ``store`` may be injected (tests); otherwise they are built from
+    ``settings`` at start-up. ``on_ready`` runs once the server takes requests."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = engines if engines is not None else await load_engines_async(settings)
+        the_hub = hub if hub is not None else create_hub(settings)
+        the_store = store if store is not None else _create_store(settings)
+        await the_hub.start()
+        if the_store is not None:
+            await the_store.start()
         app.state.engines = loaded
-        app.state.registry = SessionRegistry(settings, loaded)
+        app.state.hub = the_hub
+        app.state.store = the_store
+        app.state.registry = SessionRegistry(settings, loaded, the_hub, the_store)
+        app.state.book = ConnectionBook(the_hub, settings.server.heartbeat_s)
+        app.state.book.start()
+        _tune_gc()
         if on_ready is not None:
             on_ready()
-        yield
-        await app.state.registry.close_all()
-        if engines is None:
-            await loaded.aclose()
+        try:
+            yield
+        finally:
+            await app.state.book.aclose()
+            await app.state.registry.close_all()
+            if the_store is not None:
+                await the_store.aclose()
+            await the_hub.aclose()
+            if engines is None:
+                await loaded.aclose()
 
     app = FastAPI(title="firstword", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -73,24 +91,28 @@ def create_app(
     def registry() -> SessionRegistry:
         return app.state.registry  # type: ignore[no-any-return]
 
-    def owned_session(session_id: str, token: str | None) -> Session:
+    async def access(session_id: str, authorization: str | None, token: str | None) -> Access:
         try:
-            session = registry().get(session_id)
-        except SessionNotFound:
-            raise HTTPException(404, f"unknown session {session_id!r}") from None
+            return await authorize(registry().hub, session_id, bearer(authorization, token))
+        except AccessError as exc:
+            raise HTTPException(exc.status, exc.message) from None
+
+    async def owned(session_id: str, authorization: str | None, token: str | None, what: str) -> Session:
+        """The session served here, for an owner's request that changes it."""
+        granted = await access(session_id, authorization, token)
         try:
-            session.check_owner(token)
-        except AccessDenied as exc:
-            raise HTTPException(401 if exc.missing else 403, str(exc)) from None
+            require_owner(granted, what)
+        except AccessError as exc:
+            raise HTTPException(exc.status, exc.message) from None
+        session = registry().local(session_id)
+        if session is None:
+            raise HTTPException(
+                409,
+                f"session {session_id} is served by node {granted.meta.node_id!r}; "
+                f"send audio, messages and changes there",
+            )
         session.touch()
         return session
-
-    def bearer(authorization: str | None, token: str | None) -> str | None:
-        if token:
-            return token
-        if authorization and authorization.lower().startswith("bearer "):
-            return authorization[7:].strip()
-        return None
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
@@ -103,11 +125,15 @@ def create_app(
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
         loaded: Engines = app.state.engines
+        the_store: Store | None = app.state.store
         return {
             "status": "ok",
             "version": __version__,
+            "node": registry().hub.node_id,
+            "hub": settings.hub.backend,
             "engines": loaded.describe(),
             "sessions": len(registry()),
+            "store": None if the_store is None else _stats(the_store),
             "endpointing": settings.endpointing.model_dump(),
         }
 
@@ -121,17 +147,10 @@ def create_app(
                 profile = sample_profile()
             else:
                 profile = Profile()
-            session = await registry().create(profile=profile, persona=body.persona)
+            session, owner_token = await registry().create(profile=profile, persona=body.persona)
         except (ProfileError, UnknownPersona) as exc:
             raise HTTPException(400, str(exc)) from None
-        base = str(request.base_url).rstrip("/")
-        ws_base = "ws" + base[4:] if base.startswith("http") else base
-        return {
-            "session_id": session.id,
-            "owner_token": session.owner_token,
-            "ws_url": f"{ws_base}/sessions/{session.id}/ws",
-            "events_url": f"{base}/sessions/{session.id}/events",
-        }
+        return {"session_id": session.id, "owner_token": owner_token, **_urls(request, session.id)}
 
     @app.get("/sessions/{session_id}")
     async def get_session(
@@ -139,21 +158,34 @@ def create_app(
         token: Annotated[str | None, Query()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        session = owned_session(session_id, bearer(authorization, token))
-        stats = session.pipeline.turns.stats
-        return {
-            "session_id": session.id,
-            "persona": session.answerer.persona,
-            "ready": session.ready.is_set(),
-            "last_seq": session.log.last_seq,
-            "profile": session.answerer.profile.to_dict(),
-            "stats": {
+        granted = await access(session_id, authorization, token)
+        meta = granted.meta
+        info: dict[str, Any] = {
+            "session_id": session_id,
+            "role": granted.role,
+            "persona": meta.persona,
+            "node": meta.node_id,
+            "status": meta.status,
+            "created_at": meta.created_at,
+        }
+        session = registry().local(session_id)
+        if session is None:
+            info["served_here"] = False
+            info["node_alive"] = await registry().hub.node_alive(meta.node_id)
+            return info
+        info["served_here"] = True
+        info["ready"] = session.ready.is_set()
+        info["last_seq"] = session.log.last_seq
+        if granted.is_owner:
+            stats = session.pipeline.turns.stats
+            info["profile"] = session.answerer.profile.to_dict()
+            info["stats"] = {
                 "turns": stats.turns,
                 "early_kept": stats.early_kept,
                 "early_cancelled": stats.early_cancelled,
                 "speculation_discarded": stats.speculation_discarded,
-            },
-        }
+            }
+        return info
 
     @app.put("/sessions/{session_id}/profile")
     async def put_profile(
@@ -162,7 +194,7 @@ def create_app(
         token: Annotated[str | None, Query()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        session = owned_session(session_id, bearer(authorization, token))
+        session = await owned(session_id, authorization, token, "change the profile")
         try:
             profile = Profile.from_dict(body)
         except ProfileError as exc:
@@ -177,7 +209,7 @@ def create_app(
         token: Annotated[str | None, Query()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        session = owned_session(session_id, bearer(authorization, token))
+        session = await owned(session_id, authorization, token, "change the profile")
         data = await file.read(2_000_001)
         if len(data) > 2_000_000:
             raise HTTPException(413, "resume file larger than 2 MB")
@@ -192,7 +224,24 @@ def create_app(
             raise HTTPException(400, str(exc)) from None
         profile = Profile(**{**session.answerer.profile.to_dict(), "resume": text})
         await registry().update_profile(session, profile)
-        return {"ok": True, "resume_chars": len(text)}
+        return {"ok": True, "resume_chars": len(text), "resume": text}
+
+    @app.post("/sessions/{session_id}/messages", status_code=202)
+    async def post_message(
+        session_id: str,
+        body: MessageBody,
+        token: Annotated[str | None, Query()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        session = await owned(session_id, authorization, token, "send messages")
+        text = body.text.strip()
+        if not text:
+            raise HTTPException(400, "empty message")
+        limit = settings.server.max_message_chars
+        if len(text) > limit:
+            raise HTTPException(413, f"message longer than {limit} characters")
+        turn = session.pipeline.ask(text)
+        return {"ok": True, "turn": turn}
 
     @app.post("/sessions/{session_id}/stop")
     async def stop_answer(
@@ -200,7 +249,7 @@ def create_app(
         token: Annotated[str | None, Query()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        session = owned_session(session_id, bearer(authorization, token))
+        session = await owned(session_id, authorization, token, "stop answers")
         session.pipeline.stop_answer()
         return {"ok": True}
 
@@ -210,174 +259,156 @@ def create_app(
         token: Annotated[str | None, Query()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        owned_session(session_id, bearer(authorization, token))
+        await owned(session_id, authorization, token, "close the session")
         await registry().close(session_id)
         return {"ok": True}
+
+    # -- observers ---------------------------------------------------------------------------
+
+    @app.post("/sessions/{session_id}/observers", status_code=201)
+    async def add_observer(
+        session_id: str,
+        request: Request,
+        body: ObserverBody | None = None,
+        token: Annotated[str | None, Query()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        granted = await access(session_id, authorization, token)
+        _owner_only(granted, "invite observers")
+        observer_token = new_token("obs")
+        grant = ObserverGrant(
+            observer_id=secrets.token_hex(6),
+            token_hash=token_hash(observer_token),
+            label=(body or ObserverBody()).label,
+            created_at=time.time(),
+        )
+        await registry().hub.add_observer(session_id, grant)
+        urls = _urls(request, session_id)
+        return {
+            "observer_id": grant.observer_id,
+            "label": grant.label,
+            "token": observer_token,
+            **urls,
+            "watch_url": f"{urls['base_url']}/watch/{session_id}#token={observer_token}",
+        }
+
+    @app.get("/sessions/{session_id}/observers")
+    async def list_observers(
+        session_id: str,
+        token: Annotated[str | None, Query()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        granted = await access(session_id, authorization, token)
+        _owner_only(granted, "list observers")
+        grants = await registry().hub.observers(session_id)
+        return {
+            "observers": [
+                {
+                    "observer_id": g.observer_id,
+                    "label": g.label,
+                    "created_at": g.created_at,
+                    "revoked_at": g.revoked_at,
+                    "connected": app.state.book.observer_connections(session_id, g.observer_id),
+                }
+                for g in grants
+            ]
+        }
+
+    @app.delete("/sessions/{session_id}/observers/{observer_id}")
+    async def revoke_observer(
+        session_id: str,
+        observer_id: str,
+        token: Annotated[str | None, Query()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        granted = await access(session_id, authorization, token)
+        _owner_only(granted, "revoke observers")
+        if not await registry().hub.revoke_observer(session_id, observer_id, time.time()):
+            raise HTTPException(404, f"no active observer {observer_id!r} in this session")
+        app.state.book.kick_observer(session_id, observer_id)
+        return {"ok": True}
+
+    # -- event streams -----------------------------------------------------------------------
 
     @app.get("/sessions/{session_id}/events")
     async def sse_events(
         session_id: str,
-        request: Request,
         token: Annotated[str | None, Query()] = None,
         after: Annotated[int | None, Query(ge=0)] = None,
         authorization: Annotated[str | None, Header()] = None,
         last_event_id: Annotated[str | None, Header()] = None,
-    ) -> EventSourceResponse:
-        session = owned_session(session_id, bearer(authorization, token))
+    ) -> Any:
+        granted = await access(session_id, authorization, token)
         start = after or 0
         if last_event_id:
             try:
                 start = int(last_event_id)
             except ValueError:
                 raise HTTPException(400, "Last-Event-ID must be an event sequence number") from None
-        try:
-            subscription = session.log.subscribe(after=start)
-        except ReplayGap as exc:
-            raise HTTPException(410, str(exc)) from None
-
-        async def stream() -> AsyncIterator[dict[str, str]]:
-            try:
-                async for event in subscription:
-                    yield {"id": str(event.seq), "event": event.type, "data": event.to_json()}
-            except SubscriberDropped as exc:
-                yield {"event": "error", "data": json.dumps({"type": "error", "data": {
-                    "code": "subscriber_dropped", "message": exc.reason, "resume_after": exc.last_seq}})}
-            finally:
-                subscription.close()
-
-        return EventSourceResponse(stream(), ping=15, headers={"X-Accel-Buffering": "no"})
+        return await serve_sse(app.state.book, registry(), granted, start, settings.server)
 
     @app.websocket("/sessions/{session_id}/ws")
     async def websocket_session(websocket: WebSocket, session_id: str) -> None:
-        await websocket.accept()
-        params = websocket.query_params
-        token = params.get("token") or bearer(websocket.headers.get("authorization"), None)
-        try:
-            session = registry().get(session_id)
-        except SessionNotFound:
-            await _refuse(websocket, WS_NOT_FOUND, "unknown_session", f"unknown session {session_id!r}")
-            return
-        try:
-            session.check_owner(token)
-        except AccessDenied as exc:
-            await _refuse(websocket, WS_UNAUTHORIZED if exc.missing else WS_FORBIDDEN, "unauthorized", str(exc))
-            return
-        try:
-            after = int(params.get("after", "0"))
-            rate = int(params.get("sample_rate", str(SUPPORTED_SAMPLE_RATES[0])))
-        except ValueError:
-            await _refuse(websocket, WS_BAD_REQUEST, "bad_request", "after and sample_rate must be integers")
-            return
-        if rate not in SUPPORTED_SAMPLE_RATES:
-            await _refuse(websocket, WS_UNSUPPORTED_AUDIO, "unsupported_sample_rate", _rate_message(rate))
-            return
-        try:
-            subscription = session.log.subscribe(after=max(0, after))
-        except ReplayGap as exc:
-            await _refuse(websocket, WS_BAD_REQUEST, "replay_gap", str(exc))
-            return
-        await _serve_websocket(websocket, session, subscription, settings)
+        await serve_websocket(websocket, session_id, app.state.book, registry(), settings)
 
+    _mount_history(app, settings)
     return app
 
 
-def _rate_message(rate: int) -> str:
-    supported = ", ".join(str(r) for r in SUPPORTED_SAMPLE_RATES)
-    return f"sample rate {rate} Hz is not supported; send PCM16 mono at {supported} Hz"
+def _tune_gc() -> None:
+    """A full collection stops every stream: with a thousand readers connected it took 150-250 ms
+    every ~5 s (firstword bench fanout). Everything made until now (modules, engines, the app)
+    lives as long as the process, so it is frozen out of the collector's sight, and young
+    collections run every 50 000 allocations instead of 700, so that full ones become rare.
+    Reference counting still frees nearly everything at once; only cycles wait longer."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
-async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
-    with contextlib.suppress(Exception):
-        await websocket.send_text(_error_json(error, message))
-        await websocket.close(code=code, reason=message[:120])
-
-
-def _error_json(code: str, message: str, **extra: Any) -> str:
-    # Protocol errors go only to the connection that caused them; they are not part of the
-    # session's log, so they carry no sequence number.
-    return json.dumps({"seq": None, "type": "error", "turn": None, "data": {"code": code, "message": message, **extra}})
-
-
-async def _serve_websocket(websocket: WebSocket, session: Session, subscription: Any, settings: Settings) -> None:
-    max_bytes = settings.server.max_message_bytes
-
-    async def send_events() -> None:
-        try:
-            async for event in subscription:
-                await websocket.send_text(event.to_json())
-        except SubscriberDropped as exc:
-            await websocket.send_text(_error_json("subscriber_dropped", exc.reason, resume_after=exc.last_seq))
-            await websocket.close(code=1013, reason="too slow; resume with ?after=")
-
-    sender = asyncio.create_task(send_events())
-    sent_audio = False
+def _owner_only(granted: Access, what: str) -> None:
     try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            session.touch()
-            data: bytes | None = message.get("bytes")
-            text: str | None = message.get("text")
-            if data is not None:
-                if session.audio_owner is not None and session.audio_owner is not websocket:
-                    await websocket.send_text(_error_json(
-                        "audio_busy", "another connection is already streaming audio for this session"))
-                    continue
-                try:
-                    validate_pcm16(data, max_bytes=max_bytes)
-                except AudioFormatError as exc:
-                    await websocket.send_text(_error_json(exc.code, exc.message))
-                    if exc.code == "frame_too_large":
-                        await websocket.close(code=WS_TOO_BIG, reason="message too large")
-                        break
-                    continue
-                session.audio_owner = websocket
-                sent_audio = True
-                session.pipeline.feed_pcm(data)
-            elif text is not None:
-                if len(text) > max_bytes:
-                    await websocket.send_text(_error_json("message_too_large", f"text message over {max_bytes} bytes"))
-                    await websocket.close(code=WS_TOO_BIG, reason="message too large")
-                    break
-                await _control(websocket, session, text)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
-        subscription.close()
-        if session.audio_owner is websocket:
-            session.audio_owner = None
-            if sent_audio:
-                # The speaker's client is gone: nobody is there to read an answer being written.
-                session.pipeline.turns.stop_with(CancelReason.DISCONNECTED)
-        if websocket.client_state is WebSocketState.CONNECTED:
-            with contextlib.suppress(Exception):
-                await websocket.close()
+        require_owner(granted, what)
+    except AccessError as exc:
+        raise HTTPException(exc.status, exc.message) from None
 
 
-async def _control(websocket: WebSocket, session: Session, text: str) -> None:
-    try:
-        message = json.loads(text)
-    except json.JSONDecodeError as exc:
-        await websocket.send_text(_error_json("bad_json", f"text frame is not valid JSON: {exc.msg} at {exc.pos}"))
-        return
-    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        await websocket.send_text(_error_json("bad_message", 'control messages are JSON objects with a "type"'))
-        return
-    kind = message["type"]
-    if kind == "start":
-        rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
-        if rate not in SUPPORTED_SAMPLE_RATES:
-            await websocket.send_text(_error_json("unsupported_sample_rate", _rate_message(rate)))
-            await websocket.close(code=WS_UNSUPPORTED_AUDIO, reason="unsupported sample rate")
-    elif kind == "stop":
-        session.pipeline.stop_answer()
-    elif kind == "end":
-        await session.pipeline.end_of_audio()
-    elif kind == "ping":
-        await websocket.send_text(json.dumps({"seq": None, "type": "pong", "turn": None, "data": {}}))
-    else:
-        await websocket.send_text(_error_json("unknown_message", f"unknown control message type {kind!r}"))
+def _urls(request: Request, session_id: str) -> dict[str, str]:
+    base = str(request.base_url).rstrip("/")
+    ws_base = "ws" + base[4:] if base.startswith("http") else base
+    return {
+        "base_url": base,
+        "ws_url": f"{ws_base}/sessions/{session_id}/ws",
+        "events_url": f"{base}/sessions/{session_id}/events",
+    }
+
+
+def _stats(store: Store) -> dict[str, Any]:
+    stats = store.stats()
+    return {
+        "buffered": stats.buffered,
+        "written": stats.written,
+        "dropped": stats.dropped,
+        "failed_flushes": stats.failed_flushes,
+        "last_error": stats.last_error,
+    }
+
+
+def _create_store(settings: Settings) -> Store | None:
+    if not settings.store.enabled:
+        return None
+    from firstword.store.factory import create_store
+
+    return create_store(settings)
+
+
+def _mount_history(app: FastAPI, settings: Settings) -> None:
+    from firstword.server.history import history_router
+
+    def current_store() -> Store:
+        the_store: Store | None = app.state.store
+        if the_store is None:
+            raise HTTPException(503, "session history is off (store.enabled = false)")
+        return the_store
+
+    app.include_router(history_router(current_store, settings))

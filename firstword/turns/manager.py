@@ -20,6 +20,8 @@ tells the manager what the endpointer and the STT saw; the manager runs answers:
 * a new turn: the previous turn's answer keeps streaming while the next question is spoken, and
   is stopped (``superseded``; what was shown stands) only when the next answer starts, so the two
   never compete for the model. A finished answer is never cancelled.
+* ``ask``: a typed message is a turn of its own, over as soon as it arrives and answered at once
+  (trigger ``message``), its latency counted from its arrival.
 """
 
 from __future__ import annotations
@@ -153,20 +155,29 @@ class TurnManager:
         """Returns (turn id, whether this continues the previous segment's turn)."""
         if self.state is TurnState.PAUSED and self.turn is not None and not self.turn.committed:
             self.state = TurnState.SPEAKING
-            self._drop_run(CancelReason.SPEAKER_CONTINUED)
+            self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
             return self.turn.turn_id, True
-        previous = self.run
-        self.run = None
-        if previous is not None:
-            if previous.visible and not previous.finished:
-                self._supersede()
-                self._previous = previous
-            elif not previous.visible:
-                self._drop(previous, CancelReason.SPEAKER_CONTINUED)
+        self._retire_run()
         self._next_turn += 1
         self.turn = Turn(self._next_turn)
         self.state = TurnState.SPEAKING
         return self.turn.turn_id, False
+
+    def ask(self, text: str) -> int:
+        """A typed question: published as a ``message`` and answered at once. Returns its turn.
+
+        A spoken turn in progress is left as it is: it goes on, and its answer (when it comes)
+        supersedes this one's if this one is still streaming, as any next answer would.
+        """
+        now = self._clock()
+        self._next_turn += 1
+        turn = Turn(
+            self._next_turn, segments=[text], speech_end_at=now, vad_end_at=now, final_at=now, committed=True
+        )
+        self.stats.turns += 1
+        self._publish(EventType.MESSAGE, {"text": text}, turn.turn_id)
+        self._start(text, AnswerTrigger.MESSAGE, visible=True, turn=turn)
+        return turn.turn_id
 
     def pause_candidate(self, candidate_text: str) -> None:
         if self.state is not TurnState.SPEAKING or self.turn is None:
@@ -174,14 +185,16 @@ class TurnManager:
         question = _join(self.turn.text, candidate_text)
         if not question.strip():
             return
-        if self.run is not None and same_question(self.run.question, question):
+        run = self._turn_run()
+        if run is not None and same_question(run.question, question):
             return
-        self._drop_run(CancelReason.TRANSCRIPT_CHANGED)
+        self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
         self._start(question, AnswerTrigger.SPECULATIVE, visible=False)
 
     def speech_resumed(self) -> None:
-        if self.run is not None and not self.run.visible:
-            self._drop_run(CancelReason.SPEAKER_CONTINUED)
+        run = self._turn_run()
+        if run is not None and not run.visible:
+            self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
 
     def speech_ended(self, *, vad_end_at: float, speech_end_at: float | None, interim_text: str) -> None:
         if self.turn is None:
@@ -189,9 +202,10 @@ class TurnManager:
         self.state = TurnState.PAUSED
         self.turn.vad_end_at = vad_end_at
         self.turn.speech_end_at = speech_end_at
-        if self.run is not None and not self.run.visible:
-            self._reveal(self.run)
-        elif self.run is None:
+        run = self._turn_run()
+        if run is not None and not run.visible:
+            self._reveal(run)
+        elif run is None:
             question = _join(self.turn.text, interim_text)
             if question.strip():
                 self._start(question, AnswerTrigger.INTERIM, visible=True)
@@ -214,9 +228,9 @@ class TurnManager:
         if self.state is not TurnState.PAUSED:
             return  # the speaker resumed before this segment's final was ready
         question = turn.text
-        run = self.run
+        run = self._turn_run()
         if not question.strip():
-            self._drop_run(CancelReason.TRANSCRIPT_CHANGED)
+            self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
             return
         if run is not None and run.failed is None and question_fits(run.question, question):
             if not run.visible:
@@ -224,7 +238,7 @@ class TurnManager:
             return
         if run is not None:
             self.stats.restarted_on_final += 1
-        self._drop_run(CancelReason.TRANSCRIPT_CHANGED)
+        self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
         self._start(question, AnswerTrigger.FINAL, visible=True)
 
     def commit(self) -> None:
@@ -262,24 +276,44 @@ class TurnManager:
 
     # ----- answer runs --------------------------------------------------------------------
 
-    def _start(self, question: str, trigger: AnswerTrigger, *, visible: bool) -> None:
-        assert self.turn is not None
+    def _retire_run(self) -> None:
+        """The current run belongs to a turn that is over: let a shown one stream on until the
+        next answer starts (then it is superseded); drop a hidden one."""
+        previous = self.run
+        self.run = None
+        if previous is None:
+            return
+        if previous.visible and not previous.finished:
+            self._supersede()
+            self._previous = previous
+        elif not previous.visible:
+            self._drop(previous, CancelReason.SPEAKER_CONTINUED)
+
+    def _start(
+        self, question: str, trigger: AnswerTrigger, *, visible: bool, turn: Turn | None = None
+    ) -> None:
+        turn = turn or self.turn
+        assert turn is not None
+        if self.run is not None and self.run.turn is not turn:
+            self._retire_run()
         self._supersede()
         self._next_answer += 1
         run = AnswerRun(
             answer_id=self._next_answer,
-            turn=self.turn,
+            turn=turn,
             question=question,
             trigger=trigger,
             visible=visible,
             requested_at=self._clock(),
         )
         self.run = run
-        self.turn.answer = run
+        turn.answer = run
         if visible:
             run.revealed_at = run.requested_at
             self._publish_started(run)
         run.task = asyncio.get_running_loop().create_task(self._generate(run))
+        if trigger is AnswerTrigger.MESSAGE:
+            self._maybe_report(turn)
 
     def _publish_started(self, run: AnswerRun) -> None:
         self._publish(
@@ -363,6 +397,15 @@ class TurnManager:
         if run.turn.answer is run:
             run.turn.answer = None
         self._maybe_report(run.turn)
+
+    def _turn_run(self) -> AnswerRun | None:
+        """The current run if it answers the spoken turn in progress (not a typed message)."""
+        run = self.run
+        return run if run is not None and run.turn is self.turn else None
+
+    def _drop_turn_run(self, reason: CancelReason) -> None:
+        if self._turn_run() is not None:
+            self._drop_run(reason)
 
     def _drop_run(self, reason: CancelReason, *, publish: bool = True) -> None:
         run = self.run

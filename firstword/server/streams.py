@@ -1,0 +1,322 @@
+"""Event streams to clients: Server-Sent Events and the session WebSocket.
+
+Each connection has its own subscription and its own task writing to its socket, so a slow or
+frozen reader only ever delays itself (see ``hub.log``). Writers take every queued event at once
+and send them in one write: a reader that fell behind catches up in a few writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import HTTPException, WebSocket
+from sse_starlette.sse import EventSourceResponse
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from firstword.audio.format import SUPPORTED_SAMPLE_RATES, AudioFormatError, validate_pcm16
+from firstword.config import ServerConfig, Settings
+from firstword.hub.base import Hub, UnknownSession
+from firstword.hub.log import ReplayGap, SubscriberDropped, Subscription
+from firstword.server.auth import Access, AccessError, authorize, bearer
+from firstword.sessions import Session, SessionRegistry
+
+log = logging.getLogger("firstword.server")
+
+# WebSocket close codes (4000–4999 are the application's own: 4000 + the HTTP status).
+WS_BAD_REQUEST = 4400
+WS_GONE = 4410
+WS_UNSUPPORTED_AUDIO = 4415
+WS_TOO_BIG = 1009
+WS_TRY_AGAIN = 1013
+
+
+class ConnectionBook:
+    """This node's observer connections, so that revoking a grant closes them.
+
+    A revocation made on this node closes them at once; one made on another node (the directory
+    is shared) is found by re-checking the grants of connected observers every ``recheck_s``.
+    """
+
+    def __init__(self, hub: Hub, recheck_s: float) -> None:
+        self._hub = hub
+        self._recheck_s = recheck_s
+        self._observers: dict[tuple[str, str], set[Subscription]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._recheck())
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def add(self, access: Access, sub: Subscription) -> None:
+        if access.observer_id is not None:
+            self._observers.setdefault((access.meta.session_id, access.observer_id), set()).add(sub)
+
+    def remove(self, access: Access, sub: Subscription) -> None:
+        if access.observer_id is None:
+            return
+        key = (access.meta.session_id, access.observer_id)
+        subs = self._observers.get(key)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._observers[key]
+
+    def observer_connections(self, session_id: str, observer_id: str) -> int:
+        return len(self._observers.get((session_id, observer_id), ()))
+
+    def kick_observer(self, session_id: str, observer_id: str) -> None:
+        for sub in tuple(self._observers.pop((session_id, observer_id), ())):
+            sub.end("this observer link was revoked by the session's owner")
+
+    async def _recheck(self) -> None:
+        while True:
+            await asyncio.sleep(self._recheck_s)
+            for session_id in {sid for sid, _ in self._observers}:
+                try:
+                    grants = {g.observer_id: g for g in await self._hub.observers(session_id)}
+                except Exception:  # the directory is unreachable: keep readers, try again later
+                    log.warning("could not re-check observer grants of %s", session_id, exc_info=True)
+                    continue
+                for sid, observer_id in list(self._observers):
+                    grant = grants.get(observer_id)
+                    if sid == session_id and (grant is None or not grant.active):
+                        self.kick_observer(sid, observer_id)
+
+
+def _error_json(code: str, message: str, **extra: Any) -> str:
+    # Errors caused by one connection go only to it; they are not part of the session's log, so
+    # they carry no sequence number.
+    return json.dumps({"seq": None, "type": "error", "turn": None, "data": {"code": code, "message": message, **extra}})
+
+
+def _sse_error(code: str, message: str, **extra: Any) -> bytes:
+    return f"event: error\ndata: {_error_json(code, message, **extra)}\n\n".encode()
+
+
+async def _follow(registry: SessionRegistry, session_id: str, after: int) -> Subscription:
+    try:
+        return await registry.hub.follow(session_id, max(0, after))
+    except UnknownSession:
+        raise HTTPException(404, f"session {session_id!r} has no event log any more") from None
+    except ReplayGap as exc:
+        raise HTTPException(410, str(exc)) from None
+
+
+async def serve_sse(
+    book: ConnectionBook, registry: SessionRegistry, access: Access, after: int, server: ServerConfig
+) -> EventSourceResponse:
+    session_id = access.meta.session_id
+    subscription = await _follow(registry, session_id, after)
+    session = registry.local(session_id)
+
+    async def stream() -> AsyncIterator[bytes]:
+        book.add(access, subscription)
+        if session is not None:
+            registry.connected(session)
+        try:
+            while batch := await subscription.get_batch():
+                yield b"".join(event.sse_frame() for event in batch)
+            if subscription.end_reason is not None:
+                yield _sse_error("revoked", subscription.end_reason)
+        except SubscriberDropped as exc:
+            yield _sse_error("subscriber_dropped", exc.reason, resume_after=exc.last_seq)
+        finally:
+            subscription.close()
+            book.remove(access, subscription)
+            if session is not None:
+                registry.disconnected(session)
+
+    return EventSourceResponse(
+        stream(),
+        ping=server.heartbeat_s,
+        headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"},
+        send_timeout=server.send_timeout_s,
+    )
+
+
+async def serve_websocket(
+    websocket: WebSocket, session_id: str, book: ConnectionBook, registry: SessionRegistry, settings: Settings
+) -> None:
+    await websocket.accept()
+    params = websocket.query_params
+    token = params.get("token") or bearer(websocket.headers.get("authorization"), None)
+    try:
+        access = await authorize(registry.hub, session_id, token)
+    except AccessError as exc:
+        await _refuse(websocket, 4000 + exc.status, exc.code, exc.message)
+        return
+    try:
+        after = int(params.get("after", "0"))
+        rate = int(params.get("sample_rate", str(SUPPORTED_SAMPLE_RATES[0])))
+    except ValueError:
+        await _refuse(websocket, WS_BAD_REQUEST, "bad_request", "after and sample_rate must be integers")
+        return
+    if rate not in SUPPORTED_SAMPLE_RATES:
+        await _refuse(websocket, WS_UNSUPPORTED_AUDIO, "unsupported_sample_rate", _rate_message(rate))
+        return
+    try:
+        subscription = await _follow(registry, session_id, after)
+    except HTTPException as exc:
+        code = "replay_gap" if exc.status_code == 410 else "unknown_session"
+        await _refuse(websocket, 4000 + exc.status_code, code, str(exc.detail))
+        return
+    session = registry.local(session_id)
+    book.add(access, subscription)
+    if session is not None:
+        registry.connected(session)
+    try:
+        await _serve(websocket, access, session, subscription, settings)
+    finally:
+        book.remove(access, subscription)
+        if session is not None:
+            registry.disconnected(session)
+
+
+async def _serve(
+    websocket: WebSocket, access: Access, session: Session | None, subscription: Subscription, settings: Settings
+) -> None:
+    max_bytes = settings.server.max_message_bytes
+
+    async def send_events() -> None:
+        try:
+            while batch := await subscription.get_batch():
+                for event in batch:
+                    await websocket.send_text(event.to_json())
+            if subscription.end_reason is not None:
+                await websocket.send_text(_error_json("revoked", subscription.end_reason))
+                await websocket.close(code=4403, reason="observer link revoked")
+        except SubscriberDropped as exc:
+            await websocket.send_text(_error_json("subscriber_dropped", exc.reason, resume_after=exc.last_seq))
+            await websocket.close(code=WS_TRY_AGAIN, reason="too slow; resume with ?after=")
+
+    sender = asyncio.create_task(send_events())
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            data: bytes | None = message.get("bytes")
+            text: str | None = message.get("text")
+            if data is not None:
+                if not await _audio(websocket, access, session, data, max_bytes):
+                    break
+            elif text is not None:
+                if len(text) > max_bytes:
+                    await websocket.send_text(_error_json("message_too_large", f"text message over {max_bytes} bytes"))
+                    await websocket.close(code=WS_TOO_BIG, reason="message too large")
+                    break
+                await _control(websocket, access, session, text, settings)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
+        subscription.close()
+        if session is not None and session.audio_owner is websocket:
+            session.audio_owner = None
+        if websocket.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+
+async def _audio(
+    websocket: WebSocket, access: Access, session: Session | None, data: bytes, max_bytes: int
+) -> bool:
+    """Take one binary frame; False when the connection must close."""
+    writable = await _writable(websocket, access, session, "send audio")
+    if writable is None:
+        return True
+    session = writable
+    session.touch()
+    if session.audio_owner is not None and session.audio_owner is not websocket:
+        await websocket.send_text(_error_json("audio_busy", "another connection is already streaming audio for this session"))
+        return True
+    try:
+        validate_pcm16(data, max_bytes=max_bytes)
+    except AudioFormatError as exc:
+        await websocket.send_text(_error_json(exc.code, exc.message))
+        if exc.code == "frame_too_large":
+            await websocket.close(code=WS_TOO_BIG, reason="message too large")
+            return False
+        return True
+    session.audio_owner = websocket
+    session.pipeline.feed_pcm(data)
+    return True
+
+
+async def _writable(websocket: WebSocket, access: Access, session: Session | None, what: str) -> Session | None:
+    """The session if this connection may change it; otherwise tell the client why not."""
+    if not access.is_owner:
+        await websocket.send_text(_error_json("read_only", f"observers cannot {what}: this link is read-only"))
+        return None
+    if session is None:
+        await websocket.send_text(_error_json(
+            "served_elsewhere",
+            f"this session is served by node {access.meta.node_id!r}; connect there to {what}",
+        ))
+        return None
+    return session
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_text(_error_json(error, message))
+        await websocket.close(code=code, reason=message[:120])
+
+
+def _rate_message(rate: object) -> str:
+    supported = ", ".join(str(r) for r in SUPPORTED_SAMPLE_RATES)
+    return f"sample rate {rate} Hz is not supported; send PCM16 mono at {supported} Hz"
+
+
+async def _control(
+    websocket: WebSocket, access: Access, session: Session | None, text: str, settings: Settings
+) -> None:
+    try:
+        message = json.loads(text)
+    except json.JSONDecodeError as exc:
+        await websocket.send_text(_error_json("bad_json", f"text frame is not valid JSON: {exc.msg} at {exc.pos}"))
+        return
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        await websocket.send_text(_error_json("bad_message", 'control messages are JSON objects with a "type"'))
+        return
+    kind = message["type"]
+    if kind == "ping":
+        await websocket.send_text(json.dumps({"seq": None, "type": "pong", "turn": None, "data": {}}))
+        return
+    if kind not in ("start", "stop", "end", "message"):
+        await websocket.send_text(_error_json("unknown_message", f"unknown control message type {kind!r}"))
+        return
+    writable = await _writable(websocket, access, session, {"message": "send messages"}.get(kind, "control audio or answers"))
+    if writable is None:
+        return
+    writable.touch()
+    if kind == "start":
+        rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
+        if rate not in SUPPORTED_SAMPLE_RATES:
+            await websocket.send_text(_error_json("unsupported_sample_rate", _rate_message(rate)))
+            await websocket.close(code=WS_UNSUPPORTED_AUDIO, reason="unsupported sample rate")
+    elif kind == "stop":
+        writable.pipeline.stop_answer()
+    elif kind == "end":
+        await writable.pipeline.end_of_audio()
+    else:
+        content = message.get("text")
+        if not isinstance(content, str) or not content.strip():
+            await websocket.send_text(_error_json("bad_message", 'a message needs a non-empty "text"'))
+        elif len(content) > settings.server.max_message_chars:
+            await websocket.send_text(_error_json(
+                "message_too_large", f"message longer than {settings.server.max_message_chars} characters"))
+        else:
+            writable.pipeline.ask(content.strip())

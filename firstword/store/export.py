@@ -1,0 +1,186 @@
+"""A session's history as JSON (for tools) or Markdown (for people).
+
+Neither carries the owner token's hash: an export is meant to be shared.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from firstword.store.base import (
+    AnswerRecord,
+    SessionHistory,
+    SessionSummary,
+    TurnRecord,
+)
+
+EXPORT_VERSION = 1
+
+# (timings key, label) in the order the latency line shows them: the headline first.
+LATENCY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("e2e_first_word_ms", "e2e"),
+    ("vad_to_first_word_ms", "vad→word"),
+    ("endpoint_delay_ms", "endpoint"),
+    ("stt_final_ms", "stt final"),
+    ("llm_ttft_ms", "llm ttft"),
+)
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def summary_to_json(summary: SessionSummary) -> dict[str, Any]:
+    return {
+        "session_id": summary.session_id,
+        "node_id": summary.node_id,
+        "persona": summary.persona,
+        "status": summary.status.value,
+        "created_at": summary.created_at,
+        "created_at_iso": iso(summary.created_at),
+        "closed_at": summary.closed_at,
+        "closed_at_iso": iso(summary.closed_at),
+        "turns": summary.turns,
+        "last_seq": summary.last_seq,
+        "title": summary.title,
+    }
+
+
+def history_to_json(history: SessionHistory) -> dict[str, Any]:
+    return {
+        "version": EXPORT_VERSION,
+        "session": summary_to_json(history.summary),
+        "profile": _json_safe(history.profile),
+        "turns": [_turn_json(turn) for turn in history.turns],
+    }
+
+
+def _turn_json(turn: TurnRecord) -> dict[str, Any]:
+    return {
+        "turn_id": turn.turn_id,
+        "started_at": turn.started_at,
+        "started_at_iso": iso(turn.started_at),
+        "question": turn.question,
+        "transcripts": list(turn.transcripts),
+        "answers": [_answer_json(a) for a in turn.answers],
+        "timings": _json_safe(turn.timings),
+    }
+
+
+def _answer_json(answer: AnswerRecord) -> dict[str, Any]:
+    return {
+        "answer_id": answer.answer_id,
+        "trigger": answer.trigger,
+        "status": answer.status,
+        "cancel_reason": answer.cancel_reason,
+        "early": answer.early,
+        "retracted": answer.retracted,
+        "text": answer.text,
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON values only: NaN and infinities become null, odd objects their text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return str(value)
+
+
+# ----- Markdown ------------------------------------------------------------------------------------
+
+
+def history_to_markdown(history: SessionHistory) -> str:
+    s = history.summary
+    title = s.title or f"Session {s.session_id}"
+    lines = [
+        f"# {_inline(title)}",
+        "",
+        f"- **Session:** `{s.session_id}`",
+        f"- **Date:** {_when(s.created_at)}",
+        f"- **Persona:** {_inline(s.persona)}",
+        f"- **Status:** {s.status.value}" + (f" (ended {_when(s.closed_at)})" if s.closed_at else ""),
+        f"- **Turns:** {len(history.turns)}",
+        "",
+    ]
+    if not history.turns:
+        lines += ["*No questions were heard in this session.*", ""]
+    for turn in history.turns:
+        lines += _turn_markdown(turn)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _turn_markdown(turn: TurnRecord) -> list[str]:
+    heading = f"## Turn {turn.turn_id}"
+    if turn.started_at is not None:
+        heading += f" · {datetime.fromtimestamp(turn.started_at, UTC):%H:%M:%S} UTC"
+    lines = [heading, ""]
+    question = turn.question.strip()
+    lines += [f"**Question:** {_inline(question) if question else '*(no transcript)*'}", ""]
+    if not turn.answers:
+        lines += ["*No answer.*", ""]
+    for answer in turn.answers:
+        lines += _answer_markdown(answer)
+    latency = latency_line(turn.timings)
+    if latency:
+        lines += [f"*Latency:* {latency}", ""]
+    return lines
+
+
+def _answer_markdown(answer: AnswerRecord) -> list[str]:
+    tags = [answer.trigger]
+    if answer.early:
+        tags.append("early")
+    if answer.status == "cancelled":
+        tags.append(f"cancelled: {answer.cancel_reason}" if answer.cancel_reason else "cancelled")
+    else:
+        tags.append(answer.status)
+    if answer.retracted:
+        tags.append("retracted")
+    withdrawn = answer.status == "cancelled" or answer.retracted
+    label = f"Answer {answer.answer_id}"
+    lines = [f"**{f'~~{label}~~' if withdrawn else label}** ({', '.join(tags)})", ""]
+    text = answer.text.strip()
+    if not text:
+        return lines + ["> *(nothing shown)*", ""]
+    for paragraph in text.splitlines():
+        if not paragraph.strip():
+            lines.append(">")
+        elif withdrawn:
+            # Struck through line by line: a strikethrough cannot span a line break.
+            lines.append(f"> ~~{_inline(paragraph.strip())}~~")
+        else:
+            lines.append(f"> {paragraph}")
+    return lines + [""]
+
+
+def latency_line(timings: dict[str, Any]) -> str:
+    """'e2e 475 ms · vad→word 49 ms · endpoint 362 ms · stt final 690 ms · llm ttft 104 ms'."""
+    if not timings:
+        return ""
+    parts = []
+    for key, label in LATENCY_FIELDS:
+        value = timings.get(key)
+        shown = f"{value:.0f} ms" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
+        parts.append(f"{label} {shown}")
+    return " · ".join(parts)
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return "–"
+    return f"{datetime.fromtimestamp(ts, UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _inline(text: str) -> str:
+    # Transcripts are plain speech; keep them from turning into Markdown structure.
+    return " ".join(text.split()).replace("~~", "\\~\\~")

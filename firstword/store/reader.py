@@ -1,0 +1,188 @@
+"""The read side: the list of sessions and one session's history, from the projected tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from firstword.store import schema
+from firstword.store.base import (
+    AnswerRecord,
+    SessionHistory,
+    SessionStatus,
+    SessionSummary,
+    TurnRecord,
+)
+
+TITLE_CHARS = 80
+
+
+class HistoryReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def list_sessions(self, *, limit: int = 50, offset: int = 0) -> list[SessionSummary]:
+        s = schema.sessions
+        query = (
+            sa.select(s)
+            .order_by(s.c.created_at.desc(), s.c.id.desc())
+            .limit(max(0, limit))
+            .offset(max(0, offset))
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+            ids = [row["id"] for row in rows]
+            counts = await _turn_counts(conn, ids)
+            titles = await _titles(conn, ids)
+        return [_summary(row, counts.get(row["id"], 0), titles.get(row["id"], "")) for row in rows]
+
+    async def history(self, session_id: str) -> SessionHistory | None:
+        s, p, t, tr, a = schema.sessions, schema.profiles, schema.turns, schema.transcripts, schema.answers
+        async with self._engine.connect() as conn:
+            session = (await conn.execute(sa.select(s).where(s.c.id == session_id))).mappings().first()
+            if session is None:
+                return None
+            profile = (
+                await conn.execute(
+                    sa.select(p.c.profile)
+                    .where(p.c.session_id == session_id)
+                    .order_by(p.c.version.desc())
+                    .limit(1)
+                )
+            ).scalar()
+            turn_rows = (
+                (await conn.execute(sa.select(t).where(t.c.session_id == session_id).order_by(t.c.turn_id)))
+                .mappings()
+                .all()
+            )
+            finals = (
+                await conn.execute(
+                    sa.select(tr.c.turn_id, tr.c.text)
+                    .where(tr.c.session_id == session_id, tr.c.replaced_by.is_(None))
+                    .order_by(tr.c.seq)
+                )
+            ).all()
+            answer_rows = (
+                (await conn.execute(sa.select(a).where(a.c.session_id == session_id).order_by(a.c.answer_id)))
+                .mappings()
+                .all()
+            )
+
+        turns: dict[int, TurnRecord] = {}
+        for row in turn_rows:
+            turns[row["turn_id"]] = TurnRecord(
+                turn_id=row["turn_id"],
+                question=row["question"] or "",
+                timings=dict(row["timings"] or {}),
+                started_at=row["started_at"],
+            )
+        transcripts: dict[int, list[str]] = defaultdict(list)
+        for turn_id, text in finals:
+            if turn_id is not None and text:
+                transcripts[turn_id].append(text)
+        for turn_id, texts in transcripts.items():
+            record = turns.setdefault(turn_id, TurnRecord(turn_id=turn_id, question=""))
+            record.transcripts = texts
+            # What was heard, as finally transcribed, is the question; the answered question
+            # (possibly an early transcript) stays the fallback.
+            record.question = " ".join(texts)
+        for row in answer_rows:
+            turn_id = row["turn_id"]
+            if turn_id is None:
+                continue
+            record = turns.setdefault(turn_id, TurnRecord(turn_id=turn_id, question=""))
+            record.answers.append(
+                AnswerRecord(
+                    answer_id=row["answer_id"],
+                    trigger=row["trigger"] or "unknown",
+                    text=row["text"] or "",
+                    status=row["status"],
+                    cancel_reason=row["cancel_reason"],
+                    early=bool(row["early"]),
+                    retracted=bool(row["retracted"]),
+                )
+            )
+        ordered = [turns[k] for k in sorted(turns)]
+        title = _shorten(next((r.question for r in ordered if r.question), ""))
+        return SessionHistory(
+            summary=_summary(session, len(ordered), title),
+            owner_token_hash=session["owner_token_hash"],
+            profile=dict(profile or {}),
+            turns=ordered,
+        )
+
+
+def _summary(row: Any, turns: int, title: str) -> SessionSummary:
+    return SessionSummary(
+        session_id=row["id"],
+        node_id=row["node_id"],
+        persona=row["persona"],
+        status=SessionStatus(row["status"]),
+        created_at=row["created_at"],
+        closed_at=row["closed_at"],
+        turns=turns,
+        last_seq=row["last_seq"],
+        title=title,
+    )
+
+
+async def _turn_counts(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    t = schema.turns
+    query = sa.select(t.c.session_id, sa.func.count()).where(t.c.session_id.in_(ids)).group_by(t.c.session_id)
+    return {sid: int(n) for sid, n in (await conn.execute(query)).all()}
+
+
+async def _titles(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
+    """Each session's first question: its first turn's standing finals, else what was answered."""
+    if not ids:
+        return {}
+    t, tr = schema.turns, schema.transcripts
+    first = (
+        sa.select(t.c.session_id, sa.func.min(t.c.turn_id).label("turn_id"))
+        .where(
+            t.c.session_id.in_(ids),
+            sa.or_(sa.and_(t.c.question.is_not(None), t.c.question != ""), _has_final(t)),
+        )
+        .group_by(t.c.session_id)
+        .subquery()
+    )
+    answered = dict(
+        (
+            await conn.execute(
+                sa.select(t.c.session_id, t.c.question).join(
+                    first, sa.and_(t.c.session_id == first.c.session_id, t.c.turn_id == first.c.turn_id)
+                )
+            )
+        ).all()
+    )
+    heard: dict[str, list[str]] = defaultdict(list)
+    finals = await conn.execute(
+        sa.select(tr.c.session_id, tr.c.text)
+        .join(first, sa.and_(tr.c.session_id == first.c.session_id, tr.c.turn_id == first.c.turn_id))
+        .where(tr.c.replaced_by.is_(None))
+        .order_by(tr.c.session_id, tr.c.seq)
+    )
+    for sid, text in finals.all():
+        if text:
+            heard[sid].append(text)
+    return {
+        sid: _shorten(" ".join(heard[sid]) if heard.get(sid) else (answered.get(sid) or "")) for sid in ids
+    }
+
+
+def _has_final(t: sa.Table) -> sa.ColumnElement[bool]:
+    tr = schema.transcripts
+    return sa.exists().where(
+        tr.c.session_id == t.c.session_id, tr.c.turn_id == t.c.turn_id, tr.c.replaced_by.is_(None)
+    )
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"

@@ -1,0 +1,209 @@
+"""History exports (JSON, Markdown), the HTTP history routes and their auth, the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from typer.testing import CliRunner
+
+from firstword.config import Settings
+from firstword.server.history import history_router
+from firstword.store.base import SessionHistory
+from firstword.store.cli import history_app
+from firstword.store.export import history_to_json, history_to_markdown, latency_line
+from firstword.store.sqlstore import SqlStore
+from tests.store_scenario import OWNER_TOKEN, write_session
+
+ADMIN = "admin-secret-for-tests"
+SID = "s-export"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    s = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'firstword.sqlite3'}", node_id="node-a")
+    await s.start()
+    write_session(s, SID)
+    await s.flush()
+    yield s
+    await s.aclose()
+
+
+@pytest.fixture
+async def history(store: SqlStore) -> SessionHistory:
+    h = await store.history(SID)
+    assert h is not None
+    return h
+
+
+# ----- exports -------------------------------------------------------------------------------------
+
+
+def test_json_export_is_plain_json_without_the_owner_hash(history: SessionHistory) -> None:
+    exported = history_to_json(history)
+    text = json.dumps(exported, allow_nan=False)
+    assert history.owner_token_hash not in text and "owner_token" not in text
+    assert exported["session"]["session_id"] == SID
+    assert exported["session"]["status"] == "closed"
+    assert exported["session"]["created_at_iso"] == "2023-11-14T22:13:20Z"
+    turns = exported["turns"]
+    assert [t["question"] for t in turns] == ["Why do you want this job?", "What is your biggest strength?"]
+    assert [
+        (a["answer_id"], a["trigger"], a["status"], a["early"], a["retracted"]) for a in turns[1]["answers"]
+    ] == [
+        (2, "interim", "cancelled", True, False),
+        (3, "final", "done", False, True),
+    ]
+    assert turns[1]["answers"][0]["cancel_reason"] == "speaker_continued"
+    assert turns[0]["timings"]["e2e_first_word_ms"] == 475.0
+    assert exported["profile"]["job_description"] == "Charge nurse"
+
+
+def test_markdown_export_reads_as_a_transcript(history: SessionHistory) -> None:
+    md = history_to_markdown(history)
+    assert history.owner_token_hash not in md
+    assert md.startswith("# Why do you want this job?\n")
+    for line in (
+        f"- **Session:** `{SID}`",
+        "- **Date:** 2023-11-14 22:13:20 UTC",
+        "- **Persona:** copilot",
+        "**Question:** Why do you want this job?",
+        "**Answer 1** (speculative, early, done)",
+        "> I care about patients.",
+        "**Question:** What is your biggest strength?",
+        # Cancelled and retracted answers stay visible, struck through, with why.
+        "**~~Answer 2~~** (interim, early, cancelled: speaker_continued)",
+        "> ~~My biggest~~",
+        "**~~Answer 3~~** (final, done, retracted)",
+        "*Latency:* e2e 475 ms · vad→word 49 ms · endpoint 320 ms · stt final 690 ms · llm ttft 104 ms",
+    ):
+        assert line in md, line
+    assert "- **Status:** closed" in md
+    assert md.index("## Turn 1") < md.index("## Turn 2")
+
+
+def test_latency_line_marks_missing_timings() -> None:
+    assert latency_line({}) == ""
+    assert latency_line({"e2e_first_word_ms": 512.4, "llm_ttft_ms": None}) == (
+        "e2e 512 ms · vad→word – · endpoint – · stt final – · llm ttft –"
+    )
+
+
+# ----- HTTP ----------------------------------------------------------------------------------------
+
+
+def make_app(store: SqlStore, admin_token: str | None) -> FastAPI:
+    settings = Settings(server={"admin_token": admin_token})
+    app = FastAPI()
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:  # as firstword.server.app does
+        return JSONResponse({"error": {"status": exc.status_code, "message": exc.detail}}, exc.status_code)
+
+    app.include_router(history_router(lambda: store, settings))
+    return app
+
+
+def client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def error(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"]["status"] == status
+    return str(body["error"]["message"])
+
+
+async def test_listing_needs_a_configured_admin_token(store: SqlStore) -> None:
+    async with client(make_app(store, None)) as http:
+        message = error(await http.get("/history/sessions", headers=bearer("anything")), 403)
+    assert "FIRSTWORD_SERVER__ADMIN_TOKEN" in message
+
+
+async def test_listing_with_the_admin_token(store: SqlStore) -> None:
+    async with client(make_app(store, ADMIN)) as http:
+        error(await http.get("/history/sessions"), 401)
+        error(await http.get("/history/sessions", headers=bearer(OWNER_TOKEN)), 403)
+        error(await http.get("/history/sessions?limit=0", headers=bearer(ADMIN)), 400)
+        response = await http.get("/history/sessions?limit=10", headers=bearer(ADMIN))
+    assert response.status_code == 200
+    body = response.json()
+    assert [s["session_id"] for s in body["sessions"]] == [SID]
+    assert body["sessions"][0]["turns"] == 2 and "owner_token_hash" not in response.text
+
+
+async def test_a_session_is_readable_by_its_owner_and_the_admin_only(
+    store: SqlStore, history: SessionHistory
+) -> None:
+    async with client(make_app(store, ADMIN)) as http:
+        error(await http.get(f"/history/sessions/{SID}"), 401)
+        error(await http.get(f"/history/sessions/{SID}", headers=bearer("not-the-owner")), 403)
+        error(await http.get("/history/sessions/no-such-session", headers=bearer(OWNER_TOKEN)), 404)
+        by_owner = await http.get(f"/history/sessions/{SID}", headers=bearer(OWNER_TOKEN))
+        by_query = await http.get(f"/history/sessions/{SID}", params={"token": OWNER_TOKEN})
+        by_admin = await http.get(f"/history/sessions/{SID}", headers=bearer(ADMIN))
+    for response in (by_owner, by_query, by_admin):
+        assert response.status_code == 200, response.text
+        assert response.json() == history_to_json(history)
+        assert history.owner_token_hash not in response.text
+
+
+async def test_exports_over_http(store: SqlStore, history: SessionHistory) -> None:
+    async with client(make_app(store, None)) as http:
+        as_json = await http.get(
+            f"/history/sessions/{SID}/export", params={"format": "json", "token": OWNER_TOKEN}
+        )
+        as_md = await http.get(f"/history/sessions/{SID}/export?format=md", headers=bearer(OWNER_TOKEN))
+        error(await http.get(f"/history/sessions/{SID}/export?format=pdf", headers=bearer(OWNER_TOKEN)), 400)
+        error(await http.get(f"/history/sessions/{SID}/export?format=md"), 401)
+        error(
+            await http.get(f"/history/sessions/{SID}/export?format=md", headers=bearer(ADMIN)), 403
+        )  # none configured
+    assert as_json.status_code == 200 and as_json.headers["content-type"] == "application/json"
+    assert as_json.json() == history_to_json(history)
+    assert as_md.status_code == 200 and as_md.headers["content-type"].startswith("text/markdown")
+    assert as_md.text == history_to_markdown(history)
+    assert f'filename="firstword-{SID}.md"' in as_md.headers["content-disposition"]
+
+
+# ----- CLI -----------------------------------------------------------------------------------------
+
+
+async def test_cli_lists_shows_and_exports(
+    store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIRSTWORD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FIRSTWORD_STORE__URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no firstword.toml from the working directory
+    runner = CliRunner()
+
+    listed = await _invoke(runner, ["list"])
+    assert SID in listed.output and "closed" in listed.output and "Why do" in listed.output
+    shown = await _invoke(runner, ["show", SID])
+    assert "What is your biggest strength?" in shown.output
+    out = tmp_path / "exports" / "session.md"
+    await _invoke(runner, ["export", SID, "--format", "md", "--out", str(out)])
+    assert out.read_text().startswith("# Why do you want this job?")
+    exported = await _invoke(runner, ["export", SID, "--format", "json"])
+    assert json.loads(exported.stdout)["session"]["session_id"] == SID
+    missing = await _invoke(runner, ["show", "no-such-session"], code=1)
+    assert "unknown session" in missing.output
+
+
+async def _invoke(runner: CliRunner, args: list[str], code: int = 0):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    # The CLI runs its own event loop (asyncio.run): give it a thread, away from the test's loop.
+    result = await asyncio.to_thread(runner.invoke, history_app, args)
+    assert result.exit_code == code, (result.output, result.exception)
+    return result
