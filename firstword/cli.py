@@ -60,7 +60,9 @@ def serve(
 
     fastapi_app = create_app(settings, on_ready=announce)
 
-    uvicorn.run(fastapi_app, host=settings.server.host, port=settings.server.port, log_level="warning", ws_max_size=2**20)
+    uvicorn.run(fastapi_app, host=settings.server.host, port=settings.server.port, log_level="warning", ws_max_size=2**20,
+                # Open event streams never end by themselves: give them a moment, then close.
+                timeout_graceful_shutdown=5)
 
 
 @app.command()

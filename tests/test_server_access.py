@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import httpx
 import numpy as np
@@ -194,3 +195,58 @@ async def test_sse_sends_heartbeats_and_a_typed_message_is_answered_with_its_lat
 
 def float32_bytes(audio: np.ndarray) -> bytes:
     return frames(audio)[0]
+
+
+async def test_readers_that_never_read_cost_bounded_memory_and_never_slow_the_others():
+    settings = Settings()
+    settings.server.subscriber_queue_bytes = 20_000
+    # Short, so the ticker closes the frozen sockets (and the server can stop) within the test.
+    settings.server.heartbeat_s = 0.2
+    settings.server.send_timeout_s = 0.5
+    long_answer = [f" word{i}" for i in range(300)]
+    llm = ScriptedLlm(reply=long_answer, interval_s=0.002)
+    app = create_app(settings, fake_engines(llm))
+    async with InLoopServer(app) as srv:
+        s = await new_session(srv)
+        request = (f"GET /sessions/{s['session_id']}/events?token={s['owner_token']} HTTP/1.1\r\n"
+                   f"Host: 127.0.0.1\r\n\r\n").encode()
+        frozen = []
+        for _ in range(30):
+            reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+            # A tiny receive buffer, and nothing is ever read: the socket fills at once.
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            writer.write(request)
+            frozen.append((reader, writer))
+        await asyncio.sleep(0.3)
+        async with httpx.AsyncClient(base_url=srv.url) as http:
+            for _ in range(6):
+                await http.post(f"/sessions/{s['session_id']}/messages", params={"token": s["owner_token"]},
+                                json={"text": "Tell me everything."})
+                # A reader that does read still gets every answer in full, at once.
+                events, _ = await sse_events(srv, s["session_id"], s["owner_token"], until="answer.done")
+        streams = list(app.state.book._streams)
+        # Every frozen reader was dropped once past its bound; none holds more than the bound.
+        assert all(st.subscription.queued_bytes <= 20_000 for st in streams)
+        session = app.state.registry.local(s["session_id"])
+        assert session.log.subscriber_count <= 1
+        for _, writer in frozen:
+            writer.close()
+        done = [e for e in session.log.events_after(0) if e.type == "answer.done"]
+        assert len(done) == 6 and all(d.data["text"] == "".join(long_answer).strip() for d in done)
+
+
+async def test_the_owners_stop_really_stops_the_model_even_while_others_watch():
+    slow = ScriptedLlm(reply=["word "] * 200, interval_s=0.05)
+    async with InLoopServer(create_app(Settings(), fake_engines(slow))) as srv:
+        s = await new_session(srv)
+        grant = await invite(srv, s)
+        async with websockets.connect(f"{s['ws_url']}?token={grant['token']}") as watcher:
+            async with httpx.AsyncClient(base_url=srv.url) as http:
+                await http.post(f"/sessions/{s['session_id']}/messages", params={"token": s["owner_token"]},
+                                json={"text": "Talk for a long time."})
+                await collect_until(watcher, lambda e, _: e["type"] == "answer.delta")
+                assert (await http.post(f"/sessions/{s['session_id']}/stop", params={"token": s["owner_token"]})).status_code == 200
+            events = await collect_until(watcher, lambda e, _: e["type"] == "answer.cancelled")
+        assert events[-1]["data"]["reason"] == "stopped"
+        await asyncio.sleep(0.1)
+        assert slow.cancelled == 1 and slow.active == 0

@@ -49,6 +49,10 @@ def _size(event: Event) -> int:
     return len(event.to_json())
 
 
+# Offered to an idle SSE reader every heartbeat interval: a comment line, no id, not in the log.
+HEARTBEAT = Event(type="heartbeat", _json="", _sse=b": ping\n\n")
+
+
 def coalesce(first: Event, second: Event) -> Event:
     """Two consecutive deltas of one answer as one event (``second``'s sequence number)."""
     start = (first.data.get("coalesced") or [first.seq])[0]
@@ -109,6 +113,9 @@ class Subscription:
             )
             self._queue.clear()
             self._bytes = 0
+            # Nothing more is offered to a dropped reader, so its writer's frozen socket costs the
+            # producer nothing either.
+            self._log._unsubscribe(self)
             self._wakeup.set()
             self.ended.set()
 
@@ -119,9 +126,20 @@ class Subscription:
 
     def _take(self) -> Event:
         event = self._queue.popleft()
-        self._bytes -= _size(event)
-        self.last_seq = event.seq
+        if event is not HEARTBEAT:
+            self._bytes -= _size(event)
+            self.last_seq = event.seq
         return event
+
+    def heartbeat(self) -> None:
+        """Have an idle reader's writer send a heartbeat (only SSE writers ask for these)."""
+        if not self._queue and self._dropped is None and not self._closed:
+            self._queue.append(HEARTBEAT)
+            self._wakeup.set()
+
+    @property
+    def idle(self) -> bool:
+        return not self._queue
 
     async def _ready(self) -> bool:
         """Wait until an event is queued; False once nothing more will come."""

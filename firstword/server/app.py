@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, File, Header, HTTPException, Query, Request, UploadFile, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope, Send
 
 from firstword import __version__
 from firstword.answerer.personas import UnknownPersona
@@ -23,11 +24,22 @@ from firstword.hub.base import Hub, ObserverGrant, new_token, token_hash
 from firstword.hub.factory import create_hub
 from firstword.server.auth import Access, AccessError, authorize, bearer, require_owner
 from firstword.server.index import INDEX_HTML
+from firstword.server.sse import RAW_SEND
 from firstword.server.streams import ConnectionBook, serve_sse, serve_websocket
 from firstword.sessions import Session, SessionRegistry
 from firstword.store.base import Store
 
 log = logging.getLogger("firstword.server")
+
+
+class FirstwordApp(FastAPI):
+    """FastAPI that hands the server's own ``send`` down in the scope, for the SSE fan-out path
+    (see ``server.sse``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[RAW_SEND] = send
+        await super().__call__(scope, receive, send)
 
 
 class CreateSessionBody(BaseModel):
@@ -69,7 +81,7 @@ def create_app(
         app.state.hub = the_hub
         app.state.store = the_store
         app.state.registry = SessionRegistry(settings, loaded, the_hub, the_store)
-        app.state.book = ConnectionBook(the_hub, settings.server.heartbeat_s)
+        app.state.book = ConnectionBook(the_hub, settings.server.heartbeat_s, settings.server.send_timeout_s)
         app.state.book.start()
         _tune_gc()
         if on_ready is not None:
@@ -85,7 +97,7 @@ def create_app(
             if engines is None:
                 await loaded.aclose()
 
-    app = FastAPI(title="firstword", version=__version__, lifespan=lifespan)
+    app = FirstwordApp(title="firstword", version=__version__, lifespan=lifespan)
     app.state.settings = settings
 
     def registry() -> SessionRegistry:
@@ -345,7 +357,7 @@ def create_app(
                 start = int(last_event_id)
             except ValueError:
                 raise HTTPException(400, "Last-Event-ID must be an event sequence number") from None
-        return await serve_sse(app.state.book, registry(), granted, start, settings.server)
+        return await serve_sse(app.state.book, registry(), granted, start)
 
     @app.websocket("/sessions/{session_id}/ws")
     async def websocket_session(websocket: WebSocket, session_id: str) -> None:

@@ -11,18 +11,17 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import HTTPException, WebSocket
-from sse_starlette.sse import EventSourceResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from firstword.audio.format import SUPPORTED_SAMPLE_RATES, AudioFormatError, validate_pcm16
-from firstword.config import ServerConfig, Settings
+from firstword.config import Settings
 from firstword.hub.base import Hub, UnknownSession
 from firstword.hub.log import ReplayGap, SubscriberDropped, Subscription
 from firstword.server.auth import Access, AccessError, authorize, bearer
+from firstword.server.sse import SseResponse, SseStream
 from firstword.sessions import Session, SessionRegistry
 
 log = logging.getLogger("firstword.server")
@@ -36,16 +35,21 @@ WS_TRY_AGAIN = 1013
 
 
 class ConnectionBook:
-    """This node's observer connections, so that revoking a grant closes them.
+    """This node's readers, and the one ticker that looks after all of them.
 
-    A revocation made on this node closes them at once; one made on another node (the directory
-    is shared) is found by re-checking the grants of connected observers every ``recheck_s``.
+    Every ``tick_s`` (the heartbeat interval) it sends a heartbeat to idle SSE readers, closes an
+    SSE connection whose send has not drained for ``send_timeout_s`` (a frozen reader: its queue
+    is bounded anyway, this frees the socket), and re-checks the grants of connected observers:
+    a revocation made on this node closes its connections at once, one made on another node (the
+    directory is shared) by the next tick.
     """
 
-    def __init__(self, hub: Hub, recheck_s: float) -> None:
+    def __init__(self, hub: Hub, tick_s: float, send_timeout_s: float = 30.0) -> None:
         self._hub = hub
-        self._recheck_s = recheck_s
+        self._recheck_s = tick_s
+        self._send_timeout_s = send_timeout_s
         self._observers: dict[tuple[str, str], set[Subscription]] = {}
+        self._streams: set[SseStream] = set()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -71,6 +75,12 @@ class ConnectionBook:
             if not subs:
                 del self._observers[key]
 
+    def add_stream(self, stream: SseStream) -> None:
+        self._streams.add(stream)
+
+    def remove_stream(self, stream: SseStream) -> None:
+        self._streams.discard(stream)
+
     def observer_connections(self, session_id: str, observer_id: str) -> int:
         return len(self._observers.get((session_id, observer_id), ()))
 
@@ -78,9 +88,20 @@ class ConnectionBook:
         for sub in tuple(self._observers.pop((session_id, observer_id), ())):
             sub.end("this observer link was revoked by the session's owner")
 
+    def _tend_streams(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for stream in tuple(self._streams):
+            if stream.sending_since is not None and now - stream.sending_since > self._send_timeout_s:
+                log.info("closing an SSE reader whose socket has not drained for %.0f s", now - stream.sending_since)
+                if stream.task is not None:
+                    stream.task.cancel()
+            elif stream.subscription.idle:
+                stream.subscription.heartbeat()
+
     async def _recheck(self) -> None:
         while True:
             await asyncio.sleep(self._recheck_s)
+            self._tend_streams()
             for session_id in {sid for sid, _ in self._observers}:
                 try:
                     grants = {g.observer_id: g for g in await self._hub.observers(session_id)}
@@ -99,10 +120,6 @@ def _error_json(code: str, message: str, **extra: Any) -> str:
     return json.dumps({"seq": None, "type": "error", "turn": None, "data": {"code": code, "message": message, **extra}})
 
 
-def _sse_error(code: str, message: str, **extra: Any) -> bytes:
-    return f"event: error\ndata: {_error_json(code, message, **extra)}\n\n".encode()
-
-
 async def _follow(registry: SessionRegistry, session_id: str, after: int) -> Subscription:
     try:
         return await registry.hub.follow(session_id, max(0, after))
@@ -113,35 +130,25 @@ async def _follow(registry: SessionRegistry, session_id: str, after: int) -> Sub
 
 
 async def serve_sse(
-    book: ConnectionBook, registry: SessionRegistry, access: Access, after: int, server: ServerConfig
-) -> EventSourceResponse:
+    book: ConnectionBook, registry: SessionRegistry, access: Access, after: int
+) -> SseResponse:
     session_id = access.meta.session_id
     subscription = await _follow(registry, session_id, after)
     session = registry.local(session_id)
 
-    async def stream() -> AsyncIterator[bytes]:
+    def opened(stream: SseStream) -> None:
         book.add(access, subscription)
+        book.add_stream(stream)
         if session is not None:
             registry.connected(session)
-        try:
-            while batch := await subscription.get_batch():
-                yield b"".join(event.sse_frame() for event in batch)
-            if subscription.end_reason is not None:
-                yield _sse_error("revoked", subscription.end_reason)
-        except SubscriberDropped as exc:
-            yield _sse_error("subscriber_dropped", exc.reason, resume_after=exc.last_seq)
-        finally:
-            subscription.close()
-            book.remove(access, subscription)
-            if session is not None:
-                registry.disconnected(session)
 
-    return EventSourceResponse(
-        stream(),
-        ping=server.heartbeat_s,
-        headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"},
-        send_timeout=server.send_timeout_s,
-    )
+    def closed(stream: SseStream) -> None:
+        book.remove(access, subscription)
+        book.remove_stream(stream)
+        if session is not None:
+            registry.disconnected(session)
+
+    return SseResponse(subscription, on_open=opened, on_close=closed)
 
 
 async def serve_websocket(
