@@ -119,6 +119,10 @@ class LocalLlmConfig(BaseModel):
     n_batch: int = 512
     # Independent KV caches (each keeps one session's prompt prefix warm).
     contexts: int = 2
+    # SmolLM2-135M left alone loops on one sentence when a "question" is not one (it answered a
+    # recited speech with "I'm happy to answer your question." twelve times); penalising the
+    # last 64 tokens' repeats stops that without changing normal answers much.
+    repeat_penalty: float = 1.15
 
 
 class OpenAiLlmConfig(BaseModel):

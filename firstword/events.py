@@ -15,6 +15,10 @@ class EventType(StrEnum):
     SPEECH_ENDED = "speech.ended"
     TRANSCRIPT_INTERIM = "transcript.interim"
     TRANSCRIPT_FINAL = "transcript.final"
+    # The user's own microphone (a second audio source): shown beside the questions, never
+    # answered, and in no turn (see firstword.pipeline.user_voice).
+    USER_TRANSCRIPT_INTERIM = "user.transcript.interim"
+    USER_TRANSCRIPT_FINAL = "user.transcript.final"
     ANSWER_STARTED = "answer.started"
     ANSWER_DELTA = "answer.delta"
     ANSWER_DONE = "answer.done"

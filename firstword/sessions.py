@@ -23,6 +23,7 @@ from firstword.events import CancelReason, EventType
 from firstword.hub.base import Hub, SessionMeta, new_token, token_hash
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline
+from firstword.pipeline.user_voice import UserVoicePipeline
 from firstword.store.base import SessionRecord, Store
 
 log = logging.getLogger("firstword.sessions")
@@ -43,6 +44,11 @@ class Session:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     # The connection currently streaming audio (one at a time per session).
     audio_owner: object | None = None
+    # The user's own microphone (``?source=user``): transcribed and labelled, never answered.
+    # Made on its first audio, so sessions that never send it cost no second VAD or thread.
+    user_voice: UserVoicePipeline | None = None
+    # The connection currently streaming the user's microphone (one at a time, like audio_owner).
+    user_audio_owner: object | None = None
     warm_task: asyncio.Task[None] | None = None
     # Live connections on this node (owner's and observers'), and the task that cancels the
     # answer being written once nobody has been connected for the grace period.
@@ -153,6 +159,20 @@ class SessionRegistry:
     def local(self, session_id: str) -> Session | None:
         return self._sessions.get(session_id)
 
+    def user_voice(self, session: Session) -> UserVoicePipeline | None:
+        """The session's user-microphone pipeline, made on first use; None once it is closed."""
+        if self._sessions.get(session.id) is not session:
+            return None  # closed: a pipeline made now would never be closed
+        if session.user_voice is None:
+            session.user_voice = UserVoicePipeline(
+                session.log,
+                self._settings,
+                # A VAD of its own: the model is stateful across chunks, one stream per instance.
+                vad=self._engines.vad_factory(),
+                stt=self._engines.stt,
+            )
+        return session.user_voice
+
     # -- connections -------------------------------------------------------------------------
 
     def connected(self, session: Session) -> None:
@@ -194,6 +214,8 @@ class SessionRegistry:
             if task is not None:
                 task.cancel()
         await session.pipeline.aclose()
+        if session.user_voice is not None:
+            await session.user_voice.aclose()
         with contextlib.suppress(RuntimeError):
             session.log.publish(EventType.SESSION_CLOSED, {"session_id": session_id})
         self._hub.close_log(session_id)

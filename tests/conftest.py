@@ -53,4 +53,9 @@ class InLoopServer:
     async def __aexit__(self, *exc: object) -> None:
         self.server.should_exit = True
         if self._task is not None:
+            # A test that failed may leave streams open that would keep a graceful shutdown
+            # waiting for ever: give it a few seconds, then force it.
+            done, _ = await asyncio.wait({self._task}, timeout=5)
+            if not done:
+                self.server.force_exit = True
             await self._task

@@ -116,7 +116,7 @@ async def test_tokens_do_not_open_other_sessions_and_no_secret_is_ever_sent(serv
             r = await http.get(f"/sessions/{b['session_id']}", params={"token": token})
             assert r.status_code == 403
             bodies.append(r.text)
-        for path in ("/", "/healthz", f"/sessions/{a['session_id']}", f"/sessions/{a['session_id']}/observers"):
+        for path in ("/api", "/healthz", f"/sessions/{a['session_id']}", f"/sessions/{a['session_id']}/observers"):
             for token in (a["owner_token"], grant_a["token"]):
                 bodies.append((await http.get(path, params={"token": token})).text)
         r = await http.post(f"/sessions/{a['session_id']}/messages", params={"token": a["owner_token"]},
@@ -199,40 +199,68 @@ def float32_bytes(audio: np.ndarray) -> bytes:
 
 async def test_readers_that_never_read_cost_bounded_memory_and_never_slow_the_others():
     settings = Settings()
-    settings.server.subscriber_queue_bytes = 20_000
+    settings.server.subscriber_queue_bytes = 30_000
     # Short, so the ticker closes the frozen sockets (and the server can stop) within the test.
     settings.server.heartbeat_s = 0.2
     settings.server.send_timeout_s = 0.5
-    long_answer = [f" word{i}" for i in range(300)]
-    llm = ScriptedLlm(reply=long_answer, interval_s=0.002)
+    settings.llm.max_tokens = 2_000
+    # Long enough that what a frozen socket and the server's buffers absorb is soon full, even
+    # with the deltas coalesced.
+    long_answer = [f" word{i:04d}" for i in range(1000)]
+    llm = ScriptedLlm(reply=long_answer, interval_s=0.001)
     app = create_app(settings, fake_engines(llm))
     async with InLoopServer(app) as srv:
         s = await new_session(srv)
         request = (f"GET /sessions/{s['session_id']}/events?token={s['owner_token']} HTTP/1.1\r\n"
                    f"Host: 127.0.0.1\r\n\r\n").encode()
         frozen = []
-        for _ in range(30):
-            reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
-            # A tiny receive buffer, and nothing is ever read: the socket fills at once.
-            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
-            writer.write(request)
-            frozen.append((reader, writer))
-        await asyncio.sleep(0.3)
-        async with httpx.AsyncClient(base_url=srv.url) as http:
-            for _ in range(6):
-                await http.post(f"/sessions/{s['session_id']}/messages", params={"token": s["owner_token"]},
-                                json={"text": "Tell me everything."})
-                # A reader that does read still gets every answer in full, at once.
-                events, _ = await sse_events(srv, s["session_id"], s["owner_token"], until="answer.done")
-        streams = list(app.state.book._streams)
-        # Every frozen reader was dropped once past its bound; none holds more than the bound.
-        assert all(st.subscription.queued_bytes <= 20_000 for st in streams)
-        session = app.state.registry.local(s["session_id"])
-        assert session.log.subscriber_count <= 1
-        for _, writer in frozen:
-            writer.close()
+        last_seq = 0
+        try:
+            for _ in range(30):
+                # A plain socket with a tiny receive window (set before connecting) that nothing
+                # ever reads: not even an event loop's transport drains it.
+                sock = socket.socket()
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+                sock.connect(("127.0.0.1", srv.port))
+                sock.sendall(request)
+                frozen.append(sock)
+            await asyncio.sleep(0.3)
+            # Loopback's kernel buffers would swallow megabytes per socket: shrink the server's
+            # side so a frozen reader backs up into the server within a few kilobytes.
+            for connection in srv.server.server_state.connections:
+                connection.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+                connection.transport.set_write_buffer_limits(high=4096)
+            held: list[int] = []
+
+            async def sample_queues() -> None:
+                while True:
+                    held.extend(st.subscription.queued_bytes for st in app.state.book._streams)
+                    await asyncio.sleep(0.01)
+
+            sampler = asyncio.create_task(sample_queues())
+            async with httpx.AsyncClient(base_url=srv.url) as http:
+                for _ in range(3):
+                    await http.post(f"/sessions/{s['session_id']}/messages", params={"token": s["owner_token"]},
+                                    json={"text": "Tell me everything."})
+                    # A reader that does read still gets every answer in full, while it streams.
+                    events, _ = await sse_events(srv, s["session_id"], s["owner_token"],
+                                                 headers={"Last-Event-ID": str(last_seq)})
+                    assert events[-1]["type"] == "answer.done", events[-1]
+                    assert events[-1]["data"]["text"] == "".join(long_answer).strip()
+                    last_seq = events[-1]["seq"]
+            sampler.cancel()
+            # No reader ever held more than its bound; the frozen ones left the log and had their
+            # sockets closed by the send timeout.
+            assert held and max(held) <= 30_000
+            await asyncio.sleep(1.0)
+            session = app.state.registry.local(s["session_id"])
+            assert session.log.subscriber_count == 0
+            assert len(app.state.book._streams) == 0
+        finally:
+            for sock in frozen:
+                sock.close()
         done = [e for e in session.log.events_after(0) if e.type == "answer.done"]
-        assert len(done) == 6 and all(d.data["text"] == "".join(long_answer).strip() for d in done)
+        assert len(done) == 3 and all(d.data["text"] == "".join(long_answer).strip() for d in done)
 
 
 async def test_the_owners_stop_really_stops_the_model_even_while_others_watch():

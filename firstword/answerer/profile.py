@@ -17,6 +17,9 @@ from pypdf.errors import PdfReadError
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ""}
 MAX_FIELD_CHARS = 50_000
+MAX_STORIES = 50
+# A story given as an object: its parts, in the order they are written out.
+STAR_PARTS = ("situation", "task", "action", "result")
 
 
 class ProfileError(ValueError):
@@ -39,13 +42,14 @@ class Profile:
         if unknown:
             raise ProfileError(f"unknown profile fields: {', '.join(sorted(unknown))}")
         stories = raw.get("stories") or []
-        if not isinstance(stories, list) or not all(isinstance(s, str) for s in stories):
-            raise ProfileError("profile.stories must be a list of strings")
+        if not isinstance(stories, list):
+            raise ProfileError("profile.stories must be a list of strings or STAR objects")
+        texts = [_story_text(item, i) for i, item in enumerate(stories)]
         profile = cls(
             resume=_text_field(raw, "resume"),
             job_description=_text_field(raw, "job_description"),
             notes=_text_field(raw, "notes"),
-            stories=[s[:MAX_FIELD_CHARS] for s in stories[:50]],
+            stories=[s[:MAX_FIELD_CHARS] for s in texts[:MAX_STORIES]],
         )
         return profile
 
@@ -60,6 +64,34 @@ def _text_field(raw: dict[str, Any], name: str) -> str:
     if len(value) > MAX_FIELD_CHARS:
         raise ProfileError(f"profile.{name} is longer than {MAX_FIELD_CHARS} characters")
     return value
+
+
+def _story_text(item: object, index: int) -> str:
+    """A story as the prompt reads it. A STAR object becomes the same markdown a stories file
+    holds, so the prompt, the stored profile and ``to_dict`` only ever deal with strings."""
+    if isinstance(item, str):
+        return item
+    where = f"profile.stories[{index}]"
+    if not isinstance(item, dict):
+        raise ProfileError(f"{where} must be a string or an object with title, situation, task, action, result")
+    unknown = set(item) - {"title", *STAR_PARTS}
+    if unknown:
+        raise ProfileError(
+            f"{where} has unknown fields: {', '.join(sorted(map(str, unknown)))} "
+            f"(a STAR story takes title, situation, task, action, result)"
+        )
+    parts: dict[str, str] = {}
+    for key, value in item.items():
+        if value is None:
+            continue  # JSON null: the part is left out, as if absent
+        if not isinstance(value, str):
+            raise ProfileError(f"{where}.{key} must be a string")
+        parts[key] = value.strip()
+    if not any(parts.values()):
+        raise ProfileError(f"{where} is empty: give at least one of title, situation, task, action, result")
+    lines = [f"### {parts['title']}"] if parts.get("title") else []
+    lines += [f"{key.capitalize()}: {parts[key]}" for key in STAR_PARTS if parts.get(key)]
+    return "\n".join(lines)
 
 
 def read_pdf_text(data_or_path: bytes | Path) -> str:

@@ -106,7 +106,8 @@ class Subscription:
         self._wakeup.set()
 
     def _check_bounds(self) -> None:
-        if len(self._queue) > self._max_queue or self._bytes > self._max_bytes:
+        # One event is never "behind", however large (a long answer's answer.done).
+        if len(self._queue) > self._max_queue or (self._bytes > self._max_bytes and len(self._queue) > 1):
             self._dropped = (
                 f"reader fell more than {self._max_queue} events or {self._max_bytes} bytes "
                 f"behind; resume after event {self.last_seq}"

@@ -326,7 +326,8 @@ class LocalLlamaEngine:
             else:
                 decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
                 for token in llama.generate(
-                    tokens, temp=temperature, top_k=40, top_p=0.95, min_p=0.05
+                    tokens, temp=temperature, top_k=40, top_p=0.95, min_p=0.05,
+                    repeat_penalty=self.config.repeat_penalty,
                 ):
                     if job.cancel.is_set():
                         outcome = "cancelled"

@@ -37,6 +37,10 @@ from firstword.stt.streaming import FinalTranscript, InterimTranscript, Streamin
 from firstword.turns.manager import AnswerRun, TurnManager, TurnState
 
 
+# Labels this pipeline's transcripts; the user's own microphone is "user" (pipeline.user_voice).
+SPEAKER = "interviewer"
+
+
 @dataclass(frozen=True, slots=True)
 class _Pause:
     pause_id: int
@@ -282,6 +286,7 @@ class CopilotPipeline:
             EventType.TRANSCRIPT_FINAL,
             {
                 "text": final.text,
+                "speaker": SPEAKER,
                 "audio_start_ms": _ms(final.start_sample),
                 "audio_end_ms": _ms(final.end_sample),
                 "compute_ms": round(final.compute_ms, 1),
@@ -308,6 +313,7 @@ class CopilotPipeline:
             EventType.TRANSCRIPT_INTERIM,
             {
                 "text": interim.text,
+                "speaker": SPEAKER,
                 "stable": interim.stable,
                 "unstable": interim.unstable,
                 "turn_text": " ".join(t for t in (self.turns.current_text(), interim.text) if t),
@@ -324,6 +330,7 @@ class CopilotPipeline:
             EventType.TRANSCRIPT_FINAL,
             {
                 "text": final.text,
+                "speaker": SPEAKER,
                 "audio_start_ms": _ms(final.start_sample),
                 "audio_end_ms": _ms(final.end_sample),
                 "compute_ms": round(final.compute_ms, 1),

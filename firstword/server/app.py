@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from firstword import __version__
 from firstword.answerer.personas import UnknownPersona
-from firstword.answerer.profile import Profile, ProfileError, read_pdf_text, sample_profile
+from firstword.answerer.profile import Profile, ProfileError, sample_profile
 from firstword.config import Settings
 from firstword.engines import Engines, load_engines_async
 from firstword.hub.base import Hub, ObserverGrant, new_token, token_hash
@@ -27,6 +27,7 @@ from firstword.server.index import INDEX_HTML
 from firstword.server.sse import RAW_SEND
 from firstword.server.streams import ConnectionBook, serve_sse, serve_websocket
 from firstword.sessions import Session, SessionRegistry
+from firstword.web.routes import MAX_UPLOAD_BYTES, extract_resume_text, mount_web
 from firstword.store.base import Store
 
 log = logging.getLogger("firstword.server")
@@ -130,8 +131,8 @@ def create_app(
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse({"error": {"status": exc.status_code, "message": exc.detail}}, exc.status_code)
 
-    @app.get("/", response_class=HTMLResponse)
-    async def index() -> str:
+    @app.get("/api", response_class=HTMLResponse)
+    async def api_help() -> str:
         return INDEX_HTML
 
     @app.get("/healthz")
@@ -222,18 +223,7 @@ def create_app(
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         session = await owned(session_id, authorization, token, "change the profile")
-        data = await file.read(2_000_001)
-        if len(data) > 2_000_000:
-            raise HTTPException(413, "resume file larger than 2 MB")
-        try:
-            if data.startswith(b"%PDF"):
-                text = read_pdf_text(data)
-            else:
-                text = data.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            raise HTTPException(415, "resume must be a PDF or UTF-8 text") from None
-        except ProfileError as exc:
-            raise HTTPException(400, str(exc)) from None
+        text = extract_resume_text(await file.read(MAX_UPLOAD_BYTES + 1))
         profile = Profile(**{**session.answerer.profile.to_dict(), "resume": text})
         await registry().update_profile(session, profile)
         return {"ok": True, "resume_chars": len(text), "resume": text}
@@ -364,6 +354,7 @@ def create_app(
         await serve_websocket(websocket, session_id, app.state.book, registry(), settings)
 
     _mount_history(app, settings)
+    mount_web(app)
     return app
 
 

@@ -1,4 +1,4 @@
-"""The landing page: what is running and how to talk to it (the overlay page is separate)."""
+"""API help at /api: what is running and how to talk to it (the overlay page is at /)."""
 
 INDEX_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>firstword</title>
@@ -7,6 +7,7 @@ INDEX_HTML = """<!doctype html>
 code,pre{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px}pre{padding:.6rem;overflow:auto}</style>
 </head><body>
 <h1>firstword is running</h1>
+<p>The copilot overlay is at <a href="/">/</a>.</p>
 <p>A streaming-first conversation server: audio in, the first word of an answer out, fast.</p>
 <ol>
 <li><code>POST /sessions</code> → <code>session_id</code>, <code>owner_token</code>, <code>ws_url</code>, <code>events_url</code></li>

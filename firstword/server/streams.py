@@ -24,10 +24,18 @@ from firstword.server.auth import Access, AccessError, authorize, bearer
 from firstword.server.sse import SseResponse, SseStream
 from firstword.sessions import Session, SessionRegistry
 
+# ``?source=``: whose audio a connection carries. The interviewer's is answered and the
+# connection follows the event log; the user's own microphone is only transcribed (labelled
+# "user"), and its connection sends audio up and gets nothing down but its own errors.
+SOURCES = ("interviewer", "user")
+
 log = logging.getLogger("firstword.server")
 
 # WebSocket close codes (4000–4999 are the application's own: 4000 + the HTTP status).
 WS_BAD_REQUEST = 4400
+WS_FORBIDDEN = 4403
+WS_NOT_FOUND = 4404
+WS_CONFLICT = 4409
 WS_GONE = 4410
 WS_UNSUPPORTED_AUDIO = 4415
 WS_TOO_BIG = 1009
@@ -171,6 +179,14 @@ async def serve_websocket(
     if rate not in SUPPORTED_SAMPLE_RATES:
         await _refuse(websocket, WS_UNSUPPORTED_AUDIO, "unsupported_sample_rate", _rate_message(rate))
         return
+    source = params.get("source", SOURCES[0])
+    if source not in SOURCES:
+        await _refuse(websocket, WS_BAD_REQUEST, "bad_request",
+                      f"unknown source {source[:40]!r}; use one of: {', '.join(SOURCES)}")
+        return
+    if source == "user":
+        await _serve_user_voice(websocket, access, registry.local(session_id), registry, settings)
+        return
     try:
         subscription = await _follow(registry, session_id, after)
     except HTTPException as exc:
@@ -287,21 +303,30 @@ def _rate_message(rate: object) -> str:
     return f"sample rate {rate} Hz is not supported; send PCM16 mono at {supported} Hz"
 
 
-async def _control(
-    websocket: WebSocket, access: Access, session: Session | None, text: str, settings: Settings
-) -> None:
+async def _parse_control(websocket: WebSocket, text: str) -> dict[str, Any] | None:
+    """The control message in a text frame; None when there is nothing more to do with it (it
+    was malformed and the client has been told, or it was a ping and has been answered)."""
     try:
         message = json.loads(text)
     except json.JSONDecodeError as exc:
         await websocket.send_text(_error_json("bad_json", f"text frame is not valid JSON: {exc.msg} at {exc.pos}"))
-        return
+        return None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         await websocket.send_text(_error_json("bad_message", 'control messages are JSON objects with a "type"'))
+        return None
+    if message["type"] == "ping":
+        await websocket.send_text(json.dumps({"seq": None, "type": "pong", "turn": None, "data": {}}))
+        return None
+    return message
+
+
+async def _control(
+    websocket: WebSocket, access: Access, session: Session | None, text: str, settings: Settings
+) -> None:
+    message = await _parse_control(websocket, text)
+    if message is None:
         return
     kind = message["type"]
-    if kind == "ping":
-        await websocket.send_text(json.dumps({"seq": None, "type": "pong", "turn": None, "data": {}}))
-        return
     if kind not in ("start", "stop", "end", "message"):
         await websocket.send_text(_error_json("unknown_message", f"unknown control message type {kind!r}"))
         return
@@ -327,3 +352,97 @@ async def _control(
                 "message_too_large", f"message longer than {settings.server.max_message_chars} characters"))
         else:
             writable.pipeline.ask(content.strip())
+
+
+# ----- the user's own microphone (?source=user) -----------------------------------------------
+
+
+async def _serve_user_voice(
+    websocket: WebSocket, access: Access, session: Session | None, registry: SessionRegistry, settings: Settings
+) -> None:
+    """Audio up, no events down: the page follows the log on its main connection already.
+
+    Owner-only and only on the serving node, refused at connect rather than frame by frame:
+    such a connection has nothing else to do. It is not counted as a watcher of the session
+    (it reads nothing), so it does not hold an orphaned answer open either.
+    """
+    if not access.is_owner:
+        await _refuse(websocket, WS_FORBIDDEN, "read_only",
+                      "observers cannot send audio: this link is read-only")
+        return
+    if session is None:
+        await _refuse(websocket, WS_CONFLICT, "served_elsewhere",
+                      f"this session is served by node {access.meta.node_id!r}; connect there to send audio")
+        return
+    max_bytes = settings.server.max_message_bytes
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            data: bytes | None = message.get("bytes")
+            text: str | None = message.get("text")
+            if data is not None:
+                if not await _user_audio(websocket, session, registry, data, max_bytes):
+                    break
+            elif text is not None:
+                if len(text) > max_bytes:
+                    await websocket.send_text(_error_json("message_too_large", f"text message over {max_bytes} bytes"))
+                    await websocket.close(code=WS_TOO_BIG, reason="message too large")
+                    break
+                await _user_control(websocket, session, text)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if session.user_audio_owner is websocket:
+            session.user_audio_owner = None
+        if websocket.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+
+async def _user_audio(
+    websocket: WebSocket, session: Session, registry: SessionRegistry, data: bytes, max_bytes: int
+) -> bool:
+    """Take one binary frame of the user's microphone; False when the connection must close."""
+    session.touch()
+    if session.user_audio_owner is not None and session.user_audio_owner is not websocket:
+        await websocket.send_text(_error_json(
+            "audio_busy", "another connection is already streaming the user's audio for this session"))
+        return True
+    try:
+        validate_pcm16(data, max_bytes=max_bytes)
+    except AudioFormatError as exc:
+        await websocket.send_text(_error_json(exc.code, exc.message))
+        if exc.code == "frame_too_large":
+            await websocket.close(code=WS_TOO_BIG, reason="message too large")
+            return False
+        return True
+    pipeline = registry.user_voice(session)
+    if pipeline is None:
+        await _refuse(websocket, WS_NOT_FOUND, "unknown_session", "the session has been closed")
+        return False
+    session.user_audio_owner = websocket
+    pipeline.feed_pcm(data)
+    return True
+
+
+async def _user_control(websocket: WebSocket, session: Session, text: str) -> None:
+    message = await _parse_control(websocket, text)
+    if message is None:
+        return
+    kind = message["type"]
+    session.touch()
+    if kind == "start":
+        rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
+        if rate not in SUPPORTED_SAMPLE_RATES:
+            await websocket.send_text(_error_json("unsupported_sample_rate", _rate_message(rate)))
+            await websocket.close(code=WS_UNSUPPORTED_AUDIO, reason="unsupported sample rate")
+    elif kind == "end":
+        if session.user_voice is not None:
+            await session.user_voice.end_of_audio()
+    elif kind in ("stop", "message"):
+        await websocket.send_text(_error_json(
+            "unknown_message", f"{kind!r} is not taken on a source=user connection; send it on the session's main connection"))
+    else:
+        await websocket.send_text(_error_json("unknown_message", f"unknown control message type {kind!r}"))
