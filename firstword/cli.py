@@ -55,7 +55,7 @@ def serve(
     def announce() -> None:
         console.print(
             f"[bold green]firstword is listening on {url}[/]  "
-            f"(try: firstword listen RECORDING.wav --url {url})"
+            f"(open it in a browser for the copilot overlay, or: firstword listen RECORDING.wav --url {url})"
         )
 
     fastapi_app = create_app(settings, on_ready=announce)
