@@ -54,8 +54,6 @@ class Session:
     # answer being written once nobody has been connected for the grace period.
     connections: int = 0
     orphan_task: asyncio.Task[None] | None = None
-    # Observer connections on this node by grant, closed at once when the grant is revoked.
-    observer_closers: dict[str, set[asyncio.Event]] = field(default_factory=dict)
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import HTTPException, WebSocket
@@ -224,23 +225,12 @@ async def _serve(
 
     sender = asyncio.create_task(send_events())
     try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            data: bytes | None = message.get("bytes")
-            text: str | None = message.get("text")
-            if data is not None:
-                if not await _audio(websocket, access, session, data, max_bytes):
-                    break
-            elif text is not None:
-                if len(text) > max_bytes:
-                    await websocket.send_text(_error_json("message_too_large", f"text message over {max_bytes} bytes"))
-                    await websocket.close(code=WS_TOO_BIG, reason="message too large")
-                    break
-                await _control(websocket, access, session, text, settings)
-    except WebSocketDisconnect:
-        pass
+        await _receive(
+            websocket,
+            max_bytes,
+            on_audio=lambda data: _audio(websocket, access, session, data, max_bytes),
+            on_text=lambda text: _control(websocket, access, session, text, settings),
+        )
     finally:
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -251,6 +241,57 @@ async def _serve(
         if websocket.client_state is WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await websocket.close()
+
+
+async def _receive(
+    websocket: WebSocket,
+    max_bytes: int,
+    *,
+    on_audio: Callable[[bytes], Awaitable[bool]],
+    on_text: Callable[[str], Awaitable[None]],
+) -> None:
+    """Hand each binary frame to ``on_audio`` (False: close) and each text frame to ``on_text``
+    until the client goes away or sends a text frame over ``max_bytes``."""
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data: bytes | None = message.get("bytes")
+            text: str | None = message.get("text")
+            if data is not None:
+                if not await on_audio(data):
+                    return
+            elif text is not None:
+                if len(text) > max_bytes:
+                    await websocket.send_text(_error_json("message_too_large", f"text message over {max_bytes} bytes"))
+                    await websocket.close(code=WS_TOO_BIG, reason="message too large")
+                    return
+                await on_text(text)
+    except WebSocketDisconnect:
+        return
+
+
+async def _rejected_frame(websocket: WebSocket, data: bytes, max_bytes: int) -> bool | None:
+    """None when ``data`` is PCM16 to take; otherwise the client has been told why, and the
+    result says whether the connection stays open (the frame is dropped) or must close."""
+    try:
+        validate_pcm16(data, max_bytes=max_bytes)
+    except AudioFormatError as exc:
+        await websocket.send_text(_error_json(exc.code, exc.message))
+        if exc.code == "frame_too_large":
+            await websocket.close(code=WS_TOO_BIG, reason="message too large")
+            return False
+        return True
+    return None
+
+
+async def _check_start_rate(websocket: WebSocket, message: dict[str, Any]) -> None:
+    """A ``start`` control message: a sample rate other than the supported ones closes."""
+    rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
+    if rate not in SUPPORTED_SAMPLE_RATES:
+        await websocket.send_text(_error_json("unsupported_sample_rate", _rate_message(rate)))
+        await websocket.close(code=WS_UNSUPPORTED_AUDIO, reason="unsupported sample rate")
 
 
 async def _audio(
@@ -265,14 +306,8 @@ async def _audio(
     if session.audio_owner is not None and session.audio_owner is not websocket:
         await websocket.send_text(_error_json("audio_busy", "another connection is already streaming audio for this session"))
         return True
-    try:
-        validate_pcm16(data, max_bytes=max_bytes)
-    except AudioFormatError as exc:
-        await websocket.send_text(_error_json(exc.code, exc.message))
-        if exc.code == "frame_too_large":
-            await websocket.close(code=WS_TOO_BIG, reason="message too large")
-            return False
-        return True
+    if (keep_open := await _rejected_frame(websocket, data, max_bytes)) is not None:
+        return keep_open
     session.audio_owner = websocket
     session.pipeline.feed_pcm(data)
     return True
@@ -335,10 +370,7 @@ async def _control(
         return
     writable.touch()
     if kind == "start":
-        rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
-        if rate not in SUPPORTED_SAMPLE_RATES:
-            await websocket.send_text(_error_json("unsupported_sample_rate", _rate_message(rate)))
-            await websocket.close(code=WS_UNSUPPORTED_AUDIO, reason="unsupported sample rate")
+        await _check_start_rate(websocket, message)
     elif kind == "stop":
         writable.pipeline.stop_answer()
     elif kind == "end":
@@ -376,23 +408,12 @@ async def _serve_user_voice(
         return
     max_bytes = settings.server.max_message_bytes
     try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            data: bytes | None = message.get("bytes")
-            text: str | None = message.get("text")
-            if data is not None:
-                if not await _user_audio(websocket, session, registry, data, max_bytes):
-                    break
-            elif text is not None:
-                if len(text) > max_bytes:
-                    await websocket.send_text(_error_json("message_too_large", f"text message over {max_bytes} bytes"))
-                    await websocket.close(code=WS_TOO_BIG, reason="message too large")
-                    break
-                await _user_control(websocket, session, text)
-    except WebSocketDisconnect:
-        pass
+        await _receive(
+            websocket,
+            max_bytes,
+            on_audio=lambda data: _user_audio(websocket, session, registry, data, max_bytes),
+            on_text=lambda text: _user_control(websocket, session, text),
+        )
     finally:
         if session.user_audio_owner is websocket:
             session.user_audio_owner = None
@@ -410,14 +431,8 @@ async def _user_audio(
         await websocket.send_text(_error_json(
             "audio_busy", "another connection is already streaming the user's audio for this session"))
         return True
-    try:
-        validate_pcm16(data, max_bytes=max_bytes)
-    except AudioFormatError as exc:
-        await websocket.send_text(_error_json(exc.code, exc.message))
-        if exc.code == "frame_too_large":
-            await websocket.close(code=WS_TOO_BIG, reason="message too large")
-            return False
-        return True
+    if (keep_open := await _rejected_frame(websocket, data, max_bytes)) is not None:
+        return keep_open
     pipeline = registry.user_voice(session)
     if pipeline is None:
         await _refuse(websocket, WS_NOT_FOUND, "unknown_session", "the session has been closed")
@@ -434,10 +449,7 @@ async def _user_control(websocket: WebSocket, session: Session, text: str) -> No
     kind = message["type"]
     session.touch()
     if kind == "start":
-        rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
-        if rate not in SUPPORTED_SAMPLE_RATES:
-            await websocket.send_text(_error_json("unsupported_sample_rate", _rate_message(rate)))
-            await websocket.close(code=WS_UNSUPPORTED_AUDIO, reason="unsupported sample rate")
+        await _check_start_rate(websocket, message)
     elif kind == "end":
         if session.user_voice is not None:
             await session.user_voice.end_of_audio()

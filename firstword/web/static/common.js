@@ -268,6 +268,31 @@ export class SessionView {
   }
 }
 
+/** The view over the elements both pages share (by id), with its Pin buttons wired up. */
+export function pageView() {
+  const view = new SessionView({
+    transcript: $("transcript"),
+    interim: $("interim"),
+    answers: $("answers"),
+    pinned: $("pinned"),
+    status: $("status"),
+  });
+  for (const list of [view.answersEl, view.pinnedEl]) {
+    list.addEventListener("click", (click) => {
+      const button = click.target.closest("button.pin");
+      if (button) view.togglePin(view.card(Number(button.closest("li.answer").dataset.answerId)));
+    });
+  }
+  return view;
+}
+
+/** Pins (or unpins) the newest answer, if there is one; returns its card. */
+export function pinLatest(view) {
+  const card = view.latestCard();
+  if (card) view.togglePin(card);
+  return card;
+}
+
 export class AnswerCard {
   constructor(id, turn, trigger, question) {
     this.id = id;

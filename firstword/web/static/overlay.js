@@ -1,6 +1,6 @@
 // The copilot overlay: profile, audio capture, the live transcript and the answers as they stream.
 
-import { $, api, el, SessionView, SocketStream } from "./common.js";
+import { $, api, el, pageView, pinLatest as pinLatestAnswer, SocketStream } from "./common.js";
 
 const STORAGE_KEY = "firstword.session";
 const state = {
@@ -12,13 +12,7 @@ const state = {
   paused: false,
 };
 
-const view = new SessionView({
-  transcript: $("transcript"),
-  interim: $("interim"),
-  answers: $("answers"),
-  pinned: $("pinned"),
-  status: $("status"),
-});
+const view = pageView();
 // For tests and for anyone curious in the console: read-only facts about the page.
 window.firstword = { view, state };
 
@@ -335,22 +329,8 @@ $("listen").addEventListener("click", toggleListening);
 
 // ----- answers: pin, clear, ask, stop ----------------------------------------------------------
 
-$("answers").addEventListener("click", onCardClick);
-$("pinned").addEventListener("click", onCardClick);
-
-function onCardClick(click) {
-  const button = click.target.closest("button.pin");
-  if (!button) return;
-  const id = Number(button.closest("li.answer").dataset.answerId);
-  view.togglePin(view.card(id));
-}
-
 function pinLatest() {
-  const card = view.latestCard();
-  if (card) {
-    view.togglePin(card);
-    card.pinButton.focus();
-  }
+  pinLatestAnswer(view)?.pinButton.focus();
 }
 
 $("pin-latest").addEventListener("click", pinLatest);

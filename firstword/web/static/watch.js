@@ -5,20 +5,14 @@
 // when the server ends a stream with an error event (this reader fell behind), the page opens a
 // new one from the last event it showed.
 
-import { $, SessionView } from "./common.js";
+import { $, pageView, pinLatest } from "./common.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").filter(Boolean).at(-1) ?? "");
 const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? sessionStorage.getItem(`firstword.watch.${sessionId}`);
 if (token) sessionStorage.setItem(`firstword.watch.${sessionId}`, token);
 history.replaceState(null, "", location.pathname);
 
-const view = new SessionView({
-  transcript: $("transcript"),
-  interim: $("interim"),
-  answers: $("answers"),
-  pinned: $("pinned"),
-  status: $("status"),
-});
+const view = pageView();
 const state = { source: null, ended: false };
 window.firstword = { view, state };
 
@@ -91,17 +85,11 @@ function open() {
 }
 
 const SHORTCUTS = {
-  KeyP: () => { const card = view.latestCard(); if (card) view.togglePin(card); },
+  KeyP: () => pinLatest(view),
   KeyC: () => view.clear(),
 };
 $("pin-latest").addEventListener("click", SHORTCUTS.KeyP);
 $("clear").addEventListener("click", SHORTCUTS.KeyC);
-for (const list of [$("answers"), $("pinned")]) {
-  list.addEventListener("click", (click) => {
-    const button = click.target.closest("button.pin");
-    if (button) view.togglePin(view.card(Number(button.closest("li.answer").dataset.answerId)));
-  });
-}
 document.addEventListener("keydown", (key) => {
   const action = SHORTCUTS[key.code];
   if (action && !key.ctrlKey && !key.metaKey && !key.target.closest?.("input, textarea")) {
