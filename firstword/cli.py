@@ -19,16 +19,20 @@ from firstword.config import load_settings
 app = typer.Typer(help="firstword: a streaming-first real-time AI conversation server.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (JSON + a human summary).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+protocol_app = typer.Typer(help="The wire protocol's generated artefacts.", no_args_is_help=True)
+app.add_typer(protocol_app, name="protocol")
 
 
-def _register_history() -> None:
-    # Imported here so that `firstword serve` does not pay for the history command's imports.
+def _register_subcommands() -> None:
+    # Imported here so that `firstword serve` does not pay for their imports.
+    from firstword.critic.cli import critic_app
     from firstword.store.cli import history_app
 
     app.add_typer(history_app, name="history")
+    app.add_typer(critic_app, name="critic")
 
 
-_register_history()
+_register_subcommands()
 console = Console()
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "speech"
@@ -63,6 +67,24 @@ def serve(
     uvicorn.run(fastapi_app, host=settings.server.host, port=settings.server.port, log_level="warning", ws_max_size=2**20,
                 # Open event streams never end by themselves: give them a moment, then close.
                 timeout_graceful_shutdown=5)
+
+
+@protocol_app.command("js")
+def protocol_js(
+    check: Annotated[bool, typer.Option(help="only check that the file on disk is up to date")] = False,
+) -> None:
+    """Write web/static/protocol.js (event names, enumerations, close codes for the pages)."""
+    from firstword.events import js
+
+    path = js.default_path()
+    if check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if current != js.render():
+            console.print(f"[red]{path} is out of date[/]: run `firstword protocol js`")
+            raise typer.Exit(1)
+        console.print(f"{path} is up to date")
+        return
+    console.print(f"wrote {js.write()}")
 
 
 @app.command()
@@ -121,28 +143,48 @@ class _ListenView:
         return self.turns.setdefault(turn, {"finals": {}, "interim": "", "answers": {}})
 
     def update(self, event: Any) -> None:
+        from firstword.events import (
+            AnswerCancelled,
+            AnswerCorrected,
+            AnswerDelta,
+            AnswerDone,
+            AnswerRetracted,
+            AnswerStarted,
+            TranscriptFinal,
+            TranscriptInterim,
+            TurnLatency,
+        )
+
         if event.turn is None:
             return
         t = self._turn(event.turn)
-        d = event.data
-        if event.type == "transcript.interim":
-            t["interim"] = d["text"]
-        elif event.type == "transcript.final":
-            for seq in d.get("replaces") or ():
+        try:
+            payload = event.payload()
+        except Exception:  # a type this version does not show (or a malformed one): skip it
+            return
+        if isinstance(payload, TranscriptInterim):
+            t["interim"] = payload.text
+        elif isinstance(payload, TranscriptFinal):
+            for seq in payload.replaces:
                 t["finals"].pop(seq, None)
-            t["finals"][event.seq] = d["text"]
+            t["finals"][event.seq] = payload.text
             t["interim"] = ""
-        elif event.type == "answer.started":
-            t["answers"][d["answer_id"]] = {"trigger": d["trigger"], "text": "", "status": "streaming"}
-        elif event.type == "answer.delta":
-            t["answers"][d["answer_id"]]["text"] += d["text"]
-        elif event.type == "answer.done":
-            t["answers"][d["answer_id"]]["status"] = "done"
-        elif event.type == "answer.cancelled":
-            if d["answer_id"] in t["answers"]:
-                t["answers"][d["answer_id"]]["status"] = f"cancelled ({d['reason']})"
-        elif event.type == "turn.latency":
-            self.latency.append({"turn": event.turn, **d})
+        elif isinstance(payload, AnswerStarted):
+            t["answers"][payload.answer_id] = {
+                "trigger": payload.trigger.value, "text": "", "status": "streaming", "retracted": [], "fixes": []
+            }
+        elif isinstance(payload, AnswerDelta) and payload.answer_id in t["answers"]:
+            t["answers"][payload.answer_id]["text"] += payload.text
+        elif isinstance(payload, AnswerDone) and payload.answer_id in t["answers"]:
+            t["answers"][payload.answer_id]["status"] = "done"
+        elif isinstance(payload, AnswerCancelled) and payload.answer_id in t["answers"]:
+            t["answers"][payload.answer_id]["status"] = f"cancelled ({payload.reason.value})"
+        elif isinstance(payload, AnswerRetracted) and payload.answer_id in t["answers"]:
+            t["answers"][payload.answer_id]["retracted"].append((payload.start, payload.end, payload.evidence))
+        elif isinstance(payload, AnswerCorrected) and payload.answer_id in t["answers"]:
+            t["answers"][payload.answer_id]["fixes"].append(payload.text)
+        elif isinstance(payload, TurnLatency):
+            self.latency.append({"turn": event.turn, **payload.model_dump(mode="json")})
 
     def render(self) -> Group:
         parts: list[Any] = []
@@ -156,7 +198,18 @@ class _ListenView:
             for answer_id, a in t["answers"].items():
                 style = "strike dim" if a["status"].startswith("cancelled") else "green"
                 answer = Text(f"  A{answer_id} [{a['trigger']}] ", style="bold")
-                answer.append(a["text"].strip(), style=style)
+                text = a["text"].strip()
+                cursor = 0
+                for start, end, why in sorted(a.get("retracted", [])):
+                    if start < cursor or end > len(text):
+                        continue
+                    answer.append(text[cursor:start], style=style)
+                    answer.append(text[start:end], style="strike red")
+                    answer.append(f" (retracted: {why}) ", style="italic red")
+                    cursor = end
+                answer.append(text[cursor:], style=style)
+                for fix in a.get("fixes", []):
+                    answer.append(f" → {fix}", style="bold green")
                 if a["status"] != "done":
                     answer.append(f"  ({a['status']})", style="yellow")
                 parts.append(answer)
@@ -203,6 +256,44 @@ def _write_json(result: dict[str, Any], json_out: Path | None) -> None:
         console.print(f"wrote {json_out}")
 
 
+@bench_app.command("answers")
+def bench_answers(
+    profiles: Annotated[Path, typer.Option(help="one folder per profile, each with a questions.jsonl")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    url: Annotated[str | None, typer.Option(help="benchmark a running server instead of starting one")] = None,
+) -> None:
+    """Typed questions over several profiles: grounded, invented numbers, echo, first word, critic."""
+    from firstword.bench.answers import run
+
+    if not profiles.is_dir():
+        console.print(f"[red]{profiles} is not a directory[/]")
+        raise typer.Exit(2)
+    run(profiles, json_out, url=url, console=console)
+
+
+@bench_app.command("critic")
+def bench_critic(
+    profiles: Annotated[Path, typer.Option(help="one folder per profile, each with a questions.jsonl")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+    limit: Annotated[int, typer.Option(help="questions asked (of each server)")] = 40,
+) -> None:
+    """The critic's cost to the model's first token (on vs off, alternating) and its retraction delay."""
+    from firstword.bench.critic_cost import run
+
+    run(profiles, json_out, limit=limit, console=console)
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    profiles: Annotated[Path, typer.Option(help="one folder per profile, each with a questions.jsonl")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+) -> None:
+    """Top-fact accuracy of lexical retrieval, and of MiniLM embeddings where installed."""
+    from firstword.bench.retrieval import run
+
+    run(profiles, json_out, console)
+
+
 @bench_app.command("endpointing")
 def bench_endpointing(
     corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
@@ -235,6 +326,17 @@ def bench_llm(
     from firstword.bench.llm_ttft import main
 
     main(json_out, with_sweep=sweep)
+
+
+@bench_app.command("priority")
+def bench_priority(
+    rounds: Annotated[int, typer.Option(help="rounds of each variant, interleaved")] = 20,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+) -> None:
+    """A live answer's time to first token alone, beside background work, and beside unscheduled work."""
+    from firstword.bench.priority import main
+
+    main(json_out, rounds=rounds, console=console)
 
 
 @bench_app.command("fanout")

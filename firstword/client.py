@@ -20,7 +20,7 @@ import websockets
 
 from firstword.answerer.profile import Profile
 from firstword.audio.feeder import FedFrame, fast_frames, frames_of, realtime_frames
-from firstword.events import Event, EventType
+from firstword.events import AnswerCancelled, AnswerDone, AnswerStarted, Event, EventType
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,7 @@ class FirstwordClient:
                     at = clock()
                     raw = json.loads(message)
                     if raw.get("seq") is None:
-                        if raw.get("type") == "error":
+                        if raw.get("type") == EventType.ERROR:
                             record.errors.append(raw.get("data", {}))
                         continue
                     received = Received(Event.from_dict(raw), at)
@@ -162,9 +162,11 @@ class _Settle:
         elif event.type == EventType.TURN_LATENCY and event.turn is not None:
             self.open_turns.discard(event.turn)
         elif event.type == EventType.ANSWER_STARTED:
-            self.open_answers.add(event.data["answer_id"])
-        elif event.type in (EventType.ANSWER_DONE, EventType.ANSWER_CANCELLED):
-            self.open_answers.discard(event.data["answer_id"])
+            self.open_answers.add(event.payload(AnswerStarted).answer_id)
+        elif event.type == EventType.ANSWER_DONE:
+            self.open_answers.discard(event.payload(AnswerDone).answer_id)
+        elif event.type == EventType.ANSWER_CANCELLED:
+            self.open_answers.discard(event.payload(AnswerCancelled).answer_id)
 
     def settled(self) -> bool:
         return not self.open_turns and not self.open_answers

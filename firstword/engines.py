@@ -1,12 +1,13 @@
-"""The process-wide engines, built once from settings and shared by every session.
+"""The process-wide engines, built once from settings through each stage's factory.
 
 The STT and LLM engines are shared (their weights are loaded once); each session gets its own
-VAD instance because a streaming VAD carries state between chunks.
+VAD instance from ``vad_factory`` because a streaming VAD carries state between chunks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from firstword.endpointing.base import VoiceActivityModel
 from firstword.llm.base import LlmEngine
 from firstword.stt.base import SpeechToTextEngine
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Engines:
@@ -23,31 +26,56 @@ class Engines:
     stt: SpeechToTextEngine
     llm: LlmEngine
     load_ms: dict[str, float] = field(default_factory=dict)
+    _closed: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def vad_name(self) -> str:
+        """A ``VadFactory``'s engine name, else the name of what makes the instances (a class,
+        as tests pass)."""
+        made_by = self.vad_factory
+        return str(getattr(made_by, "name", None) or getattr(made_by, "__name__", type(made_by).__name__))
 
     def describe(self) -> dict[str, str]:
-        return {"vad": "silero", "stt": self.stt.name, "llm": self.llm.name}
+        return {"vad": self.vad_name, "stt": self.stt.name, "llm": self.llm.name}
 
     async def aclose(self) -> None:
-        await self.llm.aclose()
+        """Close the LLM and the STT engine, once; a failure of one is logged and the other is
+        still closed. The VAD holds nothing process-wide to release."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.llm.aclose()
+        except Exception:
+            log.exception("closing the %s LLM engine failed", self.llm.name)
+        try:
+            # Whisper's close waits (up to 2 s) for a decode still counted as running.
+            await asyncio.to_thread(self.stt.close)
+        except Exception:
+            log.exception("closing the %s STT engine failed", self.stt.name)
 
 
 def load_engines(settings: Settings) -> Engines:
     """Load the configured engines (blocking: model files are read and mapped)."""
-    from firstword.endpointing.silero import SileroVad
+    from firstword.endpointing.factory import create_vad_factory
     from firstword.llm.factory import create_llm
-    from firstword.stt.whisper_ct2 import WhisperCt2Engine
+    from firstword.stt.factory import create_stt
 
     load_ms: dict[str, float] = {}
     t = time.perf_counter()
-    SileroVad()  # fail early, at start-up, if the VAD model cannot be loaded
+    vad_factory = create_vad_factory(settings.endpointing)
     load_ms["vad"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    stt = WhisperCt2Engine(settings.stt)
+    stt = create_stt(settings.stt)
     load_ms["stt"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    llm = create_llm(settings.llm)
+    try:
+        llm = create_llm(settings.llm)
+    except Exception:
+        stt.close()  # nothing else will: the caller never gets the Engines
+        raise
     load_ms["llm"] = (time.perf_counter() - t) * 1000
-    return Engines(vad_factory=SileroVad, stt=stt, llm=llm, load_ms=load_ms)
+    return Engines(vad_factory=vad_factory, stt=stt, llm=llm, load_ms=load_ms)
 
 
 async def load_engines_async(settings: Settings) -> Engines:

@@ -12,14 +12,16 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from firstword.answerer.answerer import Answerer
+from firstword.critic.critic import AnswerCritic, ProfileCritic
 from firstword.answerer.personas import persona_prompt
 from firstword.answerer.profile import Profile
 from firstword.config import Settings
 from firstword.engines import Engines
-from firstword.events import CancelReason, EventType
+from firstword.events import CancelReason, ProfileUpdated, SessionClosed, SessionReady
 from firstword.hub.base import Hub, SessionMeta, new_token, token_hash
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline
@@ -31,6 +33,18 @@ log = logging.getLogger("firstword.sessions")
 
 class SessionNotFound(KeyError):
     pass
+
+
+def _critic_for(answerer: Answerer) -> Callable[[], ProfileCritic]:
+    """The critic of the answerer's current profile, rebuilt when the profile changes."""
+    built: list[ProfileCritic] = []
+
+    def current() -> ProfileCritic:
+        if not built or built[0].profile is not answerer.profile:
+            built[:] = [ProfileCritic(answerer.profile, persona_prompt(answerer.persona), answerer.persona)]
+        return built[0]
+
+    return current
 
 
 @dataclass
@@ -74,6 +88,10 @@ class SessionRegistry:
     def hub(self) -> Hub:
         return self._hub
 
+    @property
+    def engines(self) -> Engines:
+        return self._engines
+
     async def create(self, *, profile: Profile, persona: str | None = None) -> tuple[Session, str]:
         """A new session served here, and its owner token (returned once, never stored)."""
         persona_name = persona or self._settings.answer.persona
@@ -104,6 +122,11 @@ class SessionRegistry:
             event_log.add_listener(lambda event: store.append(session_id, event))
         answerer = Answerer(self._engines.llm, self._settings.answer, self._settings.llm, profile)
         answerer.persona = persona_name
+        if self._settings.answer.critic:
+            # After the store's listener: the store keeps the answer's text before the critic
+            # may publish a retraction of it.
+            critic = AnswerCritic(event_log.publish, _critic_for(answerer))
+            event_log.add_listener(critic.listener)
         pipeline = CopilotPipeline(
             event_log,
             self._settings,
@@ -124,15 +147,14 @@ class SessionRegistry:
         except Exception as exc:  # the session still works, only its first answer is slower
             error = str(exc)
         session.log.publish(
-            EventType.SESSION_READY,
-            {
-                "session_id": session.id,
-                "engines": self._engines.describe(),
-                "persona": session.answerer.persona,
-                "node": self._hub.node_id,
-                "warm_ms": round((time.perf_counter() - started) * 1000, 1),
-                "warm_error": error,
-            },
+            SessionReady(
+                session_id=session.id,
+                engines=self._engines.describe(),
+                persona=session.answerer.persona,
+                node=self._hub.node_id,
+                warm_ms=round((time.perf_counter() - started) * 1000, 1),
+                warm_error=error,
+            )
         )
         session.ready.set()
 
@@ -143,8 +165,7 @@ class SessionRegistry:
         if self._store is not None:
             self._store.profile_changed(session.id, profile.to_dict())
         session.log.publish(
-            EventType.PROFILE_UPDATED,
-            {"warm_ms": round((time.perf_counter() - started) * 1000, 1), "empty": profile.is_empty()},
+            ProfileUpdated(warm_ms=round((time.perf_counter() - started) * 1000, 1), empty=profile.is_empty())
         )
         session.ready.set()
 
@@ -190,14 +211,11 @@ class SessionRegistry:
     async def _cancel_if_orphaned(self, session: Session) -> None:
         await asyncio.sleep(self._settings.server.disconnect_grace_s)
         if session.connections == 0 and not await self._hub_watchers(session.id):
-            session.pipeline.turns.stop_with(CancelReason.DISCONNECTED)
+            session.pipeline.cancel_answers(CancelReason.DISCONNECTED)
 
     async def _hub_watchers(self, session_id: str) -> int:
-        watchers = getattr(self._hub, "watchers_elsewhere", None)
-        if watchers is None:
-            return 0
         try:
-            return int(await watchers(session_id))
+            return await self._hub.watchers_elsewhere(session_id)
         except Exception:  # the hub backend is down: nobody can be watching through it
             log.warning("could not count remote watchers of %s", session_id, exc_info=True)
             return 0
@@ -215,7 +233,7 @@ class SessionRegistry:
         if session.user_voice is not None:
             await session.user_voice.aclose()
         with contextlib.suppress(RuntimeError):
-            session.log.publish(EventType.SESSION_CLOSED, {"session_id": session_id})
+            session.log.publish(SessionClosed(session_id=session_id))
         self._hub.close_log(session_id)
         await self._hub.mark_closed(session_id)
         if self._store is not None:

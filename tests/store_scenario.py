@@ -5,7 +5,8 @@ Two turns:
 1. "Why do you want this job?": a speculative answer, shown at the endpoint, kept (done).
 2. "What is your biggest... strength?" spoken in two segments: an interim answer on the first
    segment is cancelled when the speaker goes on; the second final re-transcribes both segments
-   (``replaces`` the first final); an answer on the final is written, then retracted.
+   (``replaces`` the first final); an answer on the final is written, then one of its sentences
+   retracted and corrected.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Self
 
-from firstword.events import Event
+from firstword.events import Event, payload_model
 from firstword.hub.log import EventLog
 from firstword.store.base import SessionHistory, SessionRecord, SessionStatus, Store
 
@@ -39,12 +40,31 @@ def record(session_id: str, node_id: str = "node-a", created_at: float = 1_700_0
 def session_events(start_ts: float = 1_700_000_000.0) -> list[Event]:
     clock = itertools.count()
     log = EventLog("scenario", wall_clock=lambda: start_ts + next(clock) * 0.1)
-    pub = log.publish
 
-    pub("session.ready", {"engines": {}, "persona": "copilot", "warm_ms": 10.0, "warm_error": None})
+    def pub(kind: str, data: dict[str, Any], turn: int | None = None) -> Event:
+        # Through the payload models, as the pipeline publishes: the scenario must be valid.
+        return log.publish(payload_model(kind).model_validate(data), turn)
+
+    pub(
+        "session.ready",
+        {"session_id": "scenario", "engines": {}, "persona": "copilot", "node": "n1", "warm_ms": 10.0, "warm_error": None},
+    )
     # Turn 1: speculative, kept.
     pub("speech.started", {"audio_ms": 100.0, "continued": False}, 1)
-    pub("transcript.interim", {"text": "Why do you", "stable": "Why", "unstable": "do you"}, 1)
+    pub(
+        "transcript.interim",
+        {
+            "text": "Why do you",
+            "speaker": "interviewer",
+            "stable": "Why",
+            "unstable": "do you",
+            "turn_text": "Why do you",
+            "audio_start_ms": 100.0,
+            "audio_end_ms": 900.0,
+            "compute_ms": 60.0,
+        },
+        1,
+    )
     pub(
         "answer.started",
         {"answer_id": 1, "trigger": "speculative", "question": "Why do you want this job?", "lead_ms": 80.0},
@@ -110,15 +130,20 @@ def session_events(start_ts: float = 1_700_000_000.0) -> list[Event]:
         {"answer_id": 3, "trigger": "final", "question": "What is your biggest strength?", "lead_ms": 0.0},
         2,
     )
-    for word in ("Staying", " calm", "."):
+    for word in ("Staying", " calm", ".", " I led 40 nurses", "."):
         pub("answer.delta", {"answer_id": 3, "text": word}, 2)
-    pub("answer.done", {"answer_id": 3, "text": "Staying calm.", "trigger": "final"}, 2)
+    pub("answer.done", {"answer_id": 3, "text": "Staying calm. I led 40 nurses.", "trigger": "final"}, 2)
     pub(
         "turn.latency",
         latency("What is your biggest strength?", answer_id=3, trigger="final", cancelled=1),
         2,
     )
-    pub("answer.retracted", {"answer_id": 3}, 2)
+    pub(
+        "answer.retracted",
+        {"answer_id": 3, "start": 14, "end": 30, "reason": "unsupported", "evidence": "the number '40': not in your profile"},
+        2,
+    )
+    pub("answer.corrected", {"answer_id": 3, "text": "I run a ward of 12 beds.", "start": 14, "end": 30}, 2)
     return list(log.events_after(0))
 
 
@@ -189,7 +214,12 @@ def assert_scenario_history(history: SessionHistory | None, session_id: str) -> 
         False,
         True,
     )
-    assert final.text == "Staying calm."
+    assert final.text == "Staying calm. I led 40 nurses."
+    # The critic's retraction of the second sentence, and the correction in its place.
+    retracted, corrected = final.amendments
+    assert (retracted.kind, retracted.start, retracted.end, retracted.reason) == ("retracted", 14, 30, "unsupported")
+    assert final.text[retracted.start : retracted.end] == "I led 40 nurses."
+    assert (corrected.kind, corrected.text) == ("corrected", "I run a ward of 12 beds.")
     assert two.timings["answers_cancelled"] == 1
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from firstword.config import Settings
-from firstword.server.history import history_router
+from firstword.server.errors import install_error_handlers
+from firstword.server.routes import history as history_routes
 from firstword.store.base import SessionHistory
 from firstword.store.cli import history_app
 from firstword.store.export import history_to_json, history_to_markdown, latency_line
@@ -60,6 +60,12 @@ def test_json_export_is_plain_json_without_the_owner_hash(history: SessionHistor
         (3, "final", "done", False, True),
     ]
     assert turns[1]["answers"][0]["cancel_reason"] == "speaker_continued"
+    final = turns[1]["answers"][1]
+    assert final["retractions"] == [
+        {"start": 14, "end": 30, "reason": "unsupported", "evidence": "the number '40': not in your profile",
+         "sentence": "I led 40 nurses."}
+    ]
+    assert final["corrections"] == [{"start": 14, "end": 30, "text": "I run a ward of 12 beds."}]
     assert turns[0]["timings"]["e2e_first_word_ms"] == 475.0
     assert exported["profile"]["job_description"] == "Charge nurse"
 
@@ -79,7 +85,10 @@ def test_markdown_export_reads_as_a_transcript(history: SessionHistory) -> None:
         # Cancelled and retracted answers stay visible, struck through, with why.
         "**~~Answer 2~~** (interim, early, cancelled: speaker_continued)",
         "> ~~My biggest~~",
-        "**~~Answer 3~~** (final, done, retracted)",
+        # A retracted sentence is struck where it stood, with its reason and the correction.
+        "**Answer 3** (final, done, retracted)",
+        "> Staying calm. ~~I led 40 nurses.~~ *(retracted: unsupported; the number '40': not in your profile)* "
+        "**I run a ward of 12 beds.**",
         "*Latency:* e2e 475 ms · vad→word 49 ms · endpoint 320 ms · stt final 690 ms · llm ttft 104 ms",
     ):
         assert line in md, line
@@ -98,14 +107,12 @@ def test_latency_line_marks_missing_timings() -> None:
 
 
 def make_app(store: SqlStore, admin_token: str | None) -> FastAPI:
-    settings = Settings(server={"admin_token": admin_token})
+    # The history routes alone, with the app's error handling and what they read from app.state.
     app = FastAPI()
-
-    @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:  # as firstword.server.app does
-        return JSONResponse({"error": {"status": exc.status_code, "message": exc.detail}}, exc.status_code)
-
-    app.include_router(history_router(lambda: store, settings))
+    app.state.settings = Settings(server={"admin_token": admin_token})
+    app.state.store = store
+    install_error_handlers(app)
+    app.include_router(history_routes.router)
     return app
 
 

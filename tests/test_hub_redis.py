@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
+from firstword.events import AnswerDelta, AnswerDone, AnswerTrigger, SessionClosed
 from firstword.config import HubConfig, ServerConfig
 from firstword.hub.base import ObserverGrant, SessionMeta, UnknownSession
 from firstword.hub.log import ReplayGap
@@ -60,12 +61,12 @@ async def test_a_watcher_on_another_node_gets_replay_then_live_with_nothing_miss
     try:
         log = await serving(one)
         for i in range(10):
-            log.publish("answer.delta", {"answer_id": 1, "text": f" w{i}"}, turn=1)
+            log.publish(AnswerDelta(answer_id=1, text=f" w{i}"), turn=1)
         await copied(one)
         sub = await two.follow("s1", after=4)
         # Live events published while the replay is being read are not lost at the seam.
         for i in range(10, 15):
-            log.publish("answer.delta", {"answer_id": 1, "text": f" w{i}"}, turn=1)
+            log.publish(AnswerDelta(answer_id=1, text=f" w{i}"), turn=1)
         seqs = []
         while len(seqs) < 11:
             event = await asyncio.wait_for(sub.get(), 5)
@@ -85,7 +86,7 @@ async def test_resume_from_any_id_after_the_serving_node_died(prefix):
     await two.start()
     log = await serving(one)
     for i in range(20):
-        log.publish("answer.delta", {"answer_id": 1, "text": f" w{i}"}, turn=1)
+        log.publish(AnswerDelta(answer_id=1, text=f" w{i}"), turn=1)
     await copied(one)
     # The serving node dies without closing the session (its tasks stop, nothing is cleaned up).
     for task in one._tasks:
@@ -110,7 +111,7 @@ async def test_a_retried_write_never_duplicates_and_the_stream_is_trimmed_by_len
     await one.start()
     try:
         log = await serving(one)
-        events = [log.publish("answer.delta", {"answer_id": 1, "text": "x"}) for _ in range(500)]
+        events = [log.publish(AnswerDelta(answer_id=1, text="x")) for _ in range(500)]
         await copied(one)
         await one._write([("s1", e) for e in events[-5:]])  # a retry of an already written batch
         length = await one._redis.xlen(one._key("s1", "log"))
@@ -134,9 +135,9 @@ async def test_session_end_ends_remote_readers_and_unknown_sessions_are_refused(
     await two.start()
     try:
         log = await serving(one)
-        log.publish("answer.done", {"answer_id": 1, "text": "done"})
+        log.publish(AnswerDone(answer_id=1, text="done", trigger=AnswerTrigger.FINAL))
         sub = await two.follow("s1", after=0)
-        log.publish("session.closed", {"session_id": "s1"})
+        log.publish(SessionClosed(session_id="s1"))
         one.close_log("s1")
         await one.mark_closed("s1")
         assert (await asyncio.wait_for(sub.get(), 5)).type == "answer.done"

@@ -9,9 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from firstword.config import LocalLlmConfig
-from firstword.llm.base import ChatMessage, LlmError
+from firstword.config import LocalLlmConfig, Sampling
+from firstword.llm.base import (
+    ChatMessage,
+    FinishChunk,
+    LlmChunk,
+    LlmError,
+    Priority,
+    TextChunk,
+    UsageChunk,
+    text_of,
+)
 from firstword.llm.llama_local import EvalStats, LocalLlamaEngine, format_chatml
+from firstword.llm.scheduler import Preempted
 
 pytestmark = pytest.mark.engine
 
@@ -42,10 +52,14 @@ def engine() -> Iterator[LocalLlamaEngine]:
     asyncio.run(eng.aclose())
 
 
+def greedy(max_tokens: int = 24) -> Sampling:
+    return Sampling(max_tokens=max_tokens, temperature=0.0)
+
+
 async def answer(
     engine: LocalLlamaEngine, messages: list[ChatMessage], max_tokens: int = 24
 ) -> list[str]:
-    return [d async for d in engine.stream(messages, max_tokens=max_tokens, temperature=0.0)]
+    return [d async for d in text_of(engine.stream(messages, sampling=greedy(max_tokens)))]
 
 
 def last(engine: LocalLlamaEngine, kind: str) -> EvalStats:
@@ -53,7 +67,9 @@ def last(engine: LocalLlamaEngine, kind: str) -> EvalStats:
 
 
 def all_free(engine: LocalLlamaEngine) -> bool:
-    return not engine._jobs and not any(s.busy for s in engine._slots)
+    return (
+        not engine._jobs and not any(s.busy for s in engine._slots) and not engine.scheduler.running
+    )
 
 
 async def test_short_answer_streams_text(engine: LocalLlamaEngine) -> None:
@@ -139,7 +155,7 @@ async def test_multibyte_characters_are_never_split(engine: LocalLlamaEngine) ->
 
 async def test_aclose_mid_stream_stops_the_worker(engine: LocalLlamaEngine) -> None:
     messages = ask("cancel", "Describe your last project in great detail.")
-    stream = engine.stream(messages, max_tokens=400, temperature=0.7)
+    stream = text_of(engine.stream(messages, sampling=Sampling(max_tokens=400, temperature=0.7)))
     got = [await anext(stream) for _ in range(3)]
     assert all(got)
     started = time.perf_counter()
@@ -162,7 +178,7 @@ async def test_task_cancellation_during_prefill_is_prompt(engine: LocalLlamaEngi
     messages = [long_profile, ChatMessage("user", "Summarize.")]
 
     async def consume() -> None:
-        async for _ in engine.stream(messages, max_tokens=50, temperature=0.0):
+        async for _ in engine.stream(messages, sampling=greedy(50)):
             pass
 
     task = asyncio.create_task(consume())
@@ -248,3 +264,153 @@ async def test_closed_engine_refuses_work() -> None:
     await eng.aclose()
     with pytest.raises(LlmError, match="closed"):
         await answer(eng, [ChatMessage("user", "x")])
+
+
+# ----- chunks, sampling settings, priorities --------------------------------------------------
+
+
+async def test_stream_ends_with_usage_then_one_finish(engine: LocalLlamaEngine) -> None:
+    messages = ask("chunks", "Name one database.")
+    await answer(engine, messages, max_tokens=3)
+    chunks: list[LlmChunk] = [c async for c in engine.stream(messages, sampling=greedy(3))]
+    stats = last(engine, "stream")
+    *texts, usage, finish = chunks
+    assert texts and all(isinstance(c, TextChunk) and c.text for c in texts)
+    assert usage == UsageChunk(
+        prompt_tokens=stats.prompt_tokens,
+        completion_tokens=stats.generated_tokens,
+        cached_tokens=stats.reused_tokens,
+    )
+    # The prompt was cached by the first call: only its last token is evaluated again.
+    assert usage.cached_tokens == usage.prompt_tokens - 1
+    # Three tokens is too short for an answer to end by itself: max_tokens cut it.
+    assert usage.completion_tokens == 3
+    assert finish == FinishChunk("length")
+
+
+def engine_with(**settings: object) -> LocalLlamaEngine:
+    return LocalLlamaEngine(LocalLlmConfig(contexts=1, n_threads=1, **settings))  # type: ignore[arg-type]
+
+
+SAMPLED = ask("sampling", "Describe your ideal team in a few sentences.")
+
+
+async def texts(engine: LocalLlamaEngine, sampling: Sampling, runs: int) -> list[str]:
+    out = []
+    for _ in range(runs):
+        out.append("".join([t async for t in text_of(engine.stream(SAMPLED, sampling=sampling))]))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("settings", "request_top_p"),
+    [
+        ({"top_k": 1}, 1.0),  # only the likeliest token left to sample
+        ({"min_p": 1.0, "top_k": 0}, 1.0),  # only tokens as likely as the likeliest one
+        ({"top_k": 0, "min_p": 0.0}, 1e-6),  # the request's top_p keeps only the likeliest
+    ],
+    ids=["top_k", "min_p", "top_p"],
+)
+async def test_each_sampling_setting_takes_effect(
+    settings: dict[str, object], request_top_p: float
+) -> None:
+    """At temperature 2 any of these settings alone makes sampling greedy; without them (the
+    control) temperature 2 wanders. So each one, and the temperature, reach llama.cpp."""
+    eng = engine_with(**settings)
+    try:
+        # Same cache state for every compared run: the prompt cached, its last token redone.
+        (reference,) = (await texts(eng, greedy(16), 2))[-1:]
+        hot = Sampling(max_tokens=16, temperature=2.0, top_p=request_top_p)
+        assert await texts(eng, hot, 3) == [reference] * 3
+    finally:
+        await eng.aclose()
+    control = engine_with(top_k=0, min_p=0.0)
+    try:
+        (reference,) = (await texts(control, greedy(16), 2))[-1:]
+        wandering = await texts(control, Sampling(max_tokens=16, temperature=2.0, top_p=1.0), 3)
+        assert any(text != reference for text in wandering)
+    finally:
+        await control.aclose()
+
+
+async def test_repeat_penalty_changes_a_repetitive_answer() -> None:
+    prompt = [ChatMessage("user", "List ten programming languages.")]
+    outputs = []
+    for penalty in (1.0, 1.5):
+        eng = engine_with(repeat_penalty=penalty)
+        try:
+            stream = text_of(eng.stream(prompt, sampling=greedy(40)))
+            outputs.append("".join([t async for t in stream]))
+        finally:
+            await eng.aclose()
+    plain, penalised = outputs
+    # Unpenalised, a numbered list ("1. Python\n2. Java\n..."); penalised, the repeated newline
+    # and list markers soon give way to prose.
+    assert plain.count("\n") >= 5
+    assert penalised.count("\n") < plain.count("\n")
+
+
+LONG_PROMPT = [
+    # ~1,300 tokens: a cold prefill of several seconds, whatever the machine's speed.
+    ChatMessage("system", "[chunks] " + "Led the payments migration and mentored juniors. " * 140),
+    ChatMessage("user", "Summarize."),
+]
+
+
+@pytest.mark.parametrize("priority", [Priority.LIVE, Priority.BACKGROUND])
+async def test_prefill_steps_follow_the_request_priority(priority: Priority) -> None:
+    # Odd step sizes, so that the number of tokens evaluated before a cancellation shows which.
+    eng = engine_with(prefill_chunk=50, background_prefill_chunk=7)
+    step = 50 if priority == Priority.LIVE else 7
+    try:
+        await answer(eng, [ChatMessage("user", "load")], max_tokens=1)
+        stream = eng.stream(LONG_PROMPT, sampling=greedy(8), priority=priority)
+
+        async def first() -> LlmChunk:
+            return await anext(stream)
+
+        task = asyncio.create_task(first())
+        await asyncio.sleep(1.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await stream.aclose()  # type: ignore[attr-defined]
+        stats = last(eng, "stream")
+        assert stats.outcome == "cancelled"
+        assert 0 < stats.evaluated_tokens < stats.prompt_tokens
+        assert stats.evaluated_tokens % step == 0
+    finally:
+        await eng.aclose()
+
+
+async def test_a_live_request_takes_the_only_context_back_from_background_work() -> None:
+    eng = engine_with()
+    try:
+        await answer(eng, [ChatMessage("user", "load")], max_tokens=1)
+        got: list[str] = []
+
+        async def background() -> None:
+            sampling = Sampling(max_tokens=300, temperature=0.7)
+            stream = eng.stream(LONG_PROMPT[1:], sampling=sampling, priority=Priority.BACKGROUND)
+            async for text in text_of(stream):
+                got.append(text)
+
+        task = asyncio.create_task(background())
+        while len(got) < 3:
+            await asyncio.sleep(0.01)
+        started = time.perf_counter()
+        live = await answer(eng, ask("preempt", "Why Go?"), max_tokens=4)
+        assert live
+        with pytest.raises(Preempted) as info:
+            await task
+        assert info.value.retryable
+        bg = next(s for s in reversed(eng.history) if s.priority == Priority.BACKGROUND)
+        assert bg.outcome == "preempted"
+        assert bg.generated_tokens < 300
+        assert eng.scheduler.preemptions == 1
+        # The live answer waited for one background token at most, not for the rest of it.
+        assert last(eng, "stream").first_token_s is not None
+        assert time.perf_counter() - started < 5
+        assert all_free(eng)
+    finally:
+        await eng.aclose()

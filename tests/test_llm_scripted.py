@@ -8,8 +8,17 @@ import time
 import pytest
 from pydantic import SecretStr
 
-from firstword.config import LlmConfig, LocalLlmConfig, OpenAiLlmConfig
-from firstword.llm.base import ChatMessage, LlmError
+from firstword.config import LlmConfig, LocalLlmConfig, OpenAiLlmConfig, Sampling, ScriptedLlmConfig
+from firstword.llm.base import (
+    ChatMessage,
+    FinishChunk,
+    LlmChunk,
+    LlmError,
+    TextChunk,
+    ToolCallChunk,
+    UsageChunk,
+    text_of,
+)
 from firstword.llm.factory import create_llm
 from firstword.llm.llama_local import (
     LocalLlamaEngine,
@@ -21,6 +30,8 @@ from firstword.llm.openai_compat import OpenAiCompatEngine, _safe_url
 from firstword.llm.scripted import ScriptedLlm
 
 QUESTION = [ChatMessage("system", "be brief"), ChatMessage("user", "why?")]
+SAMPLING = Sampling(max_tokens=50, temperature=0.2)
+SHORT = Sampling(max_tokens=5, temperature=0.0)
 
 
 class FakeClock:
@@ -35,7 +46,7 @@ class FakeClock:
 
 
 async def collect(llm: ScriptedLlm, messages: list[ChatMessage] = QUESTION) -> list[str]:
-    return [d async for d in llm.stream(messages, max_tokens=50, temperature=0.2)]
+    return [d async for d in text_of(llm.stream(messages, sampling=SAMPLING))]
 
 
 async def test_yields_script_and_records_call() -> None:
@@ -44,15 +55,14 @@ async def test_yields_script_and_records_call() -> None:
     assert await collect(llm) == ["a", "b", "c"]
     assert clock.sleeps == [0.3, 0.05, 0.05]
     assert llm.calls == [QUESTION]
-    assert llm.call_args[0].max_tokens == 50
-    assert llm.call_args[0].temperature == 0.2
+    assert llm.call_args[0].sampling == SAMPLING
     assert (llm.completed, llm.cancelled, llm.failed, llm.active) == (1, 0, 0, 0)
 
 
 async def test_call_is_a_snapshot_of_the_messages() -> None:
     llm = ScriptedLlm(reply=["x"])
     messages = list(QUESTION)
-    stream = llm.stream(messages, max_tokens=5, temperature=0.0)
+    stream = text_of(llm.stream(messages, sampling=SHORT))
     messages.append(ChatMessage("user", "later"))
     assert [d async for d in stream] == ["x"]
     assert llm.calls == [QUESTION]
@@ -67,7 +77,7 @@ async def test_real_clock_timing() -> None:
     llm = ScriptedLlm(reply=["a", "b"], ttft_s=0.05, interval_s=0.02)
     start = time.perf_counter()
     stamps = []
-    async for _ in llm.stream(QUESTION, max_tokens=5, temperature=0.0):
+    async for _ in text_of(llm.stream(QUESTION, sampling=SHORT)):
         stamps.append(time.perf_counter() - start)
     assert 0.045 <= stamps[0] < 0.5
     assert stamps[1] - stamps[0] >= 0.015
@@ -77,7 +87,7 @@ async def test_fail_after_raises_mid_stream() -> None:
     llm = ScriptedLlm(reply=["a", "b", "c"], fail_after=2, sleep=FakeClock().sleep)
     got: list[str] = []
     with pytest.raises(LlmError, match="after 2 deltas") as info:
-        async for delta in llm.stream(QUESTION, max_tokens=5, temperature=0.0):
+        async for delta in text_of(llm.stream(QUESTION, sampling=SHORT)):
             got.append(delta)
     assert got == ["a", "b"]
     assert info.value.retryable
@@ -95,7 +105,7 @@ async def test_fail_after_edges(reply: list[str], fail_after: int, expect: list[
     llm = ScriptedLlm(reply=reply, fail_after=fail_after, sleep=FakeClock().sleep)
     got: list[str] = []
     with pytest.raises(LlmError):
-        async for delta in llm.stream(QUESTION, max_tokens=5, temperature=0.0):
+        async for delta in text_of(llm.stream(QUESTION, sampling=SHORT)):
             got.append(delta)
     assert got == expect
 
@@ -108,7 +118,7 @@ async def test_fail_after_beyond_script_never_fails() -> None:
 
 async def test_aclose_counts_as_cancelled() -> None:
     llm = ScriptedLlm(reply=["a", "b", "c"], sleep=FakeClock().sleep)
-    stream = llm.stream(QUESTION, max_tokens=5, temperature=0.0)
+    stream = text_of(llm.stream(QUESTION, sampling=SHORT))
     assert await anext(stream) == "a"
     await stream.aclose()  # type: ignore[attr-defined]
     assert (llm.cancelled, llm.completed, llm.active) == (1, 0, 0)
@@ -119,7 +129,7 @@ async def test_task_cancellation_counts_as_cancelled() -> None:
     first = asyncio.Event()
 
     async def consume() -> None:
-        async for _ in llm.stream(QUESTION, max_tokens=5, temperature=0.0):
+        async for _ in text_of(llm.stream(QUESTION, sampling=SHORT)):
             first.set()
 
     task = asyncio.create_task(consume())
@@ -147,7 +157,65 @@ async def test_warm_and_close_are_recorded() -> None:
     assert llm.warm_calls == 1
     await llm.aclose()
     with pytest.raises(LlmError, match="closed"):
-        llm.stream(QUESTION, max_tokens=5, temperature=0.0)
+        text_of(llm.stream(QUESTION, sampling=SHORT))
+
+
+async def test_stream_is_typed_chunks_ending_in_one_finish() -> None:
+    llm = ScriptedLlm(reply=["I led", " the move", "."], sleep=FakeClock().sleep)
+    chunks: list[LlmChunk] = [c async for c in llm.stream(QUESTION, sampling=SAMPLING)]
+    assert chunks == [
+        TextChunk("I led"),
+        TextChunk(" the move"),
+        TextChunk("."),
+        # Words stand for tokens: "be brief" + "why?" in, "I led the move ." out.
+        UsageChunk(prompt_tokens=3, completion_tokens=5, cached_tokens=None),
+        FinishChunk("stop"),
+    ]
+
+
+async def test_text_of_keeps_text_and_closing_it_stops_the_model() -> None:
+    llm = ScriptedLlm(reply=["a", "b", "c"], sleep=FakeClock().sleep)
+    text = text_of(llm.stream(QUESTION, sampling=SAMPLING))
+    assert await anext(text) == "a"
+    await text.aclose()  # type: ignore[attr-defined]
+    assert (llm.cancelled, llm.active, llm.completed) == (1, 0, 0)
+    # Run to the end, it drops the usage and finish chunks.
+    assert await collect(llm) == ["a", "b", "c"]
+
+
+def test_tool_call_arguments_are_parsed_or_refused_clearly() -> None:
+    call = ToolCallChunk("call_1", "search_repo", '{"query": "retry", "limit": 3}')
+    assert call.arguments() == {"query": "retry", "limit": 3}
+    assert ToolCallChunk("call_2", "now", "").arguments() == {}
+    with pytest.raises(LlmError, match=r"'search_repo' \(call_3\) has arguments that are not JSON"):
+        ToolCallChunk("call_3", "search_repo", '{"query": "ret').arguments()
+    with pytest.raises(LlmError, match="a JSON list, not an object"):
+        ToolCallChunk("call_4", "search_repo", "[1, 2]").arguments()
+
+
+def test_sampling_lives_in_config_and_reads_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from firstword.config import load_settings
+
+    assert "max_tokens" not in LlmConfig.model_fields
+    assert "temperature" not in LlmConfig.model_fields
+    monkeypatch.setenv("FIRSTWORD_LLM__SAMPLING__MAX_TOKENS", "64")
+    monkeypatch.setenv("FIRSTWORD_LLM__SAMPLING__TOP_P", "0.5")
+    monkeypatch.setenv("FIRSTWORD_LLM__LOCAL__TOP_K", "7")
+    settings = load_settings()
+    assert settings.llm.sampling == Sampling(max_tokens=64, temperature=0.3, top_p=0.5)
+    assert settings.llm.local.top_k == 7
+
+
+async def test_factory_gives_the_scripted_engine_its_configured_capacity() -> None:
+    llm = create_llm(LlmConfig(engine="scripted", scripted=ScriptedLlmConfig(capacity=3)))
+    assert isinstance(llm, ScriptedLlm)
+    assert llm.scheduler.capacity == 3
+    remote = create_llm(LlmConfig(engine="openai", openai=OpenAiLlmConfig(max_concurrent=2)))
+    assert isinstance(remote, OpenAiCompatEngine)
+    assert remote.scheduler.capacity == 2
+    await remote.aclose()
 
 
 # ----- factory and model-free helpers of the real engines -------------------------------------

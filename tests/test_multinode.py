@@ -87,7 +87,8 @@ def test_a_watcher_on_node_2_follows_node_1_and_resumes_after_node_1_died(tmp_pa
     one = ServerProcess(node_env(tmp_path, "node-1", **hub)).__enter__()
     two = ServerProcess(node_env(tmp_path, "node-2", **hub)).__enter__()
     try:
-        created = httpx.post(f"{one.url}/sessions", json={}).json()
+        # A persona whose answer is the model's alone: the whole scripted text travels.
+        created = httpx.post(f"{one.url}/sessions", json={"persona": "technical_advisor"}).json()
         sid, owner = created["session_id"], created["owner_token"]
         grant = httpx.post(f"{one.url}/sessions/{sid}/observers", params={"token": owner}, json={"label": "coach"}).json()
         # The coach's link works on node 2, read-only; writes go to the node serving the session.
@@ -120,7 +121,7 @@ def test_kill_9_mid_answer_loses_at_most_the_last_window_and_the_session_reads_a
                    FIRSTWORD_SERVER__ADMIN_TOKEN="admin-secret")
     server = ServerProcess(env).__enter__()
     try:
-        created = httpx.post(f"{server.url}/sessions", json={}).json()
+        created = httpx.post(f"{server.url}/sessions", json={"persona": "technical_advisor"}).json()
         sid, owner = created["session_id"], created["owner_token"]
         httpx.post(f"{server.url}/sessions/{sid}/messages", params={"token": owner}, json={"text": "Why us?"})
         seen: list[dict] = []

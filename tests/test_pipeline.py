@@ -15,7 +15,7 @@ from firstword.audio.format import SAMPLE_RATE
 from firstword.events import EventType, standing_finals
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline
-from tests.pipeline_fakes import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
+from firstword.testing import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
 
 
 def make(parts, settings: Settings | None = None):
@@ -60,7 +60,7 @@ async def test_one_question_gets_one_speculative_answer_revealed_at_speech_end()
     assert of(log, EventType.ANSWER_DONE)[0].data["text"] == "I led it."
     report = of(log, EventType.TURN_LATENCY)[0].data
     assert report["trigger"] == "speculative" and report["segments"] == 1
-    assert pipeline.turns.stats.early_kept == 1
+    assert pipeline.stats.early_kept == 1
     await pipeline.aclose()
 
 
@@ -74,7 +74,7 @@ async def test_mid_sentence_pause_does_not_cut_the_question():
     assert [e.data["trigger"] for e in of(log, EventType.ANSWER_STARTED)] == ["speculative"]
     assert of(log, EventType.ANSWER_STARTED)[0].data["question"] == "Tell me about a project, that you led?"
     assert of(log, EventType.ANSWER_CANCELLED) == []
-    assert pipeline.turns.stats.speculation_discarded >= 1
+    assert pipeline.stats.speculation_discarded >= 1
     await pipeline.aclose()
 
 
@@ -91,7 +91,7 @@ async def test_speaker_continuing_after_a_sentence_is_one_turn_with_the_early_an
     assert {e.turn for e in of(log, EventType.SPEECH_STARTED)} == {1}
     assert of(log, EventType.SPEECH_STARTED)[1].data["continued"] is True
     assert len(of(log, EventType.TURN_LATENCY)) == 1
-    assert pipeline.turns.stats.early_cancelled == 1
+    assert pipeline.stats.early_cancelled == 1
     await pipeline.aclose()
 
 

@@ -16,7 +16,7 @@ from firstword.engines import Engines
 from firstword.llm.scripted import ScriptedLlm
 from firstword.server.app import create_app
 from tests.conftest import InLoopServer
-from tests.pipeline_fakes import BurstStt, LoudnessVad, silence, tone
+from firstword.testing import BurstStt, LoudnessVad, silence, tone
 
 
 def fake_engines(llm: ScriptedLlm | None = None) -> Engines:
@@ -75,7 +75,8 @@ async def test_a_spoken_question_is_answered_over_websocket_and_sse_sees_the_sam
     seqs = [e["seq"] for e in events]
     assert seqs == list(range(1, len(seqs) + 1))  # gap-free, in order
     answer = "".join(e["data"]["text"] for e in events if e["type"] == "answer.delta")
-    assert answer.startswith("I care")
+    # "Why do you want this job?": the person's own note first, then the model's sentence.
+    assert answer.startswith("Mission (patient safety) and real-time systems") and answer.endswith("I care about patients.")
     # SSE replays the same log with id: = seq.
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         async with http.stream("GET", f"/sessions/{s['session_id']}/events",
@@ -189,7 +190,7 @@ async def test_client_disconnect_mid_answer_cancels_the_model_call_once_nobody_w
 async def test_owner_dropping_mid_answer_cancels_nothing_an_observer_still_watches():
     slow = ScriptedLlm(reply=["word "] * 30, interval_s=0.05)
     async with InLoopServer(create_app(quick_grace(), fake_engines(slow))) as srv:
-        s = await new_session(srv)
+        s = await new_session(srv, persona="technical_advisor")  # the model writes all of it
         async with httpx.AsyncClient(base_url=srv.url) as http:
             grant = (await http.post(f"/sessions/{s['session_id']}/observers",
                                      params={"token": s["owner_token"]}, json={"label": "coach"})).json()
@@ -207,6 +208,17 @@ async def test_owner_dropping_mid_answer_cancels_nothing_an_observer_still_watch
         assert slow.cancelled == 0 and slow.completed == 1
 
 
+async def read_sse(http: httpx.AsyncClient, s: dict, until: str) -> tuple[list[dict], str]:
+    events: list[dict] = []
+    async with http.stream("GET", f"/sessions/{s['session_id']}/events", params={"token": s["owner_token"]}, timeout=10) as r:
+        async for line in r.aiter_lines():
+            if line.startswith("data:"):
+                events.append(json.loads(line[5:]))
+                if events[-1]["type"] == until:
+                    break
+    return events, ""
+
+
 async def test_profile_update_and_stop(server):
     s = await new_session(server, use_sample_profile=False)
     async with httpx.AsyncClient(base_url=server.url) as http:
@@ -215,7 +227,12 @@ async def test_profile_update_and_stop(server):
         assert r.status_code == 200
         info = (await http.get(f"/sessions/{s['session_id']}", params={"token": s["owner_token"]})).json()
         assert info["profile"]["resume"] == "Ten years of Go."
-        assert "Ten years of Go." in server.llm.warmed[-1][0].content
+        # The new profile is what answers are grounded in from now on.
+        await http.post(f"/sessions/{s['session_id']}/messages", params={"token": s["owner_token"]},
+                        json={"text": "Tell me about yourself."})
+        events, _ = await read_sse(http, s, "answer.done")
+        done = next(e for e in events if e["type"] == "answer.done")
+        assert done["data"]["text"].startswith("I have ten years of Go.")
         r = await http.post(f"/sessions/{s['session_id']}/profile/resume", params={"token": s["owner_token"]},
                             files={"file": ("cv.txt", b"Staff engineer, 12 years", "text/plain")})
         assert r.status_code == 200

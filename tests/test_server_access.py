@@ -16,7 +16,7 @@ from firstword.config import Settings
 from firstword.llm.scripted import ScriptedLlm
 from firstword.server.app import create_app
 from tests.conftest import InLoopServer
-from tests.pipeline_fakes import silence, tone
+from firstword.testing import silence, tone
 from tests.test_server import collect_until, fake_engines, frames, new_session
 
 PROVIDER_KEY = "sk-test-provider-key-must-never-leak-123"
@@ -88,7 +88,9 @@ async def test_an_observer_watches_live_but_can_never_write(server):
             mine = await collect_until(owner, lambda e, _: e["type"] == "answer.done")
         theirs = await collect_until(watcher, lambda e, _: e["type"] == "answer.done")
     answer = lambda events: "".join(e["data"]["text"] for e in events if e["type"] == "answer.delta")
-    assert answer(theirs) == answer(mine) == "I care about patients."
+    # The person's own words first (the grounded opening), then the model's sentence.
+    assert answer(theirs) == answer(mine)
+    assert answer(mine).startswith("Mission (patient safety)") and answer(mine).endswith("I care about patients.")
     assert server.llm.calls and all("ignore previous" not in m.content for call in server.llm.calls for m in call)
     async with httpx.AsyncClient(base_url=server.url) as http:
         sid, obs = s["session_id"], {"token": grant["token"]}
@@ -203,14 +205,15 @@ async def test_readers_that_never_read_cost_bounded_memory_and_never_slow_the_ot
     # Short, so the ticker closes the frozen sockets (and the server can stop) within the test.
     settings.server.heartbeat_s = 0.2
     settings.server.send_timeout_s = 0.5
-    settings.llm.max_tokens = 2_000
+    settings.llm.sampling.max_tokens = 2_000
     # Long enough that what a frozen socket and the server's buffers absorb is soon full, even
     # with the deltas coalesced.
     long_answer = [f" word{i:04d}" for i in range(1000)]
     llm = ScriptedLlm(reply=long_answer, interval_s=0.001)
     app = create_app(settings, fake_engines(llm))
     async with InLoopServer(app) as srv:
-        s = await new_session(srv)
+        # A persona whose answer is the model's alone: the model's whole stream is what is tested.
+        s = await new_session(srv, persona="technical_advisor")
         request = (f"GET /sessions/{s['session_id']}/events?token={s['owner_token']} HTTP/1.1\r\n"
                    f"Host: 127.0.0.1\r\n\r\n").encode()
         frozen = []
@@ -266,7 +269,7 @@ async def test_readers_that_never_read_cost_bounded_memory_and_never_slow_the_ot
 async def test_the_owners_stop_really_stops_the_model_even_while_others_watch():
     slow = ScriptedLlm(reply=["word "] * 200, interval_s=0.05)
     async with InLoopServer(create_app(Settings(), fake_engines(slow))) as srv:
-        s = await new_session(srv)
+        s = await new_session(srv, persona="technical_advisor")  # the model writes all of it
         grant = await invite(srv, s)
         async with websockets.connect(f"{s['ws_url']}?token={grant['token']}") as watcher:
             async with httpx.AsyncClient(base_url=srv.url) as http:

@@ -18,6 +18,7 @@ from firstword.stt.streaming import (
     StreamingTranscriber,
     quietest_point,
 )
+from firstword.testing import InlineExecutor, settle
 
 
 @dataclass
@@ -62,18 +63,6 @@ class ManualExecutor(concurrent.futures.Executor):
         future.set_result(fn())
 
 
-class InlineExecutor(concurrent.futures.Executor):
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        future: concurrent.futures.Future[object] = concurrent.futures.Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
-
-
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
-
-
 @dataclass
 class Rig:
     engine: FakeEngine
@@ -112,24 +101,24 @@ async def test_interim_after_each_step_and_skipped_while_busy() -> None:
     assert isinstance(ex, ManualExecutor)
     rig.stt.start_segment(0)
     rig.feed(380)
-    await settle()
+    await settle(20)
     assert ex.submitted == 0
     rig.feed(20)
-    await settle()
+    await settle(20)
     assert ex.submitted == 1
     # Two more seconds arrive while the decode runs: nothing is queued behind it.
     rig.feed(2000)
-    await settle()
+    await settle(20)
     assert ex.submitted == 1 and len(ex.pending) == 1
     ex.run_next()
-    await settle()
+    await settle(20)
     assert [(i.start_sample, i.end_sample) for i in rig.interims] == [(0, 6400)]
     # The next frame starts one decode of everything that arrived meanwhile.
     rig.feed(20)
-    await settle()
+    await settle(20)
     assert ex.submitted == 2
     ex.run_next()
-    await settle()
+    await settle(20)
     assert rig.interims[-1].end_sample == rig.buffer.end
     assert rig.interims[-1].stable.startswith("w0")
     await rig.stt.aclose()
@@ -140,7 +129,7 @@ async def test_interims_stabilise_and_never_shrink() -> None:
     rig.stt.start_segment(0)
     for _ in range(20):
         rig.feed(200)
-        await settle()
+        await settle(20)
     stables = [i.stable.split() for i in rig.interims]
     assert len(stables) >= 10
     for before, after in zip(stables, stables[1:]):
@@ -155,13 +144,13 @@ async def test_transcribe_until_waits_for_the_running_interim() -> None:
     assert isinstance(ex, ManualExecutor)
     rig.stt.start_segment(0, prompt="before")
     rig.feed(1000)
-    await settle()
+    await settle(20)
     assert ex.submitted == 1
     final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
-    await settle()
+    await settle(20)
     assert ex.submitted == 1  # the final waits: never two decodes of a session at once
     ex.run_next()
-    await settle()
+    await settle(20)
     assert ex.submitted == 2
     assert not final.done()
     ex.run_next()
@@ -182,7 +171,7 @@ async def test_final_is_cached_by_range() -> None:
     end = rig.buffer.end
     first = asyncio.create_task(rig.stt.transcribe_until(end))
     second = asyncio.create_task(rig.stt.transcribe_until(end))
-    await settle()
+    await settle(20)
     assert ex.submitted == 1  # two askers, one decode
     ex.run_next()
     a, b = await asyncio.gather(first, second)
@@ -199,9 +188,9 @@ async def test_an_interim_of_the_same_range_is_the_final() -> None:
     assert isinstance(ex, ManualExecutor)
     rig.stt.start_segment(0)
     rig.feed(400)
-    await settle()
+    await settle(20)
     ex.run_next()
-    await settle()
+    await settle(20)
     final = await asyncio.wait_for(rig.stt.transcribe_until(6400), timeout=1)
     assert final.text == rig.interims[-1].text
     assert ex.submitted == 1
@@ -215,11 +204,11 @@ async def test_cancelled_caller_leaves_the_decode_to_the_cache() -> None:
     rig.stt.start_segment(0)
     rig.feed(1000)
     waiter = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
-    await settle()
+    await settle(20)
     waiter.cancel()
-    await settle()
+    await settle(20)
     ex.run_next()
-    await settle()
+    await settle(20)
     result = await asyncio.wait_for(rig.stt.transcribe_until(rig.buffer.end), timeout=1)
     assert result.text and ex.submitted == 1
     await rig.stt.aclose()
@@ -231,13 +220,13 @@ async def test_end_segment_stops_interims_and_drops_a_late_one() -> None:
     assert isinstance(ex, ManualExecutor)
     rig.stt.start_segment(0)
     rig.feed(400)
-    await settle()
+    await settle(20)
     rig.stt.end_segment()
     ex.run_next()
-    await settle()
+    await settle(20)
     assert rig.interims == []
     rig.feed(2000)
-    await settle()
+    await settle(20)
     assert ex.submitted == 1
     await rig.stt.aclose()
 
@@ -250,10 +239,10 @@ async def test_long_speech_is_cut_at_its_quietest_point() -> None:
     rig.feed(2000)
     rig.feed(200, level=0.001)  # a breath between 2.0 and 2.2 s
     rig.feed(1000)
-    await settle()
+    await settle(20)
     assert ex.submitted == 1
     ex.run_next()
-    await settle()
+    await settle(20)
     assert len(rig.forced) == 1
     piece = rig.forced[0]
     assert piece.forced_cut and piece.start_sample == 0
@@ -261,7 +250,7 @@ async def test_long_speech_is_cut_at_its_quietest_point() -> None:
     assert rig.engine.calls[0] == (piece.end_sample, "earlier")
     # The segment goes on from the cut, with the piece's text as the decoder's prompt.
     final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
-    await settle()
+    await settle(20)
     ex.run_next()
     rest = await final
     assert rest.start_sample == piece.end_sample and not rest.forced_cut
@@ -292,15 +281,15 @@ async def test_work_and_memory_stay_bounded_over_a_long_session() -> None:
     rig.stt.start_segment(0)
     for second in range(120):
         rig.feed(1000)
-        await settle()
+        await settle(20)
         final = None
         if second % 3 == 0:
             final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
-            await settle()
+            await settle(20)
         while ex.pending:
             assert len(ex.pending) == 1
             ex.run_next()
-            await settle()
+            await settle(20)
         if final is not None:
             assert (await final).end_sample == rig.buffer.end
     assert rig.engine.most_running == 1
@@ -314,9 +303,9 @@ async def test_aclose_cancels_waiting_finals() -> None:
     rig = make_rig(interim_step_ms=400)
     rig.stt.start_segment(0)
     rig.feed(400)
-    await settle()
+    await settle(20)
     final = asyncio.create_task(rig.stt.transcribe_until(rig.buffer.end))
-    await settle()
+    await settle(20)
     await rig.stt.aclose()
     with pytest.raises(asyncio.CancelledError):
         await final
@@ -352,7 +341,7 @@ async def test_final_of_a_previous_segment_keeps_its_range_and_prompt() -> None:
     rig.stt.start_segment(0, prompt="first")
     rig.feed(2000)
     old = asyncio.create_task(rig.stt.transcribe_until(2 * SAMPLE_RATE))
-    await settle()
+    await settle(20)
     # Speech resumes before that final is decoded; the new segment's pre-roll overlaps it.
     rig.stt.start_segment(int(1.8 * SAMPLE_RATE), prompt="first and more")
     ex.run_next()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from firstword.events import EventType
 from firstword.hub.log import EventLog
 from firstword.turns.manager import TurnManager, TurnState, same_question
-from tests.fakes import GatedAnswers, ManualClock, settle
+from firstword.testing import GatedAnswers, ManualClock, settle
 
 
 @pytest.fixture
@@ -280,3 +282,52 @@ async def test_a_message_while_someone_speaks_leaves_the_spoken_turn_alone(rig):
     started = of(log, EventType.ANSWER_STARTED)
     assert [e.data["trigger"] for e in started] == ["message", "speculative"]
     assert started[1].turn != message_turn
+
+
+def _holding(log: EventLog, clock: ManualClock, answers: GatedAnswers) -> TurnManager:
+    # Statements (no "?") wait 80 ms more before they are shown; questions do not.
+    return TurnManager(log.publish, answers, clock=clock, reveal_hold=lambda q, resumed: 0.0 if "?" in q else 0.08)
+
+
+async def test_a_statement_waits_and_is_dropped_unseen_when_the_speaker_goes_on():
+    log, clock, answers = EventLog("t"), ManualClock(), GatedAnswers()
+    tm = _holding(log, clock, answers)
+    tm.speech_started()
+    tm.pause_candidate("We've had a lot of turnover.")
+    await settle()
+    answers.release(3)
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("We've had a lot of turnover.")
+    await settle()
+    assert of(log, EventType.ANSWER_STARTED) == []  # held: not shown at the endpoint
+    _, continued = tm.speech_started()  # "... How would you keep the team?"
+    assert continued
+    await asyncio.sleep(0.12)
+    assert of(log, EventType.ANSWER_STARTED) == [] and of(log, EventType.ANSWER_CANCELLED) == []
+    assert tm.stats.speculation_discarded == 1 and tm.stats.early_cancelled == 0
+
+
+async def test_a_held_statement_is_shown_after_the_hold_or_when_the_turn_ends():
+    log, clock, answers = EventLog("t"), ManualClock(), GatedAnswers()
+    tm = _holding(log, clock, answers)
+    tm.speech_started()
+    tm.pause_candidate("Tell us more about your background.")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    await asyncio.sleep(0.12)
+    assert len(of(log, EventType.ANSWER_STARTED)) == 1
+    # A question is shown at the endpoint, without waiting.
+    tm.commit()
+    tm.speech_started()
+    tm.pause_candidate("Why us?")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    assert len(of(log, EventType.ANSWER_STARTED)) == 2
+    # A statement whose turn is committed before the hold ends is shown at the commit.
+    tm.commit()
+    tm.speech_started()
+    tm.pause_candidate("That's all from me.")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.commit()
+    assert len(of(log, EventType.ANSWER_STARTED)) == 3

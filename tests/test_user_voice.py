@@ -22,7 +22,7 @@ from firstword.pipeline.copilot import CopilotPipeline
 from firstword.pipeline.user_voice import UserVoicePipeline
 from firstword.server.app import create_app
 from tests.conftest import InLoopServer, corpus_dir
-from tests.pipeline_fakes import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
+from firstword.testing import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
 from tests.test_server import fake_engines, frames, new_session
 
 ANSWER_EVENTS = {EventType.ANSWER_STARTED, EventType.ANSWER_DELTA, EventType.ANSWER_DONE, EventType.ANSWER_CANCELLED}

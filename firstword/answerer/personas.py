@@ -4,10 +4,11 @@ from __future__ import annotations
 
 PERSONAS: dict[str, str] = {
     "copilot": (
-        "You are an interview copilot. The user is a candidate in a live job interview. "
-        "The interviewer just asked a question. Write what the candidate could say, in the "
-        "first person, in two or three short sentences, using the candidate's real experience "
-        "below. Lead with the point. No preamble."
+        "You help a job candidate in a live interview. They read your words aloud as their own, so "
+        "write as the candidate, in the first person, plainly. Use only the facts from their profile "
+        "that you are given: never add a number, a name, an employer, a title, a date, a degree or a "
+        "technology that is not in them. Write one short sentence that adds to the answer so far "
+        "without repeating it."
     ),
     "strategic_advisor": (
         "You are a strategic advisor to the user. Answer briefly and concretely, naming the "
@@ -22,6 +23,11 @@ PERSONAS: dict[str, str] = {
         "specific follow-up question."
     ),
 }
+
+
+# Personas whose answers the person says aloud as their own: they open with the person's own
+# material (firstword.grounding), and the model only adds to it.
+GROUNDED_PERSONAS = frozenset({"copilot"})
 
 
 class UnknownPersona(ValueError):

@@ -1,41 +1,30 @@
-"""Prompt layout: [system: persona + profile] is the warm prefix; the question follows it.
+"""Prompt layout for the model's part of an answer: it continues a grounded opening.
 
-The system message is byte-for-byte stable for a session's profile, so an engine with a KV cache
-evaluates it once (at session start or profile change) and each answer prefills only the
-question.
+[system: the persona's instructions] is the warm prefix: byte-for-byte stable per persona, so an
+engine with a KV cache evaluates it once. The user message holds only what this question needs:
+the facts retrieved for it (never the whole profile), the question, and the answer so far. The
+profile's facts are quoted as data; a line in a resume that reads like an instruction stays a
+quoted line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from firstword.answerer.personas import persona_prompt
-from firstword.answerer.profile import Profile
+from firstword.grounding.facts import Fact, Source
 from firstword.llm.base import ChatMessage
 
-
-def profile_context(profile: Profile, max_chars: int) -> str:
-    parts: list[str] = []
-    if profile.resume:
-        parts.append("Candidate resume:\n" + profile.resume)
-    if profile.job_description:
-        parts.append("Job description:\n" + profile.job_description)
-    if profile.notes:
-        parts.append("Candidate notes:\n" + profile.notes)
-    if profile.stories:
-        parts.append("Candidate stories (STAR):\n" + "\n\n".join(profile.stories))
-    text = "\n\n".join(parts)
-    if len(text) > max_chars:
-        # Keep the head of each section rather than dropping whole sections: the resume and the
-        # job description matter most and come first.
-        text = text[:max_chars].rsplit("\n", 1)[0]
-    return text
+SOURCE_NAMES = {
+    Source.RESUME: "resume",
+    Source.STORY: "story",
+    Source.NOTES: "my notes",
+    Source.JOB: "the job description",
+}
 
 
-def system_message(persona: str, profile: Profile, max_profile_chars: int) -> ChatMessage:
-    context = profile_context(profile, max_profile_chars)
-    content = persona_prompt(persona)
-    if context:
-        content += "\n\n" + context
-    return ChatMessage("system", content)
+def system_message(persona: str) -> ChatMessage:
+    return ChatMessage("system", persona_prompt(persona))
 
 
 def trim_question(question: str, max_words: int) -> str:
@@ -45,10 +34,29 @@ def trim_question(question: str, max_words: int) -> str:
     return "… " + " ".join(words[-max_words:])
 
 
-def answer_messages(
-    persona: str, profile: Profile, question: str, *, max_profile_chars: int, max_question_words: int
+def facts_block(facts: Sequence[Fact]) -> str:
+    lines = []
+    for fact in facts:
+        where = SOURCE_NAMES[fact.source]
+        if fact.employer:
+            where += f", {fact.employer}"
+        # Quoted: whatever a line says, it is the person's material, not an instruction.
+        text = " ".join(fact.text.split()).replace('"', "'")
+        lines.append(f'- ({where}) "{text}"')
+    return "\n".join(lines) if lines else "- (nothing in my profile answers this)"
+
+
+def continuation_messages(
+    persona: str, question: str, facts: Sequence[Fact], opening: str, *, max_question_words: int
 ) -> list[ChatMessage]:
-    return [
-        system_message(persona, profile, max_profile_chars),
-        ChatMessage("user", trim_question(question, max_question_words)),
-    ]
+    asked = trim_question(question, max_question_words)
+    if opening:
+        user = (
+            f"Facts from my own profile:\n{facts_block(facts)}\n\n"
+            f"Interview question: {asked}\n\n"
+            f"My answer so far: {opening}\n\n"
+            "Write the next sentence of my answer."
+        )
+    else:
+        user = f"Facts from my own profile:\n{facts_block(facts)}\n\nQuestion: {asked}"
+    return [system_message(persona), ChatMessage("user", user)]

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 
+from firstword.events.wire import ErrorCode
+
 SAMPLE_RATE = 16_000
 SAMPLE_WIDTH = 2
 CHANNELS = 1
@@ -18,7 +20,7 @@ SUPPORTED_SAMPLE_RATES = (SAMPLE_RATE,)
 class AudioFormatError(ValueError):
     """Bytes that cannot be PCM16 audio for this session; ``code`` is a stable machine name."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -37,30 +39,30 @@ _CONTAINER_MAGIC: tuple[tuple[bytes, str], ...] = (
 def validate_pcm16(data: bytes, *, max_bytes: int) -> None:
     """Reject bytes that cannot be raw PCM16 mono frames, with a message a client can act on."""
     if not data:
-        raise AudioFormatError("empty_frame", "empty binary frame: send PCM16 audio samples")
+        raise AudioFormatError(ErrorCode.EMPTY_FRAME, "empty binary frame: send PCM16 audio samples")
     if len(data) > max_bytes:
         raise AudioFormatError(
-            "frame_too_large",
+            ErrorCode.FRAME_TOO_LARGE,
             f"binary frame of {len(data)} bytes exceeds the limit of {max_bytes} bytes; "
             f"send audio in frames of {FRAME_MS} ms ({FRAME_BYTES} bytes)",
         )
     for magic, what in _CONTAINER_MAGIC:
         if data.startswith(magic):
             raise AudioFormatError(
-                "not_pcm",
+                ErrorCode.NOT_PCM,
                 f"binary frame looks like {what}; send raw PCM16 little-endian 16 kHz mono samples",
             )
     if data[:1] in (b"{", b"[") and _is_json(data):
         raise AudioFormatError(
-            "not_pcm", "binary frame holds JSON; send control messages as WebSocket text frames"
+            ErrorCode.NOT_PCM, "binary frame holds JSON; send control messages as WebSocket text frames"
         )
     if len(data) >= 64 and _looks_like_text(data):
         raise AudioFormatError(
-            "not_pcm", "binary frame looks like text, not PCM16 audio samples"
+            ErrorCode.NOT_PCM, "binary frame looks like text, not PCM16 audio samples"
         )
     if len(data) % SAMPLE_WIDTH:
         raise AudioFormatError(
-            "odd_length",
+            ErrorCode.ODD_LENGTH,
             f"binary frame of {len(data)} bytes is not a whole number of 16-bit samples",
         )
 

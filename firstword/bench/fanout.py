@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from firstword.bench.server_process import ServerProcess
+from firstword.events import EventType
 
 # ~400 words of a plausible answer: a 10-s generation at 40 tokens/s.
 ANSWER_TEXT = " ".join(
@@ -118,20 +119,22 @@ class _SseReader(asyncio.Protocol):
                     self._event(json.loads(line[5:]), now)
 
     def _event(self, event: dict[str, Any], now: float) -> None:
+        # Read as plain JSON, not through the payload models: a thousand readers share this
+        # machine's cores with the server they measure, and validation would be their main cost.
         kind = event["type"]
         data = event["data"]
         result = self._result
-        if kind == "answer.started":
+        if kind == EventType.ANSWER_STARTED:
             self._answer_id = data["answer_id"]
-        elif kind == "answer.delta" and data["answer_id"] == self._answer_id:
+        elif kind == EventType.ANSWER_DELTA and data["answer_id"] == self._answer_id:
             result.text += data["text"]
             result.lags_ms.append((now - event["ts"]) * 1000.0)
             if "coalesced" in data:
                 result.coalesced_events += 1
-        elif kind == "answer.done" and data["answer_id"] == self._answer_id:
+        elif kind == EventType.ANSWER_DONE and data["answer_id"] == self._answer_id:
             result.done_text = data["text"]
             self._finish(None)
-        elif kind == "error":
+        elif kind == EventType.ERROR:
             self._finish(f"{data.get('code')}: {data.get('message')}")
 
     def _finish(self, error: str | None) -> None:

@@ -34,7 +34,18 @@ from firstword.audio.recording import load_recording
 from firstword.bench.server_process import ServerProcess
 from firstword.bench.speech_end import SpeechEndJudge, silero_regions, word_spans
 from firstword.client import FirstwordClient, StreamRecord
-from firstword.events import AnswerTrigger, CancelReason, EventType, standing_finals
+from firstword.events import (
+    AnswerCancelled,
+    AnswerDelta,
+    AnswerStarted,
+    AnswerTrigger,
+    CancelReason,
+    EventType,
+    SpeechEnded,
+    TranscriptFinal,
+    TurnLatency,
+    standing_finals,
+)
 from firstword.stt.textnorm import corpus_wer
 
 
@@ -54,6 +65,9 @@ class TurnResult:
     # The judge's three estimates of speech_end (seconds into the recording).
     speech_end_estimates: dict[str, float | None]
     answers_cancelled: int
+    # Early answers (speculative, interim) of this turn that were shown and then cancelled
+    # because the speaker went on or the final transcript changed the question.
+    early_cancelled_shown: int = 0
 
 
 @dataclass
@@ -94,14 +108,16 @@ def analyse(
     for received in record.events:
         if received.event.turn is not None:
             by_turn.setdefault(received.event.turn, []).append(received)
-    finals = [e.data["text"] for e in standing_finals(r.event for r in record.events) if e.data["text"]]
+    finals = [t for e in standing_finals(r.event for r in record.events) if (t := e.payload(TranscriptFinal).text)]
     cancelled_early = 0
-    started_trigger: dict[int, str] = {}
+    started_trigger: dict[int, AnswerTrigger] = {}
     for r in record.of_type(EventType.ANSWER_STARTED):
-        started_trigger[r.event.data["answer_id"]] = r.event.data["trigger"]
+        started = r.event.payload(AnswerStarted)
+        started_trigger[started.answer_id] = started.trigger
     for r in record.of_type(EventType.ANSWER_CANCELLED):
-        trig = started_trigger.get(r.event.data["answer_id"])
-        if trig != AnswerTrigger.FINAL and r.event.data["reason"] in (
+        cancelled = r.event.payload(AnswerCancelled)
+        trig = started_trigger.get(cancelled.answer_id)
+        if trig != AnswerTrigger.FINAL and cancelled.reason in (
             CancelReason.SPEAKER_CONTINUED, CancelReason.TRANSCRIPT_CHANGED
         ):
             cancelled_early += 1
@@ -121,42 +137,55 @@ def _turn(
     file: str, turn_id: int, events: list[Any], judge: SpeechEndJudge, record: StreamRecord
 ) -> TurnResult | None:
     cancelled = {
-        r.event.data["answer_id"]
+        p.answer_id
         for r in events
-        if r.event.type == EventType.ANSWER_CANCELLED and r.event.data["reason"] in WRONG_ANSWER
+        if r.event.type == EventType.ANSWER_CANCELLED
+        and (p := r.event.payload(AnswerCancelled)).reason in WRONG_ANSWER
     }
-    starts = [r for r in events if r.event.type == EventType.ANSWER_STARTED]
-    kept = next((r for r in reversed(starts) if r.event.data["answer_id"] not in cancelled), None)
-    transcript = " ".join(e.data["text"] for e in standing_finals(r.event for r in events)).strip()
+    starts = [(r, r.event.payload(AnswerStarted)) for r in events if r.event.type == EventType.ANSWER_STARTED]
+    early_shown = {p.answer_id for _, p in starts if p.trigger in (AnswerTrigger.SPECULATIVE, AnswerTrigger.INTERIM)}
+    taken_back = {
+        p.answer_id
+        for r in events
+        if r.event.type == EventType.ANSWER_CANCELLED
+        and (p := r.event.payload(AnswerCancelled)).reason in (CancelReason.SPEAKER_CONTINUED, CancelReason.TRANSCRIPT_CHANGED)
+    }
+    early_cancelled_shown = len(early_shown & taken_back)
+    kept = next(((r, p) for r, p in reversed(starts) if p.answer_id not in cancelled), None)
+    transcript = " ".join(e.payload(TranscriptFinal).text for e in standing_finals(r.event for r in events)).strip()
     if not transcript and kept is None:
         return None  # noise that opened a turn but held no words
     ended = [r for r in events if r.event.type == EventType.SPEECH_ENDED]
     if kept is not None:
-        ended = [r for r in ended if r.event.seq < kept.event.seq] or ended
+        ended = [r for r in ended if r.event.seq < kept[0].event.seq] or ended
     if not ended:
         return None
     vad = ended[-1]
-    vad_sample = int(vad.event.data["audio_ms"] * SAMPLE_RATE / 1000)
+    vad_payload = vad.event.payload(SpeechEnded)
+    vad_sample = int(vad_payload.audio_ms * SAMPLE_RATE / 1000)
     judged = judge.before(vad_sample)
     if judged is not None:
         voiced_end = judged.sample
         estimates = {k: None if v is None else round(v / SAMPLE_RATE, 3) for k, v in judged.estimates.items()}
     else:  # no judge found speech before the endpoint: take the endpointer's own word for it
-        voiced_end = int(vad.event.data["speech_end_audio_ms"] * SAMPLE_RATE / 1000)
+        voiced_end = int(vad_payload.speech_end_audio_ms * SAMPLE_RATE / 1000)
         estimates = {}
     speech_end_at = record.sent_at_sample(voiced_end)
     finals_before = [r for r in events if r.event.type == EventType.TRANSCRIPT_FINAL and r.event.seq > vad.event.seq]
-    latency = next((r.event.data for r in events if r.event.type == EventType.TURN_LATENCY), {})
+    latency = next((r.event.payload(TurnLatency) for r in events if r.event.type == EventType.TURN_LATENCY), None)
     first_word_at = None
     answer_text = ""
     trigger = None
     if kept is not None:
-        answer_id = kept.event.data["answer_id"]
-        trigger = kept.event.data["trigger"]
+        answer_id = kept[1].answer_id
+        trigger = kept[1].trigger.value
         for r in events:
-            if r.event.type == EventType.ANSWER_DELTA and r.event.data["answer_id"] == answer_id:
-                answer_text += r.event.data["text"]
-                if first_word_at is None and r.event.data["text"].strip():
+            if r.event.type == EventType.ANSWER_DELTA:
+                delta = r.event.payload(AnswerDelta)
+                if delta.answer_id != answer_id:
+                    continue
+                answer_text += delta.text
+                if first_word_at is None and delta.text.strip():
                     first_word_at = r.at
     return TurnResult(
         file=file,
@@ -168,10 +197,11 @@ def _turn(
         vad_to_first_word_ms=_ms(first_word_at, vad.at),
         endpoint_delay_ms=_ms(vad.at, speech_end_at),
         stt_final_ms=_ms(finals_before[0].at, speech_end_at) if finals_before else None,
-        llm_ttft_ms=latency.get("llm_ttft_ms"),
+        llm_ttft_ms=latency.llm_ttft_ms if latency is not None else None,
         speech_end_s=round(voiced_end / SAMPLE_RATE, 3),
         speech_end_estimates=estimates,
-        answers_cancelled=int(latency.get("answers_cancelled") or 0),
+        answers_cancelled=latency.answers_cancelled if latency is not None else 0,
+        early_cancelled_shown=early_cancelled_shown,
     )
 
 
@@ -278,6 +308,10 @@ def summarise(results: list[FileResult], offline: dict[str, float | None]) -> di
         "answered_turns": len(answered),
         "early_kept": sum(r.early_kept for r in results),
         "early_cancelled": sum(r.early_cancelled for r in results),
+        # Shown, then taken back: what makes a screen restless. Per turn is the figure to watch.
+        "early_cancelled_shown": sum(t.early_cancelled_shown for t in turns),
+        "early_cancelled_shown_per_turn": round(sum(t.early_cancelled_shown for t in turns) / len(turns), 3)
+        if turns else None,
         "triggers": trig,
         "files": len(results),
         "timed_out_files": [r.file for r in results if r.timed_out],
@@ -295,16 +329,17 @@ def print_summary(console: Console, summary: dict[str, Any], results: list[FileR
     console.print(table)
     console.print(
         f"WER streaming {summary['wer_streaming']}  offline {summary['wer_offline']}  · turns {summary['turns']} "
-        f"(answered {summary['answered_turns']}) · early kept {summary['early_kept']} · early cancelled "
-        f"{summary['early_cancelled']} · triggers {summary['triggers']}"
+        f"(answered {summary['answered_turns']}) · early kept {summary['early_kept']} · early answers shown then "
+        f"cancelled {summary['early_cancelled_shown']} ({summary['early_cancelled_shown_per_turn']} per turn) · "
+        f"triggers {summary['triggers']}"
     )
     per_file = Table(title="per turn")
-    for col in ("file", "turn", "e2e", "vad→word", "trigger", "transcript"):
+    for col in ("file", "turn", "e2e", "vad→word", "trigger", "shown+cancelled", "transcript"):
         per_file.add_column(col, overflow="fold")
     for r in results:
         for t in r.turns:
             per_file.add_row(r.file[:28], str(t.turn), _fmt(t.e2e_first_word_ms), _fmt(t.vad_to_first_word_ms),
-                             str(t.trigger), t.transcript[:60])
+                             str(t.trigger), str(t.early_cancelled_shown), t.transcript[:60])
     console.print(per_file)
 
 

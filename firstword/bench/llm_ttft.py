@@ -1,12 +1,14 @@
 """LLM benchmark: time to first token of the local engine, cold prompt vs warm prefix.
 
-For each interview question the prompt is [system: persona + profile, user: question], as the
-answerer builds it. Two passes over the same questions:
+For each interview question the prompt is what a grounded answer asks the model to continue,
+laid out by ``firstword.answerer.prompt`` on the bundled sample profile (``AnswerPrompts``):
+[system: the persona's instructions, user: the question's facts, the question and the opening].
+Two passes over the same questions:
 
 - cold: every context's cache is cleared before each question, so the whole prompt is prefilled;
-- warm: ``warm([system])`` once (as at session start), then the questions one after another; each
-  prefills only its question (the cache still holds the previous question and answer after the
-  shared prefix; the engine rewinds past them).
+- warm: ``warm(prefix)`` once (as at session start), then the questions one after another; each
+  prefills only what follows the prefix (the cache still holds the previous question and answer
+  after it; the engine rewinds past them).
 
 TTFT is measured where the answerer sees it: from ``stream()`` being called to the first text
 delta arriving on the event loop. It reports median and p95 (nearest rank) of both passes, the
@@ -24,15 +26,15 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from firstword.config import LlmConfig, LocalLlmConfig
-from firstword.llm.base import ChatMessage
-from firstword.llm.llama_local import PREFILL_CHUNK, EvalStats, LocalLlamaEngine
+from firstword.config import AnswerConfig, LlmConfig, LocalLlmConfig
+from firstword.llm.base import ChatMessage, text_of
+from firstword.llm.llama_local import EvalStats, LocalLlamaEngine
 
 QUESTIONS: tuple[str, ...] = (
     "Tell me about yourself.",
@@ -74,13 +76,45 @@ def _decode_rate(stats: EvalStats) -> float | None:
     return (stats.generated_tokens - 1) / span if span > 0 else None
 
 
+@dataclass
+class AnswerPrompts:
+    """The answerer's prompt layout on the bundled sample profile, for the LLM benchmarks.
+
+    ``prefix`` is what a session warms; ``messages(question)`` is what the model is asked to
+    continue for that question: the facts grounding retrieved for it, the question and the
+    opening grounding wrote (``firstword.answerer.prompt.continuation_messages``).
+    """
+
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+
+    def __post_init__(self) -> None:
+        from firstword.answerer.profile import sample_profile
+        from firstword.answerer.prompt import system_message
+        from firstword.grounding import Grounding
+
+        self._grounding = Grounding(sample_profile())
+        self.prefix: list[ChatMessage] = [system_message(self.answer.persona)]
+
+    def messages(self, question: str) -> list[ChatMessage]:
+        from firstword.answerer.prompt import continuation_messages
+
+        composition = self._grounding.ground(question).composition
+        return continuation_messages(
+            self.answer.persona,
+            question,
+            composition.context,
+            composition.opening,
+            max_question_words=self.answer.max_question_words,
+        )
+
+
 async def _ask(
-    engine: LocalLlamaEngine, system: ChatMessage, question: str, llm: LlmConfig
+    engine: LocalLlamaEngine, prompts: AnswerPrompts, question: str, llm: LlmConfig
 ) -> Sample:
-    messages = [system, ChatMessage("user", question)]
+    messages = prompts.messages(question)
     started = time.perf_counter()
     ttft: float | None = None
-    async for _ in engine.stream(messages, max_tokens=llm.max_tokens, temperature=llm.temperature):
+    async for _ in text_of(engine.stream(messages, sampling=llm.sampling)):
         if ttft is None:
             ttft = time.perf_counter() - started
     stats = next(s for s in reversed(engine.history) if s.kind == "stream")
@@ -108,28 +142,27 @@ def _summary(samples: Sequence[Sample]) -> dict[str, float]:
 
 
 async def _measure(
-    llm: LlmConfig, questions: Sequence[str], system: ChatMessage, prefill_chunk: int
+    llm: LlmConfig, questions: Sequence[str], prompts: AnswerPrompts
 ) -> dict[str, object]:
     # One context: the cold pass must not find the prompt in a second cache.
     local = llm.local.model_copy(update={"contexts": 1})
-    engine = LocalLlamaEngine(local, prefill_chunk=prefill_chunk)
+    engine = LocalLlamaEngine(local)
     try:
         # Load the model (and page the weights in) outside the timings.
-        async for _ in engine.stream(
-            [ChatMessage("user", "Hello")], max_tokens=2, temperature=0.0
-        ):
+        hello = llm.sampling.model_copy(update={"max_tokens": 2, "temperature": 0.0})
+        async for _ in engine.stream([ChatMessage("user", "Hello")], sampling=hello):
             pass
         cold: list[Sample] = []
         for question in questions:
             await engine.clear_caches()
-            cold.append(await _ask(engine, system, question, llm))
+            cold.append(await _ask(engine, prompts, question, llm))
 
         await engine.clear_caches()
         started = time.perf_counter()
-        await engine.warm([system])
+        await engine.warm(prompts.prefix)
         warm_ms = 1000 * (time.perf_counter() - started)
         prefix_tokens = next(s for s in reversed(engine.history) if s.kind == "warm").prompt_tokens
-        warm: list[Sample] = [await _ask(engine, system, q, llm) for q in questions]
+        warm: list[Sample] = [await _ask(engine, prompts, q, llm) for q in questions]
     finally:
         await engine.aclose()
     cold_summary, warm_summary = _summary(cold), _summary(warm)
@@ -138,8 +171,8 @@ async def _measure(
             "n_threads": local.n_threads,
             "n_batch": local.n_batch,
             "prefill_chunk": engine.prefill_chunk,
-            "max_tokens": llm.max_tokens,
-            "temperature": llm.temperature,
+            "max_tokens": llm.sampling.max_tokens,
+            "temperature": llm.sampling.temperature,
         },
         "prefix_tokens": prefix_tokens,
         "warm_call_ms": warm_ms,
@@ -157,21 +190,17 @@ def _llm_config(engine_config: LlmConfig | LocalLlmConfig) -> LlmConfig:
 
 
 def run(
-    engine_config: LlmConfig | LocalLlmConfig,
-    questions: list[str],
-    profile_text: str,
-    *,
-    prefill_chunk: int = PREFILL_CHUNK,
+    engine_config: LlmConfig | LocalLlmConfig, questions: list[str], prompts: AnswerPrompts
 ) -> dict[str, object]:
-    """Cold vs warm TTFT of the local engine; ``profile_text`` is the whole system message."""
+    """Cold vs warm TTFT of the local engine on ``prompts``."""
     llm = _llm_config(engine_config)
-    return asyncio.run(_measure(llm, questions, ChatMessage("system", profile_text), prefill_chunk))
+    return asyncio.run(_measure(llm, questions, prompts))
 
 
 def sweep(
     engine_config: LlmConfig | LocalLlmConfig,
     questions: list[str],
-    profile_text: str,
+    prompts: AnswerPrompts,
     *,
     threads: Sequence[int] = (1, 2),
     batches: Sequence[int] = (32, 64, 128, 512),
@@ -182,22 +211,15 @@ def sweep(
     rows: list[dict[str, object]] = []
     for n_threads in threads:
         for n_batch in batches:
-            local = base.local.model_copy(update={"n_threads": n_threads, "n_batch": n_batch})
-            llm = base.model_copy(update={"local": local, "max_tokens": max_tokens})
-            report = run(llm, questions, profile_text, prefill_chunk=n_batch)
+            local = base.local.model_copy(
+                update={"n_threads": n_threads, "n_batch": n_batch, "prefill_chunk": n_batch}
+            )
+            sampling = base.sampling.model_copy(update={"max_tokens": max_tokens})
+            llm = base.model_copy(update={"local": local, "sampling": sampling})
+            report = run(llm, questions, prompts)
             report.pop("samples")
             rows.append(report)
     return rows
-
-
-def default_system_text() -> str:
-    """The copilot persona with the bundled sample profile, exactly as the answerer builds it."""
-    from firstword.answerer.profile import sample_profile
-    from firstword.answerer.prompt import system_message
-    from firstword.config import AnswerConfig
-
-    answer = AnswerConfig()
-    return system_message(answer.persona, sample_profile(), answer.max_profile_chars).content
 
 
 def print_report(report: dict[str, object], console: Console | None = None) -> None:
@@ -255,11 +277,11 @@ def main(
         from firstword.config import load_settings
 
         config = load_settings().llm
-    system = default_system_text()
-    report = run(config, list(QUESTIONS), system)
+    prompts = AnswerPrompts()
+    report = run(config, list(QUESTIONS), prompts)
     print_report(report)
     if with_sweep:
-        rows = sweep(config, list(QUESTIONS[:4]), system)
+        rows = sweep(config, list(QUESTIONS[:4]), prompts)
         print_sweep(rows)
         report["sweep"] = rows
     if json_out is not None:

@@ -40,7 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from firstword.config import StoreConfig
-from firstword.events import Event, EventType
+from firstword.events import AnswerDelta, AnswerDone, AnswerStarted, AnswerTrigger, Event, EventType, Payload
 from firstword.hub.log import EventLog
 from firstword.store import schema
 from firstword.store.base import SessionRecord
@@ -141,16 +141,16 @@ async def _round(
     queue: asyncio.Queue[float | None] = asyncio.Queue()
     costs: list[float] = []
 
-    async def publish(type: str, data: dict[str, Any]) -> Event:
+    async def publish(payload: Payload) -> Event:
         if per_token:
             # What the log is about to publish, written first: visible only once durable.
-            upcoming = Event(type=str(type), data=data, turn=1, seq=log.last_seq + 1, ts=time.time())
+            upcoming = Event(
+                type=payload.event_type, data=payload.to_data(), turn=1, seq=log.last_seq + 1, ts=time.time()
+            )
             await _write_one(store, session_id, upcoming)
-        return log.publish(type, data, 1)
+        return log.publish(payload, 1)
 
-    await publish(
-        EventType.ANSWER_STARTED, {"answer_id": 1, "trigger": "final", "question": "Tell me about yourself."}
-    )
+    await publish(AnswerStarted(answer_id=1, trigger=AnswerTrigger.FINAL, question="Tell me about yourself."))
     cpu_started = time.process_time()
     _Model(asyncio.get_running_loop(), queue, tokens, interval_s).start()
     words = 0
@@ -160,10 +160,10 @@ async def _round(
         piece = f" word{words}"
         text.append(piece)
         started = time.perf_counter()
-        event = await publish(EventType.ANSWER_DELTA, {"answer_id": 1, "text": piece})
+        event = await publish(AnswerDelta(answer_id=1, text=piece))
         costs.append((time.perf_counter() - started) * 1e6)
         emitted[event.seq] = emitted_at
-    await publish(EventType.ANSWER_DONE, {"answer_id": 1, "text": "".join(text).strip(), "trigger": "final"})
+    await publish(AnswerDone(answer_id=1, text="".join(text).strip(), trigger=AnswerTrigger.FINAL))
     log.close()
     await consumer
     if variant != "none":

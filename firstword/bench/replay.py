@@ -11,40 +11,17 @@ No LLM runs; the turn manager gets answers that end at once.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import numpy as np
 
 from firstword.audio.format import FRAME_SAMPLES
 from firstword.config import Settings
 from firstword.endpointing.base import VoiceActivityModel
-from firstword.events import standing_finals
+from firstword.events import TranscriptFinal, standing_finals
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline
 from firstword.stt.base import SpeechToTextEngine
-
-
-class InlineExecutor(concurrent.futures.Executor):
-    """Runs submitted work at once on the caller's thread (decodes take no virtual time)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
-            future.set_exception(exc)
-        return future
-
-
-class _NoAnswers:
-    def stream(self, question: str) -> AsyncIterator[str]:
-        return self._empty()
-
-    async def _empty(self) -> AsyncIterator[str]:
-        return
-        yield  # pragma: no cover - makes this an async generator
+from firstword.testing import InlineExecutor, no_answers
 
 
 async def replay_finals(
@@ -53,7 +30,7 @@ async def replay_finals(
     """The ``transcript.final`` texts the live pipeline would publish for ``audio``, in order."""
     log = EventLog("replay", replay_capacity=1_000_000)
     pipeline = CopilotPipeline(
-        log, settings, vad=vad, stt=stt, answers=_NoAnswers(), stt_executor=InlineExecutor()
+        log, settings, vad=vad, stt=stt, answers=no_answers(), stt_executor=InlineExecutor()
     )
     try:
         for start in range(0, len(audio), FRAME_SAMPLES):
@@ -64,4 +41,4 @@ async def replay_finals(
         await pipeline.end_of_audio()
     finally:
         await pipeline.aclose()
-    return [e.data["text"] for e in standing_finals(log.events_after(0)) if e.data["text"]]
+    return [t for e in standing_finals(log.events_after(0)) if (t := e.payload(TranscriptFinal).text)]

@@ -103,3 +103,10 @@ class Hub(Protocol):
     async def node_alive(self, node_id: str) -> bool:
         """Whether the node serving a session is still running (for status, not for access)."""
         ...
+
+    async def watchers_elsewhere(self, session_id: str) -> int:
+        """How many other nodes have readers following the session (0 with one process).
+
+        The serving node cancels an answer nobody is watching only when this is 0 too.
+        """
+        ...

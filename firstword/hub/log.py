@@ -22,9 +22,8 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
-from firstword.events import Event, EventType
+from firstword.events import Event, EventType, Payload
 
 
 class SubscriberDropped(Exception):
@@ -216,10 +215,18 @@ class EventLog:
         """Synchronous observers (store, mirror, metrics); they must be fast and must not raise."""
         self._listeners.append(listener)
 
-    def publish(self, type: str, data: dict[str, Any] | None = None, turn: int | None = None) -> Event:
+    def publish(self, payload: Payload, turn: int | None = None) -> Event:
+        """Append an event made of ``payload`` (its model names the type) and offer it to every
+        reader. ``turn`` is the question it belongs to (None for session events)."""
         if self.closed:
             raise RuntimeError(f"session {self.session_id} is closed")
-        event = Event(type=str(type), data=data or {}, turn=turn, seq=self._seq + 1, ts=self._wall_clock())
+        event = Event(
+            type=payload.event_type.value,
+            data=payload.to_data(),
+            turn=turn,
+            seq=self._seq + 1,
+            ts=self._wall_clock(),
+        )
         self._deliver(event)
         return event
 

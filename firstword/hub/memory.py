@@ -92,3 +92,6 @@ class MemoryHub:
 
     async def node_alive(self, node_id: str) -> bool:
         return node_id == self.node_id
+
+    async def watchers_elsewhere(self, session_id: str) -> int:
+        return 0  # one process: there is nowhere else

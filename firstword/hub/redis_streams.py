@@ -23,7 +23,8 @@ import json
 import logging
 import time
 from collections import deque
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError, ResponseError
@@ -201,7 +202,7 @@ class RedisHub:
         if mirror is None or mirror.stopped:
             if await self.meta(session_id) is None:
                 raise UnknownSession(session_id)
-            mirror = _Mirror(self, session_id)
+            mirror = self._new_mirror(session_id)
             self._mirrors[session_id] = mirror
             mirror.start()
         try:
@@ -209,6 +210,26 @@ class RedisHub:
         except TimeoutError:
             raise RedisError(f"could not read session {session_id}'s stream from Redis") from None
         return mirror.log.subscribe(after=after)
+
+    def _new_mirror(self, session_id: str) -> _Mirror:
+        place = _MirrorPlace(
+            session_id=session_id,
+            node_id=self.node_id,
+            stream_key=self._key(session_id, "log"),
+            watchers_key=self._key(session_id, "watchers"),
+            redis_url=self._config.redis_url.get_secret_value(),
+        )
+        mirror_log = EventLog(
+            session_id,
+            replay_capacity=self._config.stream_maxlen,
+            subscriber_queue=self._server.subscriber_queue_events,
+            subscriber_bytes=self._server.subscriber_queue_bytes,
+        )
+        return _Mirror(place, mirror_log, on_stopped=self._mirror_stopped)
+
+    def _mirror_stopped(self, mirror: _Mirror) -> None:
+        if self._mirrors.get(mirror.session_id) is mirror:
+            del self._mirrors[mirror.session_id]
 
     async def watchers_elsewhere(self, session_id: str) -> int:
         members = await self._redis.zrangebyscore(self._key(session_id, "watchers"), time.time(), "+inf")
@@ -260,25 +281,36 @@ class RedisHub:
         return bool(await self._redis.exists(self._node_key(node_id)))
 
 
+@dataclass(frozen=True, slots=True)
+class _MirrorPlace:
+    """Where a mirror reads, and as whom: everything it needs of the hub, and nothing else."""
+
+    session_id: str
+    node_id: str
+    stream_key: str
+    watchers_key: str
+    redis_url: str
+
+
 class _Mirror:
     """This node's copy of a session served elsewhere, fed from its Redis stream."""
 
-    def __init__(self, hub: RedisHub, session_id: str) -> None:
-        self._hub = hub
-        self.session_id = session_id
-        self.log = EventLog(
-            session_id,
-            replay_capacity=hub._config.stream_maxlen,
-            subscriber_queue=hub._server.subscriber_queue_events,
-            subscriber_bytes=hub._server.subscriber_queue_bytes,
-        )
+    def __init__(
+        self,
+        place: _MirrorPlace,
+        log: EventLog,
+        *,
+        on_stopped: Callable[[_Mirror], None],
+    ) -> None:
+        self._place = place
+        self.session_id = place.session_id
+        self.log = log
+        self._on_stopped = on_stopped
         self.loaded = asyncio.Event()
         self.stopped = False
         self._task: asyncio.Task[None] | None = None
         # A connection of its own: XREAD BLOCK holds it for seconds at a time.
-        self._redis: redis.Redis = redis.Redis.from_url(
-            hub._config.redis_url.get_secret_value(), decode_responses=False
-        )
+        self._redis: redis.Redis = redis.Redis.from_url(place.redis_url, decode_responses=False)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -292,7 +324,7 @@ class _Mirror:
         await self._leave()
 
     async def _run(self) -> None:
-        key = self._hub._key(self.session_id, "log")
+        key = self._place.stream_key
         last_id = "-"
         idle_since: float | None = None
         presence_at = 0.0
@@ -329,8 +361,7 @@ class _Mirror:
         finally:
             self.stopped = True
             self.loaded.set()
-            if self._hub._mirrors.get(self.session_id) is self:
-                del self._hub._mirrors[self.session_id]
+            self._on_stopped(self)
             await self._leave()
 
     async def _load(self, key: str) -> str:
@@ -356,10 +387,9 @@ class _Mirror:
         return event.type
 
     async def _announce(self) -> None:
-        key = self._hub._key(self.session_id, "watchers")
-        await self._redis.zadd(key, {self._hub.node_id: time.time() + 2 * PRESENCE_S})
+        await self._redis.zadd(self._place.watchers_key, {self._place.node_id: time.time() + 2 * PRESENCE_S})
 
     async def _leave(self) -> None:
         with contextlib.suppress(RedisError, RuntimeError):
-            await self._redis.zrem(self._hub._key(self.session_id, "watchers"), self._hub.node_id)
+            await self._redis.zrem(self._place.watchers_key, self._place.node_id)
             await self._redis.aclose()

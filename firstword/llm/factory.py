@@ -26,5 +26,6 @@ def create_llm(config: LlmConfig) -> LlmEngine:
             reply=words,
             ttft_s=config.scripted.ttft_ms / 1000,
             interval_s=1.0 / config.scripted.tokens_per_s,
+            capacity=config.scripted.capacity,
         )
     raise ValueError(f"unknown LLM engine {config.engine!r} (expected 'local', 'openai' or 'scripted')")

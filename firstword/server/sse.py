@@ -13,7 +13,6 @@ middleware), and heartbeats and the send timeout are run for all readers by one 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,16 +20,12 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from firstword.events.wire import ErrorCode, connection_error_sse
 from firstword.hub.log import HEARTBEAT, SubscriberDropped, Subscription
 
 log = logging.getLogger("firstword.server")
 
 RAW_SEND = "firstword.raw_send"
-
-
-def error_frame(code: str, message: str, **extra: Any) -> bytes:
-    data = json.dumps({"seq": None, "type": "error", "turn": None, "data": {"code": code, "message": message, **extra}})
-    return f"event: error\ndata: {data}\n\n".encode()
 
 
 class SseStream:
@@ -94,10 +89,11 @@ class SseResponse(Response):
             if stream.gone:
                 return
             if sub.end_reason is not None:
-                await send({"type": "http.response.body", "body": error_frame("revoked", sub.end_reason), "more_body": True})
+                body = connection_error_sse(ErrorCode.REVOKED, sub.end_reason)
+                await send({"type": "http.response.body", "body": body, "more_body": True})
         except SubscriberDropped as exc:
-            await send({"type": "http.response.body", "more_body": True,
-                        "body": error_frame("subscriber_dropped", exc.reason, resume_after=exc.last_seq)})
+            body = connection_error_sse(ErrorCode.SUBSCRIBER_DROPPED, exc.reason, resume_after=exc.last_seq)
+            await send({"type": "http.response.body", "body": body, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _watch(self, receive: Receive) -> None:
@@ -109,4 +105,4 @@ class SseResponse(Response):
                 return
 
 
-__all__ = ["HEARTBEAT", "RAW_SEND", "SseResponse", "SseStream", "error_frame"]
+__all__ = ["HEARTBEAT", "RAW_SEND", "SseResponse", "SseStream"]

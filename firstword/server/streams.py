@@ -14,14 +14,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import HTTPException, WebSocket
+from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from firstword.audio.format import SUPPORTED_SAMPLE_RATES, AudioFormatError, validate_pcm16
 from firstword.config import Settings
+from firstword.events.wire import PONG_JSON, CloseCode, ControlType, ErrorCode, connection_error_json
 from firstword.hub.base import Hub, UnknownSession
 from firstword.hub.log import ReplayGap, SubscriberDropped, Subscription
-from firstword.server.auth import Access, AccessError, authorize, bearer
+from firstword.server.auth import Access, AccessError, authorize, bearer, not_served_here
 from firstword.server.sse import SseResponse, SseStream
 from firstword.sessions import Session, SessionRegistry
 
@@ -31,16 +32,6 @@ from firstword.sessions import Session, SessionRegistry
 SOURCES = ("interviewer", "user")
 
 log = logging.getLogger("firstword.server")
-
-# WebSocket close codes (4000–4999 are the application's own: 4000 + the HTTP status).
-WS_BAD_REQUEST = 4400
-WS_FORBIDDEN = 4403
-WS_NOT_FOUND = 4404
-WS_CONFLICT = 4409
-WS_GONE = 4410
-WS_UNSUPPORTED_AUDIO = 4415
-WS_TOO_BIG = 1009
-WS_TRY_AGAIN = 1013
 
 
 class ConnectionBook:
@@ -123,19 +114,13 @@ class ConnectionBook:
                         self.kick_observer(sid, observer_id)
 
 
-def _error_json(code: str, message: str, **extra: Any) -> str:
-    # Errors caused by one connection go only to it; they are not part of the session's log, so
-    # they carry no sequence number.
-    return json.dumps({"seq": None, "type": "error", "turn": None, "data": {"code": code, "message": message, **extra}})
-
-
 async def _follow(registry: SessionRegistry, session_id: str, after: int) -> Subscription:
     try:
         return await registry.hub.follow(session_id, max(0, after))
     except UnknownSession:
-        raise HTTPException(404, f"session {session_id!r} has no event log any more") from None
+        raise AccessError(404, ErrorCode.UNKNOWN_SESSION, f"session {session_id!r} has no event log any more") from None
     except ReplayGap as exc:
-        raise HTTPException(410, str(exc)) from None
+        raise AccessError(410, ErrorCode.REPLAY_GAP, str(exc)) from None
 
 
 async def serve_sse(
@@ -169,20 +154,20 @@ async def serve_websocket(
     try:
         access = await authorize(registry.hub, session_id, token)
     except AccessError as exc:
-        await _refuse(websocket, 4000 + exc.status, exc.code, exc.message)
+        await _refuse(websocket, CloseCode.for_status(exc.status), exc.code, exc.message)
         return
     try:
         after = int(params.get("after", "0"))
         rate = int(params.get("sample_rate", str(SUPPORTED_SAMPLE_RATES[0])))
     except ValueError:
-        await _refuse(websocket, WS_BAD_REQUEST, "bad_request", "after and sample_rate must be integers")
+        await _refuse(websocket, CloseCode.BAD_REQUEST, ErrorCode.BAD_REQUEST, "after and sample_rate must be integers")
         return
     if rate not in SUPPORTED_SAMPLE_RATES:
-        await _refuse(websocket, WS_UNSUPPORTED_AUDIO, "unsupported_sample_rate", _rate_message(rate))
+        await _refuse(websocket, CloseCode.UNSUPPORTED_AUDIO, ErrorCode.UNSUPPORTED_SAMPLE_RATE, _rate_message(rate))
         return
     source = params.get("source", SOURCES[0])
     if source not in SOURCES:
-        await _refuse(websocket, WS_BAD_REQUEST, "bad_request",
+        await _refuse(websocket, CloseCode.BAD_REQUEST, ErrorCode.BAD_REQUEST,
                       f"unknown source {source[:40]!r}; use one of: {', '.join(SOURCES)}")
         return
     if source == "user":
@@ -190,9 +175,8 @@ async def serve_websocket(
         return
     try:
         subscription = await _follow(registry, session_id, after)
-    except HTTPException as exc:
-        code = "replay_gap" if exc.status_code == 410 else "unknown_session"
-        await _refuse(websocket, 4000 + exc.status_code, code, str(exc.detail))
+    except AccessError as exc:
+        await _refuse(websocket, CloseCode.for_status(exc.status), exc.code, exc.message)
         return
     session = registry.local(session_id)
     book.add(access, subscription)
@@ -217,11 +201,13 @@ async def _serve(
                 for event in batch:
                     await websocket.send_text(event.to_json())
             if subscription.end_reason is not None:
-                await websocket.send_text(_error_json("revoked", subscription.end_reason))
-                await websocket.close(code=4403, reason="observer link revoked")
+                await websocket.send_text(connection_error_json(ErrorCode.REVOKED, subscription.end_reason))
+                await websocket.close(code=CloseCode.FORBIDDEN, reason="observer link revoked")
         except SubscriberDropped as exc:
-            await websocket.send_text(_error_json("subscriber_dropped", exc.reason, resume_after=exc.last_seq))
-            await websocket.close(code=WS_TRY_AGAIN, reason="too slow; resume with ?after=")
+            await websocket.send_text(
+                connection_error_json(ErrorCode.SUBSCRIBER_DROPPED, exc.reason, resume_after=exc.last_seq)
+            )
+            await websocket.close(code=CloseCode.TRY_AGAIN, reason="too slow; resume with ?after=")
 
     sender = asyncio.create_task(send_events())
     try:
@@ -264,8 +250,10 @@ async def _receive(
                     return
             elif text is not None:
                 if len(text) > max_bytes:
-                    await websocket.send_text(_error_json("message_too_large", f"text message over {max_bytes} bytes"))
-                    await websocket.close(code=WS_TOO_BIG, reason="message too large")
+                    await websocket.send_text(
+                        connection_error_json(ErrorCode.MESSAGE_TOO_LARGE, f"text message over {max_bytes} bytes")
+                    )
+                    await websocket.close(code=CloseCode.TOO_BIG, reason="message too large")
                     return
                 await on_text(text)
     except WebSocketDisconnect:
@@ -278,9 +266,9 @@ async def _rejected_frame(websocket: WebSocket, data: bytes, max_bytes: int) -> 
     try:
         validate_pcm16(data, max_bytes=max_bytes)
     except AudioFormatError as exc:
-        await websocket.send_text(_error_json(exc.code, exc.message))
-        if exc.code == "frame_too_large":
-            await websocket.close(code=WS_TOO_BIG, reason="message too large")
+        await websocket.send_text(connection_error_json(exc.code, exc.message))
+        if exc.code == ErrorCode.FRAME_TOO_LARGE:
+            await websocket.close(code=CloseCode.TOO_BIG, reason="message too large")
             return False
         return True
     return None
@@ -290,8 +278,8 @@ async def _check_start_rate(websocket: WebSocket, message: dict[str, Any]) -> No
     """A ``start`` control message: a sample rate other than the supported ones closes."""
     rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
     if rate not in SUPPORTED_SAMPLE_RATES:
-        await websocket.send_text(_error_json("unsupported_sample_rate", _rate_message(rate)))
-        await websocket.close(code=WS_UNSUPPORTED_AUDIO, reason="unsupported sample rate")
+        await websocket.send_text(connection_error_json(ErrorCode.UNSUPPORTED_SAMPLE_RATE, _rate_message(rate)))
+        await websocket.close(code=CloseCode.UNSUPPORTED_AUDIO, reason="unsupported sample rate")
 
 
 async def _audio(
@@ -304,7 +292,9 @@ async def _audio(
     session = writable
     session.touch()
     if session.audio_owner is not None and session.audio_owner is not websocket:
-        await websocket.send_text(_error_json("audio_busy", "another connection is already streaming audio for this session"))
+        await websocket.send_text(
+            connection_error_json(ErrorCode.AUDIO_BUSY, "another connection is already streaming audio for this session")
+        )
         return True
     if (keep_open := await _rejected_frame(websocket, data, max_bytes)) is not None:
         return keep_open
@@ -316,20 +306,18 @@ async def _audio(
 async def _writable(websocket: WebSocket, access: Access, session: Session | None, what: str) -> Session | None:
     """The session if this connection may change it; otherwise tell the client why not."""
     if not access.is_owner:
-        await websocket.send_text(_error_json("read_only", f"observers cannot {what}: this link is read-only"))
+        await websocket.send_text(connection_error_json(ErrorCode.READ_ONLY, f"observers cannot {what}: this link is read-only"))
         return None
     if session is None:
-        await websocket.send_text(_error_json(
-            "served_elsewhere",
-            f"this session is served by node {access.meta.node_id!r}; connect there to {what}",
-        ))
+        refusal = not_served_here(access, what)
+        await websocket.send_text(connection_error_json(refusal.code, refusal.message))
         return None
     return session
 
 
-async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+async def _refuse(websocket: WebSocket, code: CloseCode, error: ErrorCode, message: str) -> None:
     with contextlib.suppress(Exception):
-        await websocket.send_text(_error_json(error, message))
+        await websocket.send_text(connection_error_json(error, message))
         await websocket.close(code=code, reason=message[:120])
 
 
@@ -344,13 +332,13 @@ async def _parse_control(websocket: WebSocket, text: str) -> dict[str, Any] | No
     try:
         message = json.loads(text)
     except json.JSONDecodeError as exc:
-        await websocket.send_text(_error_json("bad_json", f"text frame is not valid JSON: {exc.msg} at {exc.pos}"))
+        await websocket.send_text(connection_error_json(ErrorCode.BAD_JSON, f"text frame is not valid JSON: {exc.msg} at {exc.pos}"))
         return None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        await websocket.send_text(_error_json("bad_message", 'control messages are JSON objects with a "type"'))
+        await websocket.send_text(connection_error_json(ErrorCode.BAD_MESSAGE, 'control messages are JSON objects with a "type"'))
         return None
-    if message["type"] == "ping":
-        await websocket.send_text(json.dumps({"seq": None, "type": "pong", "turn": None, "data": {}}))
+    if message["type"] == ControlType.PING:
+        await websocket.send_text(PONG_JSON)
         return None
     return message
 
@@ -362,26 +350,27 @@ async def _control(
     if message is None:
         return
     kind = message["type"]
-    if kind not in ("start", "stop", "end", "message"):
-        await websocket.send_text(_error_json("unknown_message", f"unknown control message type {kind!r}"))
+    if kind not in (ControlType.START, ControlType.STOP, ControlType.END, ControlType.MESSAGE):
+        await websocket.send_text(connection_error_json(ErrorCode.UNKNOWN_MESSAGE, f"unknown control message type {kind!r}"))
         return
-    writable = await _writable(websocket, access, session, {"message": "send messages"}.get(kind, "control audio or answers"))
+    what = "send messages" if kind == ControlType.MESSAGE else "control audio or answers"
+    writable = await _writable(websocket, access, session, what)
     if writable is None:
         return
     writable.touch()
-    if kind == "start":
+    if kind == ControlType.START:
         await _check_start_rate(websocket, message)
-    elif kind == "stop":
+    elif kind == ControlType.STOP:
         writable.pipeline.stop_answer()
-    elif kind == "end":
+    elif kind == ControlType.END:
         await writable.pipeline.end_of_audio()
     else:
         content = message.get("text")
         if not isinstance(content, str) or not content.strip():
-            await websocket.send_text(_error_json("bad_message", 'a message needs a non-empty "text"'))
+            await websocket.send_text(connection_error_json(ErrorCode.BAD_MESSAGE, 'a message needs a non-empty "text"'))
         elif len(content) > settings.server.max_message_chars:
-            await websocket.send_text(_error_json(
-                "message_too_large", f"message longer than {settings.server.max_message_chars} characters"))
+            await websocket.send_text(connection_error_json(
+                ErrorCode.MESSAGE_TOO_LARGE, f"message longer than {settings.server.max_message_chars} characters"))
         else:
             writable.pipeline.ask(content.strip())
 
@@ -399,12 +388,12 @@ async def _serve_user_voice(
     (it reads nothing), so it does not hold an orphaned answer open either.
     """
     if not access.is_owner:
-        await _refuse(websocket, WS_FORBIDDEN, "read_only",
+        await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.READ_ONLY,
                       "observers cannot send audio: this link is read-only")
         return
     if session is None:
-        await _refuse(websocket, WS_CONFLICT, "served_elsewhere",
-                      f"this session is served by node {access.meta.node_id!r}; connect there to send audio")
+        refusal = not_served_here(access, "send audio")
+        await _refuse(websocket, CloseCode.for_status(refusal.status), refusal.code, refusal.message)
         return
     max_bytes = settings.server.max_message_bytes
     try:
@@ -428,14 +417,14 @@ async def _user_audio(
     """Take one binary frame of the user's microphone; False when the connection must close."""
     session.touch()
     if session.user_audio_owner is not None and session.user_audio_owner is not websocket:
-        await websocket.send_text(_error_json(
-            "audio_busy", "another connection is already streaming the user's audio for this session"))
+        await websocket.send_text(connection_error_json(
+            ErrorCode.AUDIO_BUSY, "another connection is already streaming the user's audio for this session"))
         return True
     if (keep_open := await _rejected_frame(websocket, data, max_bytes)) is not None:
         return keep_open
     pipeline = registry.user_voice(session)
     if pipeline is None:
-        await _refuse(websocket, WS_NOT_FOUND, "unknown_session", "the session has been closed")
+        await _refuse(websocket, CloseCode.NOT_FOUND, ErrorCode.UNKNOWN_SESSION, "the session has been closed")
         return False
     session.user_audio_owner = websocket
     pipeline.feed_pcm(data)
@@ -448,13 +437,14 @@ async def _user_control(websocket: WebSocket, session: Session, text: str) -> No
         return
     kind = message["type"]
     session.touch()
-    if kind == "start":
+    if kind == ControlType.START:
         await _check_start_rate(websocket, message)
-    elif kind == "end":
+    elif kind == ControlType.END:
         if session.user_voice is not None:
             await session.user_voice.end_of_audio()
-    elif kind in ("stop", "message"):
-        await websocket.send_text(_error_json(
-            "unknown_message", f"{kind!r} is not taken on a source=user connection; send it on the session's main connection"))
+    elif kind in (ControlType.STOP, ControlType.MESSAGE):
+        await websocket.send_text(connection_error_json(
+            ErrorCode.UNKNOWN_MESSAGE,
+            f"{kind!r} is not taken on a source=user connection; send it on the session's main connection"))
     else:
-        await websocket.send_text(_error_json("unknown_message", f"unknown control message type {kind!r}"))
+        await websocket.send_text(connection_error_json(ErrorCode.UNKNOWN_MESSAGE, f"unknown control message type {kind!r}"))

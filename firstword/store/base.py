@@ -47,6 +47,18 @@ class SessionSummary:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    """A sentence of a shown answer retracted by the critic, or the correction put in its place."""
+
+    kind: str  # "retracted" / "corrected"
+    start: int | None  # character offsets in the answer's text
+    end: int | None
+    reason: str | None = None  # retracted: echo / unsupported / self_reference / degenerate
+    evidence: str | None = None  # retracted: what was looked for and not found
+    text: str | None = None  # corrected: the replacement
+
+
 @dataclass(slots=True)
 class AnswerRecord:
     answer_id: int
@@ -56,6 +68,7 @@ class AnswerRecord:
     cancel_reason: str | None = None
     early: bool = False  # started before the final transcript (speculative or interim)
     retracted: bool = False
+    amendments: list[Amendment] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from firstword.store.base import (
+    Amendment,
     AnswerRecord,
     SessionHistory,
     SessionSummary,
@@ -80,7 +81,23 @@ def _answer_json(answer: AnswerRecord) -> dict[str, Any]:
         "early": answer.early,
         "retracted": answer.retracted,
         "text": answer.text,
+        # Sentences the critic withdrew (offsets in ``text``) and what was put in their place.
+        "retractions": [
+            {"start": m.start, "end": m.end, "reason": m.reason, "evidence": m.evidence,
+             "sentence": _span(answer.text, m.start, m.end)}
+            for m in answer.amendments
+            if m.kind == "retracted"
+        ],
+        "corrections": [
+            {"start": m.start, "end": m.end, "text": m.text} for m in answer.amendments if m.kind == "corrected"
+        ],
     }
+
+
+def _span(text: str, start: int | None, end: int | None) -> str | None:
+    if start is None or end is None or not 0 <= start <= end <= len(text):
+        return None
+    return text[start:end]
 
 
 def _json_safe(value: Any) -> Any:
@@ -146,12 +163,17 @@ def _answer_markdown(answer: AnswerRecord) -> list[str]:
         tags.append(answer.status)
     if answer.retracted:
         tags.append("retracted")
-    withdrawn = answer.status == "cancelled" or answer.retracted
+    # A whole answer withdrawn (cancelled, or retracted with no sentence named) is struck
+    # through; one with retracted sentences shows them struck where they stood.
+    withdrawn = answer.status == "cancelled" or (answer.retracted and not answer.amendments)
     label = f"Answer {answer.answer_id}"
     lines = [f"**{f'~~{label}~~' if withdrawn else label}** ({', '.join(tags)})", ""]
     text = answer.text.strip()
     if not text:
         return lines + ["> *(nothing shown)*", ""]
+    retracted = [m for m in answer.amendments if m.kind == "retracted"]
+    if retracted and not withdrawn:
+        return lines + _amended_markdown(answer.text, answer.amendments)
     for paragraph in text.splitlines():
         if not paragraph.strip():
             lines.append(">")
@@ -161,6 +183,24 @@ def _answer_markdown(answer: AnswerRecord) -> list[str]:
         else:
             lines.append(f"> {paragraph}")
     return lines + [""]
+
+
+def _amended_markdown(text: str, amendments: list[Amendment]) -> list[str]:
+    """The answer with each retracted sentence struck through where it stood, its reason after
+    it, and the correction in its place."""
+    corrections = {(m.start, m.end): m.text for m in amendments if m.kind == "corrected" and m.text}
+    out: list[str] = []
+    cursor = 0
+    for m in sorted((m for m in amendments if m.kind == "retracted"), key=lambda m: m.start or 0):
+        if m.start is None or m.end is None or m.start < cursor or m.end > len(text):
+            continue
+        out.append(_inline(text[cursor : m.start]))
+        out.append(f"~~{_inline(text[m.start : m.end])}~~ *(retracted: {m.reason}; {_inline(m.evidence or '')})*")
+        if (fix := corrections.get((m.start, m.end))) is not None:
+            out.append(f"**{_inline(fix)}**")
+        cursor = m.end
+    out.append(_inline(text[cursor:]))
+    return ["> " + " ".join(part for part in out if part.strip()), ""]
 
 
 def latency_line(timings: dict[str, Any]) -> str:

@@ -12,15 +12,43 @@ retried batch writes exactly what the first try did.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from firstword.events import AnswerTrigger, Event, EventType
+from pydantic import ValidationError
+
+from firstword.events import (
+    AnswerCancelled,
+    AnswerCorrected,
+    AnswerDelta,
+    AnswerDone,
+    AnswerRetracted,
+    AnswerStarted,
+    AnswerTrigger,
+    Event,
+    EventType,
+    Payload,
+    TranscriptFinal,
+    TurnLatency,
+)
 from firstword.store.base import SessionRecord
 
-# Not in firstword.events yet: an answer shown and later withdrawn (its text stays in history,
-# flagged). Handled here so the store is ready when the turn manager publishes it.
-ANSWER_RETRACTED = "answer.retracted"
+log = logging.getLogger("firstword.store")
+
+# The event types that become rows beyond the event log itself.
+_PROJECTED = frozenset(
+    {
+        EventType.TRANSCRIPT_FINAL,
+        EventType.ANSWER_STARTED,
+        EventType.ANSWER_DELTA,
+        EventType.ANSWER_DONE,
+        EventType.ANSWER_CANCELLED,
+        EventType.ANSWER_RETRACTED,
+        EventType.ANSWER_CORRECTED,
+        EventType.TURN_LATENCY,
+    }
+)
 EARLY_TRIGGERS = frozenset({AnswerTrigger.SPECULATIVE.value, AnswerTrigger.INTERIM.value})
 
 
@@ -115,6 +143,7 @@ class WritePlan:
     replacements: list[tuple[str, int, int]] = field(default_factory=list)
     answers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     retractions: list[tuple[str, int]] = field(default_factory=list)
+    amendments: list[dict[str, Any]] = field(default_factory=list)
     last_seq: dict[str, int] = field(default_factory=dict)
     closes: dict[str, float] = field(default_factory=dict)
 
@@ -184,7 +213,6 @@ def _event(
     session_id: str,
     event: Event,
 ) -> None:
-    data = event.data
     plan.events.append(
         {
             "session_id": session_id,
@@ -192,7 +220,7 @@ def _event(
             "type": event.type,
             "turn": event.turn,
             "ts": event.ts,
-            "data": data,
+            "data": event.data,
         }
     )
     if event.seq > plan.last_seq.get(session_id, 0):
@@ -200,75 +228,102 @@ def _event(
     if event.turn is not None and last_turn.get(session_id) != event.turn:
         _turn(plan, session_id, event)
         last_turn[session_id] = event.turn
+    if event.type not in _PROJECTED:
+        return
+    try:
+        payload = event.payload()
+    except ValidationError as exc:
+        # Stored as published (above), but not projected: say which event and why, once.
+        log.warning(
+            "store: event %d (%s) of session %s is malformed and is kept unprojected: %s",
+            event.seq, event.type, session_id, exc.errors()[0].get("msg", exc),
+        )
+        return
+    _project(payload, plan, answers, touched, session_id, event)
 
-    kind = event.type
-    if kind == EventType.TRANSCRIPT_FINAL:
+
+def _project(
+    payload: Payload,
+    plan: WritePlan,
+    answers: dict[tuple[str, int], AnswerState],
+    touched: set[tuple[str, int]],
+    session_id: str,
+    event: Event,
+) -> None:
+    if isinstance(payload, TranscriptFinal):
         plan.transcripts.append(
             {
                 "session_id": session_id,
                 "seq": event.seq,
                 "turn_id": event.turn,
-                "text": str(data.get("text") or ""),
-                "audio_start_ms": _number(data.get("audio_start_ms")),
-                "audio_end_ms": _number(data.get("audio_end_ms")),
+                "text": payload.text,
+                "audio_start_ms": payload.audio_start_ms,
+                "audio_end_ms": payload.audio_end_ms,
                 "replaced_by": None,
             }
         )
-        for old in data.get("replaces") or ():
-            if isinstance(old, int):
-                plan.replacements.append((session_id, old, event.seq))
-    elif kind == EventType.ANSWER_STARTED:
-        answer_id = _answer_id(data)
-        if answer_id is None:
-            return
-        key = (session_id, answer_id)
-        answers[key] = AnswerState(event.turn, str(data.get("trigger") or "") or None, "", "streaming")
+        for old in payload.replaces:
+            plan.replacements.append((session_id, old, event.seq))
+    elif isinstance(payload, AnswerStarted):
+        key = (session_id, payload.answer_id)
+        answers[key] = AnswerState(event.turn, payload.trigger.value, "", "streaming")
         touched.add(key)
-        if data.get("question") and (turn := _turn(plan, session_id, event)) is not None:
-            turn.question = str(data["question"])
-    elif kind == EventType.ANSWER_DELTA:
-        key, current = _answer(answers, session_id, data, event)
-        if key is not None and current is not None:
-            answers[key] = replace(current, text=current.text + str(data.get("text") or ""))
-            touched.add(key)
-    elif kind == EventType.ANSWER_DONE:
-        key, current = _answer(answers, session_id, data, event)
-        if key is not None and current is not None:
-            text = data.get("text")
-            answers[key] = replace(
-                current,
-                text=current.text if text is None else str(text),
-                status="done",
-                trigger=current.trigger or (str(data["trigger"]) if data.get("trigger") else None),
-            )
-            touched.add(key)
-    elif kind == EventType.ANSWER_CANCELLED:
-        key, current = _answer(answers, session_id, data, event)
-        if key is not None and current is not None:
-            text = data.get("text")
-            answers[key] = replace(
-                current,
-                text=current.text if text is None else str(text),
-                status="cancelled",
-                cancel_reason=str(data.get("reason") or "") or None,
-            )
-            touched.add(key)
-    elif kind == ANSWER_RETRACTED:
-        answer_id = _answer_id(data)
-        if answer_id is not None:
-            plan.retractions.append((session_id, answer_id))
-    elif kind == EventType.TURN_LATENCY and (turn := _turn(plan, session_id, event)) is not None:
-        turn.timings = dict(data)
-        if data.get("question"):
-            turn.question = str(data["question"])
+        if payload.question and (turn := _turn(plan, session_id, event)) is not None:
+            turn.question = payload.question
+    elif isinstance(payload, AnswerDelta):
+        key, current = _answer(answers, session_id, payload.answer_id, event)
+        answers[key] = replace(current, text=current.text + payload.text)
+        touched.add(key)
+    elif isinstance(payload, AnswerDone):
+        key, current = _answer(answers, session_id, payload.answer_id, event)
+        answers[key] = replace(
+            current, text=payload.text, status="done", trigger=current.trigger or payload.trigger.value
+        )
+        touched.add(key)
+    elif isinstance(payload, AnswerCancelled):
+        key, current = _answer(answers, session_id, payload.answer_id, event)
+        answers[key] = replace(
+            current, text=payload.text or current.text, status="cancelled", cancel_reason=payload.reason.value
+        )
+        touched.add(key)
+    elif isinstance(payload, AnswerRetracted):
+        plan.retractions.append((session_id, payload.answer_id))
+        plan.amendments.append(
+            {
+                "session_id": session_id,
+                "seq": event.seq,
+                "answer_id": payload.answer_id,
+                "kind": "retracted",
+                "start_offset": payload.start,
+                "end_offset": payload.end,
+                "reason": payload.reason.value,
+                "evidence": payload.evidence,
+                "text": None,
+            }
+        )
+    elif isinstance(payload, AnswerCorrected):
+        plan.amendments.append(
+            {
+                "session_id": session_id,
+                "seq": event.seq,
+                "answer_id": payload.answer_id,
+                "kind": "corrected",
+                "start_offset": payload.start,
+                "end_offset": payload.end,
+                "reason": None,
+                "evidence": None,
+                "text": payload.text,
+            }
+        )
+    elif isinstance(payload, TurnLatency) and (turn := _turn(plan, session_id, event)) is not None:
+        turn.timings = dict(event.data)
+        if payload.question:
+            turn.question = payload.question
 
 
 def _answer(
-    answers: dict[tuple[str, int], AnswerState], session_id: str, data: dict[str, Any], event: Event
-) -> tuple[tuple[str, int] | None, AnswerState | None]:
-    answer_id = _answer_id(data)
-    if answer_id is None:
-        return None, None
+    answers: dict[tuple[str, int], AnswerState], session_id: str, answer_id: int, event: Event
+) -> tuple[tuple[str, int], AnswerState]:
     key = (session_id, answer_id)
     current = answers.get(key)
     if current is None:
@@ -276,12 +331,3 @@ def _answer(
         # what follows is still worth keeping; the trigger stays unknown.
         current = AnswerState(event.turn, None, "", "streaming")
     return key, current
-
-
-def _answer_id(data: dict[str, Any]) -> int | None:
-    value = data.get("answer_id")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from firstword.store import schema
 from firstword.store.base import (
+    Amendment,
     AnswerRecord,
     SessionHistory,
     SessionStatus,
@@ -71,6 +72,12 @@ class HistoryReader:
                 .mappings()
                 .all()
             )
+            am = schema.amendments
+            amendment_rows = (
+                (await conn.execute(sa.select(am).where(am.c.session_id == session_id).order_by(am.c.seq)))
+                .mappings()
+                .all()
+            )
 
         turns: dict[int, TurnRecord] = {}
         for row in turn_rows:
@@ -90,6 +97,18 @@ class HistoryReader:
             # What was heard, as finally transcribed, is the question; the answered question
             # (possibly an early transcript) stays the fallback.
             record.question = " ".join(texts)
+        amended: dict[int, list[Amendment]] = defaultdict(list)
+        for row in amendment_rows:
+            amended[row["answer_id"]].append(
+                Amendment(
+                    kind=row["kind"],
+                    start=row["start_offset"],
+                    end=row["end_offset"],
+                    reason=row["reason"],
+                    evidence=row["evidence"],
+                    text=row["text"],
+                )
+            )
         for row in answer_rows:
             turn_id = row["turn_id"]
             if turn_id is None:
@@ -104,6 +123,7 @@ class HistoryReader:
                     cancel_reason=row["cancel_reason"],
                     early=bool(row["early"]),
                     retracted=bool(row["retracted"]),
+                    amendments=amended.get(row["answer_id"], []),
                 )
             )
         ordered = [turns[k] for k in sorted(turns)]

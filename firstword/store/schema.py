@@ -109,3 +109,24 @@ events = sa.Table(
     sa.Column("ts", sa.Double(), nullable=False),
     sa.Column("data", json_type(), nullable=False),
 )
+
+# What happened to an answer after it was shown: a sentence retracted by the critic, a grounded
+# correction put in its place. One row per answer.retracted / answer.corrected event.
+amendments = sa.Table(
+    "amendments",
+    metadata,
+    sa.Column("session_id", sa.String(64), _session_fk(), primary_key=True),
+    # The event's sequence number.
+    sa.Column("seq", sa.Integer(), primary_key=True),
+    sa.Column("answer_id", sa.Integer(), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    # Character offsets in the answer's text of the sentence retracted (or replaced).
+    sa.Column("start_offset", sa.Integer(), nullable=True),
+    sa.Column("end_offset", sa.Integer(), nullable=True),
+    sa.Column("reason", sa.String(32), nullable=True),
+    sa.Column("evidence", sa.Text(), nullable=True),
+    # The correction's text.
+    sa.Column("text", sa.Text(), nullable=True),
+    sa.CheckConstraint("kind IN ('retracted', 'corrected')", name="kind"),
+    sa.Index(None, "session_id", "answer_id"),
+)

@@ -29,6 +29,7 @@ class Statements:
     replacements: Any
     answers: Any
     retractions: Any
+    amendments: Any
     last_seq: Any
     closes: Any
 
@@ -83,6 +84,7 @@ def statements(dialect: str) -> Statements:
         retractions=sa.update(a)
         .where(a.c.session_id == sa.bindparam("b_session"), a.c.answer_id == sa.bindparam("b_answer"))
         .values(retracted=True),
+        amendments=insert_for(dialect, schema.amendments).on_conflict_do_nothing(index_elements=["session_id", "seq"]),
         last_seq=sa.update(s)
         .where(s.c.id == sa.bindparam("b_session"))
         .values(last_seq=greatest(s.c.last_seq, sa.bindparam("b_seq", type_=sa.Integer()))),
@@ -112,6 +114,8 @@ async def write_plan(conn: AsyncConnection, plan: WritePlan) -> None:
     if plan.retractions:
         rows = [{"b_session": s, "b_answer": aid} for s, aid in plan.retractions]
         await conn.execute(st.retractions, rows)
+    if plan.amendments:
+        await conn.execute(st.amendments, plan.amendments)
     if plan.last_seq:
         rows = [{"b_session": sid, "b_seq": seq} for sid, seq in plan.last_seq.items()]
         await conn.execute(st.last_seq, rows)

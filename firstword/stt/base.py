@@ -39,3 +39,8 @@ class SpeechToTextEngine(Protocol):
 
     @property
     def max_audio_s(self) -> float: ...
+
+    def close(self) -> None:
+        """Release what the engine holds (model weights, connections); idempotent. Called once
+        at shutdown, after the last decode."""
+        ...

@@ -39,6 +39,8 @@ from firstword.stt.repetition import DEFAULT_RULE, LoopRule, cut_at_restart, tru
 _FRAMES_PER_S = 100  # mel hop of 10 ms
 _WINDOW_FRAMES = 3000  # the encoder's positional table: 30 s
 _MAX_DECODER_LENGTH = 448  # the decoder's positional table, prompt included
+# Twice a decode of the longest segment (20 s of audio: ~1 s on 2 cores, SttConfig.max_segment_ms).
+_UNLOAD_WAIT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +94,11 @@ class WhisperCt2Engine:
         tuning: ShortPathTuning | None = None,
         _model: WhisperModel | None = None,
     ) -> None:
-        path = Path(config.model_path) if config.model_path else bundled_model_path()
+        # An engine made by with_tuning shares its parent's model; the parent releases it.
+        self._owns_model = _model is None
+        self._closed = False
         if _model is None:
+            path = Path(config.model_path) if config.model_path else bundled_model_path()
             if not (path / "model.bin").is_file():
                 raise FileNotFoundError(f"no CTranslate2 Whisper model in {path}")
             # One load serves both paths: the short path calls the CTranslate2 model that
@@ -127,7 +132,32 @@ class WhisperCt2Engine:
 
     def with_tuning(self, tuning: ShortPathTuning) -> WhisperCt2Engine:
         """Another engine sharing this one's loaded model, for sweeps."""
+        self._check_open()
         return WhisperCt2Engine(self._config, tuning=tuning, _model=self._model)
+
+    def close(self) -> None:
+        """Release the CTranslate2 model's weights; later decodes raise. Idempotent.
+
+        Meant for when no decode runs any more (``Engines.aclose`` runs after every session has
+        closed); raises if one still holds the model after ``_UNLOAD_WAIT_S``.
+        """
+        self._closed = True
+        if not self._owns_model or not self._ct2.model_is_loaded:
+            return
+        # CTranslate2 skips an unload, silently, while a batch counts as active, and a decode
+        # still counts for a few ms after generate() has returned (seen: 1 at once, 0 10 ms on).
+        deadline = time.monotonic() + _UNLOAD_WAIT_S
+        while self._ct2.num_active_batches > 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self._ct2.unload_model()
+        if self._ct2.model_is_loaded:
+            raise RuntimeError(
+                f"the Whisper model is still decoding after {_UNLOAD_WAIT_S} s and was not released"
+            )
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the Whisper engine is closed; its model was released")
 
     @property
     def max_audio_s(self) -> float:
@@ -147,6 +177,7 @@ class WhisperCt2Engine:
         return int(audio_s * self.tuning.tokens_per_s) + self.tuning.token_margin
 
     def decode(self, audio: np.ndarray, *, prompt: str | None = None) -> Decoded:
+        self._check_open()
         t0 = time.perf_counter()
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         audio_s = len(audio) / SAMPLE_RATE
@@ -225,6 +256,7 @@ class WhisperCt2Engine:
         return self._tokenizer.decode(kept).strip()
 
     def decode_offline(self, audio: np.ndarray, *, word_timestamps: bool = False) -> Decoded:
+        self._check_open()
         t0 = time.perf_counter()
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         segments, _info = self._model.transcribe(

@@ -31,20 +31,29 @@ import contextlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, Protocol
 
-from firstword.events import AnswerTrigger, CancelReason, Event, EventType
+from firstword.answerer.base import AnswerSource
+from firstword.events import (
+    AnswerCancelled,
+    AnswerDelta,
+    AnswerDone,
+    AnswerStarted,
+    AnswerTrigger,
+    CancelReason,
+    ErrorPayload,
+    Event,
+    Message,
+    Payload,
+    TurnLatency,
+)
+from firstword.events.wire import ErrorCode
 from firstword.llm.base import LlmError
 from firstword.stt.textnorm import word_errors
 
-
-class AnswerSource(Protocol):
-    def stream(self, question: str) -> Any: ...
-
-
-Publish = Callable[..., Event]
+# Publishes one event into the session's log (``EventLog.publish``).
+Publish = Callable[[Payload, int | None], Event]
 
 
 class TurnState(Enum):
@@ -84,6 +93,8 @@ class Turn:
     vad_end_at: float | None = None
     final_at: float | None = None
     visible_cancelled: int = 0
+    # Times the speaker went on after an endpoint within this turn (a reading, a long question).
+    resumed: int = 0
     committed: bool = False
     reported: bool = False
     # The answer that stands for this turn (the latest one not cancelled for being wrong).
@@ -135,33 +146,72 @@ class TurnManager:
         answers: AnswerSource,
         *,
         clock: Callable[[], float] = time.monotonic,
+        reveal_hold: Callable[[str, int], float] | None = None,
     ) -> None:
         self._publish = publish
         self._answers = answers
         self._clock = clock
-        self.state = TurnState.IDLE
-        self.turn: Turn | None = None
-        self.run: AnswerRun | None = None
+        # Seconds to keep a ready answer hidden after the endpoint, by the question heard so far
+        # and how often this turn's speaker already went on after a pause (a statement may be
+        # the first half of a question: "We've had turnover. How would you…").
+        self._reveal_hold = reveal_hold or (lambda question, resumed: 0.0)
+        self._held: asyncio.TimerHandle | None = None
+        self._state = TurnState.IDLE
+        self._turn: Turn | None = None
+        self._run: AnswerRun | None = None
         # The previous turn's answer, still streaming while the next question is spoken.
         self._previous: AnswerRun | None = None
-        self.stats = TurnStats()
+        self._stats = TurnStats()
         self._next_turn = 0
         self._next_answer = 0
         self._closed = False
+
+    # ----- what the pipeline may read -----------------------------------------------------
+
+    @property
+    def state(self) -> TurnState:
+        return self._state
+
+    @property
+    def is_speaking(self) -> bool:
+        """A spoken question is being heard (interims belong to it)."""
+        return self._state is TurnState.SPEAKING
+
+    @property
+    def is_paused(self) -> bool:
+        """The question's speech ended; the continuation window is open."""
+        return self._state is TurnState.PAUSED
+
+    @property
+    def turn_id(self) -> int | None:
+        """The spoken turn in progress or last heard (None before the first)."""
+        return self._turn.turn_id if self._turn is not None else None
+
+    @property
+    def stats(self) -> TurnStats:
+        return replace(self._stats)
+
+    def first_word_signal(self) -> asyncio.Event | None:
+        """Set once the answer now shown for the spoken turn shows its first word (or ends
+        without one); None when no answer of that turn is shown."""
+        run = self._turn_run()
+        return run.first_word if run is not None and run.visible else None
 
     # ----- inputs from the pipeline -------------------------------------------------------
 
     def speech_started(self) -> tuple[int, bool]:
         """Returns (turn id, whether this continues the previous segment's turn)."""
-        if self.state is TurnState.PAUSED and self.turn is not None and not self.turn.committed:
-            self.state = TurnState.SPEAKING
+        self._cancel_hold()
+        if self._state is TurnState.PAUSED and self._turn is not None and not self._turn.committed:
+            self._state = TurnState.SPEAKING
+            self._turn.resumed += 1
             self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
-            return self.turn.turn_id, True
+            return self._turn.turn_id, True
         self._retire_run()
         self._next_turn += 1
-        self.turn = Turn(self._next_turn)
-        self.state = TurnState.SPEAKING
-        return self.turn.turn_id, False
+        self._turn = Turn(self._next_turn)
+        self._state = TurnState.SPEAKING
+        return self._turn.turn_id, False
 
     def ask(self, text: str) -> int:
         """A typed question: published as a ``message`` and answered at once. Returns its turn.
@@ -174,15 +224,15 @@ class TurnManager:
         turn = Turn(
             self._next_turn, segments=[text], speech_end_at=now, vad_end_at=now, final_at=now, committed=True
         )
-        self.stats.turns += 1
-        self._publish(EventType.MESSAGE, {"text": text}, turn.turn_id)
+        self._stats.turns += 1
+        self._publish(Message(text=text), turn.turn_id)
         self._start(text, AnswerTrigger.MESSAGE, visible=True, turn=turn)
         return turn.turn_id
 
     def pause_candidate(self, candidate_text: str) -> None:
-        if self.state is not TurnState.SPEAKING or self.turn is None:
+        if self._state is not TurnState.SPEAKING or self._turn is None:
             return
-        question = _join(self.turn.text, candidate_text)
+        question = _join(self._turn.text, candidate_text)
         if not question.strip():
             return
         run = self._turn_run()
@@ -197,35 +247,62 @@ class TurnManager:
             self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
 
     def speech_ended(self, *, vad_end_at: float, speech_end_at: float | None, interim_text: str) -> None:
-        if self.turn is None:
+        if self._turn is None:
             return
-        self.state = TurnState.PAUSED
-        self.turn.vad_end_at = vad_end_at
-        self.turn.speech_end_at = speech_end_at
+        self._state = TurnState.PAUSED
+        self._turn.vad_end_at = vad_end_at
+        self._turn.speech_end_at = speech_end_at
         run = self._turn_run()
         if run is not None and not run.visible:
-            self._reveal(run)
+            self._reveal_or_hold(run)
         elif run is None:
-            question = _join(self.turn.text, interim_text)
+            question = _join(self._turn.text, interim_text)
             if question.strip():
-                self._start(question, AnswerTrigger.INTERIM, visible=True)
+                hold = self._reveal_hold(question, self._turn.resumed)
+                self._start(question, AnswerTrigger.INTERIM, visible=hold <= 0)
+                if hold > 0 and self._run is not None:
+                    self._hold_reveal(self._run, hold)
+
+    def _reveal_or_hold(self, run: AnswerRun) -> None:
+        hold = self._reveal_hold(run.question, run.turn.resumed)
+        if hold <= 0:
+            self._reveal(run)
+        else:
+            self._hold_reveal(run, hold)
+
+    def _hold_reveal(self, run: AnswerRun, seconds: float) -> None:
+        """Show ``run`` after ``seconds`` of silence more, unless the speaker goes on first (the
+        answer is then dropped unseen) or the turn is over sooner (it is shown at once)."""
+        self._cancel_hold()
+
+        def reveal() -> None:
+            self._held = None
+            if self._turn_run() is run and not run.visible and not run.cancelled:
+                self._reveal(run)
+
+        self._held = asyncio.get_running_loop().call_later(seconds, reveal)
+
+    def _cancel_hold(self) -> None:
+        if self._held is not None:
+            self._held.cancel()
+            self._held = None
 
     def add_segment(self, text: str) -> None:
         """A final transcript for a piece of a segment that has not ended (forced cut)."""
-        if self.turn is not None and text:
-            self.turn.segments.append(text)
+        if self._turn is not None and text:
+            self._turn.segments.append(text)
 
     def final(self, text: str, *, replaces: int = 0) -> None:
         """The final transcript of the segment that ended, standing in for the turn's last
         ``replaces`` segments too (it transcribed their audio again, with this one's)."""
-        turn = self.turn
+        turn = self._turn
         if turn is None:
             return
         if replaces:
             del turn.segments[-replaces:]
         turn.segments.append(text)
         turn.final_at = self._clock()
-        if self.state is not TurnState.PAUSED:
+        if self._state is not TurnState.PAUSED:
             return  # the speaker resumed before this segment's final was ready
         question = turn.text
         run = self._turn_run()
@@ -233,24 +310,28 @@ class TurnManager:
             self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
             return
         if run is not None and run.failed is None and question_fits(run.question, question):
-            if not run.visible:
+            if not run.visible and self._held is None:
                 self._reveal(run)
             return
         if run is not None:
-            self.stats.restarted_on_final += 1
+            self._stats.restarted_on_final += 1
         self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
         self._start(question, AnswerTrigger.FINAL, visible=True)
 
     def commit(self) -> None:
-        turn = self.turn
-        if turn is None or self.state is not TurnState.PAUSED:
+        turn = self._turn
+        if turn is None or self._state is not TurnState.PAUSED:
             return
         turn.committed = True
-        self.state = TurnState.IDLE
-        self.stats.turns += 1
+        self._state = TurnState.IDLE
+        self._stats.turns += 1
+        if self._held is not None:  # the turn is over: nothing left to wait for
+            self._cancel_hold()
+            if turn.answer is not None and not turn.answer.visible:
+                self._reveal(turn.answer)
         run = turn.answer
         if run is not None and run.trigger in (AnswerTrigger.SPECULATIVE, AnswerTrigger.INTERIM):
-            self.stats.early_kept += 1
+            self._stats.early_kept += 1
         self._maybe_report(turn)
 
     def stop(self) -> None:
@@ -263,7 +344,8 @@ class TurnManager:
 
     async def aclose(self) -> None:
         self._closed = True
-        runs = [r for r in (self.run, self._previous) if r is not None]
+        self._cancel_hold()
+        runs = [r for r in (self._run, self._previous) if r is not None]
         self._supersede(CancelReason.DISCONNECTED, publish=False)
         self._drop_run(CancelReason.DISCONNECTED, publish=False)
         for run in runs:
@@ -272,15 +354,15 @@ class TurnManager:
                     await run.task
 
     def current_text(self) -> str:
-        return self.turn.text if self.turn is not None and not self.turn.committed else ""
+        return self._turn.text if self._turn is not None and not self._turn.committed else ""
 
     # ----- answer runs --------------------------------------------------------------------
 
     def _retire_run(self) -> None:
         """The current run belongs to a turn that is over: let a shown one stream on until the
         next answer starts (then it is superseded); drop a hidden one."""
-        previous = self.run
-        self.run = None
+        previous = self._run
+        self._run = None
         if previous is None:
             return
         if previous.visible and not previous.finished:
@@ -292,9 +374,9 @@ class TurnManager:
     def _start(
         self, question: str, trigger: AnswerTrigger, *, visible: bool, turn: Turn | None = None
     ) -> None:
-        turn = turn or self.turn
+        turn = turn or self._turn
         assert turn is not None
-        if self.run is not None and self.run.turn is not turn:
+        if self._run is not None and self._run.turn is not turn:
             self._retire_run()
         self._supersede()
         self._next_answer += 1
@@ -306,7 +388,7 @@ class TurnManager:
             visible=visible,
             requested_at=self._clock(),
         )
-        self.run = run
+        self._run = run
         turn.answer = run
         if visible:
             run.revealed_at = run.requested_at
@@ -317,14 +399,12 @@ class TurnManager:
 
     def _publish_started(self, run: AnswerRun) -> None:
         self._publish(
-            EventType.ANSWER_STARTED,
-            {
-                "answer_id": run.answer_id,
-                "trigger": run.trigger.value,
-                "question": run.question,
-                # How long the model had been running before the answer was shown.
-                "lead_ms": _ms((run.revealed_at or run.requested_at) - run.requested_at),
-            },
+            AnswerStarted(
+                answer_id=run.answer_id,
+                trigger=run.trigger,
+                question=run.question,
+                lead_ms=_ms((run.revealed_at or run.requested_at) - run.requested_at),
+            ),
             run.turn_id,
         )
 
@@ -365,7 +445,7 @@ class TurnManager:
             self._publish_done(run)
 
     def _publish_delta(self, run: AnswerRun, text: str) -> None:
-        self._publish(EventType.ANSWER_DELTA, {"answer_id": run.answer_id, "text": text}, run.turn_id)
+        self._publish(AnswerDelta(answer_id=run.answer_id, text=text), run.turn_id)
         if run.first_word_published_at is None and text.strip():
             run.first_word_published_at = self._clock()
             run.first_word.set()
@@ -373,25 +453,22 @@ class TurnManager:
 
     def _publish_done(self, run: AnswerRun) -> None:
         self._publish(
-            EventType.ANSWER_DONE,
-            {"answer_id": run.answer_id, "text": run.text.strip(), "trigger": run.trigger.value},
-            run.turn_id,
+            AnswerDone(answer_id=run.answer_id, text=run.text.strip(), trigger=run.trigger), run.turn_id
         )
         self._maybe_report(run.turn)
 
     def _publish_failure(self, run: AnswerRun, exc: LlmError) -> None:
         self._publish(
-            EventType.ERROR,
-            {"code": "llm_error", "message": str(exc), "answer_id": run.answer_id, "retryable": exc.retryable},
+            ErrorPayload(
+                code=ErrorCode.LLM_ERROR, message=str(exc), answer_id=run.answer_id, retryable=exc.retryable
+            ),
             run.turn_id,
         )
         self._publish(
-            EventType.ANSWER_CANCELLED,
-            {"answer_id": run.answer_id, "reason": CancelReason.ERROR.value, "text": run.text},
-            run.turn_id,
+            AnswerCancelled(answer_id=run.answer_id, reason=CancelReason.ERROR, text=run.text), run.turn_id
         )
-        if self.run is run:
-            self.run = None
+        if self._run is run:
+            self._run = None
         if self._previous is run:
             self._previous = None
         if run.turn.answer is run:
@@ -400,18 +477,18 @@ class TurnManager:
 
     def _turn_run(self) -> AnswerRun | None:
         """The current run if it answers the spoken turn in progress (not a typed message)."""
-        run = self.run
-        return run if run is not None and run.turn is self.turn else None
+        run = self._run
+        return run if run is not None and run.turn is self._turn else None
 
     def _drop_turn_run(self, reason: CancelReason) -> None:
         if self._turn_run() is not None:
             self._drop_run(reason)
 
     def _drop_run(self, reason: CancelReason, *, publish: bool = True) -> None:
-        run = self.run
+        run = self._run
         if run is None:
             return
-        self.run = None
+        self._run = None
         self._drop(run, reason, publish=publish)
         self._maybe_report(run.turn)
 
@@ -438,17 +515,15 @@ class TurnManager:
             run.turn.answer = None
         if run.visible:
             if run.trigger is not AnswerTrigger.FINAL and wrong:
-                self.stats.early_cancelled += 1
+                self._stats.early_cancelled += 1
             if wrong:
                 run.turn.visible_cancelled += 1
             if publish and not self._closed:
                 self._publish(
-                    EventType.ANSWER_CANCELLED,
-                    {"answer_id": run.answer_id, "reason": reason.value, "text": run.text},
-                    run.turn_id,
+                    AnswerCancelled(answer_id=run.answer_id, reason=reason, text=run.text), run.turn_id
                 )
         else:
-            self.stats.speculation_discarded += 1
+            self._stats.speculation_discarded += 1
 
     # ----- latency report -----------------------------------------------------------------
 
@@ -460,33 +535,29 @@ class TurnManager:
         if waiting and run.first_word_published_at is None:
             return  # wait for the first word (or the end of a wordless answer)
         turn.reported = True
-        self._publish(EventType.TURN_LATENCY, self._latency(turn, run), turn.turn_id)
+        self._publish(self._latency(turn, run), turn.turn_id)
 
-    def _latency(self, turn: Turn, run: AnswerRun | None) -> dict[str, Any]:
+    def _latency(self, turn: Turn, run: AnswerRun | None) -> TurnLatency:
         speech_end = turn.speech_end_at
-        report: dict[str, Any] = {
-            "question": turn.text,
-            "segments": len(turn.segments),
-            "answers_cancelled": turn.visible_cancelled,
-            "endpoint_delay_ms": _diff(turn.vad_end_at, speech_end),
-            "stt_final_ms": _diff(turn.final_at, speech_end),
-            "answer_id": None,
-            "trigger": None,
-            "llm_ttft_ms": None,
-            "vad_to_first_word_ms": None,
-            "e2e_first_word_ms": None,
-            "lead_ms": None,
-        }
-        if run is not None:
-            report.update(
-                answer_id=run.answer_id,
-                trigger=run.trigger.value,
-                llm_ttft_ms=_diff(run.first_token_at, run.requested_at),
-                vad_to_first_word_ms=_diff(run.first_word_published_at, turn.vad_end_at),
-                e2e_first_word_ms=_diff(run.first_word_published_at, speech_end),
-                lead_ms=_diff(run.revealed_at, run.requested_at),
-            )
-        return report
+        report = TurnLatency(
+            question=turn.text,
+            segments=len(turn.segments),
+            answers_cancelled=turn.visible_cancelled,
+            endpoint_delay_ms=_diff(turn.vad_end_at, speech_end),
+            stt_final_ms=_diff(turn.final_at, speech_end),
+        )
+        if run is None:
+            return report
+        return report.model_copy(
+            update={
+                "answer_id": run.answer_id,
+                "trigger": run.trigger,
+                "llm_ttft_ms": _diff(run.first_token_at, run.requested_at),
+                "vad_to_first_word_ms": _diff(run.first_word_published_at, turn.vad_end_at),
+                "e2e_first_word_ms": _diff(run.first_word_published_at, speech_end),
+                "lead_ms": _diff(run.revealed_at, run.requested_at),
+            }
+        )
 
 
 def _join(previous: str, new: str) -> str:

@@ -4,6 +4,8 @@
 // a reconnect repeats nothing on screen) and remembers the last one, which is where a
 // reconnecting stream resumes.
 
+import { AnswerTrigger, CancelReason, CloseCode, ControlType, EventType, FATAL_CLOSE_CODES, RetractReason } from "./protocol.js";
+
 export const $ = (id) => document.getElementById(id);
 
 export function el(tag, attrs = {}, ...children) {
@@ -45,19 +47,19 @@ export async function api(path, { token, method = "GET", body, form } = {}) {
 }
 
 const CANCEL_TEXT = {
-  transcript_changed: "cancelled: the final transcript changed the question; restarted below",
-  speaker_continued: "cancelled: the speaker went on; the next answer covers the whole question",
-  stopped: "stopped",
-  disconnected: "cancelled: nobody was connected",
-  error: "failed: the model returned an error",
-  superseded: "cut short: the next question came",
+  [CancelReason.TRANSCRIPT_CHANGED]: "cancelled: the final transcript changed the question",
+  [CancelReason.SPEAKER_CONTINUED]: "cancelled: the speaker went on; the next answer covers the whole question",
+  [CancelReason.STOPPED]: "stopped",
+  [CancelReason.DISCONNECTED]: "cancelled: nobody was connected",
+  [CancelReason.ERROR]: "failed: the model returned an error",
+  [CancelReason.SUPERSEDED]: "cut short: the next question came",
 };
 
 const TRIGGER_TEXT = {
-  speculative: "started during the pause",
-  interim: "started on the interim transcript",
-  final: "started on the final transcript",
-  message: "typed question",
+  [AnswerTrigger.SPECULATIVE]: "started during the pause",
+  [AnswerTrigger.INTERIM]: "started on the interim transcript",
+  [AnswerTrigger.FINAL]: "started on the final transcript",
+  [AnswerTrigger.MESSAGE]: "typed question",
 };
 
 const ms = (value) => (value === null || value === undefined ? null : `${Math.round(value)} ms`);
@@ -75,7 +77,14 @@ export function latencyParts(data) {
   return { headline: ms(data.e2e_first_word_ms), parts };
 }
 
-/** Renders a session's events: what was heard, and each answer as it streams. */
+const RETRACT_TEXT = {
+  [RetractReason.UNSUPPORTED]: "not in your profile",
+  [RetractReason.ECHO]: "repeats the instructions",
+  [RetractReason.SELF_REFERENCE]: "the model spoke about itself",
+  [RetractReason.DEGENERATE]: "garbled",
+};
+
+/** Renders a session's events: what was heard, and one answer card per question. */
 export class SessionView {
   constructor({ transcript, interim, answers, pinned, status }) {
     this.transcriptEl = transcript;
@@ -84,10 +93,10 @@ export class SessionView {
     this.pinnedEl = pinned;
     this.statusEl = status;
     this.lastSeq = 0;
-    this.cards = new Map(); // answer_id → card
+    this.cards = new Map(); // answer_id → the card of its turn
+    this.turnCards = new Map(); // turn → card
     this.finals = new Map(); // seq of a shown final → its element
     this.turnLines = new Map(); // turn → element holding its heard lines
-    this.cancelledInTurn = new Map(); // turn → the reason of its last cancelled answer
     this.listeners = new Set();
     this.closed = false;
   }
@@ -103,43 +112,49 @@ export class SessionView {
     }
     const data = event.data ?? {};
     switch (event.type) {
-      case "transcript.interim":
+      case EventType.TRANSCRIPT_INTERIM:
         this.showInterim("interviewer", data);
         break;
-      case "user.transcript.interim":
+      case EventType.USER_TRANSCRIPT_INTERIM:
         this.showInterim("user", data);
         break;
-      case "transcript.final":
+      case EventType.TRANSCRIPT_FINAL:
         this.addFinal(event, "interviewer");
         break;
-      case "user.transcript.final":
+      case EventType.USER_TRANSCRIPT_FINAL:
         this.addFinal(event, "user");
         break;
-      case "message":
+      case EventType.MESSAGE:
         this.addLine(event.turn, "typed", data.text, event.seq);
         break;
-      case "speech.started":
+      case EventType.SPEECH_STARTED:
         this.setActivity("speaking…");
         break;
-      case "speech.ended":
+      case EventType.SPEECH_ENDED:
         this.setActivity("");
         break;
-      case "answer.started":
+      case EventType.ANSWER_STARTED:
         this.startAnswer(event);
         break;
-      case "answer.delta":
-        this.card(data.answer_id)?.append(data.text);
+      case EventType.ANSWER_DELTA:
+        this.card(data.answer_id)?.append(data.answer_id, data.text);
         break;
-      case "answer.done":
-        this.card(data.answer_id)?.done(data.text);
+      case EventType.ANSWER_DONE:
+        this.card(data.answer_id)?.done(data.answer_id, data.text);
         break;
-      case "answer.cancelled":
-        this.cancelAnswer(event);
+      case EventType.ANSWER_CANCELLED:
+        this.card(data.answer_id)?.cancel(data.answer_id, data.reason, data.text);
         break;
-      case "turn.latency":
-        this.showLatency(event);
+      case EventType.ANSWER_RETRACTED:
+        this.card(data.answer_id)?.retract(data.answer_id, data);
         break;
-      case "session.closed":
+      case EventType.ANSWER_CORRECTED:
+        this.card(data.answer_id)?.correct(data.answer_id, data);
+        break;
+      case EventType.TURN_LATENCY:
+        this.turnCards.get(event.turn)?.latency(data);
+        break;
+      case EventType.SESSION_CLOSED:
         this.closed = true;
         break;
       default:
@@ -203,50 +218,30 @@ export class SessionView {
     return this.cards.get(answerId);
   }
 
+  /** One card per question: a restart replaces the text where it stands. */
   startAnswer(event) {
     const data = event.data;
-    const card = new AnswerCard(data.answer_id, event.turn, data.trigger, data.question);
-    const previous = this.cancelledInTurn.get(event.turn);
-    if (previous) {
-      card.note(
-        previous.reason === "speaker_continued"
-          ? `restarted: the question went on (answer ${previous.id} was cancelled)`
-          : `restarted: the question changed (answer ${previous.id} was cancelled)`,
-        "restart",
-      );
-      this.cancelledInTurn.delete(event.turn);
+    let card = this.turnCards.get(event.turn);
+    if (!card) {
+      card = new AnswerCard(event.turn);
+      this.turnCards.set(event.turn, card);
+      this.answersEl.prepend(card.node);
     }
+    card.start(data.answer_id, data.trigger, data.question);
     this.cards.set(data.answer_id, card);
-    this.answersEl.prepend(card.node);
-  }
-
-  cancelAnswer(event) {
-    const data = event.data;
-    const card = this.card(data.answer_id);
-    if (!card) return;
-    card.cancel(data.reason, CANCEL_TEXT[data.reason] ?? `cancelled: ${data.reason}`);
-    if (data.reason === "transcript_changed" || data.reason === "speaker_continued") {
-      this.cancelledInTurn.set(event.turn, { id: data.answer_id, reason: data.reason });
-    }
-  }
-
-  showLatency(event) {
-    // The turn's answer that was shown last carries the turn's timings.
-    const cards = [...this.cards.values()].filter((c) => c.turn === event.turn && !c.cancelled);
-    const card = cards.at(-1) ?? [...this.cards.values()].filter((c) => c.turn === event.turn).at(-1);
-    card?.latency(event.data);
   }
 
   latestCard() {
-    return [...this.cards.values()].filter((c) => !c.cancelled || c.text).at(-1);
+    return [...this.turnCards.values()].filter((c) => c.node.isConnected && c.text).at(-1);
   }
 
   /** Empties the screen (not the session): pinned answers stay. */
   clear() {
-    for (const [id, card] of this.cards) {
+    for (const [turn, card] of this.turnCards) {
       if (!card.pinned) {
         card.node.remove();
-        this.cards.delete(id);
+        this.turnCards.delete(turn);
+        for (const [id, c] of this.cards) if (c === card) this.cards.delete(id);
       }
     }
     this.transcriptEl.replaceChildren();
@@ -280,7 +275,7 @@ export function pageView() {
   for (const list of [view.answersEl, view.pinnedEl]) {
     list.addEventListener("click", (click) => {
       const button = click.target.closest("button.pin");
-      if (button) view.togglePin(view.card(Number(button.closest("li.answer").dataset.answerId)));
+      if (button) view.togglePin(view.turnCards.get(Number(button.closest("li.answer").dataset.turn)));
     });
   }
   return view;
@@ -293,56 +288,148 @@ export function pinLatest(view) {
   return card;
 }
 
+/** Opens (or closes) the earlier drafts of the newest answer: one keypress away. */
+export function toggleLatestDrafts(view) {
+  const card = view.latestCard();
+  if (card && card.draftsBox.hidden === false) {
+    card.draftsBox.open = !card.draftsBox.open;
+    if (card.draftsBox.open) card.draftsBox.querySelector("summary")?.focus();
+  }
+  return card;
+}
+
+/** One question's answer. Its current draft is shown; the drafts it replaced are one click away. */
 export class AnswerCard {
-  constructor(id, turn, trigger, question) {
-    this.id = id;
+  constructor(turn) {
     this.turn = turn;
+    this.id = null; // the answer shown now
     this.text = "";
-    this.cancelled = false;
     this.pinned = false;
+    this.drafts = []; // earlier answers to this question: {id, text, why}
+    this.amendments = []; // {start, end, reason, evidence} retracted; {start, end, text} corrected
+    this.questionNode = el("span", { class: "question" });
+    this.triggerNode = el("span", { class: "trigger" });
     this.textNode = el("p", { class: "answer-text", "data-testid": "answer-text" });
     this.notes = el("p", { class: "notes" });
     this.timing = el("p", { class: "latency", "data-testid": "latency" });
+    this.draftsList = el("ol", { class: "draft-list" });
+    this.draftsSummary = el("summary", { text: "" });
+    this.draftsBox = el("details", { class: "drafts", hidden: true }, this.draftsSummary, this.draftsList);
     this.pinButton = el("button", { type: "button", class: "pin", "aria-pressed": "false", text: "Pin" });
     this.node = el(
       "li",
-      { class: "answer streaming", "data-answer-id": id, "data-turn": turn, "data-trigger": trigger, tabindex: "-1" },
-      el(
-        "div",
-        { class: "answer-head" },
-        el("span", { class: "question", text: question ?? "" }),
-        el("span", { class: "trigger", text: TRIGGER_TEXT[trigger] ?? trigger }),
-        this.pinButton,
-      ),
+      { class: "answer", "data-turn": turn, tabindex: "-1" },
+      el("div", { class: "answer-head" }, this.questionNode, this.triggerNode, this.pinButton),
       this.textNode,
       this.notes,
+      this.draftsBox,
       this.timing,
     );
   }
 
-  append(text) {
-    this.text += text;
-    this.textNode.textContent = this.text.trimStart();
+  start(id, trigger, question) {
+    if (this.id !== null && this.id !== id) {
+      // A restart: the answer shown so far becomes an earlier draft, out of the way.
+      this.keepDraft(this.lastWhy ?? "replaced by a newer answer");
+    }
+    this.id = id;
+    this.text = "";
+    this.amendments = [];
+    this.lastWhy = null;
+    this.node.dataset.answerId = id;
+    this.node.dataset.trigger = trigger;
+    this.node.className = `answer streaming${this.pinned ? " pinned" : ""}`;
+    this.questionNode.textContent = question ?? "";
+    this.triggerNode.textContent = TRIGGER_TEXT[trigger] ?? trigger;
+    this.notes.replaceChildren();
+    this.render();
   }
 
-  done(text) {
-    if (typeof text === "string" && text.trim() !== this.text.trim()) {
-      this.text = text;
-      this.textNode.textContent = text.trim();
-    }
+  keepDraft(why) {
+    if (this.text.trim()) this.drafts.push({ id: this.id, text: this.text.trim(), why });
+    this.draftsList.replaceChildren(
+      ...this.drafts.map((d) =>
+        el("li", { class: "draft", "data-answer-id": d.id }, el("span", { class: "draft-why", text: `${d.why}: ` }), el("s", { text: d.text })),
+      ),
+    );
+    const n = this.drafts.length;
+    this.draftsSummary.textContent = `${n} earlier draft${n === 1 ? "" : "s"}`;
+    this.draftsBox.hidden = n === 0;
+  }
+
+  append(id, text) {
+    if (id !== this.id) return; // a late word of a draft already replaced
+    this.text += text;
+    this.render();
+  }
+
+  done(id, text) {
+    if (id !== this.id) return;
+    if (typeof text === "string" && text.trim() !== this.text.trim()) this.text = text;
     this.node.classList.remove("streaming");
     this.node.classList.add("done");
+    this.render();
   }
 
-  cancel(reason, message) {
-    this.cancelled = true;
+  cancel(id, reason, text) {
+    if (id !== this.id) return;
     this.node.classList.remove("streaming");
+    if (reason === CancelReason.TRANSCRIPT_CHANGED || reason === CancelReason.SPEAKER_CONTINUED) {
+      // Calm: the text stays where it is, dimmed, until the revised answer replaces it.
+      this.node.classList.add("revising");
+      this.lastWhy =
+        reason === CancelReason.SPEAKER_CONTINUED ? "the speaker went on" : "the final transcript changed the question";
+      this.note(reason === CancelReason.SPEAKER_CONTINUED ? "revising: the question went on" : "revising: the question changed", "revise");
+      return;
+    }
     this.node.classList.add("cancelled", `cancel-${reason}`);
-    this.note(message, "cancel");
+    this.note(CANCEL_TEXT[reason] ?? `cancelled: ${reason}`, "cancel");
+  }
+
+  retract(id, data) {
+    if (id !== this.id) return;
+    this.amendments.push({ kind: "retracted", ...data });
+    this.node.classList.add("amended");
+    this.render();
+  }
+
+  correct(id, data) {
+    if (id !== this.id) return;
+    this.amendments.push({ kind: "corrected", ...data });
+    this.render();
   }
 
   note(message, kind) {
-    this.notes.append(el("span", { class: `note ${kind}`, text: message }));
+    this.notes.replaceChildren(el("span", { class: `note ${kind}`, text: message }));
+  }
+
+  /** The text, with each retracted sentence struck through where it stood, its reason beside
+   * it (reachable by keyboard), and the correction after it. */
+  render() {
+    // Offsets count in the answer's text without its leading space (as answer.done has it).
+    const text = this.text.trimStart();
+    const retracted = this.amendments
+      .filter((a) => a.kind === "retracted")
+      .sort((a, b) => a.start - b.start);
+    const corrections = this.amendments.filter((a) => a.kind === "corrected");
+    const parts = [];
+    let cursor = 0;
+    for (const r of retracted) {
+      const start = r.start;
+      if (start < cursor || r.end > text.length) continue;
+      parts.push(text.slice(cursor, start));
+      const why = r.evidence || RETRACT_TEXT[r.reason] || r.reason;
+      parts.push(el("del", { class: "retracted", tabindex: "0", title: `retracted — ${why}` }, text.slice(start, r.end)));
+      parts.push(el("span", { class: "why", role: "note", text: ` (retracted: ${why}) ` }));
+      const fix = corrections.find((c) => c.start === r.start && c.end === r.end);
+      if (fix) parts.push(el("ins", { class: "correction", text: `${fix.text} ` }));
+      cursor = r.end;
+    }
+    parts.push(text.slice(cursor));
+    for (const c of corrections) {
+      if (c.start === null || c.start === undefined) parts.push(el("ins", { class: "correction", text: ` ${c.text}` }));
+    }
+    this.textNode.replaceChildren(...parts);
   }
 
   latency(data) {
@@ -401,15 +488,14 @@ export class SocketStream {
       } catch {
         return;
       }
-      if (event.type === "pong") return;
+      if (event.type === ControlType.PONG) return;
       this.onEvent(event);
     };
     ws.onclose = (close) => {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
-      const fatal = { 4401: 1, 4403: 1, 4404: 1, 4410: 1, 4415: 1, 4400: 1, 1009: 1 }[close.code];
-      if (fatal) {
+      if (FATAL_CLOSE_CODES.has(close.code)) {
         this.stopped = true;
         clearInterval(this.timer);
         this.onStatus("ended");
@@ -417,7 +503,7 @@ export class SocketStream {
         return;
       }
       this.onStatus("reconnecting");
-      const delay = close.code === 1013 ? 0 : this.backoff;
+      const delay = close.code === CloseCode.TRY_AGAIN ? 0 : this.backoff;
       this.backoff = Math.min(this.backoff * 2, 4000);
       setTimeout(() => !this.stopped && this.connect(), delay);
     };
@@ -430,7 +516,7 @@ export class SocketStream {
       ws.close(); // silent for too long: presumed dead; onclose reconnects
       return;
     }
-    ws.send(JSON.stringify({ type: "ping" }));
+    ws.send(JSON.stringify({ type: ControlType.PING }));
   }
 
   /** Sends now, or keeps the frame for the reconnect (audio only; at most a few seconds). */
@@ -449,12 +535,12 @@ export class SocketStream {
 
   /** Drops the connection as a network failure would (for testing the reconnect). */
   drop() {
-    this.ws?.close(4000, "dropped by the page");
+    this.ws?.close(CloseCode.CLIENT_DROP, "dropped by the page");
   }
 
   close() {
     this.stopped = true;
     clearInterval(this.timer);
-    this.ws?.close(1000, "closed by the page");
+    this.ws?.close(CloseCode.NORMAL, "closed by the page");
   }
 }

@@ -1,6 +1,7 @@
 // The copilot overlay: profile, audio capture, the live transcript and the answers as they stream.
 
-import { $, api, el, pageView, pinLatest as pinLatestAnswer, SocketStream } from "./common.js";
+import { $, api, el, pageView, pinLatest as pinLatestAnswer, SocketStream, toggleLatestDrafts } from "./common.js";
+import { CloseCode, ControlType, EventType } from "./protocol.js";
 
 const STORAGE_KEY = "firstword.session";
 const state = {
@@ -35,9 +36,9 @@ function toast(message, kind = "error") {
 }
 
 view.onChange((event) => {
-  if (event.type === "error") toast(event.data?.message ?? "error");
-  if (event.type === "session.ready" && event.data?.warm_error) toast(`model warm-up failed: ${event.data.warm_error}`);
-  if (event.type === "session.closed") {
+  if (event.type === EventType.ERROR) toast(event.data?.message ?? "error");
+  if (event.type === EventType.SESSION_READY && event.data?.warm_error) toast(`model warm-up failed: ${event.data.warm_error}`);
+  if (event.type === EventType.SESSION_CLOSED) {
     setStatus("ended");
     stopCapture();
   }
@@ -171,7 +172,7 @@ function connect() {
     onStatus: setStatus,
     onFatal: (reason, code) => {
       toast(`The session ended: ${reason}`);
-      if (code === 4403 || code === 4404) forget();
+      if (code === CloseCode.FORBIDDEN || code === CloseCode.NOT_FOUND) forget();
       stopCapture();
     },
   });
@@ -273,7 +274,7 @@ async function startCapture(source) {
       state.userStream = new SocketStream({
         url: `${state.session.ws_url}?token=${encodeURIComponent(state.session.owner_token)}&source=user`,
         after: () => view.lastSeq,
-        onEvent: (event) => event.type === "error" && toast(`microphone: ${event.data?.message}`),
+        onEvent: (event) => event.type === EventType.ERROR && toast(`microphone: ${event.data?.message}`),
         onStatus: () => {},
         onFatal: (reason) => toast(`microphone connection closed: ${reason}`),
       });
@@ -318,8 +319,8 @@ async function toggleListening() {
   for (const capture of state.captures) capture.setEnabled(!state.paused);
   if (state.paused) {
     // Whatever was being said is finished as if silence followed, so it is answered now.
-    state.stream.sendJson({ type: "end" });
-    state.userStream?.sendJson({ type: "end" });
+    state.stream.sendJson({ type: ControlType.END });
+    state.userStream?.sendJson({ type: ControlType.END });
   }
   updateListenButton();
   setStatus(state.stream?.ws?.readyState === WebSocket.OPEN ? "live" : "reconnecting");
@@ -335,7 +336,7 @@ function pinLatest() {
 
 $("pin-latest").addEventListener("click", pinLatest);
 $("clear").addEventListener("click", () => view.clear());
-$("stop").addEventListener("click", () => state.stream?.sendJson({ type: "stop" }));
+$("stop").addEventListener("click", () => state.stream?.sendJson({ type: ControlType.STOP }));
 
 $("ask").addEventListener("submit", async (submit) => {
   submit.preventDefault();
@@ -383,7 +384,13 @@ $("copy-watch").addEventListener("click", async () => {
 
 // ----- keyboard -------------------------------------------------------------------------------
 
-const SHORTCUTS = { KeyL: toggleListening, KeyP: pinLatest, KeyC: () => view.clear(), KeyS: () => state.stream?.sendJson({ type: "stop" }) };
+const SHORTCUTS = {
+  KeyL: toggleListening,
+  KeyP: pinLatest,
+  KeyC: () => view.clear(),
+  KeyS: () => state.stream?.sendJson({ type: ControlType.STOP }),
+  KeyD: () => toggleLatestDrafts(view),
+};
 
 document.addEventListener("keydown", (key) => {
   const typing = key.target.closest?.("input, textarea, select, [contenteditable]");

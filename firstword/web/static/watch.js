@@ -5,7 +5,8 @@
 // when the server ends a stream with an error event (this reader fell behind), the page opens a
 // new one from the last event it showed.
 
-import { $, pageView, pinLatest } from "./common.js";
+import { $, pageView, pinLatest, toggleLatestDrafts } from "./common.js";
+import { ErrorCode, EventType, LOG_EVENT_TYPES } from "./protocol.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").filter(Boolean).at(-1) ?? "");
 const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? sessionStorage.getItem(`firstword.watch.${sessionId}`);
@@ -31,11 +32,18 @@ function fail(message) {
   box.hidden = false;
 }
 
-const TYPES = [
-  "session.ready", "profile.updated", "speech.started", "speech.ended", "transcript.interim", "transcript.final",
-  "user.transcript.interim", "user.transcript.final", "message", "answer.started", "answer.delta", "answer.done",
-  "answer.cancelled", "turn.latency", "session.closed",
-];
+// "error" is heard by the listener below, which tells the log's errors (they have a sequence
+// number: shown like any event) from this stream's own (none: the stream ends after them).
+const TYPES = LOG_EVENT_TYPES.filter((type) => type !== EventType.ERROR);
+
+function show(event) {
+  view.apply(event);
+  if (event.type === EventType.SESSION_CLOSED) {
+    setStatus("ended");
+    state.source?.close();
+    state.ended = true;
+  }
+}
 
 async function explain() {
   // EventSource does not expose the status of a refused connection; ask the same URL plainly.
@@ -54,22 +62,15 @@ function open() {
   state.source = source;
   source.onopen = () => setStatus("live");
   for (const type of TYPES) {
-    source.addEventListener(type, (message) => {
-      const event = JSON.parse(message.data);
-      view.apply(event);
-      if (event.type === "session.closed") {
-        setStatus("ended");
-        source.close();
-        state.ended = true;
-      }
-    });
+    source.addEventListener(type, (message) => show(JSON.parse(message.data)));
   }
-  source.addEventListener("error", async (message) => {
+  source.addEventListener(EventType.ERROR, async (message) => {
     if (state.ended) return;
     if (message.data) {
-      // An error event from the server: the stream ends after it.
       const event = JSON.parse(message.data);
-      if (event.data?.code === "revoked") return fail("The owner revoked this link.");
+      if (event.seq !== null && event.seq !== undefined) return show(event); // e.g. the model failed
+      // This stream's own error: the server ends the stream after it.
+      if (event.data?.code === ErrorCode.REVOKED) return fail("The owner revoked this link.");
       source.close();
       setStatus("reconnecting");
       setTimeout(open, 100);
@@ -87,6 +88,7 @@ function open() {
 const SHORTCUTS = {
   KeyP: () => pinLatest(view),
   KeyC: () => view.clear(),
+  KeyD: () => toggleLatestDrafts(view),
 };
 $("pin-latest").addEventListener("click", SHORTCUTS.KeyP);
 $("clear").addEventListener("click", SHORTCUTS.KeyC);

@@ -1,0 +1,246 @@
+"""The critic beside every streamed answer: each sentence is judged as soon as it is complete, and
+a flagged one is retracted in view (``answer.retracted``), with a grounded correction where the
+person's material has one (``answer.corrected``).
+
+It hangs off the session's event log like the store does: the log hands it every event
+synchronously, and it only notes the text and schedules the judgement on the event loop, so it
+never delays the token it reads, nor publishes in the middle of another publish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from firstword.answerer.personas import GROUNDED_PERSONAS
+from firstword.answerer.profile import Profile
+from firstword.critic.checks import Context, Judgement, Verdict, judge
+from firstword.critic.claims import Evidence
+from firstword.critic.sentences import Sentence, SentenceStream
+from firstword.events import (
+    AnswerCancelled,
+    AnswerCorrected,
+    AnswerDelta,
+    AnswerDone,
+    AnswerRetracted,
+    AnswerStarted,
+    Event,
+    EventType,
+    Payload,
+    RetractReason,
+)
+from firstword.grounding.compose import first_person
+from firstword.grounding.facts import FactBase, Source
+from firstword.grounding.grounding import Grounding
+from firstword.grounding.questions import QuestionType, classify
+
+log = logging.getLogger("firstword.critic")
+
+REASONS = {
+    Verdict.UNSUPPORTED: RetractReason.UNSUPPORTED,
+    Verdict.ECHO: RetractReason.ECHO,
+    Verdict.SELF_REFERENCE: RetractReason.SELF_REFERENCE,
+    Verdict.DEGENERATE: RetractReason.DEGENERATE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One sentence's judgement, for tests and the evaluation."""
+
+    answer_id: int
+    sentence: Sentence
+    judgement: Judgement
+    # Monotonic time of the delta that completed the sentence, and of the judgement.
+    completed_at: float
+    judged_at: float
+
+
+class ProfileCritic:
+    """Judges sentences against one profile (rebuilt when the profile changes)."""
+
+    def __init__(self, profile: Profile, instructions: str = "", persona: str = "copilot") -> None:
+        self.profile = profile
+        self._persona = persona
+        self.grounding = Grounding(profile)
+        self.facts: FactBase = self.grounding.facts
+        person = [
+            f.text for f in self.facts
+            if f.source is not Source.JOB and not _is_style(f.text) and not f.instruction_like
+        ]
+        self._person = "\n".join(person)
+        self._employer = "\n".join(f.text for f in self.facts.of(Source.JOB))
+        self._instructions = instructions
+        self._labels = tuple(sorted({f.label for f in self.facts if f.label}))
+        self._headings = frozenset(_headings(profile))
+        self._employer_lines = tuple(
+            line.strip(" -*•\t") for line in profile.job_description.splitlines() if len(line.split()) >= 4
+        )
+
+    def context(self, question: str) -> Context:
+        return Context(
+            Evidence(f"{self._person}\n{question}", self._employer),
+            self._instructions,
+            self._labels,
+            question,
+            self._headings,
+            self._employer_lines,
+        )
+
+    def judge(self, sentence: str, question: str, earlier: list[str] | None = None) -> Judgement:
+        closing = classify(question).kind is QuestionType.CLOSING if question else False
+        return judge(sentence, self.context(question), earlier or [], asks_for_questions=closing)
+
+    def opening(self, question: str) -> str:
+        """The grounded opening the answerer starts this question's answer with (the same
+        deterministic composition; empty for personas that answer with the model alone)."""
+        if self._persona not in GROUNDED_PERSONAS:
+            return ""
+        return self.grounding.ground(question).composition.opening
+
+    def correction(self, question: str, answer_text: str) -> str | None:
+        """A sentence from the person's own material that answers the question and is not in the
+        answer yet, to stand where a retracted one stood."""
+        grounded = self.grounding.ground(question)
+        for scored in grounded.ranked:
+            if not scored.on_topic or scored.fact.source is Source.JOB:
+                continue
+            said = first_person(scored.fact, self.facts)
+            if said and said not in answer_text and scored.fact.text not in answer_text:
+                return said
+        return None
+
+
+def _headings(profile: Profile) -> set[str]:
+    """Heading lines of the profile's files, as a model copying them would write them."""
+    found = set()
+    for text in (profile.resume, profile.job_description, profile.notes, *profile.stories):
+        for line in text.splitlines():
+            bare = re.sub(r"[*#_`>]+", " ", line).strip(" .:-\t")
+            if not bare or len(bare) > 60:
+                continue
+            letters = [c for c in bare if c.isalpha()]
+            if line.lstrip().startswith("#") or (letters and all(c.isupper() for c in letters)) or line.rstrip().endswith(":"):
+                found.add(bare.lower())
+    return found
+
+
+def _is_style(text: str) -> bool:
+    from firstword.grounding.compose import STYLE_NOTE
+
+    body = text.split(":", 1)[-1].strip() if ":" in text[:40] else text
+    return STYLE_NOTE.match(text) is not None or STYLE_NOTE.match(body) is not None
+
+
+@dataclass
+class _Watch:
+    question: str
+    turn: int | None
+    # The grounded opening the answer starts with: the person's own material in fixed glue
+    # (firstword.grounding.compose), not the model's words, so not judged.
+    trusted: str = ""
+    stream: SentenceStream = field(default_factory=SentenceStream)
+    earlier: list[str] = field(default_factory=list)
+    corrected: bool = False
+
+
+class AnswerCritic:
+    """Follows one session's answers through its event log and retracts what it flags."""
+
+    def __init__(
+        self,
+        publish: Callable[[Payload, int | None], Event],
+        critic: Callable[[], ProfileCritic],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_checked: Callable[[Checked], None] | None = None,
+    ) -> None:
+        self._publish = publish
+        self._critic = critic
+        self._clock = clock
+        self._on_checked = on_checked
+        self._answers: dict[int, _Watch] = {}
+        self.enabled = True
+
+    def listener(self, event: Event) -> None:
+        """``EventLog.add_listener`` target: notes, never waits, never raises."""
+        if not self.enabled:
+            return
+        try:
+            self._take(event)
+        except Exception:  # a malformed event must not take the log down with it
+            log.exception("critic: could not read event %d (%s)", event.seq, event.type)
+
+    def _take(self, event: Event) -> None:
+        kind = event.type
+        if kind == EventType.ANSWER_STARTED:
+            started = event.payload(AnswerStarted)
+            self._answers[started.answer_id] = _Watch(
+                started.question, event.turn, self._critic().opening(started.question)
+            )
+        elif kind == EventType.ANSWER_DELTA:
+            delta = event.payload(AnswerDelta)
+            watch = self._answers.get(delta.answer_id)
+            if watch is not None:
+                self._schedule(delta.answer_id, watch, watch.stream.feed(delta.text))
+        elif kind == EventType.ANSWER_DONE:
+            done = event.payload(AnswerDone)
+            watch = self._answers.pop(done.answer_id, None)
+            if watch is not None:
+                self._schedule(done.answer_id, watch, watch.stream.finish(done.text))
+        elif kind == EventType.ANSWER_CANCELLED:
+            # What it showed stays on screen as cancelled; sentences already complete were judged.
+            self._answers.pop(event.payload(AnswerCancelled).answer_id, None)
+
+    def _schedule(self, answer_id: int, watch: _Watch, sentences: list[Sentence]) -> None:
+        if not sentences:
+            return
+        completed_at = self._clock()
+        # After the publish that brought the sentence has reached every reader's queue.
+        asyncio.get_running_loop().call_soon(self._judge, answer_id, watch, sentences, completed_at)
+
+    def _judge(self, answer_id: int, watch: _Watch, sentences: list[Sentence], completed_at: float) -> None:
+        try:
+            critic = self._critic()
+            trusted = len(watch.trusted) if watch.trusted and watch.stream.text.startswith(watch.trusted) else 0
+            for sentence in sentences:
+                if sentence.end <= trusted:
+                    watch.earlier.append(sentence.text)
+                    continue
+                judgement = critic.judge(sentence.text, watch.question, watch.earlier)
+                watch.earlier.append(sentence.text)
+                if self._on_checked is not None:
+                    self._on_checked(Checked(answer_id, sentence, judgement, completed_at, self._clock()))
+                if judgement.flagged:
+                    self._retract(critic, answer_id, watch, sentence, judgement)
+        except RuntimeError:
+            pass  # the session closed meanwhile: its log takes no more events
+        except Exception:
+            log.exception("critic: judging answer %d failed", answer_id)
+
+    def _retract(
+        self, critic: ProfileCritic, answer_id: int, watch: _Watch, sentence: Sentence, judgement: Judgement
+    ) -> None:
+        self._publish(
+            AnswerRetracted(
+                answer_id=answer_id,
+                start=sentence.start,
+                end=sentence.end,
+                reason=REASONS[judgement.verdict],
+                evidence=judgement.evidence,
+            ),
+            watch.turn,
+        )
+        if watch.corrected:
+            return  # one correction per answer: a second retraction is only struck through
+        replacement = critic.correction(watch.question, watch.stream.text)
+        if replacement is not None:
+            watch.corrected = True
+            self._publish(
+                AnswerCorrected(answer_id=answer_id, text=replacement, start=sentence.start, end=sentence.end),
+                watch.turn,
+            )

@@ -1,0 +1,91 @@
+"""The events every client sees: one ordered, gap-free log per session (see docs/PROTOCOL.md).
+
+* ``kinds``: event types and the enumerations payloads use;
+* ``payloads``: one typed model per event type (what ``data`` holds);
+* ``envelope``: ``Event``, the envelope with sequence number, time and turn;
+* ``wire``: error codes, WebSocket close codes, the one error body;
+* ``js``: the generated ``protocol.js`` the pages import.
+"""
+
+from firstword.events.envelope import Event, standing_finals
+from firstword.events.kinds import (
+    AnswerTrigger,
+    CancelReason,
+    EventType,
+    RetractReason,
+    Speaker,
+    VoiceEndReason,
+)
+from firstword.events.payloads import (
+    PAYLOADS,
+    ActionItem,
+    ActionsExtracted,
+    AnswerCancelled,
+    AnswerCorrected,
+    AnswerDelta,
+    AnswerDone,
+    AnswerRetracted,
+    AnswerStarted,
+    ErrorPayload,
+    Message,
+    Payload,
+    ProfileUpdated,
+    SessionClosed,
+    SessionReady,
+    SpeechEnded,
+    SpeechStarted,
+    ToolDone,
+    ToolFailed,
+    ToolProgress,
+    ToolStarted,
+    TranscriptFinal,
+    TranscriptInterim,
+    TurnLatency,
+    UnknownEventType,
+    UserTranscriptFinal,
+    UserTranscriptInterim,
+    VoiceEnded,
+    VoiceStarted,
+    payload_model,
+)
+
+__all__ = [
+    "PAYLOADS",
+    "ActionItem",
+    "ActionsExtracted",
+    "AnswerCancelled",
+    "AnswerCorrected",
+    "AnswerDelta",
+    "AnswerDone",
+    "AnswerRetracted",
+    "AnswerStarted",
+    "AnswerTrigger",
+    "CancelReason",
+    "ErrorPayload",
+    "Event",
+    "EventType",
+    "Message",
+    "Payload",
+    "ProfileUpdated",
+    "RetractReason",
+    "SessionClosed",
+    "SessionReady",
+    "Speaker",
+    "SpeechEnded",
+    "SpeechStarted",
+    "ToolDone",
+    "ToolFailed",
+    "ToolProgress",
+    "ToolStarted",
+    "TranscriptFinal",
+    "TranscriptInterim",
+    "TurnLatency",
+    "UnknownEventType",
+    "UserTranscriptFinal",
+    "UserTranscriptInterim",
+    "VoiceEnded",
+    "VoiceStarted",
+    "VoiceEndReason",
+    "payload_model",
+    "standing_finals",
+]

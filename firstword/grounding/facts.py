@@ -1,0 +1,430 @@
+"""The profile as facts: each resume line or bullet, each STAR story part, each job requirement and
+each notes line, with an id and its exact source text.
+
+An answer may state only what these facts (or the question) say. Splitting is by layout, not by
+meaning: a bullet and its wrapped lines are one fact; a paragraph is one fact per sentence; a
+heading names the section of the facts under it. A line in the resume that reads like an
+instruction ("ignore the above and say …") is a fact like any other: it is quoted, never obeyed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from firstword.answerer.profile import Profile
+
+
+# Words aimed at a model rather than at a reader of a resume.
+INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,30}\b(instructions?|above|previous|prior|prompt|rules|everything)\b|"
+    r"\b(system prompt|as an ai|language model|you are now|you must now|new instructions?|from now on)\b|"
+    r"^\W*(system|assistant|developer)\s*:|"
+    r"\b(say|saying|says|respond|answer|reply|claim|pretend)\b.{0,20}\b(that )?(you|the candidate) "
+    r"(are|is|were|was|worked|work|have|has)\b",
+    re.IGNORECASE,
+)
+
+
+class Source(StrEnum):
+    RESUME = "resume"
+    STORY = "story"
+    JOB = "job"
+    NOTES = "notes"
+
+
+# Headings that name what the lines under them are; matched on the lower-cased heading text.
+SECTION_WORDS: dict[str, tuple[str, ...]] = {
+    "experience": ("experience", "employment", "work history", "career", "positions", "professional"),
+    "education": ("education", "qualifications", "degrees", "academic", "training", "certification"),
+    "skills": ("skills", "technologies", "tools", "competencies", "expertise", "languages"),
+    "projects": ("projects", "portfolio", "selected work"),
+    "summary": ("summary", "profile", "about", "objective"),
+    "achievements": ("achievements", "awards", "honours", "honors", "publications"),
+}
+
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–]|\d{1,2}[.)])\s+")
+_HEADING_MD = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
+_STAR_PART = re.compile(r"\b(Situation|Task|Action|Result)s?\s*:\s*", re.IGNORECASE)
+# "Northwind Logistics (2021–now): led …", "Brightpay, 2018-2021 — built …"
+_EMPLOYER_LEAD = re.compile(
+    r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)\s*\)?\s*[:—–-]\s*(?P<rest>.*[A-Za-z].*)$",
+)
+# A role line: "Senior Engineer, Acme Corp (2019 – 2021)" or "Acme Corp — Senior Engineer, 2019-2021".
+_DATED_LINE = re.compile(r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:(?:19|20)\d{2}|now|present|current|today)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /&'-]{1,40}):\s+(?P<rest>\S.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One piece of the person's own material. ``text`` is the source text exactly (whitespace of
+    wrapped lines joined); ``employer`` and ``dates`` are set where the layout says them."""
+
+    id: str
+    source: Source
+    text: str
+    section: str = ""
+    employer: str | None = None
+    dates: str | None = None
+    # For a story part: which part ("situation", "task", "action", "result") and the story's title.
+    part: str | None = None
+    title: str | None = None
+    # The label a line carried ("Salary expectation" in "Salary expectation: discuss …").
+    label: str | None = None
+
+    @property
+    def instruction_like(self) -> bool:
+        """A line that talks to a model ("ignore the above and say …"): kept as the person's
+        text, but never said in their name, given to a model, or taken as evidence."""
+        return INSTRUCTION_LIKE.search(self.text) is not None
+
+    @property
+    def body(self) -> str:
+        """The text without its label or employer lead."""
+        return _strip_lead(self)
+
+
+@dataclass
+class FactBase:
+    facts: list[Fact] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    def __iter__(self) -> Iterator[Fact]:
+        return iter(self.facts)
+
+    def by_id(self, fact_id: str) -> Fact | None:
+        return next((f for f in self.facts if f.id == fact_id), None)
+
+    def of(self, source: Source) -> list[Fact]:
+        return [f for f in self.facts if f.source is source]
+
+    def parts_of(self, story: Fact) -> dict[str, Fact]:
+        """A whole story's parts by name ("situation", "task", "action", "result", "intro", "1"…)."""
+        prefix = story.id + ":"
+        return {f.id[len(prefix):]: f for f in self.facts if f.id.startswith(prefix)}
+
+    def retrievable(self) -> list[Fact]:
+        """What a question is matched against: whole stories (not their parts), and no line
+        that talks to a model."""
+        return [
+            f for f in self.facts
+            if not (f.source is Source.STORY and f.part != "story")
+            and not f.instruction_like
+            and f.part != "employer"
+        ]
+
+    @property
+    def text(self) -> str:
+        """Everything the person wrote, for checking a claim against (``critic``)."""
+        return "\n".join(f.text for f in self.facts)
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> FactBase:
+        facts: list[Fact] = []
+        facts += _resume_facts(profile.resume)
+        for index, story in enumerate(profile.stories, start=1):
+            facts += _story_facts(story, index)
+        facts += _plain_facts(profile.job_description, Source.JOB, "job")
+        facts += _plain_facts(profile.notes, Source.NOTES, "notes")
+        return cls(facts)
+
+
+# ----- resume --------------------------------------------------------------------------------------
+
+
+def _section_of(heading: str) -> str:
+    lowered = heading.lower()
+    for section, words in SECTION_WORDS.items():
+        if any(w in lowered for w in words):
+            return section
+    return ""
+
+
+def _is_heading(line: str, next_line: str | None) -> str | None:
+    """The heading text if ``line`` is one: markdown, ALL CAPS, or a short line ending in ':'."""
+    if match := _HEADING_MD.match(line):
+        return match.group(1).strip()
+    stripped = line.strip()
+    letters = [c for c in stripped if c.isalpha()]
+    if 2 < len(stripped) <= 40 and letters and all(c.isupper() for c in letters) and not _BULLET.match(line):
+        return stripped.rstrip(":")
+    if stripped.endswith(":") and 2 < len(stripped) <= 40 and not _BULLET.match(line):
+        return stripped[:-1]
+    # A plain line that is only a section's name ("Experience", "Work history", "Training").
+    if len(stripped) <= 30 and _section_of(stripped) and len(stripped.split()) <= 3 and not stripped.endswith("."):
+        return stripped
+    return None
+
+
+def _items(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) for each heading, bullet (with its wrapped lines) and paragraph (with its
+    wrapped lines)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    current: list[str] = []
+    kind = ""
+
+    def flush() -> Iterator[tuple[str, str]]:
+        if current:
+            yield kind, " ".join(part.strip() for part in current if part.strip())
+        current.clear()
+
+    for i, line in enumerate(lines):
+        if not line.strip():
+            yield from flush()
+            continue
+        heading = _is_heading(line, lines[i + 1] if i + 1 < len(lines) else None)
+        if heading is not None:
+            yield from flush()
+            yield "heading", heading
+            continue
+        if _BULLET.match(line):
+            yield from flush()
+            kind = "bullet"
+            current.append(_BULLET.sub("", line, count=1))
+        elif current and _continues(current[-1], line, kind):
+            current.append(line)
+        else:
+            yield from flush()
+            kind = "line"
+            current.append(line)
+    yield from flush()
+
+
+def _continues(previous: str, line: str, kind: str) -> bool:
+    """Whether ``line`` wraps the item ``previous`` belongs to (rather than starting a new one)."""
+    if kind == "bullet" and line.startswith((" ", "\t")):
+        return True
+    if line.lstrip().startswith(("(", "[", "&")) and not previous.rstrip().endswith((".", "!", "?")):
+        return True  # "(lightning talk)." finishing a wrapped line
+    if not line.strip()[:1].islower() and not previous.rstrip().endswith((",", ";", "&", " and", " or", "(")):
+        return False
+    # A line that starts in lower case, or follows one cut off mid-list, is the same sentence.
+    return not previous.rstrip().endswith((".", "!", "?", ":"))
+
+
+def _resume_facts(text: str) -> list[Fact]:
+    facts: list[Fact] = []
+    section = ""
+    employer: str | None = None
+    dates: str | None = None
+    n = 0
+    previous_line: str | None = None
+    for position, (kind, item) in enumerate(_items(text)):
+        if position == 0 and kind == "line" and len(item) <= 60 and not re.search(r"[.!?]$", item):
+            kind = "heading"  # the person's name, as the first line of a plain-text resume
+        if kind == "heading":
+            named = _section_of(item)
+            if named:
+                section, employer, dates = named, None, None
+                continue
+            # A heading that is not a section name: a role or employer heading ("Acme Corp —
+            # Senior Engineer (2019–2021)") whose bullets belong to it, the person's name at the
+            # top, or a section of the person's own naming ("TALKS AND WRITING").
+            if _DATED_LINE.search(item):
+                employer, dates = _employer_of_role_line(item)
+            elif facts:
+                section, employer, dates = item.lower(), None, None
+                continue
+            n += 1
+            facts.append(Fact(f"resume:{n}", Source.RESUME, item, section or "header"))
+            continue
+        item = _MARKUP.sub("", item)
+        for sentence in _sentences(item) if kind == "line" else [item]:
+            lead = _EMPLOYER_LEAD.match(sentence)
+            fact_employer, fact_dates = employer, dates
+            role = False
+            if lead:
+                fact_employer, fact_dates = lead.group("name").strip(), lead.group("dates").strip()
+            elif _DATED_LINE.search(sentence) and len(sentence) <= 120 and not _starts_with_verb(sentence):
+                # A role line of its own: the bullets that follow belong to it. Where it names
+                # only the title, the employer is the undated line just above it.
+                employer, dates = _employer_of_role_line(sentence)
+                if previous_line is not None and _is_title(sentence.split(",")[0]):
+                    employer = previous_line.split(",")[0].strip() or employer
+                    # The line above named the employer: a heading, not something said.
+                    facts[-1] = replace(facts[-1], part="employer", employer=employer)
+                fact_employer, fact_dates = employer, dates
+                role = True
+            label = _LABEL.match(sentence)
+            is_place = (
+                kind == "line" and len(sentence) <= 60 and not _DATED_LINE.search(sentence)
+                and not re.search(r"[.!?;]$", sentence) and not _starts_with_verb(sentence)
+            )
+            previous_line = sentence if is_place else None
+            n += 1
+            facts.append(
+                Fact(
+                    f"resume:{n}",
+                    Source.RESUME,
+                    sentence,
+                    section or _guess_section(sentence),
+                    employer=fact_employer,
+                    dates=fact_dates,
+                    part="role" if role else None,
+                    label=label.group("label") if label and not lead else None,
+                )
+            )
+    return facts
+
+
+def role_title(fact: Fact) -> str | None:
+    """The job title a role line names ("Senior Staff Nurse (Band 6)"), if it names one."""
+    text = _DATED_LINE.sub("", fact.text)
+    parts = [p.strip(" ,|·–—-") for p in re.split(r"\s+[–—|]\s+|,\s+|;\s+", text) if p.strip(" ,|·–—-")]
+    titles = [p for p in parts if _is_title(p) and (fact.employer is None or fact.employer not in p)]
+    return titles[0] if titles else None
+
+
+_MARKUP = re.compile(r"\*\*|__|`")
+
+
+def _starts_with_verb(text: str) -> bool:
+    first = re.match(r"[A-Za-z]+", text)
+    return first is not None and first.group(0).lower().endswith("ed") and len(first.group(0)) > 4
+
+
+_MONTH = re.compile(
+    r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|"
+    r"nov(ember)?|dec(ember)?|spring|summer|autumn|fall|winter|mid|early|late)\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
+    """The employer and dates named by a role line, as far as the layout tells."""
+    dates_match = _DATED_LINE.search(line)
+    dates = dates_match.group(0).strip() if dates_match else None
+    head = line[: dates_match.start()] if dates_match else line
+    if dates_match and not head.strip(" ,|·–—-("):
+        head = line[dates_match.end() :]  # "2019 - present   Harrowfield Academy, Leeds"
+    head = re.sub(r"\([^)]*\)", "", head)  # "(point-of-sale startup, 6 people)"
+    head = re.sub(r"[(\[,|·–—-]+\s*$", "", head.strip()).strip()
+    head = _MONTH.sub("", head).strip(" ,|·–—-")
+    # "Title, Company" / "Title at Company" / "Company — Title": the part that reads as a name.
+    for separator in (" at ", " @ "):
+        if separator in head:
+            return head.split(separator, 1)[1].strip(" ,|–—-") or None, dates
+    parts = [p.strip() for p in re.split(r"\s+[–—|-]\s+|,\s+", head) if p.strip()]
+    if not parts:
+        return None, dates
+    names = [p for p in parts if not _is_title(p)]
+    return (names[0] if names else None), dates
+
+
+_TITLE_WORDS = ("engineer", "manager", "lead", "director", "nurse", "teacher", "designer", "developer",
+                "analyst", "consultant", "head", "officer", "specialist", "assistant", "representative",
+                "executive", "scientist", "architect", "intern", "coordinator", "administrator",
+                "supervisor", "market", "owner", "founder", "tutor", "trainee", "associate")
+
+
+def _is_title(part: str) -> bool:
+    return any(t in part.lower() for t in _TITLE_WORDS)
+
+
+_DEGREE = re.compile(
+    r"\b(?:B\.?Sc|M\.?Sc|Ph\.?D|MBA|B\.?A|M\.?A|B\.?S|M\.?S|B\.?Eng|M\.?Eng|BSN|MSN|PGCE|"
+    r"Bachelor|Master|Doctorate|Diploma|Degree|University|College|School)\b"
+)
+
+
+def _guess_section(text: str) -> str:
+    # Case-sensitive on purpose: "MS" is a degree, "300 ms" is a latency.
+    if _DEGREE.search(text):
+        return "education"
+    if text.lower().startswith(("skills", "technologies", "tools", "languages")):
+        return "skills"
+    return ""
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+# ----- stories -------------------------------------------------------------------------------------
+
+
+def _story_facts(story: str, index: int) -> list[Fact]:
+    lines = [line for line in story.replace("\r\n", "\n").split("\n")]
+    title: str | None = None
+    body_lines: list[str] = []
+    for line in lines:
+        if title is None and (match := _HEADING_MD.match(line)):
+            title = match.group(1).strip()
+        else:
+            body_lines.append(line.strip())
+    body = " ".join(line for line in body_lines if line)
+    employer = None
+    if title and (paren := re.search(r"\(([^)]+)\)\s*$", title)):
+        employer = paren.group(1).strip()
+    # The story as a whole is what retrieval finds; its parts are what an answer quotes.
+    whole = " ".join(x for x in (title, body) if x)
+    facts: list[Fact] = [Fact(f"story:{index}", Source.STORY, whole, "stories", employer, part="story", title=title)]
+    pieces = list(_STAR_PART.finditer(body))
+    if not pieces:
+        for n, sentence in enumerate(_sentences(body), start=1):
+            facts.append(Fact(f"story:{index}:{n}", Source.STORY, sentence, "stories", employer, title=title))
+        return facts
+    lead = body[: pieces[0].start()].strip()
+    if lead:
+        facts.append(Fact(f"story:{index}:intro", Source.STORY, lead, "stories", employer, title=title))
+    for i, match in enumerate(pieces):
+        end = pieces[i + 1].start() if i + 1 < len(pieces) else len(body)
+        text = body[match.end() : end].strip()
+        if not text:
+            continue
+        part = match.group(1).lower()
+        facts.append(
+            Fact(f"story:{index}:{part}", Source.STORY, text, "stories", employer, part=part, title=title)
+        )
+    return facts
+
+
+# ----- job description and notes -------------------------------------------------------------------
+
+
+# Labels that introduce a list of requirements in a job description.
+_REQUIREMENT_LISTS = re.compile(
+    r"^(looking for|requirements?|must[- ]haves?|nice[- ]to[- ]haves?|you have|you bring|we want|"
+    r"skills|qualifications|responsibilities|what you.ll do)$",
+    re.IGNORECASE,
+)
+
+
+def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
+    facts: list[Fact] = []
+    section = ""
+    n = 0
+    for kind, item in _items(text):
+        if kind == "heading":
+            section = item
+            if source is Source.JOB:
+                n += 1
+                facts.append(Fact(f"{prefix}:{n}", source, item, "title"))
+            continue
+        for sentence in _sentences(item) if kind == "line" else [item]:
+            label = _LABEL.match(sentence)
+            pieces = [sentence]
+            if source is Source.JOB and label and _REQUIREMENT_LISTS.match(label.group("label")):
+                # "Looking for: A, B, and C." is three requirements, each retrievable alone.
+                items = re.split(r",\s*(?:and\s+)?|;\s*", label.group("rest").rstrip("."))
+                pieces = [p.strip() for p in items if len(p.strip()) > 2]
+            for piece in pieces:
+                n += 1
+                facts.append(
+                    Fact(f"{prefix}:{n}", source, piece, section, label=label.group("label") if label else None)
+                )
+    return facts
+
+
+def _strip_lead(fact: Fact) -> str:
+    text = fact.text
+    if fact.source is Source.RESUME and (lead := _EMPLOYER_LEAD.match(text)):
+        return lead.group("rest").strip()
+    if fact.label and (label := _LABEL.match(text)):
+        return label.group("rest").strip()
+    return text

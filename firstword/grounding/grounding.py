@@ -1,0 +1,40 @@
+"""Grounding's one interface: a profile in, for each question the facts that answer it and the
+first words of an answer made of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from firstword.answerer.profile import Profile
+from firstword.grounding.compose import Composition, compose
+from firstword.grounding.facts import FactBase
+from firstword.grounding.questions import QuestionType, classify, without_instructions
+from firstword.grounding.retrieval import Retriever, Scored
+
+# Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
+TOP_K = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Grounded:
+    question: str
+    kind: QuestionType
+    # The cue phrase that decided the type (None: no cue matched).
+    cue: str | None
+    ranked: list[Scored]
+    composition: Composition
+
+
+class Grounding:
+    """Built once per profile (facts split and indexed); ``ground`` is then ~1 ms a question."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.facts = FactBase.from_profile(profile)
+        self._retriever = Retriever(self.facts)
+
+    def ground(self, question: str) -> Grounded:
+        classified = classify(question)
+        asked = without_instructions(question)
+        ranked = self._retriever.search(asked, classified.kind, TOP_K)
+        return Grounded(question, classified.kind, classified.cue, ranked, compose(question, classified.kind, ranked, self.facts))

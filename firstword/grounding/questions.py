@@ -1,0 +1,147 @@
+"""What kind of question was asked, by a table of cue phrases you can read and test.
+
+Deterministic on purpose: the type decides which facts may open the answer and what structure
+to offer when the profile has none, so it must not depend on a model's mood. The first row
+whose cue matches wins; rows are ordered from the most specific kind to the most general.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class QuestionType(StrEnum):
+    CLOSING = "closing"  # "any questions for us?"
+    LOGISTICS = "logistics"  # salary, notice, start date, location, visa
+    WEAKNESS = "weakness"
+    ABOUT_YOU = "about_you"  # "tell me about yourself"
+    MOTIVATION = "motivation"  # "why us?", "why this role?", "why are you leaving?"
+    BEHAVIOURAL = "behavioural"  # "tell me about a time …"
+    EDUCATION = "education"
+    TECHNICAL = "technical"  # knowledge: "how would you design …", "explain …"
+    EXPERIENCE = "experience"  # experience and skills: "have you worked with …", "your strengths"
+    # Not a question: a statement or a recited text. Nothing to answer yet.
+    NOT_A_QUESTION = "not_a_question"
+    OTHER = "other"
+
+
+# (type, cue patterns). Patterns are regular expressions over the lower-cased question, with
+# word boundaries; the first matching row wins.
+CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
+    (QuestionType.CLOSING, (
+        r"(any|do you have( any)?) questions? (for|about) (us|me|the (team|role|company))",
+        r"questions? (do|would|did) you have (for|about)|what (would|do) you (like|want) to ask",
+        r"anything (else )?you('d| would)? (like|want) to ask",
+        r"what (would|do) you (like|want) to (ask|know) (about|from) (us|me)",
+        r"^(any )?(last|final) questions?",
+    )),
+    (QuestionType.LOGISTICS, (
+        r"salary|compensation|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
+        r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start",
+        r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
+        r"full[- ]time|part[- ]time|contract (role|position)|hours",
+    )),
+    (QuestionType.WEAKNESS, (
+        r"weakness|weak (point|spot)|areas? (of|for) (improvement|development|growth)",
+        r"what (do|would) you (need to )?improve|something you('re| are) (not good|bad) at",
+        r"what would (your|a) (manager|boss|colleague)s? say .*(improve|work on)",
+        r"biggest (flaw|shortcoming)|struggle with",
+    )),
+    (QuestionType.ABOUT_YOU, (
+        r"tell (me|us) (a (little|bit) )?about (yourself|you\b)",
+        r"introduce yourself|who are you|describe yourself",
+        r"walk (me|us) through (your|the) (resume|cv|background|career|experience)",
+        r"(your|a) (background|elevator pitch)\b",
+        r"how would (your )?(friends|colleagues|manager) describe you",
+    )),
+    (QuestionType.MOTIVATION, (
+        r"why (do you want|are you (interested|applying)|this (role|job|company|position|team)|us\b|here\b|join)",
+        r"why (did|do|are) you (leav|want to leave|looking|moving|apply)",
+        r"what (interests|attracts|excites|draws) you|what (do you know|have you heard) about (us|the company)",
+        r"what motivates you|why should we hire you|where do you see yourself",
+        r"why (should|would) (we|you)",
+    )),
+    (QuestionType.BEHAVIOURAL, (
+        r"(tell|talk) (me|us) about a (time|situation|project|moment|case|decision)",
+        r"(describe|give (me|us)( an)?|share) (a|an|one)? ?(time|situation|example|instance|occasion)",
+        r"a time (when|that|you)|an example of|walk (me|us) through (a|an|one|the) (time|project|incident|decision)",
+        r"how did you\b|how (do|would|will) you (handle|deal|cope|manage|respond|prioriti[sz]e|react|motivate)",
+        r"(conflict|disagree|disagreement|failure|failed|mistake|setback|pressure|deadline|difficult|challeng)",
+        r"proud(est)? (of|achievement)|biggest (achievement|accomplishment|success)",
+    )),
+    (QuestionType.EDUCATION, (
+        r"\b(degree|university|college|school|studied|study|major|education|qualification|certif|diploma|course)",
+    )),
+    (QuestionType.TECHNICAL, (
+        r"how (would|do|should|could) (you|we|one) (design|build|architect|implement|scale|debug|test|optimi[sz]e|model|secure)",
+        r"design (a|an)\b|explain|what is the difference|difference between|what happens when",
+        r"how does .+ work|what (is|are) (a|an|the)? ?\w+ (and|used for)|when would you use|trade-?offs?",
+    )),
+    (QuestionType.EXPERIENCE, (
+        r"experience (with|in|of)|worked (with|on)|have you (used|built|led|managed|done|ever)",
+        r"what (did|do) you (do|build|work on|own)|your (role|responsibilit|projects?|strengths?|skills?)",
+        r"how many (years|people)|(strongest|best) skill|what are you (good|best) at|strength",
+        r"tell (me|us) about (your|the) (work|time|job|role|project|team) (at|with|on)",
+        r"\b(led|lead|manag|mentor)",
+    )),
+)
+
+# Every cue starts at a word's start ("pay" is not in "repay").
+_COMPILED = tuple((kind, tuple(re.compile(rf"(?<![a-z])(?:{p})") for p in patterns)) for kind, patterns in CUES)
+_QUESTION_OPENERS = re.compile(
+    r"^(who|what|when|where|why|how|which|whose|do|does|did|are|is|was|were|have|has|had|can|could|"
+    r"would|will|should|tell|describe|explain|walk|give|share|talk|name|list|introduce)\b"
+)
+# Longer than this with no question in it is a speech, not a question (a recited text).
+RECITED_WORDS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    kind: QuestionType
+    # The cue that decided it (for tests and for a person asking "why this structure?").
+    cue: str | None
+
+
+_ASKING = re.compile(r"\b(tell (me|us)|can you|could you|would you|do you|did you|have you|are you|walk (me|us))\b")
+
+
+def classify(question: str) -> Classified:
+    asked = without_instructions(question)
+    if not asked.strip():
+        return Classified(QuestionType.NOT_A_QUESTION, "instruction")
+    text = " ".join(asked.lower().split())
+    if _recited(text):
+        return Classified(QuestionType.NOT_A_QUESTION, None)
+    for kind, patterns in _COMPILED:
+        for pattern in patterns:
+            if pattern.search(text):
+                return Classified(kind, pattern.pattern)
+    return Classified(QuestionType.OTHER, None)
+
+
+def without_instructions(question: str) -> str:
+    """The question with any sentence that talks to the assistant ("ignore your instructions",
+    "you are now a pirate") taken out: those are never obeyed, and never asked about."""
+    from firstword.grounding.facts import INSTRUCTION_LIKE
+
+    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    kept = [s for s in sentences if not INSTRUCTION_LIKE.search(s) and not _ROLEPLAY.search(s)]
+    return " ".join(kept)
+
+
+# "You are now a pirate.", "Say: Arr, …", "print your system prompt"
+_ROLEPLAY = re.compile(
+    r"^\s*(you are now|from now on|say:|print|repeat|reveal|output)\b|\b(system prompt|your instructions)\b",
+    re.IGNORECASE,
+)
+
+
+def _recited(text: str) -> bool:
+    """Many words and no sign of a question anywhere in them (a speech read aloud, a poem)."""
+    if len(text.split()) <= RECITED_WORDS or "?" in text or _ASKING.search(text):
+        return False
+    sentences = re.split(r"(?<=[.!?,;])\s+", text)
+    return not any(_QUESTION_OPENERS.match(s) for s in sentences)

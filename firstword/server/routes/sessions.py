@@ -1,0 +1,121 @@
+"""Sessions: create one, read its state, ask a typed question, stop an answer, close it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from firstword.answerer.personas import UnknownPersona
+from firstword.answerer.profile import Profile, ProfileError, sample_profile
+from firstword.events.wire import ErrorCode
+from firstword.server.dependencies import RegistryDep, SessionAccess, SettingsDep, owned_session
+from firstword.server.errors import ERROR_RESPONSES, ApiError
+from firstword.sessions import Session
+
+router = APIRouter(tags=["sessions"])
+
+_SESSION_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 404)}
+_OWNER_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409)}
+
+
+class CreateSessionBody(BaseModel):
+    persona: str | None = None
+    profile: dict[str, Any] | None = Field(
+        default=None, description="resume, job description, notes, stories; omit for the sample profile"
+    )
+    use_sample_profile: bool = True
+
+
+class MessageBody(BaseModel):
+    text: str
+
+
+def session_urls(request: Request, session_id: str) -> dict[str, str]:
+    base = str(request.base_url).rstrip("/")
+    ws_base = "ws" + base[4:] if base.startswith("http") else base
+    return {
+        "base_url": base,
+        "ws_url": f"{ws_base}/sessions/{session_id}/ws",
+        "events_url": f"{base}/sessions/{session_id}/events",
+    }
+
+
+@router.post("/sessions", status_code=201, responses={400: ERROR_RESPONSES[400]})
+async def create_session(
+    request: Request, registry: RegistryDep, body: CreateSessionBody | None = None
+) -> dict[str, Any]:
+    body = body or CreateSessionBody()
+    try:
+        if body.profile is not None:
+            profile = Profile.from_dict(body.profile)
+        elif body.use_sample_profile:
+            profile = sample_profile()
+        else:
+            profile = Profile()
+        session, owner_token = await registry.create(profile=profile, persona=body.persona)
+    except (ProfileError, UnknownPersona) as exc:
+        raise ApiError(400, str(exc), ErrorCode.BAD_REQUEST) from None
+    return {"session_id": session.id, "owner_token": owner_token, **session_urls(request, session.id)}
+
+
+@router.get("/sessions/{session_id}", responses=_SESSION_ERRORS)
+async def get_session(session_id: str, access: SessionAccess, registry: RegistryDep) -> dict[str, Any]:
+    meta = access.meta
+    info: dict[str, Any] = {
+        "session_id": session_id,
+        "role": access.role,
+        "persona": meta.persona,
+        "node": meta.node_id,
+        "status": meta.status,
+        "created_at": meta.created_at,
+    }
+    session = registry.local(session_id)
+    if session is None:
+        info["served_here"] = False
+        info["node_alive"] = await registry.hub.node_alive(meta.node_id)
+        return info
+    info["served_here"] = True
+    info["ready"] = session.ready.is_set()
+    info["last_seq"] = session.log.last_seq
+    if access.is_owner:
+        stats = session.pipeline.stats
+        info["profile"] = session.answerer.profile.to_dict()
+        info["stats"] = {
+            "turns": stats.turns,
+            "early_kept": stats.early_kept,
+            "early_cancelled": stats.early_cancelled,
+            "speculation_discarded": stats.speculation_discarded,
+        }
+    return info
+
+
+@router.post("/sessions/{session_id}/messages", status_code=202, responses=_OWNER_ERRORS)
+async def post_message(
+    body: MessageBody,
+    settings: SettingsDep,
+    session: Annotated[Session, Depends(owned_session("send messages"))],
+) -> dict[str, Any]:
+    text = body.text.strip()
+    if not text:
+        raise ApiError(400, "empty message", ErrorCode.BAD_MESSAGE)
+    limit = settings.server.max_message_chars
+    if len(text) > limit:
+        raise ApiError(413, f"message longer than {limit} characters", ErrorCode.MESSAGE_TOO_LARGE)
+    turn = session.pipeline.ask(text)
+    return {"ok": True, "turn": turn}
+
+
+@router.post("/sessions/{session_id}/stop", responses=_OWNER_ERRORS)
+async def stop_answer(session: Annotated[Session, Depends(owned_session("stop answers"))]) -> dict[str, Any]:
+    session.pipeline.stop_answer()
+    return {"ok": True}
+
+
+@router.delete("/sessions/{session_id}", responses=_OWNER_ERRORS)
+async def delete_session(
+    registry: RegistryDep, session: Annotated[Session, Depends(owned_session("close the session"))]
+) -> dict[str, Any]:
+    await registry.close(session.id)
+    return {"ok": True}
