@@ -64,9 +64,16 @@ def serve(
 
     fastapi_app = create_app(settings, on_ready=announce)
 
-    uvicorn.run(fastapi_app, host=settings.server.host, port=settings.server.port, log_level="warning", ws_max_size=2**20,
+    from firstword.server.http_timeouts import connection_limit, header_timeout_protocol
+
+    uvicorn.run(fastapi_app, host=settings.server.host, port=settings.server.port, log_level="warning",
+                ws_max_size=settings.server.ws_max_frame_bytes,
                 # Open event streams never end by themselves: give them a moment, then close.
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5,
+                # uvicorn has no header read timeout (slowloris): its protocol class with one added.
+                http=header_timeout_protocol(settings.server.header_timeout_s),
+                # Connections at once, from the descriptor budget (logged): 503 beyond, not EMFILE.
+                limit_concurrency=connection_limit(settings.server))
 
 
 @protocol_app.command("js")

@@ -26,6 +26,12 @@ class ServerConfig(BaseModel):
     port: int = 8765
     # Largest WebSocket message accepted from a client (binary audio or JSON text).
     max_message_bytes: int = 64_000
+    # Largest WebSocket frame the server reads at all. One over max_message_bytes but under this
+    # is read, answered `frame_too_large` / `message_too_large` and closed 1009; one past this is
+    # closed 1009 by the WebSocket layer before it is read (its reason says the size). 4 MiB
+    # covers any client mistake we know of (a whole WAV file sent as one frame is ~1 MB a
+    # minute) while bounding what one connection can make the server hold.
+    ws_max_frame_bytes: int = 4 * 1024 * 1024
     # Events kept per session for replay to late or reconnecting clients.
     replay_events: int = 20_000
     # A subscriber whose queue grows past this many events is dropped (it may resume by id).
@@ -44,6 +50,88 @@ class ServerConfig(BaseModel):
     # Lets its bearer list every stored session over HTTP (GET /history/sessions). Unset: only
     # each session's owner reads its own history.
     admin_token: SecretStr | None = None
+    # Uploaded PDFs are read by pypdf in a child process (answerer.pdf_worker) killed at these
+    # limits. The probe's PDF (5 pages sharing one Flate stream of 100 000 `Tj`; 5.6 KB) took
+    # pypdf 17-20 s in the handler, /healthz stalled as long; now a 422 after 5.1 s, /healthz at
+    # most 58 ms meanwhile. The bundled 3-page SRE resume (bench/answers/profiles/sre/resume.pdf)
+    # takes 0.18 s in a fresh child on an idle node (0.02 s of it extraction, the rest start-up),
+    # 0.3-0.5 s over HTTP with another process on one of the 2 cores (the child runs at nice 10):
+    # 5 s is a 10x margin over the loaded case, for a long, dense CV.
+    pdf_timeout_s: float = 5.0
+    # Address space (RLIMIT_AS) of the child: that resume peaks at 31 MB resident and is read
+    # within 40 MB of address space (not within 32), the probe's PDF at 95 MB resident; 512 MB
+    # is a 12x margin for a real CV and still stops a decompression bomb well short of the node.
+    pdf_memory_mb: int = 512
+    # Pages read at most (more: 413). CVs run 1-3 pages, an academic one 10-15; the text limit
+    # (answerer.profile.MAX_FIELD_CHARS, 50 000 characters) is ~20 dense pages anyway.
+    pdf_max_pages: int = 20
+    # PDFs read at once (each child is one busy core for up to `pdf_timeout_s`, at nice 10): an
+    # upload happens once per session, so 2 at once on the 2-core reference node is a burst;
+    # more would only let /profile/extract (no token) take every core.
+    pdf_workers: int = 2
+    # A further upload waits this long for a free slot, then gets 503 with Retry-After: a normal
+    # PDF holds a slot 0.18 s, so only PDFs that run to the time limit keep every slot busy.
+    pdf_queue_wait_s: float = 2.0
+    # The address browsers reach this server at when it is not the bind address (TLS or a proxy
+    # in front), e.g. "https://copilot.example.com": its host is accepted in Host, its origin in
+    # Origin (firstword.server.guard). Empty: the bind host and the loopback names only.
+    public_url: str = ""
+    # Host names accepted besides the bind host, localhost, 127.0.0.1, [::1] and public_url's (any
+    # port); any other Host gets 400. A loopback server must not answer a page on a name its
+    # attacker pointed at 127.0.0.1 (DNS rebinding). ["*"] turns the check off.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Origins ("https://host[:port]") whose pages may open the WebSocket or POST/PUT/PATCH/DELETE,
+    # besides the request's own host and public_url's: a page on another site must not drive a
+    # session with the browser's access to this server (403).
+    allowed_origins: list[str] = Field(default_factory=list)
+    # A connection whose request line and headers are not all in within this long of its opening,
+    # or of its previous response, is closed (firstword.server.http_timeouts): a probe held 300
+    # connections for 80 s by never finishing them (slowloris). A client sends its headers in
+    # one or two packets; 10 s is far beyond a slow link, and bounds how long one is held.
+    header_timeout_s: float = 10.0
+    # Connections (HTTP, SSE, WebSocket) served at once; past it uvicorn answers 503. 0: the
+    # process's descriptor limit (RLIMIT_NOFILE, read at start) less fd_reserve, so that the
+    # server runs out of connection slots before it runs out of descriptors.
+    max_connections: int = 0
+    # Descriptors kept back from clients: a served node held 19-24 with its models loaded (they
+    # are mapped, not held open), SQLite's 3 among them; PostgreSQL's pool adds up to 15, Redis
+    # one for the hub and one per session mirrored from another node. 128 covers those with room.
+    fd_reserve: int = 128
+
+
+class LimitsConfig(BaseModel):
+    """What one client may take of a node (firstword.server.limits).
+
+    An independent probe created 500 sessions at 679/s (~152 KB each; 1 715 sessions, 610 MB
+    in an earlier run) and streamed audio at 255x real time for 60 s, which emptied 5 113 of
+    5 120 finals and took another session's first word from 455 to 1 559 ms.
+    """
+
+    # Sessions this node serves at once; past it POST /sessions answers 503 with Retry-After.
+    # An idle session holds ~152 KB (the probe), a speaking one a VAD, a Whisper decode queue and
+    # the model's context: 2 cores kept 3 speakers in real time (bench latency runs one), so
+    # the cap bounds memory (100 x 152 KB), not CPU; the capacity issue adds admission by load.
+    max_sessions: int = 100
+    # Sessions one client address may create: a burst, then one every `create_interval_s`
+    # (429 with Retry-After beyond). The overlay creates one per Start; a benchmark one per
+    # profile or recording; 20 at once covers a test run, not a flood.
+    create_burst: int = 20
+    create_interval_s: float = 3.0
+    # A session nobody has sent audio, a message or a request to, and nobody watches, for this
+    # long is closed (session.closed, reason "idle"). An interview is rarely silent for ten
+    # minutes; a tab left open overnight should not hold a session.
+    idle_timeout_s: float = 1_800.0
+    # Audio faster than real time is refused beyond this much in hand per connection: the page
+    # re-sends up to 5 s captured while its link was down (web/static/overlay.js), so a burst of
+    # 6 s passes; after that audio is taken at `audio_speed` x real time, the rest dropped with
+    # an `audio_too_fast` error (one per second), never queued. 0: no pace (a trusted client
+    # that replays recordings faster than real time, e.g. `firstword listen --fast`).
+    audio_burst_s: float = 6.0
+    audio_speed: float = 1.25
+    # Largest JSON request body. A profile at its limits (3 fields and 50 stories of 50 000
+    # characters, firstword.answerer.profile) is 2.7 MB of ASCII; past this a body is refused
+    # with 413 before it is parsed (the probe sent 3 million stories).
+    max_body_bytes: int = 4_000_000
 
 
 class HubConfig(BaseModel):
@@ -305,6 +393,7 @@ class Settings(BaseSettings):
     )
 
     server: ServerConfig = Field(default_factory=ServerConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     hub: HubConfig = Field(default_factory=HubConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     endpointing: EndpointingConfig = Field(default_factory=EndpointingConfig)

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from firstword.answerer.answerer import Answerer
 from firstword.critic.critic import AnswerCritic, ProfileCritic
@@ -33,6 +34,10 @@ log = logging.getLogger("firstword.sessions")
 
 class SessionNotFound(KeyError):
     pass
+
+
+class NodeFull(RuntimeError):
+    """The node serves ``limits.max_sessions`` already."""
 
 
 def _critic_for(answerer: Answerer) -> Callable[[], ProfileCritic]:
@@ -80,6 +85,7 @@ class SessionRegistry:
         self._hub = hub
         self._store = store
         self._sessions: dict[str, Session] = {}
+        self._reaper: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -93,9 +99,12 @@ class SessionRegistry:
         return self._engines
 
     async def create(self, *, profile: Profile, persona: str | None = None) -> tuple[Session, str]:
-        """A new session served here, and its owner token (returned once, never stored)."""
+        """A new session served here, and its owner token (returned once, never stored).
+        Raises ``NodeFull`` at ``limits.max_sessions``."""
         persona_name = persona or self._settings.answer.persona
         persona_prompt(persona_name)  # raises UnknownPersona with the valid names
+        if len(self._sessions) >= self._settings.limits.max_sessions:
+            raise NodeFull(f"this node serves its limit of {self._settings.limits.max_sessions} sessions")
         session_id = secrets.token_hex(8)
         owner_token = new_token("own")
         meta = SessionMeta(
@@ -220,9 +229,29 @@ class SessionRegistry:
             log.warning("could not count remote watchers of %s", session_id, exc_info=True)
             return 0
 
+    # -- idle sessions -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._reaper = asyncio.get_running_loop().create_task(self._reap_idle())
+
+    async def _reap_idle(self) -> None:
+        timeout = self._settings.limits.idle_timeout_s
+        while True:
+            # Checked ten times per timeout (at most once a minute): a session lives at most
+            # 10 % (or a minute) past its timeout.
+            await asyncio.sleep(min(60.0, max(0.05, timeout / 10)))
+            for session in await self.idle_sessions(time.monotonic() - timeout):
+                log.info("closing session %s: idle for %.0f s", session.id, time.monotonic() - session.last_activity)
+                await self.close(session.id, reason="idle")
+
+    async def idle_sessions(self, since: float) -> list[Session]:
+        """Sessions nobody has used since ``since`` (monotonic) and nobody watches."""
+        idle = [s for s in self._sessions.values() if s.last_activity < since and s.connections == 0]
+        return [s for s in idle if not await self._hub_watchers(s.id)]
+
     # -- end ---------------------------------------------------------------------------------
 
-    async def close(self, session_id: str) -> None:
+    async def close(self, session_id: str, reason: Literal["closed", "idle", "shutdown"] = "closed") -> None:
         session = self._sessions.pop(session_id, None)
         if session is None:
             return
@@ -233,12 +262,16 @@ class SessionRegistry:
         if session.user_voice is not None:
             await session.user_voice.aclose()
         with contextlib.suppress(RuntimeError):
-            session.log.publish(SessionClosed(session_id=session_id))
+            session.log.publish(SessionClosed(session_id=session_id, reason=reason))
         self._hub.close_log(session_id)
         await self._hub.mark_closed(session_id)
         if self._store is not None:
             self._store.session_closed(session_id)
 
     async def close_all(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
         for session_id in list(self._sessions):
-            await self.close(session_id)
+            await self.close(session_id, reason="shutdown")

@@ -38,7 +38,9 @@ class InLoopServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", ws_max_size=2**20)
+        settings = getattr(app.state, "settings", None)
+        max_frame = settings.server.ws_max_frame_bytes if settings is not None else 2**20
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", ws_max_size=max_frame)
         self.server = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None
 

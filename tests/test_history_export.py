@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from firstword.config import Settings
+from firstword.hub.memory import MemoryHub
 from firstword.server.errors import install_error_handlers
 from firstword.server.routes import history as history_routes
 from firstword.store.base import SessionHistory
@@ -111,6 +113,8 @@ def make_app(store: SqlStore, admin_token: str | None) -> FastAPI:
     app = FastAPI()
     app.state.settings = Settings(server={"admin_token": admin_token})
     app.state.store = store
+    # The hub knows live sessions (none here): history flushes the writer only for those.
+    app.state.registry = SimpleNamespace(hub=MemoryHub("test", app.state.settings.server))
     install_error_handlers(app)
     app.include_router(history_routes.router)
     return app

@@ -554,3 +554,37 @@ async def test_a_live_stream_takes_the_only_slot_back_and_the_background_one_han
     # The background stream was closed (the server saw the hang-up) before the live one began.
     assert server.hung_up == 1 and server.sent[0] < 200
     assert engine.scheduler.preemptions == 1
+
+
+class EchoingServer(LoopbackServer):
+    """Refuses every request with 401 and a body that echoes the key it got, mangled the ways a
+    provider might (lower-cased, cut short, spaced), as the independent probe's server did."""
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0)
+        await reader.readexactly(length)
+        key = next(line.split(b"Bearer ")[1].decode() for line in head.split(b"\r\n") if line.lower().startswith(b"authorization"))
+        message = f"Incorrect API key provided: {key.lower()} ({key[:12]}...; {' '.join(key)})"
+        body = json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode()
+        writer.write(b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: "
+                     + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
+        await writer.drain()
+        writer.close()
+
+
+async def test_a_provider_echoing_the_key_in_any_form_never_reaches_the_error() -> None:
+    key = "sk-Live-" + secrets.token_hex(16).upper()
+    async with EchoingServer() as upstream:
+        eng = make_engine(upstream.base_url, key=key)
+        try:
+            with pytest.raises(LlmError) as info:
+                async for _ in text(eng, 8):
+                    pass
+        finally:
+            await eng.aclose()
+    said = str(info.value)
+    assert "HTTP 401" in said and "refused the API key" in said
+    for form in (key, key.lower(), key[:12], key[8:20].lower(), " ".join(key)[:20]):
+        assert form not in said
+    assert "Incorrect API key" not in said, "the provider's own words stay in the server's log"

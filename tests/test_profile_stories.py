@@ -62,9 +62,10 @@ def test_stories_must_be_a_list():
         Profile.from_dict({"stories": {"situation": "x"}})
 
 
-def test_limits_still_hold_for_objects():
-    many = [{"title": f"Story {i}", "result": "ok"} for i in range(MAX_STORIES + 5)]
-    profile = Profile.from_dict({"stories": many})
-    assert len(profile.stories) == MAX_STORIES
-    long = Profile.from_dict({"stories": [{"action": "x" * (MAX_FIELD_CHARS + 10)}]})
-    assert len(long.stories[0]) == MAX_FIELD_CHARS
+def test_limits_refuse_rather_than_cut():
+    enough = [{"title": f"Story {i}", "result": "ok"} for i in range(MAX_STORIES)]
+    assert len(Profile.from_dict({"stories": enough}).stories) == MAX_STORIES
+    with pytest.raises(ProfileError, match=f"at most {MAX_STORIES}"):
+        Profile.from_dict({"stories": [*enough, "one more"]})
+    with pytest.raises(ProfileError, match=r"stories\[0\] is longer than"):
+        Profile.from_dict({"stories": [{"action": "x" * (MAX_FIELD_CHARS + 10)}]})

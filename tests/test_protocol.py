@@ -63,7 +63,7 @@ def test_protocol_md_names_every_error_and_close_code() -> None:
     text = PROTOCOL_MD.read_text(encoding="utf-8")
     for code in ErrorCode:
         assert f"`{code.value}`" in text, f"error code {code.value} is not documented"
-    documented = {int(n) for n in re.findall(r"\b(1000|1009|1013|4\d{3})\b", text)}
+    documented = {int(n) for n in re.findall(r"\b(1000|1009|1011|1013|4\d{3})\b", text)}
     assert documented == {int(c) for c in CloseCode}, "close codes in PROTOCOL.md and CloseCode differ"
 
 

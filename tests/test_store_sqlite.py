@@ -302,3 +302,26 @@ async def test_retries_back_off_exponentially_up_to_the_cap_without_spinning() -
     assert gaps[0] >= 0.018 and gaps[1] >= 0.038 and all(g < 0.2 for g in gaps)
     assert writer.stats().buffered == 1 and writer.stats().last_error == "OSError: connection refused"
     await writer.aclose(timeout_s=0.1)
+
+
+async def test_an_answer_streaming_when_the_node_died_reads_as_cancelled_interrupted_after_restart(open_store) -> None:
+    store = open_store(node_id="node-a")
+    await store.start()
+    store.session_opened(record("cut-mid-answer", "node-a"))
+    # The scenario up to its first answer's words, as if the process died while it streamed.
+    events = session_events()
+    first_done = next(i for i, e in enumerate(events) if e.type == "answer.done")
+    for event in events[:first_done]:
+        store.append("cut-mid-answer", event)
+    await store.flush()
+    await store.aclose()
+
+    restarted = open_store(node_id="node-a")
+    await restarted.start()
+    history = await restarted.history("cut-mid-answer")
+    assert history is not None and history.summary.status is SessionStatus.INTERRUPTED
+    answers = [a for t in history.turns for a in t.answers]
+    assert answers and all(a.status != "streaming" for a in answers)
+    cut = next(a for a in answers if a.answer_id == 1)
+    assert (cut.status, cut.cancel_reason) == ("cancelled", "interrupted")
+    assert cut.text == "I care about patients."

@@ -206,7 +206,7 @@ async def test_owner_user_audio_is_transcribed_on_the_main_connection_and_never_
     assert server.llm.calls == []
 
 
-async def test_a_second_user_audio_connection_is_busy(server):
+async def test_the_owners_newer_user_audio_connection_takes_over_and_the_older_is_closed(server):
     s = await new_session(server)
     url = f"{s['ws_url']}?token={s['owner_token']}&source=user"
     async with websockets.connect(url) as first, websockets.connect(url) as second:
@@ -214,8 +214,13 @@ async def test_a_second_user_audio_connection_is_busy(server):
         await first.send(json.dumps({"type": "ping"}))
         assert json.loads(await asyncio.wait_for(first.recv(), 5))["type"] == "pong"
         await second.send(frames(tone(100))[0])
-        error = json.loads(await asyncio.wait_for(second.recv(), 5))
-        assert error["data"]["code"] == "audio_busy"
+        await second.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(second.recv(), 5))["type"] == "pong", "the newer one is heard"
+        error = json.loads(await asyncio.wait_for(first.recv(), 5))
+        assert error["data"]["code"] == "replaced"
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(first.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
 
 
 # ----- (c) the real VAD and Whisper on a recording ----------------------------------------------
@@ -238,6 +243,7 @@ async def test_a_real_recording_on_the_user_source_is_transcribed_and_not_answer
     reference = manifest[name]["reference"]
     audio = load_recording(corpus / name)
     settings = Settings()
+    settings.limits.audio_speed = 0  # the recording is sent as fast as it goes: no real-time pace
     # Real VAD and Whisper; a scripted LLM, so that any answer started would show at once and
     # no generation competes with Whisper for the cores.
     llm = ScriptedLlm(reply=["Should", " not", " happen", "."])

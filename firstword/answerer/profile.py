@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ""}
 MAX_FIELD_CHARS = 50_000
@@ -24,6 +23,14 @@ STAR_PARTS = ("situation", "task", "action", "result")
 
 class ProfileError(ValueError):
     pass
+
+
+class PdfTooLarge(ProfileError):
+    """A PDF over the page limit, or whose text is over the character limit."""
+
+
+class PdfNoText(ProfileError):
+    """A PDF that parses but has no text to extract (a scan)."""
 
 
 @dataclass(slots=True)
@@ -44,12 +51,18 @@ class Profile:
         stories = raw.get("stories") or []
         if not isinstance(stories, list):
             raise ProfileError("profile.stories must be a list of strings or STAR objects")
+        if len(stories) > MAX_STORIES:
+            # Refused, not cut: a silent cut drops the stories the person added last.
+            raise ProfileError(f"profile.stories has {len(stories)} stories; at most {MAX_STORIES} are taken")
         texts = [_story_text(item, i) for i, item in enumerate(stories)]
+        for i, text in enumerate(texts):
+            if len(text) > MAX_FIELD_CHARS:
+                raise ProfileError(f"profile.stories[{i}] is longer than {MAX_FIELD_CHARS} characters")
         profile = cls(
             resume=_text_field(raw, "resume"),
             job_description=_text_field(raw, "job_description"),
             notes=_text_field(raw, "notes"),
-            stories=[s[:MAX_FIELD_CHARS] for s in texts[:MAX_STORIES]],
+            stories=texts,
         )
         return profile
 
@@ -94,17 +107,45 @@ def _story_text(item: object, index: int) -> str:
     return "\n".join(lines)
 
 
-def read_pdf_text(data_or_path: bytes | Path) -> str:
+def read_pdf_text(data_or_path: bytes | Path, max_pages: int | None = None, max_chars: int | None = None) -> str:
+    """A PDF's text, pages joined by newlines. Runs in the caller's thread with no time or
+    memory bound: the server reads uploads through ``pdf_worker``, which calls this in a child
+    process under limits; the CLI reads the user's own profile directory with it directly.
+    ``max_pages`` defaults to the server's setting (``ServerConfig.pdf_max_pages``)."""
     import io
+
+    if max_pages is None:
+        # Imported here: the worker child passes its limits and so never loads pydantic (0.3 s).
+        from firstword.config import ServerConfig
+
+        max_pages = ServerConfig.model_fields["pdf_max_pages"].default
 
     try:
         source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else str(data_or_path)
         reader = PdfReader(source)
-        text = "\n".join((page.extract_text() or "") for page in reader.pages)
-    except (PdfReadError, OSError, ValueError) as exc:
-        raise ProfileError(f"cannot read the PDF: {exc}") from exc
+        pages = len(reader.pages)
+        if pages > max_pages:
+            raise PdfTooLarge(f"the PDF has {pages} pages; at most {max_pages} are read")
+        if pages == 0:
+            raise ProfileError("cannot read the PDF: it has no pages")
+        parts: list[str] = []
+        for page in reader.pages:
+            parts.append(page.extract_text() or "")
+            # Stop at the first page past the limit rather than extract the rest for nothing
+            # (text only grows as pages are added, even once stripped).
+            if max_chars is not None and len("\n".join(parts).strip()) > max_chars:
+                raise PdfTooLarge(f"the PDF's text is longer than {max_chars} characters")
+        text = "\n".join(parts)
+    except ProfileError:
+        raise
+    except MemoryError:
+        # Only under the worker's RLIMIT_AS, which must tell "too much memory" from "unreadable".
+        raise
+    except Exception as exc:  # noqa: BLE001 - pypdf raises PdfReadError, LimitReachedError,
+        # TypeError, KeyError, ValueError, RecursionError... on malformed input: all "unreadable".
+        raise ProfileError(f"cannot read the PDF: {type(exc).__name__}: {exc}") from exc
     if not text.strip():
-        raise ProfileError("the PDF has no extractable text (is it a scan?)")
+        raise PdfNoText("the PDF has no extractable text (is it a scan?)")
     return text.strip()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
@@ -11,6 +12,17 @@ from firstword.events.kinds import EventType
 from firstword.events.payloads import Payload, TranscriptFinal, payload_model
 
 _P = TypeVar("_P", bound=Payload)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text``, or, where a lone surrogate got past the edge (server.text), the same with
+    U+FFFD in its place: an event is still sent and stored rather than failing every reader."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text)
+    return text
 
 
 @dataclass(slots=True)
@@ -50,7 +62,7 @@ class Event:
 
     def to_json(self) -> str:
         if self._json is None:
-            self._json = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+            self._json = encodable(json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False))
         return self._json
 
     def sse_frame(self) -> bytes:

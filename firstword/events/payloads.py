@@ -10,7 +10,7 @@ field whose absence means something (``coalesced``) is left out of the JSON when
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
@@ -80,6 +80,9 @@ class ProfileUpdated(Payload):
 @_event(EventType.SESSION_CLOSED)
 class SessionClosed(Payload):
     session_id: str
+    # "closed": by its owner; "idle": nobody used or watched it for `limits.idle_timeout_s`;
+    # "shutdown": the server stopped.
+    reason: Literal["closed", "idle", "shutdown"] = "closed"
 
 
 # ----- what was heard ---------------------------------------------------------------------------

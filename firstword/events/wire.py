@@ -21,12 +21,19 @@ class ErrorCode(StrEnum):
     FRAME_TOO_LARGE = "frame_too_large"
     UNSUPPORTED_SAMPLE_RATE = "unsupported_sample_rate"
     AUDIO_BUSY = "audio_busy"
+    # Audio faster than real time beyond the connection's burst: dropped, never queued.
+    AUDIO_TOO_FAST = "audio_too_fast"
     # Control messages.
     MESSAGE_TOO_LARGE = "message_too_large"
     BAD_JSON = "bad_json"
     BAD_MESSAGE = "bad_message"
     UNKNOWN_MESSAGE = "unknown_message"
     BAD_REQUEST = "bad_request"
+    # Text that is not valid Unicode (a lone surrogate, \ud800-\udfff), in a message, a
+    # profile or a label: refused at the edge, so that every event can be encoded.
+    INVALID_TEXT = "invalid_text"
+    # The owner opened a newer connection that now carries the audio; this one is closed.
+    REPLACED = "replaced"
     # Access.
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
@@ -45,6 +52,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     UNAVAILABLE = "unavailable"
+    RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
 
 
@@ -65,6 +73,7 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000
     TOO_BIG = 1009
+    INTERNAL_ERROR = 1011
     TRY_AGAIN = 1013
     BAD_REQUEST = 4400
     UNAUTHORIZED = 4401
@@ -75,6 +84,9 @@ class CloseCode(IntEnum):
     UNSUPPORTED_AUDIO = 4415
     # Sent by a page that drops its own connection on purpose (to resume it at once).
     CLIENT_DROP = 4000
+    # The owner's newer connection took over the session's audio (another tab, or the same
+    # page after a link that froze without closing): this one must not reconnect by itself.
+    REPLACED = 4001
 
     @classmethod
     def for_status(cls, status: int) -> CloseCode:
@@ -92,6 +104,7 @@ FATAL_CLOSE_CODES = frozenset(
         CloseCode.GONE,
         CloseCode.UNSUPPORTED_AUDIO,
         CloseCode.TOO_BIG,
+        CloseCode.REPLACED,
     }
 )
 
@@ -110,6 +123,8 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.REPLAY_GAP: 410,
     ErrorCode.MESSAGE_TOO_LARGE: 413,
+    ErrorCode.INVALID_TEXT: 400,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
@@ -124,6 +139,7 @@ _DEFAULT_CODE_FOR_STATUS: dict[int, ErrorCode] = {
     410: ErrorCode.REPLAY_GAP,
     413: ErrorCode.MESSAGE_TOO_LARGE,
     422: ErrorCode.INVALID_REQUEST,
+    429: ErrorCode.RATE_LIMITED,
     503: ErrorCode.UNAVAILABLE,
 }
 

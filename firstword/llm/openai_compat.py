@@ -10,6 +10,8 @@ socket's buffers fill); a revoked one closes its response and raises ``Preempted
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,11 +166,15 @@ class OpenAiCompatEngine:
         await self._client.close()
 
     def _error(self, exc: Exception, *, streaming: bool) -> LlmError:
-        """An LlmError naming the server and the cause, never the API key.
+        """An LlmError naming the server and the kind of failure in fixed words.
 
-        The callers raise it outside their ``except`` blocks, so the original exception (whose
-        request carries the key in its headers) is not even its ``__context__``.
+        The provider's own text never goes into it: it reaches the owner and every observer
+        (``llm_error``), and a provider may echo the key it refused in any form, lower-cased or
+        cut short, which no scrub can be sure to catch. That text is logged here, on the server.
+        The callers raise the error outside their ``except`` blocks, so the original exception
+        (whose request carries the key in its headers) is not even its ``__context__``.
         """
+        log.warning("LLM server at %s: %s", self._where, self._scrub(f"{type(exc).__name__}: {_raw_text(exc)}"))
         retryable = True
         if isinstance(exc, openai.APITimeoutError):
             detail = f"timed out after {self.config.timeout_s:g} s"
@@ -179,10 +185,10 @@ class OpenAiCompatEngine:
             )
         elif isinstance(exc, openai.APIStatusError):
             retryable = exc.status_code == 429 or exc.status_code >= 500
-            detail = f"HTTP {exc.status_code}: {_server_message(exc)}"
+            detail = f"HTTP {exc.status_code}: {_status_meaning(exc.status_code)}"
         else:
             retryable = False
-            detail = f"{type(exc).__name__}: {exc}"
+            detail = f"its response could not be read ({type(exc).__name__}; the server's log has the details)"
         what = "stream broke off" if streaming else "request failed"
         message = f"LLM server at {self._where}: {what}: {detail}"
         return LlmError(self._scrub(message), retryable=retryable)
@@ -194,6 +200,8 @@ class OpenAiCompatEngine:
             text = text.replace(self._secret, "***")
         return text
 
+
+log = logging.getLogger("firstword.llm")
 
 _PREEMPTED = "stream stopped, the model was needed for higher-priority work"
 
@@ -260,6 +268,22 @@ class _ToolCalls:
             )
         self.emitted += len(done)
         return done
+
+
+def _status_meaning(status: int) -> str:
+    if status in (401, 403):
+        return "the server refused the API key (llm.openai.api_key)"
+    if status == 404:
+        return "no such model or endpoint (llm.openai.model, llm.openai.base_url)"
+    if status == 429:
+        return "rate limited or out of quota"
+    if status >= 500:
+        return "the server failed"
+    return "the server refused the request (the server's log has its message)"
+
+
+def _raw_text(exc: Exception) -> str:
+    return _server_message(exc) if isinstance(exc, openai.APIStatusError) else str(exc)
 
 
 def _server_message(exc: openai.APIStatusError) -> str:

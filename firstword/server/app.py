@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
 
 from firstword import __version__
@@ -17,9 +17,13 @@ from firstword.engines import Engines, load_engines_async
 from firstword.hub.base import Hub
 from firstword.hub.factory import create_hub
 from firstword.server.errors import install_error_handlers
+from firstword.server.limits import CreationLimiter
+from firstword.server.body_limit import BodyLimit
+from firstword.server.guard import EdgeGuard
 from firstword.server.routes import events, history, observers, profile, service, sessions, web
 from firstword.server.sse import RAW_SEND
 from firstword.server.streams import ConnectionBook
+from firstword.server.text import check_request_body
 from firstword.sessions import SessionRegistry
 from firstword.store.base import Store
 
@@ -57,6 +61,8 @@ def create_app(
             await the_store.start()
         app.state.store = the_store
         app.state.registry = SessionRegistry(settings, loaded, the_hub, the_store)
+        app.state.registry.start()
+        app.state.creation_limiter = CreationLimiter(settings.limits)
         app.state.book = ConnectionBook(the_hub, settings.server.heartbeat_s, settings.server.send_timeout_s)
         app.state.book.start()
         _tune_gc()
@@ -73,9 +79,13 @@ def create_app(
             if engines is None:
                 await loaded.aclose()
 
-    app = FirstwordApp(title="firstword", version=__version__, lifespan=lifespan)
+    app = FirstwordApp(
+        title="firstword", version=__version__, lifespan=lifespan, dependencies=[Depends(check_request_body)]
+    )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)  # server.body_limit
+    app.add_middleware(EdgeGuard, config=settings.server)  # Host, Origin, body type (server.guard)
     for module in (service, sessions, profile, observers, events, history, web):
         app.include_router(module.router)
     web.mount_static(app)

@@ -13,6 +13,7 @@ middleware), and heartbeats and the send timeout are run for all readers by one 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -70,8 +71,16 @@ class SseResponse(Response):
             await self._pump(raw, loop)
         except (asyncio.CancelledError, OSError):
             pass  # cancelled by the ticker (a send that did not drain) or the client went away
-        except Exception:
+        except Exception as exc:
+            # Never a silent stop: the reader is told and resumes by Last-Event-ID (EventSource
+            # reconnects by itself when the response ends).
             log.exception("SSE stream failed")
+            with contextlib.suppress(Exception):
+                body = connection_error_sse(
+                    ErrorCode.INTERNAL, f"the server could not send an event ({type(exc).__name__}); resume by Last-Event-ID"
+                )
+                await raw({"type": "http.response.body", "body": body, "more_body": True})
+                await raw({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
             stream.subscription.close()

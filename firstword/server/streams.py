@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -17,19 +18,23 @@ from typing import Any
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from firstword.audio.format import SUPPORTED_SAMPLE_RATES, AudioFormatError, validate_pcm16
+from firstword.audio.format import SAMPLE_RATE, SUPPORTED_SAMPLE_RATES, AudioFormatError, validate_pcm16
 from firstword.config import Settings
 from firstword.events.wire import PONG_JSON, CloseCode, ControlType, ErrorCode, connection_error_json
 from firstword.hub.base import Hub, UnknownSession
 from firstword.hub.log import ReplayGap, SubscriberDropped, Subscription
 from firstword.server.auth import Access, AccessError, authorize, bearer, not_served_here
+from firstword.server.limits import AudioPacer
 from firstword.server.sse import SseResponse, SseStream
+from firstword.server.text import invalid_text_at, invalid_text_message
 from firstword.sessions import Session, SessionRegistry
 
 # ``?source=``: whose audio a connection carries. The interviewer's is answered and the
 # connection follows the event log; the user's own microphone is only transcribed (labelled
 # "user"), and its connection sends audio up and gets nothing down but its own errors.
 SOURCES = ("interviewer", "user")
+# PCM16 mono at the one supported rate.
+BYTES_PER_SECOND = 2 * SAMPLE_RATE
 
 log = logging.getLogger("firstword.server")
 
@@ -150,7 +155,7 @@ async def serve_websocket(
 ) -> None:
     await websocket.accept()
     params = websocket.query_params
-    token = params.get("token") or bearer(websocket.headers.get("authorization"), None)
+    token = bearer(websocket.headers.get("authorization"), params.get("token"))  # the header wins, as on HTTP
     try:
         access = await authorize(registry.hub, session_id, token)
     except AccessError as exc:
@@ -208,13 +213,25 @@ async def _serve(
                 connection_error_json(ErrorCode.SUBSCRIBER_DROPPED, exc.reason, resume_after=exc.last_seq)
             )
             await websocket.close(code=CloseCode.TRY_AGAIN, reason="too slow; resume with ?after=")
+        except (WebSocketDisconnect, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            # Never a silent stop: the client is told, and resumes from its last event.
+            if websocket.client_state is not WebSocketState.CONNECTED:
+                return
+            log.exception("could not send session %s's events to a WebSocket reader", access.meta.session_id)
+            with contextlib.suppress(Exception):
+                await websocket.send_text(connection_error_json(
+                    ErrorCode.INTERNAL, f"the server could not send an event ({type(exc).__name__}); resume with ?after="))
+                await websocket.close(code=CloseCode.INTERNAL_ERROR, reason="event could not be sent")
 
     sender = asyncio.create_task(send_events())
+    link = AudioLink(websocket, settings)
     try:
         await _receive(
             websocket,
             max_bytes,
-            on_audio=lambda data: _audio(websocket, access, session, data, max_bytes),
+            on_audio=lambda data: _audio(link, access, session, data, max_bytes),
             on_text=lambda text: _control(websocket, access, session, text, settings),
         )
     finally:
@@ -222,7 +239,7 @@ async def _serve(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await sender
         subscription.close()
-        if session is not None and session.audio_owner is websocket:
+        if session is not None and session.audio_owner is link:
             session.audio_owner = None
         if websocket.client_state is WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
@@ -234,10 +251,11 @@ async def _receive(
     max_bytes: int,
     *,
     on_audio: Callable[[bytes], Awaitable[bool]],
-    on_text: Callable[[str], Awaitable[None]],
+    on_text: Callable[[str], Awaitable[bool]],
 ) -> None:
-    """Hand each binary frame to ``on_audio`` (False: close) and each text frame to ``on_text``
-    until the client goes away or sends a text frame over ``max_bytes``."""
+    """Hand each binary frame to ``on_audio`` and each text frame to ``on_text`` (either
+    returning False: the connection has been closed) until the client goes away or sends a text
+    frame over ``max_bytes``."""
     try:
         while True:
             message = await websocket.receive()
@@ -255,9 +273,15 @@ async def _receive(
                     )
                     await websocket.close(code=CloseCode.TOO_BIG, reason="message too large")
                     return
-                await on_text(text)
+                if not await on_text(text):
+                    return
     except WebSocketDisconnect:
         return
+    except RuntimeError:
+        # Starlette's receive after the socket was closed from this side (a takeover, a send
+        # that failed): the connection is over, nothing more to read.
+        if websocket.client_state is WebSocketState.CONNECTED and websocket.application_state is WebSocketState.CONNECTED:
+            raise
 
 
 async def _rejected_frame(websocket: WebSocket, data: bytes, max_bytes: int) -> bool | None:
@@ -274,32 +298,84 @@ async def _rejected_frame(websocket: WebSocket, data: bytes, max_bytes: int) -> 
     return None
 
 
-async def _check_start_rate(websocket: WebSocket, message: dict[str, Any]) -> None:
-    """A ``start`` control message: a sample rate other than the supported ones closes."""
+async def _check_start_rate(websocket: WebSocket, message: dict[str, Any]) -> bool:
+    """A ``start`` control message: a sample rate other than the supported ones closes (False)."""
     rate = message.get("sample_rate", SUPPORTED_SAMPLE_RATES[0])
-    if rate not in SUPPORTED_SAMPLE_RATES:
-        await websocket.send_text(connection_error_json(ErrorCode.UNSUPPORTED_SAMPLE_RATE, _rate_message(rate)))
-        await websocket.close(code=CloseCode.UNSUPPORTED_AUDIO, reason="unsupported sample rate")
+    if isinstance(rate, int) and not isinstance(rate, bool) and rate in SUPPORTED_SAMPLE_RATES:
+        return True
+    shown = rate if isinstance(rate, int | float) and not isinstance(rate, bool) else repr(rate)[:40]
+    await _refuse(websocket, CloseCode.UNSUPPORTED_AUDIO, ErrorCode.UNSUPPORTED_SAMPLE_RATE, _rate_message(shown))
+    return False
 
 
-async def _audio(
-    websocket: WebSocket, access: Access, session: Session | None, data: bytes, max_bytes: int
-) -> bool:
+class AudioLink:
+    """One connection that may carry a session's audio: the order it was opened in (the newest
+    of the owner's connections carries the audio) and its pace (``server.limits``)."""
+
+    _opened = itertools.count()
+
+    def __init__(self, websocket: WebSocket, settings: Settings) -> None:
+        self.websocket = websocket
+        self.opened = next(AudioLink._opened)
+        self.pacer = AudioPacer(settings.limits)
+
+
+# Closing a replaced connection runs beside the new one's audio, never before it.
+_replacing: set[asyncio.Task[None]] = set()
+
+
+async def _close_replaced(link: AudioLink) -> None:
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(5):  # a frozen link may never take the close frame
+            await link.websocket.send_text(connection_error_json(
+                ErrorCode.REPLACED, "a newer connection of the session's owner now carries its audio"))
+            await link.websocket.close(code=CloseCode.REPLACED, reason="replaced by a newer connection")
+
+
+async def _claim_audio(session: Session, attr: str, link: AudioLink) -> bool:
+    """Whether ``link`` carries the audio now. The newer of two owner connections wins at once:
+    after a link that froze without closing, the owner's new connection is heard from its
+    first frame rather than once the server notices the old one is dead (~40 s of pings)."""
+    current: AudioLink | None = getattr(session, attr)
+    if current is None or current is link:
+        setattr(session, attr, link)
+        return True
+    if current.opened > link.opened:
+        await link.websocket.send_text(connection_error_json(
+            ErrorCode.AUDIO_BUSY, "a newer connection of the session's owner carries its audio"))
+        return False
+    setattr(session, attr, link)
+    log.info("session %s: the owner's newer connection takes over the audio", session.id)
+    task = asyncio.get_running_loop().create_task(_close_replaced(current))
+    _replacing.add(task)
+    task.add_done_callback(_replacing.discard)
+    return True
+
+
+async def _paced(link: AudioLink, data: bytes) -> bool:
+    """Whether the frame is within the connection's pace; excess is dropped, never queued."""
+    if link.pacer.admit(len(data) / BYTES_PER_SECOND):
+        return True
+    if link.pacer.should_warn():
+        await link.websocket.send_text(connection_error_json(
+            ErrorCode.AUDIO_TOO_FAST,
+            f"audio is arriving faster than real time; {link.pacer.refused_s:.1f} s of it dropped so far. "
+            "Send audio at the pace it is captured."))
+    return False
+
+
+async def _audio(link: AudioLink, access: Access, session: Session | None, data: bytes, max_bytes: int) -> bool:
     """Take one binary frame; False when the connection must close."""
+    websocket = link.websocket
     writable = await _writable(websocket, access, session, "send audio")
     if writable is None:
         return True
     session = writable
     session.touch()
-    if session.audio_owner is not None and session.audio_owner is not websocket:
-        await websocket.send_text(
-            connection_error_json(ErrorCode.AUDIO_BUSY, "another connection is already streaming audio for this session")
-        )
-        return True
     if (keep_open := await _rejected_frame(websocket, data, max_bytes)) is not None:
         return keep_open
-    session.audio_owner = websocket
-    session.pipeline.feed_pcm(data)
+    if await _claim_audio(session, "audio_owner", link) and await _paced(link, data):
+        session.pipeline.feed_pcm(data)
     return True
 
 
@@ -334,6 +410,9 @@ async def _parse_control(websocket: WebSocket, text: str) -> dict[str, Any] | No
     except json.JSONDecodeError as exc:
         await websocket.send_text(connection_error_json(ErrorCode.BAD_JSON, f"text frame is not valid JSON: {exc.msg} at {exc.pos}"))
         return None
+    except RecursionError:
+        await websocket.send_text(connection_error_json(ErrorCode.BAD_JSON, "text frame is nested too deeply"))
+        return None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         await websocket.send_text(connection_error_json(ErrorCode.BAD_MESSAGE, 'control messages are JSON objects with a "type"'))
         return None
@@ -345,21 +424,22 @@ async def _parse_control(websocket: WebSocket, text: str) -> dict[str, Any] | No
 
 async def _control(
     websocket: WebSocket, access: Access, session: Session | None, text: str, settings: Settings
-) -> None:
+) -> bool:
+    """One control message; False when the connection has been closed."""
     message = await _parse_control(websocket, text)
     if message is None:
-        return
+        return True
     kind = message["type"]
     if kind not in (ControlType.START, ControlType.STOP, ControlType.END, ControlType.MESSAGE):
-        await websocket.send_text(connection_error_json(ErrorCode.UNKNOWN_MESSAGE, f"unknown control message type {kind!r}"))
-        return
+        await websocket.send_text(connection_error_json(ErrorCode.UNKNOWN_MESSAGE, f"unknown control message type {kind[:40]!r}"))
+        return True
     what = "send messages" if kind == ControlType.MESSAGE else "control audio or answers"
     writable = await _writable(websocket, access, session, what)
     if writable is None:
-        return
+        return True
     writable.touch()
     if kind == ControlType.START:
-        await _check_start_rate(websocket, message)
+        return await _check_start_rate(websocket, message)
     elif kind == ControlType.STOP:
         writable.pipeline.stop_answer()
     elif kind == ControlType.END:
@@ -371,8 +451,11 @@ async def _control(
         elif len(content) > settings.server.max_message_chars:
             await websocket.send_text(connection_error_json(
                 ErrorCode.MESSAGE_TOO_LARGE, f"message longer than {settings.server.max_message_chars} characters"))
+        elif invalid_text_at(content) is not None:
+            await websocket.send_text(connection_error_json(ErrorCode.INVALID_TEXT, invalid_text_message("the message's text")))
         else:
             writable.pipeline.ask(content.strip())
+    return True
 
 
 # ----- the user's own microphone (?source=user) -----------------------------------------------
@@ -396,15 +479,16 @@ async def _serve_user_voice(
         await _refuse(websocket, CloseCode.for_status(refusal.status), refusal.code, refusal.message)
         return
     max_bytes = settings.server.max_message_bytes
+    link = AudioLink(websocket, settings)
     try:
         await _receive(
             websocket,
             max_bytes,
-            on_audio=lambda data: _user_audio(websocket, session, registry, data, max_bytes),
+            on_audio=lambda data: _user_audio(link, session, registry, data, max_bytes),
             on_text=lambda text: _user_control(websocket, session, text),
         )
     finally:
-        if session.user_audio_owner is websocket:
+        if session.user_audio_owner is link:
             session.user_audio_owner = None
         if websocket.client_state is WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
@@ -412,33 +496,31 @@ async def _serve_user_voice(
 
 
 async def _user_audio(
-    websocket: WebSocket, session: Session, registry: SessionRegistry, data: bytes, max_bytes: int
+    link: AudioLink, session: Session, registry: SessionRegistry, data: bytes, max_bytes: int
 ) -> bool:
     """Take one binary frame of the user's microphone; False when the connection must close."""
+    websocket = link.websocket
     session.touch()
-    if session.user_audio_owner is not None and session.user_audio_owner is not websocket:
-        await websocket.send_text(connection_error_json(
-            ErrorCode.AUDIO_BUSY, "another connection is already streaming the user's audio for this session"))
-        return True
     if (keep_open := await _rejected_frame(websocket, data, max_bytes)) is not None:
         return keep_open
     pipeline = registry.user_voice(session)
     if pipeline is None:
-        await _refuse(websocket, CloseCode.NOT_FOUND, ErrorCode.UNKNOWN_SESSION, "the session has been closed")
+        await _refuse(websocket, CloseCode.GONE, ErrorCode.SESSION_CLOSED, "the session has been closed")
         return False
-    session.user_audio_owner = websocket
-    pipeline.feed_pcm(data)
+    if await _claim_audio(session, "user_audio_owner", link) and await _paced(link, data):
+        pipeline.feed_pcm(data)
     return True
 
 
-async def _user_control(websocket: WebSocket, session: Session, text: str) -> None:
+async def _user_control(websocket: WebSocket, session: Session, text: str) -> bool:
+    """One control message on a source=user connection; False when it has been closed."""
     message = await _parse_control(websocket, text)
     if message is None:
-        return
+        return True
     kind = message["type"]
     session.touch()
     if kind == ControlType.START:
-        await _check_start_rate(websocket, message)
+        return await _check_start_rate(websocket, message)
     elif kind == ControlType.END:
         if session.user_voice is not None:
             await session.user_voice.end_of_audio()
@@ -447,4 +529,5 @@ async def _user_control(websocket: WebSocket, session: Session, text: str) -> No
             ErrorCode.UNKNOWN_MESSAGE,
             f"{kind!r} is not taken on a source=user connection; send it on the session's main connection"))
     else:
-        await websocket.send_text(connection_error_json(ErrorCode.UNKNOWN_MESSAGE, f"unknown control message type {kind!r}"))
+        await websocket.send_text(connection_error_json(ErrorCode.UNKNOWN_MESSAGE, f"unknown control message type {kind[:40]!r}"))
+    return True

@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from firstword.events.envelope import encodable
+
 # Alembic announces each of its autogenerate plugins at INFO when imported: seven lines of noise
 # in the server's log at every start, about a feature the server never uses.
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -43,7 +45,7 @@ class StoreUnavailable(RuntimeError):
 def _json_dumps(value: Any) -> str:
     # Event payloads are JSON by construction (they go out on the wire as is); ``default=str``
     # only keeps an odd value (a Path, a numpy float) from making a whole batch unwritable.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return encodable(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
 def is_sqlite(url: str | sa.URL) -> bool:

@@ -63,6 +63,11 @@ def policy_from(config: StoreConfig) -> WriterPolicy:
     )
 
 
+# The cancel reason of an answer cut off by the process's stop (not one of the live reasons:
+# no event ever said it, the restart found it).
+INTERRUPTED_ANSWER = "interrupted"
+
+
 class SqlStore:
     def __init__(self, url: str, *, node_id: str, config: StoreConfig | None = None) -> None:
         self.url = url
@@ -97,9 +102,17 @@ class SqlStore:
         self._writer.start()
 
     async def _mark_interrupted(self) -> int:
-        s, e = schema.sessions, schema.events
+        s, e, a = schema.sessions, schema.events, schema.answers
+        cut_off = sa.select(s.c.id).where(s.c.status == SessionStatus.ACTIVE.value, s.c.node_id == self.node_id)
+        # An answer that was streaming when the process died would otherwise read "streaming"
+        # in its history for ever: it ended there, cut off.
+        answers = (
+            sa.update(a)
+            .where(a.c.status == "streaming", a.c.session_id.in_(cut_off))
+            .values(status="cancelled", cancel_reason=INTERRUPTED_ANSWER)
+        )
         last_event = sa.select(sa.func.max(e.c.ts)).where(e.c.session_id == s.c.id).scalar_subquery()
-        stmt = (
+        sessions = (
             sa.update(s)
             .where(s.c.status == SessionStatus.ACTIVE.value, s.c.node_id == self.node_id)
             .values(
@@ -107,7 +120,8 @@ class SqlStore:
             )
         )
         async with self.engine.begin() as conn:
-            result = await conn.execute(stmt)
+            await conn.execute(answers)
+            result = await conn.execute(sessions)
         return int(result.rowcount or 0)
 
     # ----- write side ---------------------------------------------------------------------------

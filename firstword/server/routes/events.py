@@ -9,7 +9,8 @@ from fastapi import APIRouter, Header, Query, WebSocket
 
 from firstword.events.wire import ErrorCode
 from firstword.server.dependencies import BookDep, RegistryDep, SessionAccess, get_book, get_registry, get_settings
-from firstword.server.errors import ERROR_RESPONSES, ApiError
+from firstword.server.errors import ERROR_RESPONSES, ApiError, error_responses
+from firstword.server.sse import SseResponse
 from firstword.server.streams import serve_sse, serve_websocket
 
 router = APIRouter(tags=["events"])
@@ -17,7 +18,8 @@ router = APIRouter(tags=["events"])
 
 @router.get(
     "/sessions/{session_id}/events",
-    responses={**{k: ERROR_RESPONSES[k] for k in (400, 401, 403, 404)}, 410: {"description": "replay gap"}},
+    responses={**error_responses(400, 401, 403, 404, 422), 410: {**ERROR_RESPONSES[410], "description": "replay gap"}},
+    response_class=SseResponse, status_code=200,  # documents the 200 as text/event-stream
 )
 async def sse_events(
     access: SessionAccess,

@@ -21,8 +21,9 @@ from fastapi.responses import JSONResponse, Response
 
 from firstword.config import Settings
 from firstword.events.wire import ErrorCode
-from firstword.server.dependencies import SettingsDep, StoreDep, TokenDep
-from firstword.server.errors import ERROR_RESPONSES, ApiError
+from firstword.hub.base import Hub
+from firstword.server.dependencies import RegistryDep, SettingsDep, StoreDep, TokenDep
+from firstword.server.errors import ERROR_RESPONSES, ApiError, error_responses
 from firstword.store.base import SessionHistory, Store
 from firstword.store.export import history_to_json, history_to_markdown, summary_to_json
 
@@ -55,12 +56,19 @@ def _require_store(store: Store | None) -> Store:
     return store
 
 
-async def _read(store: Store | None, settings: Settings, session_id: str, token: str | None) -> SessionHistory:
+async def _read(
+    store: Store | None, settings: Settings, session_id: str, token: str | None, hub: Hub
+) -> SessionHistory:
     if not token:
         raise ApiError(401, "missing token: pass 'Authorization: Bearer TOKEN' or ?token=", ErrorCode.UNAUTHORIZED)
     the_store = _require_store(store)
     try:
         history = await the_store.history(session_id)
+        if history is None and await hub.meta(session_id) is not None:
+            # A live session whose first records are still in the writer's batch (up to
+            # store.flush_ms): written now rather than answered 404.
+            await the_store.flush()
+            history = await the_store.history(session_id)
     except Exception as exc:  # noqa: BLE001 - any failure to read is "history unavailable", not a 500
         raise _unavailable(exc) from None
     if history is None:
@@ -73,7 +81,7 @@ async def _read(store: Store | None, settings: Settings, session_id: str, token:
     return history
 
 
-@router.get("/sessions")
+@router.get("/sessions", responses=error_responses(422))
 async def list_sessions(
     store: StoreDep,
     settings: SettingsDep,
@@ -101,20 +109,26 @@ async def list_sessions(
     return {"sessions": [summary_to_json(s) for s in sessions], "limit": n, "offset": skip}
 
 
-@router.get("/sessions/{session_id}")
-async def get_history(session_id: str, store: StoreDep, settings: SettingsDep, token: TokenDep) -> dict[str, Any]:
-    return history_to_json(await _read(store, settings, session_id, token))
+@router.get("/sessions/{session_id}", responses=error_responses(422))
+async def get_history(
+    session_id: str, store: StoreDep, settings: SettingsDep, token: TokenDep, registry: RegistryDep
+) -> dict[str, Any]:
+    return history_to_json(await _read(store, settings, session_id, token, registry.hub))
 
 
-@router.get("/sessions/{session_id}/export")
+@router.get(
+    "/sessions/{session_id}/export",
+    responses={**error_responses(422), 200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+)
 async def export(
     session_id: str,
     store: StoreDep,
     settings: SettingsDep,
     token: TokenDep,
+    registry: RegistryDep,
     format: Annotated[str, Query()] = "json",
 ) -> Response:
-    history = await _read(store, settings, session_id, token)
+    history = await _read(store, settings, session_id, token, registry.hub)
     if format not in EXPORT_FORMATS:
         raise ApiError(400, f"unknown format {format!r}: use json or md", ErrorCode.BAD_REQUEST)
     filename = f"firstword-{session_id}.{format}"

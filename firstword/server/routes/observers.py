@@ -14,7 +14,7 @@ from firstword.events.wire import ErrorCode
 from firstword.hub.base import ObserverGrant, new_token, token_hash
 from firstword.server.auth import Access
 from firstword.server.dependencies import BookDep, RegistryDep, owner_only
-from firstword.server.errors import ERROR_RESPONSES, ApiError
+from firstword.server.errors import ERROR_RESPONSES, ApiError, error_responses
 from firstword.server.routes.sessions import session_urls
 
 router = APIRouter(tags=["observers"], responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404)})
@@ -24,7 +24,7 @@ class ObserverBody(BaseModel):
     label: str = Field(default="", max_length=80)
 
 
-@router.post("/sessions/{session_id}/observers", status_code=201)
+@router.post("/sessions/{session_id}/observers", status_code=201, responses=error_responses(400, 415, 422))
 async def add_observer(
     session_id: str,
     request: Request,
@@ -50,7 +50,7 @@ async def add_observer(
     }
 
 
-@router.get("/sessions/{session_id}/observers")
+@router.get("/sessions/{session_id}/observers", responses=error_responses(400, 422))
 async def list_observers(
     session_id: str,
     registry: RegistryDep,
@@ -72,7 +72,7 @@ async def list_observers(
     }
 
 
-@router.delete("/sessions/{session_id}/observers/{observer_id}")
+@router.delete("/sessions/{session_id}/observers/{observer_id}", responses=error_responses(400, 422))
 async def revoke_observer(
     session_id: str,
     observer_id: str,

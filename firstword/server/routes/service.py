@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from firstword import __version__
 from firstword.engines import Engines
 from firstword.server.dependencies import RegistryDep, SettingsDep, StoreDep
+from firstword.server.errors import error_responses
 from firstword.store.base import Store
 
 router = APIRouter(tags=["service"])
@@ -37,12 +38,12 @@ API schema: <a href="/docs">/docs</a>.</p>
 """
 
 
-@router.get("/api", response_class=HTMLResponse)
+@router.get("/api", response_class=HTMLResponse, responses=error_responses(400))
 async def api_help() -> str:
     return INDEX_HTML
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=error_responses(400))
 async def healthz(registry: RegistryDep, settings: SettingsDep, store: StoreDep) -> dict[str, Any]:
     engines: Engines = registry.engines
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,13 +12,15 @@ from firstword.answerer.personas import UnknownPersona
 from firstword.answerer.profile import Profile, ProfileError, sample_profile
 from firstword.events.wire import ErrorCode
 from firstword.server.dependencies import RegistryDep, SessionAccess, SettingsDep, owned_session
-from firstword.server.errors import ERROR_RESPONSES, ApiError
-from firstword.sessions import Session
+from firstword.server.errors import ApiError, error_responses
+from firstword.sessions import NodeFull, Session
 
 router = APIRouter(tags=["sessions"])
 
-_SESSION_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 404)}
-_OWNER_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409)}
+# 400 also for a Host this server does not answer to, 403 for a page from another origin
+# (server.guard); 410 once the session is closed.
+_SESSION_ERRORS = error_responses(400, 401, 403, 404, 422)
+_OWNER_ERRORS = error_responses(400, 401, 403, 404, 409, 410, 422)
 
 
 class CreateSessionBody(BaseModel):
@@ -32,6 +35,18 @@ class MessageBody(BaseModel):
     text: str
 
 
+def _admit(request: Request) -> None:
+    """Sessions one client address may create (``limits.create_*``): 429 beyond, with when to retry."""
+    client = request.client.host if request.client is not None else "unknown"
+    wait = request.app.state.creation_limiter.admit(client)
+    if wait is not None:
+        retry = max(1, math.ceil(wait))
+        raise ApiError(
+            429, f"too many sessions created from {client}; try again in {retry} s",
+            ErrorCode.RATE_LIMITED, headers={"Retry-After": str(retry)},
+        )
+
+
 def session_urls(request: Request, session_id: str) -> dict[str, str]:
     base = str(request.base_url).rstrip("/")
     ws_base = "ws" + base[4:] if base.startswith("http") else base
@@ -42,11 +57,12 @@ def session_urls(request: Request, session_id: str) -> dict[str, str]:
     }
 
 
-@router.post("/sessions", status_code=201, responses={400: ERROR_RESPONSES[400]})
+@router.post("/sessions", status_code=201, responses=error_responses(400, 403, 415, 422, 429, 503))
 async def create_session(
     request: Request, registry: RegistryDep, body: CreateSessionBody | None = None
 ) -> dict[str, Any]:
     body = body or CreateSessionBody()
+    _admit(request)
     try:
         if body.profile is not None:
             profile = Profile.from_dict(body.profile)
@@ -57,6 +73,9 @@ async def create_session(
         session, owner_token = await registry.create(profile=profile, persona=body.persona)
     except (ProfileError, UnknownPersona) as exc:
         raise ApiError(400, str(exc), ErrorCode.BAD_REQUEST) from None
+    except NodeFull as exc:
+        # Sessions end within limits.idle_timeout_s of going idle; a minute is a fair guess.
+        raise ApiError(503, f"{exc}; try again later", ErrorCode.UNAVAILABLE, headers={"Retry-After": "60"}) from None
     return {"session_id": session.id, "owner_token": owner_token, **session_urls(request, session.id)}
 
 
@@ -91,7 +110,7 @@ async def get_session(session_id: str, access: SessionAccess, registry: Registry
     return info
 
 
-@router.post("/sessions/{session_id}/messages", status_code=202, responses=_OWNER_ERRORS)
+@router.post("/sessions/{session_id}/messages", status_code=202, responses={**_OWNER_ERRORS, **error_responses(413, 415)})
 async def post_message(
     body: MessageBody,
     settings: SettingsDep,
@@ -107,7 +126,7 @@ async def post_message(
     return {"ok": True, "turn": turn}
 
 
-@router.post("/sessions/{session_id}/stop", responses=_OWNER_ERRORS)
+@router.post("/sessions/{session_id}/stop", responses={**_OWNER_ERRORS, **error_responses(415)})
 async def stop_answer(session: Annotated[Session, Depends(owned_session("stop answers"))]) -> dict[str, Any]:
     session.pipeline.stop_answer()
     return {"ok": True}

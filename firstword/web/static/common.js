@@ -465,7 +465,7 @@ export class SocketStream {
   open() {
     this.stopped = false;
     this.connect();
-    this.timer = setInterval(() => this.keepAlive(), 5000);
+    this.timer = setInterval(() => this.keepAlive(), 2000);
   }
 
   connect() {
@@ -512,8 +512,14 @@ export class SocketStream {
   keepAlive() {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    if (Date.now() - this.lastHeard > 15000) {
-      ws.close(); // silent for too long: presumed dead; onclose reconnects
+    if (Date.now() - this.lastHeard > 6000) {
+      // Silent for three pings: presumed dead. A link that froze never delivers a close, so
+      // the page reconnects now instead of waiting for one; the server hands the audio to the
+      // new connection at its first frame (replaced) and closes this one.
+      this.ws = null;
+      ws.close(CloseCode.CLIENT_DROP);
+      this.onStatus("reconnecting");
+      this.connect();
       return;
     }
     ws.send(JSON.stringify({ type: ControlType.PING }));

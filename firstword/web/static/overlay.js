@@ -171,7 +171,11 @@ function connect() {
     onEvent: (event) => view.apply(event),
     onStatus: setStatus,
     onFatal: (reason, code) => {
-      toast(`The session ended: ${reason}`);
+      toast(
+        code === CloseCode.REPLACED
+          ? "This session now listens in another window or tab; this one has stopped."
+          : `The session ended: ${reason}`,
+      );
       if (code === CloseCode.FORBIDDEN || code === CloseCode.NOT_FOUND) forget();
       stopCapture();
     },

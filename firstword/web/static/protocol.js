@@ -69,11 +69,14 @@ export const ErrorCode = Object.freeze({
   FRAME_TOO_LARGE: "frame_too_large",
   UNSUPPORTED_SAMPLE_RATE: "unsupported_sample_rate",
   AUDIO_BUSY: "audio_busy",
+  AUDIO_TOO_FAST: "audio_too_fast",
   MESSAGE_TOO_LARGE: "message_too_large",
   BAD_JSON: "bad_json",
   BAD_MESSAGE: "bad_message",
   UNKNOWN_MESSAGE: "unknown_message",
   BAD_REQUEST: "bad_request",
+  INVALID_TEXT: "invalid_text",
+  REPLACED: "replaced",
   UNAUTHORIZED: "unauthorized",
   FORBIDDEN: "forbidden",
   REVOKED: "revoked",
@@ -88,12 +91,14 @@ export const ErrorCode = Object.freeze({
   NOT_FOUND: "not_found",
   CONFLICT: "conflict",
   UNAVAILABLE: "unavailable",
+  RATE_LIMITED: "rate_limited",
   INTERNAL: "internal",
 });
 
 export const CloseCode = Object.freeze({
   NORMAL: 1000,
   TOO_BIG: 1009,
+  INTERNAL_ERROR: 1011,
   TRY_AGAIN: 1013,
   BAD_REQUEST: 4400,
   UNAUTHORIZED: 4401,
@@ -103,6 +108,7 @@ export const CloseCode = Object.freeze({
   GONE: 4410,
   UNSUPPORTED_AUDIO: 4415,
   CLIENT_DROP: 4000,
+  REPLACED: 4001,
 });
 
 export const ControlType = Object.freeze({
@@ -115,7 +121,7 @@ export const ControlType = Object.freeze({
 });
 
 /** Closes after which reconnecting cannot help. */
-export const FATAL_CLOSE_CODES = new Set([1009, 4400, 4401, 4403, 4404, 4410, 4415]);
+export const FATAL_CLOSE_CODES = new Set([1009, 4001, 4400, 4401, 4403, 4404, 4410, 4415]);
 
 /** Every event type that is part of a session's log (for EventSource listeners). */
 export const LOG_EVENT_TYPES = Object.freeze(["session.ready", "profile.updated", "session.closed", "speech.started", "speech.ended", "transcript.interim", "transcript.final", "user.transcript.interim", "user.transcript.final", "message", "answer.started", "answer.delta", "answer.done", "answer.cancelled", "answer.retracted", "answer.corrected", "tool.started", "tool.progress", "tool.done", "tool.failed", "actions.extracted", "voice.started", "voice.ended", "turn.latency", "error"]);
