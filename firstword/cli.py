@@ -109,13 +109,18 @@ def listen(
     samples = load_recording(file)
     prof = load_profile_dir(profile) if profile is not None else None
     if url is None:
+        # Its own server: --fast must not be paced to real time (limits.audio_speed) there.
+        env = {"FIRSTWORD_LIMITS__AUDIO_SPEED": "0"} if fast else {}
         with console.status("starting a local server with the bundled engines"):
-            server = ServerProcess().__enter__()
+            server = ServerProcess(env).__enter__()
         try:
             asyncio.run(_listen(server.url, samples, prof, not fast))
         finally:
             server.__exit__()
     else:
+        if fast:
+            console.print("[yellow]--fast against a running server: it takes audio at up to its limits.audio_speed "
+                          "(1.25x real time by default) after a 6 s burst and drops the rest (audio_too_fast)[/]")
         asyncio.run(_listen(url, samples, prof, not fast))
 
 
