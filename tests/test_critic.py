@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from firstword.answerer.personas import PERSONAS
-from firstword.answerer.profile import sample_profile
+from firstword.answerer.profile import Profile, load_profile_dir, sample_profile
 from firstword.critic.checks import Verdict
 from firstword.critic.critic import AnswerCritic, Checked, ProfileCritic
 from firstword.critic.sentences import SentenceStream, split
@@ -152,3 +152,161 @@ def test_critic_check_command_prints_the_fixed_json_shape(tmp_path):
     for s in result["sentences"]:
         assert set(s) == {"start", "end", "text", "verdict", "evidence"}
         assert answer.read_text()[s["start"] : s["end"]] == s["text"]
+
+
+PROFILES = Path(__file__).resolve().parents[1] / "bench" / "answers" / "profiles"
+
+
+def _shipped_profiles():
+    yield "sample", sample_profile(), [QUESTION, "Tell me about yourself.", "Why do you want this job?"]
+    for folder in sorted(p for p in PROFILES.iterdir() if (p / "questions.jsonl").is_file()):
+        lines = (folder / "questions.jsonl").read_text().splitlines()
+        questions = [json.loads(line)["question"] for line in lines if line.strip()]
+        yield folder.name, load_profile_dir(folder), questions
+
+
+def test_the_grounded_openings_of_every_shipped_profile_are_never_flagged():
+    """The opening is the person's own material in fixed glue: the critic passes each of its
+    sentences, by its rules alone (a critic that never composed it) and as the live path sees it."""
+    flagged = []
+    for name, profile, questions in _shipped_profiles():
+        live = ProfileCritic(profile, PERSONAS["copilot"])
+        rules = ProfileCritic(profile, PERSONAS["copilot"])
+        for question in questions:
+            composition = live.grounding.ground(question).composition
+            opening = live.opening(question)
+            earlier: list[str] = []
+            for sentence in split(opening, final=True):
+                verdicts = [live.judge(sentence.text, question, earlier)]
+                if composition.grounded:
+                    verdicts.append(rules.judge(sentence.text, question, earlier))
+                earlier.append(sentence.text)
+                flagged += [(name, question, sentence.text, j) for j in verdicts if j.flagged]
+    assert not flagged, flagged
+
+
+# A small profile of someone else entirely, so the rules below are not the sample profile's.
+CHEF = Profile(
+    resume=(
+        "# Dana Okafor — Sous Chef\n\n"
+        "## Experience\n"
+        "**Harbour Kitchen — Sous Chef, 2019–present**\n"
+        "- Run a brigade of 6 cooks; lunch service opens at 11:30.\n"
+        "- Wrote the weekly stock export for the finance team.\n"
+        "- Member of the menu-tasting panel; helped launch the vegan tasting menu.\n"
+        "- Led the switch to digital HACCP logs.\n"
+        "**Fenwick Hotel — Commis Chef, 2015–2019**\n"
+    ),
+    job_description="# Head Chef, Linden Bistro\nYou will manage the kitchen budget and lead menu design.\n",
+    notes="- Weakness to mention: I over-prep garnishes on quiet days.\n",
+)
+CHEF_Q = "Tell me about your time at Harbour Kitchen."
+
+
+@pytest.fixture(scope="module")
+def chef() -> ProfileCritic:
+    return ProfileCritic(CHEF, PERSONAS["copilot"])
+
+
+def test_a_list_mark_does_not_hide_a_star_label(chef):
+    assert chef.judge("- Situation: the fryer failed on a Friday.", CHEF_Q).verdict is Verdict.ECHO
+    assert chef.judge("2. Result: service ran on time.", CHEF_Q).verdict is Verdict.ECHO
+
+
+def test_a_piece_of_an_earlier_sentence_said_again_is_the_loop_going_on(chef):
+    first = "It's not a problem, it's a challenge."
+    assert chef.judge("It's a challenge.", CHEF_Q, [first]).verdict is Verdict.DEGENERATE
+    # Unfinished, it may still be heading somewhere new: judged on what it says.
+    assert chef.judge("It's a challenge", CHEF_Q, [first]).verdict is Verdict.SUPPORTED
+    # A one-word fragment is nothing on its own, but after a loop it is the loop's next turn.
+    assert chef.judge("I", CHEF_Q, ["I run the pass."]).verdict is Verdict.SUPPORTED
+    assert chef.judge("I", CHEF_Q, ["I have.", "I have.", "I have."]).verdict is Verdict.DEGENERATE
+    # The same words inflected: "take" / "takes".
+    said = "I've got skills, but I'm not the kind of person to take on too much."
+    again = chef.judge("But I'm not the kind of person who takes on too much.", CHEF_Q, [said])
+    assert again.verdict is Verdict.DEGENERATE
+
+
+def test_the_question_names_things_it_does_not_make_them_yours(chef):
+    question = "Our kitchen runs on Kafka. Have you used Kafka?"
+    j = chef.judge("I've used Kafka for stock orders.", question)
+    assert j.verdict is Verdict.UNSUPPORTED and "only the question" in j.evidence
+    # Named, denied or wished for, it claims nothing.
+    assert chef.judge("I haven't used Kafka, but I'd like to learn it.", question).verdict is Verdict.SUPPORTED
+    assert chef.judge("Kafka sounds like a useful tool for orders.", question).verdict is Verdict.SUPPORTED
+
+
+def test_saying_yes_to_what_the_profile_never_mentions_is_a_claim(chef):
+    question = "This role includes the kitchen budget. Have you managed a budget before?"
+    for yes in ("Yes.", "I have.", "Yes, I have managed one before."):
+        j = chef.judge(yes, question)
+        assert j.verdict is Verdict.UNSUPPORTED and "budget" in j.evidence, (yes, j)
+    assert chef.judge("No, but I wrote the weekly stock export.", question).verdict is Verdict.SUPPORTED
+    # Yes to what the profile has is fine.
+    assert chef.judge("Yes.", "Have you run a brigade?").verdict is Verdict.SUPPORTED
+
+
+def test_numbers_dates_and_times_must_count_what_the_profile_counts(chef):
+    # "11:30" is a time: it gives neither 11 nor 30 to anything else.
+    assert chef.judge("Lunch service opens at 11:30.", CHEF_Q).verdict is Verdict.SUPPORTED
+    assert chef.judge("I worked 30 hours straight.", CHEF_Q).verdict is Verdict.UNSUPPORTED
+    assert chef.judge("Service opens at 10:30.", CHEF_Q).verdict is Verdict.UNSUPPORTED
+    assert chef.judge("I was a chef in my late 20s.", CHEF_Q).verdict is Verdict.UNSUPPORTED
+    # Each year is in the profile; the span is not.
+    assert chef.judge("I was at Harbour Kitchen 2019–present.", CHEF_Q).verdict is Verdict.SUPPORTED
+    j = chef.judge("I was at Harbour Kitchen 2015–present.", CHEF_Q)
+    assert j.verdict is Verdict.UNSUPPORTED and "2015–present" in j.evidence
+
+
+def test_the_same_words_in_another_relation_are_not_support(chef):
+    assert chef.judge("I led the switch to digital HACCP logs.", CHEF_Q).verdict is Verdict.SUPPORTED
+    j = chef.judge("I led the launch of the vegan tasting menu.", CHEF_Q)
+    assert j.verdict is Verdict.UNSUPPORTED and "'helped'" in j.evidence
+    assert chef.judge("I helped launch the vegan tasting menu.", CHEF_Q).verdict is Verdict.SUPPORTED
+    j = chef.judge("I built the weekly stock import for the finance team.", CHEF_Q)
+    assert j.verdict is Verdict.UNSUPPORTED and "'export'" in j.evidence
+
+
+def test_a_weakness_is_the_one_the_notes_give(chef):
+    question = "What is your biggest weakness?"
+    assert chef.judge("My biggest weakness is that I over-prepare garnishes.", question).verdict is Verdict.SUPPORTED
+    j = chef.judge("My biggest weakness is public speaking.", question)
+    assert j.verdict is Verdict.UNSUPPORTED and "over-prep" in j.evidence
+    # With no weakness in the notes, a generic one is fine.
+    plain = ProfileCritic(Profile(resume=CHEF.resume), PERSONAS["copilot"])
+    assert plain.judge("My biggest weakness is public speaking.", question).verdict is Verdict.SUPPORTED
+
+
+def test_filler_and_comments_on_the_answer_are_not_the_answer(chef):
+    assert chef.judge("What a great question.", CHEF_Q).verdict is Verdict.DEGENERATE
+    assert chef.judge("Thank you for asking.", CHEF_Q).verdict is Verdict.DEGENERATE
+    assert chef.judge("That's a good starting point for the interview.", CHEF_Q).verdict is Verdict.SELF_REFERENCE
+    assert chef.judge("That was a good start for the brigade.", CHEF_Q).verdict is Verdict.SUPPORTED
+
+
+def test_the_evaluation_reports_each_split_beside_the_whole(tmp_path):
+    from firstword.critic.evaluate import evaluate
+
+    sample = Path(__file__).resolve().parents[1] / "firstword" / "data" / "sample_profile"
+    for name in ("a", "b"):
+        folder = tmp_path / "answers" / "profiles" / name
+        folder.mkdir(parents=True)
+        for file in sample.iterdir():
+            (folder / file.name).write_text(file.read_text())
+    (tmp_path / "answers" / "split.json").write_text(json.dumps({"dev": ["a"], "test": ["b", "c"]}))
+    rows = [
+        ("a", "I led the move to Kafka at Northwind.", "supported"),
+        ("a", "I led 9 people at Google.", "unsupported"),
+        ("b", "I'm an AI assistant.", "self_reference"),
+    ]
+    labelled = tmp_path / "critic" / "labelled.jsonl"
+    labelled.parent.mkdir()
+    labelled.write_text("\n".join(
+        json.dumps({"id": f"x-{i:03d}-00", "profile": p, "question": QUESTION, "sentence": s, "label": label})
+        for i, (p, s, label) in enumerate(rows)
+    ))
+    result = evaluate(labelled, with_rows=True)
+    assert result["confusion"] == {"true_positive": 2, "false_positive": 0, "false_negative": 0, "true_negative": 1}
+    assert result["splits"]["dev"]["profiles"] == ["a"] and result["splits"]["dev"]["sentences"] == 2
+    assert result["splits"]["test"]["profiles"] == ["b"] and result["splits"]["test"]["recall"] == 1.0
+    assert [r["split"] for r in result["rows"]] == ["dev", "dev", "test"]

@@ -20,8 +20,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
-from firstword.critic.claims import Evidence, check, is_english_word
+from firstword.critic.claims import HEDGED, Evidence, check, is_english_word
 
 
 class Verdict(StrEnum):
@@ -67,7 +68,10 @@ SELF_REFERENCE = re.compile(
     r"\bhere('s| is| are) (a|the|some) (breakdown|summary|list|few|key)\b|"
     r"\bplease (provide|share|tell|give|send) (me|us)\b|"
     r"\bi('d| would) say,? [\"“]|"
-    r"\bmy (answer|response) (to|would)\b|\b(in|of|during) (a|my|the|this) (job )?interview\b)",
+    r"\bmy (answer|response) (to|would)\b|\b(in|of|during) (a|my|the|this) (job )?interview\b|"
+    # Judging the answer from outside it: "That's a good starting point for the interview."
+    r"\b(that|this)('s| is| was| would be) (a |an )?((very|really) )?(good|great|solid|strong|excellent|nice|perfect) "
+    r"(answer|response|reply|draft|starting point for (the|this|your) (interview|answer|question))\b)",
     re.IGNORECASE,
 )
 # The model speaking to the user instead of as them ("You are a nurse.", "You've been …").
@@ -86,10 +90,42 @@ SCAFFOLDING = re.compile(
     r"\(star\)|star stories)",
     re.IGNORECASE,
 )
-TUNE = {"contain_min": 3, "contain_share": 0.75, "fragment": False, "trigram": False, "cutoff": False}
+# Repeats: a sentence whose content words are mostly an earlier sentence's. Left off: a three-word
+# run said twice within one sentence ("trigram": speech repeats runs for emphasis, "we kept going,
+# we kept going"), and an unfinished sentence ending on a word that cannot end one ("cutoff": it
+# flags more supported truncated sentences than it catches on the dev profiles).
+TUNE = {"contain_min": 3, "contain_share": 0.75, "trigram": False, "cutoff": False}
 ROLE_TOKENS = frozenset({"model", "user", "assistant", "system", "<start_of_turn>", "<end_of_turn>"})
 PLACEHOLDER = re.compile(r"\[[^\]]{1,40}\]|\{[a-z_ ]{1,30}\}|<[a-z_ ]{1,30}>")
 CODE = re.compile(r"```|^\s*(from \w+(\.\w+)* import|import \w|def \w+\(|class \w+[:(]|return\b|print\()|[{};]\s*$|=>|\w+\(\)")
+# A sentence that ends as one (an unfinished piece could still go anywhere).
+FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
+# Saying yes: "Yes.", "Yes, I have managed …", "I have.", "Absolutely."
+ASSENT = re.compile(
+    r"^\s*(?:(?:yes|yeah|yep|absolutely|definitely|certainly|of course|indeed)\b|"
+    r"i (?:have|do|did|am|can)(?: indeed| yes)?[.!]?\s*$)",
+    re.IGNORECASE,
+)
+# "My biggest weakness is …": a claim the person's notes may settle.
+WEAKNESS_STATEMENT = re.compile(
+    r"\b(?:my|the)\s+(?:[\w-]+\s+){0,2}weakness(?:es)?\s+(?:is|are|was|would be|has been|might be)\b(?P<rest>.+)",
+    re.IGNORECASE,
+)
+# Words any weakness may be put in, which say nothing about which one it is.
+WEAKNESS_TALK = frozenset(
+    "find finding hard difficult struggle struggling sometimes tend tendency able ability inability "
+    "bit little really things thing something always often time times work working people others "
+    "myself weakness biggest main greatest would that when".split()
+)
+# A whole sentence of preamble that praises or thanks for the question ("What a great question.").
+FILLER = re.compile(
+    r"^(?:(?:what|that's|that is|this is|it's|such)\s+(?:a|an)\s+|)(?:(?:really|very)\s+)?"
+    r"(?:great|good|excellent|interesting|fantastic|wonderful|brilliant|fair|tough|tricky)\s+question"
+    r"(?:,?\s*(?:thank you|thanks))?\s*[.!]*$|^(?:thank you|thanks) (?:so much |very much )?for (?:asking|the question)"
+    r"(?: that)?\s*[.!]*$",
+    re.IGNORECASE,
+)
+BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?=\S)")
 STAGE_DIRECTION = re.compile(r"^\s*\(.*\)\s*[.!?]?\s*$")
 # A sentence cut off mid-way: it ends on a word that cannot end one.
 DANGLING = re.compile(
@@ -102,6 +138,14 @@ STOPWORDS = frozenset(
     "our you your it its this that these those have has had do did not so if then than i'm i've "
     "i'd i'll it's that's also very really just".split()
 )
+# Words that carry no content of their own, for comparing what two sentences say.
+FUNCTION_WORDS = frozenset(
+    "who whom whose which what when where why how all any some each both too much many more most "
+    "can could will would shall should may might must about into onto over under again there here "
+    "they them their he him his she her us".split()
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a sentence is judged against."""
@@ -114,6 +158,11 @@ class Context:
     # Headings of the profile's files (lower case), and the job description's lines.
     headings: frozenset[str] = frozenset()
     employer_lines: tuple[str, ...] = ()
+    # For a yes/no question ("Have you managed a budget?"): the words of what it asks about
+    # that the person's own material never uses. Saying yes to it is a claim without support.
+    unnamed: tuple[str, ...] = ()
+    # The weakness the person's notes give ("" when they give none).
+    weakness: str = ""
 
 
 def judge(
@@ -121,16 +170,36 @@ def judge(
 ) -> Judgement:
     """The verdict on ``sentence``; ``earlier`` are the answer's sentences before it.
     ``asks_for_questions``: the interviewer invited questions, so asking one is in role."""
-    for rule in (_self_reference, _echo, _degenerate):
+    # A list mark ("- ", "* ", "2. ") is layout, not words: "- Situation: …" is the STAR label it
+    # would be without the dash (the streaming splitter drops the mark the same way).
+    sentence = BULLET.sub("", sentence, count=1) or sentence
+    # In the labels' order of precedence: a repeat (or gibberish) is degenerate whatever it says,
+    # a copied instruction is an echo even when it says "you", then the model talking as itself.
+    for rule in (_degenerate, _echo, _self_reference):
         found = rule(sentence, context, earlier)
         if found is not None:
             return found
     if sentence.rstrip().endswith("?") and not asks_for_questions:
         return Judgement(Verdict.SELF_REFERENCE, "asks a question instead of answering one")
+    if context.unnamed and ASSENT.match(sentence) and not HEDGED.search(sentence):
+        asked = ", ".join(repr(w) for w in context.unnamed)
+        return Judgement(Verdict.UNSUPPORTED, f"says yes to {asked}, which your profile never mentions")
+    stated = WEAKNESS_STATEMENT.search(sentence) if context.weakness else None
+    if stated:
+        said, given = _gist(stated.group("rest")), _gist(context.weakness)
+        if said and not said & given:
+            return Judgement(
+                Verdict.UNSUPPORTED, f"a weakness your notes do not give (they say: {context.weakness[:80]!r})"
+            )
     misses = check(sentence, context.evidence)
+    if stated:
+        # The weakness the notes give, in other words: its wording is not an invented detail.
+        misses = [m for m in misses if not m.looked_for.startswith("details")]
     if misses:
-        looked = "; ".join(m.looked_for for m in misses)
-        return Judgement(Verdict.UNSUPPORTED, f"{looked}: not in your profile or the question")
+        missing = "; ".join(dict.fromkeys(m.looked_for for m in misses if not m.complete))
+        said = [f"{missing}: not in your profile or the question"] if missing else []
+        said += dict.fromkeys(m.looked_for for m in misses if m.complete)
+        return Judgement(Verdict.UNSUPPORTED, "; ".join(said))
     return Judgement(Verdict.SUPPORTED)
 
 
@@ -159,20 +228,20 @@ def _echo(sentence: str, context: Context, earlier: Sequence[str]) -> Judgement 
         return Judgement(Verdict.ECHO, f"a chat role name {sentence.strip()!r}")
     lowered = sentence.lower()
     for label in context.labels:
-        if re.search(rf"(^|\s){re.escape(label.lower())}\s*:", lowered):
+        if label.lower() in lowered and _label_pattern(label).search(lowered):
             return Judgement(Verdict.ECHO, f"repeats the profile's label {label!r}")
     words = _words(sentence)
     if context.instructions:
-        shared = _shared_run(words, _words(context.instructions), 5)
+        shared = _shared_run(words, _grams(context.instructions, 5), 5)
         if shared:
             return Judgement(Verdict.ECHO, f"repeats the instructions: {' '.join(shared)!r}")
     for line in context.employer_lines:
-        source = set(_words(line))
+        source = _word_set(line)
         if len(words) >= 4 and source and sum(1 for w in words if w in source) / len(words) >= 0.8:
             return Judgement(Verdict.ECHO, f"copies the job description: {line[:60]!r}")
     question = context.question
     if question and len(words) >= 4:
-        asked = set(_words(question))
+        asked = _word_set(question)
         if sum(1 for w in words if w in asked) / len(words) >= 0.8:
             return Judgement(Verdict.ECHO, "repeats the question")
     return None
@@ -185,6 +254,8 @@ def _degenerate(sentence: str, context: Context, earlier: Sequence[str]) -> Judg
     words = _words(sentence)
     if not words:
         return Judgement(Verdict.DEGENERATE, "no words") if stripped else None
+    if FILLER.match(stripped):
+        return Judgement(Verdict.DEGENERATE, "filler about the question, not an answer to it")
     if PLACEHOLDER.search(sentence):
         return Judgement(Verdict.DEGENERATE, f"a template placeholder {PLACEHOLDER.search(sentence).group(0)!r}")
     if CODE.search(sentence):
@@ -192,6 +263,8 @@ def _degenerate(sentence: str, context: Context, earlier: Sequence[str]) -> Judg
     if STAGE_DIRECTION.match(sentence):
         return Judgement(Verdict.DEGENERATE, "a stage direction, not speech")
     content = [w for w in words if w not in STOPWORDS]
+    content_stems = [_stem(w) for w in content]
+    finished = FINISHED.search(stripped) is not None
     for previous in earlier:
         before = _words(previous)
         if before == words:
@@ -199,11 +272,24 @@ def _degenerate(sentence: str, context: Context, earlier: Sequence[str]) -> Judg
         if len(words) >= 4 and before and _jaccard(words, before) >= 0.8:
             return Judgement(Verdict.DEGENERATE, f"repeats an earlier sentence: {previous[:60]!r}")
         if len(content) >= TUNE["contain_min"] and before:
-            seen = set(before)
-            if sum(1 for w in content if w in seen) / len(content) >= TUNE["contain_share"]:
+            seen = _word_set(previous)
+            share = sum(1 for w in content if w in seen) / len(content)
+            if share < TUNE["contain_share"] and finished:
+                # The same words inflected ("takes" for "take"), in a sentence that has ended.
+                seen = _stem_set(previous)
+                share = sum(1 for w in content_stems if w in seen) / len(content)
+            if share >= TUNE["contain_share"]:
                 return Judgement(Verdict.DEGENERATE, f"says again what an earlier sentence said: {previous[:60]!r}")
-    if TUNE["fragment"] and earlier and len(words) <= 2 and any(_words(p)[: len(words)] == words for p in earlier):
-        return Judgement(Verdict.DEGENERATE, "a fragment of an earlier sentence")
+        if len(words) >= 3 and len(before) > len(words) and _contains_run(before, words) and (
+            finished or _looping(earlier)
+        ):
+            # "It's a compliment." after "It's not a compliment, it's a compliment.": a piece of
+            # an earlier sentence said again adds nothing; it is the loop going on. (An unfinished
+            # piece may still be heading somewhere new, unless the answer is already looping.)
+            return Judgement(Verdict.DEGENERATE, f"says again part of an earlier sentence: {previous[:60]!r}")
+    if len(words) <= 2 and _looping(earlier) and any(_words(p)[: len(words)] == words for p in earlier):
+        # "I" after "I have." fifty times: the cut-off start of the loop's next turn.
+        return Judgement(Verdict.DEGENERATE, "a fragment of the sentence the answer keeps repeating")
     trigrams = Counter(zip(words, words[1:], words[2:]))
     if TUNE["trigram"] and trigrams and trigrams.most_common(1)[0][1] >= 2 and len(words) < 16:
         return Judgement(Verdict.DEGENERATE, f"loops on {' '.join(trigrams.most_common(1)[0][0])!r}")
@@ -230,7 +316,67 @@ def _degenerate(sentence: str, context: Context, earlier: Sequence[str]) -> Judg
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
+    return list(_word_tuple(text))
+
+
+# The same texts come back for every sentence (the answer's earlier sentences, the profile's
+# lines, the instructions): their words are read once.
+@lru_cache(maxsize=8192)
+def _word_tuple(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+@lru_cache(maxsize=8192)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(_word_tuple(text))
+
+
+@lru_cache(maxsize=4096)
+def _stem_set(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _word_tuple(text))
+
+
+@lru_cache(maxsize=64)
+def _grams(text: str, n: int) -> frozenset[tuple[str, ...]]:
+    words = _word_tuple(text)
+    return frozenset(words[i : i + n] for i in range(len(words) - n + 1))
+
+
+@lru_cache(maxsize=1024)
+def _label_pattern(label: str) -> re.Pattern[str]:
+    return re.compile(rf"(^|\s){re.escape(label.lower())}\s*:")
+
+
+def _gist(text: str) -> set[str]:
+    """The content of a clause as word beginnings, for telling one topic from another."""
+    return {
+        w[:5] for w in _words(text)
+        if len(w) >= 4 and w not in STOPWORDS and w not in FUNCTION_WORDS and w not in WEAKNESS_TALK
+    }
+
+
+def _stem(word: str) -> str:
+    """A crude common form, so "takes" and "take", "using" and "use" count as one word."""
+    for suffix in ("ing", "ies", "es", "ed", "s", "e"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)]
+    return word
+
+
+def _contains_run(longer: list[str], run: list[str]) -> bool:
+    n = len(run)
+    return any(longer[i : i + n] == run for i in range(len(longer) - n + 1))
+
+
+def _looping(earlier: Sequence[str]) -> bool:
+    """Whether the answer has already said one sentence twice (word for word)."""
+    seen: set[tuple[str, ...]] = set()
+    for previous in earlier:
+        key = _word_tuple(previous)
+        if key and key in seen:
+            return True
+        seen.add(key)
+    return False
 
 
 def _jaccard(a: Iterable[str], b: Iterable[str]) -> float:
@@ -238,11 +384,10 @@ def _jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     return len(sa & sb) / max(1, len(sa | sb))
 
 
-def _shared_run(words: list[str], source: list[str], n: int) -> list[str]:
-    """A run of ``n`` words of ``words`` that also appears in ``source``, else []."""
+def _shared_run(words: list[str], grams: frozenset[tuple[str, ...]], n: int) -> list[str]:
+    """A run of ``n`` words of ``words`` that is one of ``grams`` (the source's runs), else []."""
     if len(words) < n:
         return []
-    grams = {tuple(source[i : i + n]) for i in range(len(source) - n + 1)}
     for i in range(len(words) - n + 1):
         gram = tuple(words[i : i + n])
         if gram in grams and any(w not in STOPWORDS for w in gram):

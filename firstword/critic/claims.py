@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from english_words import get_english_words_set
@@ -46,8 +46,20 @@ NUMBER_WORDS = {
     "half": 0.5, "twice": 2, "double": 2, "triple": 3,
 }
 # "one" is left out: "one of", "the one", "no one" are seldom a count; "1" is still caught.
+# Not the hours or minutes of a clock time ("22:00" says nothing about "22 hours"): those are
+# checked as times.
 _NUMBER = re.compile(
-    r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<suffix>k|m|bn|%|x)?(?![\w])",
+    r"(?<![\w.])(?<!\d:)(?P<cur>[$£€])?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!:\d)\s?"
+    r"(?P<suffix>k|m|bn|%|x)?(?![\w])",
+    re.IGNORECASE,
+)
+# A time of day, a ratio or a score ("22:00", "1:4", "a 2:1 degree"): one claim, as a pair.
+_CLOCK = re.compile(r"(?<![\w.:])(\d{1,4}):(\d{1,4})(?:\s?([ap])\.?m\b\.?)?(?![\w:]|\.\d)", re.IGNORECASE)
+# A decade of life or of the calendar: "in my late 30s", "the 1990s".
+_DECADE = re.compile(r"(?<![\w.])(\d*0)'?s\b")
+# A span of years: "2016–2020", "from 2020 to present".
+_YEAR_RANGE = re.compile(
+    r"\b((?:19|20)\d\d)\s*(?:–|—|-|to|until|till)\s*((?:19|20)\d\d|present|now|today|date|current)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
@@ -94,8 +106,16 @@ def is_english_word(word: str) -> bool:
     return False
 
 
+def warm() -> None:
+    """Loads the word lists the checks read (about half a second, once a process), so that the
+    first sentence judged does not pay for it."""
+    technologies()
+    _english()
+    _zipf("warm")
+
+
 @cache
-def technologies() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def technologies() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     text = (resources.files("firstword.critic") / "data" / "technologies.txt").read_text(encoding="utf-8")
     names = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     compiled = []
@@ -104,7 +124,7 @@ def technologies() -> tuple[tuple[str, re.Pattern[str]], ...]:
         # A name that is also an ordinary word ("Go", "Spring", "Epic") counts only as written,
         # capitalised; the others in any case ("postgres", "kafka").
         flags = 0 if all(is_english_word(w) for w in name.split()) else re.IGNORECASE
-        compiled.append((name, re.compile(rf"(?<![\w.+#-]){escaped}(?![\w+#]|\.\w)", flags)))
+        compiled.append((name, name.lower(), re.compile(rf"(?<![\w.+#-]){escaped}(?![\w+#]|\.\w)", flags)))
     return tuple(compiled)
 
 
@@ -122,6 +142,32 @@ def numbers_in(text: str) -> list[Claim]:
         found.append(Claim(ClaimKind.NUMBER, m.group(0).strip(), _value(m.group("num"), m.group("suffix"))))
     for m in _NUMBER_WORD.finditer(text):
         found.append(Claim(ClaimKind.NUMBER, m.group(0), float(NUMBER_WORDS[m.group(1).lower()])))
+    for m in _DECADE.finditer(text):
+        found.append(Claim(ClaimKind.NUMBER, m.group(0), float(m.group(1))))
+    return found
+
+
+def clock_times(text: str) -> set[tuple[int, int]]:
+    """Times of day, ratios and scores, as pairs ("22:00" and "22:0" alike); a time without
+    am or pm as either ("9:30" is 9:30 or 21:30)."""
+    return {pair for m in _CLOCK.finditer(text) for pair in _clock_readings(m)}
+
+
+def _clock_readings(m: re.Match[str]) -> set[tuple[int, int]]:
+    hour, minute, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower()
+    if half == "p" and hour < 12:
+        return {(hour + 12, minute)}
+    if half == "a" and hour == 12:
+        return {(0, minute)}
+    return {(hour, minute), (hour + 12, minute)} if not half and 1 <= hour < 12 else {(hour, minute)}
+
+
+def year_ranges(text: str) -> set[tuple[int, str]]:
+    """Spans of years, with "present", "now", "today" as one open end."""
+    found = set()
+    for m in _YEAR_RANGE.finditer(text):
+        end = m.group(2).lower()
+        found.add((int(m.group(1)), end if end[0].isdigit() else "present"))
     return found
 
 
@@ -192,7 +238,10 @@ def names_in(sentence: str) -> list[Claim]:
 def technologies_in(sentence: str) -> list[Claim]:
     found: list[Claim] = []
     taken: list[tuple[int, int]] = []
-    for name, pattern in technologies():
+    lowered = sentence.lower()
+    for _name, key, pattern in technologies():
+        if key not in lowered:
+            continue  # a plain substring test first: most sentences name no technology
         for m in pattern.finditer(sentence):
             if any(a <= m.start() < b for a, b in taken):
                 continue  # inside a longer name already found ("Spring Boot" has "Spring")
@@ -212,16 +261,34 @@ class Evidence:
 
     person: str
     employer: str = ""
+    # The person's own material alone, without the question (None: ``person`` is all of it).
+    # The question may name anything; it is no evidence that the person has done it.
+    own: str | None = None
 
     @property
     def person_lower(self) -> str:
         return self.person.lower()
+
+    @property
+    def own_lower(self) -> str:
+        return (self.person if self.own is None else self.own).lower()
 
 
 @dataclass(frozen=True, slots=True)
 class Unsupported:
     claim: Claim
     looked_for: str
+    # ``looked_for`` says all there is to say (not only what is missing from the profile).
+    complete: bool = False
+
+
+def _counted(sentence: str, number: str) -> str:
+    """The word after ``number`` in ``sentence`` as written ("40 nurses at Google" → "nurses"),
+    for a reason a person reads; the check itself compares stems."""
+    at = sentence.find(number)
+    if at < 0:
+        return ""
+    return " ".join(re.findall(r"[A-Za-z][\w'-]*", sentence[at + len(number):])[:1])
 
 
 def check(sentence: str, evidence: Evidence) -> list[Unsupported]:
@@ -229,9 +296,12 @@ def check(sentence: str, evidence: Evidence) -> list[Unsupported]:
     misses: list[Unsupported] = []
     person = evidence.person_lower
     everything = f"{person}\n{evidence.employer.lower()}"
-    values = _values(evidence.person)
-    percents = _percents(evidence.person)
-    contexts = _contexts(evidence.person)
+    # The person's material and the question read apart: the material's numbers are read once
+    # a profile, not once a question.
+    material, question = _parts(evidence)
+    values = _values(material) | _values(question)
+    percents = _percents(material) | _percents(question)
+    contexts = _merged_contexts(material, question)
     for claim, around in numbers_with_context(sentence):
         if claim.value is None:
             continue
@@ -241,25 +311,40 @@ def check(sentence: str, evidence: Evidence) -> list[Unsupported]:
             misses.append(Unsupported(claim, f"the number {claim.text!r}"))
         elif around and not _is_year(claim.value) and not _context_matches(claim.value, around, contexts):
             # The same number counting something else: "30 minutes" does not support "30-year-old".
-            misses.append(Unsupported(claim, f"{claim.text!r} {' '.join(sorted(around))}s"))
+            misses.append(Unsupported(claim, f"{claim.text!r} {_counted(sentence, claim.text)}".rstrip()))
+    if ":" in sentence:
+        known_times = _times(material) | _times(question)
+        for m in _CLOCK.finditer(sentence):
+            if not _clock_readings(m) & known_times:
+                misses.append(Unsupported(Claim(ClaimKind.NUMBER, m.group(0)), f"the number {m.group(0)!r}"))
+    # Each year may be in the profile and the span still new: "2016–present" from "2016–2020"
+    # and "2020–present" moves a job's dates.
+    for start, end in sorted(year_ranges(sentence) - _ranges(material) - _ranges(question)):
+        misses.append(Unsupported(Claim(ClaimKind.NUMBER, f"{start}–{end}"), f"the dates '{start}–{end}'"))
     techs = technologies_in(sentence)
     tech_spans = {t.text.lower() for t in techs}
     experience = EXPERIENCE_CLAIM.search(sentence) is not None
+    # "I've used Django" to "Have you used Django?": said as done, not denied or wished for, a
+    # claim must rest on the person's own material; the question only lets it be named.
+    asserted = experience and HEDGED.search(sentence) is None
+    own = evidence.own_lower if asserted else person
     # Naming the employer's stack ("how the team runs Kafka") is fine; claiming it is not.
-    tech_pool = person if experience else everything
+    tech_pool = own if experience else everything
     for claim in techs:
         if not _has_words(tech_pool, claim.text.lower()):
-            misses.append(Unsupported(claim, f"the technology {claim.text!r}"))
+            named = _named_only(claim.text, evidence, everything)
+            misses.append(Unsupported(claim, f"the technology {claim.text!r}{named}", bool(named)))
     # In a claim of one's own experience, a name must be in one's own material: "I specialise in
     # ECMO" is not supported by the job description asking for ECMO.
-    names_pool = person if experience else everything
+    names_pool = own if experience else everything
     for claim in names_in(sentence):
         lowered = claim.text.lower()
         if lowered in tech_spans or any(lowered in t or t in lowered for t in tech_spans):
             continue  # judged as a technology above
         if _has_words(names_pool, lowered) or all(_has_words(names_pool, part) for part in lowered.split() if len(part) > 2):
             continue
-        misses.append(Unsupported(claim, f"the name {claim.text!r}"))
+        named = _named_only(claim.text, evidence, everything)
+        misses.append(Unsupported(claim, f"the name {claim.text!r}{named}", bool(named)))
     for claim in titles_in(sentence):
         seniority = [w for w in claim.text.lower().split() if w in SENIORITY]
         if all(_has_words(person, w) for w in seniority) or _has_words(person, claim.text.lower()):
@@ -267,7 +352,7 @@ def check(sentence: str, evidence: Evidence) -> list[Unsupported]:
         misses.append(Unsupported(claim, f"the title {claim.text!r}"))
     claimed = {m.claim.text.lower() for m in misses}
     if not misses and SPECIFIC["on"]:
-        strange = specific_words_missing(sentence, person, evidence.employer.lower() if not experience else "")
+        strange = specific_words_missing(sentence, own, evidence.employer.lower() if not experience else "")
         # One strange, rarer detail is enough in a claim of one's own experience ("I've sold
         # into the healthcare market"); elsewhere it takes two, as one odd word is often talk.
         rarer = [w for w in strange if _zipf(w) < SPECIFIC["exp_zipf"]]
@@ -275,6 +360,10 @@ def check(sentence: str, evidence: Evidence) -> list[Unsupported]:
             misses.append(
                 Unsupported(Claim(ClaimKind.NAME, ", ".join(strange)), f"details {', '.join(repr(w) for w in strange[:4])}")
             )
+    if not misses and evidence.own is not None and ABOUT_EMPLOYER.match(sentence) and not FIRST_PERSON.search(sentence):
+        misses += employer_claims(sentence, evidence)
+    if asserted and evidence.own is not None:
+        misses += relation_changes(sentence, evidence.own)
     for term in rare_terms(sentence) if experience and RARE_TERMS else ():
         if term in claimed or any(term in c for c in claimed):
             continue
@@ -287,12 +376,57 @@ def check(sentence: str, evidence: Evidence) -> list[Unsupported]:
     return misses
 
 
+# A sentence that describes the employer, in the present ("The hospital has …", "They are
+# looking for …"): what it says must be in the job description (or the question), not merely in
+# the person's own material ("The hospital is known for elderly care" from a resume line).
+ABOUT_EMPLOYER = re.compile(
+    r"^\W*(?:(?:the|your|this) (?:hospital|company|school|trust|organi[sz]ation|business|firm|practice|"
+    r"department|studio|agency|startup|employer|academy|college|university|role|job|position|post|vacancy)"
+    r"(?:'s)? (?:is|are|has|have|offers|provides|specialises|specializes|needs|requires|wants|runs|uses)\b|"
+    r"they(?:'re| are) (?:looking|hiring|seeking|searching|known|famous|recognised|recognized|"
+    r"one of|a |an )|they (?:have|need|require|want|offer|use|run) )",
+    re.IGNORECASE,
+)
+FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|our|us)\b", re.IGNORECASE)
+
+
+def employer_claims(sentence: str, evidence: Evidence) -> list[Unsupported]:
+    """What a sentence about the employer names that the job description and the question do not."""
+    pool = f"{evidence.employer.lower()}\n{_parts(evidence)[1].lower()}"
+    found = [
+        Unsupported(t, f"the technology {t.text!r} in what the employer does: not in the job description", True)
+        for t in technologies_in(sentence) if not _has_words(pool, t.text.lower())
+    ]
+    strange = specific_words_missing(sentence, pool, "")
+    if not found and len(strange) >= SPECIFIC["min"]:
+        said = ", ".join(repr(w) for w in strange[:4])
+        found.append(Unsupported(
+            Claim(ClaimKind.NAME, ", ".join(strange)), f"details {said} about the employer: not in the job description", True
+        ))
+    return found
+
+
+def _named_only(text: str, evidence: Evidence, everything: str) -> str:
+    """Why a name that the question or the job description does contain is still a miss."""
+    lowered = text.lower()
+    if _has_words(everything, lowered) and not _has_words(evidence.own_lower, lowered):
+        return " as your own experience: only the question or the job names it"
+    return ""
+
+
 # A sentence that states what the speaker did or knows ("I've used", "I specialise in").
 EXPERIENCE_CLAIM = re.compile(
     r"\b(i|i've|i'd|i'm|we|we've|my)\b.{0,40}\b(have|had|used|use|using|worked|work|led|lead|managed|"
     r"manage|built|build|ran|run|specialis|specializ|expert|experience|experienced|know|trained|"
     r"certified|qualified|did|done|handled|delivered|implemented|designed|developed|taught|sold|"
     r"been|was|joined|spent|doing|responsible|in charge)",
+    re.IGNORECASE,
+)
+# A claim denied, wished for or put as a condition: "I haven't used Django", "I'd love to learn
+# Django", "if I had to".
+HEDGED = re.compile(
+    r"\b(not|never|no|none|neither|nor|would|could|might|may|will|want|wants|wish|hope|love to|"
+    r"like to|learn|learning|keen|eager|if|whether)\b|n't\b|'ll\b|\bi'd\b",
     re.IGNORECASE,
 )
 # Words of praise and personality that claim nothing checkable: a sentence made of them is talk,
@@ -359,7 +493,7 @@ def rare_terms(sentence: str) -> list[str]:
 def _has_stem(haystack: str, term: str) -> bool:
     """Whether ``term``, or a word sharing its first letters (inflections), is in ``haystack``."""
     root = term[: max(4, len(term) - 3)]
-    return re.search(rf"(?<![\w]){re.escape(root)}", haystack) is not None
+    return root in haystack and _word_start(root).search(haystack) is not None
 
 
 # Words around a number that say what it counts, reduced to one form ("secs" and "seconds" alike).
@@ -423,10 +557,11 @@ def _numbers_at(text: str) -> list[tuple[Claim, int, int]]:
         (Claim(ClaimKind.NUMBER, m.group(0), float(NUMBER_WORDS[m.group(1).lower()])), m.start(), m.end())
         for m in _NUMBER_WORD.finditer(text)
     ]
+    found += [(Claim(ClaimKind.NUMBER, m.group(0), float(m.group(1))), m.start(), m.end()) for m in _DECADE.finditer(text)]
     return found
 
 
-@cache
+@lru_cache(maxsize=512)  # a profile's material and recent questions
 def _contexts(text: str) -> dict[float, frozenset[str] | None]:
     """For each number the evidence states, the words it is stated with (None: once with none)."""
     merged: dict[float, set[str] | None] = {}
@@ -454,12 +589,40 @@ def _is_year(value: float) -> bool:
     return value.is_integer() and 1950 <= value <= 2100
 
 
-@cache
+@lru_cache(maxsize=512)  # a profile's material and recent questions
 def _values(text: str) -> frozenset[float]:
     return frozenset(number_values(text))
 
 
-@cache
+def _parts(evidence: Evidence) -> tuple[str, str]:
+    """The person's own material and the question, as ``Evidence.person`` joins them."""
+    if evidence.own is not None and evidence.person.startswith(evidence.own):
+        return evidence.own, evidence.person[len(evidence.own) :]
+    return evidence.person, ""
+
+
+def _merged_contexts(material: str, question: str) -> dict[float, frozenset[str] | None]:
+    first, second = _contexts(material), _contexts(question)
+    if not second:
+        return first
+    merged = dict(first)
+    for value, units in second.items():
+        known = merged.get(value, frozenset())
+        merged[value] = None if units is None or known is None else known | units
+    return merged
+
+
+@lru_cache(maxsize=512)  # a profile's material and recent questions
+def _times(text: str) -> frozenset[tuple[int, int]]:
+    return frozenset(clock_times(text))
+
+
+@lru_cache(maxsize=512)  # a profile's material and recent questions
+def _ranges(text: str) -> frozenset[tuple[int, str]]:
+    return frozenset(year_ranges(text))
+
+
+@lru_cache(maxsize=512)  # a profile's material and recent questions
 def _percents(text: str) -> frozenset[float]:
     return frozenset(percent_values(text))
 
@@ -471,4 +634,80 @@ def _supported_number(value: float, values: frozenset[float]) -> bool:
 def _has_words(haystack: str, needle: str) -> bool:
     if not needle:
         return True
-    return re.search(rf"(?<![\w]){re.escape(needle)}(?![\w])", haystack) is not None
+    return needle in haystack and _whole_word(needle).search(haystack) is not None
+
+
+@lru_cache(maxsize=4096)
+def _word_start(root: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w]){re.escape(root)}")
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(needle: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])")
+
+
+# What a person did to a thing, in classes that are not interchangeable: the profile's own line
+# about the same thing settles which one they did. Claiming the first class where the profile
+# gives only the second changes the fact ("led" the rollout they "helped" with; "import" for the
+# "export" they wrote). (claimed, what the profile may say instead, both ways?)
+RELATIONS: tuple[tuple[frozenset[str], frozenset[str], bool], ...] = (
+    (frozenset("led lead leading managed manage managing ran run running headed founded owned owning "
+               "directed supervised oversaw spearheaded".split()),
+     frozenset("joined helped helping supported supporting assisted assisting contributed contributing member "
+               "participated".split()), False),
+    (frozenset("import imported importing imports".split()),
+     frozenset("export exported exporting exports".split()), True),
+    (frozenset("won win winning".split()), frozenset("lost lose losing".split()), True),
+    (frozenset("hired hiring".split()), frozenset("fired firing".split()), True),
+    (frozenset("promoted".split()), frozenset("demoted".split()), True),
+)
+_RELATION_OBJECT_SPAN = 6
+# Above this Zipf frequency a word ("team", "work") is too common to tell which line of the
+# profile a sentence is about.
+_RELATION_ZIPF = 5.0
+
+
+def relation_changes(sentence: str, own: str) -> list[Unsupported]:
+    """Words saying what the person did to something, where the profile's lines about that same
+    thing say they did something else (see ``RELATIONS``)."""
+    words = re.findall(r"[a-z0-9][a-z0-9+#'-]*", sentence.lower())
+    found: list[Unsupported] = []
+    for i, word in enumerate(words):
+        for claimed, other, both in RELATIONS:
+            for said, instead in ((claimed, other), (other, claimed) if both else (frozenset(), frozenset())):
+                if word not in said:
+                    continue
+                objects = [
+                    w for w in words[i + 1 : i + 1 + _RELATION_OBJECT_SPAN]
+                    if len(w) >= 3 and w not in _CONTEXT_STOP and w not in said and w not in instead
+                    and _zipf(w) < _RELATION_ZIPF
+                ]
+                lines = [line for line in _own_lines(own) if any(_same_word(o, line[1]) for o in objects)]
+                if not lines or any(line[1] & said for line in lines):
+                    continue
+                contrary = next((line for line in lines if line[1] & instead), None)
+                if contrary is not None:
+                    what = sorted(contrary[1] & instead)[0]
+                    found.append(Unsupported(
+                        Claim(ClaimKind.NAME, word),
+                        f"{word!r} where your profile says {what!r} ({contrary[0][:60]!r})",
+                        complete=True,
+                    ))
+    return found
+
+
+def _same_word(word: str, line_words: frozenset[str]) -> bool:
+    root = word[: max(4, len(word) - 3)]
+    return word in line_words or any(w.startswith(root) for w in line_words if len(w) >= len(root))
+
+
+@lru_cache(maxsize=512)  # a profile's material and recent questions
+def _own_lines(own: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The person's material in clauses, each with its words (lower case)."""
+    out = []
+    for line in re.split(r"\n|;|(?<=[.!?])\s+", own):
+        line = line.strip(" -*•\t")
+        if line:
+            out.append((line, frozenset(re.findall(r"[a-z0-9][a-z0-9+#'-]*", line.lower()))))
+    return tuple(out)

@@ -91,6 +91,11 @@ def evaluate_command(
         table.add_row(key, str(n))
     console.print(table)
     console.print(f"precision {result['precision']} · recall {result['recall']} · {result['confusion']}")
+    for name, part in result.get("splits", {}).items():
+        console.print(
+            f"  {name} ({', '.join(part['profiles']) or 'unsplit profiles'}): precision {part['precision']} · "
+            f"recall {part['recall']} · {part['sentences']} sentences · {part['confusion']}"
+        )
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False))

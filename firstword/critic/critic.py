@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from firstword.answerer.personas import GROUNDED_PERSONAS
 from firstword.answerer.profile import Profile
 from firstword.critic.checks import Context, Judgement, Verdict, judge
-from firstword.critic.claims import Evidence
-from firstword.critic.sentences import Sentence, SentenceStream
+from firstword.critic.claims import Evidence, warm
+from firstword.critic.sentences import Sentence, SentenceStream, split
 from firstword.events import (
     AnswerCancelled,
     AnswerCorrected,
@@ -66,6 +66,7 @@ class ProfileCritic:
     def __init__(self, profile: Profile, instructions: str = "", persona: str = "copilot") -> None:
         self.profile = profile
         self._persona = persona
+        warm()
         self.grounding = Grounding(profile)
         self.facts: FactBase = self.grounding.facts
         person = [
@@ -77,22 +78,53 @@ class ProfileCritic:
         self._instructions = instructions
         self._labels = tuple(sorted({f.label for f in self.facts if f.label}))
         self._headings = frozenset(_headings(profile))
+        # The openings composed so far, by question, with their sentences (see ``opening``).
+        self._openings: dict[str, tuple[str, frozenset[str]]] = {}
+        self._contexts: dict[str, Context] = {}
+        self._closing: dict[str, bool] = {}
+        # The weakness the person's notes give, if any ("Weakness to mention: …").
+        self._weakness = next(
+            (f.text.split(":", 1)[-1].strip() for f in self.facts
+             if f.source is not Source.JOB and f.label and "weakness" in f.label.lower()),
+            "",
+        )
         self._employer_lines = tuple(
             line.strip(" -*•\t") for line in profile.job_description.splitlines() if len(line.split()) >= 4
         )
 
     def context(self, question: str) -> Context:
-        return Context(
-            Evidence(f"{self._person}\n{question}", self._employer),
-            self._instructions,
-            self._labels,
-            question,
-            self._headings,
-            self._employer_lines,
-        )
+        found = self._contexts.get(question)
+        if found is None:
+            found = Context(
+                Evidence(f"{self._person}\n{question}", self._employer, self._person),
+                self._instructions,
+                self._labels,
+                question,
+                self._headings,
+                self._employer_lines,
+                tuple(self._unnamed(question)),
+                self._weakness,
+            )
+            _remember(self._contexts, question, found)
+        return found
+
+    def _unnamed(self, question: str) -> list[str]:
+        """For a yes/no question about having done something ("Have you managed a budget?"):
+        the words of that thing the person's own material never uses (grounding's reading)."""
+        if not question:
+            return []
+        return [str(w) for w in self.grounding.unnamed(question)]
 
     def judge(self, sentence: str, question: str, earlier: list[str] | None = None) -> Judgement:
-        closing = classify(question).kind is QuestionType.CLOSING if question else False
+        said = self._openings.get(question)
+        if said and sentence.strip() in said[1] and sentence not in (earlier or ()):
+            # A sentence of the grounded opening composed for this question: the person's own
+            # material in fixed glue, whoever repeats it (its wording is not the model's).
+            return Judgement(Verdict.SUPPORTED)
+        closing = self._closing.get(question)
+        if closing is None:
+            closing = classify(question).kind is QuestionType.CLOSING if question else False
+            _remember(self._closing, question, closing)
         return judge(sentence, self.context(question), earlier or [], asks_for_questions=closing)
 
     def opening(self, question: str) -> str:
@@ -100,7 +132,10 @@ class ProfileCritic:
         deterministic composition; empty for personas that answer with the model alone)."""
         if self._persona not in GROUNDED_PERSONAS:
             return ""
-        return self.grounding.ground(question).composition.opening
+        if question not in self._openings:
+            text = self.grounding.ground(question).composition.opening
+            _remember(self._openings, question, (text, frozenset(s.text for s in split(text, final=True))))
+        return self._openings[question][0]
 
     def correction(self, question: str, answer_text: str) -> str | None:
         """A sentence from the person's own material that answers the question and is not in the
@@ -113,6 +148,13 @@ class ProfileCritic:
             if said and said not in answer_text and scored.fact.text not in answer_text:
                 return said
         return None
+
+
+def _remember(cache: dict, key: str, value: object, size: int = 64) -> None:
+    """Keeps the last ``size`` questions' entries (a session asks a few dozen)."""
+    if len(cache) >= size:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
 
 
 def _headings(profile: Profile) -> set[str]:

@@ -71,8 +71,31 @@ def load(labelled: Path) -> list[Row]:
     return rows
 
 
+def load_split(labelled: Path) -> dict[str, list[str]]:
+    """The dev/test split by profile (``bench/answers/split.json``): rules are tuned on the dev
+    profiles' sentences only, and the test profiles' figures are the ones to believe."""
+    path = labelled.parent.parent / "answers" / "split.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): [str(p) for p in v] for k, v in raw.items() if isinstance(v, list)}
+
+
+def _scores(tp: int, fp: int, fn: int, tn: int) -> dict[str, Any]:
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    return {
+        "sentences": tp + fp + fn + tn,
+        "precision": None if precision is None else round(precision, 3),
+        "recall": None if recall is None else round(recall, 3),
+        "confusion": {"true_positive": tp, "false_positive": fp, "false_negative": fn, "true_negative": tn},
+    }
+
+
 def evaluate(labelled: Path, *, with_rows: bool = False, profiles: set[str] | None = None) -> dict[str, Any]:
-    """Precision and recall over the labelled rows (of ``profiles`` only, when given)."""
+    """Precision and recall over the labelled rows (of ``profiles`` only, when given), overall
+    and per split (``splits``: dev and test, by profile)."""
     rows = [r for r in load(labelled) if profiles is None or r.profile in profiles]
     critics: dict[tuple[str, str], ProfileCritic] = {}
     root = profiles_dir(labelled)
@@ -80,6 +103,8 @@ def evaluate(labelled: Path, *, with_rows: bool = False, profiles: set[str] | No
     tp = fp = fn = tn = 0
     by_label: Counter[tuple[str, str]] = Counter()
     judged: list[dict[str, Any]] = []
+    split_of = {p: name for name, members in load_split(labelled).items() for p in members}
+    per_split: dict[str, Counter[str]] = {}
     for row in rows:
         style = str(row.raw.get("prompt_style", ""))
         critic = critics.get((row.profile, style))
@@ -95,9 +120,14 @@ def evaluate(labelled: Path, *, with_rows: bool = False, profiles: set[str] | No
         fp += flagged and not bad
         fn += bad and not flagged
         tn += not bad and not flagged
+        cell = "tp" if bad and flagged else "fp" if flagged else "fn" if bad else "tn"
+        per_split.setdefault(split_of.get(row.profile, "other"), Counter())[cell] += 1
         by_label[(row.label, judgement.verdict.value)] += 1
         if with_rows:
-            judged.append({**row.raw, "verdict": judgement.verdict.value, "evidence": judgement.evidence})
+            judged.append({
+                **row.raw, "verdict": judgement.verdict.value, "evidence": judgement.evidence,
+                "split": split_of.get(row.profile, "other"),
+            })
     precision = tp / (tp + fp) if tp + fp else None
     recall = tp / (tp + fn) if tp + fn else None
     result: dict[str, Any] = {
@@ -106,6 +136,12 @@ def evaluate(labelled: Path, *, with_rows: bool = False, profiles: set[str] | No
         "recall": None if recall is None else round(recall, 3),
         "confusion": {"true_positive": tp, "false_positive": fp, "false_negative": fn, "true_negative": tn},
         "by_label": {f"{label} -> {verdict}": n for (label, verdict), n in sorted(by_label.items())},
+        "splits": {
+            # The split's profiles that have labelled sentences.
+            name: {"profiles": sorted({r.profile for r in rows if split_of.get(r.profile, "other") == name}),
+                   **_scores(c["tp"], c["fp"], c["fn"], c["tn"])}
+            for name, c in sorted(per_split.items())
+        },
     }
     if with_rows:
         result["rows"] = judged

@@ -9,11 +9,11 @@ the question, the answer says so plainly and offers a structure to fill instead 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from firstword.grounding.facts import INSTRUCTION_LIKE, Fact, FactBase, Source, role_title
 from firstword.grounding.questions import QuestionType, without_instructions
-from firstword.grounding.retrieval import Scored
+from firstword.grounding.retrieval import Scored, _names_employer, logistics_label
 
 # Verbs a resume line starts with, in the past tense, that "I" can be put in front of. Regular
 # "-ed" verbs are recognised by their ending; these are the irregular ones and the common
@@ -62,7 +62,30 @@ class Composition:
         return bool(self.fact_ids)
 
 
-def compose(question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase) -> Composition:
+def compose(
+    question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase, *, unnamed: list[str] | None = None
+) -> Composition:
+    """The opening for ``question``. ``unnamed``: for a yes/no question, the words of what it asks
+    about that the person's material never uses ("budget" in "Have you managed a food budget?"):
+    the answer says the profile does not mention it before giving the nearest fact."""
+    composition = _compose(question, kind, ranked, facts)
+    if unnamed and composition.grounded and kind not in (QuestionType.CLOSING, QuestionType.LOGISTICS):
+        said = " ".join(unnamed)
+        body = composition.opening
+        if len(body.split()) + len(unnamed) + 6 > MAX_WORDS and (story := facts.by_id(composition.fact_ids[0])):
+            if story.part == "story":
+                body = _story(story, facts, brief=True)  # the gap said first: the task goes
+        opening = f"Your profile doesn't mention {said}; the nearest it has: {body}"
+        return Composition(opening, composition.fact_ids, composition.structure, composition.context)
+    return composition
+
+
+# The longest opening the composition writes (a whole STAR story); saying what the profile lacks
+# first does not make it longer.
+MAX_WORDS = 95
+
+
+def _compose(question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase) -> Composition:
     if kind is QuestionType.NOT_A_QUESTION:
         if not without_instructions(question).strip():
             return Composition(
@@ -74,18 +97,55 @@ def compose(question: str, kind: QuestionType, ranked: list[Scored], facts: Fact
             "answer yet."
         )
     usable = [s for s in ranked if s.on_topic and _may_open(s.fact) and _fits(s, kind)]
-    if kind is not QuestionType.ABOUT_YOU and any(s.fact.part != "role" for s in usable):
-        # A role line says where, not what: the work done there answers better.
-        usable = [s for s in usable if s.fact.part != "role"] + [s for s in usable if s.fact.part == "role"]
+    # A note written for another question (why join, a salary, what to ask) does not answer
+    # this one.
+    usable = [s for s in usable if not s.aside or kind is QuestionType.ABOUT_YOU]
+    if kind is not QuestionType.ABOUT_YOU and any(s.fact.part != "role" and s.fact.section != "header" for s in usable):
+        # A role line or the headline says where or what title, not what was done: the work
+        # done there answers better.
+        plain = [s for s in usable if s.fact.part != "role" and s.fact.section != "header"]
+        usable = plain + [s for s in usable if s not in plain]
+    if kind is QuestionType.BEHAVIOURAL and usable and usable[0].fact.source is not Source.STORY:
+        # "How did you work out what the food bank needed?": a story told about the same thing
+        # as the top line (its title's words are in the line) has what was done and what came
+        # of it; the line only names the work.
+        story = next((s for s in usable if s.fact.part == "story" and (
+            _tells(s.fact, usable[0].fact) or s.score >= STORY_RATIO * usable[0].score)), None)
+        if story is not None:
+            usable = [story] + [s for s in usable if s is not story]
     context = tuple(s.fact for s in ranked if _may_open(s.fact) or s.fact.source is Source.JOB)[:4]
     if not usable:
         return _not_covered(question, kind, facts, context)
+    if kind is QuestionType.ABOUT_YOU and (intro := _introduction(usable, facts)) is not None:
+        return Composition(intro[0], intro[1], (), context)
     top = usable[0].fact
+    if (
+        kind in (QuestionType.EXPERIENCE, QuestionType.OTHER)
+        and top.employer
+        and _names_employer(question, top.employer)
+    ):
+        # "What did you do at Basketly?": the work there, in the resume's order (its first lines
+        # are the ones the person chose to lead with), two of them.
+        there = sorted((s for s in usable if s.fact.employer == top.employer and s.fact.part != "role"
+                        and s.fact.source is Source.RESUME), key=lambda s: _position_of(s.fact))
+        if there:
+            first = first_person(there[0].fact, facts)
+            if len(there) > 1:
+                again = first_person(there[1].fact, facts)
+                again = re.sub(rf"^At {re.escape(top.employer)}:?\s+", "", again)
+                return Composition(f"{first} {_upper_first(again)}", (there[0].fact.id, there[1].fact.id), (), context)
+            return Composition(first, (there[0].fact.id,), (), context)
     opening = first_person(top, facts)
     used = [top.id]
     # A second fact joins the opening only where the question asks for a picture, not one
     # example: who you are, what you have done with something.
-    if kind in (QuestionType.ABOUT_YOU, QuestionType.EXPERIENCE) and len(usable) > 1:
+    # A question no cue placed ("How do you support new staff?") gets a second example only
+    # when it is nearly as good a match as the first.
+    pictured = kind in (QuestionType.ABOUT_YOU, QuestionType.EXPERIENCE) or (
+        kind in (QuestionType.OTHER, QuestionType.TECHNICAL, QuestionType.BEHAVIOURAL, QuestionType.EDUCATION)
+        and len(usable) > 1 and usable[1].score >= SECOND_RATIO * usable[0].score
+    )
+    if pictured and len(usable) > 1 and top.source is not Source.STORY:
         second = usable[1].fact
         if second.source is not Source.STORY and not _same_material(top, second):
             opening = f"{opening} {first_person(second, facts)}"
@@ -93,7 +153,68 @@ def compose(question: str, kind: QuestionType, ranked: list[Scored], facts: Fact
     return Composition(opening, tuple(used), (), context)
 
 
+# A behavioural question asks for a story: one this close to the best line's score is told instead.
+STORY_RATIO = 0.6
+# How close to the first fact's score a second must be to join the answer to an unplaced question.
+SECOND_RATIO = 0.7
+
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|www\.|\(\d{3}\)|\+\d[\d ]{7,}|\b\d{3}[- ]\d{3}[- ]\d{4}\b")
+
+
+def _introduction(usable: list[Scored], facts: FactBase) -> tuple[str, tuple[str, ...]] | None:
+    """"Tell me about yourself": who the person is (the name and headline at the top of the
+    resume, said as one sentence, without contact details), then the first line that says what
+    they do (the summary, or the current role), rather than the name alone or a contact line."""
+    if not any(s.fact.source is Source.RESUME and s.fact.section == "header" for s in usable):
+        return None
+    # A name and a headline, not a sentence: a resume that opens "Ten years of Go." is said as
+    # what it is ("I have ten years of Go."), never "I'm Ten years of Go.".
+    header = [f for f in facts.of(Source.RESUME) if f.section == "header" and not f.employer
+              and not f.instruction_like and f.part != "employer" and not _is_sentence(f.body)]
+    if not header:
+        return None
+    pieces: list[str] = []
+    used: list[str] = []
+    for fact in header:
+        said = [_spoken_name(p) for p in _header_parts(fact.body)]
+        if said and len(pieces) < 4:
+            pieces += said[: 4 - len(pieces)]
+            used.append(fact.id)
+    opening = _sentence(f"I'm {', '.join(pieces)}") if pieces else ""
+    rest = next((s.fact for s in usable if s.fact.id not in used and s.fact.section != "header"
+                 and s.fact.source is not Source.STORY), None)
+    if rest is not None:
+        opening = f"{opening} {first_person(rest, facts)}".strip()
+        used.append(rest.id)
+    return (opening, tuple(used)) if opening else None
+
+
+def _is_sentence(text: str) -> bool:
+    return text.rstrip().endswith((".", "!", "?")) or len(text.split()) > 12
+
+
+def _spoken_name(piece: str) -> str:
+    """"HANNAH OKAFOR" as said: "Hannah Okafor" (a heading's capitals are layout, not a name's)."""
+    words = piece.split()
+    if piece.isupper() and 1 < len(words) <= 4 and all(w.isalpha() for w in words):
+        return " ".join(w.capitalize() for w in words)
+    return piece
+
+
+def _position_of(fact: Fact) -> int:
+    tail = fact.id.rsplit(":", 1)[1]
+    return int(tail) if tail.isdigit() else 0
+
+
+_DOMAIN = re.compile(r"^[\w.-]+\.(?:com|org|net|io|dev|me|co|uk|app|ai|design|page|site)\b(?:/\S*)?$", re.I)
+
+
+def _header_parts(body: str) -> list[str]:
+    """The pieces of a name or headline line, without contact details (nobody says their
+    e-mail, phone number or GitHub address aloud)."""
+    parts = [p.strip() for p in re.split(r"\s+[—–|·•-]\s+|,\s+|\s*\|\s*|\s+·\s+", body) if p.strip()]
+    return [p for p in parts if not _CONTACT.search(p) and not _DOMAIN.match(p) and "linkedin" not in p.lower()
+            and not (len(re.findall(r"\d", p)) >= 7 and len(re.findall(r"[A-Za-z]", p)) <= 3)]  # a phone number
 
 
 def _may_open(fact: Fact) -> bool:
@@ -109,7 +230,7 @@ def _may_open(fact: Fact) -> bool:
 
 # Question types a fact may open only if it carries the type's marker: a weakness, a reason to
 # join, a salary or a date must be one the person wrote, not a line that happens to share words.
-MARKED_ONLY = frozenset({QuestionType.WEAKNESS, QuestionType.MOTIVATION, QuestionType.LOGISTICS})
+MARKED_ONLY = frozenset({QuestionType.WEAKNESS, QuestionType.MOTIVATION, QuestionType.LOGISTICS, QuestionType.CLOSING})
 _ASK_LABEL = re.compile(r"\b(question|ask)", re.IGNORECASE)
 
 
@@ -118,7 +239,30 @@ def _fits(scored: Scored, kind: QuestionType) -> bool:
         return False
     # "Questions to ask: …" is for the end of an interview, not an answer to anything else.
     asks = _ASK_LABEL.search(scored.fact.label or "") is not None
+    if kind is not QuestionType.LOGISTICS and logistics_label(scored.fact):
+        return False  # "Notice period: 8 weeks." answers when, not "your most pressured period"
     return kind is QuestionType.CLOSING or not asks
+
+
+def _title_below(role: Fact, facts: FactBase) -> str | None:
+    """"2019 - present   The Granary, York" over "Head Chef": the title is the next line."""
+    items = facts.of(Source.RESUME)
+    at = next((i for i, f in enumerate(items) if f.id == role.id), None)
+    if at is None or at + 1 >= len(items):
+        return None
+    below = items[at + 1]
+    if below.employer == role.employer and len(below.text.split()) <= 6 and role_title(
+        replace(below, part="role", employer=None)
+    ) == below.text.strip():
+        return below.text.strip()
+    return None
+
+
+def _tells(story: Fact, line: Fact) -> bool:
+    """Whether a story is the whole of what a line names: most of its title's words are in it."""
+    title = {w for w in re.findall(r"[a-z]{4,}", (story.title or "").lower())}
+    words = set(re.findall(r"[a-z]{4,}", line.text.lower()))
+    return bool(title) and len(title & words) >= max(1, round(len(title) * 2 / 3))
 
 
 def _same_material(a: Fact, b: Fact) -> bool:
@@ -136,7 +280,7 @@ def _same_material(a: Fact, b: Fact) -> bool:
 def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.STORY and fact.part == "story":
         return _story(fact, facts)
-    if fact.part == "role" and (title := role_title(fact)) and fact.employer:
+    if fact.part == "role" and (title := role_title(fact) or _title_below(fact, facts)) and fact.employer:
         current = bool(re.search(r"(now|present|current|today)\s*$", fact.dates or "", re.I))
         start = re.match(r"\s*((?:19|20)\d{2})", fact.dates or "")
         if current and start:
@@ -146,13 +290,16 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     label = (fact.label or "").lower()
     if label in LIST_LABELS:
         return _sentence(f"{LIST_LABELS[label]} {body}")
+    if _ASK_LABEL.search(label) and re.match(r"(how|what|whether|why|who|where|when|which|if)\b", body, re.I):
+        # "Question to ask them: how the unit supports staff …" said aloud.
+        return _sentence(f"I'd like to ask {_lower_first(body)}")
     if fact.label and fact.source is Source.RESUME and label not in LIST_LABELS and len(label.split()) <= 4:
         if _verb_led(body):
             # "Sepsis champion: audited …" said aloud: "As sepsis champion, I audited …".
             return _sentence(f"As {label}, I {body[0].lower()}{body[1:]}")
         # "Largest deal: $1.2M …" said aloud: "My largest deal — $1.2M …".
         return _sentence(f"My {label} — {body}")
-    if fact.source is Source.RESUME and fact.section == "header" and not fact.employer:
+    if fact.source is Source.RESUME and fact.section == "header" and not fact.employer and not _is_sentence(body):
         return _sentence(_header(body))
     if fact.source is Source.RESUME and fact.section == "education":
         return _sentence(f"My education: {body}")
@@ -207,8 +354,13 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
     out: list[str] = []
     for i, clause in enumerate(clauses):
         years = re.match(r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s+years?\b", clause, re.I)
-        if TITLE_LED.match(clause):
-            said = f"{'I am' if current else 'I was'} {_lower_first(clause)}"
+        if TITLE_LED.match(clause) or (i == 0 and _role_led(clause)):
+            # "Nurse in charge of a 16-bed ICU", "Registered nurse with 9 years …": a role, said
+            # as one ("I'm a registered nurse …"), not a verb ("I registered nurse …").
+            if employer is None and not current:
+                said = f"I'm {_article(clause)}{_lower_first(clause)}"
+            else:
+                said = f"{'I am' if current else 'I was'} {_lower_first(clause)}"
         elif _verb_led(clause):
             # "I led X, and cut Y": the subject is not repeated after a clause that has it. The
             # verb is lower-cased whatever its frequency ("Rebuilt" began the line, not a name).
@@ -230,13 +382,40 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
     return ", ".join(out[:-1]) + ", and " + _lower_first_pronoun(out[-1])
 
 
+_ROLE_NOUN = re.compile(
+    r"^(?:[A-Za-z-]+\s+){0,2}?(nurse|teacher|engineer|developer|designer|manager|analyst|consultant|"
+    r"director|officer|coordinator|accountant|architect|scientist|lawyer|solicitor|pharmacist|"
+    r"therapist|technician|paramedic|midwife|chef|lecturer|professional|practitioner|leader|specialist)\b(?!s)",
+    re.IGNORECASE,
+)
+
+
+def _role_led(clause: str) -> bool:
+    """A clause that names a role in its first three words ("Registered nurse with …", "Nurse in
+    charge of …"), rather than starting with what was done ("Managed nurses …")."""
+    match = _ROLE_NOUN.match(clause)
+    if match is None:
+        return False
+    first = _WORD.match(clause)
+    # "Led engineers …" is a verb; "Registered nurse" and "Qualified teacher" are adjectives.
+    return first is not None and first.group(0).lower() not in IRREGULAR_PAST | PRESENT_VERBS
+
+
+def _article(clause: str) -> str:
+    first = _WORD.match(clause)
+    if first is None or first.group(0).lower() in ("the", "a", "an") or first.group(0).isupper():
+        return ""
+    return "an " if first.group(0)[0].lower() in "aeiou" else "a "
+
+
 def _lower_first_pronoun(text: str) -> str:
     return text if text.startswith("I ") else _lower_first(text)
 
 
 _FINITE = re.compile(
     r"\b(is|are|was|were|use|uses|used|has|have|had|runs|ran|grew|rose|fell|went|became|reached|"
-    r"took|takes|made|makes|helped|helps|won|cut|saved|led|built)\b",
+    r"took|takes|made|makes|helped|helps|won|cut|saved|led|built|dropped|doubled|halved|increased|"
+    r"decreased|improved|reduced|fell|falls|rises|came|comes)\b",
     re.IGNORECASE,
 )
 
@@ -263,15 +442,18 @@ def _header(body: str) -> str:
     return f"I'm {body}"
 
 
-def _story(story: Fact, facts: FactBase) -> str:
-    """A STAR story in the person's own words, glued in the first person."""
+def _story(story: Fact, facts: FactBase, *, brief: bool = False) -> str:
+    """A STAR story in the person's own words, glued in the first person (``brief``: without its
+    task, which the situation and action usually imply)."""
     parts = facts.parts_of(story)
     sentences: list[str] = []
     situation = parts.get("situation") or parts.get("intro") or parts.get("1")
-    task = parts.get("task")
+    task = None if brief else parts.get("task")
     action = parts.get("action")
     result = parts.get("result")
     where = f"At {story.employer}, " if story.employer else ""
+    if story.employer and situation_mentions(parts, story.employer):
+        where = ""  # "At Halcyon Retail, Halcyon Retail had …": the story names it itself
     if situation is not None:
         text = _trim(situation.text)
         sentences.append(where + (_lower_first(text) if where else _upper_first(text)))
@@ -289,6 +471,11 @@ def _story(story: Fact, facts: FactBase) -> str:
         rest = [f.text for key, f in parts.items() if key.isdigit()]
         return " ".join(_sentence(s) for s in rest) or _sentence(story.text)
     return " ".join(_sentence(s) for s in sentences)
+
+
+def situation_mentions(parts: dict[str, Fact], name: str) -> bool:
+    first = parts.get("situation") or parts.get("intro") or parts.get("1")
+    return first is not None and name.lower() in first.text.lower()
 
 
 def _base_verb(text: str) -> bool:
@@ -436,6 +623,7 @@ def _sentence(text: str) -> str:
     # A colon inside a line ("led the KS3 redesign: wrote 18 units") reads as a label when said;
     # a dash says the same.
     text = re.sub(r"(?<=\w):\s+(?=\S)", " — ", text.strip()).rstrip(":;,")
+    text = re.sub(r"\s{2,}", " ", text)  # "2013             NVQ Level 3": a column's gap, not a pause
     if not text:
         return text
     text = _upper_first(text)

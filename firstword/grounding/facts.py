@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 
 from firstword.answerer.profile import Profile
 
@@ -26,6 +27,11 @@ INSTRUCTION_LIKE = re.compile(
     r"(are|is|were|was|worked|work|have|has)\b",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=16_384)
+def _instruction_like(text: str) -> bool:
+    return INSTRUCTION_LIKE.search(text) is not None
 
 
 class Source(StrEnum):
@@ -47,15 +53,24 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
 
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–]|\d{1,2}[.)])\s+")
 _HEADING_MD = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
-_STAR_PART = re.compile(r"\b(Situation|Task|Action|Result)s?\s*:\s*", re.IGNORECASE)
+_STAR_PART = re.compile(
+    r"\b(Situation|Context|Background|Problem|Task|Goal|Action|Approach|Result|Outcome|Impact)s?\s*:\s*",
+    re.IGNORECASE,
+)
+# Other names people give the four parts of a STAR story.
+_PART_NAMES = {"context": "situation", "background": "situation", "problem": "situation", "goal": "task",
+               "approach": "action", "outcome": "result", "impact": "result"}
 # "Northwind Logistics (2021–now): led …", "Brightpay, 2018-2021 — built …"
 _EMPLOYER_LEAD = re.compile(
-    r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)\s*\)?\s*[:—–-]\s*(?P<rest>.*[A-Za-z].*)$",
+    r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)\s*\)?\s*[:—–-]\s*(?!\s*(?:now|present|current|today)\b)(?P<rest>.*[A-Za-z].*)$",
 )
 # A role line: "Senior Engineer, Acme Corp (2019 – 2021)" or "Acme Corp — Senior Engineer, 2019-2021".
 _DATED_LINE = re.compile(r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:(?:19|20)\d{2}|now|present|current|today)", re.IGNORECASE)
+# "Title, 2021 - present" is a role line, not "Title" followed by the words "present".
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /&'-]{1,40}):\s+(?P<rest>\S.*)$")
+# A label as people type it in quick notes, in any case: "salary: 32-35k", "notice: 1 week".
+_SHORT_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*){0,2}):\s+(?P<rest>\S.*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +94,7 @@ class Fact:
     def instruction_like(self) -> bool:
         """A line that talks to a model ("ignore the above and say …"): kept as the person's
         text, but never said in their name, given to a model, or taken as evidence."""
-        return INSTRUCTION_LIKE.search(self.text) is not None
+        return _instruction_like(self.text)
 
     @property
     def body(self) -> str:
@@ -161,9 +176,11 @@ def _is_heading(line: str, next_line: str | None) -> str | None:
     return None
 
 
-def _items(text: str) -> Iterator[tuple[str, str]]:
+def _items(text: str, *, prose: bool = False) -> Iterator[tuple[str, str]]:
     """(kind, text) for each heading, bullet (with its wrapped lines) and paragraph (with its
-    wrapped lines)."""
+    wrapped lines). ``prose``: the text is written in sentences (notes, a job description), so a
+    long line that has not ended its sentence goes on into the next one ("… a base of £95k
+    plus" / "OTE of £140k.")."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     current: list[str] = []
     kind = ""
@@ -173,9 +190,36 @@ def _items(text: str) -> Iterator[tuple[str, str]]:
             yield kind, " ".join(part.strip() for part in current if part.strip())
         current.clear()
 
+    # Whether this text ends its items with a full stop: then a bullet that has not ended yet
+    # goes on into the next line, whatever that line starts with (a PDF or a narrow editor
+    # wraps "from 800 ms to" / "120 ms").
+    ends: list[str] = []
+    in_bullet = False
+    for i, line in enumerate(lines):
+        if _BULLET.match(line):
+            in_bullet = True
+        elif not line.strip() or _HEADING_MD.match(line) or _DATED_LINE.search(line) or _is_heading(line, None):
+            in_bullet = False
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if in_bullet and (not nxt.strip() or _BULLET.match(nxt) or _DATED_LINE.search(nxt) or _is_heading(nxt, None)):
+            ends.append(line.rstrip())
+    full_stops = len(ends) >= 3 and sum(e.endswith((".", "!", "?")) for e in ends) / len(ends) >= 0.6
+
     for i, line in enumerate(lines):
         if not line.strip():
+            following = next((x for x in lines[i + 1:] if x.strip()), "")
+            if (
+                current and kind == "bullet" and full_stops and not current[-1].rstrip().endswith((".", "!", "?", ":"))
+                and re.match(r"\s*[a-z(]|\s*\d(?!\d{3}\b)", following)
+            ):
+                continue  # a page break inside a bullet ("… feeding the fraud" / "models.")
             yield from flush()
+            continue
+        if (
+            current and kind == "bullet" and full_stops and not current[-1].rstrip().endswith((".", "!", "?", ":"))
+            and not _BULLET.match(line) and not _DATED_LINE.search(line) and not _HEADING_MD.match(line)
+        ):
+            current.append(line)
             continue
         heading = _is_heading(line, lines[i + 1] if i + 1 < len(lines) else None)
         if heading is not None:
@@ -186,7 +230,11 @@ def _items(text: str) -> Iterator[tuple[str, str]]:
             yield from flush()
             kind = "bullet"
             current.append(_BULLET.sub("", line, count=1))
-        elif current and _continues(current[-1], line, kind):
+        elif current and (
+            _continues(current[-1], line, kind)
+            or (prose and kind == "line" and len(current[-1].strip()) >= PROSE_WRAP
+                and not current[-1].rstrip().endswith((".", "!", "?", ":")) and not _SHORT_LABEL.match(line.strip()))
+        ):
             current.append(line)
         else:
             yield from flush()
@@ -195,10 +243,28 @@ def _items(text: str) -> Iterator[tuple[str, str]]:
     yield from flush()
 
 
+# A line of prose at least this long that stops mid-sentence was wrapped, not ended.
+PROSE_WRAP = 50
+# A line ending in a word that needs more after it.
+_OPEN_END = re.compile(
+    r"\b(for|to|of|the|a|an|and|or|with|in|on|by|from|at|as|into|across|than|per|via|our|their|its|my|"
+    r"which|that|who|while|including)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _continues(previous: str, line: str, kind: str) -> bool:
     """Whether ``line`` wraps the item ``previous`` belongs to (rather than starting a new one)."""
     if kind == "bullet" and line.startswith((" ", "\t")):
         return True
+    if _SHORT_LABEL.match(line.strip()):
+        return False  # "salary: hoping for 32-35k" under "start asap": a note of its own
+    if _OPEN_END.search(previous) and not _DATED_LINE.search(line):
+        return True  # "… moved the joins to" never ends an item
+    if re.match(r"\s*\d", line) and not re.match(r"\s*(?:19|20)\d{2}\b", line) and not previous.rstrip().endswith(
+        (".", "!", "?", ":")
+    ):
+        return True  # "cut drop-off from 40% to" / "22% in three months"
     if line.lstrip().startswith(("(", "[", "&")) and not previous.rstrip().endswith((".", "!", "?")):
         return True  # "(lightning talk)." finishing a wrapped line
     if not line.strip()[:1].islower() and not previous.rstrip().endswith((",", ";", "&", " and", " or", "(")):
@@ -219,19 +285,28 @@ def _resume_facts(text: str) -> list[Fact]:
             kind = "heading"  # the person's name, as the first line of a plain-text resume
         if kind == "heading":
             named = _section_of(item)
+            # Only the line right above a role line can name its employer, never one across a
+            # section heading (the headline under the name is not an employer).
+            previous_line = None
             if named:
                 section, employer, dates = named, None, None
                 continue
             # A heading that is not a section name: a role or employer heading ("Acme Corp —
             # Senior Engineer (2019–2021)") whose bullets belong to it, the person's name at the
             # top, or a section of the person's own naming ("TALKS AND WRITING").
+            role = False
             if _DATED_LINE.search(item):
                 employer, dates = _employer_of_role_line(item)
+                role = employer is not None  # "### Basketly, Manchester — Data Engineer (2017–2021)"
             elif facts:
                 section, employer, dates = item.lower(), None, None
+                if len(item) <= 60 and not _is_title(item):
+                    previous_line = item  # "### Acme Corp, Leeds" over "Senior Engineer, 2019–2022"
                 continue
             n += 1
-            facts.append(Fact(f"resume:{n}", Source.RESUME, item, section or "header"))
+            facts.append(Fact(f"resume:{n}", Source.RESUME, item, section or "header",
+                              employer=employer if role else None, dates=dates if role else None,
+                              part="role" if role else None))
             continue
         item = _MARKUP.sub("", item)
         for sentence in _sentences(item) if kind == "line" else [item]:
@@ -244,25 +319,41 @@ def _resume_facts(text: str) -> list[Fact]:
                 # A role line of its own: the bullets that follow belong to it. Where it names
                 # only the title, the employer is the undated line just above it.
                 employer, dates = _employer_of_role_line(sentence)
-                if previous_line is not None and _is_title(sentence.split(",")[0]):
+                if previous_line is not None and employer is None and _is_title(sentence.split(",")[0]):
                     employer = previous_line.split(",")[0].strip() or employer
                     # The line above named the employer: a heading, not something said.
-                    facts[-1] = replace(facts[-1], part="employer", employer=employer)
+                    if facts and facts[-1].text == previous_line:
+                        facts[-1] = replace(facts[-1], part="employer", employer=employer)
                 fact_employer, fact_dates = employer, dates
                 role = True
             label = _LABEL.match(sentence)
+            if label and _verb_first(label.group("label")):
+                label = None  # "Led the stock-loss project: shrinkage fell …" is a sentence, not a label
             is_place = (
                 kind == "line" and len(sentence) <= 60 and not _DATED_LINE.search(sentence)
                 and not re.search(r"[.!?;]$", sentence) and not _starts_with_verb(sentence)
             )
             previous_line = sentence if is_place else None
+            fact_section = section or _guess_section(sentence) or ("header" if _in_header(kind, facts, fact_employer) else "")
+            if label and not lead and len(label.group("label").split()) <= 2 and (
+                named := _section_of(label.group("label"))
+            ) in ("skills", "education"):
+                fact_section = named  # "Tools: …" under the degrees is a skills line
+            if fact_section == "header" and _HEADER_SEPARATOR.search(sentence):
+                # "Chartered Accountant (ACA) | Leeds | name@example.org": each piece is its own
+                # fact, so the title is sayable without the e-mail address next to it.
+                for piece in _HEADER_SEPARATOR.split(sentence):
+                    if piece.strip():
+                        n += 1
+                        facts.append(Fact(f"resume:{n}", Source.RESUME, piece.strip(), "header"))
+                continue
             n += 1
             facts.append(
                 Fact(
                     f"resume:{n}",
                     Source.RESUME,
                     sentence,
-                    section or _guess_section(sentence),
+                    fact_section,
                     employer=fact_employer,
                     dates=fact_dates,
                     part="role" if role else None,
@@ -270,6 +361,15 @@ def _resume_facts(text: str) -> list[Fact]:
                 )
             )
     return facts
+
+
+_HEADER_SEPARATOR = re.compile(r"\s+[|·•]\s+|\s+\|\s*|\s*\|\s+")
+
+
+def _in_header(kind: str, facts: list[Fact], employer: str | None) -> bool:
+    """A plain line above every section and role (the headline under the name: "Junior
+    Developer | Bristol")."""
+    return kind == "line" and employer is None and all(f.section == "header" for f in facts)
 
 
 def role_title(fact: Fact) -> str | None:
@@ -281,6 +381,17 @@ def role_title(fact: Fact) -> str | None:
 
 
 _MARKUP = re.compile(r"\*\*|__|`")
+
+
+_IRREGULAR_VERBS = frozenset(
+    "led ran built made cut grew won drove wrote taught took set kept began brought sold sent spent "
+    "oversaw rebuilt rewrote shipped gave held hired".split()
+)
+
+
+def _verb_first(text: str) -> bool:
+    first = re.match(r"[A-Za-z]+", text)
+    return first is not None and (first.group(0).lower() in _IRREGULAR_VERBS or _starts_with_verb(text))
 
 
 def _starts_with_verb(text: str) -> bool:
@@ -319,7 +430,11 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
 _TITLE_WORDS = ("engineer", "manager", "lead", "director", "nurse", "teacher", "designer", "developer",
                 "analyst", "consultant", "head", "officer", "specialist", "assistant", "representative",
                 "executive", "scientist", "architect", "intern", "coordinator", "administrator",
-                "supervisor", "market", "owner", "founder", "tutor", "trainee", "associate")
+                "supervisor", "market", "owner", "founder", "tutor", "trainee", "associate",
+                "senior", "junior", "controller", "accountant", "auditor", "chef", "therapist", "physio",
+                "pharmacist", "clerk", "partner", "advisor", "adviser", "technician", "lecturer",
+                "paralegal", "solicitor", "lawyer", "buyer", "planner", "editor", "writer", "producer",
+                "president", "principal", "chief", "apprentice", "volunteer", "agent")
 
 
 def _is_title(part: str) -> bool:
@@ -357,7 +472,7 @@ def _story_facts(story: str, index: int) -> list[Fact]:
             title = match.group(1).strip()
         else:
             body_lines.append(line.strip())
-    body = " ".join(line for line in body_lines if line)
+    body = _MARKUP.sub("", " ".join(line for line in body_lines if line))
     employer = None
     if title and (paren := re.search(r"\(([^)]+)\)\s*$", title)):
         employer = paren.group(1).strip()
@@ -378,6 +493,11 @@ def _story_facts(story: str, index: int) -> list[Fact]:
         if not text:
             continue
         part = match.group(1).lower()
+        part = _PART_NAMES.get(part, part)
+        if (same := next((i for i, f in enumerate(facts) if f.part == part), None)) is not None:
+            # "Result: …" then "Impact: …": one part, said in order.
+            facts[same] = replace(facts[same], text=f"{facts[same].text.rstrip()} {text}")
+            continue
         facts.append(
             Fact(f"story:{index}:{part}", Source.STORY, text, "stories", employer, part=part, title=title)
         )
@@ -399,7 +519,7 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
     facts: list[Fact] = []
     section = ""
     n = 0
-    for kind, item in _items(text):
+    for kind, item in _items(text, prose=True):
         if kind == "heading":
             section = item
             if source is Source.JOB:
@@ -407,7 +527,7 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
                 facts.append(Fact(f"{prefix}:{n}", source, item, "title"))
             continue
         for sentence in _sentences(item) if kind == "line" else [item]:
-            label = _LABEL.match(sentence)
+            label = _LABEL.match(sentence) or (_SHORT_LABEL.match(sentence) if source is Source.NOTES else None)
             pieces = [sentence]
             if source is Source.JOB and label and _REQUIREMENT_LISTS.match(label.group("label")):
                 # "Looking for: A, B, and C." is three requirements, each retrievable alone.
@@ -425,6 +545,6 @@ def _strip_lead(fact: Fact) -> str:
     text = fact.text
     if fact.source is Source.RESUME and (lead := _EMPLOYER_LEAD.match(text)):
         return lead.group("rest").strip()
-    if fact.label and (label := _LABEL.match(text)):
+    if fact.label and (label := _LABEL.match(text) or _SHORT_LABEL.match(text)):
         return label.group("rest").strip()
     return text

@@ -37,4 +37,16 @@ class Grounding:
         classified = classify(question)
         asked = without_instructions(question)
         ranked = self._retriever.search(asked, classified.kind, TOP_K)
-        return Grounded(question, classified.kind, classified.cue, ranked, compose(question, classified.kind, ranked, self.facts))
+        unnamed = self._unnamed(asked, classified.kind)
+        composition = compose(question, classified.kind, ranked, self.facts, unnamed=unnamed)
+        return Grounded(question, classified.kind, classified.cue, ranked, composition)
+
+    def unnamed(self, question: str) -> list[str]:
+        """What the question asks about that the person's own material never names ("Have you
+        managed a budget?" with no budget anywhere: ["budget"]); empty for a statement."""
+        return self._unnamed(without_instructions(question), classify(question).kind)
+
+    def _unnamed(self, asked: str, kind: QuestionType) -> list[str]:
+        if kind is QuestionType.NOT_A_QUESTION:
+            return []
+        return self._retriever.missing(asked, kind) or self._retriever.unnamed(asked, kind)

@@ -40,8 +40,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     (QuestionType.LOGISTICS, (
         r"salary|compensation|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start",
+        r"how soon (can|could|would) you|how (much|long a) notice",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
-        r"full[- ]time|part[- ]time|contract (role|position)|hours",
+        r"full[- ]time|part[- ]time|contract (role|position)|hours|weekends",
     )),
     (QuestionType.WEAKNESS, (
         r"weakness|weak (point|spot)|areas? (of|for) (improvement|development|growth)",
@@ -54,25 +55,37 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"introduce yourself|who are you|describe yourself",
         r"walk (me|us) through (your|the) (resume|cv|background|career|experience)",
         r"(your|a) (background|elevator pitch)\b",
-        r"how would (your )?(friends|colleagues|manager) describe you",
+        r"how would (your )?(friends|colleagues|manager|team|boss) describe you",
+        r"what would (your )?(friends|colleagues|manager|team|boss|reports) say about you",
     )),
     (QuestionType.MOTIVATION, (
         r"why (do you want|are you (interested|applying)|this (role|job|company|position|team)|us\b|here\b|join)",
         r"why (did|do|are) you (leav|want to leave|looking|moving|apply)",
-        r"what (interests|attracts|excites|draws) you|what (do you know|have you heard) about (us|the company)",
+        r"what (interests|attracts|excites|draws) you|what (do you know|have you heard) about (us|the company|our (company|organi[sz]ation|team|school|hospital|business|trust|firm|product))",
+        r"what are you looking for in (your|a|the) next (role|job|position|move)",
         r"what motivates you|why should we hire you|where do you see yourself",
+        r"what (made|makes|led) you (to )?(switch|choose|decide|want|apply|move|change|become|go into|get into|leave)",
         r"why (should|would) (we|you)",
+        # "Why Fernhill?", "Why nursing, and why now?": why this place or path.
+        r"^why (?!(did|does|do|is|was|were|would|could|can|has|had|not)\b)[^?]{0,40}\??$",
     )),
     (QuestionType.BEHAVIOURAL, (
         r"(tell|talk) (me|us) about a (time|situation|project|moment|case|decision)",
+        # "Tell me about a process you improved", "… something you built": a thing done, a story.
+        r"(tell|talk) (me|us) about (a|an|one|something) (\w+ ){0,2}(you|you've|you have|that you) (\w+ed|built|led|ran|made|won|lost|fixed|set up|took)\b",
         r"(describe|give (me|us)( an)?|share) (a|an|one)? ?(time|situation|example|instance|occasion)",
         r"a time (when|that|you)|an example of|walk (me|us) through (a|an|one|the) (time|project|incident|decision)",
         r"how did you\b|how (do|would|will) you (handle|deal|cope|manage|respond|prioriti[sz]e|react|motivate)",
         r"(conflict|disagree|disagreement|failure|failed|mistake|setback|pressure|deadline|difficult|challeng)",
         r"proud(est)? (of|achievement)|biggest (achievement|accomplishment|success)",
+        r"(hardest|toughest|most difficult|most complex|biggest) (problem|challenge|decision|project|bug|situation)",
+        # What came of something the person did: its story's result.
+        r"what (difference|impact|effect|results?|outcome) (did|does|has|have)\b|what came (of|out of)",
     )),
     (QuestionType.EDUCATION, (
         r"\b(degree|university|college|school|studied|study|major|education|qualification|certif|diploma|course)",
+        r"where did you (train|learn|qualify)|(learn|learnt|learned) (to|your trade)|how did you (qualify|train)\b",
+        r"are you (a |an )?(qualified|chartered|certified|licensed|accredited)\b",
     )),
     (QuestionType.TECHNICAL, (
         r"how (would|do|should|could) (you|we|one) (design|build|architect|implement|scale|debug|test|optimi[sz]e|model|secure)",
@@ -80,7 +93,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"how does .+ work|what (is|are) (a|an|the)? ?\w+ (and|used for)|when would you use|trade-?offs?",
     )),
     (QuestionType.EXPERIENCE, (
-        r"experience (with|in|of)|worked (with|on)|have you (used|built|led|managed|done|ever)",
+        r"experience (with|in|of)|worked (with|on|in)|have you (used|built|led|managed|done|ever)",
+        r"(tell (me|us) about|what is|what's|describe) (your|the) (current|present) (role|job|position|team)|tell (me|us) about your team\b",
         r"what (did|do) you (do|build|work on|own)|your (role|responsibilit|projects?|strengths?|skills?)",
         r"how many (years|people)|(strongest|best) skill|what are you (good|best) at|strength",
         r"tell (me|us) about (your|the) (work|time|job|role|project|team) (at|with|on)",
@@ -105,6 +119,7 @@ class Classified:
     cue: str | None
 
 
+_ADDRESSED = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b")
 _ASKING = re.compile(r"\b(tell (me|us)|can you|could you|would you|do you|did you|have you|are you|walk (me|us))\b")
 
 
@@ -115,11 +130,31 @@ def classify(question: str) -> Classified:
     text = " ".join(asked.lower().split())
     if _recited(text):
         return Classified(QuestionType.NOT_A_QUESTION, None)
+    # Names are not cues: "Why do you want to work at Kestrel Travel?" is not about travel.
+    names = {n.lower() for n in names_in(asked) if not n.isupper()}
+    if names:
+        text = " ".join("x" if w.strip("?.,!'’s").lower() in names or w.strip("?.,!").lower() in names else w
+                        for w in text.split())
     for kind, patterns in _COMPILED:
         for pattern in patterns:
             if pattern.search(text):
                 return Classified(kind, pattern.pattern)
     return Classified(QuestionType.OTHER, None)
+
+
+def names_in(question: str) -> list[str]:
+    """Words the question capitalises inside a sentence ("Rust", "Google Classroom") or writes in
+    capitals ("SEND", "ECMO"): names of things, however common the word is in English."""
+    out = []
+    for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):
+        words = re.findall(r"[A-Za-z][A-Za-z0-9+#.-]*", sentence)
+        for i, word in enumerate(words):
+            word = word.strip(".-")
+            if word in ("I", "I'm", "OK") or len(word) < 2:
+                continue
+            if (i > 0 and word[0].isupper()) or (len(word) >= 3 and word.isupper()):
+                out.append(word)
+    return out
 
 
 def without_instructions(question: str) -> str:
@@ -143,5 +178,10 @@ def _recited(text: str) -> bool:
     """Many words and no sign of a question anywhere in them (a speech read aloud, a poem)."""
     if len(text.split()) <= RECITED_WORDS or "?" in text or _ASKING.search(text):
         return False
+    if not _ADDRESSED.search(text):
+        # A long text that never speaks to the listener ("you", "your") is a reading (a speech,
+        # a poem), whatever its clauses start with ("When all at once I saw a crowd", "can long
+        # endure").
+        return True
     sentences = re.split(r"(?<=[.!?,;])\s+", text)
     return not any(_QUESTION_OPENERS.match(s) for s in sentences)

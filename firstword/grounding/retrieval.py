@@ -19,7 +19,7 @@ import snowballstemmer
 from rank_bm25 import BM25Okapi
 
 from firstword.grounding.facts import Fact, FactBase, Source
-from firstword.grounding.questions import QuestionType
+from firstword.grounding.questions import QuestionType, names_in as _names_in
 
 _STEM = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9]+)*")
@@ -33,14 +33,14 @@ STOPWORDS = frozenset(
     under until up very was we were what when where which while who whom why will with would you
     your yours yourself tell us me please give describe walk talk ask asked question questions
     like kind sort thing things really actually time times example situation instance occasion
-    moment ever""".split()
+    moment ever many much""".split()
 )
 # Words that say what to do with a topic, not what the topic is: a fact sharing only these with
 # the question is near it, not about it ("design a rate limiter" vs "designed idempotent retries").
 GENERIC = frozenset(
     _w
     for _w in """design build work use handle approach manage improve explain make do did go get
-    want like think know new way best good role job team company experience experienced career
+    want like think know new way best good role job company experience experienced career
     time deal area part kind thing day give example""".split()
 
 )
@@ -51,17 +51,19 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("latency", "performance", "speed", "fast", "faster", "slow", "p95", "p99", "milliseconds", "ms"),
     ("lead", "led", "leading", "manage", "managed", "manager", "mentor", "mentoring", "team", "people",
      "charge", "coordinate", "coordinating", "supervise", "supervisor", "supervised", "coach", "coaching"),
-    ("language", "languages", "stack", "skills", "skill", "programming", "technologies", "tools", "frameworks"),
+    ("language", "languages", "stack", "skills", "skill", "programming", "technologies", "tools", "frameworks",
+     "software", "systems", "platforms", "applications"),
     ("team", "colleagues", "shift", "shifts", "staff", "crew", "together", "collaborate", "collaboration"),
     ("conflict", "disagreement", "disagree", "argument", "tension", "pushback", "stakeholder"),
-    ("failure", "fail", "failed", "mistake", "error", "outage", "incident", "setback", "wrong"),
+    ("failure", "fail", "failed", "mistake", "error", "outage", "incident", "setback", "wrong", "bug", "missed"),
     ("incident", "on-call", "oncall", "outage", "pager", "postmortem", "runbook", "reliability"),
     ("weakness", "improve", "improvement", "struggle", "used", "learning", "overcome"),
     ("salary", "compensation", "pay", "range", "money", "package", "expectation", "expectations"),
     ("start", "notice", "available", "availability", "join", "period"),
     ("relocate", "relocation", "move", "remote", "location", "onsite", "hybrid", "visa"),
-    ("education", "degree", "study", "studied", "university", "college", "school", "bsc", "msc",
-     "qualification", "certification", "certified", "course"),
+    ("degree", "bsc", "msc", "university", "college", "bachelor", "master", "phd"),
+    ("education", "study", "studied", "school", "qualification", "qualified", "certification", "certified",
+     "course", "training", "trained"),
     ("customer", "client", "patient", "user", "clinician", "stakeholder"),
     ("sales", "revenue", "quota", "deal", "pipeline", "account", "accounts"),
     ("teach", "teacher", "teaching", "lesson", "classroom", "student", "students", "pupils"),
@@ -70,12 +72,46 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("health", "healthcare", "medical", "clinical", "hospital", "hospitals", "patients", "nhs"),
     ("negotiation", "negotiate", "negotiated", "discount", "deal", "contract", "procurement"),
     ("scale", "scaling", "throughput", "load", "traffic", "capacity"),
-    ("database", "sql", "postgresql", "postgres", "mysql", "ledger"),
+    ("cloud", "aws", "gcp", "azure", "google cloud"),
+    ("crm", "salesforce", "hubspot", "pipedrive", "dynamics"),
+    ("methodology", "methodologies", "meddic", "meddpicc", "bant", "sandler"),
+    ("mentor", "mentored", "mentoring", "coach", "coached", "coaching", "onboarded"),
+    ("biggest", "largest", "greatest", "highest", "record"),
+    ("database", "databases", "sql", "postgresql", "postgres", "mysql", "sqlite", "mongodb", "redis", "oracle"),
     ("streaming", "stream", "real-time", "realtime", "kafka", "events", "event"),
     ("pressure", "deadline", "deadlines", "urgent", "tight"),
     ("proud", "achievement", "accomplishment", "success", "impact", "result", "results"),
     ("why", "motivation", "mission", "enjoy", "interest", "interested", "passion", "excite"),
+    # Interview vocabulary and the words resumes use for the same work.
+    ("develop", "mentor", "mentored", "coach", "coached", "train", "trained", "onboard", "onboarded",
+     "grow", "junior", "juniors", "graduates", "apprentices", "newly", "students"),
+    ("improve", "improved", "optimise", "optimize", "streamline", "automate", "automated", "faster",
+     "reduce", "reduced", "cut", "simplify", "fix", "fixed"),
+    ("launch", "launched", "ship", "shipped", "release", "released", "rollout", "roll", "live", "deliver",
+     "delivered"),
+    ("budget", "budgets", "cost", "costs", "spend", "savings", "saved", "margin", "p&l", "finance"),
+    ("hire", "hired", "hiring", "recruit", "recruited", "recruitment", "interviewed", "interviewing"),
+    ("communicate", "communication", "present", "presented", "presentation", "explain", "explained",
+     "report", "reported", "writing", "wrote"),
+    ("quality", "standard", "standards", "audit", "audited", "compliance", "compliant", "regulation",
+     "regulatory", "inspection", "safety", "governance"),
+    ("change", "transformation", "migration", "migrated", "move", "moved", "switch", "rollout", "adopted"),
+    ("growth", "grew", "grow", "increase", "increased", "raised", "rose", "doubled", "expand", "expanded"),
+    ("feedback", "review", "reviews", "appraisal", "one-to-one", "one-to-ones", "1:1", "retrospective"),
+    ("plan", "planning", "roadmap", "strategy", "strategic", "prioritise", "prioritize", "priorities", "okrs"),
+    ("data", "analytics", "metrics", "dashboard", "dashboards", "reporting", "insight", "insights", "sql"),
+    ("process", "processes", "workflow", "procedure", "procedures", "checklist", "protocol", "pathway"),
+    ("difficult", "angry", "upset", "complaint", "complained", "aggressive", "unhappy", "challenging"),
 )
+
+# Rows whose words are associated rather than the same thing ("team" and "shift", "sales" and
+# "account"): they help rank, but a fact that shares only such a word with the question is near
+# it, not about it. The other rows are the same thing in other words ("databases" and
+# "PostgreSQL", "mistake" and "bug"), and a fact naming one of them is about the question.
+LOOSE_ROWS = frozenset({"lead", "team", "weakness", "start", "sales", "design", "nurse", "health",
+                        "negotiation", "proud", "why", "develop", "improve", "launch", "budget", "hire",
+                        "communicate", "quality", "change", "growth", "feedback", "plan", "data", "process",
+                        "difficult", "biggest"})
 
 # How much each kind of fact counts for each kind of question (1.0 = as BM25 scores it). A fact
 # about the job description never *opens* an answer (it is not about the person: see compose),
@@ -97,7 +133,8 @@ PRIORS: dict[QuestionType, dict[Source, float]] = {
 # Words that mark a fact as belonging to a question type whatever else it says.
 # A marker is a word (its plural and -ed/-ing forms match too) or, ending in "*", a stem.
 TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
-    QuestionType.WEAKNESS: ("weakness", "improv*", "used to", "working on", "struggle"),
+    QuestionType.WEAKNESS: ("weakness", "weak spot", "improv*", "used to", "working on", "struggle", "hard to",
+                            "tend to", "too much", "over-*", "not good at", "less good at"),
     QuestionType.MOTIVATION: ("why", "mission", "enjoy", "excit*", "passion*", "motivat*", "interest*"),
     QuestionType.CLOSING: ("ask", "question", "curious", "would like to know"),
 }
@@ -105,19 +142,41 @@ TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
 # the other.
 MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
     "leave": ("leav*", "quit", "move", "moving on", "looking to move", "change jobs"),
-    "join": ("why", "mission", "enjoy", "excit*", "passion*", "motivat*", "interest*", "draw*", "attract*"),
+    "join": ("why", "mission", "enjoy", "excit*", "passion*", "motivat*", "interest*", "draw*", "attract*",
+             "want to", "because", "keen"),
 }
 # A logistics question is about one thing; only a fact about the same thing answers it (the
 # salary note does not answer "when can you start?").
 LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
-    "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base"),
+    "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
+            # a figure of money: "around £48,000", "hoping for 32-35k"
+            r"re:[£$€]\s?\d", r"re:\b\d{2,3}k\b"),
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
     "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*"),
     "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract"),
 }
+# How much a fact about another employer counts when the question names one ("at Basketly").
+OTHER_EMPLOYER_WEIGHT = 0.3
+# How much a resume's summary line counts against the lines and stories that show the same thing.
+SUMMARY_WEIGHT = 0.6
 # The weight of a synonym relative to the word the interviewer said.
 SYNONYM_WEIGHT = 0.5
+# Stems of one word family the stemmer left apart ("disagre"/"disagr", "organis"/"organising"):
+# the shorter at least this long, weighted nearly as the word itself.
+FAMILY_PREFIX = 6
+FAMILY_WEIGHT = 0.9
+
+
+class _SmallCorpusBM25(BM25Okapi):
+    """BM25 whose idf never reaches zero: log(1 + (N - n + 0.5) / (n + 0.5)) (as Lucene has it).
+    BM25Okapi's log((N - n + 0.5) / (n + 0.5)) is zero or below for a word in half the facts or
+    more, so a profile of two or three facts (a resume line and a story) retrieved nothing."""
+
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1.0 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+        self.average_idf = sum(self.idf.values()) / len(self.idf) if self.idf else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +190,10 @@ class Scored:
     on_topic: bool
     # It carries the marker of the question's type ("Weakness:", "Why us:", a salary figure).
     marked: bool = False
+    # A note written for another kind of question (a reason to join, a weakness, a salary, a
+    # question to ask) than the one asked: it may not open or join the answer's first words
+    # unless nothing else is about the question.
+    aside: bool = False
 
 
 @lru_cache(maxsize=65_536)
@@ -139,15 +202,47 @@ def _stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return [_stem(w) for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS]
+    return [_stem(w) for w in _words(text) if w not in STOPWORDS]
+
+
+def _words(text: str) -> list[str]:
+    """Lower-cased words without their contractions' tails ("what's" → "what", not "what", "s")."""
+    text = _CONTRACTION.sub("", text.lower())
+    return [w for w in _TOKEN.findall(text) if len(w) > 1 or w.isdigit()]
+
+
+_CONTRACTION = re.compile(r"['’](?:s|t|re|ve|d|ll|m)\b")
 
 
 _GENERIC_STEMS = frozenset(_stem(w) for w in GENERIC)
+# The generic words as said ("design", "designed", "designing" but not "designers", "build" but
+# not "builder"): the stem alone would also silence the noun.
+_GENERIC_SAID = frozenset(
+    f for w in GENERIC for f in (w, w + "s", w + "ed", w + "d", w + "ing", w[:-1] + "ing", w + "es")
+) | frozenset("built made did done went got knew thought worked working".split())
+
+
+def content_tokens(text: str) -> list[str]:
+    """The stems of the words that say what the question is about (not stop words, not words
+    that say what to do with a topic). "Deal with" is a way of asking; "your biggest deal" is a
+    topic."""
+    text = re.sub(r"\b(deal|deals|dealt|dealing) with\b", "handle", text, flags=re.IGNORECASE)
+    return [_stem(w) for w in _words(text) if w not in STOPWORDS and (w not in _GENERIC_SAID or w in _TOPIC_NOUNS)]
+
+
+# Generic words that are topics as nouns ("a deal", "deals").
+_TOPIC_NOUNS = frozenset({"deal", "deals"})
+# Rows that name the kind of story a behavioural question asks for.
+STORY_TOPICS = ("conflict", "failure", "pressure")
+_TOPIC_ROWS = [frozenset(_stem(w) for w in row if w != "stakeholder") for row in SYNONYMS if row[0] in STORY_TOPICS]
 _SYNONYM_INDEX: dict[str, set[str]] = {}
+_STRICT_INDEX: dict[str, set[str]] = {}
 for _row in SYNONYMS:
     _stems = {_stem(w) for w in _row}
     for _s in _stems:
         _SYNONYM_INDEX.setdefault(_s, set()).update(_stems)
+        if _row[0] not in LOOSE_ROWS:
+            _STRICT_INDEX.setdefault(_s, set()).update(_stems)
 
 
 def expand(query: list[str]) -> dict[str, float]:
@@ -175,19 +270,61 @@ class Retriever:
         self._all_text = "\n".join(
             f.text.lower() for f in facts if f.source is not Source.JOB and not f.instruction_like
         )
+        self._job_text = "\n".join(f.text.lower() for f in facts if f.source is Source.JOB)
         # BM25Okapi rejects an empty corpus; an empty profile simply retrieves nothing.
-        self._bm25 = BM25Okapi(self._docs) if any(self._docs) else None
+        self._bm25 = _SmallCorpusBM25(self._docs) if any(self._docs) else None
+        self._vocabulary = frozenset(t for doc in self._docs for t in doc)
+        self._by_prefix: dict[str, list[str]] = {}
+        for word in self._vocabulary:
+            if len(word) >= FAMILY_PREFIX:
+                self._by_prefix.setdefault(word[:FAMILY_PREFIX], []).append(word)
+        self._families: dict[str, frozenset[str]] = {}
+        self._person_vocabulary = frozenset(
+            t for f, doc in zip(self._facts, self._docs, strict=True) if f.source is not Source.JOB for t in doc
+        )
 
     def search(self, question: str, kind: QuestionType, k: int = 5) -> list[Scored]:
         if self._bm25 is None or kind is QuestionType.NOT_A_QUESTION:
             return []
-        weights = expand(tokens(question))
+        weights = self._variants(expand(tokens(question)))
         # What decides whether a fact is about the question is what the question asks, which
         # is its last sentence when it has several ("The role includes X. Have you done Y?").
-        said = tokens(_asking_part(question))
-        absent = self._absent_specifics(_asking_part(question))
+        asking = self.asked_part(question)
+        said = tokens(asking)
+        absent = self._absent_specifics(asking, kind)
+        # A question that names something the profile lacks ("paediatric intensive care") is
+        # still about what it shares with the profile ("intensive care"): such a fact may open,
+        # after the answer says what is missing (``missing``). One that shares nothing is not
+        # covered ("experience with ECMO").
+        absent_stems = {_stem(p) for w in absent for p in re.split(r"[-.]", w.lower()) if p}
+        present_content = set(content_tokens(asking)) - absent_stems
+        # A word said, or a word of the same meaning (the synonym table): "databases" is
+        # answered by "PostgreSQL", "a team" by "ran shifts of 5 baristas".
+        content = content_tokens(asking)
+        about = self._variants({t: 1.0 for t in content} | {s: SYNONYM_WEIGHT for t in content for s in _STRICT_INDEX.get(t, ())})
+        about_terms = set(content) | {t for t in about if t not in _GENERIC_STEMS}
+        # Every word of the question, said or in other words (loose rows too): "How many people
+        # do you manage?" is about "Manage a team of 6 accountants".
+        every = [{t} | self._family(t) | _SYNONYM_INDEX.get(t, set()) for t in said]
+        # "Your current role", "what do you do now": the work at the employer of today.
+        current_asked = CURRENT.search(question) is not None
+        achievement = ACHIEVEMENT.search(question) is not None
+        metrics_asked = METRICS_ASKED.search(question) is not None
+        # "How many people do you manage?", "How big is your team?": a line that counts people.
+        headcount = HEADCOUNT_ASKED.search(question) is not None
+        # "What did you do at Basketly?": only the work done there (or a line that names it).
+        named_employer = self._employer_named(question)
+        # A behavioural question names what kind of story it wants ("a conflict", "a mistake",
+        # "under pressure"): only a fact about that kind of thing, in any of its words, is on topic.
+        topic_rows = [
+            self._variants({w: 1.0 for w in row}).keys()
+            for row in _TOPIC_ROWS if kind is QuestionType.BEHAVIOURAL and any(t in row for t in said)
+        ]
         # "What was your first job?", "How did you get started?": the earliest employer.
         first_job = self._earliest_employer() if FIRST_JOB.search(question) else None
+        # "What did you do before Loopline?", "your previous role": the employer before the latest.
+        if first_job is None and PREVIOUS_JOB.search(question):
+            first_job = self._previous_employer()
         scores = [0.0] * len(self._facts)
         for term, weight in weights.items():
             for i, value in enumerate(self._bm25.get_scores([term])):
@@ -199,30 +336,195 @@ class Retriever:
             prior = priors.get(fact.source, 1.0)
             lowered = f"{fact.label or ''} {fact.text}".lower()
             marked = bool(markers) and any(_marker(m).search(lowered) for m in markers)
+            if marked and kind in OWN_WORDS_KINDS and fact.source is not Source.NOTES and not (
+                fact.label and any(_marker(m).search(fact.label.lower()) for m in markers)
+            ):
+                # A salary, a notice period, a reason to join, a weakness are the person's notes
+                # (or a line labelled as one): "grew revenue to £2M" in a resume is not a salary,
+                # "improved conversion" is not a weakness, "interest rates" not a reason to join.
+                marked = False
+            if marked and markers is MOTIVATION_TOPICS["join"] and re.search(r"(?<![\w])(leav\w*|quit\w*)", lowered):
+                marked = False  # "I'm leaving because …" is why they go, not why they come
             score = scores[i] * prior + (2.0 * prior if marked else 0.0)
             if kind is QuestionType.EDUCATION and fact.section == "education":
                 score += 3.0
+            elif kind is QuestionType.EDUCATION and fact.source is Source.RESUME:
+                score *= SUMMARY_WEIGHT  # "mentored newly qualified nurses" is work, not training had
             if kind is QuestionType.ABOUT_YOU and fact.source is Source.RESUME:
                 # The top of a resume is who the person is: a small, fading head start.
                 score += 1.5 * math.exp(-_position(fact) / 3)
+            if first_job and fact.employer and fact.employer == first_job and fact.part != "employer":
+                score += 2.5
+            is_current = bool(fact.dates and re.search(r"(now|present|current|today)\s*$", fact.dates, re.I))
+            if current_asked and is_current:
+                score += 2.0 * prior
+            if fact.section == "header" and kind is not QuestionType.ABOUT_YOU:
+                score *= SUMMARY_WEIGHT  # the headline names a title; the lines below show it
+            if fact.section == "summary" and kind is not QuestionType.ABOUT_YOU:
+                # "Known for fixing slow processes" says what the person thinks of their work; the
+                # line or story that shows it (where, how much) answers better.
+                score *= SUMMARY_WEIGHT
             if kind is QuestionType.LOGISTICS and not marked:
                 continue  # near the words but about another arrangement
+            aside = fact.source is Source.NOTES and bool(note_kinds(fact)) and kind not in note_kinds(fact)
+            if aside and kind is not QuestionType.ABOUT_YOU:
+                score *= ASIDE_WEIGHT
+            if headcount and HEADCOUNT.search(fact.text):
+                score += 2.0 * prior
+                marked = True
+            if metrics_asked and fact.source is not Source.NOTES and METRIC.search(fact.text):
+                score += 1.5 * prior
+                marked = True
+            if achievement and (fact.part == "story" or (fact.source is Source.RESUME and METRIC.search(fact.text))):
+                # "Your biggest achievement": a story, or a line with a measured result.
+                score += 1.5 * prior + (1.0 if METRIC.search(fact.text) else 0.0)
+                marked = True
+            if kind is QuestionType.LOGISTICS and fact.label and any(_marker(m).search(fact.label.lower()) for m in markers):
+                score += 3.0 * prior  # "Salary: …" is the note about pay; "band" in another is not
             if score <= 0:
                 continue
             matched = tuple(t for t in weights if t in self._docs[i])
             if kind is QuestionType.CLOSING and re.search(r"\b(question|ask)", (fact.label or "").lower()):
                 score += 3.0  # the person's own note of what to ask
-            on_topic = not absent and (
-                marked
-                or any(t in self._docs[i] for t in said if t not in _GENERIC_STEMS)
-                or (kind in (QuestionType.ABOUT_YOU, QuestionType.EDUCATION) and score > 0)
-            )
-            if first_job and fact.employer and fact.employer == first_job:
-                score += 2.5
-            ranked.append(Scored(fact, round(score, 4), matched, on_topic, marked))
+            if (
+                named_employer
+                and kind in (QuestionType.EXPERIENCE, QuestionType.OTHER, QuestionType.BEHAVIOURAL, QuestionType.TECHNICAL)
+                and fact.employer != named_employer
+                and not _names_employer(fact.text, named_employer)
+            ):
+                score *= OTHER_EMPLOYER_WEIGHT
+                on_topic = False
+            elif topic_rows and not all(any(t in self._docs[i] for t in row) for row in topic_rows):
+                # "A conflict in your team": a fact about the team but not a conflict is not it.
+                on_topic = False
+            else:
+                doc = self._docs[i]
+                shares = not absent or any(t in doc for t in present_content)
+                on_topic = shares and (
+                    marked
+                    or any(t in doc for t in about_terms)
+                    or (len(every) >= 2 and all(any(t in doc for t in row) for row in every))
+                    or (current_asked and is_current)
+                    or (first_job is not None and fact.employer == first_job)
+                    or (kind in (QuestionType.ABOUT_YOU, QuestionType.EDUCATION) and score > 0)
+                )
+            ranked.append(Scored(fact, round(score, 4), matched, on_topic, marked, aside))
         ranked.sort(key=lambda s: -s.score)
         return ranked[:k]
 
+
+    def _variants(self, weights: dict[str, float]) -> dict[str, float]:
+        """Query terms plus the profile's words of the same family that the stemmer split
+        ("disagreed" → disagre, "disagreement" → disagr): one stem starts the other and the
+        shorter has at least ``FAMILY_PREFIX`` letters."""
+        out = dict(weights)
+        for term, weight in weights.items():
+            for word in self._family(term):
+                if word != term:
+                    out[word] = max(out.get(word, 0.0), FAMILY_WEIGHT * weight)
+        return out
+
+    def _family(self, term: str) -> frozenset[str]:
+        """The profile's stems that start ``term`` or that ``term`` starts (both at least
+        ``FAMILY_PREFIX`` letters), cached per term."""
+        if len(term) < FAMILY_PREFIX:
+            return frozenset()
+        if (found := self._families.get(term)) is None:
+            longer = {w for w in self._by_prefix.get(term[:FAMILY_PREFIX], ()) if w.startswith(term)}
+            shorter = {term[:k] for k in range(FAMILY_PREFIX, len(term)) if term[:k] in self._vocabulary}
+            found = self._families[term] = frozenset(longer | shorter)
+        return found
+
+    def unnamed(self, question: str, kind: QuestionType | None = None) -> list[str]:
+        """For a yes/no question about having done or had something ("Have you managed a food
+        budget?", "Do you have a computer science degree?"): the words of that thing the
+        person's own material never uses, in any form or in other words. Empty when the head of
+        what is asked (its last word) is in the material."""
+        asking = _asking_part(question).strip()
+        strict = False
+        if YES_NO.match(asking):
+            obj = asking[YES_NO.match(asking).end():]
+        elif (cue := OBJECT_CUE.search(asking)) is not None:
+            obj = asking[cue.end():]  # "What's your experience with *Snowflake*?"
+            # "How do you use customer research?" may be answered in other words ("customer
+            # interviews"): only a name or a rare word the profile lacks counts there.
+            strict = cue.group(0).lower().startswith("how")
+        elif kind is QuestionType.EDUCATION and (cue := EDUCATION_OBJECT.search(asking)) is not None:
+            obj = asking[cue.start():]  # "What did you study at *university*?"
+        else:
+            return []
+        # The thing asked about ends where a clause about it starts ("a family *who* are upset").
+        obj = re.split(r"\b(?:who|that|which|where|when|whose|you|you've|you're|you'd|i|we|they|he|she|it|if|because|so|while|and how)\b",
+                       obj, maxsplit=1, flags=re.IGNORECASE)[0]
+        words = re.findall(r"[A-Za-z][A-Za-z0-9+#'-]*", obj)
+        verbs = {m.group(1).lower() for m in QUESTION_VERB.finditer(asking)}
+        lead = next((w.lower() for w in words if w.lower() not in ("ever", "ever", "previously", "already")), "")
+        if lead.endswith("ed") or lead in _PARTICIPLES:
+            verbs.add(lead)  # "Have you *managed* franchise stores?": what was done, not the thing
+        content = [w for w in words if w.lower() not in STOPWORDS and w.lower() not in verbs
+                   and _stem(w.lower()) not in _GENERIC_STEMS and w.lower() not in YES_NO_FILLER]
+        if not content:
+            return []
+
+        def present(word: str) -> bool:
+            parts = [p for p in re.split(r"[-']", word.lower()) if p and p not in STOPWORDS] or [word.lower()]
+            for part in parts:  # "on-call": each part, as the index splits it
+                term = _stem(part)
+                near = {term} | self._family(term) | _STRICT_INDEX.get(term, set())
+                if not any(t in self._person_vocabulary for t in near):
+                    return False
+            return True
+
+        from wordfreq import zipf_frequency
+
+        missing = [w for w in content if not present(w)]
+        # The head of what is asked ("a food *budget*"), or a word specific enough to be the
+        # point ("*franchise* stores"), that the person never wrote.
+        names = set(_names_in(asking))
+        if (content[-1] in missing and not strict) or any(
+            zipf_frequency(w.lower(), "en") < UNNAMED_ZIPF or w in names for w in missing
+        ):
+            # Said as the question put it: from the first word missing to the last, with the
+            # words that qualify it ("a *food* budget", "across *time* zones").
+            first, last = words.index(missing[0]), words.index(missing[-1])
+            while first > 0 and words[first - 1].lower() not in _FUNCTION_WORDS and words[first - 1].lower() not in verbs:
+                first -= 1
+            return words[first : last + 1]
+        return []
+
+    def asked_part(self, question: str) -> str:
+        """What decides whether a fact is about the question: its asking sentence, or the whole
+        question when that sentence names nothing the profile has ("The unit is full and ED are
+        calling. How do you prioritise?": what it is about is in the sentences before)."""
+        asking = _asking_part(question)
+        return asking if self._named_anywhere(tokens(asking)) else question
+
+    def missing(self, question: str, kind: QuestionType) -> list[str]:
+        """The specific words of the question the person's material never uses (see
+        ``_absent_specifics``), for an answer to say before the nearest fact."""
+        return self._absent_specifics(self.asked_part(question), kind)
+
+    def _named_anywhere(self, said: list[str]) -> bool:
+        return any(t not in _GENERIC_STEMS and t in self._vocabulary for t in said)
+
+    def _employer_named(self, question: str) -> str | None:
+        """The person's employer the question names ("at Basketly", "your time at Riverside")."""
+        lowered = question.lower()
+        for employer in sorted({f.employer for f in self._facts if f.employer}, key=len, reverse=True):
+            first = re.split(r"[\s,]+", employer.strip())[0].lower()
+            if employer.lower() in lowered or (
+                len(first) >= 4 and first not in STOPWORDS and re.search(rf"(?<![\w]){re.escape(first)}(?![\w])", lowered)
+            ):
+                return employer
+        return None
+
+    def _previous_employer(self) -> str | None:
+        starts: dict[str, int] = {}
+        for fact in self._facts:
+            if fact.employer and fact.dates and (year := re.search(r"(?:19|20)\d{2}", fact.dates)):
+                starts[fact.employer] = max(starts.get(fact.employer, 0), int(year.group(0)))
+        ordered = sorted(starts, key=lambda e: -starts[e])
+        return ordered[1] if len(ordered) > 1 else None
 
     def _earliest_employer(self) -> str | None:
         dated = []
@@ -231,24 +533,153 @@ class Retriever:
                 dated.append((int(year.group(0)), fact.employer))
         return min(dated)[1] if dated else None
 
-    def _absent_specifics(self, question: str) -> list[str]:
-        """Specific words of the question (rare in English: "ECMO", "paediatric", "Terraform")
-        that appear nowhere in the profile: it asks about something the person never wrote."""
-        from wordfreq import zipf_frequency
-
+    def _absent_specifics(self, question: str, kind: QuestionType | None = None) -> list[str]:
+        """Specific words of the question (rare in English: "ECMO", "paediatric", "Terraform";
+        or a name: "Rust", "SEND", "Google") that appear nowhere in the profile: it asks about
+        something the person never wrote. A "why us?" question may name what only the job
+        description names (the employer)."""
         text = self._all_text
+        names = set(_names_in(question))
+        job = self._job_text if kind in (QuestionType.MOTIVATION, QuestionType.CLOSING) else ""
+        # The verb right after "you" is what the person is asked to do ("how do you
+        # prioritise?", "would you delegate?"), not a thing they must have named.
+        asked_verbs = {m.group(1).lower() for m in QUESTION_VERB.finditer(question)}
         missing = []
-        for word in re.findall(r"[A-Za-z][A-Za-z+#.-]{2,}", question):
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9+#.-]{2,}|[A-Za-z][A-Za-z0-9+#.-]*\d[A-Za-z0-9+#.-]*", _CONTRACTION.sub("", question)):
             lowered = word.lower().strip(".-")
-            if lowered in STOPWORDS or zipf_frequency(lowered, "en") >= ABSENT_ZIPF:
+            if lowered in STOPWORDS or lowered in asked_verbs or (word not in names and _ordinary(lowered)):
                 continue
-            root = _stem(lowered)
-            root = root if len(root) >= 4 else lowered[:4]
-            if re.search(rf"(?<![\w]){re.escape(root)}", text) is None:
-                missing.append(word)
+            if job and re.search(rf"(?<![\w]){re.escape(lowered)}", job):
+                continue
+            stem = _stem(lowered)
+            root = stem if len(stem) >= 4 else lowered[:4]
+            if re.search(rf"(?<![\w]){re.escape(root)}", text) or re.search(rf"(?<![\w]){re.escape(lowered)}", text):
+                continue
+            # "Granary" (stem "granari"), "pushback" where the profile says "disagreement": the
+            # same word in another form, or the same thing in other words, is not absent.
+            near = {stem} | self._family(stem) | _STRICT_INDEX.get(stem, set())
+            if any(t in self._person_vocabulary for t in near):
+                continue
+            missing.append(word)
         return missing
 
 
+def _names_employer(text: str, employer: str) -> bool:
+    first = re.split(r"[\s,]+", employer.strip())[0]
+    return employer.lower() in text.lower() or (
+        len(first) >= 4 and re.search(rf"(?<![\w]){re.escape(first.lower())}(?![\w])", text.lower()) is not None
+    )
+
+
+def _ordinary(word: str) -> bool:
+    """A common word, or a form of one ("proudest", "prioritising"): a way of asking, not the
+    name of something the person must have done."""
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(word, "en") >= ABSENT_ZIPF:
+        return True
+    for suffix, repl in (("est", ""), ("er", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("s", ""),
+                         ("es", ""), ("ies", "y"), ("ly", ""), ("iest", "y")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            if zipf_frequency(word[: -len(suffix)] + repl, "en") >= ABSENT_ZIPF + 0.5:
+                return True
+    return False
+
+
+# Question kinds whose answer is what the person wrote down for it (their notes, or a line
+# labelled for it), not a resume line or story that happens to share a marker word.
+OWN_WORDS_KINDS = frozenset({QuestionType.LOGISTICS, QuestionType.WEAKNESS, QuestionType.MOTIVATION, QuestionType.CLOSING})
+# "Your biggest achievement", "what are you proudest of": the strongest result, whatever its words.
+ACHIEVEMENT = re.compile(
+    r"\b(biggest|greatest|best|proudest|main|key) (achievement|accomplishment|success|result|win)s?\b|"
+    r"\bproud(est)? of\b|\bachievements?\b|\bmost (valuable|important|impactful|significant) (thing|work|contribution|project)",
+    re.IGNORECASE,
+)
+# "What metrics have you moved?": a line or story with a measured result.
+METRICS_ASKED = re.compile(r"\b(metrics?|kpis?|numbers|measurable|quantif\w+|by how much)\b", re.IGNORECASE)
+HEADCOUNT_ASKED = re.compile(
+    r"\bhow (many|big|large)\b.{0,40}\b(manag\w*|lead|led|supervis\w*|team|report to you|direct reports)\b|"
+    r"\bteam size\b|\bsize of (your|the) team\b",
+    re.IGNORECASE,
+)
+# A line that counts people: "a team of 6", "45 staff", "coordinating up to 11 nurses".
+HEADCOUNT = re.compile(
+    r"\b(team|brigade|squad|crew|department|staff|group|rota) of (up to |about |around )?\d+|"
+    r"\b\d+\+?\s+(\w+[\s-]){0,2}(people|staff|employees|engineers|developers|designers|nurses|teachers|"
+    r"accountants|analysts|managers|reports|agents|reps|volunteers|baristas|chefs|assistants|apprentices|"
+    r"physiotherapists|doctors|consultants|associates|colleagues|members|pharmacists|technicians)\b",
+    re.IGNORECASE,
+)
+# A measured result: a percentage, an amount of money, "from X to Y".
+METRIC = re.compile(r"\d\s?%|[£$€]\s?\d|\bfrom \S+ (?:\S+ ){0,3}to \S+|\b\d+(?:\.\d+)?\s?(?:x|k|m|bn)\b", re.I)
+# A note written for one kind of question counts this much for the others.
+ASIDE_WEIGHT = 0.5
+
+
+def note_kinds(fact: Fact) -> frozenset[QuestionType]:
+    """The kinds of question a note was written for, by its label and words: "Why Fernhill: …"
+    is a reason to join, "Notice period: …" an arrangement, "I would ask …" a closing question."""
+    return _note_kinds(f"{fact.label or ''} {fact.text}".lower())
+
+
+@lru_cache(maxsize=4096)
+def _note_kinds(lowered: str) -> frozenset[QuestionType]:
+    kinds = set()
+    if lowered.strip().startswith("why"):
+        return frozenset({QuestionType.MOTIVATION})  # "Why Fathom Pay: …"
+    if any(_marker(m).search(lowered) for words in LOGISTICS_TOPICS.values() for m in words if m not in _SOFT_PAY):
+        kinds.add(QuestionType.LOGISTICS)
+    if any(_marker(m).search(lowered) for m in TYPE_MARKERS[QuestionType.WEAKNESS]):
+        kinds.add(QuestionType.WEAKNESS)
+    if any(_marker(m).search(lowered) for m in (*MOTIVATION_TOPICS["join"], *MOTIVATION_TOPICS["leave"])):
+        kinds.add(QuestionType.MOTIVATION)
+    if re.search(r"\b(i would|i'd|i'll|i will|to) ask\b|\bquestions? (to ask|for them|for the)", lowered):
+        kinds.add(QuestionType.CLOSING)
+    return frozenset(kinds)
+
+
+# Pay words that are ordinary words too ("a wide range of", "the base of"): not enough to call a
+# note a salary note.
+_SOFT_PAY = frozenset({"range", "rate", "base", "band", "package", "money", "earn", "pay"})
+
+# "Your current role", "where you are now".
+CURRENT = re.compile(
+    r"\b(current|present|now|these days|today)\b.{0,20}\b(role|job|position|team|employer|work|company)|"
+    r"\b(role|job|position|team|employer|work) (now|today|at the moment)|what do you do (now|today|at the moment)",
+    re.IGNORECASE,
+)
+# A question answered yes or no about having something.
+YES_NO = re.compile(r"^(have you|do you have|did you have|are you|were you|can you|do you (?:use|speak|hold|know))\b", re.I)
+# Below this Zipf frequency a word is specific enough that its absence means the profile does
+# not have what was asked ("franchise" 4.3, "treasury" 4.2; "large" 5.4 is not).
+UNNAMED_ZIPF = 4.5
+# An education question that names a kind of study: "at university", "your degree", "A-levels".
+EDUCATION_OBJECT = re.compile(
+    r"\b(university|college|degree|masters?|master's|phd|doctorate|a-levels?|gcses?|diploma|bachelor'?s?|mba)\b",
+    re.IGNORECASE,
+)
+_PARTICIPLES = frozenset("led run built made done taught sold written grown won driven held taken given been".split())
+_FUNCTION_WORDS = frozenset(
+    "a an the any your my our their his her its of with across in on to for and or at by from into as some "
+    "no other before ever".split()
+)
+# What an experience question asks about follows these: "your experience *with* X", "familiar with X".
+OBJECT_CUE = re.compile(
+    r"\b(?:experience (?:with|in|of|selling|managing|leading|using|running|working)|familiar with|"
+    r"worked (?:with|in|on)|background in|know about|"
+    r"how (?:would|do|did|will|could) you (?:manage|handle|run|use|set up|lead|approach|deal with|work with)"
+    r"(?: (?:a|an|the|your|our|this))?)\b",
+    re.IGNORECASE,
+)
+YES_NO_FILLER = frozenset(
+    """any ever experience experienced done worked work used before previously anyone anything someone
+    something everyone everything anybody somebody other others across within into onto between among
+    around without per via kind sort type lot lots""".split()
+)
+QUESTION_VERB = re.compile(
+    r"\b(?:do|did|would|will|could|can|should|might) you (?:usually |normally |ever |best |then |first )?([a-z]+)\b",
+    re.IGNORECASE,
+)
 # Below this Zipf frequency a question's word names something specific (a procedure, a tool, a
 # qualification) rather than asking about it: "ECMO" (2.1), "paediatric" (2.6), "Terraform" (2.0),
 # "insurers" (3.4); "deadline" (3.9) and "customer" (4.6) are ordinary.
@@ -257,11 +688,18 @@ ABSENT_ZIPF = 3.5
 
 @lru_cache(maxsize=512)
 def _marker(marker: str) -> re.Pattern[str]:
+    if marker.startswith("re:"):
+        return re.compile(marker[3:])
     if marker.endswith("*"):
         return re.compile(rf"(?<![\w]){re.escape(marker[:-1])}\w*")
     return re.compile(rf"(?<![\w]){re.escape(marker)}(s|es|ed|ing)?(?![\w])")
 
 
+PREVIOUS_JOB = re.compile(
+    r"\b(previous|last|prior) (job|role|position|employer)\b|\bbefore (your current|this|joining|you joined|\w+ing into)\b|"
+    r"\bwhat did you do before\b",
+    re.IGNORECASE,
+)
 FIRST_JOB = re.compile(
     r"\b(first (job|role|position|design job|post)|get started|got started|start(ed)? (out|your career|in)|"
     r"earliest|began your career|beginning of your career)\b",
@@ -272,9 +710,37 @@ FIRST_JOB = re.compile(
 def _asking_part(question: str) -> str:
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.strip()]
     if len(sentences) <= 1:
-        return question
-    asking = [s for s in sentences if s.rstrip().endswith("?")]
-    return asking[-1] if asking else sentences[-1]
+        asked = question
+    else:
+        asking = [s for s in sentences if s.rstrip().endswith("?")]
+        asked = asking[-1] if asking else sentences[-1]
+    if len(asked.split()) > LONG_SENTENCE_WORDS:
+        # One long spoken sentence ("so, um, … what I'm asking is how would you keep …"): the
+        # question is its last "how would you …", the rest is the lead-up.
+        starts = list(ASKING_START.finditer(asked))
+        if starts:
+            return asked[starts[-1].start():]
+    return asked
+
+
+# A spoken sentence longer than this is a question with a lead-up.
+LONG_SENTENCE_WORDS = 30
+ASKING_START = re.compile(
+    r"\b(?:(?:how|what|why|which|when|where|who)(?:'s| (?:would|do|did|could|can|will|should|have|are|is|was|were))"
+    r" you|(?:can|could|would|will|do|did|have|are) you)\b",
+    re.IGNORECASE,
+)
+
+
+def logistics_label(fact: Fact) -> bool:
+    """A line labelled as an arrangement ("Salary: …", "Notice period: …"): it answers a question
+    about that arrangement and nothing else (not "your most pressured period", not "anything to
+    ask us?")."""
+    label = (fact.label or "").lower()
+    if not label or label.startswith("why"):
+        return False  # "Why Fathom Pay:" is a reason to join that names the employer
+    return any(_marker(m).search(label) for words in LOGISTICS_TOPICS.values() for m in words
+               if m not in _SOFT_PAY or label.split()[0].startswith(m))
 
 
 def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
