@@ -25,11 +25,13 @@ app.add_typer(protocol_app, name="protocol")
 
 def _register_subcommands() -> None:
     # Imported here so that `firstword serve` does not pay for their imports.
+    from firstword.actions.cli import actions_app
     from firstword.critic.cli import critic_app
     from firstword.store.cli import history_app
 
     app.add_typer(history_app, name="history")
     app.add_typer(critic_app, name="critic")
+    app.add_typer(actions_app, name="actions")
 
 
 _register_subcommands()

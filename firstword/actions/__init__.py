@@ -1,0 +1,1 @@
+"""Action items by rules (``extract``), their dates (``dates``), their evaluation and CLI."""
