@@ -412,3 +412,16 @@ def test_about_yourself_from_a_resume_that_opens_with_a_sentence_is_said_in_the_
         "Tell me about yourself."
     ).composition.opening
     assert named.startswith("I'm Alex Morgan, Backend Engineer"), named
+
+
+@pytest.mark.parametrize(
+    "question", ["What is your biggest strength?", "What are your strengths?", "What are you best at?"]
+)
+def test_a_strength_is_answered_with_the_strongest_measured_result_not_not_covered(question: str) -> None:
+    profile = Profile(
+        resume="Jordan Lee — Staff Engineer\n\n- Built a payments ledger handling 4k writes per second.\n"
+        "- Mentored two junior engineers.",
+    )
+    grounded = Grounding(profile).ground(question)
+    assert grounded.composition.grounded, grounded.composition.opening
+    assert "4k writes per second" in grounded.composition.opening

@@ -589,10 +589,14 @@ def _ordinary(word: str) -> bool:
 # Question kinds whose answer is what the person wrote down for it (their notes, or a line
 # labelled for it), not a resume line or story that happens to share a marker word.
 OWN_WORDS_KINDS = frozenset({QuestionType.LOGISTICS, QuestionType.WEAKNESS, QuestionType.MOTIVATION, QuestionType.CLOSING})
-# "Your biggest achievement", "what are you proudest of": the strongest result, whatever its words.
+# "Your biggest achievement", "what are you proudest of", and "your biggest strength", "what are
+# you best at", "why should we hire you": the strongest result, whatever its words. A strength is
+# shown by what it achieved, and no profile has a line saying "my strength".
 ACHIEVEMENT = re.compile(
     r"\b(biggest|greatest|best|proudest|main|key) (achievement|accomplishment|success|result|win)s?\b|"
-    r"\bproud(est)? of\b|\bachievements?\b|\bmost (valuable|important|impactful|significant) (thing|work|contribution|project)",
+    r"\bproud(est)? of\b|\bachievements?\b|\bmost (valuable|important|impactful|significant) (thing|work|contribution|project)|"
+    r"\bstrengths?\b|\bwhat (are|is) you (best|good|strongest) at\b|\bwhy should (we|I) hire you\b|"
+    r"\bwhat (do|would|can) you bring\b",
     re.IGNORECASE,
 )
 # "What metrics have you moved?": a line or story with a measured result.
