@@ -310,3 +310,24 @@ def test_the_evaluation_reports_each_split_beside_the_whole(tmp_path):
     assert result["splits"]["dev"]["profiles"] == ["a"] and result["splits"]["dev"]["sentences"] == 2
     assert result["splits"]["test"]["profiles"] == ["b"] and result["splits"]["test"]["recall"] == 1.0
     assert [r["split"] for r in result["rows"]] == ["dev", "dev", "test"]
+
+
+def test_numbers_said_in_words_are_one_number_and_a_unit_after_a_number_ends_a_sentence() -> None:
+    from firstword.answerer.personas import PERSONAS
+    from firstword.answerer.profile import sample_profile
+    from firstword.critic.claims import numbers_in
+    from firstword.critic.sentences import split
+
+    assert [(c.text, c.value) for c in numbers_in("from forty seconds to three hundred milliseconds")] == [
+        ("forty", 40.0), ("three hundred", 300.0)
+    ]
+    assert [c.value for c in numbers_in("twenty-five people, two thousand five hundred users")] == [25.0, 2500.0]
+    critic = ProfileCritic(sample_profile(), PERSONAS["copilot"])
+    said = "It cut delivery-estimate latency from forty seconds to three hundred milliseconds."
+    assert critic.judge(said, "What is your biggest strength?").verdict is Verdict.SUPPORTED
+    assert critic.judge("It cut latency from forty seconds to three milliseconds.", "").verdict is Verdict.UNSUPPORTED
+    # "ms." after a number is a unit ending the opening, not "Ms." before a name: the model's
+    # sentence after it is judged alone, and the person's own sentence is never struck with it.
+    text = "I cut latency from 40 s to 300 ms. I led a team of fourteen."
+    assert [s.text for s in split(text, final=True)] == ["I cut latency from 40 s to 300 ms.", "I led a team of fourteen."]
+    assert [s.text for s in split("I met Ms. Lee. She agreed.", final=True)] == ["I met Ms. Lee.", "She agreed."]

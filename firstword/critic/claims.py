@@ -62,7 +62,39 @@ _YEAR_RANGE = re.compile(
     r"\b((?:19|20)\d\d)\s*(?:–|—|-|to|until|till)\s*((?:19|20)\d\d|present|now|today|date|current)\b",
     re.IGNORECASE,
 )
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# Number words said together are one number: "three hundred" is 300, "twenty-five" 25, "two
+# thousand five hundred" 2 500 — not 3 and 100, which the person's "300 ms" would not support.
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_COMPOUND_PARTS = [w for w, v in NUMBER_WORDS.items() if float(v).is_integer() and w not in ("twice", "double", "triple", "dozen")]
+_NUMBER_PHRASE = re.compile(
+    r"\b(?:" + "|".join(_COMPOUND_PARTS) + r")(?:(?:[\s-]+|\s+and\s+)(?:" + "|".join(_COMPOUND_PARTS) + r"))*\b"
+    r"|\b(?:" + "|".join(w for w in NUMBER_WORDS if w not in _COMPOUND_PARTS) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _phrase_value(phrase: str) -> float:
+    words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w and w != "and"]
+    if len(words) == 1:
+        return float(NUMBER_WORDS[words[0]])
+    total, current = 0.0, 0.0
+    for word in words:
+        value = NUMBER_WORDS[word]
+        if word == "hundred":
+            current = (current or 1) * 100
+        elif word in _SCALES:
+            total += (current or 1) * _SCALES[word]
+            current = 0.0
+        else:
+            current += value
+    return total + current
+
+
+def _number_words(text: str) -> list[tuple[Claim, int, int]]:
+    return [
+        (Claim(ClaimKind.NUMBER, m.group(0), _phrase_value(m.group(0))), m.start(), m.end())
+        for m in _NUMBER_PHRASE.finditer(text)
+    ]
 _PERCENT_WORD = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:per ?cent|percent)\b", re.IGNORECASE)
 
 # Capitalised words that claim nothing: pronouns, days, months, greetings, generic acronyms.
@@ -140,8 +172,7 @@ def numbers_in(text: str) -> list[Claim]:
     found: list[Claim] = []
     for m in _NUMBER.finditer(text):
         found.append(Claim(ClaimKind.NUMBER, m.group(0).strip(), _value(m.group("num"), m.group("suffix"))))
-    for m in _NUMBER_WORD.finditer(text):
-        found.append(Claim(ClaimKind.NUMBER, m.group(0), float(NUMBER_WORDS[m.group(1).lower()])))
+    found += [claim for claim, _, _ in _number_words(text)]
     for m in _DECADE.finditer(text):
         found.append(Claim(ClaimKind.NUMBER, m.group(0), float(m.group(1))))
     return found
@@ -459,6 +490,13 @@ def _zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
+# Units said in full where a profile writes them short ("300 ms" said "three hundred milliseconds").
+SPELLED_UNITS = frozenset(
+    "milliseconds millisecond seconds second minutes minute hours hour percent kilometres kilometers "
+    "kilograms megabytes gigabytes terabytes".split()
+)
+
+
 def specific_words_missing(sentence: str, person: str, employer: str) -> list[str]:
     """Words of the sentence that name specific things (less common than ``SPECIFIC['zipf']``)
     and appear in neither the person's material nor, unless the sentence claims experience, the
@@ -470,6 +508,8 @@ def specific_words_missing(sentence: str, person: str, employer: str) -> list[st
         word = m.group(1).lower()
         if word in _CONTEXT_STOP or word in SOFT_WORDS or not 0 < zipf_frequency(word, "en") < SPECIFIC["zipf"]:
             continue
+        if word in NUMBER_WORDS or word in SPELLED_UNITS:
+            continue  # a number said in words is judged as a number; "milliseconds" is "ms"
         if _has_stem(person, word) or (employer and _has_stem(employer, word)):
             continue
         missing.append(word)
@@ -553,10 +593,7 @@ def _numbers_at(text: str) -> list[tuple[Claim, int, int]]:
         (Claim(ClaimKind.NUMBER, m.group(0).strip(), _value(m.group("num"), m.group("suffix"))), m.start(), m.end())
         for m in _NUMBER.finditer(text)
     ]
-    found += [
-        (Claim(ClaimKind.NUMBER, m.group(0), float(NUMBER_WORDS[m.group(1).lower()])), m.start(), m.end())
-        for m in _NUMBER_WORD.finditer(text)
-    ]
+    found += _number_words(text)
     found += [(Claim(ClaimKind.NUMBER, m.group(0), float(m.group(1))), m.start(), m.end()) for m in _DECADE.finditer(text)]
     return found
 

@@ -30,7 +30,9 @@ def _ends_here(text: str, mark_start: int) -> bool:
     before = text[:mark_start]
     word = re.search(r"([A-Za-z][A-Za-z.]*)$", before)
     if word and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
-        return False
+        # After a number it is a unit, which may end a sentence ("from 40 s to 300 ms. I …"),
+        # not a title ("Ms. Lee").
+        return re.search(r"\d\s*$", before[: word.start()]) is not None
     # An initial ("J. Smith"); a decimal point never matches, as no space follows it.
     return not (word and len(word.group(1)) == 1 and word.group(1).isupper())
 
