@@ -46,7 +46,9 @@ def _critic_for(answerer: Answerer) -> Callable[[], ProfileCritic]:
 
     def current() -> ProfileCritic:
         if not built or built[0].profile is not answerer.profile:
-            built[:] = [ProfileCritic(answerer.profile, persona_prompt(answerer.persona), answerer.persona)]
+            built[:] = [
+                ProfileCritic(answerer.profile, persona_prompt(answerer.persona), answerer.persona, answerer.grounding)
+            ]
         return built[0]
 
     return current

@@ -132,6 +132,17 @@ async def engine(server: Server) -> AsyncIterator[OpenAiCompatEngine]:
     await eng.aclose()
 
 
+async def llm_error(eng: OpenAiCompatEngine) -> LlmError:
+    """The LlmError a short answer from ``eng`` ends in (the engine is closed after)."""
+    try:
+        with pytest.raises(LlmError) as info:
+            async for _ in text(eng, 8):
+                pass
+    finally:
+        await eng.aclose()
+    return info.value
+
+
 def assert_no_key(error: BaseException, *keys: str) -> None:
     assert error.__cause__ is None and error.__context__ is None
     rendered = "".join(traceback.format_exception(error))
@@ -299,32 +310,20 @@ async def test_connection_cut_mid_stream_is_an_llm_error(server: Server) -> None
 
 async def test_server_down_is_an_llm_error() -> None:
     down = f"http://127.0.0.1:{free_port()}/v1"
-    eng = make_engine(down, timeout_s=5.0)
-    try:
-        with pytest.raises(LlmError) as info:
-            async for _ in text(eng, 8):
-                pass
-    finally:
-        await eng.aclose()
-    assert "connection failed" in str(info.value)
-    assert down in str(info.value)
-    assert info.value.retryable
-    assert_no_key(info.value)
+    error = await llm_error(make_engine(down, timeout_s=5.0))
+    assert "connection failed" in str(error)
+    assert down in str(error)
+    assert error.retryable
+    assert_no_key(error)
 
 
 @engine_test
 async def test_rejected_key_is_an_llm_error_without_the_key(server: Server) -> None:
     wrong = "sk-wrong-" + secrets.token_hex(12)
-    eng = make_engine(server.base_url, key=wrong)
-    try:
-        with pytest.raises(LlmError) as info:
-            async for _ in text(eng, 8):
-                pass
-    finally:
-        await eng.aclose()
-    assert "HTTP 401" in str(info.value)
-    assert not info.value.retryable
-    assert_no_key(info.value, wrong)
+    error = await llm_error(make_engine(server.base_url, key=wrong))
+    assert "HTTP 401" in str(error)
+    assert not error.retryable
+    assert_no_key(error, wrong)
 
 
 # ----- a scripted SSE server: tool calls, usage, priorities -----------------------------------
@@ -576,14 +575,7 @@ class EchoingServer(LoopbackServer):
 async def test_a_provider_echoing_the_key_in_any_form_never_reaches_the_error() -> None:
     key = "sk-Live-" + secrets.token_hex(16).upper()
     async with EchoingServer() as upstream:
-        eng = make_engine(upstream.base_url, key=key)
-        try:
-            with pytest.raises(LlmError) as info:
-                async for _ in text(eng, 8):
-                    pass
-        finally:
-            await eng.aclose()
-    said = str(info.value)
+        said = str(await llm_error(make_engine(upstream.base_url, key=key)))
     assert "HTTP 401" in said and "refused the API key" in said
     for form in (key, key.lower(), key[:12], key[8:20].lower(), " ".join(key)[:20]):
         assert form not in said

@@ -63,11 +63,15 @@ class Checked:
 class ProfileCritic:
     """Judges sentences against one profile (rebuilt when the profile changes)."""
 
-    def __init__(self, profile: Profile, instructions: str = "", persona: str = "copilot") -> None:
+    def __init__(
+        self, profile: Profile, instructions: str = "", persona: str = "copilot", grounding: Grounding | None = None
+    ) -> None:
+        """``grounding``: the answerer's, for the same profile (its facts and index are built
+        once per profile, not once for the answers and again for their critic)."""
         self.profile = profile
         self._persona = persona
         warm()
-        self.grounding = Grounding(profile)
+        self.grounding = grounding if grounding is not None and grounding.profile is profile else Grounding(profile)
         self.facts: FactBase = self.grounding.facts
         person = [
             f.text for f in self.facts

@@ -3,6 +3,7 @@ first words of an answer made of them."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from firstword.answerer.profile import Profile
@@ -13,6 +14,8 @@ from firstword.grounding.retrieval import Retriever, Scored
 
 # Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
 TOP_K = 6
+# Questions whose grounding is kept: a turn's restarts and its critic ask again within seconds.
+RECENT_QUESTIONS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +35,20 @@ class Grounding:
         self.profile = profile
         self.facts = FactBase.from_profile(profile)
         self._retriever = Retriever(self.facts)
+        # The last questions' results: the answer and the critic that checks it (which shares
+        # this Grounding) ask for the same question once each.
+        self._recent: OrderedDict[str, Grounded] = OrderedDict()
 
     def ground(self, question: str) -> Grounded:
+        if (known := self._recent.get(question)) is not None:
+            return known
+        grounded = self._ground(question)
+        self._recent[question] = grounded
+        if len(self._recent) > RECENT_QUESTIONS:
+            self._recent.popitem(last=False)
+        return grounded
+
+    def _ground(self, question: str) -> Grounded:
         classified = classify(question)
         asked = without_instructions(question)
         ranked = self._retriever.search(asked, classified.kind, TOP_K)

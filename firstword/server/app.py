@@ -3,6 +3,7 @@ modules of ``server.routes`` (the wire protocol is in docs/PROTOCOL.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -13,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from firstword import __version__
 from firstword.config import Settings
+from firstword.critic.claims import warm as warm_critic
 from firstword.engines import Engines, load_engines_async
 from firstword.hub.base import Hub
 from firstword.hub.factory import create_hub
@@ -54,6 +56,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = engines if engines is not None else await load_engines_async(settings)
+        if settings.answer.critic:
+            # The critic's word lists (~0.5 s, once a process) load now, off the event loop,
+            # rather than inside the first answer's first sentence judged.
+            await asyncio.to_thread(warm_critic)
         the_hub = hub if hub is not None else create_hub(settings)
         the_store = store if store is not None else _create_store(settings)
         await the_hub.start()

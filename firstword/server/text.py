@@ -10,7 +10,6 @@ through (``events.envelope``).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -52,25 +51,22 @@ def invalid_text_message(where: str) -> str:
 
 
 async def check_request_body(conn: HTTPConnection) -> None:
-    """An app-wide dependency: a JSON body with a lone surrogate anywhere, or nested past what
-    the parser can follow, is refused (400)."""
+    """An app-wide dependency: a JSON body with a lone surrogate anywhere is refused (400).
+
+    FastAPI has parsed (and cached) the body before this runs, and answers a body it cannot
+    parse, one nested too deeply included, with 400 itself; only a body that could hold a
+    surrogate is looked at again, from that cache."""
     # WebSockets check their messages as they come (server.streams).
     if not isinstance(conn, Request) or conn.method not in ("POST", "PUT", "PATCH"):
         return
-    request = conn
-    if "json" not in request.headers.get("content-type", ""):
+    if "json" not in conn.headers.get("content-type", ""):
         return
-    body = await request.body()  # already read (and bounded: server.body_limit) by FastAPI
+    if not _MAYBE.search(await conn.body()):
+        return
     try:
-        value = json.loads(body)
-    except ValueError:
-        return  # not JSON: the route's own validation says so
-    except RecursionError:
-        # Python's parser recurses per level: a body nested a few thousand deep would escape
-        # FastAPI's own parsing as a 500.
-        raise ApiError(400, "the JSON body is nested too deeply", ErrorCode.BAD_REQUEST) from None
-    if not _MAYBE.search(body):
-        return
+        value = await conn.json()
+    except (ValueError, RecursionError):
+        return  # a route without a body never parsed it: nothing of it is used
     where = invalid_text_at(value)
     if where is not None:
         raise ApiError(400, invalid_text_message(where), ErrorCode.INVALID_TEXT)
