@@ -342,6 +342,18 @@ def bench_llm(
     main(json_out, with_sweep=sweep)
 
 
+@bench_app.command("board")
+def bench_board(
+    questions: Annotated[int, typer.Option(help="questions, to Atlas, Cipher and Nova in rotation")] = 12,
+    progress: Annotated[bool, typer.Option(help="also time tool progress from an MCP server to an SSE reader")] = True,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+) -> None:
+    """Switching advisors on the local model (llm_ttft_ms per persona, per prompt layout) and tool progress latency."""
+    from firstword.bench.board import main
+
+    main(questions, json_out, progress)
+
+
 @bench_app.command("priority")
 def bench_priority(
     rounds: Annotated[int, typer.Option(help="rounds of each variant, interleaved")] = 20,
@@ -378,3 +390,27 @@ def bench_persist(
     from firstword.bench.persist import main
 
     main(json_out, url=url, rounds=rounds)
+
+
+@app.command("mcp")
+def mcp_command(
+    profile_dir: Annotated[Path | None, typer.Option(help="profile for profile_facts (default: config's profile_dir, else the sample)")] = None,
+    root: Annotated[list[str] | None, typer.Option(help="a folder analyze_repository may read (repeatable; default: tools.roots, else the current directory)")] = None,
+) -> None:
+    """Serve firstword's tools over MCP on stdin/stdout (analyze_repository, search_sessions,
+    action_items, profile_facts), for any MCP client."""
+    import sys
+
+    import anyio
+
+    from firstword.tools.server import build_mcp_server
+    from firstword.tools.stdio import serve_stdio
+
+    # Standard output carries JSON-RPC only: logs go to standard error.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    if profile_dir is not None:
+        settings.profile_dir = str(profile_dir)
+    if root:
+        settings.tools.roots = list(root)
+    anyio.run(serve_stdio, build_mcp_server(settings))

@@ -10,15 +10,28 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+
+def _comma_list(value: object) -> object:
+    """A list given in one environment variable is comma-separated ("a,b"), as people type it;
+    a TOML file gives a real list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+# A list read from one FIRSTWORD_* variable as "a,b,c" (NoDecode: not parsed as JSON first).
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
 
 
 class ServerConfig(BaseModel):
@@ -97,6 +110,10 @@ class ServerConfig(BaseModel):
     # are mapped, not held open), SQLite's 3 among them; PostgreSQL's pool adds up to 15, Redis
     # one for the hub and one per session mirrored from another node. 128 covers those with room.
     fd_reserve: int = 128
+    # Keys accepted by the OpenAI-compatible and AI SDK endpoints (/v1/*, /api/chat) as
+    # "Authorization: Bearer KEY"; FIRSTWORD_SERVER__API_KEYS="k1,k2". Empty: those endpoints
+    # answer 401 to everyone, saying which variable to set.
+    api_keys: Annotated[list[SecretStr], NoDecode, BeforeValidator(_comma_list)] = Field(default_factory=list)
 
 
 class LimitsConfig(BaseModel):
@@ -385,6 +402,68 @@ class AnswerConfig(BaseModel):
     resumed_hold_ms: int = 0
 
 
+class McpServerConfig(BaseModel):
+    """One MCP server whose tools personas may call: a stdio command or a streamable-HTTP URL."""
+
+    name: str
+    # stdio: the program and its arguments, e.g. ["uvx", "mcp-server-git"].
+    command: list[str] = Field(default_factory=list)
+    url: str = ""
+    env: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerConfig:
+        if bool(self.command) == bool(self.url):
+            raise ValueError(f"MCP server {self.name!r}: give exactly one of command (stdio) or url (HTTP)")
+        return self
+
+
+class ToolsConfig(BaseModel):
+    # Directories tools may read (analyze_repository's paths are confined to them); empty: the
+    # current directory. FIRSTWORD_TOOLS__ROOTS="/src,/home/me/code".
+    roots: CommaList = Field(default_factory=list)
+    # firstword's own tools (analyze_repository, search_sessions, action_items, profile_facts),
+    # served in-process to this server's personas without a subprocess.
+    builtin: bool = True
+    # Further MCP servers, in the config file ([[tools.servers]]).
+    servers: list[McpServerConfig] = Field(default_factory=list)
+    # A tool call still running after this long is cancelled and reported as failed: the
+    # bundled analyze_repository walks this repository (~400 files) in ~0.3 s; a minute leaves
+    # room for large trees and slow servers while bounding a hung one.
+    call_timeout_s: float = 60.0
+    # Connecting to a server and listing its tools (a stdio server starts a Python process:
+    # ~1-2 s here).
+    connect_timeout_s: float = 20.0
+    # A result longer than this is cut (with a note) before it reaches the model or a client: a
+    # 135M model's whole context is 2 048 tokens, and a 10 MB result must not reach a page.
+    max_result_chars: int = 20_000
+    # Progress notifications forwarded per call and second past a first burst; more are merged
+    # (the latest message wins): a flooding server must not flood every reader of the session.
+    # The burst lets a quick tool's every step through (analyze_repository sends 7 in ~50 ms).
+    max_progress_per_s: float = 20.0
+    progress_burst: int = 10
+
+
+class BoardConfig(BaseModel):
+    # Characters of earlier conversation sent with a question, newest turns first; the rest is
+    # dropped whole turns at a time (README, "Board room"). ~3 characters a token: 2 400
+    # characters is ~800 tokens, what the bundled model's 2 048-token window leaves after the
+    # persona, the dossier and the answer.
+    history_chars: int = 2_400
+    # Characters of the user's dossier (profile facts) in every persona's warm prefix.
+    dossier_chars: int = 1_500
+    # After a routed tool call (/analyze, Cipher's path rule): "report" opens the answer with the
+    # relevant part of the tool's own account and its source (firstword.board.report), "model"
+    # has the model answer from the result, "auto" is "report" on the bundled 135M model (it
+    # took 28-70 s to prefill a repository's account, then wrote sentences the critic struck)
+    # and "model" on any other.
+    after_tool: Literal["auto", "report", "model"] = "auto"
+    # Characters of a tool's result in the model's prompt: ~700 tokens, what the bundled
+    # model's window leaves beside the dossier and the answer (a result is cut, with a note).
+    tool_chars: int = 2_000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FIRSTWORD_",
@@ -400,6 +479,10 @@ class Settings(BaseSettings):
     stt: SttConfig = Field(default_factory=SttConfig)
     llm: LlmConfig = Field(default_factory=LlmConfig)
     answer: AnswerConfig = Field(default_factory=AnswerConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    board: BoardConfig = Field(default_factory=BoardConfig)
+    # Persona files (*.toml) that add personas or override the shipped ones, by id.
+    personas_dir: str = ""
     # Directory with resume / job description / notes; empty means the bundled sample profile.
     profile_dir: str = ""
     # Where the embedded database lives; empty means $XDG_DATA_HOME/firstword (~/.local/share).

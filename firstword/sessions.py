@@ -18,7 +18,10 @@ from typing import Literal
 
 from firstword.answerer.answerer import Answerer
 from firstword.critic.critic import AnswerCritic, ProfileCritic
-from firstword.answerer.personas import persona_prompt
+from firstword.answerer.personas import current_personas, persona_prompt
+from firstword.answerer.personas import persona as get_persona
+from firstword.board.chat import ChatEngine
+from firstword.board.room import BoardRoom
 from firstword.answerer.profile import Profile
 from firstword.config import Settings
 from firstword.engines import Engines
@@ -54,6 +57,23 @@ def _critic_for(answerer: Answerer) -> Callable[[], ProfileCritic]:
     return current
 
 
+def _persona_critics(answerer: Answerer) -> Callable[[str], ProfileCritic]:
+    """Each persona's critic of the answerer's current profile (the board room's answers name
+    their persona): its own instructions, so an echo of them is caught, and the same facts."""
+    built: dict[str, ProfileCritic] = {}
+
+    def for_persona(persona_id: str) -> ProfileCritic:
+        found = built.get(persona_id)
+        if found is None or found.profile is not answerer.profile:
+            persona = current_personas().find(persona_id)
+            instructions = persona.instructions if persona is not None else ""
+            found = ProfileCritic(answerer.profile, instructions, persona_id, answerer.grounding)
+            built[persona_id] = found
+        return found
+
+    return for_persona
+
+
 @dataclass
 class Session:
     id: str
@@ -71,6 +91,8 @@ class Session:
     # The connection currently streaming the user's microphone (one at a time, like audio_owner).
     user_audio_owner: object | None = None
     warm_task: asyncio.Task[None] | None = None
+    # Typed questions to the advisors (firstword.board); None where no chat engine is configured.
+    board: BoardRoom | None = None
     # Live connections on this node (owner's and observers'), and the task that cancels the
     # answer being written once nobody has been connected for the grace period.
     connections: int = 0
@@ -81,7 +103,10 @@ class Session:
 
 
 class SessionRegistry:
-    def __init__(self, settings: Settings, engines: Engines, hub: Hub, store: Store | None) -> None:
+    def __init__(
+        self, settings: Settings, engines: Engines, hub: Hub, store: Store | None, chat: ChatEngine | None = None
+    ) -> None:
+        self._chat = chat
         self._settings = settings
         self._engines = engines
         self._hub = hub
@@ -103,8 +128,8 @@ class SessionRegistry:
     async def create(self, *, profile: Profile, persona: str | None = None) -> tuple[Session, str]:
         """A new session served here, and its owner token (returned once, never stored).
         Raises ``NodeFull`` at ``limits.max_sessions``."""
-        persona_name = persona or self._settings.answer.persona
-        persona_prompt(persona_name)  # raises UnknownPersona with the valid names
+        # Raises UnknownPersona with the valid names; an alias ("technical_advisor") becomes its id.
+        persona_name = get_persona(persona or self._settings.answer.persona).id
         if len(self._sessions) >= self._settings.limits.max_sessions:
             raise NodeFull(f"this node serves its limit of {self._settings.limits.max_sessions} sessions")
         session_id = secrets.token_hex(8)
@@ -133,10 +158,13 @@ class SessionRegistry:
             event_log.add_listener(lambda event: store.append(session_id, event))
         answerer = Answerer(self._engines.llm, self._settings.answer, self._settings.llm, profile)
         answerer.persona = persona_name
+        critic: AnswerCritic | None = None
         if self._settings.answer.critic:
             # After the store's listener: the store keeps the answer's text before the critic
             # may publish a retraction of it.
-            critic = AnswerCritic(event_log.publish, _critic_for(answerer))
+            critic = AnswerCritic(
+                event_log.publish, _critic_for(answerer), critic_for_persona=_persona_critics(answerer)
+            )
             event_log.add_listener(critic.listener)
         pipeline = CopilotPipeline(
             event_log,
@@ -146,6 +174,17 @@ class SessionRegistry:
             answers=answerer,
         )
         session = Session(session_id, event_log, answerer, pipeline, created_at=meta.created_at)
+        if self._chat is not None:
+            session.board = BoardRoom(
+                session_id=session_id,
+                log=event_log,
+                chat=self._chat,
+                facts=lambda: answerer.grounding.facts,
+                dossier_chars=self._settings.board.dossier_chars,
+                allocate_turn=pipeline.allocate_turn,
+                allocate_answer=pipeline.allocate_answer,
+                critic=critic,
+            )
         self._sessions[session_id] = session
         session.warm_task = asyncio.get_running_loop().create_task(self._warm(session))
         return session, owner_token
@@ -155,6 +194,11 @@ class SessionRegistry:
         error: str | None = None
         try:
             await session.answerer.warm()
+            board_persona = current_personas().find(session.answerer.persona)
+            if session.board is not None and board_persona is not None and not board_persona.grounded:
+                # The advisor's own prefix (the dossier, then its instructions); the others
+                # share the dossier's tokens (firstword.board.prompt).
+                await session.board.warm(board_persona)
         except Exception as exc:  # the session still works, only its first answer is slower
             error = str(exc)
         session.log.publish(
@@ -223,6 +267,8 @@ class SessionRegistry:
         await asyncio.sleep(self._settings.server.disconnect_grace_s)
         if session.connections == 0 and not await self._hub_watchers(session.id):
             session.pipeline.cancel_answers(CancelReason.DISCONNECTED)
+            if session.board is not None:
+                session.board.stop()
 
     async def _hub_watchers(self, session_id: str) -> int:
         try:
@@ -261,6 +307,8 @@ class SessionRegistry:
             if task is not None:
                 task.cancel()
         await session.pipeline.aclose()
+        if session.board is not None:
+            await session.board.aclose()
         if session.user_voice is not None:
             await session.user_voice.aclose()
         with contextlib.suppress(RuntimeError):

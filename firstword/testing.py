@@ -206,3 +206,50 @@ def tone(ms: int, freq: float = 220.0) -> np.ndarray:
 
 def silence(ms: int) -> np.ndarray:
     return np.zeros(int(SAMPLE_RATE * ms / 1000), dtype=np.float32)
+
+
+# ----- tools ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScriptedToolRunner:
+    """A tool runner (``firstword.tools.base.ToolRunner``) whose tools report ``progress``
+    messages ``interval_s`` apart and then return ``result``; ``fail`` raises ToolError instead,
+    ``hang`` never returns. Records calls and cancellations. The real runner (MCP) has its own
+    tests; this one is for the chat engine's and the room's control flow."""
+
+    tools: Sequence[str] = ("analyze_repository", "profile_facts", "search_sessions", "action_items")
+    progress: Sequence[str] = ("Analyzing repository structure…", "Found 3 components…", "Checking dependencies…")
+    result: str = "languages: Python (12 files)\ndependencies: fastapi (pyproject.toml)"
+    summary: str = "Analyzed: 1 language, 3 components, 1 dependency"
+    interval_s: float = 0.0
+    fail: str | None = None
+    hang: bool = False
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    cancelled: int = 0
+
+    async def list_tools(self) -> list[Any]:
+        from firstword.tools.base import BUILTIN_SERVER, ToolSpec
+
+        return [ToolSpec(name, f"the {name} tool", {"type": "object", "properties": {}}, BUILTIN_SERVER) for name in self.tools]
+
+    async def call(self, name: str, arguments: dict[str, Any], *, on_progress: Callable[[Any], None] | None = None) -> Any:
+        from firstword.tools.base import ToolError, ToolOutcome, ToolProgressUpdate
+
+        self.calls.append((name, dict(arguments)))
+        try:
+            for index, message in enumerate(self.progress):
+                await asyncio.sleep(self.interval_s)
+                if on_progress is not None:
+                    on_progress(ToolProgressUpdate(index + 1, len(self.progress), message))
+            if self.hang:
+                await asyncio.Event().wait()
+            if self.fail is not None:
+                raise ToolError(self.fail)
+            return ToolOutcome(self.result, self.summary, False)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+    async def aclose(self) -> None:
+        return None

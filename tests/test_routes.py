@@ -36,6 +36,7 @@ def refused(response: httpx.Response, status: int, code: str) -> str:
 OWNER_ROUTES = [
     ("POST", "/sessions/{id}/messages", {"text": "Why us?"}),
     ("POST", "/sessions/{id}/stop", None),
+    ("POST", "/sessions/{id}/board", {"text": "Why us?", "to": "atlas"}),
     ("PUT", "/sessions/{id}/profile", {"resume": "x"}),
     ("POST", "/sessions/{id}/observers", {}),
     ("GET", "/sessions/{id}/observers", None),

@@ -13,7 +13,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 
-from firstword.answerer.personas import GROUNDED_PERSONAS
+from firstword.answerer.personas import is_grounded
 from firstword.answerer.profile import Profile
 from firstword.answerer.prompt import continuation_messages, system_message
 from firstword.config import AnswerConfig, LlmConfig
@@ -68,7 +68,7 @@ class Answerer:
     async def _answer(self, question: str, priority: Priority) -> AsyncIterator[str]:
         grounded = self.grounding.ground(question)
         composition = grounded.composition
-        opening = composition.opening if self.persona in GROUNDED_PERSONAS else ""
+        opening = composition.opening if is_grounded(self.persona) else ""
         if opening:
             yield opening
         if not self._should_continue(grounded, bool(opening)):

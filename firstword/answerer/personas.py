@@ -1,43 +1,42 @@
-"""Personas: who is answering, in the system prompt before the profile."""
+"""The personas the answerer knows, by id: the shipped files plus the user's directory
+(``firstword.personas``). The server installs its loaded set at start-up (``use_personas``);
+until then, the shipped ones answer."""
 
 from __future__ import annotations
 
-PERSONAS: dict[str, str] = {
-    "copilot": (
-        "You help a job candidate in a live interview. They read your words aloud as their own, so "
-        "write as the candidate, in the first person, plainly. Use only the facts from their profile "
-        "that you are given: never add a number, a name, an employer, a title, a date, a degree or a "
-        "technology that is not in them. Write one short sentence that adds to the answer so far "
-        "without repeating it."
-    ),
-    "strategic_advisor": (
-        "You are a strategic advisor to the user. Answer briefly and concretely, naming the "
-        "trade-off that matters most."
-    ),
-    "technical_advisor": (
-        "You are a senior technical advisor to the user. Answer briefly and precisely; prefer "
-        "concrete steps over generalities."
-    ),
-    "practice_interviewer": (
-        "You are a practice interviewer. Reply to the candidate's answer with one short, "
-        "specific follow-up question."
-    ),
-}
+from collections.abc import Mapping
 
+from firstword.personas import Persona, Personas, UnknownPersona, load_personas
+
+__all__ = ["GROUNDED_PERSONAS", "PERSONAS", "UnknownPersona", "current_personas", "persona", "persona_prompt", "use_personas"]
+
+_current: Personas = load_personas()
+
+# The shipped personas' instructions by id (the critic's evaluation and benches read these).
+PERSONAS: Mapping[str, str] = {pid: p.instructions for pid, p in _current.by_id.items()}
 
 # Personas whose answers the person says aloud as their own: they open with the person's own
 # material (firstword.grounding), and the model only adds to it.
-GROUNDED_PERSONAS = frozenset({"copilot"})
+GROUNDED_PERSONAS = frozenset(pid for pid, p in _current.by_id.items() if p.grounded)
 
 
-class UnknownPersona(ValueError):
-    pass
+def use_personas(personas: Personas) -> None:
+    global _current
+    _current = personas
+
+
+def current_personas() -> Personas:
+    return _current
+
+
+def persona(name: str) -> Persona:
+    return _current.get_persona(name)
 
 
 def persona_prompt(name: str) -> str:
-    try:
-        return PERSONAS[name]
-    except KeyError:
-        raise UnknownPersona(
-            f"unknown persona {name!r}; choose one of: {', '.join(sorted(PERSONAS))}"
-        ) from None
+    return persona(name).instructions
+
+
+def is_grounded(name: str) -> bool:
+    found = _current.find(name)
+    return found is not None and found.grounded

@@ -203,6 +203,64 @@ def judge(
     return Judgement(Verdict.SUPPORTED)
 
 
+# An advisor's sentence about the user's own past or possessions: where a number or a name is an
+# invention that the user might repeat as theirs ("You led 400 engineers at Google").
+ABOUT_USER = re.compile(
+    r"\b(you (led|built|ran|managed|shipped|grew|cut|saved|worked|were|have been|had|hold|held|founded|"
+    r"raised|hired|launched|designed|wrote|owned|delivered|studied|earned|won|joined|spent)|you've|"
+    r"your (experience|background|team|role|time|work|degree|years?|career|resume|results?|record|title|company|"
+    r"employer|salary|project|story|stories))\b",
+    re.IGNORECASE,
+)
+# Advice: what to do, not what is. Its numbers and names are proposals ("a two-week pilot").
+ADVICE = re.compile(
+    r"^\W*(consider|start|begin|try|use|pick|choose|focus|ask|keep|avoid|add|split|move|measure|write|"
+    r"prioriti[sz]e|plan|set|make|build|buy|hire|let's|lead with|open with|mention|practise|practice|"
+    r"prepare|negotiate|aim|don't|do not|first|then|next|finally)\b|"
+    r"\b(you|we|i) (should|could|might|may want to|need to|can|would|'d)\b|\b(i'd|i would) (recommend|suggest|start)\b",
+    re.IGNORECASE,
+)
+ADVISOR_SELF = re.compile(
+    r"\b(as an? (ai|artificial intelligence|language model|llm|chatbot)\b|"
+    r"i('m| am) (an? )?(ai|artificial intelligence|(large )?language model|llm|chatbot)\b|"
+    r"\bmy (training data|programming|knowledge cutoff)\b|\bi (was|am) (trained|programmed) (by|to|on)\b)",
+    re.IGNORECASE,
+)
+# The kinds of miss that say something false: a number, a span of dates, a name, a technology or
+# a title. (Unfamiliar wording, and a number counting something else nearby, are the copilot's
+# stricter reading of its own first person.)
+_FACTUAL = ("the number", "the dates", "the name", "the technology", "the title")
+
+
+def judge_advice(sentence: str, context: Context, earlier: Sequence[str] = (), *, reported: bool = False) -> Judgement:
+    """The verdict on an advisor's sentence (a persona whose words are not said as the user's).
+
+    Advice speaks to the user, may ask, and may propose numbers. What is checked: repetition and
+    gibberish, copied instructions or profile labels, the model talking about being a model, and
+    false facts: a sentence about the user's own past must rest on their profile, and where a
+    tool's result is part of the evidence (``reported``) a sentence stating what is (not what to
+    do) must rest on the profile, the conversation or that result.
+    """
+    sentence = BULLET.sub("", sentence, count=1) or sentence
+    for rule in (_degenerate, _echo):
+        found = rule(sentence, context, earlier)
+        if found is not None and not (found.verdict is Verdict.ECHO and found.evidence == "repeats the question"):
+            return found
+    if match := ADVISOR_SELF.search(sentence):
+        return Judgement(Verdict.SELF_REFERENCE, f"the model speaks about itself: {match.group(0)!r}")
+    about_user = ABOUT_USER.search(sentence) is not None
+    if not about_user and (not reported or ADVICE.search(sentence) or sentence.rstrip().endswith("?")):
+        return Judgement(Verdict.SUPPORTED)
+    misses = [m for m in check(sentence, context.evidence) if m.looked_for.startswith(_FACTUAL)]
+    if misses:
+        where = "your profile" if about_user else "your profile, the conversation or the tool's result"
+        missing = "; ".join(dict.fromkeys(m.looked_for for m in misses if not m.complete))
+        said = [f"{missing}: not in {where}"] if missing else []
+        said += dict.fromkeys(m.looked_for for m in misses if m.complete)
+        return Judgement(Verdict.UNSUPPORTED, "; ".join(said))
+    return Judgement(Verdict.SUPPORTED)
+
+
 def _self_reference(sentence: str, context: Context, earlier: Sequence[str]) -> Judgement | None:
     if match := SELF_REFERENCE.search(sentence):
         return Judgement(Verdict.SELF_REFERENCE, f"the model speaks about itself: {match.group(0)!r}")

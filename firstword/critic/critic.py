@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from firstword.answerer.personas import GROUNDED_PERSONAS
+from firstword.answerer.personas import is_grounded
 from firstword.answerer.profile import Profile
-from firstword.critic.checks import Context, Judgement, Verdict, judge
+from firstword.critic.checks import Context, Judgement, Verdict, judge, judge_advice
 from firstword.critic.claims import Evidence, warm
 from firstword.critic.sentences import Sentence, SentenceStream, split
 from firstword.events import (
@@ -119,7 +119,12 @@ class ProfileCritic:
             return []
         return [str(w) for w in self.grounding.unnamed(question)]
 
-    def judge(self, sentence: str, question: str, earlier: list[str] | None = None) -> Judgement:
+    def judge(
+        self, sentence: str, question: str, earlier: list[str] | None = None, *, reported: bool = False
+    ) -> Judgement:
+        """``reported``: the question carries a tool's result the answer may state facts from."""
+        if not is_grounded(self._persona):
+            return judge_advice(sentence, self.context(question), earlier or [], reported=reported)
         said = self._openings.get(question)
         if said and sentence.strip() in said[1] and sentence not in (earlier or ()):
             # A sentence of the grounded opening composed for this question: the person's own
@@ -134,7 +139,7 @@ class ProfileCritic:
     def opening(self, question: str) -> str:
         """The grounded opening the answerer starts this question's answer with (the same
         deterministic composition; empty for personas that answer with the model alone)."""
-        if self._persona not in GROUNDED_PERSONAS:
+        if not is_grounded(self._persona):
             return ""
         if question not in self._openings:
             text = self.grounding.ground(question).composition.opening
@@ -192,6 +197,13 @@ class _Watch:
     stream: SentenceStream = field(default_factory=SentenceStream)
     earlier: list[str] = field(default_factory=list)
     corrected: bool = False
+    persona: str | None = None
+    # What the answer may also draw on besides the profile (a tool's result the persona read).
+    evidence: str = ""
+
+    @property
+    def asked(self) -> str:
+        return f"{self.question}\n{self.evidence}" if self.evidence else self.question
 
 
 class AnswerCritic:
@@ -204,9 +216,13 @@ class AnswerCritic:
         *,
         clock: Callable[[], float] = time.monotonic,
         on_checked: Callable[[Checked], None] | None = None,
+        critic_for_persona: Callable[[str], ProfileCritic] | None = None,
     ) -> None:
+        """``critic_for_persona``: where answers name their persona (the board room), the critic
+        of that persona's instructions; otherwise ``critic``."""
         self._publish = publish
-        self._critic = critic
+        self._critic_default = critic
+        self._critic_for_persona = critic_for_persona
         self._clock = clock
         self._on_checked = on_checked
         self._answers: dict[int, _Watch] = {}
@@ -221,12 +237,25 @@ class AnswerCritic:
         except Exception:  # a malformed event must not take the log down with it
             log.exception("critic: could not read event %d (%s)", event.seq, event.type)
 
+    def _critic(self, persona: str | None = None) -> ProfileCritic:
+        if persona is not None and self._critic_for_persona is not None:
+            return self._critic_for_persona(persona)
+        return self._critic_default()
+
+    def add_evidence(self, answer_id: int, text: str) -> None:
+        """Material the answer may rightly draw on (a tool's result): its sentences are judged
+        against it as well as against the profile."""
+        watch = self._answers.get(answer_id)
+        if watch is not None and text:
+            watch.evidence = f"{watch.evidence}\n{text}" if watch.evidence else text
+
     def _take(self, event: Event) -> None:
         kind = event.type
         if kind == EventType.ANSWER_STARTED:
             started = event.payload(AnswerStarted)
             self._answers[started.answer_id] = _Watch(
-                started.question, event.turn, self._critic().opening(started.question)
+                started.question, event.turn, self._critic(started.persona).opening(started.question),
+                persona=started.persona,
             )
         elif kind == EventType.ANSWER_DELTA:
             delta = event.payload(AnswerDelta)
@@ -251,13 +280,13 @@ class AnswerCritic:
 
     def _judge(self, answer_id: int, watch: _Watch, sentences: list[Sentence], completed_at: float) -> None:
         try:
-            critic = self._critic()
+            critic = self._critic(watch.persona)
             trusted = len(watch.trusted) if watch.trusted and watch.stream.text.startswith(watch.trusted) else 0
             for sentence in sentences:
                 if sentence.end <= trusted:
                     watch.earlier.append(sentence.text)
                     continue
-                judgement = critic.judge(sentence.text, watch.question, watch.earlier)
+                judgement = critic.judge(sentence.text, watch.asked, watch.earlier, reported=bool(watch.evidence))
                 watch.earlier.append(sentence.text)
                 if self._on_checked is not None:
                     self._on_checked(Checked(answer_id, sentence, judgement, completed_at, self._clock()))
@@ -283,7 +312,9 @@ class AnswerCritic:
         )
         if watch.corrected:
             return  # one correction per answer: a second retraction is only struck through
-        replacement = critic.correction(watch.question, watch.stream.text)
+        # A correction is the person's own sentence: only for answers said as theirs.
+        grounded = watch.persona is None or is_grounded(watch.persona)
+        replacement = critic.correction(watch.question, watch.stream.text) if grounded else None
         if replacement is not None:
             watch.corrected = True
             self._publish(

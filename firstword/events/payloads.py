@@ -142,6 +142,8 @@ class UserTranscriptFinal(_Transcript):
 @_event(EventType.MESSAGE)
 class Message(Payload):
     text: str
+    # In a board room: the personas asked, in the order they answer (absent otherwise).
+    to: list[str] | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 # ----- answers ----------------------------------------------------------------------------------
@@ -152,6 +154,8 @@ class AnswerStarted(Payload):
     answer_id: Id
     trigger: AnswerTrigger
     question: str
+    # The persona writing it, in a board room where several answer (None: the session's own).
+    persona: str | None = Field(default=None, exclude_if=_omit_if_none)
     # How long the model had been running before the answer was shown.
     lead_ms: float = 0.0
 
@@ -214,9 +218,12 @@ class ToolStarted(Payload):
 @_event(EventType.TOOL_PROGRESS)
 class ToolProgress(Payload):
     call_id: str
-    message: str
-    # 0..1 where the tool can tell; None for open-ended work.
-    fraction: float | None = None
+    # As the tool reported them (MCP notifications/progress): ``progress`` only increases;
+    # ``total`` is None for open-ended work.
+    progress: float = 0.0
+    total: float | None = None
+    # What the tool is doing, in words a person reads ("Found 47 components").
+    message: str = ""
 
 
 @_event(EventType.TOOL_DONE)
@@ -230,7 +237,8 @@ class ToolDone(Payload):
 @_event(EventType.TOOL_FAILED)
 class ToolFailed(Payload):
     call_id: str
-    message: str
+    # Why, in words a person can act on ("timed out after 60 s", "server 'git' is not installed").
+    error: str
     duration_ms: float | None = None
 
 
@@ -283,6 +291,8 @@ class TurnLatency(Payload):
     vad_to_first_word_ms: float | None = None
     e2e_first_word_ms: float | None = None
     lead_ms: float | None = None
+    # In a board room: the persona whose answer this times.
+    persona: str | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 @_event(EventType.ERROR)

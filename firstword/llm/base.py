@@ -23,8 +23,12 @@ from firstword.config import Sampling
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
-    role: Literal["system", "user", "assistant"]
+    role: Literal["system", "user", "assistant", "tool"]
     content: str
+    # An assistant message that called tools (native function calling), and a "tool" message's
+    # answer to one of those calls.
+    tool_calls: tuple[ToolCallChunk, ...] = ()
+    tool_call_id: str | None = None
 
 
 class LlmError(RuntimeError):
@@ -119,8 +123,11 @@ class LlmEngine(Protocol):
         *,
         sampling: Sampling,
         priority: Priority = Priority.LIVE,
+        tools: list[dict[str, Any]] | None = None,
     ) -> AsyncIterator[LlmChunk]:
-        """Yield the answer's chunks as they are produced. Raises ``LlmError``; a request whose
+        """Yield the answer's chunks as they are produced. ``tools``: OpenAI function-tool
+        schemas the model may call (``ToolCallChunk``); engines that cannot call tools (the
+        bundled model) ignore them, and the caller routes by rules instead. Raises ``LlmError``; a request whose
         model slot was taken back for higher-priority work raises ``Preempted`` (retryable)."""
         ...
 

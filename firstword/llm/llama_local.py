@@ -274,8 +274,13 @@ class LocalLlamaEngine:
         *,
         sampling: Sampling,
         priority: Priority = Priority.LIVE,
+        tools: list[dict[str, Any]] | None = None,
     ) -> AsyncIterator[LlmChunk]:
+        # ``tools`` is ignored: a 135M model does not call tools reliably, so callers route by
+        # rules (firstword.board.routing) and check ``supports_tools`` first.
         return self._stream(list(messages), sampling, priority)
+
+    supports_tools = False
 
     async def clear_caches(self) -> None:
         """Forget every context's cached tokens (benchmarks of cold prompts; tests).

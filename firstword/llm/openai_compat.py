@@ -70,13 +70,18 @@ class OpenAiCompatEngine:
         *,
         sampling: Sampling,
         priority: Priority = Priority.LIVE,
+        tools: list[dict[str, Any]] | None = None,
     ) -> AsyncIterator[LlmChunk]:
-        return self._stream(list(messages), sampling, priority)
+        return self._stream(list(messages), sampling, priority, tools)
 
-    def _request(self, messages: list[ChatMessage], sampling: Sampling) -> dict[str, Any]:
+    supports_tools = True
+
+    def _request(
+        self, messages: list[ChatMessage], sampling: Sampling, tools: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [_wire_message(m) for m in messages],
             # max_tokens rather than max_completion_tokens: every compatible server
             # (llama.cpp, vLLM, Ollama) understands it; some ignore the newer name.
             "max_tokens": sampling.max_tokens,
@@ -86,10 +91,16 @@ class OpenAiCompatEngine:
         }
         if self.config.stream_usage:
             request["stream_options"] = {"include_usage": True}
+        if tools:
+            request["tools"] = tools
         return request
 
     async def _stream(
-        self, messages: list[ChatMessage], sampling: Sampling, priority: Priority
+        self,
+        messages: list[ChatMessage],
+        sampling: Sampling,
+        priority: Priority,
+        tools: list[dict[str, Any]] | None = None,
     ) -> AsyncIterator[LlmChunk]:
         lease = await self.scheduler.acquire(priority)
         try:
@@ -100,7 +111,7 @@ class OpenAiCompatEngine:
             failure: LlmError | None = None
             try:
                 response = await self._client.chat.completions.create(
-                    **self._request(messages, sampling)
+                    **self._request(messages, sampling, tools)
                 )
             except Exception as exc:  # noqa: BLE001 - the contract is: every failure is an LlmError
                 failure = self._error(exc, streaming=False)
@@ -204,6 +215,18 @@ class OpenAiCompatEngine:
 log = logging.getLogger("firstword.llm")
 
 _PREEMPTED = "stream stopped, the model was needed for higher-priority work"
+
+
+def _wire_message(message: ChatMessage) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        wire["tool_calls"] = [
+            {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_json}}
+            for c in message.tool_calls
+        ]
+    if message.tool_call_id is not None:
+        wire["tool_call_id"] = message.tool_call_id
+    return wire
 
 
 def _finish_reason(reason: str, tool_calls: int) -> FinishReason:

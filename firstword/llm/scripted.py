@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from firstword.config import Sampling
 from firstword.llm.base import (
@@ -20,11 +21,14 @@ from firstword.llm.base import (
     LlmError,
     Priority,
     TextChunk,
+    ToolCallChunk,
     UsageChunk,
 )
 from firstword.llm.scheduler import Lease, ModelScheduler, Preempted
 
-ReplyFn = Callable[[list[ChatMessage]], Sequence[str]]
+# A delta is text, or a whole tool call (native function calling, for engines that support it).
+Delta = str | ToolCallChunk
+ReplyFn = Callable[[list[ChatMessage]], Sequence[Delta]]
 SleepFn = Callable[[float], Awaitable[None]]
 
 
@@ -33,6 +37,7 @@ class ScriptedCall:
     messages: list[ChatMessage]
     sampling: Sampling
     priority: Priority
+    tools: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -49,7 +54,9 @@ class ScriptedLlm:
     yields nothing until it may run again, and a revoked one raises ``Preempted``.
     """
 
-    reply: Sequence[str] | ReplyFn = ("Hello", ",", " world", ".")
+    reply: Sequence[Delta] | ReplyFn = ("Hello", ",", " world", ".")
+    # Whether callers may pass tool schemas and expect ToolCallChunks (as the openai engine).
+    supports_tools: bool = False
     ttft_s: float = 0.0
     interval_s: float = 0.0
     fail_after: int | None = None
@@ -86,6 +93,7 @@ class ScriptedLlm:
         *,
         sampling: Sampling,
         priority: Priority = Priority.LIVE,
+        tools: list[dict[str, Any]] | None = None,
     ) -> AsyncIterator[LlmChunk]:
         if self.closed:
             raise LlmError("scripted LLM is closed")
@@ -93,13 +101,13 @@ class ScriptedLlm:
         # shows up as a call.
         snapshot = list(messages)
         self.calls.append(snapshot)
-        self.call_args.append(ScriptedCall(snapshot, sampling, priority))
+        self.call_args.append(ScriptedCall(snapshot, sampling, priority, tools))
         deltas = list(self.reply(snapshot) if callable(self.reply) else self.reply)
         prompt_words = sum(len(m.content.split()) for m in snapshot)
         return self._run(deltas, priority, prompt_words)
 
     async def _run(
-        self, deltas: list[str], priority: Priority, prompt_words: int
+        self, deltas: list[Delta], priority: Priority, prompt_words: int
     ) -> AsyncIterator[LlmChunk]:
         self.active += 1
         finished = False
@@ -122,15 +130,17 @@ class ScriptedLlm:
                         f"scripted failure after {self.fail_after} deltas", retryable=True
                     )
                 await self._gate(lease)
-                yield TextChunk(deltas[index])
+                delta = deltas[index]
+                yield delta if isinstance(delta, ToolCallChunk) else TextChunk(delta)
             yield UsageChunk(
                 prompt_tokens=prompt_words,
-                completion_tokens=sum(len(d.split()) for d in deltas),
+                completion_tokens=sum(len(d.split()) for d in deltas if isinstance(d, str)),
                 cached_tokens=None,
             )
             finished = True
             self.completed += 1
-            yield FinishChunk("stop")
+            called = any(isinstance(d, ToolCallChunk) for d in deltas)
+            yield FinishChunk("tool_calls" if called else "stop")
         except Preempted:
             self.preempted += 1
             finished = True

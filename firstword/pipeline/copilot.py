@@ -167,6 +167,12 @@ class CopilotPipeline:
         """A typed question (board room, or a copilot user typing): answered at once."""
         return self._turns.ask(text)
 
+    def allocate_turn(self) -> int:
+        return self._turns.allocate_turn()
+
+    def allocate_answer(self) -> int:
+        return self._turns.allocate_answer()
+
     def stop_answer(self) -> None:
         """The owner pressed stop."""
         self._turns.stop()

@@ -22,7 +22,14 @@ from firstword.server.errors import install_error_handlers
 from firstword.server.limits import CreationLimiter
 from firstword.server.body_limit import BodyLimit
 from firstword.server.guard import EdgeGuard
-from firstword.server.routes import events, history, observers, profile, service, sessions, web
+from firstword.answerer.personas import use_personas
+from firstword.answerer.profile import load_profile_dir, sample_profile
+from firstword.board.chat import ChatEngine
+from firstword.personas import load_personas
+from firstword.server.routes import ai_sdk, board, events, history, observers, openai_api, profile, service, sessions, web
+from firstword.tools.base import ToolRunner
+from firstword.tools.client import create_tool_runner
+from firstword.tools.http import mount_mcp
 from firstword.server.sse import RAW_SEND
 from firstword.server.streams import ConnectionBook
 from firstword.server.text import check_request_body
@@ -48,10 +55,11 @@ def create_app(
     *,
     hub: Hub | None = None,
     store: Store | None = None,
+    tools: ToolRunner | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """``engines``, ``hub`` and ``store`` may be injected (tests); otherwise they are built from
-    ``settings`` at start-up. ``on_ready`` runs once the server takes requests."""
+    """``engines``, ``hub``, ``store`` and ``tools`` may be injected (tests); otherwise they are
+    built from ``settings`` at start-up. ``on_ready`` runs once the server takes requests."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,19 +74,30 @@ def create_app(
         if the_store is not None:
             await the_store.start()
         app.state.store = the_store
-        app.state.registry = SessionRegistry(settings, loaded, the_hub, the_store)
+        # Persona files are read once a start; a bad one is logged and skipped (GET /personas
+        # lists the errors).
+        app.state.personas = load_personas(settings.personas_dir or None)
+        use_personas(app.state.personas)
+        app.state.tools = tools if tools is not None else create_tool_runner(
+            settings, store=the_store, profile_provider=_profile_provider(settings)
+        )
+        app.state.chat = ChatEngine(loaded.llm, settings, app.state.tools)
+        app.state.registry = SessionRegistry(settings, loaded, the_hub, the_store, chat=app.state.chat)
         app.state.registry.start()
         app.state.creation_limiter = CreationLimiter(settings.limits)
         app.state.book = ConnectionBook(the_hub, settings.server.heartbeat_s, settings.server.send_timeout_s)
         app.state.book.start()
+        await app.state.mcp.start(the_store)  # /mcp's session manager (tools.http)
         _tune_gc()
         if on_ready is not None:
             on_ready()
         try:
             yield
         finally:
+            await app.state.mcp.stop()
             await app.state.book.aclose()
             await app.state.registry.close_all()
+            await app.state.tools.aclose()
             if the_store is not None:
                 await the_store.aclose()
             await the_hub.aclose()
@@ -92,10 +111,21 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)  # server.body_limit
     app.add_middleware(EdgeGuard, config=settings.server)  # Host, Origin, body type (server.guard)
-    for module in (service, sessions, profile, observers, events, history, web):
+    for module in (service, sessions, profile, observers, events, history, board, openai_api, ai_sdk, web):
         app.include_router(module.router)
+    app.state.mcp = mount_mcp(app, settings)  # /mcp: the tools over MCP, admin token only
     web.mount_static(app)
     return app
+
+
+def _profile_provider(settings: Settings) -> Callable[[], object]:
+    """The profile firstword's own profile_facts tool reads: the configured directory's, else
+    the bundled sample (a session's own profile is in its dossier)."""
+
+    def provide() -> object:
+        return load_profile_dir(settings.profile_dir) if settings.profile_dir else sample_profile()
+
+    return provide
 
 
 def _tune_gc() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,21 @@ from firstword.store.base import (
 )
 
 TITLE_CHARS = 80
+# The most words of a search query that are matched (each one more LIKE per row).
+SEARCH_MAX_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A stored transcript or answer that holds every word of a search (MCP search_sessions)."""
+
+    session_id: str
+    created_at: float  # the session's start
+    at: float | None  # the turn's start, when known
+    turn_id: int | None
+    kind: str  # "transcript" (a standing final) or "answer"
+    text: str  # the whole stored text
+
 
 
 class HistoryReader:
@@ -134,6 +150,92 @@ class HistoryReader:
             profile=dict(profile or {}),
             turns=ordered,
         )
+
+
+    async def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+        """Standing final transcripts and answers that contain every word of ``query`` (case
+        apart), newest session first; at most ``limit``."""
+        words = [w.lower() for w in query.split()][:SEARCH_MAX_WORDS]
+        if not words or limit <= 0:
+            return []
+        s, t, tr, a = schema.sessions, schema.turns, schema.transcripts, schema.answers
+
+        def matching(column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+            return sa.and_(*(sa.func.lower(column).like(f"%{_like_escape(w)}%", escape="\\") for w in words))
+
+        heard = (
+            sa.select(tr.c.session_id, s.c.created_at, t.c.started_at, tr.c.turn_id, tr.c.text, tr.c.seq)
+            .join(s, s.c.id == tr.c.session_id)
+            .outerjoin(t, sa.and_(t.c.session_id == tr.c.session_id, t.c.turn_id == tr.c.turn_id))
+            .where(tr.c.replaced_by.is_(None), matching(tr.c.text))
+            .order_by(s.c.created_at.desc(), tr.c.seq)
+            .limit(limit)
+        )
+        answered = (
+            sa.select(a.c.session_id, s.c.created_at, t.c.started_at, a.c.turn_id, a.c.text, a.c.answer_id)
+            .join(s, s.c.id == a.c.session_id)
+            .outerjoin(t, sa.and_(t.c.session_id == a.c.session_id, t.c.turn_id == a.c.turn_id))
+            .where(matching(a.c.text))
+            .order_by(s.c.created_at.desc(), a.c.answer_id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            hits = [
+                (row[1], row[0], 0, row[5], SearchHit(row[0], row[1], row[2], row[3], "transcript", row[4]))
+                for row in (await conn.execute(heard)).all()
+            ]
+            hits += [
+                (row[1], row[0], 1, row[5], SearchHit(row[0], row[1], row[2], row[3], "answer", row[4]))
+                for row in (await conn.execute(answered)).all()
+            ]
+        # Newest session first; within one, what was heard before what was answered, in order.
+        hits.sort(key=lambda h: (-h[0], h[1], h[4].turn_id if h[4].turn_id is not None else -1, h[2], h[3]))
+        return [h[4] for h in hits[:limit]]
+
+    async def conversation(self, session_id: str) -> tuple[float, list[tuple[int, str, str]]] | None:
+        """What was said and answered in a session, in order: the session's start and
+        ``(seq, who, text)`` for each standing final transcript (``who``: its speaker,
+        ``interviewer`` or ``user``), typed message (``message``) and finished answer
+        (``answer``). None for an unknown session. (MCP action_items reads it.)"""
+        s, e, tr = schema.sessions, schema.events, schema.transcripts
+        kinds = ("transcript.final", "user.transcript.final", "message", "answer.done")
+        async with self._engine.connect() as conn:
+            created = (await conn.execute(sa.select(s.c.created_at).where(s.c.id == session_id))).scalar()
+            if created is None:
+                return None
+            replaced = set(
+                (
+                    await conn.execute(
+                        sa.select(tr.c.seq).where(tr.c.session_id == session_id, tr.c.replaced_by.is_not(None))
+                    )
+                ).scalars()
+            )
+            rows = (
+                await conn.execute(
+                    sa.select(e.c.seq, e.c.type, e.c.data)
+                    .where(e.c.session_id == session_id, e.c.type.in_(kinds))
+                    .order_by(e.c.seq)
+                )
+            ).all()
+        lines: list[tuple[int, str, str]] = []
+        for seq, kind, data in rows:
+            if seq in replaced or not isinstance(data, dict):
+                continue
+            text = data.get("text")
+            if not isinstance(text, str) or not text.strip():
+                continue
+            if kind == "message":
+                who = "message"
+            elif kind == "answer.done":
+                who = "answer"
+            else:
+                who = str(data.get("speaker") or ("user" if kind.startswith("user.") else "interviewer"))
+            lines.append((seq, who, text))
+        return float(created), lines
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _summary(row: Any, turns: int, title: str) -> SessionSummary:

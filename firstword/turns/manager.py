@@ -213,6 +213,16 @@ class TurnManager:
         self._state = TurnState.SPEAKING
         return self._turn.turn_id, False
 
+    def allocate_turn(self) -> int:
+        """A turn id for a question answered elsewhere in the session (the board room), so that
+        its turns and this manager's never share a number."""
+        self._next_turn += 1
+        return self._next_turn
+
+    def allocate_answer(self) -> int:
+        self._next_answer += 1
+        return self._next_answer
+
     def ask(self, text: str) -> int:
         """A typed question: published as a ``message`` and answered at once. Returns its turn.
 

@@ -129,6 +129,8 @@ async def post_message(
 @router.post("/sessions/{session_id}/stop", responses={**_OWNER_ERRORS, **error_responses(415)})
 async def stop_answer(session: Annotated[Session, Depends(owned_session("stop answers"))]) -> dict[str, Any]:
     session.pipeline.stop_answer()
+    if session.board is not None:
+        session.board.stop()
     return {"ok": True}
 
 

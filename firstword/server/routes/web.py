@@ -51,6 +51,11 @@ async def overlay() -> FileResponse:
     return _page("overlay.html")
 
 
+@router.get("/board")
+async def board_room() -> FileResponse:
+    return _page("board.html")
+
+
 @router.get("/watch/{session_id}")
 async def watch(session_id: str) -> FileResponse:
     # The page reads the session id from its path and the token from the fragment; the server

@@ -5,6 +5,7 @@
 // when the server ends a stream with an error event (this reader fell behind), the page opens a
 // new one from the last event it showed.
 
+import { BoardView } from "./board.js";
 import { $, pageView, pinLatest, toggleLatestDrafts } from "./common.js";
 import { ErrorCode, EventType, LOG_EVENT_TYPES } from "./protocol.js";
 
@@ -14,7 +15,7 @@ if (token) sessionStorage.setItem(`firstword.watch.${sessionId}`, token);
 history.replaceState(null, "", location.pathname);
 
 const view = pageView();
-const state = { source: null, ended: false };
+const state = { source: null, ended: false, board: null };
 window.firstword = { view, state };
 
 function setStatus(text) {
@@ -37,7 +38,7 @@ function fail(message) {
 const TYPES = LOG_EVENT_TYPES.filter((type) => type !== EventType.ERROR);
 
 function show(event) {
-  view.apply(event);
+  (state.board ?? view).apply(event);
   if (event.type === EventType.SESSION_CLOSED) {
     setStatus("ended");
     state.source?.close();
@@ -58,7 +59,7 @@ async function explain() {
 }
 
 function open() {
-  const source = new EventSource(`/sessions/${encodeURIComponent(sessionId)}/events?token=${encodeURIComponent(token)}&after=${view.lastSeq}`);
+  const source = new EventSource(`/sessions/${encodeURIComponent(sessionId)}/events?token=${encodeURIComponent(token)}&after=${(state.board ?? view).lastSeq}`);
   state.source = source;
   source.onopen = () => setStatus("live");
   for (const type of TYPES) {
@@ -100,5 +101,27 @@ document.addEventListener("keydown", (key) => {
   }
 });
 
+/** A board room conversation (its persona is one of the board's advisors) is shown as the board
+ * room shows it: a bubble per advisor, tool progress, action items. */
+async function boardMode() {
+  try {
+    const [info, listed] = await Promise.all(
+      [`/sessions/${encodeURIComponent(sessionId)}?token=${encodeURIComponent(token)}`, "/personas"].map(async (url) => {
+        const response = await fetch(url);
+        return response.ok ? response.json() : null;
+      }),
+    );
+    if (!info || !listed || !(listed.board ?? []).includes(info.persona)) return;
+    state.board = new BoardView({ transcript: $("board-transcript"), actions: $("board-actions"), personas: listed.personas ?? [] });
+    window.firstword.board = state.board;
+    document.querySelector("main").hidden = true;
+    document.querySelector(".bar .live-only").hidden = true;
+    $("board-view").hidden = false;
+    document.title = "firstword · watching the board room";
+  } catch {
+    // The usual view, and open() explains what went wrong.
+  }
+}
+
 if (!token) fail("This link has no token: ask the session's owner for a new one.");
-else open();
+else boardMode().then(open);
