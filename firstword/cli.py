@@ -345,13 +345,14 @@ def bench_llm(
 @bench_app.command("board")
 def bench_board(
     questions: Annotated[int, typer.Option(help="questions, to Atlas, Cipher and Nova in rotation")] = 12,
-    progress: Annotated[bool, typer.Option(help="also time tool progress from an MCP server to an SSE reader")] = True,
+    progress: Annotated[bool, typer.Option(help="time tool progress from an MCP server to an SSE reader")] = True,
+    switching: Annotated[bool, typer.Option(help="time switching personas on the local model")] = True,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
 ) -> None:
     """Switching advisors on the local model (llm_ttft_ms per persona, per prompt layout) and tool progress latency."""
     from firstword.bench.board import main
 
-    main(questions, json_out, progress)
+    main(questions, json_out, progress, switching)
 
 
 @bench_app.command("priority")

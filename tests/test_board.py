@@ -456,3 +456,22 @@ async def test_a_long_result_is_cut_before_it_reaches_the_model(tmp_path):
     await collect(ChatEngine(llm, Settings(), tools), "cipher", f"/analyze {tmp_path}")
     prompt = llm.calls[0][-1].content
     assert len(prompt) < Settings().board.tool_chars + 600 and "more characters of the result]" in prompt
+
+
+async def test_the_critic_leaves_a_quoted_tool_account_alone(tmp_path):
+    from firstword.config import BoardConfig
+
+    settings = Settings(board=BoardConfig(after_tool="report"))
+    tools = ScriptedToolRunner(result=ACCOUNT)
+    async with InLoopServer(create_app(settings, fake_engines(ScriptedLlm()), tools=tools)) as srv:
+        s = await new_session(srv)
+        async with httpx.AsyncClient(base_url=srv.url) as http:
+            await ask(http, s, f"Summarize the repository at {tmp_path}", "cipher")
+            events = await events_until(http, s, lambda got: bool(of(got, "turn.latency")))
+            await asyncio.sleep(0.3)
+            last = events[-1]["seq"]
+            with contextlib.suppress(asyncio.TimeoutError):
+                events += await events_until(http, s, lambda got: bool(of(got, "answer.retracted")), after=last, timeout=0.5)
+    done = of(events, "answer.done")[0]["data"]["text"]
+    assert "**Dependencies (4):**" in done and "_Source: the analyze_repository tool" in done
+    assert not of(events, "answer.retracted")

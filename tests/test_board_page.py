@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from firstword.bench.server_process import ServerProcess
-from tests.test_browser import ARTIFACTS, _launch, playwright_api, scripted_server  # noqa: F401 (fixtures)
+from tests.test_browser import ARTIFACTS, SECRET_ENV, _launch, _require_chromium, playwright_api  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -171,6 +171,25 @@ def test_cipher_reads_a_repository_with_live_progress_then_answers_and_the_expor
 
 
 # ----- the whole board, an observer, the export (scripted engine) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def scripted_server(tmp_path_factory) -> Iterator[ServerProcess]:  # type: ignore[no-untyped-def]
+    """The scripted engine, writing advice rather than the copilot's first-person sample (an
+    advisor saying "I led…" would read as nonsense in the screenshots)."""
+    _require_chromium()
+    env = {
+        **SECRET_ENV,
+        "FIRSTWORD_LLM__ENGINE": "scripted",
+        "FIRSTWORD_LLM__SCRIPTED__TOKENS_PER_S": "12",
+        "FIRSTWORD_LLM__SCRIPTED__TEXT": (
+            "Weigh the **equity** against the salary cut, and ask what runway the startup has. "
+            "Decide by the date you promised, and tell Sam the reason either way."
+        ),
+        "FIRSTWORD_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+    }
+    with ServerProcess(env) as server:
+        yield server
 
 
 def test_the_board_answers_in_turn_while_an_observer_follows_live_and_the_export_holds_it(playwright_api, scripted_server):  # type: ignore[no-untyped-def]

@@ -136,7 +136,7 @@ async def _switching(llm: LlmConfig, questions: Sequence[str], console: Console)
     return {"summary": summary, "samples": [asdict(s) for s in samples], "contexts": llm.local.contexts}
 
 
-async def _progress(steps: int, console: Console) -> dict[str, object]:
+async def _progress(steps: int, rounds: int, console: Console) -> dict[str, object]:
     import httpx
 
     import socket
@@ -171,9 +171,10 @@ async def _progress(steps: int, console: Console) -> dict[str, object]:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             created = (await http.post("/sessions", json={"persona": "cipher"})).json()
             headers = {"Authorization": f"Bearer {created['owner_token']}"}
-            done = asyncio.Event()
+            finished: asyncio.Queue[str] = asyncio.Queue()
 
             async def read() -> None:
+                # One reader for the whole run: a new one would replay the earlier rounds.
                 async with http.stream("GET", f"/sessions/{created['session_id']}/events", headers=headers) as r:
                     async for line in r.aiter_lines():
                         if not line.startswith("data:"):
@@ -183,23 +184,20 @@ async def _progress(steps: int, console: Console) -> dict[str, object]:
                         if event["type"] == "tool.progress" and "@" in event["data"]["message"]:
                             sent = float(event["data"]["message"].rsplit("@", 1)[1])
                             latencies.append((arrived - sent) * 1000)
-                        if event["type"] in ("tool.done", "tool.failed"):
-                            done.set()
-                            return
+                        elif event["type"] in ("tool.done", "tool.failed"):
+                            finished.put_nowait(event["type"])
 
             reader = asyncio.create_task(read())
             await asyncio.sleep(0.3)
-            for _ in range(3):
-                done.clear()
-                reader = reader if not reader.done() else asyncio.create_task(read())
+            for _ in range(rounds):
                 # A command names the tool outright: the stamp server's, with its step count.
                 await http.post(
                     f"/sessions/{created['session_id']}/board",
                     json={"text": f"/analyze {steps}", "to": "cipher"}, headers=headers,
                 )
-                await asyncio.wait_for(done.wait(), 60)
-                reader = asyncio.create_task(read())
-                await asyncio.sleep(0.2)
+                outcome = await asyncio.wait_for(finished.get(), 60)
+                if outcome != "tool.done":
+                    raise RuntimeError("the stamp server's call failed; see the server log")
             reader.cancel()
     finally:
         server.should_exit = True
@@ -214,14 +212,16 @@ async def _progress(steps: int, console: Console) -> dict[str, object]:
     }
 
 
-def main(questions: int, json_out: Path | None, progress: bool) -> dict[str, object]:
+def main(questions: int, json_out: Path | None, progress: bool, switching: bool = True) -> dict[str, object]:
     console = Console(stderr=True)
     llm = Settings().llm
     asked = list(QUESTIONS[:questions]) if questions <= len(QUESTIONS) else [QUESTIONS[i % len(QUESTIONS)] for i in range(questions)]
     console.print(f"[bold]board bench[/]: {len(asked)} questions, personas in rotation {', '.join(ROTATION)}, {llm.local.contexts} contexts")
-    result: dict[str, object] = {"switching": asyncio.run(_switching(llm, asked, console))}
+    result: dict[str, object] = {}
+    if switching:
+        result["switching"] = asyncio.run(_switching(llm, asked, console))
     if progress:
-        result["progress"] = asyncio.run(_progress(20, console))
+        result["progress"] = asyncio.run(_progress(20, 5, console))
     _print(result, console)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +231,17 @@ def main(questions: int, json_out: Path | None, progress: bool) -> dict[str, obj
 
 
 def _print(result: dict[str, object], console: Console) -> None:
-    summary = result["switching"]["summary"]  # type: ignore[index]
+    if "switching" in result:
+        _print_switching(result["switching"]["summary"], console)  # type: ignore[index]
+    if "progress" in result:
+        p = result["progress"]
+        console.print(
+            f"tool progress → SSE reader: median {p['latency_ms_median']:.1f} ms, p95 {p['latency_ms_p95']:.1f} ms, "  # type: ignore[index]
+            f"max {p['latency_ms_max']:.1f} ms over {p['notifications']} notifications"  # type: ignore[index]
+        )
+
+
+def _print_switching(summary: dict, console: Console) -> None:
     table = Table(title="Switching personas: first word from the local model (ms)")
     for column in ("layout", "median", "p95", "evaluated tokens (median)", "atlas", "cipher", "nova"):
         table.add_column(column)
@@ -246,6 +256,3 @@ def _print(result: dict[str, object], console: Console) -> None:
         f"persona-first / dossier-first: {summary['persona_first_over_dossier_first']:.2f}x; "
         f"cold / dossier-first: {summary['cold_over_dossier_first']:.2f}x"
     )
-    if "progress" in result:
-        p = result["progress"]
-        console.print(f"tool progress → SSE reader: median {p['latency_ms_median']} ms, p95 {p['latency_ms_p95']} ms over {p['notifications']}")  # type: ignore[index]

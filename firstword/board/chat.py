@@ -139,7 +139,7 @@ class ChatEngine:
             if results and self.reports_tools:
                 # The tool's own account is the answer (see firstword.board.report).
                 text = report(routed.tool, routed.arguments, question, results[-1][1])
-                yield TextDelta(text)
+                yield TextDelta(text, quoted=True)
                 yield Finished("stop", None)
                 return
             cap = self._settings.board.tool_chars

@@ -13,6 +13,9 @@ from firstword.llm.base import FinishReason
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
+    # Words that are not the model's: a tool's own account quoted (firstword.board.report). The
+    # critic leaves them be, as it leaves the copilot's grounded opening.
+    quoted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

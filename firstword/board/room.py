@@ -191,6 +191,8 @@ class BoardRoom:
                     if isinstance(part, TextDelta):
                         if first_word_ms is None:
                             first_word_ms = round((time.perf_counter() - asked_at) * 1000, 1)
+                        if part.quoted and self._critic is not None and said.text == "":
+                            self._critic.trust(answer_id, part.text)
                         said.text += part.text
                         self._log.publish(AnswerDelta(answer_id=answer_id, text=part.text), turn)
                     elif isinstance(part, ToolCallStarted):

@@ -242,6 +242,13 @@ class AnswerCritic:
             return self._critic_for_persona(persona)
         return self._critic_default()
 
+    def trust(self, answer_id: int, opening: str) -> None:
+        """The answer opens with ``opening``, words that are not the model's (a tool's own
+        account): they are not judged, as the copilot's grounded opening is not."""
+        watch = self._answers.get(answer_id)
+        if watch is not None and not watch.stream.text:
+            watch.trusted = opening
+
     def add_evidence(self, answer_id: int, text: str) -> None:
         """Material the answer may rightly draw on (a tool's result): its sentences are judged
         against it as well as against the profile."""
