@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from firstword.actions.live import LiveActions
 from firstword.answerer.answerer import Answerer
 from firstword.critic.critic import AnswerCritic, ProfileCritic
 from firstword.answerer.personas import current_personas, persona_prompt
@@ -166,6 +167,7 @@ class SessionRegistry:
                 event_log.publish, _critic_for(answerer), critic_for_persona=_persona_critics(answerer)
             )
             event_log.add_listener(critic.listener)
+        event_log.add_listener(LiveActions(event_log.publish).listener)
         pipeline = CopilotPipeline(
             event_log,
             self._settings,

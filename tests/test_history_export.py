@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,8 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from firstword.config import Settings
+from firstword.events import Event, payload_model
+from firstword.hub.log import EventLog
 from firstword.hub.memory import MemoryHub
 from firstword.server.errors import install_error_handlers
 from firstword.server.routes import history as history_routes
@@ -21,6 +24,7 @@ from firstword.store.cli import history_app
 from firstword.store.export import history_to_json, history_to_markdown, latency_line
 from firstword.store.sqlstore import SqlStore
 from tests.store_scenario import OWNER_TOKEN, write_session
+from tests.store_scenario import record as session_record
 
 ADMIN = "admin-secret-for-tests"
 SID = "s-export"
@@ -218,3 +222,75 @@ async def _invoke(runner: CliRunner, args: list[str], code: int = 0):  # type: i
     result = await asyncio.to_thread(runner.invoke, history_app, args)
     assert result.exit_code == code, (result.output, result.exception)
     return result
+
+
+# ----- action items and board advisors -------------------------------------------------------------
+
+BOARD_SID = "s-board"
+
+
+def board_events() -> list[Event]:
+    """A board-room turn (Atlas answers, an item is extracted) and a spoken one with an item."""
+    log = EventLog(BOARD_SID, wall_clock=lambda: 1_700_000_100.0)
+
+    def pub(kind: str, data: dict[str, Any], turn: int | None = None) -> Event:
+        return log.publish(payload_model(kind).model_validate(data), turn)
+
+    asked = pub("message", {"text": "Should I take the offer? I'll ask for the contract by Monday.",
+                            "to": ["atlas"]}, 1)
+    pub("answer.started", {"answer_id": 1, "trigger": "message", "question": "Should I take the offer?",
+                           "persona": "atlas"}, 1)
+    pub("answer.delta", {"answer_id": 1, "text": "Take it if the equity vests."}, 1)
+    pub("answer.done", {"answer_id": 1, "text": "Take it if the equity vests.", "trigger": "message"}, 1)
+    pub("actions.extracted", {"items": [{"text": "ask for the contract", "owner": "You", "due": "2023-11-20",
+                                          "rule": "self", "source_seq": asked.seq}]}, 1)
+    heard = pub("transcript.final", {"text": "Let's review the plan on Friday.", "audio_start_ms": 0.0,
+                                     "audio_end_ms": 900.0, "compute_ms": 40.0}, 2)
+    pub("answer.started", {"answer_id": 2, "trigger": "final", "question": "Let's review the plan on Friday."}, 2)
+    pub("answer.done", {"answer_id": 2, "text": "Sounds good.", "trigger": "final"}, 2)
+    pub("actions.extracted", {"items": [{"text": "review the plan", "owner": None, "due": "2023-11-17",
+                                          "rule": "group", "source_seq": heard.seq}]}, 2)
+    return list(log.events_after(0))
+
+
+@pytest.fixture
+async def board_history(store: SqlStore) -> SessionHistory:
+    store.session_opened(session_record(BOARD_SID))
+    for event in board_events():
+        store.append(BOARD_SID, event)
+    store.session_closed(BOARD_SID)
+    await store.flush()
+    h = await store.history(BOARD_SID)
+    assert h is not None
+    return h
+
+
+def test_json_export_has_the_action_items_and_each_answers_advisor(board_history: SessionHistory) -> None:
+    exported = history_to_json(board_history)
+    json.dumps(exported, allow_nan=False)
+    assert exported["action_items"] == [
+        {"text": "ask for the contract", "owner": "You", "due": "2023-11-20", "rule": "self", "source_seq": 1},
+        {"text": "review the plan", "owner": None, "due": "2023-11-17", "rule": "group", "source_seq": 6},
+    ]
+    one, two = exported["turns"]
+    assert [(a["answer_id"], a["persona"]) for a in one["answers"]] == [(1, "atlas")]
+    assert [(a["answer_id"], a["persona"]) for a in two["answers"]] == [(2, None)]
+
+
+def test_markdown_export_lists_the_action_items_and_names_the_advisor(board_history: SessionHistory) -> None:
+    md = history_to_markdown(board_history)
+    assert "**Answer 1 · Atlas, Strategic advisor** (message, done)" in md
+    assert "**Answer 2** (final, done)" in md
+    section = md[md.index("## Action items") :]
+    assert section.splitlines()[2:4] == [
+        "- [ ] ask for the contract (owner: You, due: 2023-11-20)",
+        "- [ ] review the plan (due: 2023-11-17)",
+    ]
+    assert md.index("## Turn 2") < md.index("## Action items")
+
+
+def test_a_copilot_session_without_items_exports_none(history: SessionHistory) -> None:
+    exported = history_to_json(history)
+    assert exported["action_items"] == []
+    assert all(a["persona"] is None for t in exported["turns"] for a in t["answers"])
+    assert "## Action items" not in history_to_markdown(history)

@@ -69,6 +69,8 @@ class AnswerRecord:
     early: bool = False  # started before the final transcript (speculative or interim)
     retracted: bool = False
     amendments: list[Amendment] = field(default_factory=list)
+    # The advisor who gave it (its answer.started's persona): board-room answers only.
+    persona: str | None = None
 
 
 @dataclass(slots=True)
@@ -88,6 +90,8 @@ class SessionHistory:
     owner_token_hash: str
     profile: dict[str, Any]
     turns: list[TurnRecord]
+    # The items of its actions.extracted events, in order: text, owner, due, rule, source_seq.
+    action_items: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from firstword.answerer.personas import current_personas
 from firstword.store.base import (
     Amendment,
     AnswerRecord,
@@ -57,6 +58,9 @@ def history_to_json(history: SessionHistory) -> dict[str, Any]:
         "session": summary_to_json(history.summary),
         "profile": _json_safe(history.profile),
         "turns": [_turn_json(turn) for turn in history.turns],
+        # Read by rules as the session went (firstword.actions): text, owner, due, rule and the
+        # seq of the event each was read from.
+        "action_items": _json_safe(history.action_items),
     }
 
 
@@ -75,6 +79,8 @@ def _turn_json(turn: TurnRecord) -> dict[str, Any]:
 def _answer_json(answer: AnswerRecord) -> dict[str, Any]:
     return {
         "answer_id": answer.answer_id,
+        # The board-room advisor who answered (None for the copilot).
+        "persona": answer.persona,
         "trigger": answer.trigger,
         "status": answer.status,
         "cancel_reason": answer.cancel_reason,
@@ -92,6 +98,15 @@ def _answer_json(answer: AnswerRecord) -> dict[str, Any]:
             {"start": m.start, "end": m.end, "text": m.text} for m in answer.amendments if m.kind == "corrected"
         ],
     }
+
+
+def advisor(persona: str) -> str:
+    """'Atlas, Strategy advisor' for a persona id this server knows; the id itself otherwise."""
+    try:
+        found = current_personas().find(persona)
+    except Exception:  # noqa: BLE001 - an export never fails for want of a persona's name
+        found = None
+    return f"{found.name}, {found.title}" if found is not None else persona
 
 
 def _span(text: str, start: int | None, end: int | None) -> str | None:
@@ -133,7 +148,20 @@ def history_to_markdown(history: SessionHistory) -> str:
         lines += ["*No questions were heard in this session.*", ""]
     for turn in history.turns:
         lines += _turn_markdown(turn)
+    lines += _actions_markdown(history.action_items)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _actions_markdown(items: list[dict[str, Any]]) -> list[str]:
+    """'- [ ] send the take-home (owner: Interviewer, due: 2026-03-06)', one line an item."""
+    if not items:
+        return []
+    lines = ["## Action items", ""]
+    for item in items:
+        details = [f"{label}: {_inline(str(item[key]))}" for key, label in (("owner", "owner"), ("due", "due"))
+                   if item.get(key)]
+        lines.append(f"- [ ] {_inline(str(item.get('text') or ''))}" + (f" ({', '.join(details)})" if details else ""))
+    return lines + [""]
 
 
 def _turn_markdown(turn: TurnRecord) -> list[str]:
@@ -167,6 +195,8 @@ def _answer_markdown(answer: AnswerRecord) -> list[str]:
     # through; one with retracted sentences shows them struck where they stood.
     withdrawn = answer.status == "cancelled" or (answer.retracted and not answer.amendments)
     label = f"Answer {answer.answer_id}"
+    if answer.persona:
+        label += f" · {_inline(advisor(answer.persona))}"
     lines = [f"**{f'~~{label}~~' if withdrawn else label}** ({', '.join(tags)})", ""]
     text = answer.text.strip()
     if not text:

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from firstword.events import ActionItem, EventType
 from firstword.store import schema
 from firstword.store.base import (
     Amendment,
@@ -94,6 +96,15 @@ class HistoryReader:
                 .mappings()
                 .all()
             )
+            e = schema.events
+            # What only the events hold: the action items extracted, the advisor of each answer.
+            event_rows = (
+                await conn.execute(
+                    sa.select(e.c.type, e.c.data)
+                    .where(e.c.session_id == session_id, e.c.type.in_(_EXTRA_EVENTS))
+                    .order_by(e.c.seq)
+                )
+            ).all()
 
         turns: dict[int, TurnRecord] = {}
         for row in turn_rows:
@@ -113,6 +124,7 @@ class HistoryReader:
             # What was heard, as finally transcribed, is the question; the answered question
             # (possibly an early transcript) stays the fallback.
             record.question = " ".join(texts)
+        personas, action_items = _from_events(event_rows)
         amended: dict[int, list[Amendment]] = defaultdict(list)
         for row in amendment_rows:
             amended[row["answer_id"]].append(
@@ -140,6 +152,7 @@ class HistoryReader:
                     early=bool(row["early"]),
                     retracted=bool(row["retracted"]),
                     amendments=amended.get(row["answer_id"], []),
+                    persona=personas.get(row["answer_id"]),
                 )
             )
         ordered = [turns[k] for k in sorted(turns)]
@@ -149,6 +162,7 @@ class HistoryReader:
             owner_token_hash=session["owner_token_hash"],
             profile=dict(profile or {}),
             turns=ordered,
+            action_items=action_items,
         )
 
 
@@ -232,6 +246,30 @@ class HistoryReader:
                 who = str(data.get("speaker") or ("user" if kind.startswith("user.") else "interviewer"))
             lines.append((seq, who, text))
         return float(created), lines
+
+
+_EXTRA_EVENTS = (EventType.ACTIONS_EXTRACTED.value, EventType.ANSWER_STARTED.value)
+
+
+def _from_events(rows: Sequence[Any]) -> tuple[dict[int, str], list[dict[str, Any]]]:
+    """Each answer's persona (where its ``answer.started`` names one) and the action items of
+    the ``actions.extracted`` events, in order; malformed data is skipped."""
+    personas: dict[int, str] = {}
+    items: list[dict[str, Any]] = []
+    for kind, data in rows:
+        if not isinstance(data, dict):
+            continue
+        if kind == EventType.ANSWER_STARTED.value:
+            answer_id, persona = data.get("answer_id"), data.get("persona")
+            if isinstance(answer_id, int) and isinstance(persona, str) and persona:
+                personas[answer_id] = persona
+            continue
+        for raw in data.get("items") or ():
+            try:
+                items.append(ActionItem.model_validate(raw).model_dump(mode="json"))
+            except ValidationError:
+                continue
+    return personas, items
 
 
 def _like_escape(word: str) -> str:
