@@ -1,7 +1,8 @@
 """The independent HTTP probe, in the suite: schemathesis generates requests from the app's own
 OpenAPI document, valid ones and invalid ones, and every answer must be what the document says:
 no 5xx, a documented status and content type, a body matching the documented schema, and every
-error in the one body, ``{"error": {"status", "code", "message"}}``.
+error in the one body, ``{"error": {"status", "code", "message"}}`` (on the OpenAI-compatible
+endpoints, ``/v1/*`` and ``/api/chat``, an OpenAI error object, which their clients read).
 
 It runs in process (schemathesis's ASGI client, with the app's lifespan, so the real registry,
 hub and an SQLite store in a temporary folder) on the fake engines of ``tests/test_server.py``.
@@ -73,14 +74,26 @@ def _operations() -> list[str]:
 OPERATIONS = _operations()
 
 
+def _openai_compatible(path: str) -> bool:
+    return path.startswith("/v1/") or path == "/api/chat"
+
+
 @schemathesis.check
 def error_body(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Every 4xx and 5xx is ``{"error": {"status", "code", "message"}}`` with its own status."""
+    """Every 4xx and 5xx is ``{"error": {"status", "code", "message"}}`` with its own status; on
+    the OpenAI-compatible endpoints, ``{"error": {"message", "type", "param", "code"}}`` unless
+    refused before routing (then the app's body)."""
     if response.status_code < 400:
         return None
     body = json.loads(response.content)
     assert isinstance(body, dict) and set(body) == {"error"}, f"not the error body: {body!r}"
     error = body["error"]
+    if _openai_compatible(case.path) and "type" in error:
+        assert {"message", "type", "param", "code"} == set(error), f"not an OpenAI error object: {error!r}"
+        assert isinstance(error["message"], str) and error["message"], error
+        expected = "server_error" if response.status_code >= 500 else "invalid_request_error"
+        assert error["type"] == expected, f"type {error['type']!r} for {response.status_code}"
+        return True
     assert {"status", "code", "message"} <= set(error), f"error without status, code or message: {error!r}"
     assert error["status"] == response.status_code, f"error.status {error['status']} != {response.status_code}"
     assert isinstance(error["code"], str) and error["code"] and isinstance(error["message"], str)

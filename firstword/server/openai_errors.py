@@ -19,6 +19,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -55,6 +56,38 @@ class OpenAiError(Exception):
 def error_body(message: str, *, type: str = INVALID_REQUEST, param: str | None = None,
                code: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+class OpenAiErrorDetail(BaseModel):
+    """An OpenAI error object. ``type`` and ``param`` are absent, and ``status`` present, in the
+    app's own body, which the refusals made before routing send (see the module's docstring)."""
+
+    message: str
+    type: str | None = None
+    param: str | None = None
+    code: str | None = None
+    status: int | None = None
+
+
+class OpenAiErrorBody(BaseModel):
+    error: OpenAiErrorDetail
+
+
+_DESCRIPTIONS = {
+    400: "invalid body, unknown parameter, or a Host this server does not answer to",
+    401: "missing or wrong API key",
+    403: "a page from another origin",
+    404: "unknown model (persona)",
+    413: "request too large",
+    415: "unsupported media type: send application/json",
+    500: "the model failed",
+    503: "the model is unavailable",
+}
+
+
+def openai_error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route of these endpoints: its errors, as OpenAI error objects."""
+    return {status: {"description": _DESCRIPTIONS[status], "model": OpenAiErrorBody} for status in statuses}
 
 
 def _type_for(status: int) -> str:

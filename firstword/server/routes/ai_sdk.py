@@ -57,7 +57,7 @@ from firstword.server.chat_request import (
     resolve_persona,
 )
 from firstword.server.chat_stream import ClosingStreamingResponse, sse_data, start
-from firstword.server.openai_errors import OpenAiError, OpenAiRoute
+from firstword.server.openai_errors import OpenAiError, OpenAiRoute, openai_error_responses
 
 router = APIRouter(tags=["ai-sdk"], route_class=OpenAiRoute, dependencies=[Depends(require_api_key)])
 
@@ -125,6 +125,7 @@ def _chat_messages(body: UiChatRequest) -> list[ChatMessage]:
 
 @router.post(
     "/api/chat",
+    responses=openai_error_responses(400, 401, 403, 404, 413, 415, 500, 503),
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"type": "object", "description": "useChat's body: {id, messages, trigger}, plus persona"}}}}},
 )

@@ -48,7 +48,7 @@ def board_members() -> list[Persona]:
     return [p for p in current_personas().values() if not p.grounded]
 
 
-@router.get("/personas")
+@router.get("/personas", responses=error_responses(400))
 async def list_personas() -> dict[str, Any]:
     personas = current_personas()
     return {

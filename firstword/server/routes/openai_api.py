@@ -41,9 +41,12 @@ from firstword.server.chat_request import (
     with_sampling,
 )
 from firstword.server.chat_stream import ClientGone, ClosingStreamingResponse, sse_data, start, until_disconnected
-from firstword.server.openai_errors import OpenAiError, OpenAiRoute
+from firstword.server.openai_errors import OpenAiError, OpenAiRoute, openai_error_responses
 
-router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAiRoute, dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1", tags=["openai"], route_class=OpenAiRoute, dependencies=[Depends(require_api_key)],
+    responses=openai_error_responses(400, 401),
+)
 
 # /v1/models' "created": when this process started (a persona has no creation date of its own).
 STARTED = int(time.time())
@@ -141,7 +144,7 @@ async def list_models(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/models/{model}")
+@router.get("/models/{model}", responses=openai_error_responses(404))
 async def get_model(request: Request, model: str) -> dict[str, Any]:
     persona = resolve_persona(request, model)
     return {"id": persona.id, "object": "model", "created": STARTED, "owned_by": "firstword"}
@@ -149,6 +152,7 @@ async def get_model(request: Request, model: str) -> dict[str, Any]:
 
 @router.post(
     "/chat/completions",
+    responses=openai_error_responses(403, 404, 413, 415, 500, 503),
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"type": "object", "description": "OpenAI's chat completion request; model is a persona id"}}}}},
 )
