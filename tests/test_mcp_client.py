@@ -77,12 +77,14 @@ async def test_progress_results_and_failures(monkeypatch: pytest.MonkeyPatch) ->
         burst = ToolsConfig().progress_burst
         assert len(rec.updates) <= burst + elapsed * 20 + 2, (len(rec.updates), elapsed)
         after_burst = rec.updates[burst:]
-        # 20 a second on average after the burst (a token bucket: one late delivery lets the
-        # next come early), bar the final flush.
+        # 20 a second after the burst, bar the final flush. A token bucket bounds the count in a
+        # window, not each gap: one late delivery lets the next come early, and a token that
+        # accrued while the burst was being delivered may be spent at the window's start (seen:
+        # 15 deliveries in 0.64 s, 21.8/s over so short a span), so at most rate x span + 2.
         paced = after_burst[:-1]
         if len(paced) > 2:
             span = paced[-1][0] - paced[0][0]
-            assert (len(paced) - 1) / span <= 21, (len(paced), span)
+            assert len(paced) - 1 <= span * 20 + 2, (len(paced), span)
 
         # Latency, progress notification sent by the server → on_progress here (nothing throttled).
         tools.config.max_progress_per_s = 1000
