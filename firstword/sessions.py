@@ -30,6 +30,7 @@ from firstword.events import CancelReason, ProfileUpdated, SessionClosed, Sessio
 from firstword.hub.base import Hub, SessionMeta, new_token, token_hash
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline
+from firstword.pipeline.practice import PracticePipeline
 from firstword.pipeline.user_voice import UserVoicePipeline
 from firstword.store.base import SessionRecord, Store
 
@@ -80,7 +81,8 @@ class Session:
     id: str
     log: EventLog
     answerer: Answerer
-    pipeline: CopilotPipeline
+    # The copilot's, or in practice mode (a persona with a voice: Nova) the interview's.
+    pipeline: CopilotPipeline | PracticePipeline
     created_at: float = field(default_factory=time.time)
     last_activity: float = field(default_factory=time.monotonic)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -98,6 +100,15 @@ class Session:
     # answer being written once nobody has been connected for the grace period.
     connections: int = 0
     orphan_task: asyncio.Task[None] | None = None
+
+    @property
+    def practice(self) -> PracticePipeline | None:
+        """The practice interview, in practice mode."""
+        return self.pipeline if isinstance(self.pipeline, PracticePipeline) else None
+
+    @property
+    def mode(self) -> str:
+        return "practice" if self.practice is not None else "copilot"
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -168,13 +179,26 @@ class SessionRegistry:
             )
             event_log.add_listener(critic.listener)
         event_log.add_listener(LiveActions(event_log.publish).listener)
-        pipeline = CopilotPipeline(
-            event_log,
-            self._settings,
-            vad=self._engines.vad_factory(),
-            stt=self._engines.stt,
-            answers=answerer,
-        )
+        pipeline: CopilotPipeline | PracticePipeline
+        if get_persona(persona_name).voice is not None:
+            # A persona that speaks (Nova) interviews: practice mode.
+            pipeline = PracticePipeline(
+                event_log,
+                self._settings,
+                vad=self._engines.vad_factory(),
+                stt=self._engines.stt,
+                tts=self._engines.tts,
+                profile=lambda: answerer.profile,
+                barge_in_vad=self._engines.vad_factory() if self._engines.tts is not None else None,
+            )
+        else:
+            pipeline = CopilotPipeline(
+                event_log,
+                self._settings,
+                vad=self._engines.vad_factory(),
+                stt=self._engines.stt,
+                answers=answerer,
+            )
         session = Session(session_id, event_log, answerer, pipeline, created_at=meta.created_at)
         if self._chat is not None:
             session.board = BoardRoom(
@@ -196,6 +220,8 @@ class SessionRegistry:
         error: str | None = None
         try:
             await session.answerer.warm()
+            if session.practice is not None and self._engines.tts is not None:
+                await self._engines.tts.load()  # once per process; Piper's joe voice: ~0.45 s
             board_persona = current_personas().find(session.answerer.persona)
             if session.board is not None and board_persona is not None and not board_persona.grounded:
                 # The advisor's own prefix (the dossier, then its instructions); the others

@@ -27,6 +27,16 @@ from firstword.endpointing.base import (
 )
 
 
+def turn_end_silence_ms(config: EndpointingConfig) -> int:
+    """Silence that ends a pause before anyone asks for more or less (``require_silence_ms``):
+    ``end_silence_ms`` for the copilot; for the practice interviewer (``policy = "interviewer"``)
+    ``interviewer.first_wait_ms``, so that a candidate's pause is not over before its transcript
+    has chosen the wait (``firstword.endpointing.interviewer``)."""
+    if config.policy == "interviewer":
+        return config.interviewer.first_wait_ms
+    return config.end_silence_ms
+
+
 class TurnPolicy:
     """Hysteresis, minimum speech, pause candidate, required end silence (see ``step``)."""
 
@@ -43,7 +53,7 @@ class TurnPolicy:
         self._neg_threshold = config.neg_threshold
         self._min_speech = ms_to_samples(config.min_speech_ms)
         self._prefetch_silence = ms_to_samples(config.prefetch_silence_ms)
-        self._end_silence = ms_to_samples(config.end_silence_ms)
+        self._end_silence = ms_to_samples(turn_end_silence_ms(config))
         self.reset()
 
     def reset(self) -> None:
@@ -149,6 +159,21 @@ class TurnPolicy:
             self._pause_announced = False
             self._required_silence = self._end_silence
 
+    def force_end(self, events: list[EndpointEvent]) -> None:
+        """End the speech in progress now (the candidate pressed "done"), whatever the silence:
+        appends a SpeechEnded (preceded by its PauseCandidate if none was announced), as the
+        silence would have. Nothing happens outside speech. The current voiced run, if any, must
+        start again (``min_speech_ms``) to open the next segment."""
+        if not self._in_speech:
+            return
+        if not self._pause_announced:
+            events.append(PauseCandidate(at_sample=self._position, speech_end_sample=self._speech_end))
+        events.append(SpeechEnded(at_sample=self._position, speech_end_sample=self._speech_end))
+        self._in_speech = False
+        self._pause_announced = False
+        self._required_silence = self._end_silence
+        self._run_start = -1
+
     def run(self, probabilities: np.ndarray, chunk_samples: int) -> list[EndpointEvent]:
         """Events for a sequence of consecutive chunk scores (offline analysis)."""
         events: list[EndpointEvent] = []
@@ -201,6 +226,13 @@ class Endpointer:
     def require_silence_ms(self, ms: int, *, speech_end_sample: int | None = None) -> bool:
         """See ``TurnPolicy.require_silence_ms``."""
         return self._policy.require_silence_ms(ms, speech_end_sample=speech_end_sample)
+
+    def force_end(self) -> list[EndpointEvent]:
+        """End the speech in progress now (see ``TurnPolicy.force_end``); audio pushed but not yet
+        scored (under one chunk) belongs to what follows."""
+        events: list[EndpointEvent] = []
+        self._policy.force_end(events)
+        return events
 
     def push(self, samples: np.ndarray) -> list[EndpointEvent]:
         samples = np.asarray(samples, dtype=np.float32)

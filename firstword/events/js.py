@@ -11,7 +11,15 @@ import json
 from enum import Enum
 from pathlib import Path
 
-from firstword.events.kinds import AnswerTrigger, CancelReason, EventType, RetractReason, Speaker, VoiceEndReason
+from firstword.events.kinds import (
+    AnswerEndedBy,
+    AnswerTrigger,
+    CancelReason,
+    EventType,
+    RetractReason,
+    Speaker,
+    VoiceEndReason,
+)
 from firstword.events.payloads import PAYLOADS
 from firstword.events.wire import FATAL_CLOSE_CODES, CloseCode, ControlType, ErrorCode
 
@@ -32,6 +40,7 @@ def render() -> str:
         _frozen("RetractReason", RetractReason),
         _frozen("Speaker", Speaker),
         _frozen("VoiceEndReason", VoiceEndReason),
+        _frozen("AnswerEndedBy", AnswerEndedBy),
         _frozen("ErrorCode", ErrorCode),
         _frozen("CloseCode", CloseCode),
         _frozen("ControlType", ControlType),

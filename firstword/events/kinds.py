@@ -37,6 +37,15 @@ class EventType(StrEnum):
     # Spoken output (its audio goes only to the WebSocket that asked for it, never into the log).
     VOICE_STARTED = "voice.started"
     VOICE_ENDED = "voice.ended"
+    # Practice mode (Nova, the spoken mock interviewer; firstword.pipeline.practice).
+    PRACTICE_PLAN = "practice.plan"
+    PRACTICE_QUESTION = "practice.question"
+    PRACTICE_LISTENING = "practice.listening"
+    PRACTICE_ANSWER_ENDED = "practice.answer_ended"
+    PRACTICE_FEEDBACK = "practice.feedback"
+    PRACTICE_PAUSED = "practice.paused"
+    PRACTICE_RESUMED = "practice.resumed"
+    PRACTICE_REPORT = "practice.report"
     TURN_LATENCY = "turn.latency"
     SESSION_CLOSED = "session.closed"
     ERROR = "error"
@@ -52,6 +61,9 @@ class AnswerTrigger(StrEnum):
     FINAL = "final"
     # A typed message: the question is known exactly, there is nothing to start early.
     MESSAGE = "message"
+    # Practice mode: Nova's planned question or rule-made follow-up, known in full before she
+    # says it (no model writes it).
+    PLANNED = "planned"
 
 
 class CancelReason(StrEnum):
@@ -63,6 +75,8 @@ class CancelReason(StrEnum):
     # The next question's answer started while this one was still streaming: what it showed
     # stands, the model moves on to the new question.
     SUPERSEDED = "superseded"
+    # Practice mode: the candidate spoke over Nova; what she had not said yet is dropped.
+    BARGE_IN = "barge_in"
 
 
 class Speaker(StrEnum):
@@ -82,6 +96,18 @@ class RetractReason(StrEnum):
 
 class VoiceEndReason(StrEnum):
     DONE = "done"
-    # The listener spoke over it (barge-in) or the answer was cancelled.
-    INTERRUPTED = "interrupted"
+    # The listener spoke over it: the rest of the reply is cancelled.
+    BARGE_IN = "barge_in"
+    # Stopped by the listener's stop, the end of the interview, or the connection going away.
+    STOPPED = "stopped"
+    # The speech engine failed: the text stands, the page shows it.
     ERROR = "error"
+
+
+class AnswerEndedBy(StrEnum):
+    """What ended a candidate's answer in practice mode."""
+
+    PAUSE = "pause"  # the adaptive wait after their last words passed in silence
+    DONE_KEY = "done_key"  # they said so (the page's "done" key)
+    TYPED = "typed"  # a typed answer
+    TIMEOUT = "timeout"  # they spoke for longer than an answer may last

@@ -18,6 +18,7 @@ from firstword.events.kinds import (
     AnswerTrigger,
     CancelReason,
     EventType,
+    AnswerEndedBy,
     RetractReason,
     Speaker,
     VoiceEndReason,
@@ -264,18 +265,90 @@ class ActionsExtracted(Payload):
 
 @_event(EventType.VOICE_STARTED)
 class VoiceStarted(Payload):
-    voice_id: Id
-    # The answer or question being spoken, and the text of what is spoken.
+    utterance_id: Id
+    # The answer whose words are spoken (Nova's question or follow-up), and the text spoken.
     answer_id: Id | None = None
     text: str = ""
-    sample_rate: int = 16_000
+    # Of the binary frames that follow: PCM16 little-endian mono at this rate.
+    sample_rate: int = 22_050
 
 
 @_event(EventType.VOICE_ENDED)
 class VoiceEnded(Payload):
-    voice_id: Id
+    utterance_id: Id
     reason: VoiceEndReason = VoiceEndReason.DONE
+    # Audio sent, and audio the page reported as played (null when it reported nothing).
     audio_ms: float | None = None
+    heard_ms: float | None = None
+
+
+class PlannedQuestionData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    text: str
+    kind: str
+    competency: str
+    # The job description's line it came from, quoted (null: a general question).
+    source: str | None = None
+
+
+@_event(EventType.PRACTICE_PLAN)
+class PracticePlan(Payload):
+    questions: list[PlannedQuestionData]
+    # What the candidate should know about the plan ("the job description is empty: …").
+    notices: list[str] = Field(default_factory=list)
+
+
+@_event(EventType.PRACTICE_QUESTION)
+class PracticeQuestion(Payload):
+    question_id: str
+    text: str
+    kind: str
+    competency: str
+    followup: bool = False
+    # Why a follow-up is asked ("no result in the answer"), quoting the answer where it can.
+    reason: str | None = None
+    quote: str | None = None
+    answer_id: Id | None = None
+
+
+@_event(EventType.PRACTICE_LISTENING)
+class PracticeListening(Payload):
+    question_id: str
+
+
+@_event(EventType.PRACTICE_ANSWER_ENDED)
+class PracticeAnswerEnded(Payload):
+    question_id: str
+    by: AnswerEndedBy
+    # The silence waited after the last words before deciding (null: not ended by a pause).
+    wait_ms: float | None = None
+    text: str = ""
+    # The candidate's finals it is made of (their seq numbers).
+    source_seqs: list[int] = Field(default_factory=list)
+
+
+@_event(EventType.PRACTICE_FEEDBACK)
+class PracticeFeedback(Payload):
+    question_id: str
+    feedback: dict[str, Any]
+
+
+@_event(EventType.PRACTICE_PAUSED)
+class PracticePaused(Payload):
+    reason: str
+
+
+@_event(EventType.PRACTICE_RESUMED)
+class PracticeResumed(Payload):
+    reason: str = "speech"
+
+
+@_event(EventType.PRACTICE_REPORT)
+class PracticeReport(Payload):
+    report: dict[str, Any]
+    markdown: str
 
 
 @_event(EventType.TURN_LATENCY)

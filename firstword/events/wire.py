@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     # Text that is not valid Unicode (a lone surrogate, \ud800-\udfff), in a message, a
     # profile or a label: refused at the edge, so that every event can be encoded.
     INVALID_TEXT = "invalid_text"
+    # A practice-mode control (practice.*, voice.*) sent to a session that is not one.
+    NOT_PRACTICE = "not_practice"
     # The owner opened a newer connection that now carries the audio; this one is closed.
     REPLACED = "replaced"
     # Access.
@@ -66,6 +68,13 @@ class ControlType(StrEnum):
     MESSAGE = "message"
     PING = "ping"
     PONG = "pong"
+    # Practice mode (Nova): begin the interview; the candidate's "done" key; end it now.
+    PRACTICE_START = "practice.start"
+    PRACTICE_DONE = "practice.done"
+    PRACTICE_FINISH = "practice.finish"
+    # How much of a spoken utterance the page has played; this page cannot play audio at all.
+    VOICE_PLAYED = "voice.played"
+    VOICE_UNAVAILABLE = "voice.unavailable"
 
 
 class CloseCode(IntEnum):

@@ -26,7 +26,19 @@ from firstword.answerer.personas import use_personas
 from firstword.answerer.profile import load_profile_dir, sample_profile
 from firstword.board.chat import ChatEngine
 from firstword.personas import load_personas
-from firstword.server.routes import ai_sdk, board, events, history, observers, openai_api, profile, service, sessions, web
+from firstword.server.routes import (
+    ai_sdk,
+    board,
+    events,
+    history,
+    observers,
+    openai_api,
+    practice,
+    profile,
+    service,
+    sessions,
+    web,
+)
 from firstword.tools.base import ToolRunner
 from firstword.tools.client import create_tool_runner
 from firstword.tools.http import mount_mcp
@@ -111,7 +123,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)  # server.body_limit
     app.add_middleware(EdgeGuard, config=settings.server)  # Host, Origin, body type (server.guard)
-    for module in (service, sessions, profile, observers, events, history, board, openai_api, ai_sdk, web):
+    for module in (service, sessions, profile, observers, events, history, board, practice, openai_api, ai_sdk, web):
         app.include_router(module.router)
     app.state.mcp = mount_mcp(app, settings)  # /mcp: the tools over MCP, admin token only
     web.mount_static(app)

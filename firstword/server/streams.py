@@ -8,6 +8,7 @@ and send them in one write: a reader that fell behind catches up in a few writes
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -20,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from firstword.audio.format import SAMPLE_RATE, SUPPORTED_SAMPLE_RATES, AudioFormatError, validate_pcm16
 from firstword.config import Settings
+from firstword.events import Event
 from firstword.events.wire import PONG_JSON, CloseCode, ControlType, ErrorCode, connection_error_json
 from firstword.hub.base import Hub, UnknownSession
 from firstword.hub.log import ReplayGap, SubscriberDropped, Subscription
@@ -187,24 +189,91 @@ async def serve_websocket(
     book.add(access, subscription)
     if session is not None:
         registry.connected(session)
+    # ?voice=1: this connection plays Nova's voice (practice mode; the owner's only: observers
+    # never get audio).
+    voice = VoiceLink() if params.get("voice") in ("1", "true") and access.is_owner and session is not None \
+        and session.practice is not None else None
     try:
-        await _serve(websocket, access, session, subscription, settings)
+        await _serve(websocket, access, session, subscription, settings, voice)
     finally:
         book.remove(access, subscription)
         if session is not None:
             registry.disconnected(session)
 
 
+class VoiceLink:
+    """Nova's audio for one connection (``pipeline.voice_out.AudioSink``): frames wait here
+    until the connection's writer has sent the ``voice.started`` event they follow."""
+
+    def __init__(self) -> None:
+        self.frames: collections.deque[tuple[int, bytes]] = collections.deque()
+        self.wake = asyncio.Event()
+        self.closed = False
+
+    def send_audio(self, pcm: bytes, after_seq: int) -> bool:
+        if self.closed:
+            return False
+        self.frames.append((after_seq, pcm))
+        self.wake.set()
+        return True
+
+    def drop_audio(self) -> None:
+        self.frames.clear()
+
+
+async def _write_events(websocket: WebSocket, subscription: Subscription, voice: VoiceLink | None) -> None:
+    """Every event of the subscription, and (with ``voice``) the audio frames, each between the
+    events it was made between (after its ``voice.started``, before its ``voice.ended``), until
+    the subscription ends. A frame tagged ``k`` was made after event ``k`` was published."""
+    if voice is None:
+        while batch := await subscription.get_batch():
+            for event in batch:
+                await websocket.send_text(event.to_json())
+        return
+    last_seq = 0
+    batch_task: asyncio.Task[list[Event]] | None = None
+    try:
+        while True:
+            voice.wake.clear()
+            while voice.frames and voice.frames[0][0] <= last_seq:
+                await websocket.send_bytes(voice.frames.popleft()[1])
+            if batch_task is None:
+                batch_task = asyncio.ensure_future(subscription.get_batch())
+            woken = asyncio.ensure_future(voice.wake.wait())
+            try:
+                await asyncio.wait((batch_task, woken), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                woken.cancel()
+            if batch_task.done():
+                batch = batch_task.result()
+                batch_task = None
+                if not batch:
+                    return
+                for event in batch:
+                    # Frames made before this event was published go before it.
+                    while voice.frames and voice.frames[0][0] < event.seq:
+                        await websocket.send_bytes(voice.frames.popleft()[1])
+                    await websocket.send_text(event.to_json())
+                    last_seq = event.seq
+    finally:
+        voice.closed = True
+        if batch_task is not None:
+            batch_task.cancel()
+
+
 async def _serve(
-    websocket: WebSocket, access: Access, session: Session | None, subscription: Subscription, settings: Settings
+    websocket: WebSocket,
+    access: Access,
+    session: Session | None,
+    subscription: Subscription,
+    settings: Settings,
+    voice: VoiceLink | None = None,
 ) -> None:
     max_bytes = settings.server.max_message_bytes
 
     async def send_events() -> None:
         try:
-            while batch := await subscription.get_batch():
-                for event in batch:
-                    await websocket.send_text(event.to_json())
+            await _write_events(websocket, subscription, voice)
             if subscription.end_reason is not None:
                 await websocket.send_text(connection_error_json(ErrorCode.REVOKED, subscription.end_reason))
                 await websocket.close(code=CloseCode.FORBIDDEN, reason="observer link revoked")
@@ -227,6 +296,9 @@ async def _serve(
 
     sender = asyncio.create_task(send_events())
     link = AudioLink(websocket, settings)
+    practice = session.practice if session is not None else None
+    if voice is not None and practice is not None:
+        practice.attach_voice(voice)
     try:
         await _receive(
             websocket,
@@ -235,6 +307,10 @@ async def _serve(
             on_text=lambda text: _control(websocket, access, session, text, settings),
         )
     finally:
+        if voice is not None:
+            voice.closed = True
+            if practice is not None:
+                practice.detach_voice(voice)
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await sender
@@ -430,6 +506,8 @@ async def _control(
     if message is None:
         return True
     kind = message["type"]
+    if kind in _PRACTICE_CONTROLS:
+        return await _practice_control(websocket, access, session, message)
     if kind not in (ControlType.START, ControlType.STOP, ControlType.END, ControlType.MESSAGE):
         await websocket.send_text(connection_error_json(ErrorCode.UNKNOWN_MESSAGE, f"unknown control message type {kind[:40]!r}"))
         return True
@@ -455,6 +533,43 @@ async def _control(
             await websocket.send_text(connection_error_json(ErrorCode.INVALID_TEXT, invalid_text_message("the message's text")))
         else:
             writable.pipeline.ask(content.strip())
+    return True
+
+
+_PRACTICE_CONTROLS = frozenset({
+    ControlType.PRACTICE_START, ControlType.PRACTICE_DONE, ControlType.PRACTICE_FINISH,
+    ControlType.VOICE_PLAYED, ControlType.VOICE_UNAVAILABLE,
+})
+
+
+async def _practice_control(websocket: WebSocket, access: Access, session: Session | None, message: dict[str, Any]) -> bool:
+    """A practice-mode control message (docs/PROTOCOL.md, "Practice mode")."""
+    kind = message["type"]
+    writable = await _writable(websocket, access, session, "control the interview")
+    if writable is None:
+        return True
+    practice = writable.practice
+    if practice is None:
+        await websocket.send_text(connection_error_json(
+            ErrorCode.NOT_PRACTICE, f"{kind} is for practice sessions: create the session with persona \"nova\""))
+        return True
+    writable.touch()
+    if kind == ControlType.PRACTICE_START:
+        practice.start()
+    elif kind == ControlType.PRACTICE_DONE:
+        practice.done_key()
+    elif kind == ControlType.PRACTICE_FINISH:
+        practice.finish()
+    elif kind == ControlType.VOICE_UNAVAILABLE:
+        practice.voice_unavailable(str(message.get("reason") or "")[:200])
+    else:
+        utterance, played = message.get("utterance_id"), message.get("played_ms")
+        if not isinstance(utterance, int) or isinstance(utterance, bool) or not isinstance(played, int | float) \
+                or isinstance(played, bool) or played < 0:
+            await websocket.send_text(connection_error_json(
+                ErrorCode.BAD_MESSAGE, 'voice.played needs an integer "utterance_id" and a "played_ms" >= 0'))
+            return True
+        practice.played(utterance, float(played))
     return True
 
 

@@ -122,6 +122,17 @@ class SpeechFrontEnd:
             self.feed(frame)
             await asyncio.sleep(0)
 
+    def force_end(self) -> None:
+        """End the speech in progress now (the candidate's "done" key): the listener hears
+        the pause and the end as if the silence had passed."""
+        for event in self._endpointer.force_end():
+            self._dispatch(event)
+
+    @property
+    def last_probability(self) -> float:
+        """The VAD's speech probability of the newest scored chunk."""
+        return self._endpointer.last_probability
+
     def _dispatch(self, event: EndpointEvent) -> None:
         if isinstance(event, SpeechStarted):
             self._listener.speech_started(event)

@@ -76,7 +76,8 @@ async def create_session(
     except NodeFull as exc:
         # Sessions end within limits.idle_timeout_s of going idle; a minute is a fair guess.
         raise ApiError(503, f"{exc}; try again later", ErrorCode.UNAVAILABLE, headers={"Retry-After": "60"}) from None
-    return {"session_id": session.id, "owner_token": owner_token, **session_urls(request, session.id)}
+    return {"session_id": session.id, "owner_token": owner_token, "mode": session.mode,
+            **session_urls(request, session.id)}
 
 
 @router.get("/sessions/{session_id}", responses=_SESSION_ERRORS)
@@ -96,6 +97,7 @@ async def get_session(session_id: str, access: SessionAccess, registry: Registry
         info["node_alive"] = await registry.hub.node_alive(meta.node_id)
         return info
     info["served_here"] = True
+    info["mode"] = session.mode
     info["ready"] = session.ready.is_set()
     info["last_seq"] = session.log.last_seq
     if access.is_owner:

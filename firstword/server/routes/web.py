@@ -1,5 +1,5 @@
-"""The pages (``firstword/web/static``): the overlay (``/``), the observer page (``/watch/{id}``)
-and their static files.
+"""The pages (``firstword/web/static``): the overlay (``/``), the board room (``/board``), the
+practice interview (``/practice``), the observer page (``/watch/{id}``) and their static files.
 
 The pages are plain files with no templating: nothing the server knows (tokens, keys, settings)
 is ever written into them. The owner's token reaches the overlay only as the answer to its own
@@ -54,6 +54,12 @@ async def overlay() -> FileResponse:
 @router.get("/board")
 async def board_room() -> FileResponse:
     return _page("board.html")
+
+
+@router.get("/practice")
+async def practice_page() -> FileResponse:
+    # Practice mode: Nova, the spoken mock interviewer (firstword.pipeline.practice).
+    return _page("practice.html")
 
 
 @router.get("/watch/{session_id}")

@@ -1,4 +1,5 @@
-// What both pages share: the session's event view, the resumable event streams, small helpers.
+// What the pages share: the session's event view, the resumable event streams (binary frames
+// down, practice mode's voice, go to ``onBinary``), the microphone capture, small helpers.
 //
 // Every event has a gap-free sequence number. The view applies each number once (a replay after
 // a reconnect repeats nothing on screen) and remembers the last one, which is where a
@@ -447,10 +448,11 @@ export class AnswerCard {
  * (``?after=``), with a ping to notice a connection that died without closing.
  */
 export class SocketStream {
-  constructor({ url, after, onEvent, onStatus, onFatal }) {
+  constructor({ url, after, onEvent, onStatus, onFatal, onBinary }) {
     this.url = url;
     this.after = after;
     this.onEvent = onEvent;
+    this.onBinary = onBinary; // binary frames down (practice mode's voice, ?voice=1); else ignored
     this.onStatus = onStatus;
     this.onFatal = onFatal;
     this.ws = null;
@@ -482,6 +484,10 @@ export class SocketStream {
     };
     ws.onmessage = (message) => {
       this.lastHeard = Date.now();
+      if (typeof message.data !== "string") {
+        this.onBinary?.(message.data);
+        return;
+      }
       let event;
       try {
         event = JSON.parse(message.data);
@@ -549,4 +555,57 @@ export class SocketStream {
     clearInterval(this.timer);
     this.ws?.close(CloseCode.NORMAL, "closed by the page");
   }
+}
+
+// ----- audio capture (the overlay, the practice page) --------------------------------------------
+
+/**
+ * One captured stream (a microphone, a tab) as 20 ms frames of PCM16 at 16 kHz, handed to
+ * ``onFrame`` (an ArrayBuffer each) by pcm-worklet.js.
+ */
+export class Capture {
+  constructor(mediaStream, onFrame) {
+    this.mediaStream = mediaStream;
+    this.onFrame = onFrame;
+    this.context = null;
+  }
+
+  async start() {
+    // A 16 kHz context lets the browser resample with its own filter; browsers that cannot
+    // connect a capture to a context of another rate get the default rate and the worklet
+    // resamples.
+    try {
+      this.context = new AudioContext({ sampleRate: 16000 });
+      this.source = this.context.createMediaStreamSource(this.mediaStream);
+    } catch {
+      await this.context?.close();
+      this.context = new AudioContext();
+      this.source = this.context.createMediaStreamSource(this.mediaStream);
+    }
+    await this.context.audioWorklet.addModule("/static/pcm-worklet.js");
+    this.node = new AudioWorkletNode(this.context, "pcm-frames", { numberOfOutputs: 1, outputChannelCount: [1] });
+    this.node.port.onmessage = (message) => this.onFrame(message.data);
+    // Connected to the output through a muted gain so the graph is pulled; nothing is heard.
+    const mute = this.context.createGain();
+    mute.gain.value = 0;
+    this.source.connect(this.node).connect(mute).connect(this.context.destination);
+    await this.context.resume();
+  }
+
+  setEnabled(enabled) {
+    for (const track of this.mediaStream.getAudioTracks()) track.enabled = enabled;
+  }
+
+  stop() {
+    for (const track of this.mediaStream.getTracks()) track.stop();
+    this.context?.close();
+  }
+}
+
+/** The microphone, with the browser's echo cancellation (what the page plays is not heard back),
+ * noise suppression and gain control. */
+export async function microphone() {
+  return navigator.mediaDevices.getUserMedia({
+    audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+  });
 }

@@ -1,6 +1,6 @@
 // The copilot overlay: profile, audio capture, the live transcript and the answers as they stream.
 
-import { $, api, el, pageView, pinLatest as pinLatestAnswer, SocketStream, toggleLatestDrafts } from "./common.js";
+import { $, api, Capture, el, microphone, pageView, pinLatest as pinLatestAnswer, SocketStream, toggleLatestDrafts } from "./common.js";
 import { CloseCode, ControlType, EventType } from "./protocol.js";
 
 const STORAGE_KEY = "firstword.session";
@@ -207,51 +207,6 @@ async function resumeStoredSession() {
 }
 
 // ----- audio ----------------------------------------------------------------------------------
-
-class Capture {
-  constructor(mediaStream, onFrame) {
-    this.mediaStream = mediaStream;
-    this.onFrame = onFrame;
-    this.context = null;
-  }
-
-  async start() {
-    // A 16 kHz context lets the browser resample with its own filter; browsers that cannot
-    // connect a capture to a context of another rate get the default rate and the worklet
-    // resamples.
-    try {
-      this.context = new AudioContext({ sampleRate: 16000 });
-      this.source = this.context.createMediaStreamSource(this.mediaStream);
-    } catch {
-      await this.context?.close();
-      this.context = new AudioContext();
-      this.source = this.context.createMediaStreamSource(this.mediaStream);
-    }
-    await this.context.audioWorklet.addModule("/static/pcm-worklet.js");
-    this.node = new AudioWorkletNode(this.context, "pcm-frames", { numberOfOutputs: 1, outputChannelCount: [1] });
-    this.node.port.onmessage = (message) => this.onFrame(message.data);
-    // Connected to the output through a muted gain so the graph is pulled; nothing is heard.
-    const mute = this.context.createGain();
-    mute.gain.value = 0;
-    this.source.connect(this.node).connect(mute).connect(this.context.destination);
-    await this.context.resume();
-  }
-
-  setEnabled(enabled) {
-    for (const track of this.mediaStream.getAudioTracks()) track.enabled = enabled;
-  }
-
-  stop() {
-    for (const track of this.mediaStream.getTracks()) track.stop();
-    this.context?.close();
-  }
-}
-
-async function microphone() {
-  return navigator.mediaDevices.getUserMedia({
-    audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-  });
-}
 
 async function tabAudio() {
   // Browsers only share a tab's or the screen's audio together with its video.

@@ -23,6 +23,14 @@ export const EventType = Object.freeze({
   ACTIONS_EXTRACTED: "actions.extracted",
   VOICE_STARTED: "voice.started",
   VOICE_ENDED: "voice.ended",
+  PRACTICE_PLAN: "practice.plan",
+  PRACTICE_QUESTION: "practice.question",
+  PRACTICE_LISTENING: "practice.listening",
+  PRACTICE_ANSWER_ENDED: "practice.answer_ended",
+  PRACTICE_FEEDBACK: "practice.feedback",
+  PRACTICE_PAUSED: "practice.paused",
+  PRACTICE_RESUMED: "practice.resumed",
+  PRACTICE_REPORT: "practice.report",
   TURN_LATENCY: "turn.latency",
   SESSION_CLOSED: "session.closed",
   ERROR: "error",
@@ -33,6 +41,7 @@ export const AnswerTrigger = Object.freeze({
   INTERIM: "interim",
   FINAL: "final",
   MESSAGE: "message",
+  PLANNED: "planned",
 });
 
 export const CancelReason = Object.freeze({
@@ -42,6 +51,7 @@ export const CancelReason = Object.freeze({
   DISCONNECTED: "disconnected",
   ERROR: "error",
   SUPERSEDED: "superseded",
+  BARGE_IN: "barge_in",
 });
 
 export const RetractReason = Object.freeze({
@@ -58,8 +68,16 @@ export const Speaker = Object.freeze({
 
 export const VoiceEndReason = Object.freeze({
   DONE: "done",
-  INTERRUPTED: "interrupted",
+  BARGE_IN: "barge_in",
+  STOPPED: "stopped",
   ERROR: "error",
+});
+
+export const AnswerEndedBy = Object.freeze({
+  PAUSE: "pause",
+  DONE_KEY: "done_key",
+  TYPED: "typed",
+  TIMEOUT: "timeout",
 });
 
 export const ErrorCode = Object.freeze({
@@ -76,6 +94,7 @@ export const ErrorCode = Object.freeze({
   UNKNOWN_MESSAGE: "unknown_message",
   BAD_REQUEST: "bad_request",
   INVALID_TEXT: "invalid_text",
+  NOT_PRACTICE: "not_practice",
   REPLACED: "replaced",
   UNAUTHORIZED: "unauthorized",
   FORBIDDEN: "forbidden",
@@ -118,10 +137,15 @@ export const ControlType = Object.freeze({
   MESSAGE: "message",
   PING: "ping",
   PONG: "pong",
+  PRACTICE_START: "practice.start",
+  PRACTICE_DONE: "practice.done",
+  PRACTICE_FINISH: "practice.finish",
+  VOICE_PLAYED: "voice.played",
+  VOICE_UNAVAILABLE: "voice.unavailable",
 });
 
 /** Closes after which reconnecting cannot help. */
 export const FATAL_CLOSE_CODES = new Set([1009, 4001, 4400, 4401, 4403, 4404, 4410, 4415]);
 
 /** Every event type that is part of a session's log (for EventSource listeners). */
-export const LOG_EVENT_TYPES = Object.freeze(["session.ready", "profile.updated", "session.closed", "speech.started", "speech.ended", "transcript.interim", "transcript.final", "user.transcript.interim", "user.transcript.final", "message", "answer.started", "answer.delta", "answer.done", "answer.cancelled", "answer.retracted", "answer.corrected", "tool.started", "tool.progress", "tool.done", "tool.failed", "actions.extracted", "voice.started", "voice.ended", "turn.latency", "error"]);
+export const LOG_EVENT_TYPES = Object.freeze(["session.ready", "profile.updated", "session.closed", "speech.started", "speech.ended", "transcript.interim", "transcript.final", "user.transcript.interim", "user.transcript.final", "message", "answer.started", "answer.delta", "answer.done", "answer.cancelled", "answer.retracted", "answer.corrected", "tool.started", "tool.progress", "tool.done", "tool.failed", "actions.extracted", "voice.started", "voice.ended", "practice.plan", "practice.question", "practice.listening", "practice.answer_ended", "practice.feedback", "practice.paused", "practice.resumed", "practice.report", "turn.latency", "error"]);

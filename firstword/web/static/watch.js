@@ -1,4 +1,6 @@
-// The observer page: one session, read-only, live, over Server-Sent Events.
+// The observer page: one session, read-only, live, over Server-Sent Events. A board room
+// conversation is shown as the board room shows it, a practice interview as the practice page
+// does (text only: observers never get Nova's audio), anything else as the overlay.
 //
 // The token comes in the link's fragment (#token=…), which browsers never send to a server, and
 // is removed from the address bar at once. EventSource reconnects by itself with Last-Event-ID;
@@ -6,7 +8,8 @@
 // new one from the last event it showed.
 
 import { BoardView } from "./board.js";
-import { $, pageView, pinLatest, toggleLatestDrafts } from "./common.js";
+import { $, el, pageView, pinLatest, toggleLatestDrafts } from "./common.js";
+import { PracticeView } from "./practice.js";
 import { ErrorCode, EventType, LOG_EVENT_TYPES } from "./protocol.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").filter(Boolean).at(-1) ?? "");
@@ -15,7 +18,7 @@ if (token) sessionStorage.setItem(`firstword.watch.${sessionId}`, token);
 history.replaceState(null, "", location.pathname);
 
 const view = pageView();
-const state = { source: null, ended: false, board: null };
+const state = { source: null, ended: false, board: null, practice: null };
 window.firstword = { view, state };
 
 function setStatus(text) {
@@ -38,7 +41,7 @@ function fail(message) {
 const TYPES = LOG_EVENT_TYPES.filter((type) => type !== EventType.ERROR);
 
 function show(event) {
-  (state.board ?? view).apply(event);
+  (state.board ?? state.practice ?? view).apply(event);
   if (event.type === EventType.SESSION_CLOSED) {
     setStatus("ended");
     state.source?.close();
@@ -59,7 +62,7 @@ async function explain() {
 }
 
 function open() {
-  const source = new EventSource(`/sessions/${encodeURIComponent(sessionId)}/events?token=${encodeURIComponent(token)}&after=${(state.board ?? view).lastSeq}`);
+  const source = new EventSource(`/sessions/${encodeURIComponent(sessionId)}/events?token=${encodeURIComponent(token)}&after=${(state.board ?? state.practice ?? view).lastSeq}`);
   state.source = source;
   source.onopen = () => setStatus("live");
   for (const type of TYPES) {
@@ -101,9 +104,10 @@ document.addEventListener("keydown", (key) => {
   }
 });
 
-/** A board room conversation (its persona is one of the board's advisors) is shown as the board
- * room shows it: a bubble per advisor, tool progress, action items. */
-async function boardMode() {
+/** A practice interview is shown as the practice page shows it; a board room conversation (its
+ * persona is one of the board's advisors) as the board room does: a bubble per advisor, tool
+ * progress, action items; anything else as the overlay. */
+async function chooseView() {
   try {
     const [info, listed] = await Promise.all(
       [`/sessions/${encodeURIComponent(sessionId)}?token=${encodeURIComponent(token)}`, "/personas"].map(async (url) => {
@@ -111,7 +115,10 @@ async function boardMode() {
         return response.ok ? response.json() : null;
       }),
     );
-    if (!info || !listed || !(listed.board ?? []).includes(info.persona)) return;
+    if (!info || !listed) return;
+    const persona = (listed.personas ?? []).find((p) => p.id === info.persona);
+    if (info.mode === "practice" || (info.mode === undefined && persona?.voice)) return practiceMode();
+    if (!(listed.board ?? []).includes(info.persona)) return;
     state.board = new BoardView({ transcript: $("board-transcript"), actions: $("board-actions"), personas: listed.personas ?? [] });
     window.firstword.board = state.board;
     document.querySelector("main").hidden = true;
@@ -123,5 +130,18 @@ async function boardMode() {
   }
 }
 
+/** A practice interview: Nova's questions, the candidate's answers, the feedback and the report. */
+function practiceMode() {
+  state.practice = new PracticeView($("practice"));
+  window.firstword.practice = state.practice;
+  document.querySelector("main").hidden = true;
+  document.querySelector(".bar .live-only").hidden = true;
+  $("practice").hidden = false;
+  document.querySelector(".bar .brand").append(" ", el("span", { class: "brand-sub", text: "practice interview" }));
+  document.querySelector(".skip").setAttribute("href", "#practice-conversation-title");
+  document.querySelector(".skip").textContent = "Skip to the conversation";
+  document.title = "firstword · watching a practice interview";
+}
+
 if (!token) fail("This link has no token: ask the session's owner for a new one.");
-else boardMode().then(open);
+else chooseView().then(open);
