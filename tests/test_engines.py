@@ -201,7 +201,8 @@ def test_describe_names_the_engines_given_directly() -> None:
         stt=BurstStt([("Hello", ".")]),
         llm=ClosingLlm(),  # type: ignore[arg-type]
     )
-    assert engines.describe() == {"vad": "webrtc", "stt": BurstStt.name, "llm": "fake-llm"}
+    # No voice given: practice mode runs in text.
+    assert engines.describe() == {"vad": "webrtc", "stt": BurstStt.name, "llm": "fake-llm", "tts": "none"}
     # A class passed as the factory, as the server tests do, is named after itself.
     assert Engines(vad_factory=LoudnessVad, stt=BurstStt([]), llm=ClosingLlm()).vad_name == "LoudnessVad"  # type: ignore[arg-type]
 
@@ -212,7 +213,10 @@ async def test_load_engines_builds_every_stage_from_the_settings(vad: str) -> No
     settings = Settings(endpointing={"engine": vad}, llm={"engine": "scripted"})  # type: ignore[arg-type]
     engines = load_engines(settings)
     try:
-        assert engines.describe() == {"vad": vad, "stt": "whisper", "llm": "scripted"}
+        # The voice is made, not loaded (the first practice session loads it): Piper where the
+        # `voice` extra is installed (make installs it), else espeak-ng, else none.
+        assert engines.describe() == {"vad": vad, "stt": "whisper", "llm": "scripted",
+                                      "tts": engines.tts.name if engines.tts is not None else "none"}
         assert set(engines.load_ms) == {"vad", "stt", "llm"}
         assert engines.vad_factory() is not engines.vad_factory()
     finally:
