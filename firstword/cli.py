@@ -263,6 +263,20 @@ def bench_latency(
     run(_corpus_option(corpus), json_out, url=url, limit=limit, wer_offline=not no_offline_wer, console=console)
 
 
+@bench_app.command("practice")
+def bench_practice(
+    corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    url: Annotated[str | None, typer.Option(help="benchmark a running server instead of starting one")] = None,
+    limit: Annotated[int | None, typer.Option(help="only the first N recordings")] = None,
+    per_session: Annotated[int, typer.Option(help="recordings per practice interview (1-3)", min=1, max=3)] = 1,
+) -> None:
+    """Nova by voice: end of an answer → her reply's first audio, and barge-in → her stop, in real time."""
+    from firstword.bench.practice import run
+
+    run(_corpus_option(corpus), json_out, url=url, limit=limit, per_session=per_session, console=console)
+
+
 def _write_json(result: dict[str, Any], json_out: Path | None) -> None:
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
