@@ -67,7 +67,8 @@ from firstword.practice.feedback import analyse_answer
 from firstword.practice.followup import next_followup
 from firstword.practice.plan import InterviewPlan, PlannedQuestion, plan_interview
 from firstword.practice.report import AnsweredQuestion, InterviewReport, build_report
-from firstword.speech.front_end import SpeechFrontEnd, audio_ms
+from firstword.audio.format import ms_to_samples
+from firstword.speech.front_end import FINAL_TAIL_MS, SpeechFrontEnd, audio_ms
 from firstword.stt.base import SpeechToTextEngine
 from firstword.stt.streaming import FinalTranscript, InterimTranscript
 from firstword.tts.base import TtsEngine
@@ -77,6 +78,7 @@ log = logging.getLogger("firstword.practice")
 
 _T = TypeVar("_T")
 PERSONA = "nova"
+FINAL_TAIL_SAMPLES = ms_to_samples(FINAL_TAIL_MS)
 
 
 class Phase(StrEnum):
@@ -350,6 +352,13 @@ class PracticePipeline:
             so_far = " ".join(t for t in (self._reply_text(), done.result().text) if t)
             wait = self._wait.wait_ms(so_far)
             self._speech.require_silence_ms(wait)
+            # The final this pause will need, decoded now, during the wait (a second or more),
+            # rather than after it: the reply's first audio then follows the wait at once. Its
+            # range is the final's (speech end + the tail) once the audio holds it; a pause the
+            # candidate talks through wastes this one decode.
+            end = self._speech.final_end(event.speech_end_sample)
+            if end >= event.speech_end_sample + FINAL_TAIL_SAMPLES:
+                self._spawn(self._speech.transcribe_until(end))
 
         task.add_done_callback(ready)
 
