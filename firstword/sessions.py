@@ -219,14 +219,19 @@ class SessionRegistry:
         started = time.perf_counter()
         error: str | None = None
         try:
-            await session.answerer.warm()
-            if session.practice is not None and self._engines.tts is not None:
-                await self._engines.tts.load()  # once per process; Piper's joe voice: ~0.45 s
-            board_persona = current_personas().find(session.answerer.persona)
-            if session.board is not None and board_persona is not None and not board_persona.grounded:
-                # The advisor's own prefix (the dossier, then its instructions); the others
-                # share the dossier's tokens (firstword.board.prompt).
-                await session.board.warm(board_persona)
+            if session.practice is not None:
+                # Nova's words come from rules, not the model: her voice is what to warm (once
+                # per process), not the model's prompt prefix (~18 s on 2 cores, seen by the
+                # practice bench, competing with her first sentence's synthesis).
+                if self._engines.tts is not None:
+                    await self._engines.tts.load()
+            else:
+                await session.answerer.warm()
+                board_persona = current_personas().find(session.answerer.persona)
+                if session.board is not None and board_persona is not None and not board_persona.grounded:
+                    # The advisor's own prefix (the dossier, then its instructions); the others
+                    # share the dossier's tokens (firstword.board.prompt).
+                    await session.board.warm(board_persona)
         except Exception as exc:  # the session still works, only its first answer is slower
             error = str(exc)
         session.log.publish(

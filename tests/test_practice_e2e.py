@@ -5,8 +5,10 @@ every turn answered with Nova's audio), and one spoken answer whose transcript i
 the manifest's reference before Nova replies with audio. The fake-engine flow is in
 tests/test_practice_session.py.
 
-One server process serves both tests (``--url`` for the benchmark), so the engines load once;
-the whole module takes about a minute on two cores.
+One server process serves both tests (``--url`` for the benchmark), so the engines load once.
+Its chat model is the scripted one: practice mode never uses it (Nova's words come from rules),
+yet every session warms the local model's prompt prefix first, about 18 s on two cores before
+``session.ready``; with it the module takes well over the ~90 s it should.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def _manifest_entry(corpus: Path, name: str) -> dict[str, Any]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     corpus_dir()  # skip before paying for the engines when the corpus is absent
     data = tmp_path_factory.mktemp("practice-e2e-data")
-    process = ServerProcess({"FIRSTWORD_DATA_DIR": str(data)})
+    process = ServerProcess({"FIRSTWORD_DATA_DIR": str(data), "FIRSTWORD_LLM__ENGINE": "scripted"})
     with process:
         yield process
 

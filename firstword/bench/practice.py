@@ -60,12 +60,12 @@ server's detector is replayed offline over the whole interview (``replay_session
 decides by its acoustic rule alone (``replay_acoustic_stop_ms``), with the interim transcripts
 it consults as the server does (``replay_stop_ms``), and the lag of the live stop behind that.
 
-The TTS real-time factor (``tts_rtf``: synthesis time / audio duration, as the issue quotes Piper's 0.05; under 1 is faster than said)
-is measured directly in this process after the server has stopped, with the same engine
-(``create_tts(load_settings().tts)``), loaded and warmed, on the first six of
-``bench.tts.SENTENCES`` (Nova's kind of questions): summed audio over summed synthesis time. It
-is not derived from the frames (they are paced to playback, so they say nothing about how fast
-they were made).
+The TTS real-time factor (``tts_rtf``: synthesis time / audio duration, as the issue quotes
+Piper's 0.05; under 1 is faster than said) is measured directly in this process after the server
+has stopped, with the same engine (``create_tts(load_settings().tts)``), loaded and warmed, on the
+first six of ``bench.tts.SENTENCES`` (Nova's kind of questions): summed synthesis time over summed
+audio. It is not derived from the frames (they are paced to playback, so they say nothing about
+how fast they were made).
 """
 
 from __future__ import annotations
@@ -574,13 +574,24 @@ async def _session(
                     raise RuntimeError("the session never became ready")
                 microphone = asyncio.create_task(link.microphone())
                 await ws.send(json.dumps({"type": "practice.start"}))
+                start_at = link.clock()
                 if link.find(0, EventType.PRACTICE_PLAN) is None and await link.wait_for(
                         lambda: link.find(0, EventType.PRACTICE_PLAN), 30) is None:
                     raise RuntimeError("no practice.plan: is the session a practice interview (persona nova)?")
                 if not await _listening(link, 0, READY_TIMEOUT_S, settle=False):
                     raise RuntimeError("Nova never finished asking her first question")
+                # How soon she is heard after "start" (her greeting is not prepared ahead).
+                greeted = link.find(0, EventType.VOICE_STARTED)
+                first = link.first_audio(greeted) if greeted is not None else None
+                greeting = {
+                    "start_to_first_audio_ms": None if first is None else _ms(link.items[first].at, start_at),
+                    "start_to_voice_started_ms": None if greeted is None else _ms(link.items[greeted].at, start_at),
+                    "session_warm_ms": link.data(ready).get("warm_ms"),
+                }
                 for n, (entry, samples, judge) in enumerate(chunk, 1):
                     turn = await _recording_turn(link, entry, samples, judge, session_no, more=n < len(chunk))
+                    if n == 1:
+                        turn.update(greeting)
                     turns.append(turn)
                     on_turn(turn)
                     if turn["listening_again"] is False:
@@ -822,6 +833,7 @@ def measure_tts_rtf() -> dict[str, Any]:
 
 
 STAGES = (  # shown under the targets: what each measure is made of
+    ("the interview's start", ("session_warm_ms", "start_to_voice_started_ms", "start_to_first_audio_ms")),
     ("end of answer", ("vad_end_lag_ms", "server_wait_ms", "cue_wait_ms", "after_wait_ms", "final_compute_ms")),
     ("her reply", ("decision_to_voice_started_ms", "voice_started_to_first_audio_ms",
                    "decision_to_first_audio_ms.next_question", "decision_to_first_audio_ms.followup")),
@@ -835,7 +847,8 @@ STAGES = (  # shown under the targets: what each measure is made of
 def summarise(turns: list[dict[str, Any]], tts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The summary (the fixed shape, plus counts) and fuller statistics (p50, p95, mean, max, n)."""
     stats = {k: percentiles([t.get(k) for t in turns]) for k in TARGETS}
-    for k in ("vad_end_lag_ms", "server_wait_ms", "cue_wait_ms", "after_wait_ms", "speech_end_to_final_ms",
+    for k in ("start_to_first_audio_ms", "start_to_voice_started_ms", "session_warm_ms",
+              "vad_end_lag_ms", "server_wait_ms", "cue_wait_ms", "after_wait_ms", "speech_end_to_final_ms",
               "final_compute_ms", "decision_to_voice_started_ms", "voice_started_to_first_audio_ms",
               "replay_hold_ms", "replay_stop_ms", "replay_acoustic_stop_ms", "hold_lag_ms", "replay_barge_in_ms",
               "barge_in_decision_ms", "barge_in_audio_after_onset_ms"):
