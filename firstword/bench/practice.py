@@ -43,7 +43,8 @@ and first question are let play out (``practice.listening``). Then for each reco
    Whisper word starts and Silero regions) was sent to the receipt of the LAST audio frame of
    hers before her ``voice.ended``; counted only
    when that ``voice.ended`` says ``barge_in`` (any other reason, or none in time: null, counted
-   in ``barge_in_not_stopped``). Also kept: onset → ``voice.ended`` (the barge-in decision; the
+   in ``barge_in_not_stopped``; ``barge_in_not_tried`` counts recordings with no reply of hers to
+   play over). Also kept: onset → ``voice.ended`` (the barge-in decision; the
    frames stop earlier, at the detector's ``hold``), and how much of her audio arrived after the
    onset. The interrupting speech then is the answer to her question: its end-of-answer decision
    and her reply to it are measured as in 1 and kept beside the turn (``barge_answer``), not in
@@ -873,11 +874,19 @@ def summarise(turns: list[dict[str, Any]], tts: dict[str, Any]) -> tuple[dict[st
         # barge_in_stop_ms, reasons below); decisions taken while the candidate still had speech
         # to come (answers and answers given over her voice).
         "replied_with_audio": sum(1 for t in turns if t.get("reply_first_audio_ms") is not None),
-        "barge_in_not_stopped": sum(1 for t in turns if t.get("barge_in_stop_ms") is None),
+        "barge_in_not_stopped": sum(1 for t in turns if t.get("barge_in_stop_ms") is None and _barged(t)),
+        # No barge-in was tried: no reply of hers to interrupt (the answer never ended, or its
+        # remainder was not heard), or a recording the judge finds no speech in.
+        "barge_in_not_tried": sum(1 for t in turns if not _barged(t)),
         "barge_in_reasons": reasons,
         "cut_offs": sum(1 for t in turns if t.get("cut_off")) + sum(1 for b in barged if b.get("cut_off")),
     }
     return summary, stats
+
+
+def _barged(turn: dict[str, Any]) -> bool:
+    """Whether the recording was played over her voice (whatever came of it)."""
+    return turn.get("barge_in_reason") not in (None, "no reply to interrupt", "no speech in the recording")
 
 
 def _fmt(value: float | None) -> str:
@@ -906,7 +915,8 @@ def print_summary(console: Console, summary: dict[str, Any], stats: dict[str, An
     console.print(table)
     console.print(
         f"turns {summary['turns']} · replied with audio {summary['replied_with_audio']} · barge-in reasons "
-        f"{summary['barge_in_reasons']} (not stopped: {summary['barge_in_not_stopped']}) · cut-offs "
+        f"{summary['barge_in_reasons']} (not stopped: {summary['barge_in_not_stopped']}, not tried: "
+        f"{summary['barge_in_not_tried']}) · cut-offs "
         f"{summary['cut_offs']} · TTS {tts.get('engine')}: synthesis time / audio = {summary['tts_rtf']} "
         f"({tts.get('sentences')} sentences in this process, first audio median {tts.get('first_audio_ms_median')} ms)"
     )

@@ -83,7 +83,7 @@ BACKCHANNEL_WORDS = frozenset(
     absolutely definitely gotcha i see got it makes sense
     """.replace("-", " ").split()
 )
-_WORD = re.compile(r"[a-z]+")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 class Decision(StrEnum):
@@ -416,6 +416,10 @@ class BargeInDetector:
         """A quick transcript of the candidate's current (or just ended, still held) stretch:
         backchannel words only resume a hold; any other word is a barge-in."""
         if self._barged or self._stretch_start < 0 or not (self._held or self._armed_now()):
+            return None
+        if not _WORD.search(text.lower()):
+            # An interim with no words yet ("", "...") says nothing: it must not resume her
+            # (seen in the practice bench: an empty interim resumed a real interruption).
             return None
         if not is_backchannel(text):
             return self._decide(Decision.BARGE_IN)
