@@ -6,7 +6,7 @@
 // observer of a board conversation sees the same bubbles. The page itself (the session, the
 // question box, Stop, Share, Export) starts only on /board.
 
-import { $, api, el, latencyParts, SocketStream } from "./common.js";
+import { $, api, downloadFile, el, latencyParts, SocketStream } from "./common.js";
 import { renderMarkdown } from "./markdown.js";
 import { CancelReason, CloseCode, EventType, RetractReason } from "./protocol.js";
 
@@ -722,23 +722,11 @@ function boardPage() {
     if (!state.session) return;
     const { session_id, owner_token } = state.session;
     try {
-      const response = await fetch(`/sessions/${encodeURIComponent(session_id)}/board/export?format=${format}`, {
-        headers: { Authorization: `Bearer ${owner_token}` },
-      });
-      if (!response.ok) {
-        const body = await response.json().catch(() => null);
-        const error = new Error(body?.error?.message ?? response.statusText);
-        error.status = response.status;
-        throw error;
-      }
-      const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "");
-      const name = named?.[1] ?? `firstword-board-${session_id}.${format === "json" ? "json" : "md"}`;
-      const url = URL.createObjectURL(await response.blob());
-      const link = el("a", { href: url, download: name, hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      await downloadFile(
+        `/sessions/${encodeURIComponent(session_id)}/board/export?format=${format}`,
+        owner_token,
+        `firstword-board-${session_id}.${format === "json" ? "json" : "md"}`,
+      );
     } catch (error) {
       view.notice(`Could not export: ${describe(error)}`, "error");
     }

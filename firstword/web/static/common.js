@@ -23,6 +23,26 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 /** JSON over HTTP with the session's token; errors carry the server's message. */
+/** Downloads what ``path`` answers (the owner's export of a board or a report) as a file: the
+ * token goes in a header, so a plain link cannot do it. Throws an Error with ``status`` and the
+ * server's message when refused. */
+export async function downloadFile(path, token, fallbackName) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    const error = new Error(body?.error?.message ?? response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "");
+  const url = URL.createObjectURL(await response.blob());
+  const link = el("a", { href: url, download: named?.[1] ?? fallbackName, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export async function api(path, { token, method = "GET", body, form } = {}) {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;

@@ -8,7 +8,7 @@
 // without audio (observers never get any). VoicePlayer plays Nova and tells the server how much
 // was actually heard. The page itself starts only on /practice.
 
-import { $, api, Capture, el, microphone, SocketStream } from "./common.js";
+import { $, api, downloadFile, Capture, el, microphone, SocketStream } from "./common.js";
 import { renderMarkdown } from "./markdown.js";
 import { CancelReason, CloseCode, ControlType, EventType, VoiceEndReason } from "./protocol.js";
 
@@ -1100,23 +1100,11 @@ function practicePage() {
     if (!state.session) return;
     const { session_id, owner_token } = state.session;
     try {
-      const response = await fetch(`/sessions/${encodeURIComponent(session_id)}/practice/report?format=${format}`, {
-        headers: { Authorization: `Bearer ${owner_token}` },
-      });
-      if (!response.ok) {
-        const body = await response.json().catch(() => null);
-        const error = new Error(body?.error?.message ?? response.statusText);
-        error.status = response.status;
-        throw error;
-      }
-      const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "");
-      const name = named?.[1] ?? `firstword-practice-${session_id}.${format === "json" ? "json" : "md"}`;
-      const url = URL.createObjectURL(await response.blob());
-      const link = el("a", { href: url, download: name, hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      await downloadFile(
+        `/sessions/${encodeURIComponent(session_id)}/practice/report?format=${format}`,
+        owner_token,
+        `firstword-practice-${session_id}.${format === "json" ? "json" : "md"}`,
+      );
     } catch (error) {
       toast(`Could not download the report: ${describe(error)}`);
     }
