@@ -2,8 +2,10 @@
 
 The recordings come from the shared corpus (speech for the candidate, and a second voice played
 as Nova's 22.05 kHz TTS output); backchannels are espeak-ng's ("uh-huh", "mm-hm", "yeah",
-"okay"). ``Room`` plays her audio the way a browser does (sent a little ahead, paused on
-``hold``, resumed on ``resume``, dropped on ``barge_in``) and builds each 20-ms microphone frame:
+"okay"). ``Room`` (``firstword.bench.barge_in``, whose sweep measures the same rooms over the
+whole corpus) plays her audio the way the practice page does (sent a little ahead; on
+``hold`` nothing more is sent and the page plays on what it holds, then falls silent; ``resume``
+sends again; ``barge_in`` drops what the page holds) and builds each 20-ms microphone frame:
 her echo as it left the loudspeaker (attenuated, delayed, a little reverberation), the candidate,
 and noise. Time is the detector's injected clock, advanced 20 ms a frame.
 """
@@ -17,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soxr
 
 from firstword.audio.format import SAMPLE_RATE
+from firstword.bench.barge_in import FRAME, TTS_RATE, Clock, Room, cough
+from firstword.bench.barge_in import db_gain as _db
 from firstword.endpointing.barge_in import (
     BargeInConfig,
     BargeInDetector,
@@ -29,132 +32,6 @@ from firstword.endpointing.barge_in import (
     spectral_flatness,
 )
 from tests.conftest import corpus_dir
-
-FRAME = 320  # 20 ms
-TTS_RATE = 22050
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def _db(x: float) -> float:
-    return float(10 ** (x / 20))
-
-
-def _rir(seed: int, rt60: float = 0.25) -> np.ndarray:
-    """A direct path and a short, quiet reverberant tail (a laptop in a room)."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
-    h = rng.standard_normal(len(t)) * np.exp(-6.9 * t / rt60) * 0.05
-    h[0] = 1.0
-    return (h / np.sqrt((h**2).sum())).astype(np.float32)
-
-
-class Room:
-    """Nova's playback, the echo path, the candidate and the noise, frame by frame."""
-
-    def __init__(
-        self,
-        nova: np.ndarray,  # her reply, 16 kHz (sent to the detector as 22.05 kHz PCM16)
-        *,
-        user: np.ndarray | None = None,
-        user_at_s: float = 0.0,
-        echo_db: float = -10.0,
-        delay_ms: float = 80.0,
-        noise_db: float = -60.0,
-        seed: int = 0,
-        config: BargeInConfig | None = None,
-        transcript: str | None = None,
-    ) -> None:
-        self.clock = Clock()
-        self.detector = BargeInDetector(config, clock=self.clock)
-        self.nova16 = nova.astype(np.float32)
-        self.nova22 = soxr.resample(nova, SAMPLE_RATE, TTS_RATE).astype(np.float32)
-        self.user = user
-        self.user_at = int(user_at_s * SAMPLE_RATE)
-        self.echo_gain = _db(echo_db)
-        self.delay = int(delay_ms * SAMPLE_RATE / 1000)
-        self.noise = _db(noise_db)
-        self.rng = np.random.default_rng(seed)
-        self.rir = _rir(seed)
-        self.transcript = transcript
-        self.played = np.zeros(0, np.float32)  # what left the loudspeaker, 16 kHz, frame by frame
-        self.pos = 0  # her samples (16 kHz) played so far
-        self.sent22 = 0  # her samples (22.05 kHz) sent to the detector so far
-        self.paused = False
-        self.stopped = False
-        self.frames = 0
-        self.decisions: list[tuple[float, str]] = []
-
-    def _send_ahead(self) -> None:
-        # The integrator sends her audio in 100 ms pieces, 200 ms ahead of what is playing.
-        while (
-            not self.stopped
-            and self.sent22 < len(self.nova22)
-            and self.sent22 / TTS_RATE <= self.pos / SAMPLE_RATE + 0.2
-        ):
-            piece = self.nova22[self.sent22 : self.sent22 + TTS_RATE // 10]
-            self.detector.note_playback((np.clip(piece, -1, 1) * 32767).astype("<i2").tobytes(), TTS_RATE)
-            self.sent22 += len(piece)
-
-    def step(self) -> list[Decision]:
-        if not self.paused and not self.stopped:
-            self._send_ahead()
-            out = self.nova16[self.pos : self.pos + FRAME]
-            self.pos += len(out)
-            out = np.pad(out, (0, FRAME - len(out)))
-        else:
-            out = np.zeros(FRAME, np.float32)
-        self.played = np.concatenate([self.played, out])
-        start = self.frames * FRAME
-        end = start + FRAME
-        self.frames += 1
-        self.clock.t += FRAME / SAMPLE_RATE
-        # The echo: what played `delay` ago, through the room, attenuated.
-        lo = max(0, start - self.delay - len(self.rir))
-        src = self.played[lo : max(lo, end - self.delay)]
-        echo = np.convolve(src, self.rir)[: len(src)][-(FRAME):] if len(src) else np.zeros(0)
-        mic = np.zeros(FRAME, np.float32)
-        if len(echo):
-            mic[FRAME - len(echo) :] += self.echo_gain * echo
-        if self.user is not None and end > self.user_at:
-            a = max(start, self.user_at) - self.user_at
-            b = end - self.user_at
-            seg = self.user[a:b]
-            mic[FRAME - (b - a) : FRAME - (b - a) + len(seg)] += seg
-        mic += (self.rng.standard_normal(FRAME) * self.noise).astype(np.float32)
-        pcm = (np.clip(mic, -1, 1) * 32767).astype("<i2").tobytes()
-        decisions = self.detector.feed_pcm(pcm)
-        for d in decisions:
-            self.act(d)
-        return decisions
-
-    def act(self, d: Decision) -> None:
-        """What the integrator does with a decision."""
-        self.decisions.append((round(self.frames * FRAME / SAMPLE_RATE, 3), d.value))
-        if d is Decision.HOLD:
-            self.paused = True
-            self.detector.pause_playback()
-            if self.transcript is not None:
-                follow = self.detector.note_transcript(self.transcript)
-                if follow is not None:
-                    self.act(follow)
-        elif d is Decision.RESUME:
-            self.paused = False
-            self.detector.resume_playback()
-        elif d is Decision.BARGE_IN:
-            self.stopped = True
-            self.detector.stop_playback()
-
-    def run(self, seconds: float) -> list[tuple[float, str]]:
-        for _ in range(int(seconds * SAMPLE_RATE / FRAME)):
-            self.step()
-        return self.decisions
 
 
 # ----- material -----------------------------------------------------------------------------
@@ -192,19 +69,6 @@ def _espeak(text: str, tmp: Path) -> np.ndarray:
     path = tmp / "say.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True, capture_output=True)
     return load_recording(path)
-
-
-def _cough(ms: float, seed: int, level_db: float) -> np.ndarray:
-    """A cough: a broadband noise burst (250 Hz-4 kHz), 10 ms attack, 70 ms decay."""
-    rng = np.random.default_rng(seed)
-    n = int(ms * SAMPLE_RATE / 1000)
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    f = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
-    spectrum[(f < 250) | (f > 4000)] = 0
-    x = np.fft.irfft(spectrum, n)
-    t = np.arange(n) / SAMPLE_RATE
-    x *= np.minimum(t / 0.01, 1.0) * np.exp(-t / 0.07)
-    return (x / np.sqrt(np.mean(x**2)) * _db(level_db)).astype(np.float32)
 
 
 # ----- real audio ---------------------------------------------------------------------------
@@ -248,9 +112,12 @@ def test_candidate_speaking_over_her_stops_her(
     holds = [t for t, d in decisions if d == "hold"]
     barges = [t for t, d in decisions if d == "barge_in"]
     assert holds and barges, decisions
-    # ~300 ms of voice, then the decision on the chunk that completes it (32-ms chunks, the
-    # VAD's onset): measured 304-344 ms.
-    assert 0.3 <= holds[0] - onset <= 0.6, decisions
+    # ~100 ms of voice, then the decision on the chunk that completes it (32-ms chunks, the
+    # VAD's onset): her frames stop 0.1-0.4 s after the onset (measured: 0.10-0.38 s; the later
+    # ones where the first chunks read as her echo); the page plays on what it holds
+    # and falls silent about 0.3 s after the hold (the ~300 ms of voice the rule asks for).
+    assert 0.06 <= holds[0] - onset <= 0.4, decisions
+    assert room.dry_at is not None and room.dry_at - onset <= 0.7, (room.dry_at, decisions)
     assert barges[0] - onset <= 1.0, decisions
     assert room.stopped and decisions[-1][1] == "barge_in", "nothing after the barge-in"
 
@@ -271,31 +138,44 @@ def test_candidate_speaking_during_her_first_second_still_stops_her(
 @pytest.mark.parametrize("ms", [150, 200, 250])
 @pytest.mark.parametrize("level_db", [-18.0, -10.0])
 def test_a_cough_does_not_stop_her(nova: np.ndarray, ms: int, level_db: float) -> None:
-    room = Room(nova, user=_cough(ms, ms, level_db), user_at_s=3.0, echo_db=-10, seed=ms)
+    room = Room(nova, user=cough(ms, ms, level_db), user_at_s=3.0, echo_db=-10, seed=ms)
     assert room.run(4.5) == []
 
 
 @pytest.mark.engine
 def test_a_quarter_second_of_voice_does_not_stop_her(nova: np.ndarray, candidate: np.ndarray) -> None:
-    """The hardest cough: 250 ms that the VAD does call voice (a slice of real speech)."""
+    """The hardest cough: 250 ms that the VAD does call voice (a slice of real speech). It holds
+    her frames (96 ms of voice) and resumes them 192 ms after it ends, while the page still
+    plays what it holds: a gap of 60 ms at most is heard (measured: 60 ms, with the page's lead
+    at 200 ms; the server's is 250)."""
     snippet = candidate[16_000:20_000]
-    assert Room(nova, user=snippet, user_at_s=3.0, echo_db=-10, seed=9).run(4.5) == []
+    room = Room(nova, user=snippet, user_at_s=3.0, echo_db=-10, seed=9)
+    assert [d for _, d in room.run(4.5)] == ["hold", "resume"]
+    assert room.gaps * FRAME / SAMPLE_RATE <= 0.1 and not room.paused
 
 
 @pytest.mark.engine
 @pytest.mark.parametrize("word", ["uh-huh", "[[m@m'h@m]]", "yeah", "okay", "right"])
 def test_a_backchannel_holds_her_at_most_briefly(nova: np.ndarray, word: str, tmp_path: Path) -> None:
     """espeak-ng's "uh-huh", "mm-hm" (as phonemes: it spells the word), "yeah", "okay", "right"
-    (384-544 ms of voice): never a barge-in; a hold is resumed once the voice has stopped."""
+    (384-544 ms of voice): never a barge-in; a hold is resumed once the voice has stopped.
+
+    Her voice pauses for what the hold outlasts the page's lead: 160-420 ms (the whole word
+    is ~0.65-0.8 s). At -10 dB a second short hold can follow the resume (her own voice,
+    coming back after the gap, before the echo path has caught up): it resumes too. Holding at
+    300 ms instead let the page play its lead into the word and read that echo as the
+    candidate: all five words barged in at -10 dB."""
     said = _espeak(word, tmp_path)
     for echo_db in (-10.0, -100.0):
         room = Room(nova, user=said, user_at_s=4.0, echo_db=echo_db, seed=11)
         decisions = room.run(6.0)
-        assert "barge_in" not in [d for _, d in decisions], (echo_db, decisions)
+        kinds = [d for _, d in decisions]
+        assert "barge_in" not in kinds, (echo_db, decisions)
+        assert kinds == ["hold", "resume"] * (len(kinds) // 2) and len(kinds) <= 4, decisions
         if decisions:
-            assert [d for _, d in decisions] == ["hold", "resume"], decisions
             end_of_voice = 4.0 + len(said) / SAMPLE_RATE
             assert decisions[1][0] - end_of_voice <= 0.4, decisions
+        assert room.gaps * FRAME / SAMPLE_RATE <= 0.45, room.gaps
         assert not room.paused
 
 
@@ -379,25 +259,25 @@ class Scripted:
         return out
 
 
-def test_three_hundred_ms_of_voice_holds_and_a_long_stretch_barges_in() -> None:
+def test_a_hundred_ms_of_voice_holds_and_a_long_stretch_barges_in() -> None:
     s = Scripted()
     assert s.feed(0.0, 5) == []
-    # 300 ms = 9.4 chunks: the hold comes on the 10th voiced chunk.
-    assert s.feed(0.9, 10) == [(15, "hold")]
+    # 96 ms = 3 chunks: the hold comes on the 3rd voiced chunk.
+    assert s.feed(0.9, 3) == [(8, "hold")]
     # Still talking past 600 ms from the first voiced chunk (18.75 chunks: the 19th): barge-in.
-    assert s.feed(0.9, 10) == [(24, "barge_in")]
+    assert s.feed(0.9, 17) == [(24, "barge_in")]
     assert s.feed(0.9, 30) == [], "nothing more once she was cut off"
 
 
 def test_short_voice_is_nothing_and_a_backchannel_resumes_after_the_gap() -> None:
     s = Scripted()
-    assert s.feed(0.9, 9) == []  # 288 ms: under hold_ms
+    assert s.feed(0.9, 2) == []  # 64 ms: under hold_ms
     assert s.feed(0.0, 10) == []
     # 16 chunks (512 ms) with a 2-chunk dip, like "mm - hm": hold, then resume 192 ms after.
     out = s.feed(0.9, 7) + s.feed(0.1, 2) + s.feed(0.9, 7) + s.feed(0.0, 8)
     assert [d for _, d in out] == ["hold", "resume"]
     hold_at, resume_at = out[0][0], out[1][0]
-    assert resume_at - hold_at == 4 + 6  # voice goes on 4 chunks more, then 6 silent (192 ms)
+    assert resume_at - hold_at == 13 + 6  # voice goes on 13 chunks more, then 6 silent (192 ms)
     assert not s.detector.held
 
 

@@ -134,3 +134,28 @@ async def test_prepared_sentences_are_not_synthesized_twice() -> None:
     voice.say("Thank you. What did you do yourself?", None)
     assert await voice.wait() == VoiceEndReason.DONE
     assert tts.said == ["Thank you.", "What did you do yourself?"]
+
+
+async def test_a_hold_shorter_than_the_lead_is_not_heard_and_nothing_overlaps() -> None:
+    """The page plays on through a hold: after a hold shorter than the lead, the next frame is
+    placed right behind what the page still holds (no gap, no two frames playing at once), and
+    frames are not sent further ahead than the lead."""
+    log = EventLog("s")
+    placed: list[tuple[float, float]] = []  # (when it plays, seconds)
+    voice = VoiceOut(log.publish, FakeTts(), chunk_ms=20, lead_ms=200.0,
+                     on_sent=lambda pcm, rate, at: placed.append((at, len(pcm) / 2 / rate)))
+    voice.sink = Sink(log)
+    voice.say(" ".join(["word"] * 40) + ".", None)
+    await asyncio.sleep(0.3)
+    voice.hold()
+    held_at = asyncio.get_running_loop().time()
+    await asyncio.sleep(0.08)  # well inside the 200-ms lead
+    n_before = len(placed)
+    voice.resume()
+    assert await voice.wait() == VoiceEndReason.DONE
+    ends = [at + seconds for at, seconds in placed]
+    for (at, _), previous_end in zip(placed[1:], ends):
+        assert at >= previous_end - 1e-4, "two frames placed to play at once"
+    resumed_at, _ = placed[n_before]
+    assert abs(resumed_at - ends[n_before - 1]) < 0.005, "a gap after a hold the page played through"
+    assert ends[n_before - 1] - held_at <= 0.2 + 0.03, "sent further ahead than the lead"

@@ -3,11 +3,13 @@
 While Nova's reply plays in the browser, the candidate's microphone keeps streaming up. The
 detector reads it chunk by chunk (512 samples, 32 ms: the Silero VAD's chunk) and decides:
 
-- ``hold``: one stretch of the candidate's voice has ``hold_ms`` (300) of voiced chunks, at least
-  half of them not Nova's echo: the integrator stops sending her audio and has the page pause what
-  it has queued, at once (the decision comes out of the ``feed`` call whose chunk completes the
-  300 ms; the detector's own work is about a millisecond a chunk, so the 200-ms budget for her
-  to stop is the integrator's and the page's).
+- ``hold``: one stretch of the candidate's voice has ``hold_ms`` (96) of voiced chunks, at least
+  half of them not Nova's echo: the integrator stops sending her audio at once (the decision comes
+  out of the ``feed`` call whose chunk completes it; the detector's own work is about a
+  millisecond a chunk). A hold is not yet heard: the page plays on through what it has queued
+  (the voice's lead, 250 ms), so a hold that resumes within that lead never reaches the ear, and
+  one that lasts is heard as her stopping ~350 ms after the voice began: about the ~300 ms of
+  voice the rule asks for, with her frames stopped within ~0.1 s of the candidate's first word.
 - ``barge_in``: the held stretch is still voiced ``backchannel_max_ms`` (600) after it began, or
   its quick transcript (``note_transcript``) holds a word that is not a backchannel: cancel the
   rest of her reply and listen.
@@ -16,8 +18,9 @@ detector reads it chunk by chunk (512 samples, 32 ms: the Silero VAD's chunk) an
 
 A voiced chunk is one Silero scores over ``threshold`` (hysteresis down to ``neg_threshold``),
 ``min_snr_db`` above the microphone's noise floor and not spectrally flat like noise
-(``max_flatness``). A cough is a short broadband burst: Silero scores noise bursts near zero, and
-one it does call voice is shorter than ``hold_ms``, so a cough holds nothing.
+(``max_flatness``). A cough is a short broadband burst: Silero scores noise bursts near zero, so
+a cough holds nothing; a short sound it does call voice (a 250-ms slice of speech) holds her
+frames and resumes them before the page has played out what it holds.
 
 **Echo.** The browser cancels most of Nova's voice from the microphone, but some comes back, late
 by the playback buffer, the room and the network (``echo_lag_ms``: 0-500 ms), and Silero calls it
@@ -102,10 +105,13 @@ class BargeInConfig:
     # a little stricter than the endpointer's 0.4 / 0.25, a barge-in needs clear voice.
     threshold: float = 0.5
     neg_threshold: float = 0.35
-    # Voiced speech in one stretch that holds Nova (the rule: ~300 ms), of which at least this
-    # share is not her echo (while both talk, a quarter of the candidate's chunks read as echo
-    # at -10 dB; echo alone makes a stretch of 1 chunk in 100 at most, then only echo).
-    hold_ms: float = 300.0
+    # Voiced speech in one stretch that holds Nova's frames, of which at least min_user_share is
+    # not her echo (while both talk, a quarter of the candidate's chunks read as echo at -10 dB;
+    # echo alone makes a stretch of 1 chunk in 100 at most, then only echo). 96 ms (3 chunks):
+    # a hold only pauses what is sent, the page plays its 250-ms lead on, so a false one (a
+    # cough, a click, an echo chunk) resumed within the lead is never heard; at 300 ms (the
+    # audible rule itself) the practice bench's barge-in stop was 437 ms p50 from the onset.
+    hold_ms: float = 96.0
     min_user_share: float = 0.5
     # A stretch whose voice goes on past this (from its first voiced chunk) is not a backchannel:
     # espeak-ng's "uh-huh", "mm-hm", "yeah", "okay", "right" are 384-544 ms of voice.
@@ -136,8 +142,13 @@ class BargeInConfig:
     learn_ncc: float = 0.8
     # Until she has been heard this long (the path forms in ~0.9 s), voice whose envelope matches
     # hers this well is taken for echo; after it, with no path, voice is the candidate's.
+    # ``firstword bench barge-in`` (9 voices as Nova, the candidate 0.75 s into her reply, her
+    # frames' stop p50/p95 ms; her echo alone: runs held of 108): 0.5: 354/1142, 7 held; 0.6:
+    # 190/542, 7; 0.7: 122/478, 11; 0.8: 118/434, 19 (and twice the coughs held). 0.7: her
+    # echo's holds stay unheard (gap p95 0 ms) and an early barge-in is caught like a late one.
+    # A shorter settling (700 ms) let her echo stop her in 3 of 108 runs.
     path_settle_ms: float = 1500.0
-    echo_ncc_settling: float = 0.5
+    echo_ncc_settling: float = 0.7
     # With a path, a chunk louder than her predicted echo (and the noise) by this much is the
     # candidate's. 3 dB: 6 of 204 echo-only runs held her (a room's reverberation and colouring
     # move the echo +-4 dB from any prediction); 6 dB: 1 of 204 (0 dB echo under -45 dBFS noise),

@@ -352,6 +352,7 @@ class PracticePipeline:
             so_far = " ".join(t for t in (self._reply_text(), done.result().text) if t)
             wait = self._wait.wait_ms(so_far)
             self._speech.require_silence_ms(wait)
+            self._prepare_followup(so_far)
             # The final this pause will need, decoded now, during the wait (a second or more),
             # rather than after it: the reply's first audio then follows the wait at once. Its
             # range is the final's (speech end + the tail) once the audio holds it; a pause the
@@ -361,6 +362,21 @@ class PracticePipeline:
                 self._spawn(self._speech.transcribe_until(end))
 
         task.add_done_callback(ready)
+
+    def _prepare_followup(self, so_far: str) -> None:
+        """Synthesize now, during the wait, the follow-up she would ask if the answer ended
+        here: at the decision it is then said at once (a follow-up made at the decision waited
+        ~200-270 ms for its first sentence, in the practice bench). A candidate who goes on, or
+        a final that reads differently, costs one synthesis."""
+        answer = self._answer
+        if self._voice is None or answer is None or self._finishing or not so_far.strip():
+            return
+        before = " ".join(t for _, t in answer.segments[: answer.reply_from] if t)  # earlier replies to it
+        text = " ".join(t for t in (before, so_far) if t)
+        follow = next_followup(answer.question, text, answer.spoken_s or None,
+                               asked_so_far=len(answer.followups), asked=answer.followups)
+        if follow is not None:
+            self._voice.prepare(follow.text)
 
     def speech_resumed(self, event: SpeechResumed) -> None:
         self._wait.observe(event)
@@ -568,12 +584,12 @@ class PracticePipeline:
         voice, barge = self._voice, self._barge
         if decision is None or voice is None or barge is None:
             return
+        # A hold stops what is sent; the page plays on what it holds (the voice's lead), so the
+        # detector's picture of her playback, which ends where the sent audio ends, stays true.
         if decision == Decision.HOLD:
             voice.hold()
-            barge.pause_playback()
         elif decision == Decision.RESUME:
             voice.resume()
-            barge.resume_playback()
         elif decision == Decision.BARGE_IN:
             barge.stop_playback()
             self._end_nova(VoiceEndReason.BARGE_IN, CancelReason.BARGE_IN)

@@ -11,7 +11,9 @@ event first (``server.streams``). ``voice.ended`` follows the last frame, with w
 how much the page reported as played. Audio never enters the event log.
 
 A hold (the candidate may be interrupting: ``BargeInDetector`` says ``hold``) pauses the frames
-without ending the utterance; ``resume`` goes on from the same sample, ``stop`` ends it.
+without ending the utterance, while the page plays on what it holds (at most the lead): a hold
+resumed within the lead is never heard. ``resume`` goes on from the same sample, behind what the
+page still holds; ``stop`` ends it.
 """
 
 from __future__ import annotations
@@ -257,8 +259,10 @@ class VoiceOut:
                 for piece in split_pcm(chunk, self._chunk):
                     if not self._resumed.is_set():
                         await self._resumed.wait()
-                        # After a hold the page's buffer has run down: pace from now.
-                        t0 = None
+                        # The page played on through a hold (a hold is not heard until its lead
+                        # runs out): what comes next plays after what it still holds, or from now.
+                        if t0 is not None:
+                            t0 = max(self._clock(), t0 + utterance.sent_ms / 1000.0) - utterance.sent_ms / 1000.0
                     now = self._clock()
                     if t0 is None:
                         t0 = now - utterance.sent_ms / 1000.0
