@@ -284,6 +284,59 @@ def _write_json(result: dict[str, Any], json_out: Path | None) -> None:
         console.print(f"wrote {json_out}")
 
 
+@bench_app.command("barge-in")
+def bench_barge_in(
+    corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(help="detector settings to compare, name=value,... (repeat); default: the defaults and hold_ms=300"),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="only the first N voices as Nova")] = None,
+) -> None:
+    """The barge-in detector in simulated rooms: her echo, speech over her, "mm-hm", coughs."""
+    from firstword.bench.barge_in import parse_variant, run
+
+    variants = variant or ["", "hold_ms=300"]
+    try:
+        for v in variants:
+            parse_variant(v)
+    except ValueError as exc:
+        console.print(f"[red]--variant: {exc}[/]")
+        raise typer.Exit(2) from None
+    run(_corpus_option(corpus), json_out, variants=variants, limit=limit, console=console)
+
+
+@bench_app.command("prefetch")
+def bench_prefetch(
+    scripts: Annotated[Path, typer.Option(help="a folder of interview and advice scripts (*.json)")] = Path("bench/prefetch"),
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    url: Annotated[str | None, typer.Option(help="benchmark a running server instead of starting one")] = None,
+    pause_s: Annotated[float, typer.Option(help="idle seconds before each question, after the previous answer ends", min=0.0)] = 4.0,
+    limit: Annotated[int | None, typer.Option(help="only the first N scripts, in file-name order", min=1)] = None,
+) -> None:
+    """Answers before the question: hit rate, false hits, first word on a hit, what it costs live answers."""
+    from firstword.bench.prefetch import ScriptError, run
+
+    try:
+        run(scripts, json_out, url=url, pause_s=pause_s, limit=limit, console=console)
+    except ScriptError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
+@bench_app.command("prefetch-match")
+def bench_prefetch_match(
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+    no_minilm: Annotated[bool, typer.Option(help="skip the MiniLM rival (needs the embeddings extra)")] = False,
+) -> None:
+    """The prefetch matcher and its rivals on the labelled paraphrases and near misses."""
+    from firstword.prefetch.evaluate import main
+
+    args = (["--json", str(json_out)] if json_out is not None else []) + (["--no-minilm"] if no_minilm else [])
+    raise typer.Exit(main(args))
+
+
 @bench_app.command("answers")
 def bench_answers(
     profiles: Annotated[Path, typer.Option(help="one folder per profile, each with a questions.jsonl")],

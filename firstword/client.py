@@ -69,12 +69,16 @@ class FirstwordClient:
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 
-    async def create_session(self, profile: Profile | None = None, persona: str | None = None) -> SessionHandle:
+    async def create_session(
+        self, profile: Profile | None = None, persona: str | None = None, *, prefetch: bool | None = None
+    ) -> SessionHandle:
         body: dict[str, Any] = {}
         if profile is not None:
             body["profile"] = profile.to_dict()
         if persona is not None:
             body["persona"] = persona
+        if prefetch is not None:
+            body["prefetch"] = prefetch
         response = await self._http.post("/sessions", json=body)
         if response.status_code != 201:
             raise RuntimeError(f"cannot create a session: {response.status_code} {response.text}")

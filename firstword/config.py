@@ -572,6 +572,36 @@ class PracticeConfig(BaseModel):
     watch_interval_s: float = Field(default=1.0, gt=0)
 
 
+class PrefetchConfig(BaseModel):
+    """Answers before the question (``firstword.prefetch``): predicted questions answered in idle
+    time at background priority, shown at once when asked."""
+
+    enabled: bool = True
+    # The session must have been idle (no question, no speech, no answer streaming) this long
+    # before anything is generated: a pause between questions, not the gap between two words.
+    # 1 s: the bench's scripted pauses (4 s) leave 3 s to use; a copilot's listener who is
+    # talking is never idle this long between segments (the endpointer ends a turn in ~0.35 s,
+    # and the next speech restarts the count).
+    idle_after_s: float = Field(default=1.0, ge=0.0)
+    # Predictions made after each answer, and how many of them are answered ahead, in rank
+    # order, while the session stays idle. The matcher's recall falls with more predictions only
+    # through ambiguity (two close ones are refused). A grounded copilot answer costs ~2 ms, an
+    # advisor's ~2-3 s of the bundled model: the pause, the gate and session_cpu_s bound what
+    # is written, not this count (with 3, 4 of 87 misses of `bench prefetch` had been predicted
+    # at ranks 4-8 and not prepared).
+    predictions: int = Field(default=8, ge=1, le=32)
+    prepared_per_pause: int = Field(default=8, ge=0, le=32)
+    # A session's budget of model time for answers nobody has asked for (seconds, over its life):
+    # 3 prepared answers of the bundled model take ~6-9 s on 2 cores; 60 s is about seven pauses'
+    # worth, after which the session prefetches nothing more.
+    session_cpu_s: float = Field(default=60.0, ge=0.0)
+    # The whole server's share of wall time that background generation may take (one at a time,
+    # then a rest in proportion): 100 idle sessions together never take more than this.
+    global_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    # A prepared answer is dropped this long after it was made (the conversation has moved on).
+    keep_s: float = Field(default=600.0, ge=0.0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FIRSTWORD_",
@@ -591,6 +621,7 @@ class Settings(BaseSettings):
     board: BoardConfig = Field(default_factory=BoardConfig)
     tts: TtsConfig = Field(default_factory=TtsConfig)
     practice: PracticeConfig = Field(default_factory=PracticeConfig)
+    prefetch: PrefetchConfig = Field(default_factory=PrefetchConfig)
     # Persona files (*.toml) that add personas or override the shipped ones, by id.
     personas_dir: str = ""
     # Directory with resume / job description / notes; empty means the bundled sample profile.

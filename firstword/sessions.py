@@ -12,7 +12,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +33,9 @@ from firstword.pipeline.copilot import CopilotPipeline
 from firstword.pipeline.practice import PracticePipeline
 from firstword.pipeline.user_voice import UserVoicePipeline
 from firstword.store.base import SessionRecord, Store
+from firstword.llm.base import Priority
+from firstword.prefetch.predict import Prediction, predict_questions
+from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher, with_topic
 
 log = logging.getLogger("firstword.sessions")
 
@@ -100,6 +103,9 @@ class Session:
     # answer being written once nobody has been connected for the grace period.
     connections: int = 0
     orphan_task: asyncio.Task[None] | None = None
+    # Answers written ahead for predicted questions (firstword.prefetch); None in practice mode
+    # (Nova's questions are planned, not answered) or when switched off.
+    prefetch: Prefetcher | None = None
 
     @property
     def practice(self) -> PracticePipeline | None:
@@ -125,6 +131,8 @@ class SessionRegistry:
         self._store = store
         self._sessions: dict[str, Session] = {}
         self._reaper: asyncio.Task[None] | None = None
+        # Every session's background generation passes this one door (prefetch.global_share).
+        self.background_gate = BackgroundGate(settings.prefetch.global_share)
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -137,7 +145,9 @@ class SessionRegistry:
     def engines(self) -> Engines:
         return self._engines
 
-    async def create(self, *, profile: Profile, persona: str | None = None) -> tuple[Session, str]:
+    async def create(
+        self, *, profile: Profile, persona: str | None = None, prefetch: bool | None = None
+    ) -> tuple[Session, str]:
         """A new session served here, and its owner token (returned once, never stored).
         Raises ``NodeFull`` at ``limits.max_sessions``."""
         # Raises UnknownPersona with the valid names; an alias ("technical_advisor") becomes its id.
@@ -180,7 +190,13 @@ class SessionRegistry:
             event_log.add_listener(critic.listener)
         event_log.add_listener(LiveActions(event_log.publish).listener)
         pipeline: CopilotPipeline | PracticePipeline
-        if get_persona(persona_name).voice is not None:
+        practice = get_persona(persona_name).voice is not None
+        prefetcher: Prefetcher | None = None
+        board_ref: list[BoardRoom] = []
+        if not practice and (self._settings.prefetch.enabled if prefetch is None else prefetch):
+            prefetcher = self._prefetcher(answerer, persona_name, board_ref)
+            event_log.add_listener(prefetcher.listener)
+        if practice:
             # A persona that speaks (Nova) interviews: practice mode.
             pipeline = PracticePipeline(
                 event_log,
@@ -198,6 +214,7 @@ class SessionRegistry:
                 vad=self._engines.vad_factory(),
                 stt=self._engines.stt,
                 answers=answerer,
+                prefetch=prefetcher,
             )
         session = Session(session_id, event_log, answerer, pipeline, created_at=meta.created_at)
         if self._chat is not None:
@@ -211,9 +228,37 @@ class SessionRegistry:
                 allocate_answer=pipeline.allocate_answer,
                 critic=critic,
             )
+            board_ref.append(session.board)
+            session.board.prefetch = prefetcher
+        session.prefetch = prefetcher
         self._sessions[session_id] = session
         session.warm_task = asyncio.get_running_loop().create_task(self._warm(session))
         return session, owner_token
+
+    def _prefetcher(self, answerer: Answerer, persona_name: str, board: list[BoardRoom]) -> Prefetcher:
+        """The session's prefetcher: questions typed to the session are answered by the answerer,
+        questions to an advisor in the board room ("board:<id>") by the board's chat."""
+
+        def generate(prediction: Prediction, who: str, history: Sequence[tuple[str, str]]) -> AsyncIterator[str]:
+            if who.startswith("board:"):
+                if not board:
+                    raise NotPreparable("no board room in this session")
+                # The advisor reads the conversation so far (the board's own history).
+                return board[0].prepare(who.removeprefix("board:"), prediction.text)
+            return answerer.stream(with_topic(prediction, history), priority=Priority.BACKGROUND)
+
+        def predict(who: str, history: Sequence[tuple[str, str]]) -> list[Prediction]:
+            return predict_questions(
+                answerer.profile, history, persona=who.removeprefix("board:"), limit=self._settings.prefetch.predictions
+            )
+
+        # A session of an advisor that writes with the model alone is the board room's.
+        advisor = current_personas().find(persona_name)
+        start_as = f"board:{persona_name}" if self._chat is not None and advisor is not None and not advisor.grounded else persona_name
+        return Prefetcher(
+            persona=persona_name, start_as=start_as, generate=generate, predict=predict, gate=self.background_gate,
+            config=self._settings.prefetch,
+        )
 
     async def _warm(self, session: Session) -> None:
         started = time.perf_counter()
@@ -245,11 +290,18 @@ class SessionRegistry:
             )
         )
         session.ready.set()
+        if session.prefetch is not None:
+            session.prefetch.start()
 
     async def update_profile(self, session: Session, profile: Profile) -> None:
         session.ready.clear()
         started = time.perf_counter()
+        if session.prefetch is not None:
+            # Nothing written from the old profile may be shown, nor written while it changes.
+            session.prefetch.suspend()
         await session.answerer.set_profile(profile)
+        if session.prefetch is not None:
+            session.prefetch.invalidate()
         if self._store is not None:
             self._store.profile_changed(session.id, profile.to_dict())
         session.log.publish(
@@ -339,6 +391,8 @@ class SessionRegistry:
         for task in (session.warm_task, session.orphan_task):
             if task is not None:
                 task.cancel()
+        if session.prefetch is not None:
+            await session.prefetch.aclose()
         await session.pipeline.aclose()
         if session.board is not None:
             await session.board.aclose()

@@ -390,3 +390,38 @@ def test_model_html_stays_text_retractions_strike_inside_markdown_and_errors_sta
         assert not errors, errors
     finally:
         browser.close()
+
+
+def test_a_follow_up_prepared_in_idle_time_is_shown_at_once_and_marked(playwright_api, scripted_server):  # type: ignore[no-untyped-def]
+    """Atlas answers; while the founder reads, his likely follow-ups are written at background
+    priority; asking one shows its answer at once, marked "ready before you asked"."""
+    browser = _launch(playwright_api)
+    try:
+        page, errors = _open_board(browser, scripted_server.url)
+        page.check("input[name=to][value=atlas]")
+        page.fill("#board-input", "Should we build or buy our billing system?")
+        page.press("#board-input", "Enter")
+        page.wait_for_function("() => document.querySelectorAll('.msg.answer.done').length === 1", timeout=60_000)
+        session = page.evaluate("window.firstword.state.session")
+        info_url = f"{scripted_server.url}/sessions/{session['session_id']}"
+        headers = {"Authorization": f"Bearer {session['owner_token']}"}
+        prepared: list[str] = []
+        for _ in range(120):  # the scripted engine writes ~12 words a second, after 1 s of quiet
+            prepared = httpx.get(info_url, headers=headers).json()["prefetch"]["prepared"]
+            if prepared:
+                break
+            page.wait_for_timeout(250)
+        assert prepared, "nothing was prepared in 30 s of quiet"
+        page.fill("#board-input", prepared[0])
+        page.press("#board-input", "Enter")
+        page.wait_for_function("() => document.querySelectorAll('.msg.answer.done').length === 2", timeout=15_000)
+        second = page.locator(".msg.answer").nth(1)
+        mark = second.locator("[data-testid=prefetched]")
+        assert mark.inner_text() == "ready before you asked"
+        assert mark.get_attribute("title") == f"prepared for: {prepared[0]}"
+        assert "equity" in second.locator("[data-testid=answer-text]").inner_text()
+        assert page.locator(".msg.answer").nth(0).locator("[data-testid=prefetched]").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "board-prefetched.png"), full_page=True)
+        assert errors == []
+    finally:
+        browser.close()

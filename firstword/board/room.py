@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,8 +54,11 @@ from firstword.events import (
 from firstword.events.wire import ErrorCode
 from firstword.grounding.facts import FactBase
 from firstword.hub.log import EventLog
-from firstword.llm.base import ChatMessage, LlmError
+from firstword.llm.base import ChatMessage, LlmError, Priority
+from firstword.answerer.personas import current_personas
 from firstword.personas import Persona
+from firstword.prefetch.prefetcher import NotPreparable, Prepared
+from firstword.turns.manager import PreparedAnswers
 
 log = logging.getLogger("firstword.board")
 
@@ -118,6 +121,9 @@ class BoardRoom:
         self._queue: asyncio.Lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        # Answers written ahead for predicted follow-ups (``firstword.prefetch``), set by the
+        # session; keyed "board:<persona id>".
+        self.prefetch: PreparedAnswers | None = None
         log.add_listener(self._amend)
 
     # ----- asking -----------------------------------------------------------------------------
@@ -172,7 +178,35 @@ class BoardRoom:
                 asked_at = time.perf_counter()
             self._extract_actions(turn)
 
+    async def prepare(self, persona_id: str, question: str) -> AsyncIterator[str]:
+        """The persona's answer to a predicted question, written now at background priority with
+        the conversation so far (``firstword.prefetch``). An answer that would call a tool is not
+        written ahead: tools act, and their progress belongs in view."""
+        persona = current_personas().find(persona_id)
+        if persona is None:
+            raise NotPreparable(f"no persona {persona_id!r}")
+        context = ReplyContext(
+            history=self._history_for(persona, before_turn=1 << 30), dossier=self.dossier(), session_id=self.session_id
+        )
+        async with contextlib.aclosing(self._chat.reply(persona, question, context, priority=Priority.BACKGROUND)) as reply:
+            async for part in reply:
+                if isinstance(part, (ToolCallStarted, ToolCallFailed)):
+                    raise NotPreparable(f"{persona_id} would use a tool for {question!r}")
+                if isinstance(part, TextDelta):
+                    yield part.text
+
+    def _prepared(self, question: str, persona: Persona) -> Prepared | None:
+        if self.prefetch is None:
+            return None
+        return self.prefetch.lookup(question, f"board:{persona.id}")
+
     async def _answer(self, turn: int, question: str, persona: Persona, asked_at: float) -> None:
+        prepared = self._prepared(question, persona)
+        if prepared is not None:
+            self._show_prepared(turn, question, persona, asked_at, prepared)
+            return
+        if self.prefetch is not None:
+            await self.prefetch.quiet()
         answer_id = self._allocate_answer()
         history = self._history_for(persona, before_turn=turn)
         started = self._log.publish(
@@ -241,6 +275,35 @@ class BoardRoom:
                 question=question, segments=1, answers_cancelled=0, answer_id=answer_id,
                 trigger=AnswerTrigger.MESSAGE, llm_ttft_ms=None if ttft is None else round(ttft, 1),
                 e2e_first_word_ms=first_word_ms, persona=persona.id,
+            ),
+            turn,
+        )
+
+    def _show_prepared(self, turn: int, question: str, persona: Persona, asked_at: float, prepared: Prepared) -> None:
+        """A hit: the answer written ahead is the answer, at once (the critic reads it as any)."""
+        assert self.prefetch is not None
+        self.prefetch.took(prepared)
+        answer_id = self._allocate_answer()
+        now = time.perf_counter()
+        ago = round((time.monotonic() - prepared.ready_at) * 1000, 1)
+        started = self._log.publish(
+            AnswerStarted(
+                answer_id=answer_id, trigger=AnswerTrigger.PREFETCHED, question=question, persona=persona.id,
+                prepared_for=prepared.prediction.text, prepared_ago_ms=ago,
+            ),
+            turn,
+        )
+        said = Said("answer", prepared.text, turn, started.seq, persona=persona, answer_id=answer_id, status="done")
+        self.said.append(said)
+        self._by_answer[answer_id] = said
+        self._log.publish(AnswerDelta(answer_id=answer_id, text=prepared.text), turn)
+        first_word_ms = round((now - asked_at) * 1000, 1)
+        self._log.publish(AnswerDone(answer_id=answer_id, text=prepared.text, trigger=AnswerTrigger.PREFETCHED), turn)
+        self._log.publish(
+            TurnLatency(
+                question=question, segments=1, answers_cancelled=0, answer_id=answer_id,
+                trigger=AnswerTrigger.PREFETCHED, e2e_first_word_ms=first_word_ms, persona=persona.id,
+                prepared_ago_ms=ago,
             ),
             turn,
         )

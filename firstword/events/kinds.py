@@ -64,6 +64,9 @@ class AnswerTrigger(StrEnum):
     # Practice mode: Nova's planned question or rule-made follow-up, known in full before she
     # says it (no model writes it).
     PLANNED = "planned"
+    # Prepared in idle time for a question predicted from the dossier (``firstword.prefetch``),
+    # shown at once because the question asked matched that prediction.
+    PREFETCHED = "prefetched"
 
 
 class CancelReason(StrEnum):

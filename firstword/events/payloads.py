@@ -159,6 +159,10 @@ class AnswerStarted(Payload):
     persona: str | None = Field(default=None, exclude_if=_omit_if_none)
     # How long the model had been running before the answer was shown.
     lead_ms: float = 0.0
+    # A prefetched answer: the predicted question it was written for, and how long ago it was
+    # ready.
+    prepared_for: str | None = Field(default=None, exclude_if=_omit_if_none)
+    prepared_ago_ms: float | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 @_event(EventType.ANSWER_DELTA)
@@ -364,6 +368,8 @@ class TurnLatency(Payload):
     vad_to_first_word_ms: float | None = None
     e2e_first_word_ms: float | None = None
     lead_ms: float | None = None
+    # A prefetched answer (trigger ``prefetched``): how long before the question it was ready.
+    prepared_ago_ms: float | None = Field(default=None, exclude_if=_omit_if_none)
     # In a board room: the persona whose answer this times.
     persona: str | None = Field(default=None, exclude_if=_omit_if_none)
 

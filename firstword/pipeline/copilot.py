@@ -39,7 +39,7 @@ from firstword.hub.log import EventLog
 from firstword.speech.front_end import SpeechFrontEnd, audio_ms
 from firstword.stt.base import SpeechToTextEngine
 from firstword.stt.streaming import FinalTranscript, InterimTranscript
-from firstword.turns.manager import TurnManager, TurnStats
+from firstword.turns.manager import PreparedAnswers, TurnManager, TurnStats
 
 _T = TypeVar("_T")
 
@@ -99,6 +99,7 @@ class CopilotPipeline:
         answers: AnswerSource,
         clock: Callable[[], float] = time.monotonic,
         stt_executor: concurrent.futures.Executor | None = None,
+        prefetch: PreparedAnswers | None = None,
     ) -> None:
         self._log = log
         self._settings = settings
@@ -117,6 +118,7 @@ class CopilotPipeline:
             answers,
             clock=clock,
             reveal_hold=statement_hold(settings.answer.statement_hold_ms, settings.answer.resumed_hold_ms),
+            prefetch=prefetch,
         )
         self._window = ms_to_samples(self.FINAL_WINDOW_MS)
         self._continuation = ms_to_samples(settings.endpointing.continuation_ms)

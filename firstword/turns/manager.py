@@ -22,6 +22,11 @@ tells the manager what the endpointer and the STT saw; the manager runs answers:
   never compete for the model. A finished answer is never cancelled.
 * ``ask``: a typed message is a turn of its own, over as soon as it arrives and answered at once
   (trigger ``message``), its latency counted from its arrival.
+* prefetched answers (``firstword.prefetch``): wherever an answer would start (a typed message,
+  a pause's transcript, the interim at the endpoint, a final), the question is first looked up
+  among the answers prepared in idle time; on a hit the prepared text is the answer (trigger
+  ``prefetched``), at once. A hit on a spoken interim is provisional: the final must match the
+  same prediction, or the answer is cancelled in plain view and restarted on the final.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Protocol
 
 from firstword.answerer.base import AnswerSource
 from firstword.events import (
@@ -50,6 +56,7 @@ from firstword.events import (
 )
 from firstword.events.wire import ErrorCode
 from firstword.llm.base import LlmError
+from firstword.prefetch.prefetcher import Prepared
 from firstword.stt.textnorm import word_errors
 
 # Publishes one event into the session's log (``EventLog.publish``).
@@ -83,6 +90,18 @@ def question_fits(answered: str, final: str) -> bool:
     edits, words = word_errors(final, answered)
     longest = max(words, len(answered.split()))
     return edits <= round(FIT_EDIT_SHARE * longest)
+
+
+class PreparedAnswers(Protocol):
+    """Answers written ahead (``firstword.prefetch.Prefetcher``)."""
+
+    def lookup(self, question: str, persona: str | None = None) -> Prepared | None: ...
+
+    def took(self, prepared: Prepared) -> None: ...
+
+    async def quiet(self) -> None:
+        """Until background work stopped for this answer has let go of the model."""
+        ...
 
 
 @dataclass(slots=True)
@@ -122,6 +141,8 @@ class AnswerRun:
     finished: bool = False
     failed: LlmError | None = None
     cancelled: bool = False
+    # The answer written ahead that this run shows (trigger ``prefetched``).
+    prepared: Prepared | None = None
     # Set when the first word is shown, or the run ends without one.
     first_word: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -147,9 +168,11 @@ class TurnManager:
         *,
         clock: Callable[[], float] = time.monotonic,
         reveal_hold: Callable[[str, int], float] | None = None,
+        prefetch: PreparedAnswers | None = None,
     ) -> None:
         self._publish = publish
         self._answers = answers
+        self._prefetch = prefetch
         self._clock = clock
         # Seconds to keep a ready answer hidden after the endpoint, by the question heard so far
         # and how often this turn's speaker already went on after a pause (a statement may be
@@ -319,7 +342,9 @@ class TurnManager:
         if not question.strip():
             self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
             return
-        if run is not None and run.failed is None and question_fits(run.question, question):
+        if run is not None and run.failed is None and question_fits(run.question, question) and self._still_prepared(
+            run, question
+        ):
             if not run.visible and self._held is None:
                 self._reveal(run)
             return
@@ -327,6 +352,14 @@ class TurnManager:
             self._stats.restarted_on_final += 1
         self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
         self._start(question, AnswerTrigger.FINAL, visible=True)
+
+    def _still_prepared(self, run: AnswerRun, question: str) -> bool:
+        """A prefetched answer started on an interim stands only if the final asks the same
+        prediction ("how would you monitor" / "how would you monitor the database")."""
+        if run.prepared is None or self._prefetch is None:
+            return True
+        again = self._prefetch.lookup(question)
+        return again is not None and again.prediction.text == run.prepared.prediction.text
 
     def commit(self) -> None:
         turn = self._turn
@@ -390,13 +423,15 @@ class TurnManager:
             self._retire_run()
         self._supersede()
         self._next_answer += 1
+        prepared = self._prefetch.lookup(question) if self._prefetch is not None else None
         run = AnswerRun(
             answer_id=self._next_answer,
             turn=turn,
             question=question,
-            trigger=trigger,
+            trigger=AnswerTrigger.PREFETCHED if prepared is not None else trigger,
             visible=visible,
             requested_at=self._clock(),
+            prepared=prepared,
         )
         self._run = run
         turn.answer = run
@@ -408,12 +443,17 @@ class TurnManager:
             self._maybe_report(turn)
 
     def _publish_started(self, run: AnswerRun) -> None:
+        prepared = run.prepared
+        if prepared is not None and self._prefetch is not None:
+            self._prefetch.took(prepared)
         self._publish(
             AnswerStarted(
                 answer_id=run.answer_id,
                 trigger=run.trigger,
                 question=run.question,
                 lead_ms=_ms((run.revealed_at or run.requested_at) - run.requested_at),
+                prepared_for=None if prepared is None else prepared.prediction.text,
+                prepared_ago_ms=None if prepared is None else _diff(run.revealed_at or run.requested_at, prepared.ready_at),
             ),
             run.turn_id,
         )
@@ -431,8 +471,11 @@ class TurnManager:
             self._publish_failure(run, run.failed)
 
     async def _generate(self, run: AnswerRun) -> None:
+        if run.prepared is None and self._prefetch is not None:
+            await self._prefetch.quiet()
+        source = _prepared_text(run.prepared.text) if run.prepared is not None else self._answers.stream(run.question)
         try:
-            async with contextlib.aclosing(self._answers.stream(run.question)) as stream:
+            async with contextlib.aclosing(source) as stream:
                 async for delta in stream:
                     if not delta:
                         continue
@@ -566,8 +609,14 @@ class TurnManager:
                 "vad_to_first_word_ms": _diff(run.first_word_published_at, turn.vad_end_at),
                 "e2e_first_word_ms": _diff(run.first_word_published_at, speech_end),
                 "lead_ms": _diff(run.revealed_at, run.requested_at),
+                "prepared_ago_ms": None if run.prepared is None else _diff(run.revealed_at, run.prepared.ready_at),
             }
         )
+
+
+async def _prepared_text(text: str) -> AsyncIterator[str]:
+    """An answer written ahead, as a stream: all of it at once."""
+    yield text
 
 
 def _join(previous: str, new: str) -> str:

@@ -29,6 +29,11 @@ class CreateSessionBody(BaseModel):
         default=None, description="resume, job description, notes, stories; omit for the sample profile"
     )
     use_sample_profile: bool = True
+    prefetch: bool | None = Field(
+        default=None,
+        description="answer predicted questions in idle time and show a matching one at once "
+        "(default: the server's prefetch.enabled)",
+    )
 
 
 class MessageBody(BaseModel):
@@ -70,7 +75,7 @@ async def create_session(
             profile = sample_profile()
         else:
             profile = Profile()
-        session, owner_token = await registry.create(profile=profile, persona=body.persona)
+        session, owner_token = await registry.create(profile=profile, persona=body.persona, prefetch=body.prefetch)
     except (ProfileError, UnknownPersona) as exc:
         raise ApiError(400, str(exc), ErrorCode.BAD_REQUEST) from None
     except NodeFull as exc:
@@ -108,6 +113,15 @@ async def get_session(session_id: str, access: SessionAccess, registry: Registry
             "early_kept": stats.early_kept,
             "early_cancelled": stats.early_cancelled,
             "speculation_discarded": stats.speculation_discarded,
+        }
+        prefetch = session.prefetch
+        info["prefetch"] = None if prefetch is None else {
+            # What is predicted and what is written ahead (never the answers themselves: they
+            # are shown only when asked).
+            "predicted": [p.text for p in prefetch.predictions],
+            "prepared": [p.prediction.text for p in prefetch.prepared()],
+            "hits": prefetch.stats.hits,
+            "compute_s": round(prefetch.stats.compute_s, 2),
         }
     return info
 

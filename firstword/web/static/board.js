@@ -8,7 +8,7 @@
 
 import { $, api, downloadFile, el, latencyParts, SocketStream } from "./common.js";
 import { renderMarkdown } from "./markdown.js";
-import { CancelReason, CloseCode, EventType, RetractReason } from "./protocol.js";
+import { AnswerTrigger, CancelReason, CloseCode, EventType, RetractReason } from "./protocol.js";
 
 /** The recipient meaning every advisor of the board, in turn (POST /sessions/{id}/board). */
 export const BOARD = "board";
@@ -104,7 +104,7 @@ class ToolBlock {
 
 /** One advisor's answer: its name and title, its tool calls, its text (Markdown) as it streams. */
 class AnswerBubble {
-  constructor(answerId, turn, seq, persona, personaId, hue) {
+  constructor(answerId, turn, seq, persona, personaId, hue, preparedFor = null) {
     this.id = answerId;
     this.turn = turn;
     this.text = "";
@@ -137,6 +137,15 @@ class AnswerBubble {
         el("span", { class: "avatar", "aria-hidden": "true", text: name.slice(0, 1).toUpperCase() }),
         el("strong", { class: "advisor-name", text: name }),
         persona?.title ? el("span", { class: "advisor-title", text: persona.title }) : null,
+        // Written in idle time for a predicted follow-up, and shown at once when it was asked.
+        preparedFor
+          ? el("span", {
+              class: "note prefetched",
+              "data-testid": "prefetched",
+              title: `prepared for: ${preparedFor}`,
+              text: "ready before you asked",
+            })
+          : null,
         this.stateNode,
       ),
       this.toolsNode,
@@ -392,6 +401,7 @@ export class BoardView {
     const data = event.data;
     const bubble = new AnswerBubble(
       data.answer_id, event.turn, event.seq, this.personas.get(data.persona), data.persona, this.hues.get(data.persona),
+      data.trigger === AnswerTrigger.PREFETCHED ? data.prepared_for ?? "" : null,
     );
     this.answers.set(data.answer_id, bubble);
     this.bySeq.set(event.seq, bubble.node);

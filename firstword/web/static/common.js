@@ -81,6 +81,7 @@ const TRIGGER_TEXT = {
   [AnswerTrigger.INTERIM]: "started on the interim transcript",
   [AnswerTrigger.FINAL]: "started on the final transcript",
   [AnswerTrigger.MESSAGE]: "typed question",
+  [AnswerTrigger.PREFETCHED]: "ready before you asked",
 };
 
 const ms = (value) => (value === null || value === undefined ? null : `${Math.round(value)} ms`);
@@ -92,9 +93,10 @@ export function latencyParts(data) {
     ["STT", data.stt_final_ms],
     ["LLM first token", data.llm_ttft_ms],
     ["head start", data.lead_ms],
+    ["prepared", data.prepared_ago_ms === null || data.prepared_ago_ms === undefined ? null : `${ms(data.prepared_ago_ms)} before`],
   ]
     .filter(([, value]) => value !== null && value !== undefined)
-    .map(([name, value]) => `${name} ${ms(value)}`);
+    .map(([name, value]) => `${name} ${typeof value === "string" ? value : ms(value)}`);
   return { headline: ms(data.e2e_first_word_ms), parts };
 }
 
@@ -248,7 +250,7 @@ export class SessionView {
       this.turnCards.set(event.turn, card);
       this.answersEl.prepend(card.node);
     }
-    card.start(data.answer_id, data.trigger, data.question);
+    card.start(data.answer_id, data.trigger, data.question, data.prepared_for);
     this.cards.set(data.answer_id, card);
   }
 
@@ -348,7 +350,7 @@ export class AnswerCard {
     );
   }
 
-  start(id, trigger, question) {
+  start(id, trigger, question, preparedFor = null) {
     if (this.id !== null && this.id !== id) {
       // A restart: the answer shown so far becomes an earlier draft, out of the way.
       this.keepDraft(this.lastWhy ?? "replaced by a newer answer");
@@ -362,6 +364,8 @@ export class AnswerCard {
     this.node.className = `answer streaming${this.pinned ? " pinned" : ""}`;
     this.questionNode.textContent = question ?? "";
     this.triggerNode.textContent = TRIGGER_TEXT[trigger] ?? trigger;
+    // A prefetched answer says which predicted question it was written for.
+    this.triggerNode.title = preparedFor ? `prepared for: ${preparedFor}` : "";
     this.notes.replaceChildren();
     this.render();
   }

@@ -42,6 +42,7 @@ export const AnswerTrigger = Object.freeze({
   FINAL: "final",
   MESSAGE: "message",
   PLANNED: "planned",
+  PREFETCHED: "prefetched",
 });
 
 export const CancelReason = Object.freeze({

@@ -1,0 +1,496 @@
+"""Does a new question (typed, or a spoken interim: cut short, unpunctuated, with fillers) ask
+one of the predicted questions? Lexical, by rules you can read, because a false hit shows an
+answer to a question nobody asked, which is far worse than no hit.
+
+A question is read (``read``) as a set of weighted *terms*, after contractions are spelled out,
+fillers ("um", "so", "okay") and the frames of asking ("could you tell me about" = "what") are
+taken out, and ``PHRASES`` put the same meaning into the same words ("trade offs" = "tradeoffs",
+"job" = "role", "outage" = "incident", "have you worked with X" = "your experience with X"):
+
+- content words, stemmed (weight 1);
+- the question word (what, how, why, when, where, who, how much, how long), weighted
+  ``WH_WEIGHT``: "what's your approach to" and "how do you handle" ask alike;
+- the tense, which is only ever a veto (below): ``~past`` (did, was, were, have you …),
+  ``~present`` (is, are, the auxiliary "do"), ``~irrealis`` (would, could, should, can, will).
+
+A prediction is a *form*: its text with optional words in [brackets], which restate the context
+("Why are you leaving [your current role]?"): a question may leave them out, and saying them
+costs nothing.
+
+``similarity(question, form)`` is 0 when a veto applies, in this order:
+
+1. ``negation``: one side negated (not, never, no, n't) and the other not;
+2. ``tense``: both sides say a tense and one asks about the past where the other does not
+   ("what would you do differently" / "what did you do differently"); present and irrealis ask
+   alike ("how do you handle" / "how would you handle");
+3. ``question_word``: both sides have question words, they share none, and one of them is why,
+   when, where or who ("when could you start" / "where would you start");
+4. ``missing_words`` (the interim rule): a required content word of the prediction is not said.
+   A spoken interim is matched as it grows, so it matches only once it carries every word that
+   tells the prediction from its near misses: "what would you do" never matches "What would you
+   do differently?", "what was the hardest" never matches "What was the hardest part?";
+5. ``mid_phrase``: an unpunctuated question that stops after an article, a possessive, a
+   conjunction, "of" or "to" is still being spoken.
+
+Otherwise the score is the smaller of two coverages: of the prediction's terms by the question
+(``covered_prediction``: the question word, since every content word is there), and of the
+question's terms by the prediction's, optional words included (``covered_question``: "how would
+you scale the team" says "team", which "How would it scale?" does not). A hit needs
+``THRESHOLD``; two predictions at or above it within ``AMBIGUITY_MARGIN`` of each other are
+ambiguous, and nothing is shown.
+
+An interim hit is provisional: match the final transcript again at the endpoint and show the
+answer only if it gives the same prediction ("how would you monitor" matches "How would you
+monitor it?", "how would you monitor the database" does not).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+import snowballstemmer
+
+from firstword.grounding.questions import names_in
+
+# Chosen by ``firstword.prefetch.evaluate`` on the dev split of ``data/paraphrases.jsonl``
+# (260 pairs; 340 with the check split, written with the first 226 dev pairs before any matcher
+# existed and never tuned on): among the thresholds with no false hit, the best recall, then the
+# highest threshold. Measured 2026-12-01, threshold · dev P/R · check P/R · all P/R:
+#   lexical (this)    0.80 · 1.000/0.746 · 1.000/0.683 · 1.000/0.730
+#   char 3-grams      0.92 · 1.000/0.263 · 0.929/0.317 · 0.978/0.277  (false hit: "…to technical
+#                            people" for "…to non-technical people")
+#   MiniLM cosine     0.93 · 1.000/0.093 · 0.900/0.220 · 0.952/0.126  (the same false hit)
+#   MiniLM + the lexical vetoes, cosine for the coverage score:
+#                     0.92 · 1.000/0.127 · 1.000/0.220 · 1.000/0.151
+#   and MiniLM costs 10-20 ms a question on 2 busy cores against ~0.2 ms for a whole match here.
+# No pair that must not match scores above 0.714 ("why do you want to work remotely" for "Why do
+# you want to work here?"); paraphrases that match score 1.0 (113 of 159) or 0.80-0.82: every
+# threshold in (0.714, 0.80] gives the numbers above, and the highest is taken. The check split's numbers before it was first looked at were
+# P 0.963 R 0.650: its one false hit was a label made consistent ("how would you monitor" for
+# "How would you monitor it?" was labelled a miss while "what was your role in" for "What was
+# your role in that?" was a hit: both are now hits, and the endpoint re-check in the docstring
+# covers a question that goes on).
+# Since then (the same day) 21 dev pairs were added: 16 with a sentence of context before the
+# question (8 the same question, 8 near misses), when ``question_parts`` began to match the last
+# sentence alone, and the 5 hits of the first ``bench prefetch`` run, judged by reading: lexical
+# 0.80 · dev 1.000/0.756 · check 1.000/0.683 · all 1.000/0.738 (361 pairs).
+THRESHOLD = 0.8
+# Two predictions at or above THRESHOLD within this of each other: ambiguous, nothing shown
+# (never a coin toss between two answers). Scores step in fifths to tenths (one extra word in a
+# question of 2.5 to 5 weights), so 0.15 calls "1.0 against 0.8" clear and "1.0 against 0.9" not.
+AMBIGUITY_MARGIN = 0.15
+# The question word's weight against a content word's 1.0: it shades the meaning ("what" against
+# "how") but a paraphrase often changes it ("what's your approach to" = "how do you handle").
+WH_WEIGHT = 0.5
+# A tense is a mark, not a share of the score (see ``_tense_conflict``); its weight is kept in
+# ``Terms`` for display.
+TENSE_WEIGHT = 1.0
+# Every required content term of the prediction must be in the question (veto 4 above).
+INTERIM_RULE = True
+
+
+# ----- reading a question --------------------------------------------------------------------------
+
+_STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps its working state on the instance: one call at a time.
+_STEM_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    with _STEM_LOCK:
+        return _STEMMER.stemWord(word)
+
+
+_CONTRACTIONS: tuple[tuple[str, str], ...] = (
+    (r"\bwon't\b", "will not"), (r"\bcan't\b", "can not"), (r"\bshan't\b", "shall not"),
+    (r"n't\b", " not"), (r"\blet's\b", "let us"), (r"'re\b", " are"), (r"'ve\b", " have"),
+    (r"'ll\b", " will"), (r"'d\b", " would"), (r"'m\b", " am"), (r"\b(what|who|where|how|when|why|that|it|there|here)'s\b", r"\1 is"),
+    (r"'s\b", ""),  # the possessive: "the team's role" keeps "team"
+    (r"\bgonna\b", "going to"), (r"\bwanna\b", "want to"),
+)
+
+# Hesitations and acknowledgements around a spoken question: never what it asks.
+_FILLERS = re.compile(
+    r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right|great|cool|sure|thanks|thank you|"
+    r"interesting|nice|well|so|yeah|yes|you know|i mean|kind of|sort of|basically|actually|"
+    r"just|really|exactly|specifically|specific|personally|please|quickly|now then|roughly|approximately|"
+    r"realistically|honestly)\b"
+)
+
+# Ways to ask, not what is asked: "could you tell me about X" asks what "tell me about X" does,
+# and "tell me about" / "describe" / "walk me through" ask what "what" asks.
+_REQUEST = re.compile(
+    r"\b(can|could|would|will) (you|we) (please )?(?=(tell|give|walk|describe|talk|share|say|run|take|go through|list)\b)|"
+    r"\b(do you mind|i'd like you to|i would like you to|i want you to)\b|\bwould you say\b"
+)
+_ASK_WHAT = re.compile(
+    r"\b(tell|talk) (me|us)( a (little|bit|little bit))?( more)? about\b|\b(walk|talk|take|run) (me|us) through\b|"
+    r"\b(describe|share|give (me|us))\b|\b(i'd|i would|we'd|we would) (like|love) to (hear|know) about\b|"
+    r"\b(i|we) (want|wanted) to (hear|know) about\b"
+)
+
+# Phrases that mean the same thing, to one term. Strict on purpose: only what an interviewer or a
+# founder says interchangeably; a row that joins two different questions makes false hits.
+PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\bon[- ]?call\b", "oncall"),
+    # Asking about experience with a thing, however it is put.
+    (r"\b(have|did) you (ever )?(worked (with|on)|work (with|on)|used|use|done (much |anything )?with)\b",
+     "what is your experience with"),
+    (r"\bhow much experience (do|did) you have( with| of| in)?\b", "what is your experience with"),
+    (r"\btrade[- ]?offs?\b", "tradeoff"),
+    (r"\bbuy[- ]in\b", "buyin"),
+    (r"\bnon[- ](\w+)", r"non\1"),
+    (r"\bco[- ]?workers?\b|\bteammates?\b|\bpeers?\b", "colleague"),
+    (r"\bpart (did |do |would |will )?you play(ed)?\b", r"role \1"),
+    (r"\b(a|the) time when\b", r"\1 time"),
+    (r"\bis there anything\b", "what"),
+    (r"\b(hardest|easiest|best|worst) bit\b", r"\1 part"),
+    (r"\b(what|which) (makes|made) you\b", "why do you"),
+    (r"\bintroduce yourself\b", "tell me about yourself"),
+    (r"\babout you\s*$", "about yourself"),
+    (r"\bwhere (should|do|would|can|could) (i|we) (start|begin)\b", r"what \1 \2 do first"),
+    (r"\b(take ?aways?|take away|lessons? learned|lessons?)\b", "learn"),
+    (r"\bweigh( up)?\b", "consider"),
+    (r"\b(approach|approached|approaching)\b", "handle"),
+    (r"\b(looking back|in hindsight|with hindsight|in retrospect)\b", " "),
+    (r"\b(hardest|toughest|trickiest|most (difficult|challenging))\b", "hardest"),
+    (r"\b(easiest|simplest)\b", "easiest"),
+    (r"\b(simpler|easier)\b", "simpler"),
+    (r"\bhow soon\b", "when"),
+    (r"\bhow (much|many)\b", "how_much"),
+    (r"\bhow long\b", "how_long"),
+    (r"\b(deal|dealt|dealing|cope|coping|coped) with\b", "handle"),
+    (r"\b(cv|resumé|résumé)\b", "resume"),
+    # Not "position": "your position on that" is a view, not a job.
+    (r"\bjob\b", "role"),
+    (r"\boutages?\b", "incident"),
+    (r"\b(disagreements?|conflicts?)\b", "disagree"),
+    (r"\bfailures?\b", "fail"),
+    (r"\b(options|other options)\b", "alternatives"),
+    (r"\b(compensation|pay)\b", "salary"),
+    (r"\b(outcomes?|impact)\b", "result"),
+    (r"\b(expensive|price)\b", "cost"),
+    (r"\bjuniors\b", "junior engineers"),
+    (r"\blearnt\b", "learned"),
+    (r"\b(moving|move) on\b", "leave"),
+    (r"\b(organi[sz]ation|firm)\b", "company"),
+)
+
+_NUMBERS = {
+    w: str(i) for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split())
+}
+
+_WH = {"what": "what", "which": "what", "how": "how", "why": "why", "when": "when", "where": "where",
+       "who": "who", "whom": "who", "whose": "who", "how_much": "how_much", "how_long": "how_long"}
+# "Can" asks what "could" asks ("when can you start", "what could go wrong").
+_IRREALIS = frozenset("would could should might will shall going can".split())
+_PAST = frozenset("did was were had".split())
+_PRESENT = frozenset("is are am".split())
+# "do" and "does" mark the present only as the auxiliary, before their subject ("what do you
+# do", not the main verb in "what did you do").
+_DO_AUX = re.compile(r"\b(do|does) (you|i|we|they|it|he|she|people|that|this|the|your|our|my)\b")
+_NEGATION = frozenset("not never no none nothing nobody without".split())
+# Someone other than the two people talking: "what was his role" is not "what was your role",
+# "what would you do in their place" not "in my place". (I, we and you are the two sides of one
+# conversation: "what should I do first" asks what "what would you do first" asks.)
+_THIRD_PERSON = frozenset("he him his himself she her hers herself they them their theirs themselves".split())
+# "have you worked with", "has it scaled": the perfect asks about the past; "do you have" does not.
+_PERFECT = re.compile(r"\b(have|has) (you|we|they|it|i|he|she)\b(?! (got|any|a|an|the|to)\b)")
+
+# Words that carry no topic in a question: pronouns, auxiliaries, prepositions, articles, and the
+# frames and intensifiers of asking ("biggest", "main": "what's the biggest risk" asks "what are
+# the risks").
+STOPWORDS = frozenset(
+    """a an the and or but if so then than of in on at to for from with by about into onto over through
+    as up out off this that these those it its there here they them their we us our you your yours i me
+    my mine he him his she her is are am be been being do does doing done have has having get got
+    may must let tell talk ask say said me one ones anything something everything thing things stuff
+    all any some each every lot lots bit little more most much many very too also even still ever
+    main biggest greatest key major top real whole overall again time times moment able go
+    want like""".split()
+)
+# "want" and "like" are frames ("would you like to", "do you want to"): see WANT_TOPIC for the
+# one question where wanting is the topic.
+WANT_TOPIC = re.compile(r"\bwhy (do|did|would) you want (?!to (leave|quit|go|move|stop)\b)|\bwhat do you want (from|in|out of)\b")
+
+_DEMONSTRATIVE_NOUN = re.compile(r"\b((?:in|on|for|at|about|with|from|during|after) (?:that|this|these|those)) [a-z]+\b")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#_]*(?:\.[a-z0-9]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A question as matching reads it."""
+
+    weights: tuple[tuple[str, float], ...]  # (term, weight), sorted by term
+    negated: bool
+
+    @property
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.weights)
+
+    @property
+    def content(self) -> frozenset[str]:
+        """The topic words: terms that are neither the question word nor the tense."""
+        return frozenset(t for t, _ in self.weights if not t.startswith(("?", "~")))
+
+    @property
+    def wh(self) -> frozenset[str]:
+        return frozenset(t for t, _ in self.weights if t.startswith("?"))
+
+    @property
+    def tense(self) -> frozenset[str]:
+        return frozenset(t for t, _ in self.weights if t.startswith("~"))
+
+
+def normalise(text: str) -> str:
+    """Lower case, contractions spelled out, hyphens and symbols as spaces, fillers and the
+    frames of asking taken out, number words as digits."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    for pattern, replacement in _CONTRACTIONS:
+        text = re.sub(pattern, replacement, text)
+    text = re.sub(r"[^\w'+#. -]+", " ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    for pattern, replacement in PHRASES:
+        text = re.sub(pattern, replacement, text)
+    text = text.replace("-", " ")
+    text = _FILLERS.sub(" ", text)
+    text = _REQUEST.sub(" ", text)
+    text = _ASK_WHAT.sub(" what ", text)
+    # "your role in that project", "expectations for this role": a demonstrative points at what
+    # is being talked about, as the prediction's "it" and "that" do, so its noun is context.
+    text = _DEMONSTRATIVE_NOUN.sub(r"\1", text)
+    words = [_NUMBERS.get(w, w) for w in text.split()]
+    return " ".join(words)
+
+
+@lru_cache(maxsize=8192)
+def read(text: str) -> Terms:
+    """The weighted terms of ``text`` (cached: predictions are read once, not once per match)."""
+    said = normalise(text)
+    # A name that is also a common word ("Go", "Swift", "Spark") is a topic when it is written
+    # as a name; said in lower case it stays a common word (a miss, never a false hit).
+    names = {n.lower() for n in names_in(text)}
+    weights: dict[str, float] = {}
+    negated = False
+    if _PERFECT.search(said):
+        weights["~past"] = TENSE_WEIGHT
+    if _DO_AUX.search(said):
+        weights["~present"] = TENSE_WEIGHT
+    topic_want = WANT_TOPIC.search(said) is not None
+    for word in _TOKEN.findall(said):
+        if word in _NEGATION:
+            negated = True
+        elif word in _WH:
+            weights.setdefault("?" + _WH[word], WH_WEIGHT)
+        elif word in _IRREALIS:
+            weights["~irrealis"] = TENSE_WEIGHT
+        elif word in _PAST:
+            weights["~past"] = TENSE_WEIGHT
+        elif word in _PRESENT:
+            weights["~present"] = TENSE_WEIGHT
+        elif word in _THIRD_PERSON:
+            weights["@third"] = 1.0
+        elif word == "want" and topic_want:
+            weights["want"] = 1.0
+        elif (word not in STOPWORDS or word in names) and (len(word) > 1 or word.isdigit()):
+            weights[_stem(word)] = 1.0
+    # "How much", "how long" are more than "how": the plain "how" goes when they are there.
+    if "?how_much" in weights or "?how_long" in weights:
+        weights.pop("?how", None)
+    return Terms(tuple(sorted(weights.items())), negated)
+
+
+_OPTIONAL = re.compile(r"\[([^\]]*)\]")
+
+
+def display_text(form: str) -> str:
+    """A prediction's form without its optional-words brackets: "Why are you leaving [your
+    current role]?" is shown and answered as "Why are you leaving your current role?"."""
+    return re.sub(r"\s{2,}", " ", _OPTIONAL.sub(r"\1", form)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A prediction as matching reads it: the words it needs said, and the words it may be said
+    with. In "Why are you leaving [your current role]?" the bracketed words only restate the
+    context: "why are you leaving" asks it, and "why are you leaving your current job" too."""
+
+    required: Terms
+    optional: frozenset[str]
+
+
+@lru_cache(maxsize=8192)
+def read_form(form: str) -> Form:
+    required = read(_OPTIONAL.sub(" ", form))
+    optional = frozenset(read(" ".join(_OPTIONAL.findall(form))).content) - required.content if "[" in form else frozenset()
+    return Form(required, optional)
+
+
+# ----- scoring -------------------------------------------------------------------------------------
+
+# Question words that ask for different things ("when could you start" is not "where would you
+# start"); "what", "how", "how much" and "how long" trade places in paraphrases ("what's your
+# approach to" = "how do you handle", "what's the cost" = "how much does it cost").
+DISTINCT_WH = frozenset({"?why", "?when", "?where", "?who"})
+# An interim that stops here is mid-phrase: an article, a possessive, a conjunction, "of" or "to"
+# is always followed by what the question is about.
+DANGLING = frozenset("a an the your my our their his her its and or but of to than very".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    score: float  # min(covered_prediction, covered_question); 0.0 when vetoed
+    covered_prediction: float
+    covered_question: float
+    # "negation" | "tense" | "question_word" | "missing_words" | "mid_phrase" | "empty" | None
+    veto: str | None
+    missing: tuple[str, ...]  # the prediction's content terms the question did not say
+
+
+def similarity(question: str, prediction: str) -> Similarity:
+    """How far ``question`` asks ``prediction`` (a form, optional words in brackets)."""
+    q = read(question)
+    form = read_form(prediction)
+    p = form.required
+    qw, pw = q.as_dict, p.as_dict
+    # Tense is a veto only (below), never a share of the score.
+    qw = {t: w for t, w in qw.items() if not t.startswith("~")}
+    pw = {t: w for t, w in pw.items() if not t.startswith("~")}
+    if not p.content or not q.content:
+        return Similarity(0.0, 0.0, 0.0, "empty", tuple(sorted(p.content)))
+    shared = set(pw) & set(qw)
+    accounted = shared | (form.optional & set(qw))
+    covered_p = sum(pw[t] for t in shared) / sum(pw.values())
+    covered_q = sum(qw[t] for t in accounted) / sum(qw.values())
+    missing = tuple(sorted(p.content - q.content))
+    veto: str | None = None
+    if p.negated != q.negated:
+        veto = "negation"
+    elif _tense_conflict(p.tense, q.tense):
+        veto = "tense"
+    elif (p.wh | q.wh) & DISTINCT_WH and p.wh and q.wh and not (p.wh & q.wh):
+        veto = "question_word"
+    elif INTERIM_RULE and missing:
+        veto = "missing_words"
+    elif _mid_phrase(question):
+        veto = "mid_phrase"
+    score = 0.0 if veto else min(covered_p, covered_q)
+    return Similarity(score, covered_p, covered_q, veto, missing)
+
+
+def _tense_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both sides say a tense, and one asks about the past where the other does not ("what did
+    you do differently" / "what would you do differently", "what were the risks" / "what are the
+    risks"). Present and irrealis ask alike ("how do you handle" / "how would you handle"); a
+    side that says no tense ("tell me about a time you failed") conflicts with nothing."""
+    if not a or not b:
+        return False
+    a_now, b_now = bool(a - {"~past"}), bool(b - {"~past"})
+    return not (("~past" in a and "~past" in b) or (a_now and b_now))
+
+
+def _mid_phrase(question: str) -> bool:
+    words = re.findall(r"[a-z']+", question.lower())
+    return bool(words) and words[-1] in DANGLING and not question.rstrip().endswith(("?", "."))
+
+
+# ----- matching ------------------------------------------------------------------------------------
+
+
+class Predicted(Protocol):
+    """What matching needs of a prediction (``predict.Prediction`` is one): ``form`` is the text
+    with optional words in brackets ("" when it has none: then ``text`` is read)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def form(self) -> str: ...
+
+
+def _form_of(prediction: Predicted) -> str:
+    return prediction.form or prediction.text
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    prediction: Predicted
+    similarity: Similarity
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A hit: ``prediction`` is the one question asked, with ``score`` ≥ the threshold."""
+
+    prediction: Predicted
+    score: float
+    # The next best prediction's score (0.0 when none): how clear the hit was.
+    runner_up: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The whole answer to "which prediction, if any?", with the reason for a miss."""
+
+    match: Match | None
+    # "hit" | "ambiguous" (two predictions above the threshold, close: nothing shown) |
+    # "below_threshold" | "no_predictions" | "empty_question"
+    reason: str
+    # Every prediction at or above the threshold, best first (for logs and tests).
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.reason == "ambiguous"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def question_parts(text: str) -> list[str]:
+    """What to match of ``text``: all of it, and its last sentence when it has several and that
+    one asks something. A typed or spoken question often opens with a sentence of context ("Hi
+    Aisha, thanks for joining. Could you introduce yourself?", "This role has an on-call
+    rotation. How do you handle being on call?"), whose words would count against the coverage
+    of the question itself. The last sentence alone is held to the same vetoes and threshold."""
+    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    if len(sentences) < 2:
+        return [text]
+    last = sentences[-1]
+    return [text, last] if read(last).content else [text]
+
+
+def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> Decision:
+    """Which prediction ``text`` asks, if exactly one clearly: see the module's docstring."""
+    if not predictions:
+        return Decision(None, "no_predictions")
+    if not read(text).content:
+        return Decision(None, "empty_question")
+    parts = question_parts(text)
+    scored = sorted(
+        (Candidate(p, max((similarity(part, _form_of(p)) for part in parts), key=lambda m: m.score))
+         for p in predictions),
+        key=lambda c: -c.similarity.score,
+    )
+    above = tuple(c for c in scored if c.similarity.score >= threshold)
+    if not above:
+        return Decision(None, "below_threshold")
+    best = above[0]
+    runner_up = scored[1].similarity.score if len(scored) > 1 else 0.0
+    if len(above) > 1 and best.similarity.score - above[1].similarity.score < AMBIGUITY_MARGIN:
+        return Decision(None, "ambiguous", above)
+    return Decision(Match(best.prediction, best.similarity.score, runner_up), "hit", above)
+
+
+def match_question(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> Match | None:
+    """The one prediction ``text`` asks, or None (no prediction close enough, or two: see
+    ``decide`` for the reason)."""
+    return decide(text, predictions, threshold=threshold).match

@@ -1,0 +1,235 @@
+"""The questions likely to come next, from the dossier and what has been said: by rules, so the
+same input always gives the same predictions, each saying where it came from.
+
+- At the start (nothing asked yet): the openers of an interview ("Tell me about yourself") or
+  of a Board Room session, and, in an interview, the questions the job description's stated
+  requirements call for (``jd_questions``: "How do you handle on-call?" from "experience with
+  on-call and incidents", "Tell me about your experience with Kubernetes." from a requirement
+  naming it). Requirements are read by the practice interview's parser
+  (``plan.parse_requirements``), tools and practices by its tables.
+- After a question: the follow-ups of ``patterns`` for the type (``questions.classify``) of the
+  *topic* question (the latest one that was not itself a follow-up, so "what was your role?"
+  leads on to "what would you do differently?" about the same story); in the Board Room, the
+  founder's follow-ups for every advisor and for this one. Plus, in an interview, the JD
+  questions not yet asked, the openers not yet asked (at ``LATER_OPENER_FACTOR``) and the closing
+  question (its weight growing with the turns).
+
+Scores are the table's priors (see ``patterns``), not measured probabilities: they rank. Ties are
+broken by the text, so the order is total. A candidate that an asked question matches
+(``match.similarity`` at ``match.THRESHOLD``) is never predicted; of two candidates that match
+each other, only the higher-ranked is kept (two near-identical predictions would make every
+question that asks either one ambiguous, and neither would ever be shown).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from firstword.answerer.profile import Profile
+from firstword.grounding.questions import QuestionType, classify
+from firstword.practice.plan import (
+    MAX_JD_CHARS,
+    PRACTICES,
+    TOOLS,
+    Requirement,
+    detect_language,
+    parse_requirements,
+    role_and_company,
+)
+from firstword.prefetch import match, patterns
+from firstword.prefetch.patterns import Row
+
+DEFAULT_LIMIT = 8
+# JD questions: a stated requirement's (in a requirements section or a "Looking for:" list)
+# against a responsibility's or a sentence of prose; each later one a little less, so the JD's
+# own order ranks them, down to the floor.
+JD_PRIMARY_WEIGHT = 0.55
+JD_OTHER_WEIGHT = 0.4
+JD_DECAY = 0.02
+JD_FLOOR = 0.15
+# An opener not asked at the start is still asked sometimes later, less often.
+LATER_OPENER_FACTOR = 0.5
+# The closing question: unlikely early, likelier every turn, never above the follow-ups' top.
+CLOSING_PER_TURN = 0.04
+CLOSING_MAX = 0.5
+
+Turn = tuple[str, str]  # (role, text): "user" asks, "assistant" answers
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    text: str  # the question as shown and answered
+    # Where it came from: "pattern:<row id>", "opening:<row id>", "closing", or
+    # "job_description:<the requirement, exactly as in the JD>".
+    source: str
+    # Its type as the grounding will read it (``questions.classify`` of ``text``).
+    kind: QuestionType
+    score: float
+    # ``text`` with optional words in brackets, as matching reads it ("" when it has none).
+    form: str = ""
+
+
+class _Dossier:
+    """What the predictions read from the profile, worked out once per call."""
+
+    def __init__(self, profile: Profile) -> None:
+        jd = profile.job_description or ""
+        if len(jd) > MAX_JD_CHARS:
+            jd = jd[:MAX_JD_CHARS]
+        self.jd = jd if jd.strip() and detect_language(jd).english else ""
+        self.own = "\n".join([profile.resume, profile.notes, *profile.stories])
+
+    @cached_property
+    def company(self) -> str | None:
+        return role_and_company(self.jd, self.own)[1] if self.jd else None
+
+    @cached_property
+    def requirements(self) -> tuple[Requirement, ...]:
+        """Stated requirements first, each group in JD order (``sorted`` is stable). The title
+        line is not a requirement ("… - Tallis Analytics" asks nothing about analytics)."""
+        if not self.jd:
+            return ()
+        title = next((line.strip() for line in self.jd.splitlines() if line.strip()), "")
+        found = [r for r in parse_requirements(self.jd) if r.text.strip() not in title]
+        return tuple(sorted(found, key=lambda r: not r.primary))
+
+
+_TOOL_PATTERNS = tuple((t, re.compile(t.pattern) if t.exact else re.compile(t.pattern, re.IGNORECASE)) for t in TOOLS)
+_PRACTICE_PATTERNS = tuple((p, re.compile(p.pattern, re.IGNORECASE)) for p in PRACTICES)
+_JD_PATTERNS = tuple((row, re.compile(row.pattern)) for row in patterns.JD_ROWS)
+
+
+def tools_named(text: str) -> list[str]:
+    """The tools ``text`` names, in the order it names them."""
+    found = [(m.start(), tool.name) for tool, pattern in _TOOL_PATTERNS if (m := pattern.search(text))]
+    return [name for _, name in sorted(found)]
+
+
+def jd_questions(profile: Profile) -> list[Prediction]:
+    """The questions the job description's requirements call for, best first (see the module's
+    docstring), each with the requirement it came from."""
+    return list(_jd_questions(_Dossier(profile)))
+
+
+def _jd_questions(dossier: _Dossier) -> Iterator[Prediction]:
+    seen: set[str] = set()
+    index = 0
+    for req in dossier.requirements:
+        lowered = req.text.lower()
+        forms = [patterns.SKILL_FORM.format(skill=name) for name in tools_named(req.text)]
+        forms += [patterns.SKILL_FORM.format(skill=p.name) for p, pattern in _PRACTICE_PATTERNS if pattern.search(req.text)]
+        forms += [row.form for row, pattern in _JD_PATTERNS if pattern.search(lowered)]
+        for cue in (req.cue, *req.also):
+            if cue is not None:
+                forms.append(patterns.COMPETENCY_FORMS.get(cue.topic) or _first_sentence(cue.question))
+        for form in forms:
+            if "{served}" in form:
+                served = _SERVED.search(lowered)
+                form = form.format(served=served.group(1) if served else "customer")
+            if form in seen:
+                continue
+            seen.add(form)
+            base = JD_PRIMARY_WEIGHT if req.primary else JD_OTHER_WEIGHT
+            score = max(JD_FLOOR, round(base - JD_DECAY * index, 4))
+            index += 1
+            yield _prediction(form, f"job_description:{req.text}", score)
+
+
+# Who the work is for, as the requirement names them ("cares for patients"), for the
+# customer-focus question.
+_SERVED = re.compile(r"\b(patient|customer|client|user|student|pupil|guest|resident|member)s?\b")
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.?!])\s+", text.strip(), maxsplit=1)[0]
+
+
+def _prediction(form: str, source: str, score: float) -> Prediction:
+    text = match.display_text(form)
+    return Prediction(text, source, classify(text).kind, score, form if form != text else "")
+
+
+def _fill(row: Row, slots: dict[str, str | None]) -> str | None:
+    """The row's form with its slots filled, or None when a slot has no value."""
+    names = re.findall(r"\{(\w+)\}", row.form)
+    if any(not slots.get(n) for n in names):
+        return None
+    return row.form.format(**{n: slots[n] for n in names})
+
+
+def _asked(history: Sequence[Turn]) -> list[str]:
+    return [text for role, text in history if role == "user" and text.strip()]
+
+
+def _matches(question: str, form: str) -> bool:
+    return match.similarity(question, form).score >= match.THRESHOLD
+
+
+def _topic(asked: list[str], follow_ups: Sequence[Row]) -> str:
+    """The latest question that is not itself one of the follow-ups: the story, design or
+    decision the follow-ups are about."""
+    plain = [row.form for row in follow_ups if "{" not in row.form]
+    for question in reversed(asked):
+        if not any(_matches(question, form) for form in plain):
+            return question
+    return asked[-1]
+
+
+def predict_questions(
+    profile: Profile,
+    history: Sequence[Turn],
+    *,
+    persona: str,
+    limit: int = DEFAULT_LIMIT,
+) -> list[Prediction]:
+    """The ``limit`` likeliest next questions, best first (see the module's docstring).
+    ``history``: what has been said, in order, as (role, text); ``persona``: the persona id that
+    answers ("copilot" and "nova" are interviews, any other an advisor)."""
+    if limit <= 0:
+        return []
+    dossier = _Dossier(profile)
+    asked = _asked(history)
+    interview = persona in patterns.INTERVIEW_PERSONAS
+    candidates: list[Prediction] = []
+
+    def add(rows: Sequence[Row], prefix: str, factor: float, slots: dict[str, str | None]) -> None:
+        for row in rows:
+            form = _fill(row, slots)
+            if form is not None:
+                candidates.append(_prediction(form, f"{prefix}:{row.id}", round(row.weight * factor, 4)))
+
+    if interview:
+        slots: dict[str, str | None] = {"company": dossier.company, "skill": None}
+        if asked:
+            topic = _topic(asked, patterns.INTERVIEW_FOLLOW_UPS)
+            kind = classify(topic).kind
+            slots["skill"] = next(iter(tools_named(topic)), None)
+            add([r for r in patterns.INTERVIEW_FOLLOW_UPS if kind in r.after], "pattern", 1.0, slots)
+            add(patterns.INTERVIEW_OPENERS, "opening", LATER_OPENER_FACTOR, slots)
+            closing = min(CLOSING_MAX, patterns.CLOSING.weight + CLOSING_PER_TURN * len(asked))
+            candidates.append(_prediction(patterns.CLOSING.form, "closing", round(closing, 4)))
+        else:
+            add(patterns.INTERVIEW_OPENERS, "opening", 1.0, slots)
+        candidates.extend(_jd_questions(dossier))
+    else:
+        advisor_rows = (*patterns.ADVISOR_FOLLOW_UPS, *patterns.PERSONA_FOLLOW_UPS.get(persona, ()))
+        if asked:
+            add(advisor_rows, "pattern", 1.0, {"company": dossier.company, "skill": None})
+        else:
+            add(patterns.ADVISOR_OPENERS, "opening", 1.0, {})
+
+    candidates.sort(key=lambda p: (-p.score, p.text, p.source))
+    kept: list[Prediction] = []
+    for candidate in candidates:
+        form = candidate.form or candidate.text
+        if any(_matches(question, form) for question in asked):
+            continue
+        if any(_matches(candidate.text, other.form or other.text) or _matches(other.text, form) for other in kept):
+            continue
+        kept.append(candidate)
+        if len(kept) == limit:
+            break
+    return kept

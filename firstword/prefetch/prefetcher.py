@@ -1,0 +1,348 @@
+"""Answers written before the question: one session's predictions, answered in idle time at
+background priority, and handed over at once when a question asks one of them.
+
+The prefetcher follows the session's event log (it is a log listener), so the copilot and the
+board room feed it alike:
+
+- ``speech.started``, ``message``, ``answer.started``: the session is busy. Background work stops
+  now (its generation task is cancelled, the model and the cores are the live answer's), and
+  the idle clock restarts.
+- ``answer.done``: the question and its answer join the history; the predictions are made again
+  from it (``predict.predict_questions``), every answer prepared for the previous context is
+  dropped (the conversation moved on), and, once the session has been idle ``idle_after_s``,
+  the best ``prepared_per_pause`` predictions are answered one by one.
+
+Pre-generation never delays a live answer:
+
+- each generation runs at ``Priority.BACKGROUND`` on the model scheduler (paused while a live or
+  critic lease exists, its slot revoked when a live answer needs one);
+- it starts only after ``idle_after_s`` of quiet, and any activity cancels it;
+- the whole server's background generations pass through one ``BackgroundGate``: one at a time,
+  each followed by a rest in proportion, so that they take at most ``global_share`` of wall
+  time however many sessions are idle;
+- a session stops prefetching once it has used ``session_cpu_s`` of generation time.
+
+``lookup(question, persona)`` is the hand-over: a hit needs the matcher to pick exactly one
+prediction (``match.decide``: ambiguous and near questions are misses), an answer prepared for
+that prediction in the current context (same history, same profile), and the same persona. A
+miss costs nothing but the budget already spent. ``invalidate`` (the profile changed) drops
+every prediction and prepared answer; nothing written from the old profile is ever shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+from firstword.config import PrefetchConfig
+from firstword.events import AnswerDone, AnswerStarted, Event, EventType
+from firstword.prefetch.match import decide
+from firstword.prefetch.predict import Prediction
+
+log = logging.getLogger("firstword.prefetch")
+
+# Writes the answer to a predicted question for a persona ("board:<id>" or the session's), with
+# the history so far, at background priority; raises NotPreparable when it must not be written
+# ahead (it would run a tool), or LlmError.
+Generate = Callable[[Prediction, str, Sequence[tuple[str, str]]], AsyncIterator[str]]
+# The predictions for a persona from the history so far ((role, text) pairs).
+Predict = Callable[[str, Sequence[tuple[str, str]]], list[Prediction]]
+
+
+def with_topic(prediction: Prediction, history: Sequence[tuple[str, str]]) -> str:
+    """The question to write a follow-up's answer to: a pattern's follow-up ("What was your role
+    in that?") read alone has lost what "that" is, and the grounded answerer then finds nothing
+    of the profile's to say; with the question it follows ("Tell me about a time you cut
+    latency. What was your role in that?") it retrieves the story it is about. The copilot's
+    live path answers the words asked, which carry their topic ("your role on that team")."""
+    if not prediction.source.startswith("pattern:"):
+        return prediction.text
+    asked = [text for role, text in history if role == "user"]
+    return f"{asked[-1].strip()} {prediction.text}" if asked else prediction.text
+
+
+class NotPreparable(Exception):
+    """The answer to this prediction cannot be written ahead (it would call a tool)."""
+
+
+class BackgroundGate:
+    """The server's one door for background generation (shared by every session): one at a time,
+    each followed by a rest of ``used * (1 - share) / share``, so background work never takes
+    more than ``share`` of wall time (``busy_s`` / elapsed says what it took)."""
+
+    def __init__(self, share: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"share must be in (0, 1], got {share}")
+        self.share = share
+        self._clock = clock
+        self._lock: asyncio.Lock | None = None
+        self._open_at = 0.0
+        self.busy_s = 0.0
+        self.passes = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            rest = self._open_at - self._clock()
+            if rest > 0:
+                await asyncio.sleep(rest)
+            started = self._clock()
+            try:
+                yield
+            finally:
+                used = self._clock() - started
+                self.busy_s += used
+                self.passes += 1
+                self._open_at = self._clock() + used * (1.0 - self.share) / self.share
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An answer written ahead for ``prediction``, in context ``context`` of the session."""
+
+    prediction: Prediction
+    persona: str
+    text: str
+    ready_at: float
+    context: int
+    compute_s: float
+
+
+@dataclass(slots=True)
+class PrefetchStats:
+    predicted: int = 0
+    prepared: int = 0
+    hits: int = 0
+    misses: int = 0
+    ambiguous: int = 0
+    cancelled: int = 0  # generations stopped by activity
+    dropped: int = 0  # prepared answers never used (the conversation moved on, or the profile changed)
+    compute_s: float = 0.0
+    not_preparable: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+class Prefetcher:
+    def __init__(
+        self,
+        *,
+        persona: str,
+        start_as: str | None = None,
+        generate: Generate,
+        predict: Predict,
+        gate: BackgroundGate,
+        config: PrefetchConfig,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        # Whose answers: the session's own persona for questions typed to the session (the turn
+        # manager's), "board:<id>" for an advisor's in the board room (its events name it).
+        self._persona = persona
+        self._start_as = start_as or persona  # whose questions open the session
+        self._generate = generate
+        self._predict = predict
+        self._gate = gate
+        self._config = config
+        self._clock = clock
+        self.history: list[tuple[str, str]] = []
+        self.predictions: list[Prediction] = []
+        self._for_persona = persona  # whose follow-ups the predictions are
+        self._prepared: dict[str, Prepared] = {}
+        self._context = 0
+        self._worker: asyncio.Task[None] | None = None
+        self._busy_at = clock()
+        self._questions: dict[int, tuple[str, str | None]] = {}  # answer id -> (question, persona)
+        self._closed = False
+        self._suspended = False
+        self._stale = False  # the context moved on and the predictions are still to be made
+        self._stopping: asyncio.Task[None] | None = None
+        self.stats = PrefetchStats()
+
+    # ----- what the session tells it -------------------------------------------------------
+
+    def start(self) -> None:
+        """The session is ready: predict its openers and prepare them once idle."""
+        self._moved_on(self._start_as)
+        self._schedule()
+
+    def listener(self, event: Event) -> None:
+        """Event log listener (must be fast and never raise)."""
+        try:
+            kind = event.type
+            if kind in (EventType.SPEECH_STARTED, EventType.MESSAGE):
+                self.busy()
+            elif kind == EventType.ANSWER_STARTED:
+                started = event.payload(AnswerStarted)
+                self._questions[started.answer_id] = (started.question, started.persona)
+                self.busy()
+            elif kind == EventType.ANSWER_DONE:
+                done = event.payload(AnswerDone)
+                asked = self._questions.pop(done.answer_id, None)
+                if asked is not None:
+                    self.answered(asked[0], done.text, f"board:{asked[1]}" if asked[1] else self._persona)
+            elif kind == EventType.ANSWER_CANCELLED:
+                self._schedule()
+        except Exception:  # a listener must never raise into the log
+            log.exception("prefetch: could not read event %d", event.seq)
+
+    def busy(self) -> None:
+        """Activity: stop background work now and restart the idle clock."""
+        self._busy_at = self._clock()
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()
+            self._stopping = self._worker
+            self.stats.cancelled += 1
+        self._worker = None
+
+    async def quiet(self, timeout_s: float = 0.5) -> None:
+        """Wait (briefly) until a generation stopped by ``busy`` has let go of the model: a live
+        answer that started at once would take a cold context while the background job still
+        held the one warm with this session's prompt (the bench saw +2-4 s first words)."""
+        stopping, self._stopping = self._stopping, None
+        if stopping is not None and not stopping.done():
+            await asyncio.wait({stopping}, timeout=timeout_s)
+
+    def answered(self, question: str, answer: str, persona: str) -> None:
+        """A question was answered: the context moved on; predict from it and prepare when idle."""
+        self.history += [("user", question), ("assistant", answer)]
+        if self._suspended:
+            return
+        self._moved_on(persona)
+        self._schedule()
+
+    def suspend(self) -> None:
+        """The profile is changing: stop, and forget every prediction and prepared answer."""
+        self.busy()
+        self._context += 1
+        self.stats.dropped += len(self._prepared)
+        self._prepared.clear()
+        self.predictions = []
+        self._suspended = True
+
+    def invalidate(self) -> None:
+        """The profile changed: predict again from the new one (nothing prepared from the old
+        one is kept, or shown)."""
+        self._suspended = False
+        self.busy()
+        self._moved_on(self._for_persona)
+        self._schedule()
+
+    def lookup(self, question: str, persona: str | None = None) -> Prepared | None:
+        """The answer prepared for ``question`` (asked of ``persona``), or None (module doc)."""
+        persona = persona or self._persona
+        if not self._config.enabled or not self.predictions:
+            return None
+        decision = decide(question, self.predictions)
+        self.stats.reasons[decision.reason] = self.stats.reasons.get(decision.reason, 0) + 1
+        if decision.ambiguous:
+            self.stats.ambiguous += 1
+        if decision.match is None:
+            return None
+        prepared = self._prepared.get(decision.match.prediction.text)
+        if prepared is None or prepared.context != self._context or prepared.persona != persona:
+            return None
+        if self._clock() - prepared.ready_at > self._config.keep_s:
+            return None
+        return prepared
+
+    def took(self, prepared: Prepared) -> None:
+        """``prepared`` was shown."""
+        self.stats.hits += 1
+        self._prepared.pop(prepared.prediction.text, None)
+
+    def missed(self) -> None:
+        self.stats.misses += 1
+
+    def prepared(self) -> list[Prepared]:
+        return list(self._prepared.values())
+
+    async def aclose(self) -> None:
+        self._closed = True
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await worker
+
+    # ----- the work -------------------------------------------------------------------------
+
+    def _moved_on(self, persona: str) -> None:
+        """The context changed: what was prepared is dropped now; the new predictions are made
+        by the worker once the session is idle, not here (this runs inside the publish of the
+        answer that moved it on, and ~3 ms of prediction there delayed that answer's delivery)."""
+        self._context += 1
+        self.stats.dropped += len(self._prepared)
+        self._prepared.clear()
+        self._for_persona = persona
+        self.predictions = []
+        self._stale = True
+
+    def _repredict(self) -> None:
+        self._stale = False
+        persona = self._for_persona
+        try:
+            self.predictions = self._predict(persona, self.history)[: self._config.predictions]
+        except Exception:
+            log.exception("prefetch: prediction failed")
+            self.predictions = []
+        self.stats.predicted += len(self.predictions)
+
+    def _schedule(self) -> None:
+        if self._closed or self._suspended or not self._config.enabled or self._config.prepared_per_pause <= 0:
+            return
+        if self._worker is not None and not self._worker.done():
+            return
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing to schedule on
+            self._worker = asyncio.get_running_loop().create_task(self._prepare_when_idle())
+
+    async def _prepare_when_idle(self) -> None:
+        c = self._config
+        while True:
+            quiet = self._clock() - self._busy_at
+            if quiet >= c.idle_after_s:
+                break
+            await asyncio.sleep(c.idle_after_s - quiet)
+        if self._stale:
+            self._repredict()
+        context = self._context
+        todo = [p for p in self.predictions[: c.prepared_per_pause] if p.text not in self._prepared]
+        for prediction in todo:
+            if self.stats.compute_s >= c.session_cpu_s or context != self._context:
+                return
+            async with self._gate.slot():
+                if context != self._context:
+                    return
+                started = self._clock()
+                try:
+                    text = await self._write(prediction, self._for_persona)
+                except NotPreparable:
+                    self.stats.not_preparable += 1
+                    continue
+                except asyncio.CancelledError:
+                    self.stats.compute_s += self._clock() - started
+                    raise
+                except Exception as exc:  # an engine error: the live path will meet it too
+                    log.info("prefetch: could not prepare %r: %s", prediction.text, exc)
+                    self.stats.compute_s += self._clock() - started
+                    continue
+                used = self._clock() - started
+                self.stats.compute_s += used
+            if context != self._context or not text.strip():
+                continue
+            self._prepared[prediction.text] = Prepared(
+                prediction=prediction, persona=self._for_persona, text=text.strip(), ready_at=self._clock(),
+                context=context, compute_s=used,
+            )
+            self.stats.prepared += 1
+
+    async def _write(self, prediction: Prediction, persona: str) -> str:
+        parts: list[str] = []
+        async with contextlib.aclosing(self._generate(prediction, persona, self.history)) as stream:
+            async for delta in stream:
+                parts.append(delta)
+        return "".join(parts)

@@ -1,0 +1,316 @@
+"""Answers written before the question (``firstword.prefetch.prefetcher``) and their hand-over in
+the turn manager: prepared only in idle time, shown at once on a hit (trigger ``prefetched``),
+never on a near miss, an ambiguous question, a stale context or an old profile; and the whole
+server's background work bounded by one gate.
+
+The writer is a fake that yields scripted words on a schedule (the real engines' pre-generation
+runs in ``firstword bench prefetch`` and ``tests/test_board.py``'s server test below)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from firstword.config import PrefetchConfig, Settings
+from firstword.events import EventType
+from firstword.grounding.questions import QuestionType
+from firstword.hub.log import EventLog
+from firstword.llm.scripted import ScriptedLlm
+from firstword.prefetch.predict import Prediction
+from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher
+from firstword.server.app import create_app
+from firstword.turns.manager import TurnManager
+from tests.conftest import InLoopServer
+from tests.test_server import fake_engines, new_session
+
+ROLE = "What was your role in that?"
+DIFFERENTLY = "What would you do differently?"
+MEASURE = "How did you measure the result?"
+
+
+def prediction(text: str, score: float = 0.5) -> Prediction:
+    return Prediction(text=text, source="pattern:test", kind=QuestionType.OTHER, score=score)
+
+
+class Writer:
+    """Writes "Prepared: <question>" word by word, ``delay_s`` a word; counts what it was asked."""
+
+    def __init__(self, delay_s: float = 0.005, refuse: frozenset[str] = frozenset()) -> None:
+        self.delay_s = delay_s
+        self.refuse = refuse
+        self.asked: list[tuple[str, str]] = []
+        self.finished = 0
+        self.cancelled = 0
+
+    def __call__(self, prediction: Prediction, who: str, history) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+        self.asked.append((prediction.text, who))
+        return self._write(prediction.text)
+
+    async def _write(self, question: str) -> AsyncIterator[str]:
+        if question in self.refuse:
+            raise NotPreparable("would use a tool")
+        try:
+            for word in f"Prepared: {question}".split():
+                await asyncio.sleep(self.delay_s)
+                yield word + " "
+        except (asyncio.CancelledError, GeneratorExit):
+            self.cancelled += 1
+            raise
+        self.finished += 1
+
+
+class LiveAnswers:
+    """The live path: answers at once, and records the questions it was asked."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+
+    def stream(self, question: str) -> AsyncIterator[str]:
+        self.questions.append(question)
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[str]:
+        for word in ("Live", " answer", "."):
+            await asyncio.sleep(0.001)
+            yield word
+
+
+def rig(predictions: list[str], *, writer: Writer | None = None, gate: BackgroundGate | None = None, **config):
+    log = EventLog("p")
+    writer = writer or Writer()
+    made: list[list[str]] = [predictions]
+    prefetcher = Prefetcher(
+        persona="copilot",
+        generate=writer,
+        predict=lambda who, history: [prediction(t, 1.0 - i / 100) for i, t in enumerate(made[0])],
+        gate=gate or BackgroundGate(1.0),
+        config=PrefetchConfig(**{"idle_after_s": 0.05, **config}),
+    )
+    log.add_listener(prefetcher.listener)
+    live = LiveAnswers()
+    manager = TurnManager(log.publish, live, prefetch=prefetcher)
+    return log, manager, prefetcher, writer, live, made
+
+
+def of(log: EventLog, kind: EventType) -> list[dict]:
+    return [e.data for e in log.events_after(0) if e.type == kind]
+
+
+async def until(predicate, timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.005)
+
+
+async def test_a_predicted_question_is_shown_at_once_from_the_answer_prepared_in_idle_time():
+    log, manager, prefetcher, writer, live, _ = rig([ROLE, DIFFERENTLY, MEASURE, "Why this company?"], prepared_per_pause=3)
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 3)
+    assert [q for q, _ in writer.asked] == [ROLE, DIFFERENTLY, MEASURE]  # the best 3, in rank order
+    manager.ask("so um what was your role there")
+    await until(lambda: bool(of(log, EventType.TURN_LATENCY)))
+    started = of(log, EventType.ANSWER_STARTED)[0]
+    assert started["trigger"] == "prefetched" and started["prepared_for"] == ROLE
+    assert started["prepared_ago_ms"] >= 0
+    assert of(log, EventType.ANSWER_DELTA)[0]["text"] == f"Prepared: {ROLE}"
+    assert of(log, EventType.ANSWER_DONE)[0]["trigger"] == "prefetched"
+    latency = of(log, EventType.TURN_LATENCY)[0]
+    assert latency["trigger"] == "prefetched" and latency["prepared_ago_ms"] is not None
+    assert live.questions == []  # the model was not asked again
+    assert prefetcher.stats.hits == 1
+
+
+async def test_a_near_miss_or_an_unpredicted_question_is_answered_live_and_nothing_is_shown_early():
+    log, manager, prefetcher, writer, live, _ = rig([ROLE, DIFFERENTLY])
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 2)
+    manager.ask("What did you do differently?")  # past, not the hypothetical
+    await until(lambda: len(of(log, EventType.ANSWER_DONE)) == 1)
+    manager.ask("What was your manager's role in that?")
+    await until(lambda: len(of(log, EventType.ANSWER_DONE)) == 2)
+    assert [s["trigger"] for s in of(log, EventType.ANSWER_STARTED)] == ["message", "message"]
+    assert live.questions == ["What did you do differently?", "What was your manager's role in that?"]
+    assert all("Prepared" not in d["text"] for d in of(log, EventType.ANSWER_DELTA))
+
+
+async def test_a_question_that_matches_two_predictions_gets_a_live_answer():
+    # Two predictions the question asks equally: picking one would be a guess.
+    log, manager, prefetcher, _, live, _ = rig(["What was your role in that?", "What was your role in that project?"])
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 2)
+    manager.ask("what was your role")
+    await until(lambda: bool(of(log, EventType.ANSWER_DONE)))
+    assert of(log, EventType.ANSWER_STARTED)[0]["trigger"] == "message"
+    assert prefetcher.stats.ambiguous == 1 and live.questions == ["what was your role"]
+
+
+async def test_answers_prepared_for_one_context_are_dropped_when_the_conversation_moves_on():
+    log, manager, prefetcher, writer, live, made = rig([ROLE])
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 1)
+    made[0] = [DIFFERENTLY]  # what is predicted after the next answer
+    manager.ask("Tell me about your last project.")  # a miss: answered live
+    await until(lambda: bool(of(log, EventType.ANSWER_DONE)))
+    assert prefetcher.prepared() == [] or prefetcher.prepared()[0].prediction.text == DIFFERENTLY
+    manager.ask("What was your role in that?")  # no longer predicted: never the old answer
+    await until(lambda: len(of(log, EventType.ANSWER_DONE)) == 2)
+    assert of(log, EventType.ANSWER_STARTED)[1]["trigger"] == "message"
+
+
+async def test_a_profile_change_drops_what_was_prepared_and_nothing_stale_is_shown():
+    log, manager, prefetcher, writer, live, _ = rig([ROLE], idle_after_s=0.05)
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 1)
+    prefetcher.suspend()  # the profile is being replaced
+    manager.ask("What was your role in that?")
+    await until(lambda: bool(of(log, EventType.ANSWER_DONE)))
+    assert of(log, EventType.ANSWER_STARTED)[0]["trigger"] == "message"
+    assert prefetcher.stats.dropped >= 1
+    # Once the new profile is in, predictions (and preparations) start again from it.
+    prefetcher.invalidate()
+    await until(lambda: len(prefetcher.prepared()) == 1)
+    assert prefetcher.prepared()[0].context > 1
+
+
+async def test_a_session_that_never_pauses_prepares_nothing_and_its_answers_are_not_slowed():
+    log, manager, prefetcher, writer, live, _ = rig([ROLE, DIFFERENTLY], idle_after_s=0.3)
+    prefetcher.start()
+    for i in range(8):  # a question every 0.1 s: never idle for 0.3 s
+        manager.ask(f"Question number {i} about the roadmap?")
+        await asyncio.sleep(0.1)
+    await until(lambda: len(of(log, EventType.ANSWER_DONE)) == 8)
+    assert writer.asked == [] and prefetcher.stats.compute_s == 0.0
+    assert all(s["trigger"] == "message" for s in of(log, EventType.ANSWER_STARTED))
+
+
+async def test_activity_cancels_a_preparation_in_progress_at_once():
+    writer = Writer(delay_s=0.2)  # slow: still writing when the question comes
+    log, manager, prefetcher, writer, live, _ = rig([ROLE], writer=writer)
+    prefetcher.start()
+    await until(lambda: len(writer.asked) == 1)
+    manager.ask("How do you prioritise your work?")
+    await until(lambda: writer.cancelled == 1, timeout=0.5)
+    assert prefetcher.stats.cancelled == 1 and prefetcher.prepared() == []
+
+
+async def test_an_answer_that_would_use_a_tool_is_not_prepared():
+    writer = Writer(refuse=frozenset({ROLE}))
+    log, manager, prefetcher, writer, live, _ = rig([ROLE, DIFFERENTLY], writer=writer)
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 1)
+    assert prefetcher.prepared()[0].prediction.text == DIFFERENTLY and prefetcher.stats.not_preparable == 1
+
+
+async def test_the_session_budget_stops_prefetching():
+    writer = Writer(delay_s=0.02)
+    log, manager, prefetcher, writer, live, _ = rig([ROLE, DIFFERENTLY, MEASURE], writer=writer, session_cpu_s=0.05)
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) >= 1)
+    await asyncio.sleep(0.3)
+    assert len(writer.asked) == 1, "one preparation spent the budget"
+
+
+async def test_a_spoken_interim_hit_stands_only_if_the_final_asks_the_same():
+    log, manager, prefetcher, writer, live, _ = rig(["How would you monitor it?"])
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 1)
+    manager.speech_started()
+    manager.pause_candidate("how would you monitor it")
+    await asyncio.sleep(0.01)
+    manager.speech_ended(vad_end_at=time.monotonic(), speech_end_at=time.monotonic(), interim_text="")
+    assert of(log, EventType.ANSWER_STARTED)[0]["trigger"] == "prefetched"
+    manager.final("How would you monitor the database layer?")
+    await until(lambda: len(of(log, EventType.ANSWER_STARTED)) == 2)
+    assert of(log, EventType.ANSWER_CANCELLED)[0]["reason"] == "transcript_changed"
+    assert of(log, EventType.ANSWER_STARTED)[1]["trigger"] == "final"
+
+
+async def test_a_hundred_idle_sessions_share_the_gate_and_take_at_most_its_share():
+    gate = BackgroundGate(0.5)
+    rigs = [rig([ROLE, DIFFERENTLY, MEASURE], writer=Writer(delay_s=0.002), gate=gate, idle_after_s=0.0) for _ in range(100)]
+    started = time.monotonic()
+    for _, _, prefetcher, *_ in rigs:
+        prefetcher.start()
+    await asyncio.sleep(1.5)
+    elapsed = time.monotonic() - started
+    for _, _, prefetcher, *_ in rigs:
+        await prefetcher.aclose()
+    assert gate.passes >= 10, "background work went on"
+    # One at a time, each followed by a rest as long as itself: at most half of wall time.
+    assert gate.busy_s / elapsed <= 0.5 + 0.05, (gate.busy_s, elapsed)
+
+
+def test_the_gate_refuses_a_share_outside_zero_to_one():
+    with pytest.raises(ValueError):
+        BackgroundGate(0.0)
+    with pytest.raises(ValueError):
+        BackgroundGate(1.5)
+
+
+# ----- over the server: the board room --------------------------------------------------------
+
+
+async def test_the_board_room_shows_an_advisors_prepared_follow_up_at_once_and_marks_it():
+    llm = ScriptedLlm(reply=["Start", " with", " the", " riskiest", " part", "."], interval_s=0.005)
+    settings = Settings(prefetch=PrefetchConfig(idle_after_s=0.1))
+    app = create_app(settings, fake_engines(llm))
+    async with InLoopServer(app) as srv:
+        s = await new_session(srv, persona="atlas")
+        headers = {"Authorization": f"Bearer {s['owner_token']}"}
+        async with httpx.AsyncClient(base_url=srv.url) as http:
+            asked = await http.post(f"/sessions/{s['session_id']}/board",
+                                    json={"text": "Should we build or buy our billing system?", "to": "atlas"},
+                                    headers=headers)
+            assert asked.status_code in (200, 202), asked.text
+            registry = app.state.registry
+            session = registry.get(s["session_id"])
+            await until(lambda: session.prefetch is not None and len(session.prefetch.prepared()) >= 1, timeout=10)
+            prepared = session.prefetch.prepared()[0]
+            assert prepared.persona == "board:atlas"
+            question = prepared.prediction.text
+            await http.post(f"/sessions/{s['session_id']}/board", json={"text": question, "to": "atlas"}, headers=headers)
+            await until(lambda: sum(e.type == "answer.done" for e in session.log.events_after(0)) == 2, timeout=10)
+    started = [e.data for e in session.log.events_after(0) if e.type == "answer.started"]
+    assert started[0]["trigger"] == "message"
+    assert started[1]["trigger"] == "prefetched" and started[1]["persona"] == "atlas"
+    assert started[1]["prepared_for"] == question
+
+
+def test_a_follow_up_is_written_with_the_question_it_follows_and_other_predictions_alone():
+    from firstword.prefetch.prefetcher import with_topic
+
+    history = [("user", "Tell me about a time you cut latency."), ("assistant", "At Acme I…")]
+    follow = Prediction(text=ROLE, source="pattern:behavioural.role", kind=QuestionType.OTHER, score=0.9)
+    jd = Prediction(text="How do you handle on-call?", source="job_description:on-call", kind=QuestionType.OTHER, score=0.5)
+    assert with_topic(follow, history) == f"Tell me about a time you cut latency. {ROLE}"
+    assert with_topic(jd, history) == "How do you handle on-call?"
+    assert with_topic(follow, []) == ROLE
+
+
+async def test_predictions_are_made_when_idle_not_inside_the_answer_that_moved_the_context_on():
+    calls: list[int] = []
+    log, manager, prefetcher, writer, live, _ = rig([ROLE])
+    original = prefetcher._predict
+    prefetcher._predict = lambda who, history: calls.append(len(history)) or original(who, history)  # type: ignore[method-assign]
+    manager.ask("Tell me about your last project.")
+    await until(lambda: bool(of(log, EventType.ANSWER_DONE)))
+    assert calls == [] and prefetcher.predictions == [], "nothing predicted while the answer is delivered"
+    await until(lambda: len(prefetcher.prepared()) == 1)
+    assert calls == [2]
+
+
+async def test_a_live_answer_waits_for_a_stopped_preparation_to_let_go_of_the_model():
+    writer = Writer(delay_s=0.05)
+    log, manager, prefetcher, writer, live, _ = rig([ROLE], writer=writer)
+    prefetcher.start()
+    await until(lambda: len(writer.asked) == 1)
+    manager.ask("How do you prioritise your work?")
+    await until(lambda: bool(of(log, EventType.ANSWER_DONE)))
+    assert writer.cancelled == 1 and live.questions == ["How do you prioritise your work?"]
+    await prefetcher.quiet()  # nothing left to wait for: returns at once
