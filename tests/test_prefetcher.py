@@ -314,3 +314,15 @@ async def test_a_live_answer_waits_for_a_stopped_preparation_to_let_go_of_the_mo
     await until(lambda: bool(of(log, EventType.ANSWER_DONE)))
     assert writer.cancelled == 1 and live.questions == ["How do you prioritise your work?"]
     await prefetcher.quiet()  # nothing left to wait for: returns at once
+
+
+async def test_nothing_is_prepared_while_someone_is_speaking_however_long():
+    from firstword.events import SpeechEnded, SpeechStarted
+
+    log, manager, prefetcher, writer, live, _ = rig([ROLE], idle_after_s=0.05)
+    log.publish(SpeechStarted(audio_ms=0.0))
+    prefetcher.start()
+    await asyncio.sleep(0.3)  # a long question: one speech.started, no other event
+    assert writer.asked == []
+    log.publish(SpeechEnded(audio_ms=1300.0, speech_end_audio_ms=1000.0))
+    await until(lambda: len(writer.asked) == 1)

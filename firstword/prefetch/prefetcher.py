@@ -4,7 +4,7 @@ background priority, and handed over at once when a question asks one of them.
 The prefetcher follows the session's event log (it is a log listener), so the copilot and the
 board room feed it alike:
 
-- ``speech.started``, ``message``, ``answer.started``: the session is busy. Background work stops
+- ``speech.started`` (until ``speech.ended``), ``message``, ``answer.started``: the session is busy. Background work stops
   now (its generation task is cancelled, the model and the cores are the live answer's), and
   the idle clock restarts.
 - ``answer.done``: the question and its answer join the history; the predictions are made again
@@ -161,6 +161,7 @@ class Prefetcher:
         self._suspended = False
         self._stale = False  # the context moved on and the predictions are still to be made
         self._stopping: asyncio.Task[None] | None = None
+        self._speaking = False  # between speech.started and speech.ended
         self.stats = PrefetchStats()
 
     # ----- what the session tells it -------------------------------------------------------
@@ -175,7 +176,12 @@ class Prefetcher:
         try:
             kind = event.type
             if kind in (EventType.SPEECH_STARTED, EventType.MESSAGE):
+                self._speaking = self._speaking or kind == EventType.SPEECH_STARTED
                 self.busy()
+            elif kind == EventType.SPEECH_ENDED:
+                # Idle counts from the end of speech: a long question is not a pause.
+                self._speaking = False
+                self._busy_at = self._clock()
             elif kind == EventType.ANSWER_STARTED:
                 started = event.payload(AnswerStarted)
                 self._questions[started.answer_id] = (started.question, started.persona)
@@ -304,9 +310,9 @@ class Prefetcher:
         c = self._config
         while True:
             quiet = self._clock() - self._busy_at
-            if quiet >= c.idle_after_s:
+            if quiet >= c.idle_after_s and not self._speaking:
                 break
-            await asyncio.sleep(c.idle_after_s - quiet)
+            await asyncio.sleep(max(c.idle_after_s - quiet, 0.05))
         if self._stale:
             self._repredict()
         context = self._context
