@@ -119,7 +119,6 @@ class PrefetchStats:
     predicted: int = 0
     prepared: int = 0
     hits: int = 0
-    misses: int = 0
     ambiguous: int = 0
     cancelled: int = 0  # generations stopped by activity
     dropped: int = 0  # prepared answers never used (the conversation moved on, or the profile changed)
@@ -260,9 +259,6 @@ class Prefetcher:
         """``prepared`` was shown."""
         self.stats.hits += 1
         self._prepared.pop(prepared.prediction.text, None)
-
-    def missed(self) -> None:
-        self.stats.misses += 1
 
     def prepared(self) -> list[Prepared]:
         return list(self._prepared.values())
