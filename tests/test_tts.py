@@ -383,7 +383,9 @@ async def test_piper_speed_changes_the_length(piper_engine: TtsEngine) -> None:
         quick = len(b"".join(await collect(fast, SENTENCE)))
     finally:
         await fast.aclose()
-    assert 0.55 < quick / normal < 0.8, quick / normal
+    # Piper samples phoneme durations (noise_w), so one sentence's length varies by ~±10% between
+    # runs: 1/1.5 = 0.67 is the aim, and CI has seen 0.80. A speed ignored would give ~1.0.
+    assert 0.5 < quick / normal < 0.9, quick / normal
 
 
 def test_clauses_cut_after_commas_and_keep_every_word() -> None:

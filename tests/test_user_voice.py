@@ -185,7 +185,7 @@ async def test_user_source_is_owner_only_and_a_bad_source_is_refused(server):
 
 
 async def test_owner_user_audio_is_transcribed_on_the_main_connection_and_never_answered(server):
-    s = await new_session(server)
+    s = await new_session(server, prefetch=False)  # idle-time predictions would count as LLM calls
     base = f"{s['ws_url']}?token={s['owner_token']}"
     async with websockets.connect(base) as main, websockets.connect(f"{base}&source=user") as mic:
         for frame in frames(np.concatenate([silence(200), tone(1000)])):
@@ -249,7 +249,9 @@ async def test_a_real_recording_on_the_user_source_is_transcribed_and_not_answer
     llm = ScriptedLlm(reply=["Should", " not", " happen", "."])
     engines = Engines(vad_factory=SileroVad, stt=WhisperCt2Engine(settings.stt), llm=llm)
     async with InLoopServer(create_app(settings, engines)) as srv:
-        s = await new_session(srv)
+        # Prefetch off: it answers predicted questions in idle time by design, and this test
+        # counts every LLM call as an answer to the user's own words.
+        s = await new_session(srv, prefetch=False)
         base = f"{s['ws_url']}?token={s['owner_token']}"
         async with websockets.connect(base) as main, websockets.connect(f"{base}&source=user") as mic:
             for frame in frames(audio):
