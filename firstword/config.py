@@ -229,6 +229,45 @@ class InterviewerWaitConfig(BaseModel):
     max_wait_ms: int = Field(default=3000, ge=0)
 
 
+class TurnEndConfig(BaseModel):
+    """The copilot's end-of-turn prediction (``firstword.endpointing.turn_end``): the probability
+    that a pause ends the turn picks the silence it must last.
+
+    Chosen with ``firstword bench turn-end`` on 544 labelled pauses (three synthesized question
+    sets and three of readings paused inside sentences, Piper's joe and five espeak-ng voices at
+    two speeds each, plus ../shared/corpus/speech), probabilities cross-validated by recording:
+    the setting with the fewest take-backs per turn among those that end a question said in one
+    breath within 224 ms p50 / 320 ms p95 of the VAD's end of voice. There: one-breath ends
+    224 / 320 ms (today's policy 320 / 320), 0.27 take-backs per turn (today 0.53); readings
+    0.58-0.64 per turn (today 0.81-1.04); the shared corpus 0.36 (today 1.84).
+    """
+
+    # "predictive": the model below; "semantic": the transcript's ending alone, the policy before
+    # it (end_silence_ms / unpunctuated_silence_ms / mid_sentence_silence_ms).
+    policy: Literal["predictive", "semantic"] = "predictive"
+    # Probability at or above which the turn is taken as over after short_ms, and at or above
+    # which it is likely over (medium_ms); below, the speaker is given long_ms. short_ms cannot
+    # act before the pause's transcript exists anyway: prefetch_silence_ms plus a decode (88 ms
+    # p50 on the labelled pauses), so 192 ms is about the soonest a turn can end here.
+    sure_end: float = 0.7
+    likely_end: float = 0.4
+    short_ms: int = 192
+    medium_ms: int = 320
+    long_ms: int = 1000
+    # A pause is not over before it outlasts the longest pause this speaker came back from in the
+    # same turn, plus this margin, up to the ceiling (negative: the rule is off). 300 took back
+    # fewer than 150 at the same speed for turns said in one breath.
+    speaker_margin_ms: int = 300
+    speaker_ceiling_ms: int = 1100
+    # Whether a sure end (probability >= sure_end) is called after short_ms even when the speaker
+    # came back from longer pauses earlier in the turn: off, it took back more (readings).
+    sure_overrides_speaker: bool = False
+    # After a filler ("um", "So.") or inside a list ("first, ... second, ...", the interviewer's
+    # cues): the pause must last this long whatever the model says. A thinking pause after "um"
+    # runs past a second; continuation_ms then still joins what follows to the same turn.
+    hesitation_ms: int = 1200
+
+
 class EndpointingConfig(BaseModel):
     """The VAD engine and the turn policy over its scores (``firstword.endpointing``).
 
@@ -287,6 +326,7 @@ class EndpointingConfig(BaseModel):
     # endpointing.interviewer.create_wait_policy and endpointing.endpointer.turn_end_silence_ms.
     policy: Literal["copilot", "interviewer"] = "copilot"
     interviewer: InterviewerWaitConfig = Field(default_factory=InterviewerWaitConfig)
+    turn_end: TurnEndConfig = Field(default_factory=TurnEndConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -19,7 +19,11 @@ from firstword.testing import BurstStt, InlineExecutor, InstantAnswers, Loudness
 
 
 def make(parts, settings: Settings | None = None):
-    settings = settings or Settings()
+    if settings is None:
+        # Tone bursts have no prosody: these control-flow tests keep the transcript-only policy
+        # (the end-of-turn model has its own, tests/test_turn_end.py).
+        settings = Settings()
+        settings.endpointing.turn_end.policy = "semantic"
     log = EventLog("p")
     answers = InstantAnswers()
     stt = BurstStt(parts)

@@ -84,11 +84,13 @@ async def test_speaker_continuing_cancels_shown_answer_and_answers_the_whole_que
     turn, continued = tm.speech_started()
     assert continued and turn == 1
     await settle()
+    # Nothing is taken back until the new speech says something (it might be a cough).
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    tm.pause_candidate("that you led.")
+    await settle()
     cancelled = of(log, EventType.ANSWER_CANCELLED)
     assert cancelled[0].data["reason"] == "speaker_continued"
     assert cancelled[0].data["text"] == "Sure,"  # what was shown is kept in the record
-    tm.pause_candidate("that you led.")
-    await settle()
     tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
     tm.final("that you led.")
     assert answers.questions[-1] == "Tell me about a project, that you led."
@@ -331,3 +333,53 @@ async def test_a_held_statement_is_shown_after_the_hold_or_when_the_turn_ends():
     tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
     tm.commit()
     assert len(of(log, EventType.ANSWER_STARTED)) == 3
+
+
+async def test_a_cough_or_a_repeat_after_the_answer_is_shown_takes_nothing_back(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.pause_candidate("Why do you want to leave your current job?")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("Why do you want to leave your current job?")
+    answers.release(2)
+    await settle()
+    shown = of(log, EventType.ANSWER_STARTED)
+    # A cough opens speech: decoded as nothing, or as a filler.
+    for noise in ("", "Hmm."):
+        assert tm.speech_started() == (1, True)
+        tm.pause_candidate(noise)
+        tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+        tm.final(noise)
+        await settle()
+    # The question asked again, within the continuation window.
+    assert tm.speech_started() == (1, True)
+    tm.pause_candidate("why do you want to leave your current job")
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("Why do you want to leave your current job?")
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    assert of(log, EventType.ANSWER_STARTED) == shown
+    assert answers.questions == ["Why do you want to leave your current job?"]
+    # Something new after all that does continue the turn.
+    tm.speech_started()
+    tm.pause_candidate("And what would you miss?")
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "speaker_continued"
+    assert answers.questions[-1] == "Why do you want to leave your current job? And what would you miss?"
+
+
+async def test_a_filler_alone_is_not_answered(rig):
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.pause_candidate("Um.")
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("Um.")
+    await settle()
+    assert of(log, EventType.ANSWER_STARTED) == [] and answers.questions == []
+    # The question that follows is answered, whole.
+    tm.speech_started()
+    tm.pause_candidate("why do you want this job?")
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    await settle()
+    assert answers.questions == ["Um. why do you want this job?"]

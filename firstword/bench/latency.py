@@ -347,6 +347,33 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}"
 
 
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A named server configuration to compare: ``name:section.field=value,...``."""
+
+    name: str
+    settings: dict[str, str]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"FIRSTWORD_" + key.upper().replace(".", "__"): value for key, value in self.settings.items()}
+
+
+def parse_variant(text: str) -> Variant:
+    """``today:endpointing.turn_end.policy=semantic`` -> Variant("today", {...}); a bare name with
+    no settings is the defaults."""
+    name, _, rest = text.partition(":")
+    if not name.strip():
+        raise ValueError(f"variant {text!r} needs a name before ':'")
+    settings: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"variant {text!r}: {item!r} is not section.field=value")
+        settings[key.strip()] = value.strip()
+    return Variant(name.strip(), settings)
+
+
 def run(
     corpus_dir: Path,
     json_out: Path | None,
@@ -356,37 +383,61 @@ def run(
     realtime: bool = True,
     wer_offline: bool = True,
     console: Console | None = None,
+    variants: list[Variant] | None = None,
+    plot: Path | None = None,
 ) -> dict[str, Any]:
+    """One pass over the corpus per variant (default: the server as configured), each on a
+    server of its own started in turn; the speech-end judges and the offline WER are computed
+    once, after the last server has stopped."""
     console = console or Console()
     entries = read_manifest(corpus_dir)[: limit or None]
     started = time.time()
-    if url is None:
-        with console.status("starting the server (embedded engines) on loopback"):
-            server = ServerProcess().__enter__()
-        try:
-            streamed = asyncio.run(_stream_all(server.url, corpus_dir, entries, console, realtime))
-        finally:
-            server.__exit__()
-    else:
-        streamed = asyncio.run(_stream_all(url, corpus_dir, entries, console, realtime))
+    if url is not None and variants:
+        raise ValueError("variants start servers of their own: not with --url")
+    runs: list[tuple[Variant, list[tuple[np.ndarray, StreamRecord]]]] = []
+    for variant in variants or [Variant("default", {})]:
+        if url is None:
+            with console.status(f"starting the server ({variant.name}) on loopback"):
+                server = ServerProcess(env=variant.env).__enter__()
+            try:
+                streamed = asyncio.run(_stream_all(server.url, corpus_dir, entries, console, realtime))
+            finally:
+                server.__exit__()
+        else:
+            streamed = asyncio.run(_stream_all(url, corpus_dir, entries, console, realtime))
+        runs.append((variant, streamed))
     # The offline pass runs after the server has stopped so it does not compete for the CPU.
-    recordings = [samples for samples, _ in streamed]
+    recordings = [samples for samples, _ in runs[0][1]]
     offline_result = offline_pass(corpus_dir, entries, recordings, console, with_wer=wer_offline)
     offline = offline_result.wer
-    results = [
-        analyse(entry["file"], entry["reference"], judge, record)
-        for entry, judge, (_, record) in zip(entries, offline_result.judges, streamed)
-    ]
-    summary = summarise(results, offline)
+    reports = []
+    for variant, streamed in runs:
+        results = [
+            analyse(entry["file"], entry["reference"], judge, record)
+            for entry, judge, (_, record) in zip(entries, offline_result.judges, streamed)
+        ]
+        summary = summarise(results, offline)
+        if len(runs) > 1:
+            console.rule(f"variant {variant.name} {variant.settings or '(defaults)'}")
+        print_summary(console, summary, results)
+        reports.append({
+            "name": variant.name,
+            "settings": variant.settings,
+            "summary": summary,
+            "turns": [asdict(t) for r in results for t in r.turns],
+            "files": [
+                {"file": r.file, "finals": r.finals, "wer_offline": offline.get(r.file),
+                 "wer_streaming": round(corpus_wer([(r.reference, " ".join(r.finals))]), 4) if r.reference else None,
+                 "errors": r.errors, "timed_out": r.timed_out}
+                for r in results
+            ],
+        })
     out = {
-        "summary": summary,
-        "turns": [asdict(t) for r in results for t in r.turns],
-        "files": [
-            {"file": r.file, "finals": r.finals, "wer_offline": offline.get(r.file),
-             "wer_streaming": round(corpus_wer([(r.reference, " ".join(r.finals))]), 4) if r.reference else None,
-             "errors": r.errors, "timed_out": r.timed_out}
-            for r in results
-        ],
+        # The first variant's figures stay where a single run has always put them.
+        "summary": reports[0]["summary"],
+        "turns": reports[0]["turns"],
+        "files": reports[0]["files"],
+        **({"variants": reports} if len(reports) > 1 else {}),
         "meta": {
             "corpus": str(corpus_dir),
             "realtime": realtime,
@@ -395,9 +446,23 @@ def run(
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         },
     }
-    print_summary(console, summary, results)
+    if len(reports) > 1:
+        compare = Table(title="variants (same corpus, same run, one after the other)")
+        for col in ("variant", "e2e p50", "e2e p95", "endpoint p50", "shown+cancelled / turn", "answered"):
+            compare.add_column(col, justify="left" if col == "variant" else "right")
+        for r in reports:
+            s = r["summary"]
+            compare.add_row(r["name"], _fmt(s["e2e_first_word_ms"].get("p50")), _fmt(s["e2e_first_word_ms"].get("p95")),
+                            _fmt(s["endpoint_delay_ms"].get("p50")), str(s["early_cancelled_shown_per_turn"]),
+                            f"{s['answered_turns']}/{s['turns']}")
+        console.print(compare)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(out, indent=2))
         console.print(f"wrote {json_out}")
+    if plot is not None:
+        from firstword.bench.plots import latency_plot
+
+        latency_plot(reports, plot, title=f"{corpus_dir.name}: {len(entries)} recordings in real time")
+        console.print(f"wrote {plot}")
     return out

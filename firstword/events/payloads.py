@@ -99,6 +99,10 @@ class SpeechStarted(Payload):
 class SpeechEnded(Payload):
     audio_ms: float
     speech_end_audio_ms: float
+    # The silence the pause had to last to end the segment, and the end-of-turn model's
+    # probability behind it (None: no prediction was made, e.g. the transcript came too late).
+    required_silence_ms: int | None = None
+    end_probability: float | None = None
 
 
 class _Transcript(Payload):

@@ -30,6 +30,7 @@ from firstword.endpointing.base import (
     VoiceActivityModel,
 )
 from firstword.endpointing.semantic import required_silence_ms
+from firstword.endpointing.turn_end import TAIL_MS, PauseContext, TurnEndDecision, TurnEndPredictor
 from firstword.events import CancelReason, Event, Payload, Speaker
 from firstword.events import SpeechEnded as SpeechEndedPayload
 from firstword.events import SpeechStarted as SpeechStartedPayload
@@ -128,6 +129,17 @@ class CopilotPipeline:
         self._pause_seq = 0
         self._speech_ended_sample: int | None = None
         self._latest_interim = ""
+        # End of turn: the predictor (None: the semantic policy), this turn's pauses the speaker
+        # came back from (ms), the decision for the pause in progress, the last segment's end.
+        self._turn_end = (
+            TurnEndPredictor(settings.endpointing)
+            if settings.endpointing.turn_end.policy == "predictive"
+            else None
+        )
+        self._resumed_ms: list[float] = []
+        self._end_decision: TurnEndDecision | None = None
+        self._last_speech_end: int | None = None
+        self._vad_chunk = int(vad.chunk_samples)
         self._finals_pending = 0
         self._commit_due = False
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -215,6 +227,10 @@ class CopilotPipeline:
         turn, continued = self._turns.speech_started()
         if not continued:
             self._pieces = []
+            self._resumed_ms = []
+        elif self._last_speech_end is not None:
+            self._resumed_ms.append(audio_ms(event.speech_start_sample - self._last_speech_end))
+        self._end_decision = None
         self._publish(
             SpeechStartedPayload(audio_ms=audio_ms(event.speech_start_sample), continued=continued), turn
         )
@@ -233,23 +249,42 @@ class CopilotPipeline:
                 return
             text = done.result().text
             if text:
-                self._speech.require_silence_ms(required_silence_ms(text, self._settings.endpointing))
+                self._speech.require_silence_ms(self._turn_end_silence(text, event.speech_end_sample))
             self._turns.pause_candidate(text)
 
         task.add_done_callback(candidate_ready)
 
+    def _turn_end_silence(self, text: str, speech_end_sample: int) -> int:
+        """The silence this pause must last to end the segment (``firstword.endpointing.turn_end``)."""
+        ep = self._settings.endpointing
+        if self._turn_end is None:
+            self._end_decision = None
+            return required_silence_ms(text, ep)
+        context = PauseContext(text, self._speech.audio_before(speech_end_sample, TAIL_MS), tuple(self._resumed_ms))
+        self._end_decision = self._turn_end.decide(context)
+        return self._end_decision.wait_ms
+
     def speech_resumed(self, event: SpeechResumed) -> None:
+        if self._pause is not None:
+            # The voice came back in the chunk that ends at at_sample.
+            self._resumed_ms.append(audio_ms(event.at_sample - self._vad_chunk - self._pause.speech_end_sample))
         self._pause_seq += 1
         self._pause = None
+        self._end_decision = None
         self._turns.speech_resumed()
 
     def speech_ended(self, event: SpeechEnded) -> None:
         turn_id = self._turns.turn_id
         now = self._clock()
         self._speech_ended_sample = event.at_sample
+        decision = self._end_decision
+        self._last_speech_end = event.speech_end_sample
         self._publish(
             SpeechEndedPayload(
-                audio_ms=audio_ms(event.at_sample), speech_end_audio_ms=audio_ms(event.speech_end_sample)
+                audio_ms=audio_ms(event.at_sample),
+                speech_end_audio_ms=audio_ms(event.speech_end_sample),
+                required_silence_ms=None if decision is None else decision.wait_ms,
+                end_probability=None if decision is None else round(decision.probability, 3),
             ),
             turn_id,
         )

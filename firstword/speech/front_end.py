@@ -168,6 +168,12 @@ class SpeechFrontEnd:
         """``[start, end)`` as one decode, reaching back before the open segment if need be."""
         return await self._transcriber.transcribe_window(start, end, prompt)
 
+    def audio_before(self, end_sample: int, ms: int) -> np.ndarray:
+        """Up to ``ms`` of the audio that ends at ``end_sample`` (less where the buffer is shorter)."""
+        end = min(end_sample, self._buffer.end)
+        start = max(self._buffer.start, end - ms_to_samples(ms))
+        return self._buffer.slice(start, end) if end > start else np.zeros(0, dtype=np.float32)
+
     def require_silence_ms(self, ms: int) -> None:
         """The pause now going on must last ``ms`` to end the segment (semantic end of turn)."""
         if ms != self.endpointing.end_silence_ms:

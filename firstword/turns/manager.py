@@ -57,6 +57,7 @@ from firstword.events import (
 from firstword.events.wire import ErrorCode
 from firstword.llm.base import LlmError
 from firstword.prefetch.prefetcher import Prepared
+from firstword.endpointing.interviewer import FILLER_WORDS, LEAD_IN_WORDS
 from firstword.stt.textnorm import word_errors
 
 # Publishes one event into the session's log (``EventLog.publish``).
@@ -90,6 +91,30 @@ def question_fits(answered: str, final: str) -> bool:
     edits, words = word_errors(final, answered)
     longest = max(words, len(answered.split()))
     return edits <= round(FIT_EDIT_SHARE * longest)
+
+
+# Hesitations and lead-ins ("um", "so", "okay"): a transcript of nothing else asks nothing
+# (firstword.endpointing.interviewer).
+_FILLERS = FILLER_WORDS | LEAD_IN_WORDS
+# A continuation this long or longer that repeats the turn's last words is the question asked
+# again, not a new one; shorter repeats ("yes", "okay") may be new.
+REPEAT_MIN_WORDS = 3
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _FILLERS]
+
+
+def says_nothing_new(turn_text: str, new: str) -> bool:
+    """Whether speech after the endpoint adds nothing to the turn: no words but fillers (a cough,
+    a keyboard, "um"), or the turn's last words again (the question asked twice)."""
+    words = content_words(new)
+    if not words:
+        return True
+    before = content_words(turn_text)
+    if len(words) < REPEAT_MIN_WORDS or len(before) < len(words):
+        return False
+    return question_fits(" ".join(before[-len(words):]), " ".join(words))
 
 
 class PreparedAnswers(Protocol):
@@ -179,6 +204,8 @@ class TurnManager:
         # the first half of a question: "We've had turnover. How would you…").
         self._reveal_hold = reveal_hold or (lambda question, resumed: 0.0)
         self._held: asyncio.TimerHandle | None = None
+        # Speech resumed after a shown answer's endpoint and has not yet said anything new.
+        self._unconfirmed = False
         self._state = TurnState.IDLE
         self._turn: Turn | None = None
         self._run: AnswerRun | None = None
@@ -228,8 +255,15 @@ class TurnManager:
         if self._state is TurnState.PAUSED and self._turn is not None and not self._turn.committed:
             self._state = TurnState.SPEAKING
             self._turn.resumed += 1
-            self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
+            run = self._turn_run()
+            if run is not None and run.visible:
+                # Shown answers stay until the new speech says something: a cough, a keyboard or
+                # the question asked again must not take one back (``says_nothing_new``).
+                self._unconfirmed = True
+            else:
+                self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
             return self._turn.turn_id, True
+        self._unconfirmed = False
         self._retire_run()
         self._next_turn += 1
         self._turn = Turn(self._next_turn)
@@ -262,12 +296,25 @@ class TurnManager:
         self._start(text, AnswerTrigger.MESSAGE, visible=True, turn=turn)
         return turn.turn_id
 
+    def _confirm_continuation(self, new_text: str) -> bool:
+        """While a continuation is unconfirmed: whether ``new_text`` makes it real (the shown
+        answer is then taken back, as the speaker went on). True when nothing is pending."""
+        if not self._unconfirmed or self._turn is None:
+            return True
+        if says_nothing_new(self._turn.text, new_text):
+            return False
+        self._unconfirmed = False
+        self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
+        return True
+
     def pause_candidate(self, candidate_text: str) -> None:
         if self._state is not TurnState.SPEAKING or self._turn is None:
             return
-        question = _join(self._turn.text, candidate_text)
-        if not question.strip():
+        if not self._confirm_continuation(candidate_text):
             return
+        question = _join(self._turn.text, candidate_text)
+        if not content_words(question):
+            return  # "um": nothing asked yet
         run = self._turn_run()
         if run is not None and same_question(run.question, question):
             return
@@ -283,6 +330,9 @@ class TurnManager:
         if self._turn is None:
             return
         self._state = TurnState.PAUSED
+        if self._unconfirmed:
+            if not self._confirm_continuation(interim_text):
+                return  # noise or a repeat after the answer was shown: it stands, timings too
         self._turn.vad_end_at = vad_end_at
         self._turn.speech_end_at = speech_end_at
         run = self._turn_run()
@@ -290,7 +340,7 @@ class TurnManager:
             self._reveal_or_hold(run)
         elif run is None:
             question = _join(self._turn.text, interim_text)
-            if question.strip():
+            if content_words(question):
                 hold = self._reveal_hold(question, self._turn.resumed)
                 self._start(question, AnswerTrigger.INTERIM, visible=hold <= 0)
                 if hold > 0 and self._run is not None:
@@ -331,15 +381,22 @@ class TurnManager:
         turn = self._turn
         if turn is None:
             return
+        if self._unconfirmed and not replaces and says_nothing_new(turn.text, text):
+            return  # the continuation's words add nothing; the shown answer stands
         if replaces:
             del turn.segments[-replaces:]
         turn.segments.append(text)
+        if self._unconfirmed and self._state is TurnState.PAUSED:
+            self._unconfirmed = False
+            run = self._turn_run()
+            if run is not None and not question_fits(run.question, turn.text):
+                self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
         turn.final_at = self._clock()
         if self._state is not TurnState.PAUSED:
             return  # the speaker resumed before this segment's final was ready
         question = turn.text
         run = self._turn_run()
-        if not question.strip():
+        if not content_words(question):
             self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
             return
         if run is not None and run.failed is None and question_fits(run.question, question) and self._still_prepared(
@@ -367,6 +424,7 @@ class TurnManager:
             return
         turn.committed = True
         self._state = TurnState.IDLE
+        self._unconfirmed = False
         self._stats.turns += 1
         if self._held is not None:  # the turn is over: nothing left to wait for
             self._cancel_hold()
