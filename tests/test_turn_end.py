@@ -121,7 +121,7 @@ def test_fit_logistic_recovers_a_separating_direction() -> None:
 def test_the_probability_picks_the_silence_and_the_speaker_rule_lengthens_it() -> None:
     config = EndpointingConfig(turn_end=TurnEndConfig(sure_end=0.8, likely_end=0.4, short_ms=160,
                                                       medium_ms=320, long_ms=800, speaker_margin_ms=150,
-                                                      speaker_ceiling_ms=1100))
+                                                      speaker_ceiling_ms=1100, sure_overrides_speaker=False))
     predictor = TurnEndPredictor(config, TurnEndModel(0.0, (0.0,) * len(FEATURES)))
     assert predictor.decide_from_probability(0.9, ()).wait_ms == 160
     assert predictor.decide_from_probability(0.5, ()).wait_ms == 320
@@ -131,6 +131,8 @@ def test_the_probability_picks_the_silence_and_the_speaker_rule_lengthens_it() -
     assert decision.model_ms == 160 and decision.wait_ms == 750
     # Up to the ceiling only.
     assert predictor.decide_from_probability(0.9, (3000.0,)).wait_ms == 1100
+    # A breath at a comma (under speaker_min_pause_ms) is not a held pause.
+    assert predictor.decide_from_probability(0.9, (150.0, 250.0)).wait_ms == 160
 
 
 def test_a_model_with_other_features_is_refused() -> None:

@@ -66,7 +66,7 @@ def latency_plot(reports: Sequence[dict[str, Any]], path: Path, *, title: str = 
 
 
 def tradeoff_plot(curves: dict[str, list[tuple[float, float]]], path: Path, *, title: str = "",
-                  marks: dict[str, tuple[float, float]] | None = None) -> None:
+                  marks: dict[str, tuple[float, float]] | None = None, ylabel: str | None = None) -> None:
     """``curves``: name -> [(cut per turn, first word p50 ms)]; ``marks``: named single points."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -76,6 +76,8 @@ def tradeoff_plot(curves: dict[str, list[tuple[float, float]]], path: Path, *, t
     for j, (name, (x, y)) in enumerate((marks or {}).items()):
         ax.scatter([x], [y], s=70, marker="*", color=f"C{len(curves) + j}", zorder=3, label=name)
     _tradeoff_axes(ax)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -89,5 +91,6 @@ def _tradeoff_axes(ax: Any) -> None:
     ax.set_ylabel("first word p50 (ms after the end of speech)")
     ax.set_title("speed against take-backs")
     ax.grid(alpha=0.3)
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    # Room around the points, so that none sits on an edge with its label cut.
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.2 + 0.02)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.15)

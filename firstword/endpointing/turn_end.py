@@ -303,6 +303,8 @@ class TurnEndPredictor:
         else:
             model_ms = c.long_ms
         wait = model_ms
-        if resumed_ms and c.speaker_margin_ms >= 0 and (p < c.sure_end or not c.sure_overrides_speaker):
-            wait = max(wait, min(int(max(resumed_ms)) + c.speaker_margin_ms, c.speaker_ceiling_ms))
+        # Only pauses long enough to have ended a turn count: a breath inside a question does not.
+        held = [ms for ms in resumed_ms if ms >= c.speaker_min_pause_ms]
+        if held and c.speaker_margin_ms >= 0 and (p < c.sure_end or not c.sure_overrides_speaker):
+            wait = max(wait, min(int(max(held)) + c.speaker_margin_ms, c.speaker_ceiling_ms))
         return TurnEndDecision(p, model_ms, wait)
