@@ -450,7 +450,12 @@ def test_without_web_audio_the_page_says_so_and_the_interview_goes_on_in_text(pl
         _wait_event(page, "practice.question", count=2, timeout_s=30)
 
         # A dropped connection resumes after the last event shown: nothing twice, nothing lost.
-        page.evaluate("window.firstword.stream.drop()")
+        # (the status reads "live" until the old socket's close arrives: wait for the new socket)
+        page.evaluate("window.droppedSocket = window.firstword.stream.ws; window.firstword.stream.drop()")
+        page.wait_for_function(
+            "() => window.firstword.stream.ws !== window.droppedSocket && window.firstword.stream.ws?.readyState === 1",
+            timeout=15_000,
+        )
         page.wait_for_selector("#status[data-state=live]", timeout=15_000)
         page.get_by_label("Or type your answer").fill("I would start by reading the code and the runbooks, then ask the team.")
         page.get_by_label("Or type your answer").press("Enter")
