@@ -53,8 +53,8 @@ from rich.table import Table
 from firstword.audio.format import SAMPLE_RATE, ms_to_samples, samples_to_ms
 from firstword.audio.recording import load_recording
 from firstword.config import EndpointingConfig, TurnEndConfig
-from firstword.endpointing.interviewer import cue_of
 from firstword.endpointing.semantic import required_silence_ms
+from firstword.bench.interviewer_wait import _pauses_in
 from firstword.endpointing.silero import CHUNK_SAMPLES
 from firstword.endpointing.turn_end import (
     FEATURES,
@@ -104,12 +104,6 @@ class Pause:
     @property
     def end(self) -> bool:
         return self.label == "end"
-
-
-def _pauses_in(probabilities: np.ndarray) -> tuple[int | None, list[tuple[int, int | None]]]:
-    from firstword.bench.interviewer_wait import _pauses_in as found
-
-    return found(probabilities)
 
 
 def _labels_from_words(words: list[tuple[float, float, str]], pauses: list[tuple[int, int | None]]) -> list[str]:
@@ -301,10 +295,7 @@ def semantic_wait(pause: Pause, config: EndpointingConfig) -> float:
 def predictive_wait(pause: Pause, probability: float, config: EndpointingConfig,
                     predictor: TurnEndPredictor | None = None) -> float:
     predictor = predictor or TurnEndPredictor(config, TurnEndModel(0.0, (0.0,) * len(FEATURES)))
-    decision = predictor.decide_from_probability(probability, tuple(pause.resumed_ms))
-    wait = decision.wait_ms
-    if cue_of(pause.text) in ("filler", "list"):
-        wait = max(wait, config.turn_end.hesitation_ms)
+    wait = predictor.decide_from_probability(probability, tuple(pause.resumed_ms), pause.text).wait_ms
     return _chunked(max(wait, min(config.end_silence_ms, text_ready_ms(pause, config))))
 
 

@@ -284,17 +284,12 @@ class TurnEndPredictor:
         self._model = model or load_model()
 
     def decide(self, context: PauseContext) -> TurnEndDecision:
-        decision = self.decide_from(features(context), context.resumed_ms)
-        # A speaker searching for words ("um", "So.") or in the middle of a list ("first, ...")
-        # is given hesitation_ms whatever the model says: the cues of the interviewer's wait.
-        if cue_of(context.text) in ("filler", "list") and decision.wait_ms < self._config.hesitation_ms:
-            return TurnEndDecision(decision.probability, decision.model_ms, self._config.hesitation_ms)
-        return decision
+        return self.decide_from(features(context), context.resumed_ms, context.text)
 
-    def decide_from(self, values: dict[str, float], resumed_ms: tuple[float, ...]) -> TurnEndDecision:
-        return self.decide_from_probability(self._model.probability(values), resumed_ms)
+    def decide_from(self, values: dict[str, float], resumed_ms: tuple[float, ...], text: str = "") -> TurnEndDecision:
+        return self.decide_from_probability(self._model.probability(values), resumed_ms, text)
 
-    def decide_from_probability(self, p: float, resumed_ms: tuple[float, ...]) -> TurnEndDecision:
+    def decide_from_probability(self, p: float, resumed_ms: tuple[float, ...], text: str = "") -> TurnEndDecision:
         c = self._config
         if p >= c.sure_end:
             model_ms = c.short_ms
@@ -307,4 +302,8 @@ class TurnEndPredictor:
         held = [ms for ms in resumed_ms if ms >= c.speaker_min_pause_ms]
         if held and c.speaker_margin_ms >= 0 and (p < c.sure_end or not c.sure_overrides_speaker):
             wait = max(wait, min(int(max(held)) + c.speaker_margin_ms, c.speaker_ceiling_ms))
+        # A speaker searching for words ("um", "So.") or in the middle of a list ("first, ...")
+        # is given hesitation_ms whatever the model says: the cues of the interviewer's wait.
+        if text and cue_of(text) in ("filler", "list"):
+            wait = max(wait, c.hesitation_ms)
         return TurnEndDecision(p, model_ms, wait)
