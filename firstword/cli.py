@@ -27,11 +27,15 @@ def _register_subcommands() -> None:
     # Imported here so that `firstword serve` does not pay for their imports.
     from firstword.actions.cli import actions_app
     from firstword.critic.cli import critic_app
+    from firstword.hiring.cli import assess_app
+    from firstword.hiring.service.cli import hiring_app
     from firstword.store.cli import history_app
 
     app.add_typer(history_app, name="history")
     app.add_typer(critic_app, name="critic")
     app.add_typer(actions_app, name="actions")
+    app.add_typer(assess_app, name="assess")
+    app.add_typer(hiring_app, name="hiring")
 
 
 _register_subcommands()
@@ -277,6 +281,50 @@ def bench_latency(
         raise typer.Exit(2) from None
     run(_corpus_option(corpus), json_out, url=url, limit=limit, wer_offline=not no_offline_wer, console=console,
         variants=variants or None, plot=plot)
+
+
+@bench_app.command("capacity")
+def bench_capacity(
+    corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
+    sessions: Annotated[str, typer.Option(help="levels: sessions started together, comma-separated")] = "1,2,4,8",
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+    plot: Annotated[Path | None, typer.Option(help="draw e2e p50/p95 and the lag against sessions (SVG)")] = None,
+    setting: Annotated[
+        list[str] | None, typer.Option(help="a server setting for every level, section.field=value (repeat)")
+    ] = None,
+    no_lag: Annotated[bool, typer.Option(help="skip the committed-text lag (and its offline pass)")] = False,
+) -> None:
+    """Sessions at once on one server, each playing a recording in real time: admitted, refused,
+    answered, e2e first word, committed-text lag and CPU per level."""
+    from firstword.bench.capacity import run
+    from firstword.bench.latency import parse_variant
+
+    try:
+        levels = [int(x) for x in sessions.split(",") if x.strip()]
+        if not levels or min(levels) < 1:
+            raise ValueError
+    except ValueError:
+        console.print(f"[red]--sessions must be positive integers, comma-separated (got {sessions!r})[/]")
+        raise typer.Exit(2) from None
+    try:
+        env = parse_variant("settings:" + ",".join(setting or [])).env
+    except ValueError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
+    run(_corpus_option(corpus), levels, json_out, env=env, plot=plot, with_lag=not no_lag, console=console)
+
+
+@bench_app.command("stt-batch")
+def bench_stt_batch(
+    corpus: Annotated[Path | None, typer.Option(help="directory with manifest.jsonl and recordings")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+    repeats: Annotated[int, typer.Option(help="runs of each variant (medians)", min=1)] = 5,
+) -> None:
+    """Several pieces in one batched Whisper call against one after another (the shared decoder
+    batches waiting interims)."""
+    from firstword.bench.stt_batch import run
+
+    run(_corpus_option(corpus), json_out, repeats=repeats, console=console)
 
 
 @bench_app.command("synth-corpus")

@@ -151,6 +151,46 @@ class LimitsConfig(BaseModel):
     max_body_bytes: int = 4_000_000
 
 
+class CapacityConfig(BaseModel):
+    """How many live sessions this node takes, and how it shares its speech decoder
+    (firstword.capacity, firstword.stt.scheduler). `firstword bench capacity` measures them."""
+
+    # Sessions counted against capacity: open ones that are not idle (audio, a message or a
+    # connection within `active_window_s`). 2 cores met e2e p50 <= 600 / p95 <= 1000 ms with
+    # this many speakers at once (README, "Capacity"); 0 takes the figure per core times cores.
+    max_active_sessions: int = 0
+    sessions_per_core: float = 2.0
+    # A session with no audio, message or connection for this long stops counting (it still
+    # exists until limits.idle_timeout_s). One created and never used frees its slot as soon:
+    # a client that creates and connects does so within a second or two.
+    active_window_s: float = 60.0
+    # Measured load that refuses a new session even below the count: the decoder busy this
+    # share of the window means finals already queue behind each other; CPU this share of all
+    # cores means the model and the decoder already slow each other down.
+    max_decode_busy: float = 0.85
+    max_cpu_share: float = 0.95
+    load_window_s: float = 10.0
+    # Retry-After of a 503: a turn takes ~10-30 s, so a slot frees within about this.
+    retry_after_s: int = 30
+    # Seconds between load samples (CPU meter, the load published to the hub for placement).
+    sample_interval_s: float = 1.0
+    # Interims thin out under load before anything else: with decodes already waiting, a
+    # session's next interim waits this much more new audio per waiting decode (up to
+    # `max_interim_delay_ms`). Finals never wait for interims (they go first).
+    interim_backoff_ms: int = 200
+    max_interim_delay_ms: int = 1_600
+    # Interim decodes of different sessions run as one batch when several wait: CTranslate2
+    # takes a batch of mel windows (see firstword.stt.scheduler for the measured gain).
+    max_batch: int = 4
+
+    def active_limit(self, cores: int) -> int:
+        return self.max_active_sessions or max(1, int(self.sessions_per_core * cores))
+
+    @property
+    def max_cpu_percent(self) -> float:
+        return 100.0 * self.max_cpu_share * (os.cpu_count() or 1)
+
+
 class HubConfig(BaseModel):
     # "memory": one process. "redis": the event log of every session goes to a Redis stream, so
     # an observer on any node follows a session whose audio and model calls run on another.
@@ -350,10 +390,69 @@ class EndpointingConfig(BaseModel):
 ENGINE_DEFAULTS: dict[str, dict[str, object]] = {"webrtc": {"min_speech_ms": 270}}
 
 
+class DeepgramConfig(BaseModel):
+    """Deepgram's live transcription (``stt.engine = "deepgram"``, firstword.stt.deepgram): a
+    paid cloud service that needs a Deepgram account and an API key. The key is read from the
+    environment only (``api_key``); nothing here is secret."""
+
+    # Deepgram's streaming model; "nova-3" is its current general one (any model name Deepgram
+    # accepts for /v1/listen works).
+    model: str = "nova-3"
+    # BCP-47 tag of the spoken language; "multi" lets nova-3 switch languages.
+    language: str = "en-US"
+    # Where Deepgram listens: the cloud, a self-hosted Deepgram (ws://host:8080) or a test
+    # double. The SDK adds the path /v1/listen.
+    url: str = "wss://api.deepgram.com"
+    # Silence after which Deepgram marks a result speech_final. Its default, 10 ms, ends at every
+    # breath; 300 ms is the conversational value of Deepgram's endpointing guide. Only reported
+    # (firstword.bench.deepgram_endpoint compares it with the local VAD): turns still end by
+    # the local endpointer.
+    endpointing_ms: int = Field(default=300, ge=10)
+    # UtteranceEnd after this long without a word; 1000 ms is the least Deepgram accepts.
+    utterance_end_ms: int = Field(default=1000, ge=1000)
+    # Interim results are what the interim transcripts are made of; off, only finals arrive.
+    interim_results: bool = True
+    # Punctuation and capitals, as Whisper writes them: the answer prompt and the turn-end
+    # model read sentence ends from the transcript.
+    punctuate: bool = True
+    # Longest a final waits for Deepgram's answer to Finalize before it is given with what has
+    # arrived (interim words for the rest). 1500 ms is the local path's own worst final (1.6 s
+    # for a 20-s piece on 2 shared cores, endpointing.first_wait_ms), so the cloud engine never
+    # holds a turn longer than Whisper could; Deepgram itself has not been measured from here.
+    finalize_timeout_ms: int = Field(default=1500, ge=100)
+    # Deepgram closes a stream that hears nothing for 10 s (NET-0001) and asks for a KeepAlive
+    # every 3-5 s between turns; 4 s is the middle.
+    keepalive_ms: int = Field(default=4000, ge=500, le=9000)
+    # Opening the connection (TLS and the HTTP upgrade) may take this long before the attempt
+    # counts as failed; a handshake to api.deepgram.com takes well under a second.
+    connect_timeout_ms: int = Field(default=5000, ge=100)
+    # A dropped connection is reopened up to this many times in a row, waiting reconnect_backoff_ms,
+    # then twice that, and so on (250, 500, 1000 ms: under 2 s in all, about one turn's pause),
+    # and the audio since Deepgram's last final is sent again. Then the session gives up on
+    # Deepgram (and takes the fallback).
+    reconnect_attempts: int = Field(default=3, ge=0)
+    reconnect_backoff_ms: int = Field(default=250, ge=0)
+    # What a session does when Deepgram refuses the key, closes the stream mid-utterance or
+    # cannot be reached: "whisper" transcribes on with the local engine (loaded at start-up,
+    # stt.model_path) from the current segment on; "none" reports the error and gives only
+    # what Deepgram had sent.
+    fallback: Literal["whisper", "none"] = "whisper"
+
+    @property
+    def api_key(self) -> SecretStr | None:
+        """``FIRSTWORD_STT__DEEPGRAM__API_KEY``, else ``DEEPGRAM_API_KEY`` (the SDK's own name).
+        From the environment only: a key written into firstword.toml ends up committed, so a
+        config file's ``api_key`` is not a field and is ignored."""
+        key = os.environ.get("FIRSTWORD_STT__DEEPGRAM__API_KEY") or os.environ.get("DEEPGRAM_API_KEY")
+        return SecretStr(key) if key else None
+
+
 class SttConfig(BaseModel):
-    # "whisper": Whisper through CTranslate2 (firstword.stt.whisper_ct2), the only engine yet;
+    # "whisper": Whisper through CTranslate2 (firstword.stt.whisper_ct2), on this machine.
+    # "deepgram": Deepgram's live streaming service (firstword.stt.deepgram, settings below).
     # firstword.stt.factory is the one place that reads this.
-    engine: Literal["whisper"] = "whisper"
+    engine: Literal["whisper", "deepgram"] = "whisper"
+    deepgram: DeepgramConfig = Field(default_factory=DeepgramConfig)
     # Directory of a CTranslate2 Whisper model; empty means the bundled tiny.en.
     model_path: str = ""
     # CTranslate2 weight type; every WER and decode time in DESIGN.md and the README is int8's.
@@ -649,6 +748,60 @@ class PrefetchConfig(BaseModel):
     keep_s: float = Field(default=600.0, ge=0.0)
 
 
+class HiringConfig(BaseModel):
+    """Hiring (``firstword.hiring.web``): organisations, campaigns, candidates' questionnaires.
+    Its tables live in the store's database; with the store off, hiring answers 503."""
+
+    enabled: bool = True
+    # Sign-up (POST /hiring/api/signup) creates an organisation and its owner. Off: it works only
+    # while the database holds no organisation (a fresh install's first run); later ones are
+    # made by `firstword hiring create-org`. On: anyone who reaches the server may make one.
+    open_signup: bool = False
+    # Cookies get the Secure flag: "auto" when the request came over https (directly, or through
+    # a proxy's X-Forwarded-Proto that uvicorn trusts) or server.public_url is https; over plain
+    # http "auto" signs in only on a loopback host (localhost, 127.0.0.1, [::1]), where nothing
+    # crosses a network. "always": Secure on every cookie (a TLS proxy uvicorn does not trust).
+    # "never": no Secure flag and plain http from anywhere (a lab network; passwords then travel
+    # in clear).
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    # A new organisation's retention (each owner may change theirs): a candidate's data is
+    # deleted this many days after they complete, or after the invitation if they never do.
+    # 180 days: six months is the period commonly advised for keeping unsuccessful applicants'
+    # records (time to answer a challenge to the decision), and no longer.
+    retention_days: int = Field(default=180, ge=1, le=3650)
+    # A candidate's invitation link works this long: a typical two-week application window.
+    invite_days: float = Field(default=14.0, gt=0)
+    # A member's invitation: a week, time to notice the email without leaving a live token about.
+    member_invite_days: float = Field(default=7.0, gt=0)
+    # A signed-in member's session: one working day, then sign in again.
+    session_hours: float = Field(default=12.0, gt=0)
+    # A candidate's browser session (the resumable questionnaire, then their data's download and
+    # deletion): the invitation's two weeks plus time to come back for their data afterwards.
+    candidate_session_days: float = Field(default=30.0, gt=0)
+    # Login attempts per client address: a burst, then one per interval. 20 covers an office
+    # behind one NAT address mistyping at the start of a day; 6 s (10 a minute) keeps a guesser
+    # to 14 400 tries a day from one address.
+    login_burst_per_address: int = Field(default=20, ge=1)
+    login_interval_per_address_s: float = Field(default=6.0, gt=0)
+    # Per account (email), whatever the address: 5 tries, then one a minute, so guessing one
+    # account from many addresses gets 1 440 tries a day. The owner locked out by someone else's
+    # guessing waits at most a minute per try.
+    login_burst_per_account: int = Field(default=5, ge=1)
+    login_interval_per_account_s: float = Field(default=60.0, gt=0)
+    # argon2id cost: OWASP's Password Storage Cheat Sheet minimum (19 MiB, 2 passes, 1 lane),
+    # 40-50 ms a hash on the 2-core reference machine. RFC 9106's low-memory profile (64 MiB, 3
+    # passes, 4 lanes) took 340 ms there, a third of a second of a core per login.
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_memory_kib: int = Field(default=19_456, ge=8)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    # Hashes computed at once: one per core of the reference machine; more only queue for cores
+    # while holding their memory.
+    argon2_concurrency: int = Field(default=2, ge=1)
+    # How often expired candidates' data, sessions and invitations are deleted: hourly keeps the
+    # retention promise to within an hour at the cost of one indexed DELETE per table.
+    purge_interval_s: float = Field(default=3600.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FIRSTWORD_",
@@ -658,6 +811,7 @@ class Settings(BaseSettings):
 
     server: ServerConfig = Field(default_factory=ServerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     hub: HubConfig = Field(default_factory=HubConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     endpointing: EndpointingConfig = Field(default_factory=EndpointingConfig)
@@ -669,6 +823,7 @@ class Settings(BaseSettings):
     tts: TtsConfig = Field(default_factory=TtsConfig)
     practice: PracticeConfig = Field(default_factory=PracticeConfig)
     prefetch: PrefetchConfig = Field(default_factory=PrefetchConfig)
+    hiring: HiringConfig = Field(default_factory=HiringConfig)
     # Persona files (*.toml) that add personas or override the shipped ones, by id.
     personas_dir: str = ""
     # Directory with resume / job description / notes; empty means the bundled sample profile.

@@ -16,6 +16,7 @@ from firstword.config import Settings
 from firstword.endpointing.base import VoiceActivityModel
 from firstword.llm.base import LlmEngine
 from firstword.stt.base import SpeechToTextEngine
+from firstword.stt.scheduler import DecodeScheduler
 from firstword.tts.base import TtsEngine
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ class Engines:
     load_ms: dict[str, float] = field(default_factory=dict)
     # Nova's voice (practice mode); None: text only. Loaded on the first practice session.
     tts: TtsEngine | None = None
+    # Every session's local speech decodes, queued by priority (firstword.stt.scheduler); made
+    # by the session registry. None for an engine that streams by itself (Deepgram).
+    decoder: DecodeScheduler | None = None
     _closed: bool = field(default=False, init=False, repr=False)
 
     @property
@@ -57,6 +61,8 @@ class Engines:
                 await self.tts.aclose()
             except Exception:
                 log.exception("closing the %s TTS engine failed", self.tts.name)
+        if self.decoder is not None:
+            await asyncio.to_thread(self.decoder.close)
         try:
             # Whisper's close waits (up to 2 s) for a decode still counted as running.
             await asyncio.to_thread(self.stt.close)

@@ -24,6 +24,7 @@ from firstword.answerer.personas import persona as get_persona
 from firstword.board.chat import ChatEngine
 from firstword.board.room import BoardRoom
 from firstword.answerer.profile import Profile
+from firstword.capacity.admission import Admission, DecoderLoad, NodeFull
 from firstword.config import Settings
 from firstword.engines import Engines
 from firstword.events import CancelReason, ProfileUpdated, SessionClosed, SessionReady
@@ -33,6 +34,7 @@ from firstword.pipeline.copilot import CopilotPipeline
 from firstword.pipeline.practice import PracticePipeline
 from firstword.pipeline.user_voice import UserVoicePipeline
 from firstword.store.base import SessionRecord, Store
+from firstword.stt.scheduler import DecodeScheduler
 from firstword.llm.base import Priority
 from firstword.prefetch.predict import Prediction, predict_questions
 from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher, with_topic
@@ -44,8 +46,6 @@ class SessionNotFound(KeyError):
     pass
 
 
-class NodeFull(RuntimeError):
-    """The node serves ``limits.max_sessions`` already."""
 
 
 def _critic_for(answerer: Answerer) -> Callable[[], ProfileCritic]:
@@ -133,6 +133,23 @@ class SessionRegistry:
         self._reaper: asyncio.Task[None] | None = None
         # Every session's background generation passes this one door (prefetch.global_share).
         self.background_gate = BackgroundGate(settings.prefetch.global_share)
+        # One decoder for every session's local decodes: the engine's, or where the engine
+        # streams by itself (Deepgram), its local fallback's.
+        local = getattr(engines.stt, "fallback", None) if hasattr(engines.stt, "open_transcriber") else engines.stt
+        if engines.decoder is None and local is not None:
+            c = settings.capacity
+            engines.decoder = DecodeScheduler(
+                local, max_batch=c.max_batch, interim_backoff_ms=c.interim_backoff_ms,
+                max_interim_delay_ms=c.max_interim_delay_ms,
+            )
+        self.admission = Admission(
+            settings.capacity,
+            node_id=hub.node_id,
+            base_url=settings.server.public_url or f"http://{settings.server.host}:{settings.server.port}",
+            sessions=self.counts,
+            decoder=self.decoder_load,
+        )
+        self._sampler: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -153,7 +170,8 @@ class SessionRegistry:
         # Raises UnknownPersona with the valid names; an alias ("technical_advisor") becomes its id.
         persona_name = get_persona(persona or self._settings.answer.persona).id
         if len(self._sessions) >= self._settings.limits.max_sessions:
-            raise NodeFull(f"this node serves its limit of {self._settings.limits.max_sessions} sessions")
+            raise NodeFull(f"this node serves its limit of {self._settings.limits.max_sessions} sessions", 60)
+        self.admission.check()
         session_id = secrets.token_hex(8)
         owner_token = new_token("own")
         meta = SessionMeta(
@@ -203,6 +221,7 @@ class SessionRegistry:
                 self._settings,
                 vad=self._engines.vad_factory(),
                 stt=self._engines.stt,
+                stt_decoder=self._engines.decoder,
                 tts=self._engines.tts,
                 profile=lambda: answerer.profile,
                 barge_in_vad=self._engines.vad_factory() if self._engines.tts is not None else None,
@@ -213,6 +232,7 @@ class SessionRegistry:
                 self._settings,
                 vad=self._engines.vad_factory(),
                 stt=self._engines.stt,
+                stt_decoder=self._engines.decoder,
                 answers=answerer,
                 prefetch=prefetcher,
             )
@@ -329,6 +349,7 @@ class SessionRegistry:
                 # A VAD of its own: the model is stateful across chunks, one stream per instance.
                 vad=self._engines.vad_factory(),
                 stt=self._engines.stt,
+                stt_decoder=self._engines.decoder,
             )
         return session.user_voice
 
@@ -366,6 +387,26 @@ class SessionRegistry:
 
     def start(self) -> None:
         self._reaper = asyncio.get_running_loop().create_task(self._reap_idle())
+        self._sampler = asyncio.get_running_loop().create_task(self._sample_load())
+
+    # -- load --------------------------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int]:
+        """(sessions served here, those counting against capacity: used or connected lately)."""
+        since = time.monotonic() - self._settings.capacity.active_window_s
+        active = sum(1 for s in self._sessions.values() if s.connections > 0 or s.last_activity >= since)
+        return len(self._sessions), active
+
+    def decoder_load(self) -> DecoderLoad:
+        decoder = self._engines.decoder
+        if decoder is None:
+            return DecoderLoad(0.0, 0)
+        return DecoderLoad(decoder.busy_fraction(self._settings.capacity.load_window_s), decoder.queued)
+
+    async def _sample_load(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.capacity.sample_interval_s)
+            self.admission.cpu.sample()
 
     async def _reap_idle(self) -> None:
         timeout = self._settings.limits.idle_timeout_s
@@ -406,9 +447,10 @@ class SessionRegistry:
             self._store.session_closed(session_id)
 
     async def close_all(self) -> None:
-        if self._reaper is not None:
-            self._reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
+        for task in (self._reaper, self._sampler):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for session_id in list(self._sessions):
             await self.close(session_id, reason="shutdown")

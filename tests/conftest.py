@@ -14,6 +14,11 @@ def _hermetic_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     # Servers built in tests keep their embedded database in a temporary folder, never in the
     # user's data directory.
     monkeypatch.setenv("FIRSTWORD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    # Admission by load (firstword.capacity) is measured for the real engines; servers on the
+    # tests' fake engines serve as many sessions as a test makes, unless the test sets a capacity.
+    monkeypatch.setenv("FIRSTWORD_CAPACITY__MAX_ACTIVE_SESSIONS", "1000")
+    monkeypatch.setenv("FIRSTWORD_CAPACITY__MAX_CPU_SHARE", "1000")
+    monkeypatch.setenv("FIRSTWORD_CAPACITY__MAX_DECODE_BUSY", "2")
 
 
 def corpus_dir() -> Path:

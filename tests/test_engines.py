@@ -33,7 +33,7 @@ def test_unknown_engines_are_refused_by_the_settings(monkeypatch: pytest.MonkeyP
     with pytest.raises(ValidationError, match="'silero' or 'webrtc'"):
         EndpointingConfig(engine="rnnoise")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="'whisper'"):
-        SttConfig(engine="deepgram")  # type: ignore[arg-type]
+        SttConfig(engine="vosk")  # type: ignore[arg-type]
     monkeypatch.setenv("FIRSTWORD_ENDPOINTING__ENGINE", "webrtcvad")
     with pytest.raises(ValidationError, match="endpointing.engine"):
         Settings()
@@ -130,7 +130,7 @@ def test_a_whisper_model_path_without_a_model_names_the_engine_and_the_fix(tmp_p
 
 def test_stt_factory_refuses_an_engine_the_settings_did_not_validate() -> None:
     with pytest.raises(ValueError, match="'whisper'"):
-        create_stt(SttConfig.model_construct(engine="deepgram"))
+        create_stt(SttConfig.model_construct(engine="vosk"))
 
 
 @pytest.mark.engine

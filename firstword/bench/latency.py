@@ -20,7 +20,7 @@ import json
 import os
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from rich.table import Table
 
 from firstword.audio.format import SAMPLE_RATE
 from firstword.audio.recording import load_recording
+from firstword.bench.committed_lag import CommittedLag, TimedWord, record_lag
 from firstword.bench.server_process import ServerProcess
 from firstword.bench.speech_end import SpeechEndJudge, silero_regions, word_spans
 from firstword.client import FirstwordClient, StreamRecord
@@ -80,6 +81,9 @@ class FileResult:
     early_cancelled: int
     errors: list[dict[str, Any]]
     timed_out: bool
+    # Spoken word → committed on the client (bench.committed_lag), ms per committed word.
+    committed_lag_ms: list[float] = field(default_factory=list)
+    uncommitted_words: int = 0
 
 
 def read_manifest(corpus_dir: Path) -> list[dict[str, Any]]:
@@ -102,7 +106,8 @@ WRONG_ANSWER = (CancelReason.SPEAKER_CONTINUED, CancelReason.TRANSCRIPT_CHANGED,
 
 
 def analyse(
-    file: str, reference: str | None, judge: SpeechEndJudge, record: StreamRecord
+    file: str, reference: str | None, judge: SpeechEndJudge, record: StreamRecord,
+    words: list[TimedWord] | None = None,
 ) -> FileResult:
     by_turn: dict[int, list[Any]] = {}
     for received in record.events:
@@ -130,7 +135,11 @@ def analyse(
         if turns_result.trigger in (AnswerTrigger.SPECULATIVE, AnswerTrigger.INTERIM):
             early_kept += 1
         turns.append(turns_result)
-    return FileResult(file, reference, finals, turns, early_kept, cancelled_early, record.errors, record.timed_out)
+    lag = record_lag(words, record) if words else None
+    return FileResult(
+        file, reference, finals, turns, early_kept, cancelled_early, record.errors, record.timed_out,
+        committed_lag_ms=lag.lags_ms if lag else [], uncommitted_words=lag.uncommitted if lag else 0,
+    )
 
 
 def _turn(
@@ -254,6 +263,8 @@ class OfflinePass:
 
     judges: list[SpeechEndJudge]
     wer: dict[str, float | None]
+    # Each file's spoken words with their end times (for the committed-text lag).
+    words: list[list[TimedWord]] = field(default_factory=list)
 
 
 def offline_pass(
@@ -276,16 +287,18 @@ def offline_pass(
     pairs: list[tuple[str, str]] = []
     per_file: dict[str, float | None] = {}
     judges: list[SpeechEndJudge] = []
+    timed_words: list[list[TimedWord]] = []
     with console.status("offline pass: speech-end judge and the 30-s path's WER"):
         for entry, audio in zip(entries, recordings):
-            words = engine.decode_offline(audio, word_timestamps=True).word_times
-            judges.append(SpeechEndJudge(audio, word_spans(words), silero_regions(audio)))
+            timed = engine.decode_offline(audio, word_timestamps=True)
+            judges.append(SpeechEndJudge(audio, word_spans(timed.word_times), silero_regions(audio)))
+            timed_words.append([TimedWord(w, end) for w, (_, end) in zip(timed.words, timed.word_times)])
             if with_wer and entry["reference"] is not None:
                 text = engine.decode_offline(audio).text
                 pairs.append((entry["reference"], text))
                 per_file[entry["file"]] = round(corpus_wer([(entry["reference"], text)]), 4)
     per_file["__corpus__"] = round(corpus_wer(pairs), 4) if pairs else None
-    return OfflinePass(judges, per_file)
+    return OfflinePass(judges, per_file, timed_words)
 
 
 def summarise(results: list[FileResult], offline: dict[str, float | None]) -> dict[str, Any]:
@@ -298,6 +311,8 @@ def summarise(results: list[FileResult], offline: dict[str, float | None]) -> di
         trig[str(t.trigger)] = trig.get(str(t.trigger), 0) + 1
     return {
         "e2e_first_word_ms": percentiles([t.e2e_first_word_ms for t in turns]),
+        "committed_lag_ms": _lag_summary([lag for r in results for lag in r.committed_lag_ms],
+                                         sum(r.uncommitted_words for r in results)),
         "vad_to_first_word_ms": percentiles([t.vad_to_first_word_ms for t in turns]),
         "endpoint_delay_ms": percentiles([t.endpoint_delay_ms for t in turns]),
         "stt_final_ms": percentiles([t.stt_final_ms for t in turns]),
@@ -319,6 +334,10 @@ def summarise(results: list[FileResult], offline: dict[str, float | None]) -> di
     }
 
 
+def _lag_summary(lags: list[float], uncommitted: int) -> dict[str, float | int | None]:
+    return CommittedLag(lags, uncommitted).summary()
+
+
 def print_summary(console: Console, summary: dict[str, Any], results: list[FileResult]) -> None:
     table = Table(title="firstword latency (ms, client clock, real-time feed over WebSocket)")
     for col in ("metric", "p50", "p95", "n"):
@@ -326,6 +345,9 @@ def print_summary(console: Console, summary: dict[str, Any], results: list[FileR
     for key in ("e2e_first_word_ms", "vad_to_first_word_ms", "endpoint_delay_ms", "stt_final_ms", "llm_ttft_ms"):
         p = summary[key]
         table.add_row(key, _fmt(p.get("p50")), _fmt(p.get("p95")), str(p.get("n", 0)))
+    lag = summary["committed_lag_ms"]
+    table.add_row("committed_lag_ms (p50 / p90 / max)", _fmt(lag.get("p50")), f"{_fmt(lag.get('p90'))} / {_fmt(lag.get('max'))}",
+                  str(lag.get("n", 0)))
     console.print(table)
     console.print(
         f"WER streaming {summary['wer_streaming']}  offline {summary['wer_offline']}  · turns {summary['turns']} "
@@ -413,8 +435,8 @@ def run(
     reports = []
     for variant, streamed in runs:
         results = [
-            analyse(entry["file"], entry["reference"], judge, record)
-            for entry, judge, (_, record) in zip(entries, offline_result.judges, streamed)
+            analyse(entry["file"], entry["reference"], judge, record, words)
+            for entry, judge, words, (_, record) in zip(entries, offline_result.judges, offline_result.words, streamed)
         ]
         summary = summarise(results, offline)
         if len(runs) > 1:
@@ -428,6 +450,7 @@ def run(
             "files": [
                 {"file": r.file, "finals": r.finals, "wer_offline": offline.get(r.file),
                  "wer_streaming": round(corpus_wer([(r.reference, " ".join(r.finals))]), 4) if r.reference else None,
+                 "committed_lag_ms": _lag_summary(r.committed_lag_ms, r.uncommitted_words),
                  "errors": r.errors, "timed_out": r.timed_out}
                 for r in results
             ],

@@ -3,6 +3,8 @@
 ``latency_plot``: each stage's latency distribution per variant (``bench latency``) beside the
 trade-off between the first word's p50 and the early answers shown and then taken back.
 ``tradeoff_plot``: the same trade-off as a curve over many policy settings (``bench turn-end``).
+``capacity_plot``: first-word p50/p95 and the committed-text lag against sessions at once
+(``bench capacity``), with the sessions refused.
 """
 
 from __future__ import annotations
@@ -94,3 +96,42 @@ def _tradeoff_axes(ax: Any) -> None:
     # Room around the points, so that none sits on an edge with its label cut.
     ax.set_xlim(0, ax.get_xlim()[1] * 1.2 + 0.02)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.15)
+
+
+def capacity_plot(levels: Sequence[dict[str, Any]], path: Path, *, title: str = "",
+                  goal_ms: tuple[float, float] = (600.0, 1000.0)) -> None:
+    """``levels``: ``bench capacity``'s JSON levels; the goal's p50 and p95 drawn as lines."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    xs = [lv["sessions"] for lv in levels]
+    for key, style, label in (("p50", "-o", "e2e first word p50"), ("p95", "--s", "e2e first word p95")):
+        left.plot(xs, [lv["e2e_first_word_ms"].get(key) or float("nan") for lv in levels], style, label=label)
+    left.axhline(goal_ms[0], color="C0", alpha=0.3, linestyle=":", label=f"goal p50 {goal_ms[0]:.0f} ms")
+    left.axhline(goal_ms[1], color="C1", alpha=0.3, linestyle=":", label=f"goal p95 {goal_ms[1]:.0f} ms")
+    for lv in levels:
+        note = f"{lv['admitted']} in" + (f", {lv['refused']} refused" if lv["refused"] else "")
+        note += f"\n{lv['answered']}/{lv['turns']} answered"
+        y = lv["e2e_first_word_ms"].get("p95") or 0
+        left.annotate(note, (lv["sessions"], y), textcoords="offset points", xytext=(4, 6), fontsize=7)
+    left.set_xscale("log", base=2)
+    left.set_xticks(xs, [str(x) for x in xs])
+    left.set_xlabel("sessions requested at once")
+    left.set_ylabel("ms, server clock (end of speech → first word)")
+    left.set_title("first word against load")
+    left.grid(alpha=0.3)
+    left.legend(fontsize=7)
+    for key, style in (("p50", "-o"), ("p90", "--s")):
+        right.plot(xs, [lv.get("committed_lag_ms", {}).get(key) or float("nan") for lv in levels], style,
+                   label=f"committed-text lag {key}")
+    right.set_xscale("log", base=2)
+    right.set_xticks(xs, [str(x) for x in xs])
+    right.set_xlabel("sessions requested at once")
+    right.set_ylabel("ms (word spoken → held committed)")
+    right.set_title("transcript behind the voice")
+    right.grid(alpha=0.3)
+    right.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format=path.suffix.lstrip(".") or "svg")
+    plt.close(fig)

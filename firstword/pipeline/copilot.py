@@ -41,6 +41,9 @@ from firstword.speech.front_end import SpeechFrontEnd, audio_ms
 from firstword.stt.base import SpeechToTextEngine
 from firstword.stt.streaming import FinalTranscript, InterimTranscript
 from firstword.turns.manager import PreparedAnswers, TurnManager, TurnStats
+from firstword.stt.scheduler import DecodeScheduler
+from firstword.events import ErrorPayload
+from firstword.events.wire import ErrorCode
 
 _T = TypeVar("_T")
 
@@ -100,6 +103,7 @@ class CopilotPipeline:
         answers: AnswerSource,
         clock: Callable[[], float] = time.monotonic,
         stt_executor: concurrent.futures.Executor | None = None,
+        stt_decoder: DecodeScheduler | None = None,
         prefetch: PreparedAnswers | None = None,
     ) -> None:
         self._log = log
@@ -113,6 +117,7 @@ class CopilotPipeline:
             stt_config=settings.stt,
             clock=clock,
             stt_executor=stt_executor,
+            stt_decoder=stt_decoder,
         )
         self._turns = TurnManager(
             self._publish,
@@ -385,6 +390,11 @@ class CopilotPipeline:
         )
 
     # ----- helpers ------------------------------------------------------------------------
+
+    def speech_engine_error(self, message: str) -> None:
+        """The cloud speech engine gave up (a refused key, a stream closed mid-utterance); the
+        message says whether transcription goes on locally. Never holds a key (stt.deepgram)."""
+        self._publish(ErrorPayload(code=ErrorCode.UNAVAILABLE, message=message, retryable=False))
 
     def _publish(self, payload: Payload, turn: int | None = None) -> Event:
         return self._log.publish(payload, turn)

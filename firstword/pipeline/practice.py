@@ -73,6 +73,9 @@ from firstword.stt.base import SpeechToTextEngine
 from firstword.stt.streaming import FinalTranscript, InterimTranscript
 from firstword.tts.base import TtsEngine
 from firstword.turns.manager import TurnStats
+from firstword.stt.scheduler import DecodeScheduler
+from firstword.events import ErrorPayload
+from firstword.events.wire import ErrorCode
 
 log = logging.getLogger("firstword.practice")
 
@@ -137,6 +140,7 @@ class PracticePipeline:
         barge_in_vad: VoiceActivityModel | None = None,
         clock: Callable[[], float] = time.monotonic,
         stt_executor: concurrent.futures.Executor | None = None,
+        stt_decoder: DecodeScheduler | None = None,
     ) -> None:
         self._log = log
         self._config = settings.practice
@@ -146,6 +150,7 @@ class PracticePipeline:
         self._speech = SpeechFrontEnd(
             self, vad=vad, stt=stt, endpointing=endpointing, stt_config=settings.stt, clock=clock,
             stt_executor=stt_executor,
+            stt_decoder=stt_decoder,
         )
         self._wait = InterviewerWait(endpointing.interviewer)
         self._voice: VoiceOut | None = None
@@ -649,6 +654,11 @@ class PracticePipeline:
         self._say_then(script.CLOSING, lambda: None)
 
     # ----- plumbing ----------------------------------------------------------------------
+
+    def speech_engine_error(self, message: str) -> None:
+        """The cloud speech engine gave up (a refused key, a stream closed mid-utterance); the
+        message says whether transcription goes on locally. Never holds a key (stt.deepgram)."""
+        self._publish(ErrorPayload(code=ErrorCode.UNAVAILABLE, message=message, retryable=False))
 
     def _publish(self, payload: Payload, turn: int | None = None) -> Event:
         return self._log.publish(payload, turn if turn is not None else (self._turn or None))

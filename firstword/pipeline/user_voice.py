@@ -31,6 +31,9 @@ from firstword.hub.log import EventLog
 from firstword.speech.front_end import SpeechFrontEnd, audio_ms
 from firstword.stt.base import SpeechToTextEngine
 from firstword.stt.streaming import FinalTranscript, InterimTranscript
+from firstword.stt.scheduler import DecodeScheduler
+from firstword.events import ErrorPayload
+from firstword.events.wire import ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class UserVoicePipeline:
         stt: SpeechToTextEngine,
         clock: Callable[[], float] = time.monotonic,
         stt_executor: concurrent.futures.Executor | None = None,
+        stt_decoder: DecodeScheduler | None = None,
     ) -> None:
         self._log = log
         ep = settings.endpointing
@@ -60,6 +64,7 @@ class UserVoicePipeline:
             stt_config=settings.stt,
             clock=clock,
             stt_executor=stt_executor,
+            stt_decoder=stt_decoder,
         )
         self._segment_start = 0  # first sample of the utterance's piece still to be finalised
         self._prompt: str | None = None  # text of a forced piece the rest of the utterance follows
@@ -183,6 +188,11 @@ class UserVoicePipeline:
             compute_ms=round(final.compute_ms, 1),
             forced_cut=final.forced_cut,
         )
+
+    def speech_engine_error(self, message: str) -> None:
+        """The cloud speech engine gave up (a refused key, a stream closed mid-utterance); the
+        message says whether transcription goes on locally. Never holds a key (stt.deepgram)."""
+        self._publish(ErrorPayload(code=ErrorCode.UNAVAILABLE, message=message, retryable=False))
 
     def _publish(self, payload: Payload) -> None:
         if self._closed or self._log.closed:

@@ -16,6 +16,8 @@ from firstword import __version__
 from firstword.config import Settings
 from firstword.critic.claims import warm as warm_critic
 from firstword.engines import Engines, load_engines_async
+from firstword.hiring.web import close_hiring, open_hiring
+from firstword.hiring.web import routers as hiring_routers
 from firstword.hub.base import Hub
 from firstword.hub.factory import create_hub
 from firstword.server.errors import install_error_handlers
@@ -86,6 +88,8 @@ def create_app(
         if the_store is not None:
             await the_store.start()
         app.state.store = the_store
+        # Hiring keeps its tables in the store's database (firstword.hiring.web); None when off.
+        app.state.hiring = await open_hiring(settings, the_store)
         # Persona files are read once a start; a bad one is logged and skipped (GET /personas
         # lists the errors).
         app.state.personas = load_personas(settings.personas_dir or None)
@@ -96,6 +100,12 @@ def create_app(
         app.state.chat = ChatEngine(loaded.llm, settings, app.state.tools)
         app.state.registry = SessionRegistry(settings, loaded, the_hub, the_store, chat=app.state.chat)
         app.state.registry.start()
+        # Nodes sharing Redis publish their load and place new sessions (capacity.placement).
+        from firstword.capacity.placement import Placement
+
+        app.state.placement = Placement.for_settings(settings, app.state.registry.admission.snapshot)
+        if app.state.placement is not None:
+            await app.state.placement.start()
         app.state.creation_limiter = CreationLimiter(settings.limits)
         app.state.book = ConnectionBook(the_hub, settings.server.heartbeat_s, settings.server.send_timeout_s)
         app.state.book.start()
@@ -106,10 +116,13 @@ def create_app(
         try:
             yield
         finally:
+            if app.state.placement is not None:
+                await app.state.placement.aclose()  # first: no new session is sent here meanwhile
             await app.state.mcp.stop()
             await app.state.book.aclose()
             await app.state.registry.close_all()
             await app.state.tools.aclose()
+            await close_hiring(app.state.hiring)
             if the_store is not None:
                 await the_store.aclose()
             await the_hub.aclose()
@@ -125,6 +138,8 @@ def create_app(
     app.add_middleware(EdgeGuard, config=settings.server)  # Host, Origin, body type (server.guard)
     for module in (service, sessions, profile, observers, events, history, board, practice, openai_api, ai_sdk, web):
         app.include_router(module.router)
+    for router in hiring_routers():  # /hiring pages and /hiring/api
+        app.include_router(router)
     app.state.mcp = mount_mcp(app, settings)  # /mcp: the tools over MCP, admin token only
     web.mount_static(app)
     return app

@@ -36,7 +36,8 @@ from firstword.endpointing.base import (
     VoiceActivityModel,
 )
 from firstword.endpointing.endpointer import Endpointer
-from firstword.stt.base import SpeechToTextEngine
+from firstword.stt.base import SpeechToTextEngine, Transcriber
+from firstword.stt.scheduler import DecodeScheduler
 from firstword.stt.streaming import FinalTranscript, InterimTranscript, StreamingTranscriber
 
 # Audio after the last voiced sample given to a final decode: the VAD works in 32 ms chunks, and
@@ -75,20 +76,35 @@ class SpeechFrontEnd:
         stt_config: SttConfig,
         clock: Callable[[], float] = time.monotonic,
         stt_executor: concurrent.futures.Executor | None = None,
+        stt_decoder: DecodeScheduler | None = None,
     ) -> None:
         self._listener = listener
         self._clock = clock
         self.endpointing = endpointing
         self._endpointer = Endpointer(vad, endpointing)
         self._buffer = AudioBuffer(capacity_s=stt_config.max_segment_ms / 1000 + 10)
-        self._transcriber = StreamingTranscriber(
-            stt,
-            self._buffer,
-            stt_config,
-            on_interim=listener.interim,
-            on_forced_final=listener.forced_final,
-            executor=stt_executor,
-        )
+        self._transcriber: Transcriber
+        open_transcriber = getattr(stt, "open_transcriber", None)
+        if open_transcriber is not None:
+            # An engine that streams by itself (Deepgram): it brings its own transcriber.
+            # Its local fallback (if configured) shares the node's decoder; a failure of the
+            # cloud engine is told to the session (the listener's speech_engine_error).
+            self._transcriber = open_transcriber(
+                self._buffer, stt_config, on_interim=listener.interim,
+                on_forced_final=listener.forced_final,
+                on_error=getattr(listener, "speech_engine_error", None),
+                executor=stt_executor, decoder=stt_decoder,
+            )
+        else:
+            self._transcriber = StreamingTranscriber(
+                stt,
+                self._buffer,
+                stt_config,
+                on_interim=listener.interim,
+                on_forced_final=listener.forced_final,
+                executor=stt_executor,
+                decoder=stt_decoder,
+            )
         self._pre_roll = ms_to_samples(endpointing.pre_roll_ms)
         self._tail = ms_to_samples(FINAL_TAIL_MS)
         self._arrivals: deque[tuple[int, float]] = deque(maxlen=ARRIVALS_KEPT)

@@ -7,10 +7,16 @@ time: streaming is re-decoding the growing utterance, stabilised by agreement be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from firstword.audio.buffer import AudioBuffer
+    from firstword.config import SttConfig
+    from firstword.stt.streaming import FinalTranscript, InterimTranscript
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +26,8 @@ class Decoded:
     compute_ms: float  # wall time the decode took
     # (start_s, end_s) of each word, when asked for and the engine can tell.
     word_times: tuple[tuple[float, float], ...] = ()
+    # The words themselves, one per ``word_times`` entry (same condition).
+    words: tuple[str, ...] = ()
 
 
 class SpeechToTextEngine(Protocol):
@@ -44,3 +52,40 @@ class SpeechToTextEngine(Protocol):
         """Release what the engine holds (model weights, connections); idempotent. Called once
         at shutdown, after the last decode."""
         ...
+
+
+class Transcriber(Protocol):
+    """One session's streaming transcription, as the speech front end drives it.
+
+    ``firstword.stt.streaming.StreamingTranscriber`` re-decodes a local engine's audio; a cloud
+    engine that streams (Deepgram) implements the same surface over its own connection. The
+    front end appends audio to the shared ``AudioBuffer`` and calls ``poll`` after each frame.
+    """
+
+    def start_segment(self, start_sample: int, prompt: str | None = None) -> None: ...
+
+    def end_segment(self) -> None: ...
+
+    def poll(self) -> None: ...
+
+    async def transcribe_until(self, end_sample: int) -> FinalTranscript: ...
+
+    async def transcribe_window(self, start: int, end: int, prompt: str | None) -> FinalTranscript: ...
+
+    async def aclose(self) -> None: ...
+
+
+class StreamingEngine(Protocol):
+    """An engine that transcribes a stream itself (no local decodes to schedule): the front end
+    asks it for each session's transcriber instead of building a ``StreamingTranscriber``."""
+
+    name: str
+
+    def open_transcriber(
+        self,
+        buffer: AudioBuffer,
+        config: SttConfig,
+        *,
+        on_interim: Callable[[InterimTranscript], None],
+        on_forced_final: Callable[[FinalTranscript], None],
+    ) -> Transcriber: ...

@@ -31,6 +31,7 @@ from firstword.audio.buffer import AudioBuffer
 from firstword.audio.format import SAMPLE_RATE, ms_to_samples
 from firstword.config import SttConfig
 from firstword.stt.base import Decoded, SpeechToTextEngine
+from firstword.stt.scheduler import DecodeJob, DecodePriority, DecodeScheduler
 from firstword.stt.stabilizer import TranscriptStabilizer
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,13 @@ class StreamingTranscriber:
         on_interim: Callable[[InterimTranscript], None],
         on_forced_final: Callable[[FinalTranscript], None],
         executor: concurrent.futures.Executor | None = None,
+        decoder: DecodeScheduler | None = None,
     ) -> None:
         self._engine = engine
+        # The node's shared decoder (firstword.stt.scheduler); without one (replays, tests that
+        # step decodes inline) decodes run on ``executor``.
+        self._decoder = decoder
+        self._interim_job: DecodeJob | None = None
         self._buffer = buffer
         self._on_interim = on_interim
         self._on_forced_final = on_forced_final
@@ -142,12 +148,13 @@ class StreamingTranscriber:
         end = self._buffer.end
         if end - self._start > self._max_segment:
             self._spawn(self._forced_cut(end))
-        elif end - self._last_interim_end >= self._step:
+        elif end - self._last_interim_end >= self._step + self._interim_delay():
             self._last_interim_end = end
             self._spawn(self._interim(self._epoch, self._start, end))
 
     async def transcribe_until(self, end_sample: int) -> FinalTranscript:
         self._check_open()
+        self._withdraw_interim()
         if self._start is None:
             raise RuntimeError("transcribe_until called before start_segment")
         # Over-long audio is cut into forced pieces first, as poll() would have done.
@@ -174,6 +181,7 @@ class StreamingTranscriber:
         begins at the current piece, or is too long for one decode, is ``transcribe_until(end)``.
         """
         self._check_open()
+        self._withdraw_interim()
         if self._start is None:
             raise RuntimeError("transcribe_window called before start_segment")
         if start >= self._start or end - start > self._max_segment:
@@ -205,7 +213,7 @@ class StreamingTranscriber:
         async with self._decoding():
             if epoch != self._epoch:
                 return
-            decoded = await self._decode(start, end, self._prompt)
+            decoded = await self._decode(start, end, self._prompt, DecodePriority.INTERIM)
         if epoch != self._epoch:
             return  # the segment ended or was cut while decoding
         stable, unstable = self._stabilizer.update(decoded.text)
@@ -228,12 +236,12 @@ class StreamingTranscriber:
                     start = self._start
                 if start == self._start:
                     prompt = self._prompt  # set by a forced cut once its piece was decoded
-            decoded = await self._decode(start, end, prompt)
+            decoded = await self._decode(start, end, prompt, DecodePriority.FINAL)
         return FinalTranscript(decoded.text, start, end, decoded.compute_ms, forced_cut=False)
 
     async def _window(self, start: int, end: int, prompt: str | None) -> FinalTranscript:
         async with self._decoding():
-            decoded = await self._decode(start, end, prompt)
+            decoded = await self._decode(start, end, prompt, DecodePriority.FINAL)
         return FinalTranscript(decoded.text, start, end, decoded.compute_ms, forced_cut=False)
 
     async def _forced_cut(self, end: int) -> None:
@@ -253,7 +261,7 @@ class StreamingTranscriber:
         self._stabilizer.reset()
         self._start = cut
         self._last_interim_end = cut
-        decoded = await self._decode(start, cut, self._prompt)
+        decoded = await self._decode(start, cut, self._prompt, DecodePriority.CUT)
         self._prompt = decoded.text or self._prompt
         final = FinalTranscript(decoded.text, start, cut, decoded.compute_ms, forced_cut=True)
         try:
@@ -271,19 +279,43 @@ class StreamingTranscriber:
             return limit
         return lo + quietest_point(audio, ms_to_samples(CUT_WINDOW_MS))
 
-    async def _decode(self, start: int, end: int, prompt: str | None) -> Decoded:
+    async def _decode(self, start: int, end: int, prompt: str | None, priority: DecodePriority) -> Decoded:
         key = (start, end)
         cached = self._decoded.get(key)
         if cached is not None:
             return cached
         audio = self._buffer.slice(start, end)
-        call = functools.partial(self._engine.decode, audio, prompt=prompt)
-        decoded = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        if self._decoder is not None:
+            job = self._decoder.submit(audio, prompt, priority)
+            if priority == DecodePriority.INTERIM:
+                self._interim_job = job
+            try:
+                decoded = await job.future
+            except asyncio.CancelledError:
+                job.cancel()
+                raise
+            finally:
+                if self._interim_job is job:
+                    self._interim_job = None
+        else:
+            call = functools.partial(self._engine.decode, audio, prompt=prompt)
+            decoded = await asyncio.get_running_loop().run_in_executor(self._executor, call)
         # An interim of exactly the range a final asks for is that final.
         _remember(self._decoded, key, decoded)
         return decoded
 
     # -- plumbing -----------------------------------------------------------------------------
+
+    def _interim_delay(self) -> int:
+        """Extra samples before the next interim while the node's decoder has a queue."""
+        return ms_to_samples(self._decoder.interim_delay_ms()) if self._decoder is not None else 0
+
+    def _withdraw_interim(self) -> None:
+        """A final is wanted: this session's interim that has not started yet is dropped, so that
+        the final does not wait behind it in the shared queue (it would hold the session's lock)."""
+        job = self._interim_job
+        if job is not None and job.cancel():
+            self._interim_job = None
 
     def _begin_piece(self, start_sample: int, prompt: str | None) -> None:
         self._epoch += 1

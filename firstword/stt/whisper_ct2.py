@@ -204,22 +204,67 @@ class WhisperCt2Engine:
             suppress_blank=True,
             suppress_tokens=self._suppress,
         )[0]
-        tokens = result.sequences_ids[0]
+        # Speech needs far fewer tokens than the budget; running out of them inside one timed
+        # segment is the model looping (_result_text).
+        text = self._result_text(result, result.sequences_ids[0], audio_s, new_tokens)
+        return Decoded(text, audio_s * 1000.0, (time.perf_counter() - t0) * 1000.0)
+
+    def decode_batch(self, pieces: list[tuple[np.ndarray, str | None]]) -> list[Decoded]:
+        """Several pieces (different sessions' interims) in one CTranslate2 call.
+
+        Each piece's mel is padded with zeros to the longest (the same zeros ``pad_ms`` adds), and
+        each result is cut to its own audio by its timestamps, as ``decode`` does. The wall time
+        of the call is each piece's ``compute_ms``.
+        """
+        self._check_open()
+        if len(pieces) == 1:
+            return [self.decode(pieces[0][0], prompt=pieces[0][1])]
+        t0 = time.perf_counter()
+        t = self.tuning
+        audios = [np.ascontiguousarray(a, dtype=np.float32) for a, _ in pieces]
+        lengths = [len(a) / SAMPLE_RATE for a in audios]
+        for audio_s in lengths:
+            if audio_s > self.max_audio_s + 1e-6:
+                raise ValueError(f"{audio_s:.2f} s of audio exceeds the short-window limit")
+        mels = [self._mel(a)[0] for a in audios]
+        frames = max(m.shape[1] for m in mels)
+        batch = np.stack([np.pad(m, ((0, 0), (0, frames - m.shape[1]))) for m in mels])
+        prompts = [self.prompt_tokens(p) for _, p in pieces]
+        budgets = [self.token_budget(s) for s in lengths]
+        results = self._ct2.generate(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(batch, dtype=np.float32)),
+            prompts,
+            beam_size=t.beam_size,
+            max_length=max(_ct2_max_length(n, len(p)) for n, p in zip(budgets, prompts, strict=True)),
+            repetition_penalty=t.repetition_penalty,
+            no_repeat_ngram_size=t.no_repeat_ngram_size,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+        )
+        compute_ms = (time.perf_counter() - t0) * 1000.0
+        decoded: list[Decoded] = []
+        for audio_s, budget, result in zip(lengths, budgets, results, strict=True):
+            if audio_s < 0.1:
+                decoded.append(Decoded("", audio_s * 1000.0, compute_ms))
+                continue
+            tokens = result.sequences_ids[0][:budget]
+            decoded.append(Decoded(self._result_text(result, tokens, audio_s, budget), audio_s * 1000.0, compute_ms))
+        return decoded
+
+    def _result_text(self, result: object, tokens: list[int], audio_s: float, budget: int) -> str:
+        t = self.tuning
         if t.timestamps:
-            # Speech needs far fewer tokens than the budget; running out of them inside one
-            # segment is the model looping.
-            text = self._timed_text(tokens, audio_s, exhausted=len(tokens) >= new_tokens)
+            text = self._timed_text(tokens, audio_s, exhausted=len(tokens) >= budget)
         else:
             text = self._tokenizer.decode(tokens).strip()
-        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else 0.0
-        if (
-            result.no_speech_prob > t.no_speech_threshold
-            and avg_logprob < t.log_prob_threshold
-        ):
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else 0.0  # type: ignore[attr-defined]
+        if result.no_speech_prob > t.no_speech_threshold and avg_logprob < t.log_prob_threshold:  # type: ignore[attr-defined]
             text = ""
         if t.loop_rule is not None:
             text, _ = truncate_loop(text, t.loop_rule)
-        return Decoded(text, audio_s * 1000.0, (time.perf_counter() - t0) * 1000.0)
+        return text
 
     def _timed_text(self, tokens: list[int], audio_s: float, *, exhausted: bool = False) -> str:
         """The text of the timed segments that lie in the audio, up to the first restart.
@@ -264,9 +309,10 @@ class WhisperCt2Engine:
         )
         segments = list(segments)
         text = " ".join(s.text.strip() for s in segments if s.text.strip())
-        words = tuple((w.start, w.end) for s in segments for w in (s.words or ()))
+        timed = [w for s in segments for w in (s.words or ())]
         return Decoded(
-            text, len(audio) * 1000.0 / SAMPLE_RATE, (time.perf_counter() - t0) * 1000.0, words
+            text, len(audio) * 1000.0 / SAMPLE_RATE, (time.perf_counter() - t0) * 1000.0,
+            tuple((w.start, w.end) for w in timed), tuple(w.word.strip() for w in timed),
         )
 
     def _mel(self, audio: np.ndarray) -> np.ndarray:

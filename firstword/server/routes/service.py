@@ -3,6 +3,8 @@ the overlay page is at /)."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
@@ -53,6 +55,11 @@ async def healthz(registry: RegistryDep, settings: SettingsDep, store: StoreDep)
         "hub": settings.hub.backend,
         "engines": engines.describe(),
         "sessions": len(registry),
+        # What this node carries (firstword.capacity) and its process CPU seconds so far, from
+        # which `firstword bench capacity` computes each stage's CPU per session-minute.
+        "load": asdict(registry.admission.snapshot()),
+        "cpu_s": round(time.process_time(), 3),
+        "decoder": None if engines.decoder is None else engines.decoder.stats(),
         "store": None if store is None else _store_stats(store),
         "endpointing": settings.endpointing.model_dump(),
     }

@@ -13,7 +13,8 @@ from firstword.answerer.profile import Profile, ProfileError, sample_profile
 from firstword.events.wire import ErrorCode
 from firstword.server.dependencies import RegistryDep, SessionAccess, SettingsDep, owned_session
 from firstword.server.errors import ApiError, error_responses
-from firstword.sessions import NodeFull, Session
+from firstword.capacity.admission import NodeFull
+from firstword.sessions import Session
 
 router = APIRouter(tags=["sessions"])
 
@@ -66,8 +67,14 @@ def session_urls(request: Request, session_id: str) -> dict[str, str]:
 async def create_session(
     request: Request, registry: RegistryDep, body: CreateSessionBody | None = None
 ) -> dict[str, Any]:
+    from firstword.answerer.personas import persona as get_persona
+
     body = body or CreateSessionBody()
-    _admit(request)
+    # Several nodes sharing Redis: the session may run on another (firstword.capacity.placement).
+    placement = getattr(request.app.state, "placement", None)
+    arrival = await placement.arrival(request.headers) if placement is not None else None
+    if arrival is None or not arrival.trusted:
+        _admit(request)  # a signed placement was limited where the client connected
     try:
         if body.profile is not None:
             profile = Profile.from_dict(body.profile)
@@ -75,14 +82,27 @@ async def create_session(
             profile = sample_profile()
         else:
             profile = Profile()
-        session, owner_token = await registry.create(profile=profile, persona=body.persona, prefetch=body.prefetch)
+        # Checked before another node is asked: a wrong persona is the client's 400 anywhere.
+        persona, prefetch = body.persona, body.prefetch
+        get_persona(persona or request.app.state.settings.answer.persona)
+
+        async def here() -> dict[str, Any]:
+            session, owner_token = await registry.create(profile=profile, persona=persona, prefetch=prefetch)
+            return {"session_id": session.id, "owner_token": owner_token, "mode": session.mode,
+                    **session_urls(request, session.id)}
+
+        if placement is None:
+            node = registry.hub.node_id
+            return {**await here(), "node": node, "placement": {"node": node, "by": node, "reason": "single node"}}
+        client = request.client.host if request.client is not None else None
+        return await placement.create(await request.body(), request.headers, here, arrival, client=client)
     except (ProfileError, UnknownPersona) as exc:
         raise ApiError(400, str(exc), ErrorCode.BAD_REQUEST) from None
     except NodeFull as exc:
-        # Sessions end within limits.idle_timeout_s of going idle; a minute is a fair guess.
-        raise ApiError(503, f"{exc}; try again later", ErrorCode.UNAVAILABLE, headers={"Retry-After": "60"}) from None
-    return {"session_id": session.id, "owner_token": owner_token, "mode": session.mode,
-            **session_urls(request, session.id)}
+        raise ApiError(
+            503, f"{exc}; try again in {exc.retry_after_s} s", ErrorCode.UNAVAILABLE,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        ) from None
 
 
 @router.get("/sessions/{session_id}", responses=_SESSION_ERRORS)
