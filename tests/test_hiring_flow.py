@@ -170,7 +170,8 @@ class HiringWorld:
     async def org(self, name: str, *, first: bool = False) -> Org:
         """An organisation with an owner, a recruiter and a viewer signed in, and a campaign."""
         owner = self.browser()
-        email = f"owner@{name.lower()}.example"
+        slug = name.lower().replace(" ", "-")
+        email = f"owner@{slug}.example"
         if first:
             me = await owner.signup(name, email)
             org_id = me["organisations"][0]["org_id"]
@@ -183,7 +184,7 @@ class HiringWorld:
         org = Org(org_id, owner, self.browser(), self.browser())
         for role, browser in (("recruiter", org.recruiter), ("viewer", org.viewer)):
             invite = await owner.ok("POST", f"/hiring/api/orgs/{org_id}/invites", 201,
-                                    json={"email": f"{role}@{name.lower()}.example", "role": role})
+                                    json={"email": f"{role}@{slug}.example", "role": role})
             await browser.join(invite["invite_url"])
         campaign = await org.recruiter.ok("POST", f"/hiring/api/orgs/{org_id}/campaigns", 201, json={
             "name": f"{name} support 2027", "role": "Support engineer", "job_description": JOB})
@@ -357,8 +358,8 @@ async def test_candidate_consents_answers_resumes_and_is_scored(world: HiringWor
     assert state["candidate"]["status"] == "opened" and state["consented_at"] is None
     consent = state["consent"]
     assert consent["retention_days"] == 180 and "Acme" in consent["who_sees"]
-    assert any("how long you spent on each statement" in line for line in consent["collected"])
-    assert any("interview" in line for line in consent["collected"])
+    assert any("How long you spent on each statement" in line for line in consent["collected"])
+    assert any("structured interview" in line for line in consent["collected"])
     assert [len(page) for page in state["questionnaire"]["pages"]] == [10] * 5
     # No answer before consent.
     early = await tab.request("PUT", "/hiring/api/candidate/pages/0", json={"answers": {}})

@@ -369,6 +369,37 @@ async def test_a_cough_or_a_repeat_after_the_answer_is_shown_takes_nothing_back(
     assert answers.questions[-1] == "Why do you want to leave your current job? And what would you miss?"
 
 
+async def test_a_continuation_only_its_final_shows_is_timed_from_its_own_end(rig):
+    """The speaker went on after an answer was shown, and the interim at the new end was stale
+    (it held only the old words): the final brings the new words, the turn is answered again,
+    and the report times that answer from the newest end of speech, not the first."""
+    log, clock, answers, tm = rig
+    tm.speech_started()
+    tm.pause_candidate("And so my fellow Americans, ask not what your country can do for you.")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    answers.release(2)
+    await settle()
+    clock.advance_ms(3000)
+    assert tm.speech_started() == (1, True)
+    clock.advance_ms(2000)
+    second_end = clock()
+    clock.advance_ms(300)
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=second_end,
+                    interim_text="And so my fellow Americans, ask not what your country can do for you.")
+    clock.advance_ms(200)
+    tm.final("Ask what you can do for your country.")
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "speaker_continued"
+    answers.release(3)
+    await settle()
+    tm.commit()
+    report = of(log, EventType.TURN_LATENCY)[0].data
+    assert report["trigger"] == "final"
+    assert report["stt_final_ms"] == pytest.approx(500)
+    assert report["e2e_first_word_ms"] == pytest.approx(500)
+
+
 async def test_a_filler_alone_is_not_answered(rig):
     log, clock, answers, tm = rig
     tm.speech_started()

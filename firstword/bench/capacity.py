@@ -52,6 +52,7 @@ class LevelResult:
     audio_s: float = 0.0
     cpu_per_session_minute_s: dict[str, float] = field(default_factory=dict)
     errors: int = 0
+    reports: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class LevelResult:
             "refusals": sorted(set(self.refusals)),
             "client_errors": self.errors,
             "wall_s": round(self.wall_s, 1),
+            "turn_reports": self.reports,
         }
 
 
@@ -76,6 +78,11 @@ def _pcts(values: list[float]) -> dict[str, float | int | None]:
     v = np.asarray(values)
     return {"p50": round(float(np.percentile(v, 50)), 1), "p95": round(float(np.percentile(v, 95)), 1),
             "max": round(float(v.max()), 1), "n": len(values)}
+
+
+def turn_reports(record: StreamRecord) -> list[dict[str, Any]]:
+    """Each ``turn.latency`` report as sent, with its turn id."""
+    return [{"turn": r.event.turn, **r.event.data} for r in record.of_type(EventType.TURN_LATENCY)]
 
 
 def turns_of(record: StreamRecord) -> tuple[int, list[float]]:
@@ -150,6 +157,7 @@ async def _level(url: str, n: int, recordings: list[np.ndarray], words: list[lis
             continue
         result.errors += len(record.errors)
         turns, e2e = turns_of(record)
+        result.reports.extend({"session": i, **report} for report in turn_reports(record))
         result.turns += turns
         result.answered += len(e2e)
         result.e2e_ms.extend(e2e)

@@ -95,6 +95,10 @@ def straight_lining(instrument: Instrument, responses: Mapping[str, int | None])
     )
 
 
+def _duration(ms: float) -> str:
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
 def too_fast(times_ms: Mapping[str, float] | None) -> Flag | None:
     if not times_ms or len(times_ms) < TOO_FAST_MIN_TIMED_ITEMS:
         return None
@@ -104,8 +108,9 @@ def too_fast(times_ms: Mapping[str, float] | None) -> Flag | None:
     return Flag(
         code="too_fast",
         message=(
-            f"Half of the statements were answered in under {median / 1000:.1f} s each; reading "
-            "and weighing a statement usually takes longer, so some may have been answered unread."
+            f"The median time per statement was {_duration(median)} (under "
+            f"{TOO_FAST_MEDIAN_MS / 1000:.0f} s); reading and weighing a statement usually takes "
+            "longer, so some may have been answered unread."
         ),
         evidence={"median_ms": median, "items_timed": len(times_ms), "threshold_ms": TOO_FAST_MEDIAN_MS},
     )

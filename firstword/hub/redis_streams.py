@@ -71,6 +71,11 @@ class RedisHub:
         self._outbox_ready = asyncio.Event()
         self._outbox_dropped = 0
         self._tasks: list[asyncio.Task[None]] = []
+        # The directory entries of sessions served here: read from here first, so that a
+        # session made while Redis is unreachable is still served (and its owner let in); the
+        # ones Redis has not taken yet are written again by the heartbeat.
+        self._local_meta: dict[str, SessionMeta] = {}
+        self._unregistered: set[str] = set()
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -102,6 +107,11 @@ class RedisHub:
         while True:
             try:
                 await self._redis.set(self._node_key(self.node_id), str(time.time()), ex=HEARTBEAT_TTL_S)
+                for session_id in list(self._unregistered):
+                    meta = self._local_meta.get(session_id)
+                    if meta is not None:
+                        await self._write_meta(meta)
+                    self._unregistered.discard(session_id)
             except RedisError:
                 _reraise_cancellation()
                 log.warning("hub: Redis unreachable for the node heartbeat", exc_info=True)
@@ -238,22 +248,52 @@ class RedisHub:
     # -- directory ---------------------------------------------------------------------------
 
     async def register(self, meta: SessionMeta) -> None:
+        """Enter a session served here in the directory. With Redis unreachable the session is
+        still served (this node answers for it from memory) and the entry is written once
+        Redis is back; other nodes cannot see it meanwhile."""
+        self._local_meta[meta.session_id] = meta
+        try:
+            await self._write_meta(meta)
+        except RedisError:
+            _reraise_cancellation()
+            self._unregistered.add(meta.session_id)
+            log.warning("hub: Redis unreachable; session %s is served here and entered in the "
+                        "directory once Redis is back", meta.session_id)
+
+    async def _write_meta(self, meta: SessionMeta) -> None:
         key = self._key(meta.session_id, "meta")
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(key, mapping={k: json.dumps(v) for k, v in asdict(meta).items()})
         pipe.expire(key, self._config.ttl_s)
         await pipe.execute()
 
+    @property
+    def unregistered(self) -> int:
+        """Sessions served here that Redis has not taken into the directory yet."""
+        return len(self._unregistered)
+
     async def meta(self, session_id: str) -> SessionMeta | None:
+        local = self._local_meta.get(session_id)
+        if local is not None:
+            return local
         raw = await self._redis.hgetall(self._key(session_id, "meta"))
         if not raw:
             return None
         return SessionMeta(**{k.decode(): json.loads(v) for k, v in raw.items()})
 
     async def mark_closed(self, session_id: str) -> None:
+        local = self._local_meta.pop(session_id, None)
+        self._unregistered.discard(session_id)
         key = self._key(session_id, "meta")
-        if await self._redis.exists(key):
-            await self._redis.hset(key, "status", json.dumps("closed"))
+        try:
+            if await self._redis.exists(key):
+                await self._redis.hset(key, "status", json.dumps("closed"))
+        except RedisError:
+            _reraise_cancellation()
+            if local is None:
+                raise
+            log.warning("hub: Redis unreachable; session %s closed here, its directory entry "
+                        "expires with hub.ttl_s", session_id)
 
     async def add_observer(self, session_id: str, grant: ObserverGrant) -> None:
         key = self._key(session_id, "obs")

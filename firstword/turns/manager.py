@@ -204,6 +204,8 @@ class TurnManager:
         # the first half of a question: "We've had turnover. How would you…").
         self._reveal_hold = reveal_hold or (lambda question, resumed: 0.0)
         self._held: asyncio.TimerHandle | None = None
+        # (vad_end_at, speech_end_at) of the newest speech end of the turn.
+        self._last_end: tuple[float, float | None] | None = None
         # Speech resumed after a shown answer's endpoint and has not yet said anything new.
         self._unconfirmed = False
         self._state = TurnState.IDLE
@@ -330,6 +332,8 @@ class TurnManager:
         if self._turn is None:
             return
         self._state = TurnState.PAUSED
+        # Kept for a continuation that only its final shows to be real (below, in final()).
+        self._last_end = (vad_end_at, speech_end_at)
         if self._unconfirmed:
             if not self._confirm_continuation(interim_text):
                 return  # noise or a repeat after the answer was shown: it stands, timings too
@@ -387,7 +391,11 @@ class TurnManager:
             del turn.segments[-replaces:]
         turn.segments.append(text)
         if self._unconfirmed and self._state is TurnState.PAUSED:
+            # The continuation said something after all (the interim at its end was stale): the
+            # turn ended where it last ended, and its answer is timed from there.
             self._unconfirmed = False
+            if self._last_end is not None:
+                turn.vad_end_at, turn.speech_end_at = self._last_end
             run = self._turn_run()
             if run is not None and not question_fits(run.question, turn.text):
                 self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)

@@ -19,14 +19,14 @@ def consent_statement(org: Any, campaign: Any, members: int) -> dict[str, Any]:
         "organisation": org.name,
         "role": campaign.role,
         "collected": [
-            "your name, and your email address if the organisation entered one",
-            f"your answers to the {len(instrument.items)} statements of the questionnaire ({instrument.title})",
-            "how long you spent on each statement (measured in your browser)",
-            "when you opened the invitation, agreed to this statement, started and finished",
-            "the transcript of a structured interview, if the organisation holds one with you",
+            "Your name, and your email address if the organisation entered one.",
+            f"Your answers to the {len(instrument.items)} statements of the questionnaire ({instrument.title}).",
+            "How long you spent on each statement (measured in your browser).",
+            "When you opened the invitation, agreed to this statement, started and finished.",
+            "The transcript of a structured interview, if the organisation holds one with you.",
         ],
         "purpose": (
-            f"to help {org.name} assess candidates for the role of {campaign.role}: your answers give scores on "
+            f"To help {org.name} assess candidates for the role of {campaign.role}: your answers give scores on "
             "five broad personality traits, compared with a large public sample of people who answered the same "
             "questionnaire, and flags where answers look rushed or inconsistent. The scores are one input for the "
             "people deciding; nothing is decided automatically."
@@ -37,9 +37,10 @@ def consent_statement(org: Any, campaign: Any, members: int) -> dict[str, Any]:
             "finish), then deleted automatically. You can delete it yourself at any time before that."
         ),
         "who_sees": (
-            f"the members of {org.name}'s hiring team on this service ({members} people: owners, recruiters and "
-            "viewers). No other organisation sees it. Every time a member views, exports or deletes your data, it is "
-            "written in an audit log that the organisation's owners read."
+            f"The members of {org.name}'s hiring team on this service "
+            f"({members} {'person' if members == 1 else 'people'}: owners, recruiters and viewers). No other "
+            "organisation sees it. Every time a member views, exports or deletes your data, it is written in an "
+            "audit log that the organisation's owners read."
         ),
         "rights": "You can download everything held about you as a file, and delete it, from this page.",
     }

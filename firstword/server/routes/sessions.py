@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from firstword.answerer.personas import UnknownPersona
+from firstword.answerer.personas import persona as get_persona
 from firstword.answerer.profile import Profile, ProfileError, sample_profile
 from firstword.events.wire import ErrorCode
 from firstword.server.dependencies import RegistryDep, SessionAccess, SettingsDep, owned_session
@@ -67,8 +68,6 @@ def session_urls(request: Request, session_id: str) -> dict[str, str]:
 async def create_session(
     request: Request, registry: RegistryDep, body: CreateSessionBody | None = None
 ) -> dict[str, Any]:
-    from firstword.answerer.personas import persona as get_persona
-
     body = body or CreateSessionBody()
     # Several nodes sharing Redis: the session may run on another (firstword.capacity.placement).
     placement = getattr(request.app.state, "placement", None)
