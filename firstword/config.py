@@ -156,10 +156,18 @@ class CapacityConfig(BaseModel):
     (firstword.capacity, firstword.stt.scheduler). `firstword bench capacity` measures them."""
 
     # Sessions counted against capacity: open ones that are not idle (audio, a message or a
-    # connection within `active_window_s`). 2 cores met e2e p50 <= 600 / p95 <= 1000 ms with
-    # this many speakers at once (README, "Capacity"); 0 takes the figure per core times cores.
+    # connection within `active_window_s`). 0 takes `sessions_per_core` times the cores: on the
+    # 2-core machine of 2026-12-01 (a 7-s decode took 410 ms) 2 speakers at once kept the
+    # first word at p50 334 / p95 1103 ms, 4 at 1037 / 2308 (`firstword bench capacity`, README
+    # "Capacity"), so 1 per core. Fewer are taken once the decoder's measured cost per session
+    # says so (learn_*).
     max_active_sessions: int = 0
-    sessions_per_core: float = 2.0
+    sessions_per_core: float = 1.0
+    # The decoder's busy share per active session is learned from samples where it was at least
+    # this busy (an idle node teaches nothing), as a moving average of this weight per sample
+    # (1 s): about 10 s of speech to settle.
+    learn_min_busy: float = 0.2
+    learn_weight: float = 0.1
     # A session with no audio, message or connection for this long stops counting (it still
     # exists until limits.idle_timeout_s). One created and never used frees its slot as soon:
     # a client that creates and connects does so within a second or two.
@@ -179,6 +187,13 @@ class CapacityConfig(BaseModel):
     # `max_interim_delay_ms`). Finals never wait for interims (they go first).
     interim_backoff_ms: int = 200
     max_interim_delay_ms: int = 1_600
+    # The local model's continuations (answers already showing words) pause while a speech final
+    # waits or decodes, at most this long at a time: the final decides another session's first
+    # word, and both share the same cores. 0 turns it off.
+    llm_yield_to_speech_ms: int = 1000
+    # All sessions' local decodes go through one queue (firstword.stt.scheduler); false gives
+    # each session its own decode thread, as before (for comparison in `bench capacity`).
+    shared_decoder: bool = True
     # Interim decodes of different sessions run as one batch when several wait: CTranslate2
     # takes a batch of mel windows (see firstword.stt.scheduler for the measured gain).
     max_batch: int = 4

@@ -136,12 +136,15 @@ class SessionRegistry:
         # One decoder for every session's local decodes: the engine's, or where the engine
         # streams by itself (Deepgram), its local fallback's.
         local = getattr(engines.stt, "fallback", None) if hasattr(engines.stt, "open_transcriber") else engines.stt
-        if engines.decoder is None and local is not None:
+        if engines.decoder is None and local is not None and settings.capacity.shared_decoder:
             c = settings.capacity
             engines.decoder = DecodeScheduler(
                 local, max_batch=c.max_batch, interim_backoff_ms=c.interim_backoff_ms,
                 max_interim_delay_ms=c.max_interim_delay_ms,
             )
+        if engines.decoder is not None and settings.capacity.llm_yield_to_speech_ms > 0 and hasattr(engines.llm, "speech_urgent"):
+            engines.llm.speech_urgent = engines.decoder.urgent
+            engines.llm.speech_yield_max_s = settings.capacity.llm_yield_to_speech_ms / 1000
         self.admission = Admission(
             settings.capacity,
             node_id=hub.node_id,
@@ -406,7 +409,7 @@ class SessionRegistry:
     async def _sample_load(self) -> None:
         while True:
             await asyncio.sleep(self._settings.capacity.sample_interval_s)
-            self.admission.cpu.sample()
+            self.admission.sample()
 
     async def _reap_idle(self) -> None:
         timeout = self._settings.limits.idle_timeout_s

@@ -103,3 +103,24 @@ async def test_unused_sessions_free_their_slots_and_a_full_node_answers_503() ->
         await asyncio.sleep(0.4)
         assert (await http.post("/sessions", json={})).status_code == 201
         assert (await http.get("/healthz")).json()["sessions"] == 3
+
+
+def test_capacity_shrinks_to_what_the_decoders_measured_cost_per_session_allows() -> None:
+    config = CapacityConfig(max_active_sessions=6, max_decode_busy=0.85, learn_weight=0.5)
+    state = {"active": 2, "busy": 0.0}
+    node = Admission(config, node_id="n1", base_url="http://n1", sessions=lambda: (state["active"], state["active"]),
+                     decoder=lambda: DecoderLoad(state["busy"], 0))
+    node.sample()
+    assert node.decode_share is None and node.capacity == 6  # idle: nothing learned
+    state["busy"] = 0.8  # two speakers keep the decoder 80 % busy: 0.4 each
+    node.sample()
+    assert node.decode_share == pytest.approx(0.4)
+    assert node.capacity == 2  # 0.85 / 0.4
+    state["busy"] = 0.4  # they got cheaper (0.2 each): half-way there with weight 0.5
+    node.sample()
+    assert node.decode_share == pytest.approx(0.3)
+    assert node.capacity == 2
+    node.sample()
+    assert node.capacity == 3  # 0.85 / 0.25
+    state["active"] = 3
+    assert not node.snapshot().accepting and "capacity: 3" in node.snapshot().reason

@@ -184,8 +184,13 @@ async def test_close_cancels_what_is_queued() -> None:
     await wait_started(engine)
     queued = asyncio.ensure_future(decoder.decode(audio(2), None, DecodePriority.INTERIM))
     await settle(5)
+    closing = asyncio.ensure_future(asyncio.to_thread(decoder.close))  # empties the queue, then waits
+    for _ in range(500):
+        if decoder.queued == 0:
+            break
+        await asyncio.sleep(0.002)
     engine.gate.release()
-    await asyncio.to_thread(decoder.close)
+    await closing
     await running
     await settle(5)
     assert queued.cancelled()
@@ -251,3 +256,55 @@ async def test_interim_step_grows_with_the_shared_queue() -> None:
     await asyncio.gather(*hold)
     await stt.aclose()
     decoder.close()
+
+
+async def test_urgent_is_set_while_a_final_waits_or_runs_and_not_for_interims() -> None:
+    engine = GatedEngine()
+    decoder = DecodeScheduler(engine)
+    interim = asyncio.ensure_future(decoder.decode(audio(1), None, DecodePriority.INTERIM))
+    await wait_started(engine)
+    assert not decoder.urgent.is_set()
+    final = asyncio.ensure_future(decoder.decode(audio(2), None, DecodePriority.FINAL))
+    await settle(5)
+    assert decoder.urgent.is_set()  # set as soon as it waits, behind the running interim
+    engine.gate.release()
+    await interim
+    await wait_started(engine)
+    assert decoder.urgent.is_set()  # and while it runs
+    engine.gate.release()
+    await final
+    for _ in range(100):
+        if not decoder.urgent.is_set():
+            break
+        await asyncio.sleep(0.005)
+    assert not decoder.urgent.is_set()
+    decoder.close()
+
+
+def test_the_local_models_work_waits_for_an_urgent_decode_except_a_live_first_token() -> None:
+    import time
+
+    from firstword.llm.base import Priority
+    from firstword.llm.llama_local import _Job
+    from firstword.llm.scheduler import Lease
+
+    urgent = threading.Event()
+
+    def job(priority: Priority, showing: bool = False) -> _Job:
+        made = _Job(asyncio.new_event_loop(), None, Lease(priority, 0), speech_urgent=urgent,  # type: ignore[arg-type]
+                    speech_yield_max_s=0.2)
+        made.showing = showing
+        return made
+
+    def waited(j: _Job) -> float:
+        started = time.perf_counter()
+        assert j.may_go_on()
+        return time.perf_counter() - started
+
+    assert waited(job(Priority.BACKGROUND)) < 0.05  # nothing urgent: no wait
+    urgent.set()
+    assert waited(job(Priority.LIVE)) < 0.05  # a live answer's first token never waits
+    threading.Timer(0.05, urgent.clear).start()
+    assert 0.04 <= waited(job(Priority.LIVE, showing=True)) < 0.19  # a continuation: until done
+    urgent.set()
+    assert waited(job(Priority.BACKGROUND)) >= 0.19  # never longer than the cap

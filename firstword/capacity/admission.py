@@ -50,7 +50,29 @@ class Admission:
         self._sessions = sessions
         self._decoder = decoder
         self.cpu = cpu or CpuMeter(config.load_window_s)
-        self.capacity = config.active_limit(os.cpu_count() or 1)
+        self.configured = config.active_limit(os.cpu_count() or 1)
+        # The decoder's busy share per active session, learned while sessions speak (sample()).
+        self.decode_share: float | None = None
+
+    @property
+    def capacity(self) -> int:
+        """Active sessions taken: the configured count, or fewer where the decoder's measured
+        cost per session says that many would saturate it."""
+        share = self.decode_share
+        if share is None or share <= 0:
+            return self.configured
+        return max(1, min(self.configured, int(self._config.max_decode_busy / share)))
+
+    def sample(self) -> None:
+        """Called every capacity.sample_interval_s: CPU, and the decoder's cost per session while
+        it is doing real work (an idle node teaches nothing)."""
+        self.cpu.sample()
+        _, active = self._sessions()
+        busy = self._decoder().busy
+        if active > 0 and busy >= self._config.learn_min_busy:
+            observed = busy / active
+            w = self._config.learn_weight
+            self.decode_share = observed if self.decode_share is None else (1 - w) * self.decode_share + w * observed
 
     def snapshot(self) -> NodeLoad:
         total, active = self._sessions()

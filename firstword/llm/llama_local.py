@@ -49,7 +49,7 @@ from firstword.llm.base import (
     TextChunk,
     UsageChunk,
 )
-from firstword.llm.scheduler import Lease, ModelScheduler, Preempted
+from firstword.llm.scheduler import PAUSE_POLL_S, Lease, ModelScheduler, Preempted
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -169,6 +169,11 @@ class _Job:
     # The worker's result (what it also emits last).
     future: asyncio.Future[_End] | None = None
     finished: bool = False
+    # Set by the node's speech decoder while a final waits or decodes (engine.speech_urgent).
+    speech_urgent: threading.Event | None = None
+    speech_yield_max_s: float = 1.0
+    # The answer shows words already: what follows is a continuation.
+    showing: bool = False
 
     def emit(self, item: str | _End) -> None:
         try:
@@ -178,8 +183,21 @@ class _Job:
             self.cancel.set()
 
     def may_go_on(self) -> bool:
-        """Between two steps of work: waits while paused; False once cancelled or revoked."""
+        """Between two steps of work: waits while paused, and while speech decodes that decide
+        someone's first word (only a live answer's first token never waits); False once
+        cancelled or revoked."""
+        self._yield_to_speech()
         return self.lease.wait_runnable(self.cancel)
+
+    def _yield_to_speech(self) -> None:
+        urgent = self.speech_urgent
+        if urgent is None or not urgent.is_set():
+            return
+        if self.lease.priority == Priority.LIVE and not self.showing:
+            return
+        deadline = time.perf_counter() + self.speech_yield_max_s
+        while urgent.is_set() and not self.cancel.is_set() and time.perf_counter() < deadline:
+            time.sleep(PAUSE_POLL_S)
 
     def stopped_outcome(self) -> Outcome:
         return "cancelled" if self.cancel.is_set() else "preempted"
@@ -211,6 +229,10 @@ class LocalLlamaEngine:
         self.model_path = resolve_model_path(config)
         self.history: deque[EvalStats] = deque(maxlen=256)
         self.scheduler = ModelScheduler(config.contexts)
+        # The node's speech decoder says here when a final waits (firstword.stt.scheduler;
+        # set by the session registry): continuations pause for it (_yield_to_speech).
+        self.speech_urgent: threading.Event | None = None
+        self.speech_yield_max_s = 1.0
         self._slots = [_Slot(i) for i in range(config.contexts)]
         # One worker per context: a context is used by one thread at a time, and the pool never
         # waits behind unrelated work in the loop's default executor.
@@ -369,7 +391,8 @@ class LocalLlamaEngine:
             await self._join(job)
 
     def _start(self, slot: _Slot, lease: Lease, work: Callable[[_Job], _End]) -> _Job:
-        job = _Job(asyncio.get_running_loop(), slot, lease)
+        job = _Job(asyncio.get_running_loop(), slot, lease, speech_urgent=self.speech_urgent,
+                   speech_yield_max_s=self.speech_yield_max_s)
         self._jobs.add(job)
         job.future = job.loop.run_in_executor(self._executor, work, job)
         # Frees the context even if whoever waits on the job is cancelled before it ends.
@@ -445,6 +468,7 @@ class LocalLlamaEngine:
                         if text:
                             if first_token_s is None:
                                 first_token_s = time.perf_counter() - started
+                                job.showing = True
                             job.emit(text)
                         if generated >= sampling.max_tokens:
                             break

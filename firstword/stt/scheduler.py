@@ -13,7 +13,10 @@ of the node go through one queue served by one thread:
 - a session's interim that has not started yet is withdrawn when that session asks for a
   final (``DecodeJob.cancel``): its final must not wait behind its own interim;
 - interims thin out under load before anything else degrades: ``interim_delay_ms`` grows with
-  the queue, and the transcriber waits that much more audio before its next interim.
+  the queue, and the transcriber waits that much more audio before its next interim;
+- ``urgent`` is set while a final or a cut waits or runs: the local model's continuations (an
+  answer already showing its first words) pause for it, so the decode that decides another
+  session's first word gets the cores (``firstword.llm.llama_local``).
 
 Hand-written because no library does this: a thread pool has no priorities, and asyncio's
 priority queue does not batch or withdraw. One thread is enough: the CTranslate2 model runs
@@ -102,6 +105,8 @@ class DecodeScheduler:
         self._closed = False
         self._running_since: float | None = None
         self._busy: deque[tuple[float, float]] = deque(maxlen=_BUSY_KEPT)
+        # Set while a FINAL or CUT job waits or runs (read by the LLM's worker between tokens).
+        self.urgent = threading.Event()
         self.batches = 0  # decode calls that ran more than one job
         self.decodes = 0  # jobs decoded
         self.busy_total_s = 0.0  # wall seconds spent decoding since start
@@ -124,6 +129,8 @@ class DecodeScheduler:
             if self._closed:
                 raise RuntimeError("the speech decoder is closed")
             heapq.heappush(self._heap, job)
+            if priority < DecodePriority.INTERIM:
+                self.urgent.set()
             self._cond.notify()
         return job
 
@@ -231,6 +238,8 @@ class DecodeScheduler:
                         self.busy_total_s += end - start
                     self.decodes += len(jobs)
                     self.waited_ms_total += sum(j.waited_ms for j in jobs)
+                    if not any(j.priority < DecodePriority.INTERIM and not j.withdrawn for j in self._heap):
+                        self.urgent.clear()
             for job, result in zip(jobs, results, strict=True):
                 try:
                     job.loop.call_soon_threadsafe(_settle, job.future, result)
