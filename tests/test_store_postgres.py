@@ -219,7 +219,7 @@ async def test_migrates_an_empty_database() -> None:
                 diff = await conn.run_sync(
                     lambda sync: compare_metadata(MigrationContext.configure(sync), schema.metadata)
                 )
-            assert version == "0003"
+            assert version == "0004"
             assert diff == []
         finally:
             await store.aclose()

@@ -93,7 +93,7 @@ async def test_migrates_an_empty_database_in_a_new_directory(tmp_path: Path, ope
         diff = await conn.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), schema.metadata)
         )
-    assert version == "0003"
+    assert version == "0004"
     assert diff == []
     # Migrating again (every start does) is a no-op.
     again = open_store(url=url)

@@ -471,13 +471,15 @@ def run(
     }
     if len(reports) > 1:
         compare = Table(title="variants (same corpus, same run, one after the other)")
-        for col in ("variant", "e2e p50", "e2e p95", "endpoint p50", "shown+cancelled / turn", "answered"):
+        for col in ("variant", "e2e p50", "e2e p95", "endpoint p50", "shown+cancelled / turn", "answered",
+                    "committed lag p50 / p90"):
             compare.add_column(col, justify="left" if col == "variant" else "right")
         for r in reports:
             s = r["summary"]
+            lag = s["committed_lag_ms"]
             compare.add_row(r["name"], _fmt(s["e2e_first_word_ms"].get("p50")), _fmt(s["e2e_first_word_ms"].get("p95")),
                             _fmt(s["endpoint_delay_ms"].get("p50")), str(s["early_cancelled_shown_per_turn"]),
-                            f"{s['answered_turns']}/{s['turns']}")
+                            f"{s['answered_turns']}/{s['turns']}", f"{_fmt(lag.get('p50'))} / {_fmt(lag.get('p90'))}")
         console.print(compare)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)

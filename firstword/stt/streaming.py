@@ -91,6 +91,7 @@ class StreamingTranscriber:
         # step decodes inline) decodes run on ``executor``.
         self._decoder = decoder
         self._interim_job: DecodeJob | None = None
+        self._pause_commits = config.pause_decode_commits
         self._buffer = buffer
         self._on_interim = on_interim
         self._on_forced_final = on_forced_final
@@ -217,7 +218,9 @@ class StreamingTranscriber:
         if epoch != self._epoch:
             return  # the segment ended or was cut while decoding
         stable, unstable = self._stabilizer.update(decoded.text)
-        interim = InterimTranscript(decoded.text, stable, unstable, start, end, decoded.compute_ms)
+        self._deliver_interim(InterimTranscript(decoded.text, stable, unstable, start, end, decoded.compute_ms))
+
+    def _deliver_interim(self, interim: InterimTranscript) -> None:
         try:
             self._on_interim(interim)
         except Exception:
@@ -236,7 +239,15 @@ class StreamingTranscriber:
                     start = self._start
                 if start == self._start:
                     prompt = self._prompt  # set by a forced cut once its piece was decoded
+            epoch = self._epoch
             decoded = await self._decode(start, end, prompt, DecodePriority.FINAL)
+        if self._pause_commits and epoch == self._epoch and self._open and start == self._start:
+            # Asked for while the segment is still open (a pause): the newest hypothesis of the
+            # open piece, so it counts for the stable text as an interim would, and the words
+            # said before the pause are held committed now rather than at the turn's final.
+            self._last_interim_end = max(self._last_interim_end, end)
+            stable, unstable = self._stabilizer.update(decoded.text)
+            self._deliver_interim(InterimTranscript(decoded.text, stable, unstable, start, end, decoded.compute_ms))
         return FinalTranscript(decoded.text, start, end, decoded.compute_ms, forced_cut=False)
 
     async def _window(self, start: int, end: int, prompt: str | None) -> FinalTranscript:

@@ -13,9 +13,11 @@ from firstword.hiring.service.runtime import Hiring
 
 
 def routers() -> list[APIRouter]:
-    from firstword.hiring.web import auth, campaigns, candidate, dashboard, orgs, pages
+    from firstword.hiring.web import assistant, auth, campaigns, candidate, dashboard, interviews, orgs, pages
 
-    return [auth.router, orgs.router, campaigns.router, dashboard.router, candidate.router, pages.router]
+    return [auth.router, orgs.router, campaigns.router, dashboard.router, candidate.router, pages.router,
+            interviews.router,
+            assistant.router, assistant.pages]
 
 
 async def open_hiring(settings: Settings, store: object | None) -> Hiring | None:
