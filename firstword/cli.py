@@ -295,6 +295,7 @@ def bench_capacity(
     no_lag: Annotated[bool, typer.Option(help="skip the committed-text lag (and its offline pass)")] = False,
     per_session: Annotated[int, typer.Option(help="recordings each session plays, one after another", min=1)] = 3,
     max_recording_s: Annotated[float, typer.Option(help="leave out recordings longer than this (readings)")] = 60.0,
+    compare: Annotated[Path | None, typer.Option(help="another run's --json, drawn in grey on the plot")] = None,
 ) -> None:
     """Sessions at once on one server, each playing a recording in real time: admitted, refused,
     answered, e2e first word, committed-text lag and CPU per level."""
@@ -314,7 +315,7 @@ def bench_capacity(
         console.print(f"[red]{error}[/]")
         raise typer.Exit(2) from None
     run(_corpus_option(corpus), levels, json_out, env=env, plot=plot, with_lag=not no_lag, console=console,
-        per_session=per_session, max_recording_s=max_recording_s)
+        per_session=per_session, max_recording_s=max_recording_s, compare=compare)
 
 
 @bench_app.command("stt-batch")

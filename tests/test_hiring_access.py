@@ -79,6 +79,15 @@ ROUTES = (
     Route("POST", "/hiring/api/candidate/complete", "candidate"),
     Route("GET", "/hiring/api/candidate/export", "candidate"),
     Route("DELETE", "/hiring/api/candidate", "candidate", fresh="caller"),
+    Route("GET", "/hiring/api/campaigns/{campaign_id}/interview-scales", "viewer"),
+    Route("PUT", "/hiring/api/campaigns/{campaign_id}/interview-scales", "recruiter", {"scales": []}),
+    Route("GET", "/hiring/api/campaigns/{campaign_id}/interview-agreement", "viewer"),
+    Route("POST", "/hiring/api/candidates/{candidate_id}/interview", "recruiter",
+          {"text": "Interviewer: Why?\nCandidate: Because."}),
+    Route("GET", "/hiring/api/candidates/{candidate_id}/interview", "viewer"),
+    Route("GET", "/hiring/api/candidates/{candidate_id}/interview/suggestions", "viewer"),
+    Route("POST", "/hiring/api/candidates/{candidate_id}/interview/ratings", "recruiter",
+          {"competency": "Why?", "rating": 3}),
 )
 CALLERS = ("nobody", "owner A", "recruiter A", "viewer A", "owner B", "candidate A", "candidate B")
 RANK = {"viewer": 0, "recruiter": 1, "owner": 2}

@@ -57,7 +57,7 @@ async def _table_names(engine: AsyncEngine) -> set[str]:
         return set(await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names()))
 
 
-async def test_a_database_at_0002_upgrades_to_0003_and_back(database_url: str) -> None:
+async def test_a_database_at_0002_upgrades_to_the_head_and_back(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         await migrate(engine, "0002")
@@ -68,7 +68,7 @@ async def test_a_database_at_0002_upgrades_to_0003_and_back(database_url: str) -
                 id="s-before", node_id="n", persona="copilot", owner_token_hash="0" * 64, status="closed", created_at=1.0))
 
         await migrate(engine)
-        assert await _version(engine) == "0003"
+        assert await _version(engine) == "0004"  # 0003 hiring, 0004 interviews
         assert HIRING_TABLES <= await _table_names(engine)
         async with engine.connect() as conn:
             # The chain creates exactly what schema.py and hiring/store/tables.py describe.
@@ -82,7 +82,7 @@ async def test_a_database_at_0002_upgrades_to_0003_and_back(database_url: str) -
         assert await _version(engine) == "0002"
         assert not HIRING_TABLES & await _table_names(engine)
         await migrate(engine)
-        assert await _version(engine) == "0003"
+        assert await _version(engine) == "0004"
     finally:
         await engine.dispose()
 

@@ -202,6 +202,7 @@ def run(
     with_lag: bool = True,
     per_session: int = 3,
     max_recording_s: float = 60.0,
+    compare: Path | None = None,
     console: Console | None = None,
 ) -> dict[str, Any]:
     console = console or Console()
@@ -246,7 +247,9 @@ def run(
     if plot is not None:
         from firstword.bench.plots import capacity_plot
 
-        capacity_plot(out["levels"], plot, title=f"{corpus_dir.name}: sessions at once, real time, {os.cpu_count()} cores")
+        before = json.loads(compare.read_text())["levels"] if compare is not None else None
+        capacity_plot(out["levels"], plot, title=f"{corpus_dir.name}: sessions at once, real time, {os.cpu_count()} cores",
+                      compare=before, compare_name=compare.stem if compare is not None else "before")
         console.print(f"wrote {plot}")
     return out
 

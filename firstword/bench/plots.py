@@ -99,11 +99,22 @@ def _tradeoff_axes(ax: Any) -> None:
 
 
 def capacity_plot(levels: Sequence[dict[str, Any]], path: Path, *, title: str = "",
-                  goal_ms: tuple[float, float] = (600.0, 1000.0)) -> None:
-    """``levels``: ``bench capacity``'s JSON levels; the goal's p50 and p95 drawn as lines."""
+                  goal_ms: tuple[float, float] = (600.0, 1000.0),
+                  compare: Sequence[dict[str, Any]] | None = None, compare_name: str = "before") -> None:
+    """``levels``: ``bench capacity``'s JSON levels; the goal's p50 and p95 drawn as lines;
+    ``compare``: another run's levels (e.g. without the shared decoder), drawn in grey."""
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
     xs = [lv["sessions"] for lv in levels]
+    for key, style in (("p50", "-o"), ("p95", "--s")):
+        if compare:
+            left.plot([lv["sessions"] for lv in compare],
+                      [lv["e2e_first_word_ms"].get(key) or float("nan") for lv in compare], style,
+                      color="grey", alpha=0.6, label=f"{compare_name}: {key}")
+            right.plot([lv["sessions"] for lv in compare],
+                       [lv.get("committed_lag_ms", {}).get("p50" if key == "p50" else "p90") or float("nan")
+                        for lv in compare], style, color="grey", alpha=0.6,
+                       label=f"{compare_name}: lag {'p50' if key == 'p50' else 'p90'}")
     for key, style, label in (("p50", "-o", "e2e first word p50"), ("p95", "--s", "e2e first word p95")):
         left.plot(xs, [lv["e2e_first_word_ms"].get(key) or float("nan") for lv in levels], style, label=label)
     left.axhline(goal_ms[0], color="C0", alpha=0.3, linestyle=":", label=f"goal p50 {goal_ms[0]:.0f} ms")
@@ -113,6 +124,7 @@ def capacity_plot(levels: Sequence[dict[str, Any]], path: Path, *, title: str = 
         note += f"\n{lv['answered']}/{lv['turns']} answered"
         y = lv["e2e_first_word_ms"].get("p95") or 0
         left.annotate(note, (lv["sessions"], y), textcoords="offset points", xytext=(4, 6), fontsize=7)
+    left.set_ylim(0, left.get_ylim()[1] * 1.15)  # room for the notes above the points
     left.set_xscale("log", base=2)
     left.set_xticks(xs, [str(x) for x in xs])
     left.set_xlabel("sessions requested at once")

@@ -23,10 +23,8 @@ class Answer:
     query: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     candidate_ids: list[str] = field(default_factory=list)
-
-    @property
-    def answered(self) -> bool:
-        return self.query is not None and self.query != "transcript_quotes"
+    # False when the query ran but the data holds nothing to answer with (no transcript).
+    answered: bool = False
 
 
 async def answer(
@@ -39,7 +37,7 @@ async def answer(
     if isinstance(chosen, Unanswerable):
         return Answer(compose.cannot(chosen))
     result = await _run(conn, org_id, chosen, directory)
-    if result.candidate_ids or result.answered:
+    if result.answered:
         # Ids and the query only: the audit log never holds a name, a score or the question.
         await audit_log.record(
             conn, org_id, actor, "assistant.answered",
@@ -52,8 +50,8 @@ async def answer(
 async def _run(conn: AsyncConnection, org_id: str, chosen: Plan, directory: queries.Directory) -> Answer:
     p = chosen.params
 
-    def done(sentences: list[Sentence], ids: list[str]) -> Answer:
-        return Answer(sentences, chosen.query, _public(p), sorted(set(ids)))
+    def done(sentences: list[Sentence], ids: list[str], answered: bool = True) -> Answer:
+        return Answer(sentences, chosen.query, _public(p), sorted(set(ids)), answered)
 
     match chosen.query:
         case "candidates_finished":
@@ -81,7 +79,8 @@ async def _run(conn: AsyncConnection, org_id: str, chosen: Plan, directory: quer
             return done(compose.flag_list(chosen, flags), [f.candidate.id for f in flags.flagged])
         case "transcript_quotes":
             transcripts = await queries.transcript_quotes(conn, org_id, candidate_id=p["candidate_id"], topic=p["topic"])
-            return done(compose.transcripts(chosen, transcripts), [])
+            found = transcripts.interview_id is not None and bool(p["topic"])
+            return done(compose.transcripts(chosen, transcripts), [p["candidate_id"]] if found else [], found)
     raise AssertionError(f"no query {chosen.query}")  # the Literal lists them all
 
 

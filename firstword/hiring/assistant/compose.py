@@ -279,6 +279,25 @@ def flag_list(plan: Plan, result: Flags) -> list[Sentence]:
 
 def transcripts(plan: Plan, result: Transcripts) -> list[Sentence]:
     person = plan.candidates[0]
-    topic: Sentence = [t(" about "), Part("data", plan.params["topic"])] if plan.params.get("topic") else []
-    return [[t(CANNOT + "no interview transcripts are stored (interviews are not run here yet), so there is nothing "),
-             name(person), t(" said"), *topic, t(" to quote.")], [t(SUGGEST)]]
+    topic = plan.params.get("topic") or ""
+    if result.interview_id is None:
+        return [[t(CANNOT + "no interview transcript is stored for "), name(person),
+                 t(", so there is nothing they said to quote.")], [t(SUGGEST)]]
+    if not topic:
+        return [[t(CANNOT + "say what about (\"what did they say about incidents?\"); "), name(person),
+                 t(" has an interview transcript.")], [t(SUGGEST)]]
+    href = candidate_href(person)
+    searched = figure(str(result.searched), href, "interview", result.interview_id, candidate_id=person.id,
+                      field="candidate_utterances")
+    if not result.quotes:
+        return [[t("In the interview transcript of "), name(person), t(", none of their "), searched,
+                 t(" answers mentions "), Part("data", topic), t(".")]]
+    lines: list[Sentence] = [[t("What "), name(person), t(" said about "), Part("data", topic),
+                              t(", quoted from their interview transcript (of "), searched, t(" answers):")]]
+    for quote in result.quotes:
+        link = f"{href}#utterance-{quote.seq}"
+        record = {"type": "interview_utterance", "id": result.interview_id, "candidate_id": person.id, "seq": quote.seq}
+        lines.append([t("Answer "), figure(str(quote.seq), link, "interview_utterance", result.interview_id,
+                                           candidate_id=person.id, seq=quote.seq),
+                      t(": "), Part("data", quote.text, link, record), t(".")])
+    return lines

@@ -4,6 +4,7 @@ organisation's rows cannot be reached whatever the question says."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,11 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from firstword.hiring.instruments import get_instrument
+from firstword.hiring.interviews.transcript import from_stored
 from firstword.hiring.quality import Flag
 from firstword.hiring.reliability import ScaleReliability, campaign_reliability as alpha_per_scale
 from firstword.hiring.scoring import ScaleScore, ScoreReport
 from firstword.hiring.service.candidates import Status, answers_of_many, status_of
 from firstword.hiring.service.results import score
+from firstword.hiring.store.interview_tables import interviews
 from firstword.hiring.store.tables import campaigns, candidates
 
 QueryName = Literal[
@@ -223,13 +226,47 @@ async def flags(conn: AsyncConnection, org_id: str, *, campaign_id: str) -> Flag
 
 
 @dataclass(frozen=True)
+class Quote:
+    seq: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Transcripts:
-    stored: bool
-    quotes: list[str] = field(default_factory=list)
+    interview_id: str | None  # None: no transcript is stored for the candidate
+    searched: int = 0  # the candidate's own utterances looked through
+    quotes: list[Quote] = field(default_factory=list)
+
+
+MAX_QUOTES = 5
+_TOPIC_WORD = re.compile(r"[^\W\d_]{3,}")
+_TOPIC_STOP = frozenset("the and about with their they them that this what when how was were for from".split())
+
+
+def topic_stems(topic: str) -> list[str]:
+    """The topic's words, each cut to a stem that its plural and verb forms share
+    ("incidents" -> "incident", "handled" -> "handl"), matched at word starts."""
+    stems = []
+    for word in _TOPIC_WORD.findall(topic.casefold()):
+        if word in _TOPIC_STOP:
+            continue
+        for ending in ("ing", "ies", "es", "ed", "s"):
+            if word.endswith(ending) and len(word) - len(ending) >= 4:
+                word = word[: -len(ending)]
+                break
+        stems.append(word)
+    return stems
 
 
 async def transcript_quotes(conn: AsyncConnection, org_id: str, *, candidate_id: str, topic: str) -> Transcripts:
-    # Interviews are not run here yet: the schema holds no transcript table, so there is nothing
-    # to search. Kept as a query so that the answer says the data cannot answer, rather than
-    # the question falling through to something else.
-    return Transcripts(stored=False)
+    """What the candidate (never the interviewer) said that mentions the topic, in order."""
+    row = (await conn.execute(
+        sa.select(interviews.c.id, interviews.c.utterances)
+        .where(interviews.c.org_id == org_id, interviews.c.candidate_id == candidate_id)
+    )).first()
+    if row is None:
+        return Transcripts(None)
+    own = [u for u in from_stored(list(row.utterances)) if u.speaker == "candidate" and u.text]
+    patterns = [re.compile(rf"\b{re.escape(stem)}", re.IGNORECASE) for stem in topic_stems(topic)]
+    quotes = [Quote(u.seq, u.text) for u in own if patterns and any(p.search(u.text) for p in patterns)]
+    return Transcripts(row.id, len(own), quotes[:MAX_QUOTES])

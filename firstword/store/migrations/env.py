@@ -18,6 +18,7 @@ from firstword.store.schema import metadata
 # Hiring's tables live on the same metadata (firstword/hiring/store/tables.py); importing them
 # here puts them in what autogenerate and the schema test compare with the migrations.
 import firstword.hiring.store.tables  # noqa: F401,E402
+import firstword.hiring.store.interview_tables  # noqa: F401,E402
 
 config = context.config
 

@@ -16,11 +16,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-# The schema test compares the chain with ``schema.metadata``; env.py imports only
-# ``hiring/store/tables.py``, so this revision registers its own tables' declarations (it does
-# not create anything from them: the DDL below is written out).
-import firstword.hiring.store.interview_tables  # noqa: F401,E402
-
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
