@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from pathlib import Path
 
@@ -8,17 +9,21 @@ import pytest
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "speech"
 
+# Admission by load (firstword.capacity) is sized for one machine's real speakers; a test makes
+# many sessions at once on servers of its own (in this process or child processes, some of them
+# shared by a whole module), so they take as many as a test makes unless the test sets a
+# capacity itself (tests/test_capacity.py, tests/test_bench_capacity.py).
+for _key, _value in (("FIRSTWORD_CAPACITY__MAX_ACTIVE_SESSIONS", "1000"),
+                     ("FIRSTWORD_CAPACITY__MAX_CPU_SHARE", "1000"),
+                     ("FIRSTWORD_CAPACITY__MAX_DECODE_BUSY", "2")):
+    os.environ.setdefault(_key, _value)
+
 
 @pytest.fixture(autouse=True)
 def _hermetic_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # Servers built in tests keep their embedded database in a temporary folder, never in the
     # user's data directory.
     monkeypatch.setenv("FIRSTWORD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    # Admission by load (firstword.capacity) is measured for the real engines; servers on the
-    # tests' fake engines serve as many sessions as a test makes, unless the test sets a capacity.
-    monkeypatch.setenv("FIRSTWORD_CAPACITY__MAX_ACTIVE_SESSIONS", "1000")
-    monkeypatch.setenv("FIRSTWORD_CAPACITY__MAX_CPU_SHARE", "1000")
-    monkeypatch.setenv("FIRSTWORD_CAPACITY__MAX_DECODE_BUSY", "2")
 
 
 def corpus_dir() -> Path:

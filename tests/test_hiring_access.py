@@ -79,6 +79,7 @@ ROUTES = (
     Route("POST", "/hiring/api/candidate/complete", "candidate"),
     Route("GET", "/hiring/api/candidate/export", "candidate"),
     Route("DELETE", "/hiring/api/candidate", "candidate", fresh="caller"),
+    Route("POST", "/hiring/api/orgs/{org_id}/assistant", "viewer", {"question": "who finished this week?"}),
     Route("GET", "/hiring/api/campaigns/{campaign_id}/interview-scales", "viewer"),
     Route("PUT", "/hiring/api/campaigns/{campaign_id}/interview-scales", "recruiter", {"scales": []}),
     Route("GET", "/hiring/api/campaigns/{campaign_id}/interview-agreement", "viewer"),

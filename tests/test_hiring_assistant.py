@@ -1,7 +1,8 @@
 """The recruiter's assistant on a real SQLite file, through the hiring routers: each fixed query
 against known answers (the dashboard's own figures), dates resolved against the test clock, the
 "cannot answer" replies, a citation for every figure, isolation between organisations, roles,
-CSRF, names that try to give instructions, the SSE framing, and the audit entries.
+CSRF, names and transcripts that try to give instructions, the SSE framing, the audit entries,
+the whole server's stream, and (last, in chromium) the page driven by the keyboard.
 
 The seeded timeline (UTC; the clock ends on Friday 15 Jan 2027, 08:00):
 Kim Park finishes on Wed 6 Jan (last week), Sam Lee on Mon 11 Jan, a candidate whose name is an
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 from firstword.hiring.assistant.compose import CANNOT, escape, markdown, ordinal
 from firstword.hiring.assistant.intents import Period, resolve_period
 from firstword.hiring.store import tables
+from tests.test_browser import playwright_api  # noqa: F401 (fixture)
 from tests.test_hiring_flow import (
     Browser, HiringWorld, Org, answers_for, hiring_settings, open_world, take_questionnaire,
 )
@@ -538,3 +540,79 @@ async def test_the_whole_server_streams_the_answer_and_serves_the_page(tmp_path:
         assert "No candidate finished the questionnaire" in body
         spec = (await http.get("/openapi.json")).json()
         assert "/hiring/api/orgs/{org_id}/assistant" in spec["paths"] and "/hiring/assistant" not in spec["paths"]
+
+
+async def test_a_first_name_two_candidates_share_asks_for_the_full_name(seeded: Seeded) -> None:
+    a, world = seeded.a, seeded.world
+    await finish(world, a, "Sam Ortiz", "2027-01-15T07:30:00", seed=9)
+    world.clock.now = NOW
+    reply = await ask(a.viewer, a.org_id, "What are Sam's scores?")
+    assert reply.query == {"query": None, "params": {}}
+    assert reply.sentences[0]["text"].startswith(CANNOT + "more than one candidate has that name; use the full name")
+    assert sorted(names_in(reply)) == ["Sam Lee", "Sam Ortiz"]
+    full = await ask(a.viewer, a.org_id, "What are Sam Ortiz's scores?")
+    assert full.query["params"] == {"candidate_id": a.candidates["Sam Ortiz"]}
+
+
+async def test_the_pages_campaign_narrows_names_without_hiding_others(seeded: Seeded) -> None:
+    a = seeded.a
+    second = await a.recruiter.ok("POST", f"/hiring/api/orgs/{a.org_id}/campaigns", 201,
+                                  json={"name": "Night shift", "role": "Operator"})
+    # Asked on the Night shift page, Sam (of the support campaign) is still found.
+    reply = await ask(a.viewer, a.org_id, "Sam Lee's scores", campaign_id=second["campaign_id"])
+    assert reply.query["params"] == {"candidate_id": a.candidates["Sam Lee"]}
+    finished = await ask(a.viewer, a.org_id, "who finished this week?", campaign_id=second["campaign_id"])
+    assert finished.query["params"]["campaign_id"] == second["campaign_id"]
+    assert finished.sentences[0]["text"].startswith("No candidate finished the questionnaire in [“Night shift”]")
+
+
+# Last in the file: sync Playwright keeps its own event loop for the module's remaining tests.
+@pytest.mark.browser
+@pytest.mark.e2e
+def test_the_page_asks_by_keyboard_and_links_to_the_record(playwright_api: Any, tmp_path: Path) -> None:  # noqa: F811
+    """The page in Debian's chromium against the real server: a question typed and sent with the
+    keyboard alone, the answer streamed in, its name quoted, its figure a link that opens the
+    candidate on the campaign page; no console error (the CSP allows no inline script)."""
+    from firstword.bench.server_process import ServerProcess
+    from tests.test_browser import _launch
+    from tests.test_hiring_flow import FAST_HASH, PASSWORD
+    from tests.test_hiring_page import ARTIFACTS, PageErrors, _complete_by_api
+
+    env = {"FIRSTWORD_DATA_DIR": str(tmp_path), "FIRSTWORD_LLM__ENGINE": "scripted",
+           **{f"FIRSTWORD_HIRING__{key.upper()}": str(value) for key, value in FAST_HASH.items()}}
+    with ServerProcess(env) as server:
+        browser = _launch(playwright_api)
+        try:
+            context = browser.new_context(base_url=server.url, viewport={"width": 900, "height": 900})
+            api = context.request
+            csrf = api.get("/hiring/api/csrf").json()["csrf_token"]
+            me = api.post("/hiring/api/signup", headers={"X-CSRF-Token": csrf},
+                          data={"organisation": "Acme", "email": "ann@acme.example", "password": PASSWORD}).json()
+            org_id, headers = me["organisations"][0]["org_id"], {"X-CSRF-Token": me["csrf_token"]}
+            campaign = api.post(f"/hiring/api/orgs/{org_id}/campaigns", headers=headers,
+                                data={"name": "Support 2027", "role": "Support engineer"}).json()
+            invited = api.post(f"/hiring/api/campaigns/{campaign['campaign_id']}/candidates", headers=headers,
+                               data={"name": "Sam <b>Lee</b>"}).json()
+            _complete_by_api(server.url, invited["invite_url"], seed=3)
+
+            page = context.new_page()
+            errors = PageErrors(page)
+            page.goto("/hiring/assistant")
+            page.wait_for_function("() => document.querySelector('#campaign').options.length === 2")
+            page.focus("#question")
+            page.keyboard.type("who finished today?")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#log li p q")
+            answer = page.locator("#log li").first
+            assert answer.locator("q").first.text_content() == "Sam <b>Lee</b>"  # text, not markup
+            assert answer.locator("b").count() == 0
+            figure = answer.locator("a", has_text="UTC").first
+            assert figure.get_attribute("href") == f"/hiring/campaigns/{campaign['campaign_id']}?candidate={invited['candidate_id']}"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "assistant.png"))
+            figure.focus()
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"**/hiring/campaigns/{campaign['campaign_id']}?candidate=*")
+            assert not errors.seen, errors.seen
+        finally:
+            browser.close()

@@ -199,7 +199,11 @@ def plan(question: str, directory: Directory, now: float, context: CampaignRef |
     campaign = match_campaign(question, directory) or context
     if campaign is None and len(directory.campaigns) == 1:
         campaign = directory.campaigns[0]
-    people, ambiguous = match_candidates(question, directory, match_campaign(question, directory) or context)
+    named = match_campaign(question, directory)
+    people, ambiguous = match_candidates(question, directory, named or context)
+    if not people and not ambiguous and named is None and context is not None:
+        # The page's campaign only narrows names down; a candidate of another campaign is still found.
+        people, ambiguous = match_candidates(question, directory, None)
     period = resolve_period(question, now)
     scale = match_scale(question)
 
@@ -236,7 +240,7 @@ def plan(question: str, directory: Directory, now: float, context: CampaignRef |
         return Plan("compare_scale", {"scale": scale, "campaign_id": chosen.params["campaign_id"]},
                     campaign=chosen.campaign, no_shortlist=shortlist)
     if _FINISHED.search(q) and (period is not None or _WHO.search(q)):
-        explicit = match_campaign(question, directory) or context
+        explicit = named or context
         return Plan("candidates_finished", {
             "campaign_id": explicit.id if explicit else None,
             "since": period.since if period else None, "until": period.until if period else None,
