@@ -128,6 +128,18 @@ def _complete_by_api(base: str, invite_url: str, seed: int) -> None:
         assert http.post("/hiring/api/candidate/complete", headers=headers).status_code == 200
 
 
+def sign_up(page: Any, url: str, org: str, email: str) -> None:
+    """Create an organisation from the sign-in page (offered while the server has none)."""
+    page.goto(f"{url}/hiring")
+    page.wait_for_url(re.compile(r"/hiring/login"))
+    page.wait_for_selector("#signup-panel:not([hidden])")
+    page.fill("#signup-org", org)
+    page.fill("#signup-email", email)
+    page.fill("#signup-password", PASSWORD)
+    page.click("#signup-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/hiring$"))
+
+
 def test_campaign_invite_keyboard_questionnaire_and_dashboard(playwright_api: Any, server: ServerProcess) -> None:  # noqa: F811
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser = _launch(playwright_api)
@@ -137,15 +149,7 @@ def test_campaign_invite_keyboard_questionnaire_and_dashboard(playwright_api: An
         # Before signing up, /hiring asks who is signed in (nobody: 401) and goes to the sign-in page.
         recruiter_errors = PageErrors(page, expected=((401, "/hiring/api/me"),))
 
-        # Sign up: the first organisation of this server.
-        page.goto(f"{server.url}/hiring")
-        page.wait_for_url(re.compile(r"/hiring/login"))
-        page.wait_for_selector("#signup-panel:not([hidden])")
-        page.fill("#signup-org", "Acme Support")
-        page.fill("#signup-email", "ann@acme.example")
-        page.fill("#signup-password", PASSWORD)
-        page.click("#signup-form button[type=submit]")
-        page.wait_for_url(re.compile(r"/hiring$"))
+        sign_up(page, server.url, "Acme Support", "ann@acme.example")  # the server's first organisation
         page.wait_for_selector("#org-name:text('Acme Support')")
 
         # A campaign from a job description: suggested competencies, one more by hand.

@@ -140,7 +140,12 @@ async def test_revoking_an_observer_closes_its_streams_and_refuses_it_after(serv
     async with websockets.connect(f"{s['ws_url']}?token={grant['token']}") as ws:
         await collect_until(ws, lambda e, _: e["type"] == "session.ready")
         async with httpx.AsyncClient(base_url=server.url) as http:
-            listed = (await http.get(f"/sessions/{s['session_id']}/observers", params={"token": s["owner_token"]})).json()
+            # The SSE reader connects on its own task: on a busy machine it may not be in yet.
+            for _ in range(100):
+                listed = (await http.get(f"/sessions/{s['session_id']}/observers", params={"token": s["owner_token"]})).json()
+                if listed["observers"][0]["connected"] == 2:
+                    break
+                await asyncio.sleep(0.05)
             assert listed["observers"][0]["connected"] == 2
             r = await http.delete(f"/sessions/{s['session_id']}/observers/{grant['observer_id']}",
                                   params={"token": s["owner_token"]})

@@ -198,7 +198,8 @@ async def test_close_cancels_what_is_queued() -> None:
         decoder.submit(audio(3), None, DecodePriority.FINAL)
 
 
-async def test_a_sessions_final_does_not_wait_behind_its_own_queued_interim() -> None:
+@pytest.mark.parametrize("pause_commits", [False, True])
+async def test_a_sessions_final_does_not_wait_behind_its_own_queued_interim(pause_commits: bool) -> None:
     """Two sessions share the decoder. B's interim is queued behind A's running decode when B's
     pause asks for its final: the interim is withdrawn and the final is decoded next."""
     engine = GatedEngine()
@@ -207,8 +208,8 @@ async def test_a_sessions_final_does_not_wait_behind_its_own_queued_interim() ->
     await wait_started(engine)
     buffer = AudioBuffer(capacity_s=20.0)
     interims = []
-    stt = StreamingTranscriber(engine, buffer, SttConfig(interim_step_ms=400), on_interim=interims.append,
-                               on_forced_final=lambda f: None, decoder=decoder)
+    stt = StreamingTranscriber(engine, buffer, SttConfig(interim_step_ms=400, pause_decode_commits=pause_commits),
+                               on_interim=interims.append, on_forced_final=lambda f: None, decoder=decoder)
     stt.start_segment(0)
     for _ in range(25):  # 500 ms: one interim due
         buffer.append(np.full(FRAME_SAMPLES, 0.1, dtype=np.float32))
@@ -224,9 +225,10 @@ async def test_a_sessions_final_does_not_wait_behind_its_own_queued_interim() ->
     result = await final
     assert result.text == f"n{buffer.end}"
     assert engine.calls == [[7], [buffer.end]]
-    # The withdrawn interim never came; the final, asked for with the segment still open (a
-    # pause), is the newest hypothesis and is delivered as one.
-    assert [(i.text, i.end_sample) for i in interims] == [(result.text, buffer.end)]
+    # The withdrawn interim never came. With stt.pause_decode_commits the final, asked for with
+    # the segment still open (a pause), is the newest hypothesis and is delivered as one.
+    expected = [(result.text, buffer.end)] if pause_commits else []
+    assert [(i.text, i.end_sample) for i in interims] == expected
     await stt.aclose()
     decoder.close()
 

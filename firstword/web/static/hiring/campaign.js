@@ -1,8 +1,10 @@
 // A campaign's dashboard: the funnel, each candidate's percentiles and flags, the distribution
-// of each scale with the chosen candidate marked, reliability, the CSV export and invitations.
+// of each scale with the chosen candidate marked, reliability, the CSV export and invitations,
+// and the chosen candidate's structured interview (interview-panel.js).
 
 import { $, api, copyField, date, el, memberBar, ordinal, requireMember, showError, STATUS_TEXT } from "./api.js";
 import { distribution, funnel } from "./charts.js";
+import { renderAgreement, renderInterview } from "./interview-panel.js";
 
 const error = $("error");
 const campaignId = location.pathname.split("/").filter(Boolean)[2];
@@ -10,9 +12,11 @@ const RANK = { viewer: 0, recruiter: 1, owner: 2 };
 let board = null;
 let selectedId = null;
 let selectedDetail = null;
+let member = null;
 
 async function start() {
   const me = await requireMember();
+  member = me;
   await load();
   memberBar(me, board.campaign.org_id);
   if (RANK[board.role] >= RANK.recruiter) {
@@ -38,6 +42,7 @@ async function load() {
   renderCharts();
   renderAlpha();
   renderPlan();
+  renderAgreement($("agreement"), campaignId).catch((failure) => showError(error, failure));
 }
 
 function scales() {
@@ -113,6 +118,24 @@ async function select(candidateId) {
   renderPeople();
   renderCharts();
   renderSelected();
+  showInterview(candidateId);
+}
+
+function showInterview(candidateId) {
+  const section = $("interview");
+  section.hidden = false;
+  $("interview-title").textContent = `Interview: ${selectedDetail.name}`;
+  const body = $("interview-body");
+  body.replaceChildren(el("p", { class: "muted small", text: "Loading the interview…" }));
+  renderInterview(body, {
+    candidateId,
+    campaignId,
+    canRate: RANK[board.role] >= RANK.recruiter,
+    me: member?.email,
+    error,
+    stale: () => selectedId !== candidateId,
+    onRated: () => renderAgreement($("agreement"), campaignId).catch((failure) => showError(error, failure)),
+  }).catch((failure) => showError(error, failure));
 }
 
 function renderSelected() {
@@ -159,6 +182,7 @@ function renderSelected() {
         await api(`/hiring/api/candidates/${d.candidate_id}`, { method: "DELETE" });
         selectedId = null;
         panel.hidden = true;
+        $("interview").hidden = true;
         await load();
       } catch (failure) {
         showError(error, failure);
