@@ -50,7 +50,7 @@ run: $(STAMP)
 	$(VENV)/bin/firstword serve
 
 test: $(STAMP) browser node espeak
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --durations=20
 
 # The AI SDK tests read /api/chat with the real `ai` package (tests/node, from its lock file);
 # without node they are skipped with the reason.
