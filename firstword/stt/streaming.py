@@ -149,7 +149,9 @@ class StreamingTranscriber:
         end = self._buffer.end
         if end - self._start > self._max_segment:
             self._spawn(self._forced_cut(end))
-        elif end - self._last_interim_end >= self._step + self._interim_delay():
+        # The shared decoder's queue is looked at only once a step of audio is in: poll runs
+        # every 20 ms frame of every speaking session.
+        elif (new := end - self._last_interim_end) >= self._step and new >= self._step + self._interim_delay():
             self._last_interim_end = end
             self._spawn(self._interim(self._epoch, self._start, end))
 
