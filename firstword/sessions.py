@@ -151,6 +151,8 @@ class SessionRegistry:
             base_url=settings.server.public_url or f"http://{settings.server.host}:{settings.server.port}",
             sessions=self.counts,
             decoder=self.decoder_load,
+            background=self.background_gate.busy_total,
+            background_cores=settings.llm.local.n_threads if settings.llm.engine == "local" else 0.0,
         )
         self._sampler: asyncio.Task[None] | None = None
 

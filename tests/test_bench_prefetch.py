@@ -47,8 +47,8 @@ def test_the_shipped_scripts_load_and_cover_what_the_issue_asks():
     assert len({s.profile_label for s in scripts}) >= 3 and any(s.profile is None for s in scripts)
     copilot = [s for s in scripts if s.persona == "copilot"]
     board = [s for s in scripts if s.persona != "copilot"]
-    assert len(copilot) >= 8 and all(6 <= len(s.questions) <= 8 for s in copilot)
-    assert 3 <= len(board) <= 4 and {s.persona for s in board} <= {"atlas", "cipher"}
+    assert len(copilot) >= 8 and all(6 <= len(s.questions) <= 10 for s in copilot)
+    assert 3 <= len(board) <= 5 and {s.persona for s in board} <= {"atlas", "cipher"}
     assert all(s.route == "message" for s in copilot) and all(s.route == "board" for s in board)
     # Every question is asked once per script (a repeat would be a free hit or a veto).
     assert all(len(set(map(normalise, s.questions))) == len(s.questions) for s in scripts)
@@ -271,3 +271,10 @@ def test_the_offline_replay_says_whether_each_question_was_predictable():
     assert [o["predicted"] for o in out] == [False, True, False]
     assert out[1]["prediction"] == "What are the risks?" and out[0]["reason"] in {"below_threshold", "no_predictions", "ambiguous"}
     assert "closest" in out[2] and out[2]["closest"]["score"] < 0.8
+
+
+def test_the_held_out_scripts_load() -> None:
+    held_out = SHIPPED.parent / "prefetch-heldout"
+    scripts = load_scripts(held_out)
+    assert len(scripts) >= 15 and all(s.persona == "copilot" for s in scripts)
+    assert all(7 <= len(s.questions) <= 10 for s in scripts)

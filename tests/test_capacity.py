@@ -77,6 +77,29 @@ def test_a_saturated_decoder_or_pegged_cpu_refuses_below_the_count() -> None:
     assert not pegged.accepting and "CPU" in pegged.reason
 
 
+def test_cpu_taken_by_answers_written_ahead_is_not_load() -> None:
+    """Background work (prefetch) gives way to live work at once: a node whose CPU is pegged only
+    because idle sessions are writing answers ahead still admits; live load still refuses."""
+    config = CapacityConfig(max_active_sessions=10)
+    wall, cpu, background = ManualClock(), FakeCpu(), FakeCpu()
+    meter = CpuMeter(window_s=10.0, wall=wall, cpu=cpu, background=background)
+    node = Admission(config, node_id="n1", base_url="http://n1:8765", sessions=lambda: (3, 1),
+                     decoder=lambda: DecoderLoad(0.0, 0), cpu=meter, background_cores=2)
+    for _ in range(5):  # five seconds of both cores, all of it a background generation
+        wall.advance_ms(1000)
+        cpu.seconds += 2.0
+        background.seconds += 1.0
+        meter.sample()
+    assert meter.percent == pytest.approx(200.0) and meter.background_share == pytest.approx(1.0)
+    load = node.snapshot()
+    assert load.accepting and node.foreground_cpu_percent == pytest.approx(0.0)
+    for _ in range(10):  # then ten seconds of live work on both cores
+        wall.advance_ms(1000)
+        cpu.seconds += 2.0
+        meter.sample()
+    assert not node.snapshot().accepting and "CPU" in node.snapshot().reason
+
+
 def test_node_load_round_trips_through_json() -> None:
     load = admission(CapacityConfig(max_active_sessions=4), active=1).snapshot()
     again = NodeLoad.from_json(load.to_json())

@@ -396,6 +396,9 @@ def test_contractions_are_not_words_and_a_deal_is_a_topic():
     # "What's" is not the word "s"; a question to ask the panel never answers another question.
     assert not Grounding(profile).ground("What's your experience with Snowflake?").composition.grounded
     assert "share" not in _opening(profile, "Which sales methodology do you follow?")
+    # "didn't" is "did" and a negation, never a word "didn" the profile lacks.
+    opening = _opening(sample_profile(), "Tell me about a project that didn't go as planned. What did you learn from it?")
+    assert "didn" not in opening and "doesn't mention" not in opening
 
 
 def test_the_previous_role_is_the_employer_before_the_latest():

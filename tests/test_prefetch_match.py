@@ -145,12 +145,89 @@ def test_predictions_match_with_their_optional_words() -> None:
 
 
 def test_every_pattern_row_matches_its_own_text() -> None:
-    rows = [*patterns.INTERVIEW_FOLLOW_UPS, *patterns.INTERVIEW_OPENERS, patterns.CLOSING,
+    rows = [*patterns.INTERVIEW_FOLLOW_UPS, *patterns.INTERVIEW_OPENERS, *patterns.INTERVIEW_COMMON, patterns.CLOSING,
             *patterns.ADVISOR_FOLLOW_UPS, *patterns.ADVISOR_OPENERS,
             *(r for rows in patterns.PERSONA_FOLLOW_UPS.values() for r in rows)]
     for row in rows:
         form = row.form.format(skill="Kafka", company="Helio Health")
         assert similarity(match.display_text(form), form).score == 1.0, row.id
+        for other in row.also:
+            # Each other form is a question in its own right, asking the row's question.
+            other = other.format(skill="Kafka", company="Helio Health")
+            assert similarity(match.display_text(other), other).score == 1.0, (row.id, other)
+            assert similarity(match.display_text(other), form).veto != "negation", (row.id, other)
+
+
+@dataclass(frozen=True)
+class Full:
+    text: str
+    form: str = ""
+    also: tuple[str, ...] = ()
+    context: str = ""
+    names: str = ""
+
+
+def test_a_question_that_restates_the_requirement_matches_only_with_that_context() -> None:
+    question = "How do you handle on-call for data systems?"
+    plain = Full("How do you handle on-call?")
+    from_jd = Full("How do you handle on-call?", context="Experience with on-call for data systems")
+    assert match_question(question, [plain]) is None
+    hit = match_question(question, [from_jd])
+    assert hit is not None and hit.prediction is from_jd
+    # Context is never required: the prediction's own words still are (the interim rule).
+    assert match_question("how do you handle", [from_jd]) is None
+    # And it covers only what it says: another topic is still a different question.
+    assert match_question("How do you handle on-call for the payments API?", [from_jd]) is None
+
+
+def test_a_dossier_name_is_context_only_where_the_question_writes_it_as_a_name() -> None:
+    leaving = Full("Why are you leaving your current role?", form="Why are you leaving [your current role]?",
+                   names="Northwind Brightpay Payments Team")
+    assert match_question("And why are you thinking of leaving Northwind?", [leaving]) is not None
+    assert match_question("Why are you leaving Kestrel?", [leaving]) is None
+    scale = Full("How would it scale?", names="Northwind Payments Team")
+    assert match_question("how would you scale the team", [scale]) is None
+    role = Full("What was your role in that?", names="Northwind")
+    # Someone else's role is another question, even with a name the dossier knows.
+    assert match_question("What was Northwind's role in that?", [role]) is None
+    assert match_question("What was the team's role in that?", [role]) is None
+
+
+def test_another_form_of_a_prediction_matches_and_the_shown_text_stays_its_own() -> None:
+    weakness = Full("What is your greatest weakness?", also=("What would you work on [about yourself]?",))
+    for question in ("What is your biggest weakness?", "And a weakness?", "What would you work on about yourself?"):
+        hit = match_question(question, [weakness])
+        assert hit is not None and hit.prediction is weakness, question
+    assert match_question("What would you work on next quarter?", [weakness]) is None
+
+
+def test_a_question_with_context_before_it_is_matched_by_its_last_sentence_only_when_that_alone_asks() -> None:
+    learn = Full("What did you learn from it?")
+    assert match_question("That sounds hard. What did you learn from it?", [learn]) is not None
+    # An earlier sentence that asks too: an answer to the last alone would leave it unanswered.
+    assert match_question("Tell me about a time you failed. What did you learn from it?", [learn]) is None
+    assert match_question("How did it go? What did you learn from it?", [learn]) is None
+
+
+def test_a_question_after_a_comma_is_matched_alone_but_not_one_joined_by_and() -> None:
+    notice = Full("What is your notice period?", form="What is your notice [period]?")
+    assert match_question("And if everything lined up, what would your notice period look like?", [notice]) is not None
+    learn = Full("What did you learn from it?")
+    assert match_question("You shipped it late, and what did you learn from it?", [learn]) is None
+
+
+def test_frames_of_asking_are_not_what_is_asked() -> None:
+    yourself = Full("Tell me about yourself.", also=("Tell me about your background.",))
+    for question in ("Can you start by telling me about yourself?", "Let's start with you walking me through your background.",
+                     "To kick things off, tell me about yourself."):
+        assert match_question(question, [yourself]) is not None, question
+    start = Full("When could you start?")
+    # "Could you start by …" is where to begin, not a start date.
+    assert match_question("Could you start by telling me about yourself?", [start]) is None
+    closing = Full("Do you have any questions for us?")
+    for question in ("Anything you'd like to ask me?", "Is there anything you would like to ask us?"):
+        assert match_question(question, [closing]) is not None, question
+    assert match_question("What do you want to know about Kafka?", [closing]) is None
 
 
 def test_the_labelled_set_has_no_false_hit_at_the_threshold() -> None:
@@ -178,3 +255,29 @@ def test_prediction_objects_are_what_the_matcher_reads() -> None:
     risks = Prediction("What are the risks?", "pattern:risks", QuestionType.OTHER, 0.7)
     hit = match_question("so what are the main risks here", [risks])
     assert hit is not None and hit.prediction is risks
+
+
+@dataclass(frozen=True)
+class Alone:
+    text: str
+    form: str = ""
+    standalone: bool = True
+
+
+def test_a_turn_that_asks_two_predicted_questions_gets_both_or_nothing() -> None:
+    salary = Alone("What are your salary expectations?")
+    start = Alone("When could you start?")
+    notice = Alone("What is your notice period?", form="What is your notice [period]?")
+    learn = Alone("What did you learn from it?", standalone=False)
+    predictions = [salary, start, notice, learn]
+    both = match.decide_each("What's your salary expectation, and when could you start?", predictions)
+    assert [m.prediction for m in both] == [salary, start]
+    lead_in = match.decide_each("Great. What are your salary expectations? And what's your notice period?", predictions)
+    assert [m.prediction for m in lead_in] == [salary, notice]
+    # One ask that nothing answers: nothing is shown (an answer would leave it unanswered).
+    assert match.decide_each("We're hybrid, three days a week. Does that work for you? And when could you start?", predictions) == ()
+    # A follow-up's answer was written about the question before, not about the first ask.
+    assert match.decide_each("Tell me about a time you failed, and what did you learn from it?",
+                             [Alone("Tell me about a time you failed."), learn]) == ()
+    # One question is not two.
+    assert match.decide_each("When could you start?", predictions) == ()

@@ -143,7 +143,7 @@ def test_predictions_are_deterministic_ranked_and_typed() -> None:
             for p in first:
                 assert p.kind == classify(p.text).kind
                 assert "[" not in p.text and "{" not in p.text
-                assert p.source.split(":")[0] in ("pattern", "opening", "closing", "job_description")
+                assert p.source.split(":")[0] in ("pattern", "opening", "common", "closing", "job_description")
 
 
 def test_no_two_predictions_are_ambiguous_with_each_other() -> None:
@@ -159,7 +159,8 @@ def test_no_two_predictions_are_ambiguous_with_each_other() -> None:
 def test_limit() -> None:
     assert predict_questions(sample_profile(), [], persona="copilot", limit=0) == []
     assert len(predict_questions(sample_profile(), [], persona="copilot", limit=3)) == 3
-    assert len(predict_questions(sample_profile(), _said("Tell me about yourself."), persona="copilot")) == DEFAULT_LIMIT
+    assert len(predict_questions(sample_profile(), _said("Tell me about yourself."), persona="copilot", limit=8)) == 8
+    assert len(predict_questions(sample_profile(), _said("Tell me about yourself."), persona="copilot")) <= DEFAULT_LIMIT
 
 
 def test_the_closing_question_grows_likelier_with_the_turns() -> None:
@@ -180,3 +181,40 @@ def test_the_tables_are_whole() -> None:
         assert len(ids) == len(set(ids))
         assert all(0 < row.weight <= 1 for row in table)
     assert all(row.after for row in patterns.INTERVIEW_FOLLOW_UPS)
+
+
+def test_an_interview_predicts_the_common_questions_until_they_are_asked() -> None:
+    profile = sample_profile()
+    history = _said("Tell me about yourself.", "Tell me about a time you made a slow system faster.")
+    texts = [p.text for p in predict_questions(profile, history, persona="copilot", limit=32)]
+    for common in ("What is your greatest weakness?", "What are your salary expectations?", "When could you start?"):
+        assert common in texts
+    asked = _said("Tell me about yourself.", "What would you say is your biggest weakness?")
+    texts = [p.text for p in predict_questions(profile, asked, persona="copilot", limit=32)]
+    assert "What is your greatest weakness?" not in texts
+    # The board room's advisors are not asked an interview's questions.
+    assert not any(p.source.startswith("common:") for p in predict_questions(profile, history, persona="atlas", limit=24))
+
+
+def test_a_question_about_past_work_of_any_type_is_followed_by_a_story_s_follow_ups() -> None:
+    history = _said("How did you build the scheduler?")
+    predictions = predict_questions(sample_profile(), history, persona="copilot", limit=32)
+    sources = {p.source for p in predictions}
+    assert {"pattern:differently", "pattern:result"} <= sources
+    follow_up = next(p for p in predictions if p.source == "pattern:result")
+    # A follow-up's names are the dossier's (its employers), never the question it follows.
+    assert "Northwind" in follow_up.names and not follow_up.context
+
+
+def test_a_form_with_an_unknown_slot_is_left_out_and_the_row_kept() -> None:
+    no_company = Profile(resume="# Sam\n- Engineer at Foo", job_description="")
+    predictions = predict_questions(no_company, [], persona="copilot", limit=32)
+    why_here = next(p for p in predictions if p.text == "Why do you want to work here?")
+    assert why_here.also and not any("{" in f for f in why_here.also)
+    assert all("{company}" not in f for p in predictions for f in p.also)
+    with_company = predict_questions(sample_profile(), [], persona="copilot", limit=32)
+    # The company's name with all but its first word optional: "Why Helio?" asks it too.
+    assert "Why Helio [Health]?" in next(p for p in with_company if p.text == "Why do you want to work here?").also
+    know = next(p for p in with_company if p.source.endswith(":know-company"))
+    assert know.text == "What do you know about Helio Health?"
+    assert match.match_question("What do you know about Helio?", [know]) is not None

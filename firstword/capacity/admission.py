@@ -42,14 +42,21 @@ class Admission:
         sessions: Callable[[], tuple[int, int]],
         decoder: Callable[[], DecoderLoad],
         cpu: CpuMeter | None = None,
+        background: Callable[[], float] | None = None,
+        background_cores: float = 0.0,
     ) -> None:
-        """``sessions`` gives (all sessions here, those counting against capacity)."""
+        """``sessions`` gives (all sessions here, those counting against capacity).
+        ``background`` gives the seconds spent so far on work that gives way to live work (answers
+        written ahead), which takes up to ``background_cores`` cores while it runs (the local
+        model's threads; 0 where the model runs elsewhere): that CPU is not load, since a live
+        answer or a decode takes it back at once, so the CPU check leaves it out."""
         self._config = config
         self._node_id = node_id
         self.base_url = base_url
         self._sessions = sessions
         self._decoder = decoder
-        self.cpu = cpu or CpuMeter(config.load_window_s)
+        self.cpu = cpu or CpuMeter(config.load_window_s, background=background)
+        self._background_cores = background_cores
         self.configured = config.active_limit(os.cpu_count() or 1)
         # The decoder's busy share per active session, learned while sessions speak (sample()).
         self.decode_share: float | None = None
@@ -92,6 +99,11 @@ class Admission:
             at=time.time(),
         )
 
+    @property
+    def foreground_cpu_percent(self) -> float:
+        """The CPU the sessions' live work uses: all of it, less what background work took."""
+        return max(0.0, self.cpu.percent - 100.0 * self._background_cores * self.cpu.background_share)
+
     def check(self) -> None:
         """Raise ``NodeFull`` when one more session would push the others past the goal."""
         load = self.snapshot()
@@ -110,7 +122,7 @@ class Admission:
                 f"this server is busy: its speech decoder was busy {decoder.busy:.0%} of the last "
                 f"{c.load_window_s:.0f} s (limit {c.max_decode_busy:.0%})"
             )
-        cpu = self.cpu.percent
+        cpu = self.foreground_cpu_percent
         if cpu >= c.max_cpu_percent:
             return f"this server is busy: CPU at {cpu:.0f}% of one core (limit {c.max_cpu_percent:.0f}%)"
         return ""

@@ -58,16 +58,20 @@ class CpuMeter:
         *,
         wall: Callable[[], float] = time.monotonic,
         cpu: Callable[[], float] = time.process_time,
+        background: Callable[[], float] | None = None,
     ) -> None:
+        """``background``: seconds of wall time spent so far on work that gives way to live work
+        (answers written ahead, ``prefetch.BackgroundGate.busy_total``)."""
         self._window_s = window_s
         self._wall = wall
         self._cpu = cpu
-        self._samples: deque[tuple[float, float]] = deque()
+        self._background = background
+        self._samples: deque[tuple[float, float, float]] = deque()
         self.sample()
 
     def sample(self) -> None:
         now = self._wall()
-        self._samples.append((now, self._cpu()))
+        self._samples.append((now, self._cpu(), self._background() if self._background else 0.0))
         while len(self._samples) > 2 and now - self._samples[1][0] >= self._window_s:
             self._samples.popleft()
 
@@ -76,5 +80,13 @@ class CpuMeter:
         """CPU seconds per wall second over the window, in percent of one core."""
         if len(self._samples) < 2:
             return 0.0
-        (w0, c0), (w1, c1) = self._samples[0], self._samples[-1]
+        (w0, c0, _), (w1, c1, _) = self._samples[0], self._samples[-1]
         return 100.0 * (c1 - c0) / (w1 - w0) if w1 > w0 else 0.0
+
+    @property
+    def background_share(self) -> float:
+        """The share of the window's wall time that background work ran, 0 to 1."""
+        if len(self._samples) < 2:
+            return 0.0
+        (w0, _, b0), (w1, _, b1) = self._samples[0], self._samples[-1]
+        return min(1.0, max(0.0, (b1 - b0) / (w1 - w0))) if w1 > w0 else 0.0

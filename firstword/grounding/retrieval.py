@@ -211,7 +211,7 @@ def _words(text: str) -> list[str]:
     return [w for w in _TOKEN.findall(text) if len(w) > 1 or w.isdigit()]
 
 
-_CONTRACTION = re.compile(r"['’](?:s|t|re|ve|d|ll|m)\b")
+_CONTRACTION = re.compile(r"n['’]t\b|['’](?:s|t|re|ve|d|ll|m)\b")
 
 
 _GENERIC_STEMS = frozenset(_stem(w) for w in GENERIC)

@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from firstword.prefetch import match
+from firstword.prefetch import match, patterns
 
 KINDS = ("paraphrase", "near_miss", "unrelated", "interim")
 SWEEP = tuple(round(i / 100, 2) for i in range(0, 101))
@@ -74,7 +74,11 @@ Scorer = Callable[[Sequence[Pair]], list[float]]
 
 def lexical_scores(pairs: Sequence[Pair]) -> list[float]:
     """The server's score: the best of the whole question and its last sentence (``decide``)."""
-    return [max(match.similarity(q, p.prediction).score for q in match.question_parts(p.question)) for p in pairs]
+    return [
+        max(match.similarity(q, form).score for q in match.question_parts(p.question)
+            for form in (p.prediction, *patterns.other_forms(p.prediction)))
+        for p in pairs
+    ]
 
 
 def _grams(text: str, n: int = 3) -> Counter[str]:

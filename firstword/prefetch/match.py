@@ -49,7 +49,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
@@ -111,7 +111,9 @@ _CONTRACTIONS: tuple[tuple[str, str], ...] = (
     (r"\bwon't\b", "will not"), (r"\bcan't\b", "can not"), (r"\bshan't\b", "shall not"),
     (r"n't\b", " not"), (r"\blet's\b", "let us"), (r"'re\b", " are"), (r"'ve\b", " have"),
     (r"'ll\b", " will"), (r"'d\b", " would"), (r"'m\b", " am"), (r"\b(what|who|where|how|when|why|that|it|there|here)'s\b", r"\1 is"),
-    (r"'s\b", ""),  # the possessive: "the team's role" keeps "team"
+    # The possessive: "the team's role" keeps "team", and says whose (someone else's: a
+    # different question from "your role", whatever the context names).
+    (r"'s\b", " possessive_"),
     (r"\bgonna\b", "going to"), (r"\bwanna\b", "want to"),
 )
 
@@ -120,17 +122,22 @@ _FILLERS = re.compile(
     r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right|great|cool|sure|thanks|thank you|"
     r"interesting|nice|well|so|yeah|yes|you know|i mean|kind of|sort of|basically|actually|"
     r"just|really|exactly|specifically|specific|personally|please|quickly|now then|roughly|approximately|"
-    r"realistically|honestly)\b"
+    r"realistically|honestly|in terms of|at the moment|these days|right now|currently|in particular)\b"
 )
 
 # Ways to ask, not what is asked: "could you tell me about X" asks what "tell me about X" does,
 # and "tell me about" / "describe" / "walk me through" ask what "what" asks.
 _REQUEST = re.compile(
     r"\b(can|could|would|will) (you|we) (please )?(?=(tell|give|walk|describe|talk|share|say|run|take|go through|list)\b)|"
+    # "Let's start with you telling me…", "could you start by …": where to begin, not what.
+    r"\b(can|could|would) you (start|begin) by\b|"
+    r"\b(let us|shall we|can we|could we|we can|we will) (start|begin|kick off)( (off|with|by))?( you)?\b|"
+    r"\b(to )?kick (things |it )?off\b|^\s*(to|first|just to) (start|begin)( (off|with))?\b|"
     r"\b(do you mind|i'd like you to|i would like you to|i want you to)\b|\bwould you say\b"
 )
 _ASK_WHAT = re.compile(
-    r"\b(tell|talk) (me|us)( a (little|bit|little bit))?( more)? about\b|\b(walk|talk|take|run) (me|us) through\b|"
+    r"\b(tell|telling|talk|talking) (me|us)( a (little|bit|little bit))?( more)? about\b|"
+    r"\b(walk|walking|talk|talking|take|taking|run|running) (me|us) through\b|"
     r"\b(describe|share|give (me|us))\b|\b(i'd|i would|we'd|we would) (like|love) to (hear|know) about\b|"
     r"\b(i|we) (want|wanted) to (hear|know) about\b"
 )
@@ -148,11 +155,36 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bnon[- ](\w+)", r"non\1"),
     (r"\bco[- ]?workers?\b|\bteammates?\b|\bpeers?\b", "colleague"),
     (r"\bpart (did |do |would |will )?you play(ed)?\b", r"role \1"),
+    (r"\byour (own )?part (in|on)\b", r"your role \2"),
+    # "How do you go about mentoring", "a quick overview of your background": the frame.
+    (r"\bhow (do|did|would|will|should|could) (you|i|we) go about\b", r"how \1 \2"),
+    (r"\b(a |an )?(quick |short |brief )?(overview|summary|rundown) of\b", " "),
     (r"\b(a|the) time when\b", r"\1 time"),
     (r"\bis there anything\b", "what"),
     (r"\b(hardest|easiest|best|worst) bit\b", r"\1 part"),
-    (r"\b(what|which) (makes|made) you\b", "why do you"),
+    (r"\b(what|which) makes you\b", "why do you"),
+    (r"\b(what|which) made you\b", "why did you"),
+    # "What did you do to resolve it" asks how you resolved it.
+    (r"\bwhat (did|would|do|will|could|can|should) (you|i|we) do to\b", r"how \1 \2"),
+    (r"\b(is there )?(anything|something|what) (else )?(would you like|you would like|do you want|you want|you wanted|"
+     r"you would want) to (ask|know about)( me| us)?\b", "do you have any questions for us"),
+    # "What would your notice period look like?" asks what it is.
+    (r"\b(what (would|will|does|do|did|is|are) [a-z' ]{1,40}?) look(s|ed)? like\b", r"\1"),
+    # "Why are you thinking of leaving", "are you looking to move on": the frame, not the topic.
+    (r"\b(are|were) you (looking|thinking|planning|hoping|wanting) (to|of|about)\b", r"\1 you"),
+    (r"\b(drawing|drew|draws|draw|attracted|attracting|attracts) you (to|towards)\b", "attracts you to"),
+    (r"\b(this|the) (position|opening|vacancy|post)\b", "this role"),
+    (r"\bhow did (it|that|this) (end up|turn out|go|work out|pan out)\b", "how did it turn out"),
+    (r"\b(make|made|makes|making) (a|any) difference\b", "result"),
+    (r"\bwork(ing|s)? on (it|that|this)\b", "improve on it"),
+    (r"\b(downsides?|drawbacks?)\b", "risks"),
+    # "a pipeline like that" points at what was just talked about, as "that" does.
+    (r"\b(a|an|the) [a-z]+ like (that|this)\b", "that"),
     (r"\bintroduce yourself\b", "tell me about yourself"),
+    # "What did you do yourself?", "did you build it yourself": emphasis, not the person asked
+    # about ("tell me about yourself").
+    (r"\b(do|did|does|doing|done|it|that|this|them|make|made|build|built|fix|fixed|handle|handled|write|wrote|run|ran|"
+     r"lead|led|own|owned) (by )?yourself\b", r"\1"),
     (r"\babout you\s*$", "about yourself"),
     (r"\bwhere (should|do|would|can|could) (i|we) (start|begin)\b", r"what \1 \2 do first"),
     (r"\b(take ?aways?|take away|lessons? learned|lessons?)\b", "learn"),
@@ -177,6 +209,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(outcomes?|impact)\b", "result"),
     (r"\b(expensive|price)\b", "cost"),
     (r"\bjuniors\b", "junior engineers"),
+    (r"\bless experienced\b", "junior"),
     (r"\blearnt\b", "learned"),
     (r"\b(moving|move) on\b", "leave"),
     (r"\b(organi[sz]ation|firm)\b", "company"),
@@ -215,7 +248,7 @@ STOPWORDS = frozenset(
     may must let tell talk ask say said me one ones anything something everything thing things stuff
     all any some each every lot lots bit little more most much many very too also even still ever
     main biggest greatest key major top real whole overall again time times moment able go
-    want like""".split()
+    want like whether""".split()
 )
 # "want" and "like" are frames ("would you like to", "do you want to"): see WANT_TOPIC for the
 # one question where wanting is the topic.
@@ -227,27 +260,28 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#_]*(?:\.[a-z0-9]+)*")
 
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """A question as matching reads it."""
+    """A question as matching reads it. The views below are worked out once (a question is
+    matched against every prediction's every form)."""
 
     weights: tuple[tuple[str, float], ...]  # (term, weight), sorted by term
     negated: bool
+    # The topic words: terms that are neither the question word nor the tense.
+    content: frozenset[str] = field(init=False, compare=False)
+    wh: frozenset[str] = field(init=False, compare=False)
+    tense: frozenset[str] = field(init=False, compare=False)
+    # The weights without the tense, which is a veto only, never a share of the score.
+    untensed: dict[str, float] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        terms = [t for t, _ in self.weights]
+        object.__setattr__(self, "untensed", {t: w for t, w in self.weights if not t.startswith("~")})
+        object.__setattr__(self, "content", frozenset(t for t in terms if not t.startswith(("?", "~"))))
+        object.__setattr__(self, "wh", frozenset(t for t in terms if t.startswith("?")))
+        object.__setattr__(self, "tense", frozenset(t for t in terms if t.startswith("~")))
 
     @property
     def as_dict(self) -> dict[str, float]:
         return dict(self.weights)
-
-    @property
-    def content(self) -> frozenset[str]:
-        """The topic words: terms that are neither the question word nor the tense."""
-        return frozenset(t for t, _ in self.weights if not t.startswith(("?", "~")))
-
-    @property
-    def wh(self) -> frozenset[str]:
-        return frozenset(t for t, _ in self.weights if t.startswith("?"))
-
-    @property
-    def tense(self) -> frozenset[str]:
-        return frozenset(t for t, _ in self.weights if t.startswith("~"))
 
 
 def normalise(text: str) -> str:
@@ -296,7 +330,7 @@ def read(text: str) -> Terms:
             weights["~past"] = TENSE_WEIGHT
         elif word in _PRESENT:
             weights["~present"] = TENSE_WEIGHT
-        elif word in _THIRD_PERSON:
+        elif word in _THIRD_PERSON or word == "possessive_":
             weights["@third"] = 1.0
         elif word == "want" and topic_want:
             weights["want"] = 1.0
@@ -355,19 +389,27 @@ class Similarity:
     missing: tuple[str, ...]  # the prediction's content terms the question did not say
 
 
-def similarity(question: str, prediction: str) -> Similarity:
-    """How far ``question`` asks ``prediction`` (a form, optional words in brackets)."""
+def similarity(question: str, prediction: str, context: frozenset[str] = frozenset()) -> Similarity:
+    """How far ``question`` asks ``prediction`` (a form, optional words in brackets). ``context``:
+    terms (as ``read`` gives them) that the dossier has already put on the table (``context_of``:
+    the requirement a job-description question comes from, the employer a question names): a
+    question that says them ("How do you handle on-call for data systems?" from "Experience with
+    on-call for data systems") still asks the prediction, as with its optional words; they are
+    never required, so the interim rule is unchanged. (The question a follow-up follows is not
+    context: "how would you scale the team" after a story about a team is not "How would it
+    scale?", and "the team's role" not "your role".)"""
     q = read(question)
     form = read_form(prediction)
     p = form.required
-    qw, pw = q.as_dict, p.as_dict
-    # Tense is a veto only (below), never a share of the score.
-    qw = {t: w for t, w in qw.items() if not t.startswith("~")}
-    pw = {t: w for t, w in pw.items() if not t.startswith("~")}
+    qw, pw = q.untensed, p.untensed
     if not p.content or not q.content:
         return Similarity(0.0, 0.0, 0.0, "empty", tuple(sorted(p.content)))
+    if not q.wh:
+        # An elliptical question ("And a weakness?", "Your notice period?") asks with the
+        # prediction's question word unsaid: it is not a missing word.
+        pw = {t: w for t, w in pw.items() if not t.startswith("?")}
     shared = set(pw) & set(qw)
-    accounted = shared | (form.optional & set(qw))
+    accounted = shared | ((form.optional | context) & set(qw))
     covered_p = sum(pw[t] for t in shared) / sum(pw.values())
     covered_q = sum(qw[t] for t in accounted) / sum(qw.values())
     missing = tuple(sorted(p.content - q.content))
@@ -407,7 +449,10 @@ def _mid_phrase(question: str) -> bool:
 
 class Predicted(Protocol):
     """What matching needs of a prediction (``predict.Prediction`` is one): ``form`` is the text
-    with optional words in brackets ("" when it has none: then ``text`` is read)."""
+    with optional words in brackets ("" when it has none: then ``text`` is read). A prediction
+    may also carry ``also`` (other forms of the same question, the words people use for it:
+    "What is your greatest weakness?" is also "What would you work on?") and ``context`` (text
+    whose words are context, see ``similarity``); matching reads them where they exist."""
 
     @property
     def text(self) -> str: ...
@@ -418,6 +463,56 @@ class Predicted(Protocol):
 
 def _form_of(prediction: Predicted) -> str:
     return prediction.form or prediction.text
+
+
+def forms_of(prediction: Predicted) -> tuple[str, ...]:
+    """Every form that asks ``prediction``: its own, then its ``also``."""
+    return (_form_of(prediction), *getattr(prediction, "also", ()))
+
+
+@lru_cache(maxsize=4096)
+def _topic_terms(text: str) -> frozenset[str]:
+    return frozenset(t for t in read(text).content if not t.startswith("@")) if text else frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _names_said(question: str) -> frozenset[str]:
+    said = names_in(question)
+    return _topic_terms(" ".join(said)) if said else frozenset()
+
+
+def context_of(prediction: Predicted, question: str) -> frozenset[str]:
+    """The terms of ``question`` that the prediction's context accounts for: every word of its
+    ``context`` (a JD question's requirement), and of its ``names`` (the dossier's employers and
+    products) those the question writes as names ("Why are you leaving Northwind?"; "how would
+    you scale the team" does not make "team" a name because a resume says "Payments Team")."""
+    context = _topic_terms(getattr(prediction, "context", ""))
+    names = getattr(prediction, "names", "")
+    if names:
+        said = _names_said(question)
+        if said:
+            context = context | (_topic_terms(names) & said)
+    return context
+
+
+_NO_MATCH = Similarity(0.0, 0.0, 0.0, "missing_words", ())
+
+
+def best_similarity(parts: Sequence[str], prediction: Predicted) -> Similarity:
+    """The best of ``similarity`` over the question's parts and the prediction's forms. A form
+    whose required words the part does not all say is vetoed (the interim rule) before it is
+    scored: a question is matched against every form of ~30 predictions within the ~10 ms a
+    prefetched first word has."""
+    best = _NO_MATCH
+    for part in parts:
+        said = read(part).content
+        for form in forms_of(prediction):
+            if not read_form(form).required.content <= said:
+                continue
+            found = similarity(part, form, context_of(prediction, part))
+            if found.score > best.score or best is _NO_MATCH:
+                best = found
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,17 +550,49 @@ class Decision:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
+# A clause that asks on its own after a comma, a colon or a dash: "If everything lined up, what
+# would your notice be?", "Last thing from me: what would you like to ask?" (not one joined by a
+# conjunction: "…you failed, and what did you learn?" asks two things).
+_ASKING_CLAUSE = re.compile(
+    r"(?:,|:|;|\s[—–-])\s+((?:what|how|why|when|where|who|which|do|does|did|are|is|was|were|would|could|can|have|has)\b[^,:;—–]*\?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _asks_something(sentence: str) -> bool:
+    """A sentence that is itself a question or a request ("Tell me about…", "…?")."""
+    said = sentence.lower()
+    return sentence.rstrip().endswith("?") or bool(_ASK_WHAT.search(said) or _REQUEST.search(said))
+
+
 def question_parts(text: str) -> list[str]:
-    """What to match of ``text``: all of it, and its last sentence when it has several and that
-    one asks something. A typed or spoken question often opens with a sentence of context ("Hi
-    Aisha, thanks for joining. Could you introduce yourself?", "This role has an on-call
-    rotation. How do you handle being on call?"), whose words would count against the coverage
-    of the question itself. The last sentence alone is held to the same vetoes and threshold."""
+    """What to match of ``text``: all of it, and what it asks when the rest is context.
+
+    - Its asking sentence (the last that asks), when no other asks: a typed or spoken question
+      often opens with context ("Hi Aisha, thanks for joining. Could you introduce yourself?",
+      "This role has an on-call rotation. How do you handle being on call?"), whose words
+      would count against the coverage of the question itself. When an earlier sentence asks
+      too ("Tell me about a time you failed. What did you learn?"), an answer to the last
+      alone would leave the rest unanswered: only the whole is matched.
+    - Of that, its last clause when a comma sets off a condition or a lead-in before a question
+      word ("And if everything lined up, what would your notice period be?").
+
+    Each part is held to the same vetoes and threshold."""
     sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
-    if len(sentences) < 2:
-        return [text]
-    last = sentences[-1]
-    return [text, last] if read(last).content else [text]
+    parts = [text]
+    # The sentence that asks: the last one that does; a remark after it ("What do you want to
+    # ask me? Anything's fair game.") is context like a lead-in.
+    asking = [i for i, s in enumerate(sentences) if _asks_something(s)]
+    at = asking[-1] if asking else len(sentences) - 1
+    last = sentences[at] if sentences else text
+    if len(sentences) >= 2:
+        if any(_asks_something(s) for s in sentences[:at]) or not read(last).content:
+            return parts
+        parts.append(last)
+    clause = _ASKING_CLAUSE.search(last)
+    if clause and read(clause.group(1)).content:
+        parts.append(clause.group(1))
+    return parts
 
 
 def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> Decision:
@@ -476,8 +603,7 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
         return Decision(None, "empty_question")
     parts = question_parts(text)
     scored = sorted(
-        (Candidate(p, max((similarity(part, _form_of(p)) for part in parts), key=lambda m: m.score))
-         for p in predictions),
+        (Candidate(p, best_similarity(parts, p)) for p in predictions),
         key=lambda c: -c.similarity.score,
     )
     above = tuple(c for c in scored if c.similarity.score >= threshold)
@@ -488,6 +614,45 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
     if len(above) > 1 and best.similarity.score - above[1].similarity.score < AMBIGUITY_MARGIN:
         return Decision(None, "ambiguous", above)
     return Decision(Match(best.prediction, best.similarity.score, runner_up), "hit", above)
+
+
+# Where one turn asks two or three things at once: "What salary are you looking for, and when
+# could you start?", "Why Meridian, and why leave Parcelon now?", "…strength? And a weakness?".
+_JOINED_ASK = re.compile(
+    r"(?:,\s*(?:and|or|plus)?|;|\?)\s+(?:and\s+|also\s+)?"
+    r"(?=(?:what|how|why|when|where|who|which|is|are|do|does|did|would|could|can|have|has)\b)",
+    re.IGNORECASE,
+)
+MAX_ASKS = 3
+
+
+def asks(text: str) -> list[str]:
+    """The separate questions of one turn, after any lead-in that asks nothing; one item when it
+    asks one thing."""
+    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    while len(sentences) > 1 and not _asks_something(sentences[0]):
+        sentences.pop(0)
+    asking = " ".join(sentences) if sentences else text
+    return [p.strip() for p in _JOINED_ASK.split(asking) if p.strip()]
+
+
+def decide_each(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> tuple[Match, ...]:
+    """For a turn that asks two or three things at once: one clear hit per ask, each on a
+    different prediction that stands alone (``standalone``: "When could you start?", not a
+    follow-up such as "What did you learn from it?", whose answer was written about the previous
+    question while "it" here is the first ask's); () unless every ask has one. The answers shown
+    together answer the whole turn, so no ask goes unanswered."""
+    parts = asks(text)
+    if not 2 <= len(parts) <= MAX_ASKS:
+        return ()
+    alone = [p for p in predictions if getattr(p, "standalone", False)]
+    found: list[Match] = []
+    for part in parts:
+        decision = decide(part, alone, threshold=threshold)
+        if decision.match is None or any(m.prediction is decision.match.prediction for m in found):
+            return ()
+        found.append(decision.match)
+    return tuple(found)
 
 
 def match_question(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> Match | None:

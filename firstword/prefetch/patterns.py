@@ -10,6 +10,10 @@ Each row is a question *form*: what is shown and answered, with optional words i
 - ``{company}``: the employer as the job description names it (``plan.role_and_company``), a row
   with it skipped when the JD does not name one unambiguously (a wrong name is worse than none).
 
+``also`` holds other forms of the same question, in the words people use for it ("What would you
+change?" for "What would you do differently?"): matched like the form, never shown (the form
+is what is shown and answered, so its optional words must read well in it).
+
 ``weight`` is a prior for ranking (how often an interviewer or a founder asks it next, as judged
 from interview guides and the Board Room's own scripts), not a measured probability: it orders
 predictions when there are more than the budget can pre-generate. Rows are kept short and in the
@@ -35,11 +39,22 @@ class Row:
     weight: float
     # The question types this row follows (interview rows); empty: after any answer.
     after: frozenset[Q] = frozenset()
+    # Other forms of the same question, in the words people use for it (each held to the same
+    # rules as ``form``: every required word said, nothing much else).
+    also: tuple[str, ...] = ()
 
 
-def _row(id: str, form: str, weight: float, *after: Q) -> Row:
-    return Row(id, form, weight, frozenset(after))
+def _row(id: str, form: str, weight: float, *after: Q, also: tuple[str, ...] = ()) -> Row:
+    return Row(id, form, weight, frozenset(after), also)
 
+
+# Forms shared by rows that appear in more than one table.
+_WHY_HERE = ("What attracts you to [us] [this company]?", "What attracts you to {company}?", "Why {company}?",
+             "Why did you apply to {company}?")
+# "Why did you apply to Northbridge?" asks why the company, not why the role: the role is said.
+_WHY_ROLE = ("Why did you apply for this role?", "Why are you interested in this role?")
+_FIVE_YEARS = ("Where do you see your career going [in the next few years] [in five years]?",)
+_SALARY = ("What salary are you looking for?",)
 
 STORY = (Q.BEHAVIOURAL,)
 WORK = (Q.BEHAVIOURAL, Q.EXPERIENCE)
@@ -48,12 +63,18 @@ WORK = (Q.BEHAVIOURAL, Q.EXPERIENCE)
 
 INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     # A story: the interviewer digs into the candidate's own part, the result, the reflection.
-    _row("role", "What was your role in that?", 0.8, *WORK),
-    _row("differently", "What would you do differently [next time]?", 0.75, *STORY),
-    _row("measure", "How did you measure the result?", 0.6, *WORK),
+    _row("role", "What was your role in that?", 0.8, *WORK,
+         also=("What was your role versus [the rest of] the team?",)),
+    _row("differently", "What would you do differently [next time]?", 0.75, *STORY,
+         also=("What would you do differently [if you did it again]?", "What would you change [next time] [if you did it again]?")),
+    _row("result", "What was the result?", 0.65, *WORK,
+         also=("How did it turn out?", "How did that end?", "What happened in the end?")),
+    _row("measure", "How did you measure the result?", 0.6, *WORK,
+         also=("How did you measure success?", "How did you know it worked?")),
     _row("hardest", "What was the hardest part?", 0.6, *WORK),
     _row("learn", "What did you learn from it?", 0.55, *STORY),
-    _row("buy-in", "How did you get buy-in?", 0.4, *STORY),
+    _row("resolve", "How did you resolve it?", 0.45, *STORY, also=("What did you do to resolve it?",)),
+    _row("buy-in", "How did you get buy-in?", 0.4, *STORY, also=("How did you get [people] [the team] on board?",)),
     _row("involved", "Who else was involved?", 0.35, *STORY),
     _row("tradeoffs-past", "What trade-offs did you consider?", 0.45, *WORK),
     _row("alternatives", "What alternatives did you consider?", 0.35, *WORK),
@@ -64,24 +85,24 @@ INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     # A design or knowledge question.
     _row("tradeoffs", "What are the trade-offs?", 0.7, Q.TECHNICAL),
     _row("scale", "How would it scale?", 0.65, Q.TECHNICAL),
-    _row("go-wrong", "What could go wrong?", 0.55, Q.TECHNICAL),
+    _row("go-wrong", "What could go wrong?", 0.55, Q.TECHNICAL, also=("What could break?",)),
     _row("test", "How would you test it?", 0.5, Q.TECHNICAL),
-    _row("monitor", "How would you monitor it?", 0.45, Q.TECHNICAL),
+    _row("monitor", "How would you monitor it [in production]?", 0.45, Q.TECHNICAL),
     _row("failures", "How would it handle failures?", 0.4, Q.TECHNICAL),
     # Who the candidate is, and why here.
     _row("leaving", "Why are you leaving [your current role]?", 0.7, Q.ABOUT_YOU, Q.MOTIVATION),
-    _row("why-here", "Why do you want to work here?", 0.7, Q.ABOUT_YOU),
-    _row("why-role", "Why do you want this role?", 0.6, Q.ABOUT_YOU, Q.EXPERIENCE),
+    _row("why-here", "Why do you want to work here?", 0.7, Q.ABOUT_YOU, also=_WHY_HERE),
+    _row("why-role", "Why do you want this role?", 0.6, Q.ABOUT_YOU, Q.EXPERIENCE, also=_WHY_ROLE),
     _row("know-company", "What do you know about {company}?", 0.55, Q.MOTIVATION, Q.ABOUT_YOU),
-    _row("five-years", "Where do you see yourself in five years?", 0.5, Q.MOTIVATION),
+    _row("five-years", "Where do you see yourself in [the next] five years?", 0.5, Q.MOTIVATION, also=_FIVE_YEARS),
     _row("next-role", "What are you looking for in your next role?", 0.5, Q.MOTIVATION, Q.ABOUT_YOU),
     _row("strength", "What is your greatest strength?", 0.5, Q.ABOUT_YOU, Q.WEAKNESS),
     _row("proud", "What are you most proud of?", 0.4, Q.ABOUT_YOU),
     # A weakness: how it is being worked on, and the other side of it.
-    _row("improving", "What are you doing to improve [on] it?", 0.6, Q.WEAKNESS),
+    _row("improving", "What are you doing to improve [on] it?", 0.6, Q.WEAKNESS, also=("How are you improving [on] it?",)),
     # Logistics come in a run.
-    _row("salary", "What are your salary expectations?", 0.5, Q.LOGISTICS, Q.MOTIVATION),
-    _row("start", "When could you start?", 0.5, Q.LOGISTICS),
+    _row("salary", "What are your salary expectations?", 0.5, Q.LOGISTICS, Q.MOTIVATION, also=_SALARY),
+    _row("start", "When could you start?", 0.5, Q.LOGISTICS, also=("When are you available to start?", "When would you be available?")),
     _row("notice", "What is your notice [period]?", 0.45, Q.LOGISTICS),
     _row("relocate", "Are you open to relocation?", 0.3, Q.LOGISTICS),
     # Education.
@@ -89,26 +110,59 @@ INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     _row("why-subject", "Why did you choose that subject?", 0.3, Q.EDUCATION),
 )
 
+# Follow-ups that ask something of their own, not about the answer before ("When could you start?"
+# after the salary, "Why are you leaving?" after "tell me about yourself"): written ahead as
+# asked, not with the question before them (``prefetcher.with_topic``), which would pull the
+# grounded answer back to that question's facts.
+STANDALONE_FOLLOW_UPS = frozenset({
+    "leaving", "why-here", "why-role", "know-company", "five-years", "next-role", "strength", "proud",
+    "salary", "start", "notice", "relocate",
+})
+
 # At the start of an interview (and, at ``LATER_OPENER_FACTOR`` of their weight, any time after
 # while not yet asked).
 INTERVIEW_OPENERS: tuple[Row, ...] = (
-    _row("about-yourself", "Tell me about yourself.", 0.9),
+    _row("about-yourself", "Tell me about yourself.", 0.9,
+         also=("Tell me about yourself [and your current work].", "Tell me about your background.")),
     _row("resume", "Walk me through your resume.", 0.5),
-    _row("why-role", "Why do you want this role?", 0.6),
-    _row("why-here", "Why do you want to work here?", 0.55),
+    _row("why-role", "Why do you want this role?", 0.6, also=_WHY_ROLE),
+    _row("why-here", "Why do you want to work here?", 0.55, also=_WHY_HERE),
     _row("leaving", "Why are you leaving [your current role]?", 0.45),
 )
 
+# The questions of almost every interview, at any point until asked (at ``COMMON_FACTOR`` of their
+# weight, below a follow-up to the answer just given): a recruiter's screen and a hiring manager's
+# first call ask most of them, in an order no table predicts.
+INTERVIEW_COMMON: tuple[Row, ...] = (
+    _row("weakness", "What is your greatest weakness?", 0.6),
+    _row("strength", "What is your greatest strength?", 0.55),
+    _row("five-years", "Where do you see yourself in [the next] five years?", 0.45, also=_FIVE_YEARS),
+    _row("salary", "What are your salary expectations?", 0.45, also=_SALARY),
+    _row("start", "When could you start?", 0.4, also=("When are you available to start?", "When would you be available?")),
+    _row("notice", "What is your notice [period]?", 0.35),
+    _row("know-company", "What do you know about {company}?", 0.4),
+    _row("disagree", "Tell me about a time you disagreed with a colleague.", 0.45,
+         also=("Tell me about a time you had a disagreement [with someone] [on your team] [with a colleague].",)),
+    _row("failed", "Tell me about a time you failed.", 0.4,
+         also=("Tell me about a mistake you made.", "Tell me about a time you made a mistake.")),
+    _row("pressure", "Tell me about a time you worked under pressure.", 0.35),
+    _row("proud", "What are you most proud of?", 0.35),
+    _row("challenge", "What is the biggest challenge you have faced?", 0.3),
+    _row("next-role", "What are you looking for in your next role?", 0.3),
+)
+
 # The closing question comes last; its weight grows with the turns (``predict.closing_weight``).
-CLOSING = _row("questions-for-us", "Do you have any questions for us?", 0.2)
+CLOSING = _row("questions-for-us", "Do you have any questions for us?", 0.2,
+               also=("Do you have any questions for us [about the role] [the company] [the team] [the process]?",
+                     "What questions do you have [for us] [for me] [about the role] [the company] [the team] [the process]?"))
 
 # ----- the Board Room: a founder's follow-ups to an advisor's answer -----------------------------
 
 # Any advisor.
 ADVISOR_FOLLOW_UPS: tuple[Row, ...] = (
-    _row("first", "What should I do first?", 0.7),
+    _row("first", "What should I do first?", 0.7, also=("What should I do first [this week] [today]?",)),
     _row("risks", "What are the risks?", 0.7),
-    _row("cost", "How much would that cost?", 0.55),
+    _row("cost", "How much would that cost?", 0.55, also=("How much would that cost [a month] [per month] [a year]?",)),
     _row("how-long", "How long would it take?", 0.55),
     _row("alternatives", "What are the alternatives?", 0.5),
     _row("working", "How will I know it's working?", 0.45),
@@ -171,6 +225,13 @@ JD_ROWS: tuple[JdRow, ...] = (
     JdRow("ab-tests", r"\ba/b test|\bab test|\bexperiment", "Tell me about an experiment you ran."),
 )
 
+# Other forms of a job description's questions (keyed by the form, as above or below), each held
+# to the same rules; the requirement's own words are context to the matcher as well.
+JD_ALSO: dict[str, tuple[str, ...]] = {
+    "How do you mentor [people on your team]?": ("How do you mentor [junior engineers] [people] [on a team]?",),
+    "How do you manage stakeholders?": ("How do you work with stakeholders?",),
+}
+
 # The short question per competency row of ``plan.REQUIREMENT_CUES`` (keyed by its ``topic``):
 # the plan's own question is Nova's long spoken one; an interviewer says it shorter. A topic not
 # here falls back to the plan question's first sentence.
@@ -194,3 +255,22 @@ COMPETENCY_FORMS: dict[str, str] = {
     "learning and adapting": "Tell me about a time you had to learn something quickly.",
     "putting patients, customers or users first": "Tell me about a time you went out of your way for a {served}.",
 }
+
+
+def _all_rows() -> tuple[Row, ...]:
+    personas = tuple(row for rows in PERSONA_FOLLOW_UPS.values() for row in rows)
+    return (*INTERVIEW_FOLLOW_UPS, *INTERVIEW_OPENERS, *INTERVIEW_COMMON, CLOSING, *ADVISOR_FOLLOW_UPS, *personas,
+            *ADVISOR_OPENERS)
+
+
+def other_forms(text: str) -> tuple[str, ...]:
+    """The forms (those without slots: its own, with its optional words, and its ``also``) of the
+    rows shown as ``text``: the labelled set's predictions are written as shown, and matched the
+    way the server matches them."""
+    from firstword.prefetch.match import display_text
+
+    found: dict[str, None] = {}
+    for row in _all_rows():
+        if display_text(row.form) == text:
+            found.update(dict.fromkeys(f for f in (row.form, *row.also) if "{" not in f))
+    return tuple(found)

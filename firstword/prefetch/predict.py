@@ -9,10 +9,16 @@ same input always gives the same predictions, each saying where it came from.
   (``plan.parse_requirements``), tools and practices by its tables.
 - After a question: the follow-ups of ``patterns`` for the type (``questions.classify``) of the
   *topic* question (the latest one that was not itself a follow-up, so "what was your role?"
-  leads on to "what would you do differently?" about the same story); in the Board Room, the
-  founder's follow-ups for every advisor and for this one. Plus, in an interview, the JD
-  questions not yet asked, the openers not yet asked (at ``LATER_OPENER_FACTOR``) and the closing
-  question (its weight growing with the turns).
+  leads on to "what would you do differently?" about the same story) and of the latest question
+  (a run of logistics goes on: "salary?" → "when could you start?"); a story's follow-ups after
+  any question about past work (at ``PAST_WORK_FACTOR``); in the Board Room, the founder's
+  follow-ups for every advisor and for this one. Plus, in an interview, the JD questions not yet
+  asked, the openers not yet asked (at ``LATER_OPENER_FACTOR``), the questions of almost every
+  interview (``patterns.INTERVIEW_COMMON``, at ``COMMON_FACTOR``) and the closing question (its
+  weight growing with the turns).
+- Each prediction carries what matching needs besides its text: its other forms (``also``), the
+  requirement a JD question came from (``context``) and the dossier's names (``names``); see
+  ``match.context_of``.
 
 Scores are the table's priors (see ``patterns``), not measured probabilities: they rank. Ties are
 broken by the text, so the order is total. A candidate that an asked question matches
@@ -29,7 +35,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from firstword.answerer.profile import Profile
-from firstword.grounding.questions import QuestionType, classify
+from firstword.grounding.questions import QuestionType, classify, names_in
 from firstword.practice.plan import (
     MAX_JD_CHARS,
     PRACTICES,
@@ -42,7 +48,7 @@ from firstword.practice.plan import (
 from firstword.prefetch import match, patterns
 from firstword.prefetch.patterns import Row
 
-DEFAULT_LIMIT = 8
+DEFAULT_LIMIT = 32
 # JD questions: a stated requirement's (in a requirements section or a "Looking for:" list)
 # against a responsibility's or a sentence of prose; each later one a little less, so the JD's
 # own order ranks them, down to the floor.
@@ -52,6 +58,19 @@ JD_DECAY = 0.02
 JD_FLOOR = 0.15
 # An opener not asked at the start is still asked sometimes later, less often.
 LATER_OPENER_FACTOR = 0.5
+# A question about what the candidate did ("how did you build it", "the retries you built").
+_PAST_WORK = re.compile(
+    r"\b(did|were|have|had) you\b|\bwas (it|that|this|your)\b|"
+    r"\byou (\w+ed|built|led|made|ran|wrote|took|found|drove|chose|won|lost|sold|taught|set up|brought|began|got)\b"
+)
+# A story's follow-ups after a question about past work of another type, below the type's own.
+PAST_WORK_FACTOR = 0.6
+# How many of the latest questions a story's follow-ups still follow.
+STORY_REACH = 3
+Q_STORY = frozenset({QuestionType.BEHAVIOURAL})
+# The questions of almost every interview (``patterns.INTERVIEW_COMMON``), below the follow-ups to
+# the answer just given.
+COMMON_FACTOR = 0.7
 # The closing question: unlikely early, likelier every turn, never above the follow-ups' top.
 CLOSING_PER_TURN = 0.04
 CLOSING_MAX = 0.5
@@ -62,7 +81,7 @@ Turn = tuple[str, str]  # (role, text): "user" asks, "assistant" answers
 @dataclass(frozen=True, slots=True)
 class Prediction:
     text: str  # the question as shown and answered
-    # Where it came from: "pattern:<row id>", "opening:<row id>", "closing", or
+    # Where it came from: "pattern:<row id>", "opening:<row id>", "common:<row id>", "closing", or
     # "job_description:<the requirement, exactly as in the JD>".
     source: str
     # Its type as the grounding will read it (``questions.classify`` of ``text``).
@@ -70,6 +89,22 @@ class Prediction:
     score: float
     # ``text`` with optional words in brackets, as matching reads it ("" when it has none).
     form: str = ""
+    # Other forms of the same question (``patterns.Row.also``, slots filled).
+    also: tuple[str, ...] = ()
+    # Text whose words are context to the matcher (``match.context_of``): a JD question's
+    # requirement ("How do you handle on-call for data systems?").
+    context: str = ""
+    # The names of the person's own material (employers, products; not the company applied to),
+    # context where a question writes them as names ("Why are you leaving Northwind?").
+    names: str = ""
+
+    @property
+    def standalone(self) -> bool:
+        """Its answer does not depend on the question before it (a follow-up's does: see
+        ``prefetcher.with_topic``), so it may answer one part of a turn that asks two things."""
+        if not self.source.startswith("pattern:"):
+            return True
+        return self.source.removeprefix("pattern:") in patterns.STANDALONE_FOLLOW_UPS
 
 
 class _Dossier:
@@ -85,6 +120,15 @@ class _Dossier:
     @cached_property
     def company(self) -> str | None:
         return role_and_company(self.jd, self.own)[1] if self.jd else None
+
+    @cached_property
+    def names(self) -> str:
+        """The names the person's own material uses (employers, products): a question that names
+        one ("Why are you leaving Northwind?") says what the context already says. Not the
+        company applied to: "Why did you apply to Northbridge?" asks why that company, which is
+        another question than "Why did you apply for this role?" (rows name it by {company})."""
+        company = set((self.company or "").split())
+        return " ".join(n for n in dict.fromkeys(names_in(self.own[:4000])) if n not in company)
 
     @cached_property
     def requirements(self) -> tuple[Requirement, ...]:
@@ -135,7 +179,8 @@ def _jd_questions(dossier: _Dossier) -> Iterator[Prediction]:
             base = JD_PRIMARY_WEIGHT if req.primary else JD_OTHER_WEIGHT
             score = max(JD_FLOOR, round(base - JD_DECAY * index, 4))
             index += 1
-            yield _prediction(form, f"job_description:{req.text}", score)
+            yield _prediction(form, f"job_description:{req.text}", score, patterns.JD_ALSO.get(form, ()), req.text,
+                              dossier.names)
 
 
 # Who the work is for, as the requirement names them ("cares for patients"), for the
@@ -147,17 +192,44 @@ def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.?!])\s+", text.strip(), maxsplit=1)[0]
 
 
-def _prediction(form: str, source: str, score: float) -> Prediction:
+def _prediction(form: str, source: str, score: float, also: tuple[str, ...] = (), context: str = "",
+                names: str = "") -> Prediction:
     text = match.display_text(form)
-    return Prediction(text, source, classify(text).kind, score, form if form != text else "")
+    return Prediction(text, source, classify(text).kind, score, form if form != text else "", also, context, names)
 
 
-def _fill(row: Row, slots: dict[str, str | None]) -> str | None:
-    """The row's form with its slots filled, or None when a slot has no value."""
-    names = re.findall(r"\{(\w+)\}", row.form)
+def _fill_form(form: str, slots: dict[str, str | None]) -> str | None:
+    """``form`` with its slots filled, or None when a slot has no value. A company's name is
+    filled with all but its first word optional: people say "Northbridge" for "Northbridge
+    Health System" (shown and answered in full, as optional words are)."""
+    names = re.findall(r"\{(\w+)\}", form)
     if any(not slots.get(n) for n in names):
         return None
-    return row.form.format(**{n: slots[n] for n in names})
+    values = {n: slots[n] for n in names}
+    if values.get("company"):
+        values["company"] = _short_name(str(values["company"]))
+    return form.format(**values)
+
+
+# Words that never name a company alone ("The Helio Group" is not called "The").
+_GENERIC_FIRST = frozenset("the a an new first united national american global general royal".split())
+
+
+def _short_name(name: str) -> str:
+    words = name.split()
+    keep = 2 if len(words) > 2 and words[0].lower() in _GENERIC_FIRST else 1
+    if len(words) <= keep:
+        return name
+    return f"{' '.join(words[:keep])} [{' '.join(words[keep:])}]"
+
+
+def _fill(row: Row, slots: dict[str, str | None]) -> tuple[str, tuple[str, ...]] | None:
+    """The row's form and its other forms with their slots filled, or None when the form's own
+    slot has no value (another form with an empty slot is left out)."""
+    form = _fill_form(row.form, slots)
+    if form is None:
+        return None
+    return form, tuple(f for f in (_fill_form(a, slots) for a in row.also) if f is not None)
 
 
 def _asked(history: Sequence[Turn]) -> list[str]:
@@ -166,6 +238,11 @@ def _asked(history: Sequence[Turn]) -> list[str]:
 
 def _matches(question: str, form: str) -> bool:
     return match.similarity(question, form).score >= match.THRESHOLD
+
+
+def _asks(question: str, prediction: Prediction) -> bool:
+    """``question`` asks ``prediction`` in any of its forms."""
+    return any(_matches(question, form) for form in match.forms_of(prediction))
 
 
 def _topic(asked: list[str], follow_ups: Sequence[Row]) -> str:
@@ -197,22 +274,37 @@ def predict_questions(
 
     def add(rows: Sequence[Row], prefix: str, factor: float, slots: dict[str, str | None]) -> None:
         for row in rows:
-            form = _fill(row, slots)
-            if form is not None:
-                candidates.append(_prediction(form, f"{prefix}:{row.id}", round(row.weight * factor, 4)))
+            filled = _fill(row, slots)
+            if filled is not None:
+                form, also = filled
+                score = round(row.weight * factor, 4)
+                candidates.append(_prediction(form, f"{prefix}:{row.id}", score, also, names=dossier.names))
 
     if interview:
         slots: dict[str, str | None] = {"company": dossier.company, "skill": None}
         if asked:
             topic = _topic(asked, patterns.INTERVIEW_FOLLOW_UPS)
-            kind = classify(topic).kind
+            # The topic's follow-ups, and the last question's own: a run of logistics or of
+            # motivation goes on from its latest question ("salary?" → "when could you start?").
+            kinds = {classify(topic).kind, classify(asked[-1]).kind}
             slots["skill"] = next(iter(tools_named(topic)), None)
-            add([r for r in patterns.INTERVIEW_FOLLOW_UPS if kind in r.after], "pattern", 1.0, slots)
+            # A follow-up restates the question it follows ("your role on that migration").
+            rows = [r for r in patterns.INTERVIEW_FOLLOW_UPS if kinds & r.after]
+            add(rows, "pattern", 1.0, slots)
+            # The story of the last few questions, if any, even after a question of another kind
+            # ("How's your relationship with her now?" → "What would you do differently?").
+            recent = asked[-STORY_REACH:]
+            if any(_PAST_WORK.search(q.lower()) or classify(q).kind in Q_STORY for q in recent):
+                # Any question about what was done ("how did you build it?") is a story to dig
+                # into, whatever its type.
+                stories = [r for r in patterns.INTERVIEW_FOLLOW_UPS if Q_STORY & r.after and r not in rows]
+                add(stories, "pattern", PAST_WORK_FACTOR, slots)
             add(patterns.INTERVIEW_OPENERS, "opening", LATER_OPENER_FACTOR, slots)
             closing = min(CLOSING_MAX, patterns.CLOSING.weight + CLOSING_PER_TURN * len(asked))
-            candidates.append(_prediction(patterns.CLOSING.form, "closing", round(closing, 4)))
+            candidates.append(_prediction(patterns.CLOSING.form, "closing", round(closing, 4), patterns.CLOSING.also))
         else:
             add(patterns.INTERVIEW_OPENERS, "opening", 1.0, slots)
+        add(patterns.INTERVIEW_COMMON, "common", COMMON_FACTOR, slots)
         candidates.extend(_jd_questions(dossier))
     else:
         advisor_rows = (*patterns.ADVISOR_FOLLOW_UPS, *patterns.PERSONA_FOLLOW_UPS.get(persona, ()))
@@ -225,9 +317,9 @@ def predict_questions(
     kept: list[Prediction] = []
     for candidate in candidates:
         form = candidate.form or candidate.text
-        if any(_matches(question, form) for question in asked):
+        if any(_asks(question, candidate) for question in asked):
             continue
-        if any(_matches(candidate.text, other.form or other.text) or _matches(other.text, form) for other in kept):
+        if any(_asks(candidate.text, other) or _matches(other.text, form) for other in kept):
             continue
         kept.append(candidate)
         if len(kept) == limit:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 from firstword.config import PrefetchConfig
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
-from firstword.prefetch.match import decide
+from firstword.prefetch.match import decide, decide_each
 from firstword.prefetch.predict import Prediction
 
 log = logging.getLogger("firstword.prefetch")
@@ -58,8 +58,10 @@ def with_topic(prediction: Prediction, history: Sequence[tuple[str, str]]) -> st
     in that?") read alone has lost what "that" is, and the grounded answerer then finds nothing
     of the profile's to say; with the question it follows ("Tell me about a time you cut
     latency. What was your role in that?") it retrieves the story it is about. The copilot's
-    live path answers the words asked, which carry their topic ("your role on that team")."""
-    if not prediction.source.startswith("pattern:"):
+    live path answers the words asked, which carry their topic ("your role on that team").
+    A follow-up that asks something of its own (``patterns.STANDALONE_FOLLOW_UPS``) is written
+    as asked."""
+    if prediction.standalone:
         return prediction.text
     asked = [text for role, text in history if role == "user"]
     return f"{asked[-1].strip()} {prediction.text}" if asked else prediction.text
@@ -81,8 +83,14 @@ class BackgroundGate:
         self._clock = clock
         self._lock: asyncio.Lock | None = None
         self._open_at = 0.0
+        self._running_since: float | None = None
         self.busy_s = 0.0
         self.passes = 0
+
+    def busy_total(self) -> float:
+        """Seconds spent in slots so far, the one running now included (for the CPU meter)."""
+        running = self._clock() - self._running_since if self._running_since is not None else 0.0
+        return self.busy_s + running
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -93,9 +101,11 @@ class BackgroundGate:
             if rest > 0:
                 await asyncio.sleep(rest)
             started = self._clock()
+            self._running_since = started
             try:
                 yield
             finally:
+                self._running_since = None
                 used = self._clock() - started
                 self.busy_s += used
                 self.passes += 1
@@ -112,6 +122,9 @@ class Prepared:
     ready_at: float
     context: int
     compute_s: float
+    # A turn that asked two or three predicted questions at once is answered by their answers
+    # in order (``match.decide_each``): these, and ``text`` is theirs joined.
+    parts: tuple[Prepared, ...] = ()
 
 
 @dataclass(slots=True)
@@ -246,9 +259,27 @@ class Prefetcher:
         self.stats.reasons[decision.reason] = self.stats.reasons.get(decision.reason, 0) + 1
         if decision.ambiguous:
             self.stats.ambiguous += 1
-        if decision.match is None:
+        if decision.match is not None:
+            return self._usable(decision.match.prediction.text, persona)
+        if decision.ambiguous:
             return None
-        prepared = self._prepared.get(decision.match.prediction.text)
+        each = [self._usable(m.prediction.text, persona) for m in decide_each(question, self.predictions)]
+        if not each or any(p is None for p in each):
+            return None
+        parts = tuple(p for p in each if p is not None)
+        first = parts[0].prediction
+        joined = Prediction(
+            text=" ".join(p.prediction.text for p in parts), source="asked together", kind=first.kind,
+            score=min(p.prediction.score for p in parts),
+        )
+        return Prepared(
+            prediction=joined, persona=persona, text=" ".join(p.text for p in parts),
+            ready_at=max(p.ready_at for p in parts), context=self._context,
+            compute_s=sum(p.compute_s for p in parts), parts=parts,
+        )
+
+    def _usable(self, prediction_text: str, persona: str) -> Prepared | None:
+        prepared = self._prepared.get(prediction_text)
         if prepared is None or prepared.context != self._context or prepared.persona != persona:
             return None
         if self._clock() - prepared.ready_at > self._config.keep_s:
@@ -258,7 +289,8 @@ class Prefetcher:
     def took(self, prepared: Prepared) -> None:
         """``prepared`` was shown."""
         self.stats.hits += 1
-        self._prepared.pop(prepared.prediction.text, None)
+        for shown in prepared.parts or (prepared,):
+            self._prepared.pop(shown.prediction.text, None)
 
     def prepared(self) -> list[Prepared]:
         return list(self._prepared.values())

@@ -28,6 +28,10 @@ class Decoded:
     word_times: tuple[tuple[float, float], ...] = ()
     # The words themselves, one per ``word_times`` entry (same condition).
     words: tuple[str, ...] = ()
+    # Where the engine closed a timed segment inside the audio: (end_s, the text up to and
+    # including that segment), in order; empty when the engine does not time its decode. A
+    # streaming transcriber may commit up to one and decode on from its end.
+    closed: tuple[tuple[float, str], ...] = ()
 
 
 class SpeechToTextEngine(Protocol):

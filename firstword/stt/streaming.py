@@ -32,7 +32,7 @@ from firstword.audio.format import SAMPLE_RATE, ms_to_samples
 from firstword.config import SttConfig
 from firstword.stt.base import Decoded, SpeechToTextEngine
 from firstword.stt.scheduler import DecodeJob, DecodePriority, DecodeScheduler
-from firstword.stt.stabilizer import TranscriptStabilizer
+from firstword.stt.stabilizer import TranscriptStabilizer, word_key
 
 log = logging.getLogger(__name__)
 _V = TypeVar("_V")
@@ -40,6 +40,10 @@ _V = TypeVar("_V")
 # A forced cut is looked for in this last part of an over-long segment, in windows of this size.
 CUT_SEARCH_MS = 4000
 CUT_WINDOW_MS = 100
+# Where a commit at a closed segment looks for its quiet point: Whisper's segment ends come in
+# 20-ms steps and tend to fall on the last word's end or a little before it.
+COMMIT_SEARCH_BEFORE_MS = 100
+COMMIT_SEARCH_AFTER_MS = 400
 # Decoded ranges remembered per session: a turn asks for one or two finals; more is history.
 _CACHE_ENTRIES = 8
 
@@ -105,6 +109,8 @@ class StreamingTranscriber:
         self._max_segment = min(
             ms_to_samples(config.max_segment_ms), int(engine.max_audio_s * SAMPLE_RATE)
         )
+        self._commit_after = ms_to_samples(config.commit_segments_after_ms)
+        self._commit_keep = ms_to_samples(config.commit_keep_ms)
         self._stabilizer = TranscriptStabilizer()
         self._lock = asyncio.Lock()  # held for every decode: never two of one session at once
         self._waiting = 0  # decodes holding or waiting for the lock; interims skip while > 0
@@ -221,6 +227,43 @@ class StreamingTranscriber:
             return  # the segment ended or was cut while decoding
         stable, unstable = self._stabilizer.update(decoded.text)
         self._deliver_interim(InterimTranscript(decoded.text, stable, unstable, start, end, decoded.compute_ms))
+        if self._commit_after and end - start >= self._commit_after and self._open and start == self._start:
+            self._commit_closed(start, end, decoded, stable)
+
+    def _commit_closed(self, start: int, end: int, decoded: Decoded, stable: str) -> None:
+        """Commit the last timed segment of ``decoded`` that is stable and leaves at least
+        ``commit_keep_ms`` open: a forced final up to its end, and the piece goes on from there
+        with its text as the prompt (as a max_segment_ms cut does, but at a segment Whisper
+        closed, with words two interims agreed on, and without decoding again)."""
+        stable_keys = [word_key(w) for w in stable.split()]
+        for end_s, text in reversed(decoded.closed):
+            cut = self._quiet_near(start + int(end_s * SAMPLE_RATE), end - self._commit_keep)
+            if cut > end - self._commit_keep or cut <= start:
+                continue
+            keys = [word_key(w) for w in text.split()]
+            if not keys or keys != stable_keys[: len(keys)]:
+                continue
+            self._epoch += 1
+            self._stabilizer.reset()
+            self._start = cut
+            self._last_interim_end = cut
+            self._prompt = text
+            final = FinalTranscript(text, start, cut, 0.0, forced_cut=True)
+            try:
+                self._on_forced_final(final)
+            except Exception:
+                log.exception("on_forced_final callback failed")
+            return
+
+    def _quiet_near(self, at: int, limit: int) -> int:
+        """The quietest point just around a segment's end (Whisper's timestamps are 20-ms
+        tokens, often a little early): a cut there does not split the last word."""
+        lo, hi = at - ms_to_samples(COMMIT_SEARCH_BEFORE_MS), min(limit, at + ms_to_samples(COMMIT_SEARCH_AFTER_MS))
+        audio = self._buffer.slice(lo, hi)
+        window = ms_to_samples(CUT_WINDOW_MS)
+        if hi - lo < window or len(audio) < hi - lo:
+            return at
+        return lo + quietest_point(audio, window)
 
     def _deliver_interim(self, interim: InterimTranscript) -> None:
         try:

@@ -206,8 +206,10 @@ class WhisperCt2Engine:
         )[0]
         # Speech needs far fewer tokens than the budget; running out of them inside one timed
         # segment is the model looping (_result_text).
-        text = self._result_text(result, result.sequences_ids[0], audio_s, new_tokens)
-        return Decoded(text, audio_s * 1000.0, (time.perf_counter() - t0) * 1000.0)
+        tokens = result.sequences_ids[0]
+        text = self._result_text(result, tokens, audio_s, new_tokens)
+        return Decoded(text, audio_s * 1000.0, (time.perf_counter() - t0) * 1000.0,
+                       closed=self._closed_segments(tokens, audio_s, text))
 
     def decode_batch(self, pieces: list[tuple[np.ndarray, str | None]]) -> list[Decoded]:
         """Several pieces (different sessions' interims) in one CTranslate2 call.
@@ -250,7 +252,8 @@ class WhisperCt2Engine:
                 decoded.append(Decoded("", audio_s * 1000.0, compute_ms))
                 continue
             tokens = result.sequences_ids[0][:budget]
-            decoded.append(Decoded(self._result_text(result, tokens, audio_s, budget), audio_s * 1000.0, compute_ms))
+            text = self._result_text(result, tokens, audio_s, budget)
+            decoded.append(Decoded(text, audio_s * 1000.0, compute_ms, closed=self._closed_segments(tokens, audio_s, text)))
         return decoded
 
     def _result_text(self, result: object, tokens: list[int], audio_s: float, budget: int) -> str:
@@ -299,6 +302,35 @@ class WhisperCt2Engine:
                 elif not kept:
                     return cut_at_restart(self._tokenizer.decode(text).strip())[0]
         return self._tokenizer.decode(kept).strip()
+
+    def _closed_segments(self, tokens: list[int], audio_s: float, text: str) -> tuple[tuple[float, str], ...]:
+        """(end_s, text so far) at each timed segment the decode closed inside the audio, as far
+        as the kept ``text`` goes (a segment the loop or no-speech rules dropped is not one)."""
+        if not self.tuning.timestamps or not text:
+            return ()
+        limit = audio_s - self.tuning.timestamp_margin_s
+        closed: list[tuple[float, str]] = []
+        kept: list[int] = []
+        pending: list[int] = []
+        start: float | None = None
+        last_end = 0.0
+        for token in tokens:
+            if token < self._timestamp_begin:
+                pending.append(token)
+                continue
+            at = (token - self._timestamp_begin) * 0.02
+            if start is None:
+                if at >= limit or at < last_end - 0.5:
+                    break
+                start, pending = at, []
+            else:
+                kept.extend(pending)
+                last_end, start = at, None
+                so_far = self._tokenizer.decode(kept).strip()
+                if at > limit or not text.startswith(so_far):
+                    break
+                closed.append((at, so_far))
+        return tuple(closed)
 
     def decode_offline(self, audio: np.ndarray, *, word_timestamps: bool = False) -> Decoded:
         self._check_open()
