@@ -243,16 +243,8 @@ class StreamingTranscriber:
             keys = [word_key(w) for w in text.split()]
             if not keys or keys != stable_keys[: len(keys)]:
                 continue
-            self._epoch += 1
-            self._stabilizer.reset()
-            self._start = cut
-            self._last_interim_end = cut
-            self._prompt = text
-            final = FinalTranscript(text, start, cut, 0.0, forced_cut=True)
-            try:
-                self._on_forced_final(final)
-            except Exception:
-                log.exception("on_forced_final callback failed")
+            self._begin_piece(cut, text)
+            self._deliver_forced(FinalTranscript(text, start, cut, 0.0, forced_cut=True))
             return
 
     def _quiet_near(self, at: int, limit: int) -> int:
@@ -313,13 +305,12 @@ class StreamingTranscriber:
         start = self._start
         cut = self._cut_point(start, end)
         # The segment moves on before the decode, so that polls meanwhile measure the new piece.
-        self._epoch += 1
-        self._stabilizer.reset()
-        self._start = cut
-        self._last_interim_end = cut
+        self._begin_piece(cut, self._prompt)
         decoded = await self._decode(start, cut, self._prompt, DecodePriority.CUT)
         self._prompt = decoded.text or self._prompt
-        final = FinalTranscript(decoded.text, start, cut, decoded.compute_ms, forced_cut=True)
+        self._deliver_forced(FinalTranscript(decoded.text, start, cut, decoded.compute_ms, forced_cut=True))
+
+    def _deliver_forced(self, final: FinalTranscript) -> None:
         try:
             self._on_forced_final(final)
         except Exception:
