@@ -772,8 +772,8 @@ class PrefetchConfig(BaseModel):
     # its openers, the questions of almost every interview (13) and the job description's; with
     # 8, most of the questions a recruiter asks in a screen (salary, notice, weakness) were
     # ranked out (`bench prefetch`: hit rate 12 % with 8).
-    predictions: int = Field(default=32, ge=1, le=48)
-    prepared_per_pause: int = Field(default=32, ge=0, le=48)
+    predictions: int = Field(default=48, ge=1, le=64)
+    prepared_per_pause: int = Field(default=48, ge=0, le=64)
     # A session's budget of model time for answers nobody has asked for (seconds, over its life):
     # 3 prepared answers of the bundled model take ~6-9 s on 2 cores; 60 s is about seven pauses'
     # worth, after which the session prefetches nothing more.

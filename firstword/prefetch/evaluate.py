@@ -73,8 +73,10 @@ Scorer = Callable[[Sequence[Pair]], list[float]]
 
 
 def lexical_scores(pairs: Sequence[Pair]) -> list[float]:
-    """The server's score: the best of the whole question and its last sentence (``decide``)."""
+    """The server's score: the best of the whole question and its parts (``decide``); 0 for a
+    turn that asks several things (one prediction cannot answer it: ``decide`` refuses it)."""
     return [
+        0.0 if len(match.asks(p.question)) >= 2 else
         max(match.similarity(q, form).score for q in match.question_parts(p.question)
             for form in (p.prediction, *patterns.other_forms(p.prediction)))
         for p in pairs

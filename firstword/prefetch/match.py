@@ -79,6 +79,13 @@ from firstword.grounding.questions import names_in
 # question (8 the same question, 8 near misses), when ``question_parts`` began to match the last
 # sentence alone, and the 5 hits of the first ``bench prefetch`` run, judged by reading: lexical
 # 0.80 · dev 1.000/0.756 · check 1.000/0.683 · all 1.000/0.738 (361 pairs).
+# 2026-12-01 (later): 240 pairs written blind by a helper who saw no code (6 paraphrases and 4
+# near misses for each of 24 common questions; half dev, half check by a seeded shuffle), before
+# any rule below was changed for them: recall dev 0.32, check 0.25, with 2 false hits ("…work in
+# this industry?", "…leaving your current role, and why us?": both fixed). After the phrases,
+# forms and turn rules written from the dev half (the check half unread), with 26 probes of the
+# new rules: lexical 0.80 · dev 1.000/0.834 · check 1.000/0.513 · all 1.000/0.737 (687 pairs);
+# every threshold in (0.714, 0.80] gives the same, and the highest is kept.
 THRESHOLD = 0.8
 # Two predictions at or above THRESHOLD within this of each other: ambiguous, nothing shown
 # (never a coin toss between two answers). Scores step in fifths to tenths (one extra word in a
@@ -108,6 +115,9 @@ def _stem(word: str) -> str:
 
 
 _CONTRACTIONS: tuple[tuple[str, str], ...] = (
+    # "How'd that play out?", "how'd you get there": "did" (before the general "'d" = "would").
+    (r"\bhow'd\b", "how did"),
+    (r"\bhow long's\b", "how long is"),
     (r"\bwon't\b", "will not"), (r"\bcan't\b", "can not"), (r"\bshan't\b", "shall not"),
     (r"n't\b", " not"), (r"\blet's\b", "let us"), (r"'re\b", " are"), (r"'ve\b", " have"),
     (r"'ll\b", " will"), (r"'d\b", " would"), (r"'m\b", " am"), (r"\b(what|who|where|how|when|why|that|it|there|here)'s\b", r"\1 is"),
@@ -119,10 +129,10 @@ _CONTRACTIONS: tuple[tuple[str, str], ...] = (
 
 # Hesitations and acknowledgements around a spoken question: never what it asks.
 _FILLERS = re.compile(
-    r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right|great|cool|sure|thanks|thank you|"
+    r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right now|right|great|cool|sure|thanks|thank you|"
     r"interesting|nice|well|so|yeah|yes|you know|i mean|kind of|sort of|basically|actually|"
     r"just|really|exactly|specifically|specific|personally|please|quickly|now then|roughly|approximately|"
-    r"realistically|honestly|in terms of|at the moment|these days|right now|currently|in particular)\b"
+    r"realistically|honestly|in terms of|at the moment|these days|right now|currently|in particular|in your own words)\b"
 )
 
 # Ways to ask, not what is asked: "could you tell me about X" asks what "tell me about X" does,
@@ -133,7 +143,9 @@ _REQUEST = re.compile(
     r"\b(can|could|would) you (start|begin) by\b|"
     r"\b(let us|shall we|can we|could we|we can|we will) (start|begin|kick off)( (off|with|by))?( you)?\b|"
     r"\b(to )?kick (things |it )?off\b|^\s*(to|first|just to) (start|begin)( (off|with))?\b|"
-    r"\b(do you mind|i'd like you to|i would like you to|i want you to)\b|\bwould you say\b"
+    r"\b(do you mind|i'd like you to|i would like you to|i want you to)\b|\bwould you say\b|"
+    # "Can I ask why…", "why don't you start by…" (spelled out: "why do not you"): a frame.
+    r"\b(can|could|may) i ask( you)?\b|\bwhy do not (you|we)( (start|begin)( off)? (by|with))?\b"
 )
 _ASK_WHAT = re.compile(
     r"\b(tell|telling|talk|talking) (me|us)( a (little|bit|little bit))?( more)? about\b|"
@@ -164,17 +176,62 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(hardest|easiest|best|worst) bit\b", r"\1 part"),
     (r"\b(what|which) makes you\b", "why do you"),
     (r"\b(what|which) made you\b", "why did you"),
+    # The same questions in the words interviewers use for them (the blind-written pairs of
+    # ``data/paraphrases.jsonl``: see ``evaluate``).
+    (r"\b(an? )?(example|instance|situation|occasion) (of |from )?(a time )?(where|when|in which|of)\b", "a time"),
+    (r"\bdid not see eye to eye\b|\b(clashed|clash|clashing)\b|\b(had )?a difference of opinion\b", "disagreed"),
+    (r"\bsomeone (you|i) (work|worked|working) with\b", "a colleague"),
+    (r"\bintroduc(e|ing) yourself\b", "tell me about yourself"),
+    (r"\b(quick )?tour of\b", "walk me through"),
+    (r"\b(hoping|wanting|hope|want) to find\b", "looking for"),
+    (r"\bsalary[- ]?wise\b|\b(money|salary) wise\b", "salary"),
+    (r"\bnumber one\b|\bso far\b|\bin your career\b", " "),
+    (r"\bweak(est)? (point|spot|area)s?\b", "weakness"),
+    (r"\bwhat did you find (?=(hardest|easiest|most|least)\b)", "what was the "),
+    (r"\bwhere did (it|that|this|things) (land|end up|leave you)\b|\bwhat came (out )?of (it|that|this)\b", "what was the result"),
+    (r"\b(was|were) part of\b", "was involved in"),
+    (r"\bwhat (is|was|has been) (prompting|driving|behind|motivating) (the|this|your) (move|change|search|decision)\b|"
+     r"\bwhat (has|is) got you (looking|thinking about (a )?(move|change))\b(?! (at|into|in) (?!(the|this) (moment|minute|point|time)\b|present\b))",
+     "why are you leaving"),
+    (r"\byou (are|were) (looking|thinking|planning|hoping|wanting) (to|of|about)\b", r"you \1"),
+    (r"\b(caught|catches|catch) your (eye|attention|interest) (about|in|with)\b|\b(interested|interests) you (about|in)\b",
+     "attracts you to"),
+    (r"\bjoin (us|our (company|team)|the (company|team))\b", "work here"),
+    # "Why us?", "…, why here?": why this company (a comma, "and" or the end follows).
+    (r"\bwhy (us|here)(?=\s*(,|\band\b|$))", "why do you want to work here"),
+    (r"\b(fix|fixed|sort|sorted|solve|solved) (it|that|this)( out)?\b", "resolve it"),
+    (r"\bquantif(y|ied)\b", "measure"),
+    (r"\b(anything|something) (else )?(i|we) can answer( for you)?\b", "do you have any questions for us"),
+    (r"\b(for|to) (the )?(\d+|two|three|four|five|all|both|either|each) of us\b", "for us"),
+    (r"\b(an? )?(short |quick |brief )?intro(duction)? (to|of) yourself\b", "tell me about yourself"),
+    (r"\bgot (something|it|things) wrong\b", "made a mistake"),
+    # "…tell a client something they didn't want to hear" (spelled out: "did not").
+    (r"\b(something|things|news) (that )?(they|he|she|people|someone|nobody) (did not|do not|does not|would not) "
+     r"(want|like) to hear\b", "bad news"),
+    (r"\b(deliver|delivered|delivering|give|gave|giving|break|broke|breaking) (the |some )?bad news\b", "tell bad news"),
+    (r"\bwhistle[- ]stop\b", " "),
+    (r"\bwhat (has|is) got you (looking|interested) (at|in)\b(?! (the|this) (moment|minute|point|time)\b|present\b)", "what attracts you to"),
+    (r"\bif (it|that|this|the same thing) (came|comes|were to come) up again\b|"
+     r"\bif (it|that|this|the same thing) (happened|happens|were to happen) again\b|"
+     r"\bif you (did|had to do|could do|were to do) (it|that|this) (again|over)\b", "next time"),
+    # Not "your position on pricing" (a view).
+    (r"\byour (current |present )?(position|post)\b(?! on\b)", r"your \1role"),
+    (r"\b(what|which) is making you\b", "why do you"),
+    # "How would your (current) team describe you?": one term, as "describe" is otherwise a frame.
+    (r"\b(how|what) (would|do|does|did|might) (your|people|others|the people|colleagues)\b[\w' ]{0,30}? describe (you|yourself)\b",
+     r"\1 \2 colleagues_describe_you"),
+    (r"\b(first|opening) (30|60|90|100|thirty|sixty|ninety|hundred|few|three|six|3|6) (days|months|weeks)\b", "first_90_days"),
     # "What did you do to resolve it" asks how you resolved it.
     (r"\bwhat (did|would|do|will|could|can|should) (you|i|we) do to\b", r"how \1 \2"),
     (r"\b(is there )?(anything|something|what) (else )?(would you like|you would like|do you want|you want|you wanted|"
-     r"you would want) to (ask|know about)( me| us)?\b", "do you have any questions for us"),
+     r"you would want) to (ask|know about|know)( me| us)?( from me| from us)?\b", "do you have any questions for us"),
     # "What would your notice period look like?" asks what it is.
-    (r"\b(what (would|will|does|do|did|is|are) [a-z' ]{1,40}?) look(s|ed)? like\b", r"\1"),
+    (r"\b(what (would|will|does|do|did|is|are) [\w' ]{1,40}?) look(s|ed)? like\b", r"\1"),
     # "Why are you thinking of leaving", "are you looking to move on": the frame, not the topic.
     (r"\b(are|were) you (looking|thinking|planning|hoping|wanting) (to|of|about)\b", r"\1 you"),
-    (r"\b(drawing|drew|draws|draw|attracted|attracting|attracts) you (to|towards)\b", "attracts you to"),
+    (r"\b(drawing|drawn|drew|draws|draw|attracted|attracting|attracts) you (to|towards)\b", "attracts you to"),
     (r"\b(this|the) (position|opening|vacancy|post)\b", "this role"),
-    (r"\bhow did (it|that|this) (end up|turn out|go|work out|pan out)\b", "how did it turn out"),
+    (r"\bhow did (it|that|this) (end up|turn out|go|work out|pan out|play out)\b", "how did it turn out"),
     (r"\b(make|made|makes|making) (a|any) difference\b", "result"),
     (r"\bwork(ing|s)? on (it|that|this)\b", "improve on it"),
     (r"\b(downsides?|drawbacks?)\b", "risks"),
@@ -187,7 +244,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
      r"lead|led|own|owned) (by )?yourself\b", r"\1"),
     (r"\babout you\s*$", "about yourself"),
     (r"\bwhere (should|do|would|can|could) (i|we) (start|begin)\b", r"what \1 \2 do first"),
-    (r"\b(take ?aways?|take away|lessons? learned|lessons?)\b", "learn"),
+    (r"\b(take ?aways?|take away|lessons? learned|lessons?)\b|\btake from\b", "learn"),
+    (r"\blearn from (the|that) experience\b", "learn from it"),
     (r"\bweigh( up)?\b", "consider"),
     (r"\b(approach|approached|approaching)\b", "handle"),
     (r"\b(looking back|in hindsight|with hindsight|in retrospect)\b", " "),
@@ -254,7 +312,11 @@ STOPWORDS = frozenset(
 # one question where wanting is the topic.
 WANT_TOPIC = re.compile(r"\bwhy (do|did|would) you want (?!to (leave|quit|go|move|stop)\b)|\bwhat do you want (from|in|out of)\b")
 
-_DEMONSTRATIVE_NOUN = re.compile(r"\b((?:in|on|for|at|about|with|from|during|after) (?:that|this|these|those)) [a-z]+\b")
+# Not a wider scope than the one talked about: "why work in this industry" is not "why work here".
+_DEMONSTRATIVE_NOUN = re.compile(
+    r"\b((?:in|on|for|at|about|with|from|during|after) (?:that|this|these|those)) "
+    r"(?!(?:industry|industries|field|fields|sector|sectors|profession|career|country|city|area|market|space|domain|line)\b)[a-z]+\b"
+)
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#_]*(?:\.[a-z0-9]+)*")
 
 
@@ -284,16 +346,23 @@ class Terms:
         return dict(self.weights)
 
 
+# Compiled once: a question is read on the way to its first word (~90 phrases).
+_CONTRACTIONS_RE = tuple((re.compile(p), r) for p, r in _CONTRACTIONS)
+_PHRASES_RE = tuple((re.compile(p), r) for p, r in PHRASES)
+_SYMBOLS = re.compile(r"[^\w'+#. -]+")
+_STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
+
+
 def normalise(text: str) -> str:
     """Lower case, contractions spelled out, hyphens and symbols as spaces, fillers and the
     frames of asking taken out, number words as digits."""
     text = text.lower().replace("’", "'").replace("‘", "'")
-    for pattern, replacement in _CONTRACTIONS:
-        text = re.sub(pattern, replacement, text)
-    text = re.sub(r"[^\w'+#. -]+", " ", text)
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
-    for pattern, replacement in PHRASES:
-        text = re.sub(pattern, replacement, text)
+    for pattern, replacement in _CONTRACTIONS_RE:
+        text = pattern.sub(replacement, text)
+    text = _SYMBOLS.sub(" ", text)
+    text = _STOPS.sub(" ", text)
+    for pattern, replacement in _PHRASES_RE:
+        text = pattern.sub(replacement, text)
     text = text.replace("-", " ")
     text = _FILLERS.sub(" ", text)
     text = _REQUEST.sub(" ", text)
@@ -554,14 +623,29 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # would your notice be?", "Last thing from me: what would you like to ask?" (not one joined by a
 # conjunction: "…you failed, and what did you learn?" asks two things).
 _ASKING_CLAUSE = re.compile(
-    r"(?:,|:|;|\s[—–-])\s+((?:what|how|why|when|where|who|which|do|does|did|are|is|was|were|would|could|can|have|has)\b[^,:;—–]*\?)\s*$",
+    r"(?:,|:|;|\s[—–-])\s+(?:(?:so|then)\s+)?((?:what|how|why|when|where|who|which|do|does|did|are|is|was|were|would|could|can|have|has|"
+    r"tell|walk|talk|give|describe|anything|any)\b[^,:;—–]*[?.])\s*$",
+    re.IGNORECASE,
+)
+
+
+# The questions of greeting a person, which nobody wants answered from a resume: "Can you hear
+# me OK?", "How are you doing today?", "Did you find us all right?".
+_SMALL_TALK = re.compile(
+    r"^\W*((hi|hello|hey)\b[^?]*,\s*)?(can|could) you (hear|see) (me|us)\b|"
+    r"^\W*((hi|hello|hey)\b[^?]*,\s*)?how are you( doing)?( today| this morning| this afternoon)?\W*$|"
+    r"^\W*how('s| is| has) (your|the) (day|week|morning|afternoon)\b|"
+    r"^\W*did you find (us|the (office|place|building))\b",
     re.IGNORECASE,
 )
 
 
 def _asks_something(sentence: str) -> bool:
-    """A sentence that is itself a question or a request ("Tell me about…", "…?")."""
+    """A sentence that is itself a question or a request ("Tell me about…", "…?"), other than
+    small talk."""
     said = sentence.lower()
+    if _SMALL_TALK.search(said):
+        return False
     return sentence.rstrip().endswith("?") or bool(_ASK_WHAT.search(said) or _REQUEST.search(said))
 
 
@@ -586,13 +670,32 @@ def question_parts(text: str) -> list[str]:
     at = asking[-1] if asking else len(sentences) - 1
     last = sentences[at] if sentences else text
     if len(sentences) >= 2:
-        if any(_asks_something(s) for s in sentences[:at]) or not read(last).content:
+        if any(_asks_something(s) or _sets_a_scene(s) for s in sentences[:at]) or not read(last).content:
             return parts
         parts.append(last)
     clause = _ASKING_CLAUSE.search(last)
-    if clause and read(clause.group(1)).content:
+    if clause and read(clause.group(1)).content and not _sets_a_scene(last[: clause.start(1)]):
         parts.append(clause.group(1))
     return parts
+
+
+# A lead-in that sets up a situation the question is about: "Say you inherit an account… What
+# do you do in your first 30 days?" asks about that account, not "your first 90 days" in the
+# role. Only a condition about the person joining, starting or the offer leaves the question as
+# it is ("If everything lined up, what would your notice be?").
+_SCENE = re.compile(
+    r"^\W*(?:(?:so|okay|ok|now|right|alright|and)\b[ ,]*)*(?:say|imagine|suppose|supposing|picture|hypothetically|"
+    r"let(?:'s| us) say|let(?:'s| us) imagine|you (?:come|walk|get) in)\b|\b(?:scenario|hypothetical|case study)\b|"
+    r"^\W*(?:(?:so|okay|ok|and)\b[ ,]*)*(?:if|when)\b(?!\s+(?:you (?:joined|join|started|start|got|get|were (?:to )?"
+    r"(?:start|starting|join|joining|offered)|"
+    r"(?:did|do|were doing|were to do|had to do|could do|were starting|started)(?: (?:it|that|this|the))?(?: \w+)? (?:again|over))|"
+    r"we (?:made|make|offered|offer) you|everything (?:lined|lines|went|goes|worked|works)|(?:it|all) (?:works|worked) out)\b)",
+    re.IGNORECASE,
+)
+
+
+def _sets_a_scene(lead: str) -> bool:
+    return bool(_SCENE.search(lead.strip()))
 
 
 def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> Decision:
@@ -601,6 +704,10 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
         return Decision(None, "no_predictions")
     if not read(text).content:
         return Decision(None, "empty_question")
+    if len(asks(text)) >= 2:
+        # "Why are you leaving, and why us?": one prediction answers one of the asks; the turn
+        # is matched ask by ask (``decide_each``) or not at all.
+        return Decision(None, "asks_several")
     parts = question_parts(text)
     scored = sorted(
         (Candidate(p, best_similarity(parts, p)) for p in predictions),
@@ -619,21 +726,62 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
 # Where one turn asks two or three things at once: "What salary are you looking for, and when
 # could you start?", "Why Meridian, and why leave Parcelon now?", "…strength? And a weakness?".
 _JOINED_ASK = re.compile(
-    r"(?:,\s*(?:and|or|plus)?|;|\?)\s+(?:and\s+|also\s+)?"
+    r"(?:(?:,\s*(?:and|or|plus)?|;|\?)\s+(?:and\s+|also\s+)?|\s+and\s+)"
     r"(?=(?:what|how|why|when|where|who|which|is|are|do|does|did|would|could|can|have|has)\b)",
     re.IGNORECASE,
 )
 MAX_ASKS = 3
 
 
+# A piece of a turn that asks on its own: a question word not followed straight by its subject
+# ("what did you own", "why product management", not the embedded "what you did to keep it"),
+# "when" or an auxiliary before its subject ("when could you start", "is there", not the
+# condition "when you review a pull request"), a request, or a small-talk-free "…?".
+_PIECE_ASKS = re.compile(
+    r"^(?:(?:and|so|but|or|also|then|plus)\b[ ,]*)*(?:"
+    r"(?:what|which|how|why|who|where)\b(?!\s+(?:you|i|we|they|he|she)\b)(?!'d\b)|"
+    r"(?:when\s+)?(?:is|are|was|were|do|does|did|would|could|can|have|has|will|should)\s+"
+    r"(?:you|we|i|they|it|that|this|there|the|your|our|he|she)\b|"
+    r"(?:tell|walk|talk|give|describe|share|take)\b)",
+    re.IGNORECASE,
+)
+
+
+_RESTATING = re.compile(r"[?.]\s*(like|i mean|in other words|that is|or rather|as in)\W*$", re.IGNORECASE)
+
+
+def _piece_asks(piece: str) -> bool:
+    return bool(_PIECE_ASKS.search(piece.strip().lstrip("—–-,;: "))) and not _SMALL_TALK.search(piece)
+
+
 def asks(text: str) -> list[str]:
     """The separate questions of one turn, after any lead-in that asks nothing; one item when it
-    asks one thing."""
+    asks one thing. A piece that asks nothing of its own ("Looking back,", "If you joined,",
+    "When you review a pull request,") belongs to the ask after it."""
     sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
     while len(sentences) > 1 and not _asks_something(sentences[0]):
         sentences.pop(0)
     asking = " ".join(sentences) if sentences else text
-    return [p.strip() for p in _JOINED_ASK.split(asking) if p.strip()]
+    pieces = [p.strip() for p in _JOINED_ASK.split(asking) if p.strip()]
+    out: list[str] = []
+    held = ""  # pieces that ask nothing yet, joined to the next ask
+    restating = False
+    for piece in pieces:
+        if restating and out:
+            # "What was your part in that? Like, what did you own?": the same ask, said again.
+            out[-1] = f"{out[-1]}, {piece}"
+        elif _piece_asks(piece):
+            out.append(f"{held}, {piece}" if held else piece)
+            held = ""
+        else:
+            held = f"{held}, {piece}" if held else piece
+        restating = bool(_RESTATING.search(piece)) and bool(out)
+    if held:
+        if out:
+            out[-1] = f"{out[-1]}, {held}"
+        else:
+            out.append(held)
+    return out
 
 
 def decide_each(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> tuple[Match, ...]:
@@ -645,13 +793,21 @@ def decide_each(text: str, predictions: Sequence[Predicted], *, threshold: float
     parts = asks(text)
     if not 2 <= len(parts) <= MAX_ASKS:
         return ()
-    alone = [p for p in predictions if getattr(p, "standalone", False)]
+    # The same question said twice ("What's prompting the move? Why are you looking?") is one
+    # ask, of any prediction; two different ones need predictions that stand alone.
     found: list[Match] = []
     for part in parts:
-        decision = decide(part, alone, threshold=threshold)
-        if decision.match is None or any(m.prediction is decision.match.prediction for m in found):
+        decision = decide(part, predictions, threshold=threshold)
+        if decision.match is None:
             return ()
         found.append(decision.match)
+    distinct = {id(m.prediction): m for m in found}
+    if len(distinct) == 1:
+        return (found[0],)
+    if any(not getattr(m.prediction, "standalone", False) for m in found):
+        return ()
+    if len(distinct) < len(found):
+        return ()
     return tuple(found)
 
 

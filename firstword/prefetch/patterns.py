@@ -52,9 +52,17 @@ def _row(id: str, form: str, weight: float, *after: Q, also: tuple[str, ...] = (
 _WHY_HERE = ("What attracts you to [us] [this company]?", "What attracts you to {company}?", "Why {company}?",
              "Why did you apply to {company}?")
 # "Why did you apply to Northbridge?" asks why the company, not why the role: the role is said.
-_WHY_ROLE = ("Why did you apply for this role?", "Why are you interested in this role?")
-_FIVE_YEARS = ("Where do you see your career going [in the next few years] [in five years]?",)
-_SALARY = ("What salary are you looking for?",)
+_WHY_ROLE = ("Why did you apply [for this role]?", "Why are you interested in this role?", "What attracts you to this role?")
+_FIVE_YEARS = ("Where do you see your career going [in the next few years] [in five years]?",
+               "Where do you want to be in [the next] five years?")
+_NEXT_ROLE = ("What would your ideal [next] role be?",)
+_PROUD = ("What [achievement] are you most proud of?",)
+# Each with its verb: "what are your salary…" said so far is not yet a question (an interim).
+_SALARY = tuple(f"What salary [range] are you {verb} [for your next role]?" for verb in ("looking for", "targeting", "expecting", "after")) + (
+    "What are you hoping to earn?",)
+_START = ("When are you available to start?", "When would you be available?", "What is your [earliest] start date?")
+_NOTICE = ("How long is your notice [period]?", "How much notice [would you need to give] [do you need to give] [your current employer]?")
+_LEAVING = ("Why do you want to leave [your current role] [your current company]?", "Why are you looking for a new role?")
 
 STORY = (Q.BEHAVIOURAL,)
 WORK = (Q.BEHAVIOURAL, Q.EXPERIENCE)
@@ -64,7 +72,7 @@ WORK = (Q.BEHAVIOURAL, Q.EXPERIENCE)
 INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     # A story: the interviewer digs into the candidate's own part, the result, the reflection.
     _row("role", "What was your role in that?", 0.8, *WORK,
-         also=("What was your role versus [the rest of] the team?",)),
+         also=("What was your role versus [the rest of] the team?", "How were you involved [in that]?")),
     _row("differently", "What would you do differently [next time]?", 0.75, *STORY,
          also=("What would you do differently [if you did it again]?", "What would you change [next time] [if you did it again]?")),
     _row("result", "What was the result?", 0.65, *WORK,
@@ -72,7 +80,7 @@ INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     _row("measure", "How did you measure the result?", 0.6, *WORK,
          also=("How did you measure success?", "How did you know it worked?")),
     _row("hardest", "What was the hardest part?", 0.6, *WORK),
-    _row("learn", "What did you learn from it?", 0.55, *STORY),
+    _row("learn", "What did you learn from it?", 0.55, *STORY, also=("What did you learn [from that] [from it]?",)),
     _row("resolve", "How did you resolve it?", 0.45, *STORY, also=("What did you do to resolve it?",)),
     _row("buy-in", "How did you get buy-in?", 0.4, *STORY, also=("How did you get [people] [the team] on board?",)),
     _row("involved", "Who else was involved?", 0.35, *STORY),
@@ -90,20 +98,20 @@ INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     _row("monitor", "How would you monitor it [in production]?", 0.45, Q.TECHNICAL),
     _row("failures", "How would it handle failures?", 0.4, Q.TECHNICAL),
     # Who the candidate is, and why here.
-    _row("leaving", "Why are you leaving [your current role]?", 0.7, Q.ABOUT_YOU, Q.MOTIVATION),
+    _row("leaving", "Why are you leaving [your current role]?", 0.7, Q.ABOUT_YOU, Q.MOTIVATION, also=_LEAVING),
     _row("why-here", "Why do you want to work here?", 0.7, Q.ABOUT_YOU, also=_WHY_HERE),
     _row("why-role", "Why do you want this role?", 0.6, Q.ABOUT_YOU, Q.EXPERIENCE, also=_WHY_ROLE),
     _row("know-company", "What do you know about {company}?", 0.55, Q.MOTIVATION, Q.ABOUT_YOU),
     _row("five-years", "Where do you see yourself in [the next] five years?", 0.5, Q.MOTIVATION, also=_FIVE_YEARS),
-    _row("next-role", "What are you looking for in your next role?", 0.5, Q.MOTIVATION, Q.ABOUT_YOU),
+    _row("next-role", "What are you looking for in your next role?", 0.5, Q.MOTIVATION, Q.ABOUT_YOU, also=_NEXT_ROLE),
     _row("strength", "What is your greatest strength?", 0.5, Q.ABOUT_YOU, Q.WEAKNESS),
-    _row("proud", "What are you most proud of?", 0.4, Q.ABOUT_YOU),
+    _row("proud", "What are you most proud of?", 0.4, Q.ABOUT_YOU, also=_PROUD),
     # A weakness: how it is being worked on, and the other side of it.
     _row("improving", "What are you doing to improve [on] it?", 0.6, Q.WEAKNESS, also=("How are you improving [on] it?",)),
     # Logistics come in a run.
     _row("salary", "What are your salary expectations?", 0.5, Q.LOGISTICS, Q.MOTIVATION, also=_SALARY),
-    _row("start", "When could you start?", 0.5, Q.LOGISTICS, also=("When are you available to start?", "When would you be available?")),
-    _row("notice", "What is your notice [period]?", 0.45, Q.LOGISTICS),
+    _row("start", "When could you start?", 0.5, Q.LOGISTICS, also=_START),
+    _row("notice", "What is your notice [period]?", 0.45, Q.LOGISTICS, also=_NOTICE),
     _row("relocate", "Are you open to relocation?", 0.3, Q.LOGISTICS),
     # Education.
     _row("degree-helped", "How has your degree helped in your work?", 0.35, Q.EDUCATION),
@@ -123,11 +131,13 @@ STANDALONE_FOLLOW_UPS = frozenset({
 # while not yet asked).
 INTERVIEW_OPENERS: tuple[Row, ...] = (
     _row("about-yourself", "Tell me about yourself.", 0.9,
-         also=("Tell me about yourself [and your current work].", "Tell me about your background.")),
+         also=("Tell me about yourself [and your current work] [and your current role].",
+               "Tell me about your background [and your current role] [and your current work].",
+               "Tell me about your current role.")),
     _row("resume", "Walk me through your resume.", 0.5),
     _row("why-role", "Why do you want this role?", 0.6, also=_WHY_ROLE),
     _row("why-here", "Why do you want to work here?", 0.55, also=_WHY_HERE),
-    _row("leaving", "Why are you leaving [your current role]?", 0.45),
+    _row("leaving", "Why are you leaving [your current role]?", 0.45, also=_LEAVING),
 )
 
 # The questions of almost every interview, at any point until asked (at ``COMMON_FACTOR`` of their
@@ -138,17 +148,33 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
     _row("strength", "What is your greatest strength?", 0.55),
     _row("five-years", "Where do you see yourself in [the next] five years?", 0.45, also=_FIVE_YEARS),
     _row("salary", "What are your salary expectations?", 0.45, also=_SALARY),
-    _row("start", "When could you start?", 0.4, also=("When are you available to start?", "When would you be available?")),
-    _row("notice", "What is your notice [period]?", 0.35),
+    _row("start", "When could you start?", 0.4, also=_START),
+    _row("notice", "What is your notice [period]?", 0.35, also=_NOTICE),
     _row("know-company", "What do you know about {company}?", 0.4),
     _row("disagree", "Tell me about a time you disagreed with a colleague.", 0.45,
          also=("Tell me about a time you had a disagreement [with someone] [on your team] [with a colleague].",)),
     _row("failed", "Tell me about a time you failed.", 0.4,
          also=("Tell me about a mistake you made.", "Tell me about a time you made a mistake.")),
     _row("pressure", "Tell me about a time you worked under pressure.", 0.35),
-    _row("proud", "What are you most proud of?", 0.35),
+    _row("proud", "What are you most proud of?", 0.35, also=_PROUD),
     _row("challenge", "What is the biggest challenge you have faced?", 0.3),
-    _row("next-role", "What are you looking for in your next role?", 0.3),
+    _row("next-role", "What are you looking for in your next role?", 0.3, also=_NEXT_ROLE),
+    # From interview guides' lists of the most asked questions, below the ones above.
+    _row("described", "How would your colleagues describe you?", 0.3),
+    _row("first-90", "What would you do in your first 90 days?", 0.3,
+         also=("What would you [want to] [achieve] [accomplish] [focus on] [by the end of] [in] your first 90 days?",)),
+    _row("why-hire", "Why should we hire you?", 0.3,
+         also=("What makes you a good fit [for this role]?", "What makes you the best [person] [candidate] [for this role]?",
+               "Why should we pick you?")),
+    _row("feedback", "Tell me about a time you received difficult feedback.", 0.3,
+         also=("Tell me about a time you got [critical] [difficult] [tough] [negative] feedback.",)),
+    _row("bad-news", "Tell me about a time you had to deliver bad news.", 0.25,
+         also=("Tell me about a time you had to tell [someone] [a client] [a customer] [your manager] [a senior leader] "
+               "bad news.",)),
+    _row("manager-style", "What kind of manager brings out the best in you?", 0.25,
+         also=("What management style works best for you?", "How do you like to be managed?")),
+    _row("motivates", "What motivates you?", 0.25, also=("What drives you?",)),
+    _row("led", "Tell me about a time you showed leadership.", 0.25),
 )
 
 # The closing question comes last; its weight grows with the turns (``predict.closing_weight``).

@@ -48,7 +48,7 @@ from firstword.practice.plan import (
 from firstword.prefetch import match, patterns
 from firstword.prefetch.patterns import Row
 
-DEFAULT_LIMIT = 32
+DEFAULT_LIMIT = 48
 # JD questions: a stated requirement's (in a requirements section or a "Looking for:" list)
 # against a responsibility's or a sentence of prose; each later one a little less, so the JD's
 # own order ranks them, down to the floor.
