@@ -56,6 +56,7 @@ from typing import Protocol
 import snowballstemmer
 
 from firstword.grounding.questions import names_in
+from firstword.prefetch.literals import Substitution
 
 # Chosen by ``firstword.prefetch.evaluate`` on the dev split of ``data/paraphrases.jsonl``
 # (260 pairs; 340 with the check split, written with the first 226 dev pairs before any matcher
@@ -194,6 +195,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
      r"\bwhat (has|is) got you (looking|thinking about (a )?(move|change))\b(?! (at|into|in) (?!(the|this) (moment|minute|point|time)\b|present\b))",
      "why are you leaving"),
     (r"\byou (are|were) (looking|thinking|planning|hoping|wanting) (to|of|about)\b", r"you \1"),
+    # "Why are you looking (at the moment)?": on the market, the clause ending there.
+    (r"\bwhy are you (looking|on the market)( (at the moment|right now|at the minute|at present|now))?(?=\s*([?.,]|$|and\b))",
+     "why are you leaving"),
     (r"\b(caught|catches|catch) your (eye|attention|interest) (about|in|with)\b|\b(interested|interests) you (about|in)\b",
      "attracts you to"),
     (r"\bjoin (us|our (company|team)|the (company|team))\b", "work here"),
@@ -346,9 +350,10 @@ class Terms:
         return dict(self.weights)
 
 
-# Compiled once: a question is read on the way to its first word (~90 phrases).
-_CONTRACTIONS_RE = tuple((re.compile(p), r) for p, r in _CONTRACTIONS)
-_PHRASES_RE = tuple((re.compile(p), r) for p, r in PHRASES)
+# Compiled once, each behind a test of its literals: a question is read on the way to its first
+# word, and most of the ~90 phrases cannot match it (``literals``).
+_CONTRACTIONS_RE = tuple(Substitution.of(p, r) for p, r in _CONTRACTIONS)
+_PHRASES_RE = tuple(Substitution.of(p, r) for p, r in PHRASES)
 _SYMBOLS = re.compile(r"[^\w'+#. -]+")
 _STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
@@ -357,12 +362,12 @@ def normalise(text: str) -> str:
     """Lower case, contractions spelled out, hyphens and symbols as spaces, fillers and the
     frames of asking taken out, number words as digits."""
     text = text.lower().replace("’", "'").replace("‘", "'")
-    for pattern, replacement in _CONTRACTIONS_RE:
-        text = pattern.sub(replacement, text)
+    for substitution in _CONTRACTIONS_RE:
+        text = substitution.apply(text)
     text = _SYMBOLS.sub(" ", text)
     text = _STOPS.sub(" ", text)
-    for pattern, replacement in _PHRASES_RE:
-        text = pattern.sub(replacement, text)
+    for substitution in _PHRASES_RE:
+        text = substitution.apply(text)
     text = text.replace("-", " ")
     text = _FILLERS.sub(" ", text)
     text = _REQUEST.sub(" ", text)

@@ -266,6 +266,8 @@ class Prefetcher:
         each = [self._usable(m.prediction.text, persona) for m in decide_each(question, self.predictions)]
         if not each or any(p is None for p in each):
             return None
+        if len(each) == 1:
+            return each[0]  # one question, said twice ("What's prompting the move? Why now?")
         parts = tuple(p for p in each if p is not None)
         first = parts[0].prediction
         joined = Prediction(

@@ -1,0 +1,106 @@
+"""A cheap test before a regular expression: the strings of which at least one must occur in any
+text the expression matches ("is there anything" needs "anything", "something" or "what").
+
+Reading a question runs ~90 phrase substitutions before its first word can be looked up
+(``match.normalise``), and most of them cannot match a given question: testing a literal with
+``in`` first costs a fraction of running the expression (RE2 and Hyperscan call this a
+prefilter; Python's ``re`` has none, hence this). The literals come from the expression's own
+parse tree (``re._parser``, the parser ``re.compile`` uses), so they cannot disagree with it;
+where the tree holds something this does not follow, there is no prefilter and the expression
+always runs (never a wrong skip, only a slower one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+try:  # Python 3.11+
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser as _p  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+# A literal shorter than this says too little to be worth the test ("a", " o").
+MIN_LITERAL = 2
+
+Need = tuple[str, ...]  # one of these occurs; () means nothing is known
+
+
+def _best(needs: list[Need]) -> Need:
+    """Of requirements that all hold, the most selective: the one whose shortest string is longest."""
+    known = [n for n in needs if n]
+    return max(known, key=lambda n: (min(len(s) for s in n), -len(n))) if known else ()
+
+
+def _sequence(items: list[tuple[object, object]]) -> Need:
+    needs: list[Need] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if len("".join(run)) >= MIN_LITERAL:
+            needs.append(("".join(run),))
+        run.clear()
+
+    for op, arg in items:
+        if op is _c.LITERAL:
+            run.append(chr(arg))  # type: ignore[arg-type]
+            continue
+        close_run()
+        if op is _c.SUBPATTERN:
+            needs.append(_sequence(list(arg[-1])))  # type: ignore[index]
+        elif op is _c.BRANCH:
+            needs.append(_branch(arg[1]))  # type: ignore[index]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and arg[0] >= 1:  # type: ignore[index]
+            needs.append(_sequence(list(arg[2])))  # type: ignore[index]
+        # Anything else (a class, a repeat that may be empty, an anchor, a look-around, a
+        # back-reference) requires no literal of its own.
+    close_run()
+    return _best(needs)
+
+
+def _branch(alternatives: list[list[tuple[object, object]]]) -> Need:
+    out: list[str] = []
+    for alternative in alternatives:
+        need = _sequence(list(alternative))
+        if not need:
+            return ()  # one alternative needs nothing: the whole needs nothing
+        out.extend(need)
+    return tuple(dict.fromkeys(out))
+
+
+def required_literals(pattern: str) -> Need:
+    """Strings of which at least one occurs in every match of ``pattern`` (compiled without
+    flags); () when none is known."""
+    try:
+        return _sequence(list(_p.parse(pattern)))
+    except Exception:  # noqa: BLE001 - an unfamiliar tree: no prefilter, never a wrong one
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    """``pattern.sub(replacement, text)``, skipped when ``text`` holds none of its literals."""
+
+    pattern: re.Pattern[str]
+    replacement: str
+    literals: Need
+    # The test, in C either way: one ``in`` for one literal, else one search of them all.
+    single: str | None = None
+    finder: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, pattern: str, replacement: str) -> Substitution:
+        literals = required_literals(pattern)
+        single = literals[0] if len(literals) == 1 else None
+        finder = re.compile("|".join(map(re.escape, literals))) if len(literals) > 1 else None
+        return cls(re.compile(pattern), replacement, literals, single, finder)
+
+    def apply(self, text: str) -> str:
+        if self.single is not None:
+            if self.single not in text:
+                return text
+        elif self.finder is not None and self.finder.search(text) is None:
+            return text
+        return self.pattern.sub(self.replacement, text)

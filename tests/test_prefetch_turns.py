@@ -1,0 +1,175 @@
+"""How a turn is read before it is matched: what it asks (one thing, several, the same thing
+said twice), the lead-ins that are context and the ones that set a scene, small talk; and the
+literal test in front of each phrase, which must never change what a question reads as."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from firstword.answerer.profile import sample_profile
+from firstword.prefetch import match
+from firstword.prefetch.literals import Substitution, required_literals
+from firstword.prefetch.match import asks, decide, decide_each, question_parts
+from firstword.prefetch.predict import predict_questions
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Full:
+    text: str
+    form: str = ""
+    also: tuple[str, ...] = ()
+    context: str = ""
+    names: str = ""
+    standalone: bool = True
+
+
+LEAVING = Full("Why are you leaving your current role?", form="Why are you leaving [your current role]?")
+WHY_HERE = Full("Why do you want to work here?", also=("What attracts you to [us] [this company]?",))
+SALARY = Full("What are your salary expectations?", also=("What salary [range] are you looking for?",))
+START = Full("When could you start?")
+ROLE = Full("What was your role in that?", also=("What was your role versus [the rest of] the team?",), standalone=False)
+RESULT = Full("What was the result?", standalone=False)
+FIRST_90 = Full("What would you do in your first 90 days?",
+                also=("What would you [want to] [achieve] [accomplish] [by the end of] [in] your first 90 days?",))
+ABOUT = Full("Tell me about yourself.")
+QUESTIONS = Full("Do you have any questions for us?")
+ALL = [LEAVING, WHY_HERE, SALARY, START, ROLE, RESULT, FIRST_90, ABOUT, QUESTIONS]
+
+
+def test_a_lead_in_that_asks_nothing_belongs_to_the_ask_after_it() -> None:
+    assert len(asks("Looking back, what would you do differently?")) == 1
+    assert len(asks("If you joined, what would you want to have achieved in your first ninety days?")) == 1
+    assert len(asks("When you review a pull request, what are you looking for?")) == 1
+    assert len(asks("Tell me about a project you led and what you did to keep it on track.")) == 1
+
+
+def test_a_turn_that_asks_two_things_is_two_asks() -> None:
+    assert asks("Why are you leaving, and why us?") == ["Why are you leaving", "why us?"]
+    assert len(asks("What salary range are you looking for, and when would you be able to start?")) == 2
+    assert len(asks("Could you tell us about yourself and what draws you to this position?")) == 2
+
+
+def test_one_prediction_never_answers_a_turn_that_asks_more() -> None:
+    decision = decide("Why are you leaving your current role, and why us?", [LEAVING])
+    assert decision.match is None and decision.reason == "asks_several"
+    # Each ask with its own prediction that stands alone: both answers, together.
+    found = decide_each("Why are you leaving your current role, and why us?", ALL)
+    assert [m.prediction for m in found] == [LEAVING, WHY_HERE]
+    found = decide_each("What salary range are you looking for, and when could you start?", ALL)
+    assert [m.prediction for m in found] == [SALARY, START]
+    # A follow-up written about the previous question never answers one part of two.
+    assert decide_each("What was your role in that, and what was the result?", ALL) == ()
+
+
+def test_the_same_ask_said_twice_is_one_ask() -> None:
+    found = decide_each("What's prompting the move? Why are you looking at the moment?", ALL)
+    assert [m.prediction for m in found] == [LEAVING]
+    text = "And what was your part in that, specifically? Like, what did you own versus the rest of the team?"
+    assert len(asks(text)) == 1
+    assert decide(text, ALL).match is not None and decide(text, ALL).match.prediction is ROLE
+
+
+def test_a_scene_set_before_the_question_keeps_it_whole() -> None:
+    scene = "Say you inherit an enterprise account and the champion just left. What do you do in your first 30 days?"
+    assert question_parts(scene) == [scene]
+    assert decide(scene, ALL).match is None
+    assert decide("Imagine the database goes down, what would you do in your first 30 days?", ALL).match is None
+    # A condition about joining, or doing the same work again, is not a scene.
+    hit = decide("If you got the job, what would your first ninety days look like?", ALL).match
+    assert hit is not None and hit.prediction is FIRST_90
+
+
+def test_small_talk_is_not_an_ask() -> None:
+    text = "Hi Jordan, can you hear me OK? Great. Could you start by introducing yourself?"
+    hit = decide(text, ALL).match
+    assert hit is not None and hit.prediction is ABOUT
+    assert decide("Did you find us all right? Tell me about yourself.", ALL).match is not None
+
+
+def test_got_you_looking_at_a_company_is_why_here_and_at_the_moment_is_why_leaving() -> None:
+    assert decide("And what's got you looking at this company in particular?", ALL).match.prediction is WHY_HERE
+    assert decide("Great. And what's got you looking at the moment?", ALL).match.prediction is LEAVING
+
+
+def test_a_wider_scope_than_the_company_is_not_why_here() -> None:
+    assert decide("Why do you want to work in this industry?", ALL).match is None
+    assert decide("Why do you want to work at this company?", ALL).match.prediction is WHY_HERE
+
+
+def test_common_questions_asked_their_usual_ways_are_predicted_and_matched() -> None:
+    predictions = predict_questions(sample_profile(), [("user", "Tell me about yourself.")], persona="copilot")
+    for question, expected in [
+        ("What kind of salary range are you targeting for your next role?", "What are your salary expectations?"),
+        ("How would your current team describe you?", "How would your colleagues describe you?"),
+        ("Have you ever had to tell a client something they didn't want to hear?", "Tell me about a time you had to deliver bad news."),
+        ("Tell me about a time you got something wrong.", "Tell me about a time you failed."),
+        ("We've got about five minutes left, so what would you like to ask me?", "Do you have any questions for us?"),
+    ]:
+        hit = decide(question, predictions).match
+        assert hit is not None and hit.prediction.text == expected, question
+    # …and their near misses are not.
+    for question in ("How would you describe your management style?", "What could go wrong?",
+                     "Tell me about a time a client told you something you didn't want to hear."):
+        hit = decide(question, predictions).match
+        assert hit is None or hit.prediction.text not in (
+            "How would your colleagues describe you?", "Tell me about a time you failed.",
+            "Tell me about a time you had to deliver bad news."), question
+
+
+# ----- the literal test in front of each phrase ----------------------------------------------------
+
+
+def test_required_literals_follow_the_expression() -> None:
+    assert required_literals(r"\bhow long's\b") == ("how long's",)
+    # Of two requirements, the more selective: " else" (5 characters) over "what" (4).
+    assert required_literals(r"\b(anything|something|what) else\b") == (" else",)
+    assert required_literals(r"\b(anything|something|what)\b") == ("anything", "something", "what")
+    # An alternative that needs nothing makes the whole need nothing.
+    assert required_literals(r"\b(foo|\w+)") == ()
+    assert required_literals(r"\b(foo|\w+) bar?") == (" ba",)
+    assert required_literals(r"[a-z]+") == ()
+    # A repeat that may be empty needs nothing; one that may not needs its body.
+    assert required_literals(r"(abc)?x") == ()
+    assert required_literals(r"(abc)+x") == ("abc",)
+
+
+def _ungated(text: str) -> str:
+    """``match.normalise`` with every phrase run, as before the literal test existed."""
+    saved = match._PHRASES_RE, match._CONTRACTIONS_RE
+    try:
+        match._PHRASES_RE = tuple(Substitution(re.compile(p), r, ()) for p, r in match.PHRASES)
+        match._CONTRACTIONS_RE = tuple(Substitution(re.compile(p), r, ()) for p, r in match._CONTRACTIONS)
+        return match.normalise(text)
+    finally:
+        match._PHRASES_RE, match._CONTRACTIONS_RE = saved
+
+
+def _words() -> list[str]:
+    words: set[str] = set()
+    for pattern, replacement in match.PHRASES:
+        words.update(re.findall(r"[a-z']+", pattern.replace(r"\b", " ")))
+        words.update(re.findall(r"[a-z']+", replacement))
+    return sorted(w for w in words if len(w) > 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_words()), min_size=1, max_size=14), st.sampled_from(["?", ".", "", ","]))
+def test_the_literal_test_never_changes_a_reading(words: list[str], end: str) -> None:
+    text = " ".join(words) + end
+    assert match.normalise(text) == _ungated(text)
+
+
+def test_the_literal_test_never_changes_a_reading_of_the_labelled_set() -> None:
+    path = ROOT / "firstword" / "prefetch" / "data" / "paraphrases.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        pair = json.loads(line)
+        for text in (pair["question"], pair["prediction"]):
+            assert match.normalise(text) == _ungated(text), text
