@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -331,3 +332,27 @@ def test_numbers_said_in_words_are_one_number_and_a_unit_after_a_number_ends_a_s
     text = "I cut latency from 40 s to 300 ms. I led a team of fourteen."
     assert [s.text for s in split(text, final=True)] == ["I cut latency from 40 s to 300 ms.", "I led a team of fourteen."]
     assert [s.text for s in split("I met Ms. Lee. She agreed.", final=True)] == ["I met Ms. Lee.", "She agreed."]
+
+
+async def test_a_reader_gets_a_whole_prepared_answer_before_the_critic_judges_it():
+    """A prefetch hit publishes its whole answer in one delta: the readers' copy goes out first,
+    and only then are its sentences judged (listeners run before the log wakes its readers)."""
+    log = EventLog("c")
+    order: list[str] = []
+    profile_critic = ProfileCritic(sample_profile(), PERSONAS["copilot"])
+    critic = AnswerCritic(log.publish, lambda: profile_critic, on_checked=lambda c: order.append("judged"))
+    log.add_listener(critic.listener)
+    subscription = log.subscribe()
+
+    async def read() -> None:
+        while batch := await subscription.get_batch():
+            order.extend(e.type for e in batch if e.type == EventType.ANSWER_DELTA)
+
+    reader = asyncio.create_task(read())
+    await asyncio.sleep(0)
+    log.publish(AnswerStarted(answer_id=1, trigger=AnswerTrigger.PREFETCHED, question=QUESTION), 1)
+    await settle()  # the reader waits again, as a connection's writer does between events
+    log.publish(AnswerDelta(answer_id=1, text="I led a team of 12 at Google. It was fun. We shipped."), 1)
+    await settle()
+    reader.cancel()
+    assert order[0] == EventType.ANSWER_DELTA and "judged" in order

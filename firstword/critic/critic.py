@@ -282,8 +282,11 @@ class AnswerCritic:
         if not sentences:
             return
         completed_at = self._clock()
-        # After the publish that brought the sentence has reached every reader's queue.
-        asyncio.get_running_loop().call_soon(self._judge, answer_id, watch, sentences, completed_at)
+        # After the readers have sent the delta that brought the sentence: listeners run before
+        # the log wakes its readers (``hub.log``), so one hop would judge a whole prepared answer
+        # (a prefetch hit, 5-10 sentences in one delta) before its first word left the server.
+        loop = asyncio.get_running_loop()
+        loop.call_soon(loop.call_soon, self._judge, answer_id, watch, sentences, completed_at)
 
     def _judge(self, answer_id: int, watch: _Watch, sentences: list[Sentence], completed_at: float) -> None:
         try:

@@ -97,10 +97,13 @@ class Substitution:
         finder = re.compile("|".join(map(re.escape, literals))) if len(literals) > 1 else None
         return cls(re.compile(pattern), replacement, literals, single, finder)
 
-    def apply(self, text: str) -> str:
+    def may_match(self, text: str) -> bool:
+        """False only when ``pattern`` cannot match ``text``."""
         if self.single is not None:
-            if self.single not in text:
-                return text
-        elif self.finder is not None and self.finder.search(text) is None:
+            return self.single in text
+        return self.finder is None or self.finder.search(text) is not None
+
+    def apply(self, text: str) -> str:
+        if not self.may_match(text):
             return text
         return self.pattern.sub(self.replacement, text)
