@@ -399,7 +399,9 @@ def test_a_follow_up_prepared_in_idle_time_is_shown_at_once_and_marked(playwrigh
     try:
         page, errors = _open_board(browser, scripted_server.url)
         page.check("input[name=to][value=atlas]")
-        page.fill("#board-input", "Should we build or buy our billing system?")
+        # A question the scripted engine's one answer (about a job offer) answers, so that the
+        # screenshot reads as a conversation.
+        page.fill("#board-input", "Should I leave my job for the startup's offer?")
         page.press("#board-input", "Enter")
         page.wait_for_function("() => document.querySelectorAll('.msg.answer.done').length === 1", timeout=60_000)
         session = page.evaluate("window.firstword.state.session")
