@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -17,17 +17,15 @@ from firstword.prefetch import match
 from firstword.prefetch.literals import Substitution, required_literals
 from firstword.prefetch.match import asks, decide, decide_each, question_parts
 from firstword.prefetch.predict import predict_questions
+from tests.test_prefetch_match import Full as MatchFull
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
-class Full:
-    text: str
-    form: str = ""
-    also: tuple[str, ...] = ()
-    context: str = ""
-    names: str = ""
+class Full(MatchFull):
+    """A prediction with every field matching reads, which (unlike a follow-up) stands alone."""
+
     standalone: bool = True
 
 

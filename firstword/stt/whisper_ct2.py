@@ -84,6 +84,31 @@ def bundled_model_path() -> Path:
     return Path(get_model_path())
 
 
+def timed_segments(
+    tokens: list[int], timestamp_begin: int, limit_s: float
+) -> tuple[list[tuple[float, list[int]]], list[int] | None]:
+    """Whisper's timed output read as segments: each closed one as (end_s, its text tokens), in
+    order, and the text tokens of a last one left open (None when there is none, or when the walk
+    stopped at a segment starting in the padding past ``limit_s`` or the model starting over)."""
+    closed: list[tuple[float, list[int]]] = []
+    text: list[int] = []
+    start: float | None = None
+    last_end = 0.0
+    for token in tokens:
+        if token < timestamp_begin:
+            text.append(token)
+            continue
+        at = (token - timestamp_begin) * 0.02
+        if start is None:
+            if at >= limit_s or at < last_end - 0.5:
+                return closed, None  # a segment starting in the padding, or the model starting over
+            start, text = at, []
+        else:
+            closed.append((at, text))
+            last_end, start, text = at, None, []
+    return closed, (text if start is not None else None)
+
+
 class WhisperCt2Engine:
     name = "whisper"
 
@@ -275,32 +300,13 @@ class WhisperCt2Engine:
         ``exhausted``: the decode ran out of tokens. A last segment left open is then a loop:
         dropped after closed segments, cut where it starts over when it is all there is.
         """
-        limit = audio_s - self.tuning.timestamp_margin_s
-        kept: list[int] = []
-        text: list[int] = []
-        start: float | None = None
-        last_end = 0.0
-        for token in tokens:
-            if token < self._timestamp_begin:
-                text.append(token)
-                continue
-            at = (token - self._timestamp_begin) * 0.02
-            if start is None:
-                if at >= limit or at < last_end - 0.5:
-                    break  # a segment starting in the padding, or the model starting over
-                start = at
-                text = []
-            else:
-                kept.extend(text)
-                last_end = at
-                start = None
-        else:
-            if start is not None:
-                # The last segment, left open when the tokens ran out.
-                if not exhausted:
-                    kept.extend(text)
-                elif not kept:
-                    return cut_at_restart(self._tokenizer.decode(text).strip())[0]
+        closed, open_tail = timed_segments(tokens, self._timestamp_begin, audio_s - self.tuning.timestamp_margin_s)
+        kept = [token for _end, segment in closed for token in segment]
+        if open_tail is not None:
+            if not exhausted:
+                kept.extend(open_tail)
+            elif not kept:
+                return cut_at_restart(self._tokenizer.decode(open_tail).strip())[0]
         return self._tokenizer.decode(kept).strip()
 
     def _closed_segments(self, tokens: list[int], audio_s: float, text: str) -> tuple[tuple[float, str], ...]:
@@ -311,25 +317,12 @@ class WhisperCt2Engine:
         limit = audio_s - self.tuning.timestamp_margin_s
         closed: list[tuple[float, str]] = []
         kept: list[int] = []
-        pending: list[int] = []
-        start: float | None = None
-        last_end = 0.0
-        for token in tokens:
-            if token < self._timestamp_begin:
-                pending.append(token)
-                continue
-            at = (token - self._timestamp_begin) * 0.02
-            if start is None:
-                if at >= limit or at < last_end - 0.5:
-                    break
-                start, pending = at, []
-            else:
-                kept.extend(pending)
-                last_end, start = at, None
-                so_far = self._tokenizer.decode(kept).strip()
-                if at > limit or not text.startswith(so_far):
-                    break
-                closed.append((at, so_far))
+        for end, segment in timed_segments(tokens, self._timestamp_begin, limit)[0]:
+            kept.extend(segment)
+            so_far = self._tokenizer.decode(kept).strip()
+            if end > limit or not text.startswith(so_far):
+                break
+            closed.append((end, so_far))
         return tuple(closed)
 
     def decode_offline(self, audio: np.ndarray, *, word_timestamps: bool = False) -> Decoded:
