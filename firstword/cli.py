@@ -183,9 +183,11 @@ class _ListenView:
         if isinstance(payload, TranscriptInterim):
             t["interim"] = payload.text
         elif isinstance(payload, TranscriptFinal):
-            for seq in payload.replaces:
-                t["finals"].pop(seq, None)
-            t["finals"][event.seq] = payload.text
+            # A final that re-transcribed earlier ones takes the place of the first of them.
+            at = next((i for i, seq in enumerate(t["finals"]) if seq in payload.replaces), len(t["finals"]))
+            items = [(seq, text) for seq, text in t["finals"].items() if seq not in payload.replaces]
+            items.insert(min(at, len(items)), (event.seq, payload.text))
+            t["finals"] = dict(items)
             t["interim"] = ""
         elif isinstance(payload, AnswerStarted):
             t["answers"][payload.answer_id] = {

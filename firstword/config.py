@@ -462,6 +462,10 @@ class DeepgramConfig(BaseModel):
         return SecretStr(key) if key else None
 
 
+def _pause_commits_mode(value: object) -> object:
+    return {True: "agree", False: "off"}.get(value, value) if isinstance(value, bool) else value
+
+
 class SttConfig(BaseModel):
     # "whisper": Whisper through CTranslate2 (firstword.stt.whisper_ct2), on this machine.
     # "deepgram": Deepgram's live streaming service (firstword.stt.deepgram, settings below).
@@ -502,12 +506,19 @@ class SttConfig(BaseModel):
     commit_keep_ms: int = 1_500
     # A decode asked for at a pause while the segment is still open (the pause's transcript)
     # also counts as the newest interim, so the words before the pause are committed at once
-    # instead of at the turn's final. Measured on the corpus's two readings in one run
-    # (`firstword bench latency --variant`, committed_lag_ms p50 / p90): a 35-s reading 842 /
-    # 2984 ms without, 749 / 1507 with; the 158-s sonnets 3200 / 8612 without, 4209 / 10208 with
-    # (more early answers started on the fresher text kept the model busier). Off until the
-    # readings agree.
-    pause_decode_commits: bool = False
+    # instead of at the turn's final. "agree": as an interim (two hypotheses agree); "all": every
+    # word of it, since with the voice stopped no word is cut off mid-way. true / false read as
+    # "agree" / "off". Measured (`firstword bench latency --variant`, committed_lag_ms p50 / p90,
+    # the corpus's four readings, one run, 2026-12-01): off 878 / 2695 ms, "all" 787 / 2732 ms;
+    # earlier, "agree" helped one reading and hurt the sonnets. Off: no gain beyond one run's noise.
+    pause_decode_commits: Annotated[Literal["off", "agree", "all"], BeforeValidator(_pause_commits_mode)] = "off"
+    # When a segment ends, its pause decode (the transcript the turn's end was judged on) is its
+    # final if it is the turn's first segment (the same speech is not decoded again), and is
+    # published at once otherwise, replaced by the final that waits for the answer's first word
+    # and decodes the turn's last segments together. Measured in one run on the corpus's four
+    # readings (`firstword bench latency --variant`): committed-text lag p50 / p90 926 / 2556 ms
+    # off, 878 / 2695 ms on; streaming WER 9.1 % off, 8.9 % on; one decode fewer per turn.
+    early_finals: bool = True
 
 
 class LocalLlmConfig(BaseModel):

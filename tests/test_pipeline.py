@@ -15,7 +15,7 @@ from firstword.audio.format import SAMPLE_RATE
 from firstword.events import EventType, standing_finals
 from firstword.hub.log import EventLog
 from firstword.pipeline.copilot import CopilotPipeline
-from firstword.testing import BurstStt, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
+from firstword.testing import BurstStt, GatedAnswers, InlineExecutor, InstantAnswers, LoudnessVad, silence, tone
 
 
 def make(parts, settings: Settings | None = None):
@@ -140,7 +140,10 @@ async def test_end_of_audio_flushes_the_open_turn():
 
 async def test_final_after_a_continued_segment_transcribes_the_turn_again_and_replaces_it():
     parts = [("Tell me about yourself", "."), ("And why us", "?")]
-    pipeline, log, answers, stt = make(parts)
+    settings = Settings()
+    settings.endpointing.turn_end.policy = "semantic"
+    settings.stt.early_finals = False  # only the finals that decode (the early ones: below)
+    pipeline, log, answers, stt = make(parts, settings)
     audio = np.concatenate([silence(200), tone(1000), silence(700), tone(700), silence(2500)])
     await play(pipeline, audio)
     first, second = of(log, EventType.TRANSCRIPT_FINAL)
@@ -170,8 +173,10 @@ async def test_a_final_that_still_fits_the_question_keeps_the_early_answer():
 
     log = EventLog("p")
     answers = InstantAnswers()
+    settings = Settings()
+    settings.stt.early_finals = False  # a final that decodes again (a turn's first segment reuses the pause's)
     pipeline = CopilotPipeline(
-        log, Settings(), vad=LoudnessVad(), stt=Rewording([("Go forward 10 meters", ".")]),
+        log, settings, vad=LoudnessVad(), stt=Rewording([("Go forward 10 meters", ".")]),
         answers=answers, stt_executor=InlineExecutor(),
     )
     await play(pipeline, np.concatenate([silence(200), tone(1000), silence(2500)]))
@@ -180,4 +185,79 @@ async def test_a_final_that_still_fits_the_question_keeps_the_early_answer():
     started = of(log, EventType.ANSWER_STARTED)
     assert [(e.data["trigger"], e.data["question"]) for e in started] == [("speculative", "Go forward 10 meters.")]
     assert of(log, EventType.ANSWER_CANCELLED) == []
+    await pipeline.aclose()
+
+
+async def test_a_turns_first_segment_takes_its_pause_decode_as_its_final():
+    settings = Settings()
+    settings.endpointing.turn_end.policy = "semantic"
+    assert settings.stt.early_finals
+    pipeline, log, answers, stt = make([("Why do you want this job", "?")], settings)
+    await play(pipeline, np.concatenate([silence(300), tone(1500), silence(2500)]))
+    (final,) = of(log, EventType.TRANSCRIPT_FINAL)
+    assert final.data["text"] == "Why do you want this job?" and final.data["replaces"] == []
+    assert [e.data["question"] for e in of(log, EventType.TURN_LATENCY)] == ["Why do you want this job?"]
+    reused = stt.decodes
+    await pipeline.aclose()
+
+    # Off: the final decodes the same speech a second time, after the answer's first word.
+    settings.stt.early_finals = False
+    pipeline, log, _, stt = make([("Why do you want this job", "?")], settings)
+    await play(pipeline, np.concatenate([silence(300), tone(1500), silence(2500)]))
+    assert [e.data["text"] for e in of(log, EventType.TRANSCRIPT_FINAL)] == ["Why do you want this job?"]
+    assert stt.decodes == reused + 1
+    await pipeline.aclose()
+
+
+async def test_a_later_segment_shows_its_pause_decode_until_the_turns_final_replaces_it():
+    settings = Settings()
+    settings.endpointing.turn_end.policy = "semantic"
+    pipeline, log, answers, _ = make([("Tell me about yourself", "."), ("And why us", "?")], settings)
+    audio = np.concatenate([silence(200), tone(1000), silence(700), tone(700), silence(2500)])
+    await play(pipeline, audio)
+    first, early, final = of(log, EventType.TRANSCRIPT_FINAL)
+    assert first.data["text"] == "Tell me about yourself." and first.data["replaces"] == []
+    # The second segment's words are on the page as soon as it ends ...
+    assert early.data["text"] == "And why us?" and early.data["replaces"] == []
+    # ... and the final that heard both segments together stands in for both.
+    assert sorted(final.data["replaces"]) == [first.seq, early.seq]
+    assert final.data["text"] == "Tell me about yourself. And why us?"
+    assert [e.seq for e in standing_finals(log.events_after(0))] == [final.seq]
+    # The turn manager took the turn's finals, not the early one: the question is not doubled.
+    assert [e.data["question"] for e in of(log, EventType.TURN_LATENCY)] == ["Tell me about yourself. And why us?"]
+    await pipeline.aclose()
+
+
+async def test_a_segment_that_starts_before_the_last_ones_final_keeps_its_interims():
+    # The final of a segment waits for the answer's first word; the speaker goes on meanwhile.
+    # That final's arrival must not switch off the interims of the segment now being spoken.
+    settings = Settings()
+    settings.endpointing.turn_end.policy = "semantic"
+    settings.stt.early_finals = False  # the first segment's final decodes, after the first word
+    log = EventLog("p")
+    answers = GatedAnswers()
+    pipeline = CopilotPipeline(
+        log, settings, vad=LoudnessVad(), answers=answers, stt_executor=InlineExecutor(),
+        stt=BurstStt([("Tell me about yourself", "."), ("And then what made you leave your last job", "?")]),
+    )
+
+    async def feed(audio: np.ndarray) -> None:
+        for i in range(0, len(audio), 320):
+            pipeline.feed(audio[i : i + 320])
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+    await feed(np.concatenate([silence(200), tone(1000), silence(700), tone(600)]))
+    assert len(of(log, EventType.SPEECH_ENDED)) == 1 and len(of(log, EventType.SPEECH_STARTED)) == 2
+    assert of(log, EventType.TRANSCRIPT_FINAL) == []  # still waiting for the first word
+    answers.release(len(answers.tokens))
+    for _ in range(50):
+        await asyncio.sleep(0.001)
+    (first_final,) = of(log, EventType.TRANSCRIPT_FINAL)
+    await feed(tone(1600))
+    later = [e for e in of(log, EventType.TRANSCRIPT_INTERIM) if e.seq > first_final.seq]
+    assert len(later) >= 3, "the second segment went without interims once the first one's final came"
+    # Interims of the second segment's audio, growing with it.
+    assert all(e.data["audio_start_ms"] >= first_final.data["audio_end_ms"] for e in later)
+    assert later[-1].data["audio_end_ms"] > later[0].data["audio_end_ms"] + 800
     await pipeline.aclose()

@@ -174,6 +174,10 @@ async def test_interims_thin_out_as_the_queue_grows_and_busy_time_is_measured() 
     clock.advance_ms(2000)
     assert decoder.busy_fraction(4.0) == pytest.approx(0.5)
     assert decoder.stats()["decodes"] == 4
+    # The busy time by what was decoded: the final alone, then the three interims (one batch
+    # where the engine batches, else one after another).
+    split = decoder.stats()["busy_s_by_priority"]
+    assert split["final"] == pytest.approx(0.5) and split["interim"] == pytest.approx(1.5) and split["cut"] == 0.0
     decoder.close()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -104,3 +105,67 @@ def test_a_known_loop_is_cut_where_it_starts_over_even_with_variations() -> None
     )
     assert cut_at_restart(looped) == ("Here's a long pause and I think this is probably good. Thanks.", True)
     assert cut_at_restart("one two three four five") == ("one two three four five", False)
+
+
+def test_a_hypothesis_decoded_at_a_pause_commits_all_its_words() -> None:
+    stabilizer = TranscriptStabilizer()
+    stabilizer.update("tell me about")
+    assert stabilizer.update("tell me about a time") == ("tell me about", "a time")
+    # The voice stopped: nothing in this hypothesis is cut off, so all of it holds.
+    assert stabilizer.settle("Tell me about a time you failed,") == ("tell me about a time you failed,", "")
+    # Speech goes on; agreement carries on from the settled text.
+    stabilizer.update("Tell me about a time you failed, and what you")
+    assert stabilizer.update("Tell me about a time you failed, and what you learned.")[0] == (
+        "tell me about a time you failed, and what you"
+    )
+
+
+def test_a_pause_hypothesis_that_rewords_the_committed_text_only_agrees() -> None:
+    stabilizer = TranscriptStabilizer()
+    for hypothesis in ("go forward ten meters", "go forward ten meters and"):
+        stabilizer.update(hypothesis)
+    # No anchor for the committed words: settle falls back to agreement and commits nothing new.
+    assert stabilizer.settle("Go 4 to 10 m, and turn.") == ("go forward ten meters", "m, and turn.")
+
+
+@pytest.mark.parametrize(
+    ("committing", "reheard", "stable", "unstable"),
+    [
+        # Whisper heard "nothing going on" twice and committed it; with more audio it hears the
+        # "else" the speaker said (a word inserted inside the committed end).
+        (
+            ["I'm talking pretty fast here. There's nothing going on."] * 2,
+            "I'm talking pretty fast here. There's nothing going else going on. We're just, you know,",
+            "I'm talking pretty fast here. There's nothing going on. We're just, you know,",
+            "there's some",
+        ),
+        # "feet" committed, then heard as "feeds" (the committed last word re-heard as another).
+        (
+            ["But thou, contracted to thine own bright eyes, feet, f-t-t-t",
+             "But thou, contracted to thine own bright eyes, feet by light,"],
+            "But thou, contracted to thine own bright eyes, feeds thy light's flame",
+            "But thou, contracted to thine own bright eyes, feet thy light's flame",
+            "with self",
+        ),
+    ],
+)
+def test_a_committed_end_heard_again_differently_does_not_hold_the_rest_back(
+    committing: list[str], reheard: str, stable: str, unstable: str
+) -> None:
+    stabilizer = TranscriptStabilizer()
+    for hypothesis in committing:
+        stabilizer.update(hypothesis)
+    committed = stabilizer.stable
+    stabilizer.update(reheard)
+    # The committed words stay as they were; what follows them commits as two hypotheses agree.
+    assert stabilizer.update(f"{reheard} {unstable}") == (stable, unstable)
+    assert stable.startswith(committed)
+
+
+def test_a_hypothesis_unlike_the_committed_end_is_not_anchored_loosely() -> None:
+    stabilizer = TranscriptStabilizer()
+    stabilizer.update("we met at the station at noon")
+    stabilizer.update("we met at the station at noon")
+    stabilizer.update("completely different words here now and then more")
+    stable, _ = stabilizer.update("completely different words here now and then more words")
+    assert stable == "we met at the station at noon"

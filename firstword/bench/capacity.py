@@ -186,8 +186,11 @@ def _stage_cpu(before: dict[str, Any], after: dict[str, Any], cpu_s: float, leve
         return {}
     d0, d1 = before.get("decoder") or {}, after.get("decoder") or {}
     busy = max(0.0, d1.get("busy_s", 0.0) - d0.get("busy_s", 0.0))
+    split0, split1 = d0.get("busy_s_by_priority") or {}, d1.get("busy_s_by_priority") or {}
     return {
         "stt_decoder_busy_s": round(busy / minutes, 2),
+        # The decoder's seconds by what they decoded: interims, finals (pauses and turn ends), cuts.
+        **{f"stt_decoder_{kind}_s": round(max(0.0, split1[kind] - split0.get(kind, 0.0)) / minutes, 2) for kind in split1},
         "process_cpu_s": round(cpu_s / minutes, 2),
     }
 

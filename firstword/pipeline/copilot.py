@@ -55,6 +55,14 @@ class _Pause:
     task: asyncio.Task[FinalTranscript]
 
 
+@dataclass(slots=True)
+class _EarlyFinal:
+    """The segment's pause decode, shown as its final until the deferred final replaces it."""
+
+    seq: int | None = None  # set once published
+    superseded: bool = False  # the segment's own final has been published
+
+
 @dataclass(frozen=True, slots=True)
 class _Piece:
     """A published final of the current turn: the audio it transcribed and its event."""
@@ -297,19 +305,31 @@ class CopilotPipeline:
         candidate_ready = (
             pause is not None and pause.speech_end_sample == event.speech_end_sample and pause.task.done()
         )
+        this_pause = pause if pause is not None and pause.speech_end_sample == event.speech_end_sample else None
+        end = self._speech.final_end(event.speech_end_sample)
+        # Ended now, not once its final is in: the final waits for the answer's first word, the
+        # speaker may go on meanwhile, and the next segment's interims must not be switched off
+        # by this one's end (they were, for whole segments of a reading: README, Capacity).
+        self._speech.end_segment()
+        start, replaced = self._final_window(end)
+        # A turn's first segment: its pause decode is its final (``stt.early_finals``). A later
+        # one: the pause decode is shown now, before its answer is revealed, and the final that
+        # decodes the turn's last segments together replaces it.
+        reuse = self._settings.stt.early_finals and this_pause is not None and not replaced
+        early = None if reuse else self._early_final(this_pause, turn_id)
         self._turns.speech_ended(
             vad_end_at=now,
             speech_end_at=self._speech.arrival_of(event.speech_end_sample),
             interim_text="" if candidate_ready else self._latest_interim,
         )
-        end = self._speech.final_end(event.speech_end_sample)
-        start, replaced = self._final_window(end)
         prompt = " ".join(p.text for p in self._pieces[: len(self._pieces) - len(replaced)] if p.text)
-        final_task = self._spawn(
-            self._final_after_first_word(self._turns.first_word_signal(), start, end, prompt or None)
-        )
+        final = self._final_after_first_word(self._turns.first_word_signal(), start, end, prompt or None)
+        if reuse:
+            assert this_pause is not None
+            final = self._pause_final(this_pause.task, start, final)
+        final_task = self._spawn(final)
         self._finals_pending += 1
-        self._spawn(self._finish_segment(final_task, turn_id, replaced))
+        self._spawn(self._finish_segment(final_task, turn_id, replaced, early))
 
     def interim(self, interim: InterimTranscript) -> None:
         if not self._turns.is_speaking:
@@ -345,6 +365,26 @@ class CopilotPipeline:
                 await asyncio.wait_for(first_word.wait(), self.FINAL_DEFER_MAX_MS / 1000)
         return await self._speech.transcribe_window(start, end, prompt)
 
+    async def _pause_final(
+        self,
+        pause: asyncio.Task[FinalTranscript],
+        start: int,
+        otherwise: Coroutine[object, object, FinalTranscript],
+    ) -> FinalTranscript:
+        """The pause's decode as the segment's final: the same speech, decoded once. Where it
+        is of other audio (a forced cut moved the segment on) or heard nothing, the usual final."""
+        try:
+            decoded: FinalTranscript | None = await asyncio.shield(pause)
+        except asyncio.CancelledError:
+            otherwise.close()
+            raise
+        except Exception:
+            decoded = None
+        if decoded is not None and decoded.start_sample == start and decoded.text.strip():
+            otherwise.close()
+            return decoded
+        return await otherwise
+
     def _final_window(self, end: int) -> tuple[int, list[_Piece]]:
         """Where the final decode starts, and the earlier finals of the turn it takes in."""
         if self._finals_pending:
@@ -359,23 +399,56 @@ class CopilotPipeline:
         return start, replaced
 
     async def _finish_segment(
-        self, final_task: asyncio.Task[FinalTranscript], turn_id: int | None, replaced: list[_Piece]
+        self,
+        final_task: asyncio.Task[FinalTranscript],
+        turn_id: int | None,
+        replaced: list[_Piece],
+        early: _EarlyFinal | None,
     ) -> None:
         try:
             final = await final_task
         finally:
             self._finals_pending -= 1
-        self._speech.end_segment()
         replaced = [p for p in replaced if p in self._pieces]
-        event = self._publish(
-            self._final_payload(final, forced_cut=False, replaces=[p.seq for p in replaced]), turn_id
-        )
+        replaces = [p.seq for p in replaced]
+        if early is not None:
+            early.superseded = True
+            if early.seq is not None:
+                replaces.append(early.seq)
+        event = self._publish(self._final_payload(final, forced_cut=False, replaces=replaces), turn_id)
         self._pieces = [p for p in self._pieces if p not in replaced]
         self._pieces.append(_Piece(final.start_sample, final.end_sample, event.seq, final.text))
         self._turns.final(final.text, replaces=len(replaced))
         if self._commit_due and not self._finals_pending:
             self._commit_due = False
             self._turns.commit()
+
+    def _early_final(self, pause: _Pause | None, turn_id: int | None) -> _EarlyFinal | None:
+        """Show the segment's pause decode as its final now (``stt.early_finals``).
+
+        The segment's own final waits for the answer's first word and then decodes the turn's
+        last few segments again, together; until it comes, the words the pause decode already
+        holds are as final as this segment alone can make them. It is for the reader only: the
+        turn manager takes the deferred final, which lists this one in ``replaces``."""
+        if not self._settings.stt.early_finals or pause is None or pause.task.cancelled():
+            return None
+        early = _EarlyFinal()
+        segment_start = self._segment_start
+
+        def publish(done: asyncio.Task[FinalTranscript]) -> None:
+            if early.superseded or done.cancelled() or done.exception() is not None:
+                return
+            decoded = done.result()
+            if not decoded.text.strip() or decoded.start_sample != segment_start:
+                return  # nothing said, or a forced cut moved the segment on meanwhile
+            event = self._publish(self._final_payload(decoded, forced_cut=False, replaces=[]), turn_id)
+            early.seq = event.seq
+
+        if pause.task.done():
+            publish(pause.task)
+        else:
+            pause.task.add_done_callback(publish)
+        return early
 
     @staticmethod
     def _final_payload(final: FinalTranscript, *, forced_cut: bool, replaces: list[int]) -> TranscriptFinal:

@@ -110,6 +110,9 @@ class DecodeScheduler:
         self.batches = 0  # decode calls that ran more than one job
         self.decodes = 0  # jobs decoded
         self.busy_total_s = 0.0  # wall seconds spent decoding since start
+        # The same by what the decode was for (a batch counts for its first job's priority), so
+        # a node's decoder time can be put down to interims, finals and cuts.
+        self.busy_by_priority_s: dict[str, float] = {p.name.lower(): 0.0 for p in DecodePriority}
         self.waited_ms_total = 0.0  # queue wait summed over jobs
         self._thread = threading.Thread(target=self._run, name="stt-decoder", daemon=True)
         self._thread.start()
@@ -169,6 +172,7 @@ class DecodeScheduler:
             "decodes": self.decodes,
             "batches": self.batches,
             "busy_s": round(self.busy_total_s, 3),
+            "busy_s_by_priority": {k: round(v, 3) for k, v in self.busy_by_priority_s.items()},
             "mean_wait_ms": round(self.waited_ms_total / self.decodes, 1) if self.decodes else 0.0,
             "queued": self.queued,
         }
@@ -236,6 +240,7 @@ class DecodeScheduler:
                         end = self._clock()
                         self._busy.append((start, end))
                         self.busy_total_s += end - start
+                        self.busy_by_priority_s[jobs[0].priority.name.lower()] += end - start
                     self.decodes += len(jobs)
                     self.waited_ms_total += sum(j.waited_ms for j in jobs)
                     if not any(j.priority < DecodePriority.INTERIM and not j.withdrawn for j in self._heap):

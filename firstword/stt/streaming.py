@@ -278,12 +278,13 @@ class StreamingTranscriber:
                     prompt = self._prompt  # set by a forced cut once its piece was decoded
             epoch = self._epoch
             decoded = await self._decode(start, end, prompt, DecodePriority.FINAL)
-        if self._pause_commits and epoch == self._epoch and self._open and start == self._start:
+        if self._pause_commits != "off" and epoch == self._epoch and self._open and start == self._start:
             # Asked for while the segment is still open (a pause): the newest hypothesis of the
             # open piece, so it counts for the stable text as an interim would, and the words
             # said before the pause are held committed now rather than at the turn's final.
             self._last_interim_end = max(self._last_interim_end, end)
-            stable, unstable = self._stabilizer.update(decoded.text)
+            settle = self._pause_commits == "all"
+            stable, unstable = (self._stabilizer.settle if settle else self._stabilizer.update)(decoded.text)
             self._deliver_interim(InterimTranscript(decoded.text, stable, unstable, start, end, decoded.compute_ms))
         return FinalTranscript(decoded.text, start, end, decoded.compute_ms, forced_cut=False)
 

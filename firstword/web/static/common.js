@@ -227,7 +227,10 @@ export class SessionView {
   addFinal(event, speaker) {
     const data = event.data;
     const line = this.addLine(event.turn, speaker, data.text, event.seq);
-    // A final that re-transcribed earlier pieces of the turn takes their place on screen.
+    // A final that re-transcribed earlier pieces of the turn takes their place on screen (where
+    // the first of them stood: a later segment's line may already follow it).
+    const first = (data.replaces ?? []).map((seq) => this.finals.get(seq)).find((old) => old?.isConnected);
+    first?.before(line);
     for (const old of data.replaces ?? []) {
       this.finals.get(old)?.remove();
       this.finals.delete(old);
