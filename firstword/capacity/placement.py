@@ -376,7 +376,7 @@ class Placement:
     async def _here(self, here: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
         try:
             answer = self._at_own_urls(await here())
-        except RedisError as exc:
+        except (RedisError, OSError) as exc:  # redis-py lets a reset connection out as OSError
             # The hub registers every session in Redis before it exists: without Redis nobody
             # could reach it by id. Said as a 503, never a 500; Redis outages are short.
             self._warn("directory", "placement: cannot register a session, Redis unreachable (%s)", exc)

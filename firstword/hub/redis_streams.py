@@ -254,7 +254,7 @@ class RedisHub:
         self._local_meta[meta.session_id] = meta
         try:
             await self._write_meta(meta)
-        except RedisError:
+        except (RedisError, OSError):  # a connection reset mid-command can come out as OSError
             _reraise_cancellation()
             self._unregistered.add(meta.session_id)
             log.warning("hub: Redis unreachable; session %s is served here and entered in the "
