@@ -63,6 +63,12 @@ class _EarlyFinal:
     superseded: bool = False  # the segment's own final has been published
 
 
+def _of_segment(decoded: FinalTranscript, segment_start: int) -> bool:
+    """A pause decode that can stand for the segment's final: it heard something, and of this
+    segment's audio (a forced cut may have moved the segment on while it decoded)."""
+    return decoded.start_sample == segment_start and bool(decoded.text.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class _Piece:
     """A published final of the current turn: the audio it transcribed and its event."""
@@ -302,10 +308,8 @@ class CopilotPipeline:
             turn_id,
         )
         pause = self._pause
-        candidate_ready = (
-            pause is not None and pause.speech_end_sample == event.speech_end_sample and pause.task.done()
-        )
         this_pause = pause if pause is not None and pause.speech_end_sample == event.speech_end_sample else None
+        candidate_ready = this_pause is not None and this_pause.task.done()
         end = self._speech.final_end(event.speech_end_sample)
         # Ended now, not once its final is in: the final waits for the answer's first word, the
         # speaker may go on meanwhile, and the next segment's interims must not be switched off
@@ -380,7 +384,7 @@ class CopilotPipeline:
             raise
         except Exception:
             decoded = None
-        if decoded is not None and decoded.start_sample == start and decoded.text.strip():
+        if decoded is not None and _of_segment(decoded, start):
             otherwise.close()
             return decoded
         return await otherwise
@@ -439,8 +443,8 @@ class CopilotPipeline:
             if early.superseded or done.cancelled() or done.exception() is not None:
                 return
             decoded = done.result()
-            if not decoded.text.strip() or decoded.start_sample != segment_start:
-                return  # nothing said, or a forced cut moved the segment on meanwhile
+            if not _of_segment(decoded, segment_start):
+                return
             event = self._publish(self._final_payload(decoded, forced_cut=False, replaces=[]), turn_id)
             early.seq = event.seq
 
