@@ -156,13 +156,15 @@ class CapacityConfig(BaseModel):
     (firstword.capacity, firstword.stt.scheduler). `firstword bench capacity` measures them."""
 
     # Sessions counted against capacity: open ones that are not idle (audio, a message or a
-    # connection within `active_window_s`). 0 takes `sessions_per_core` times the cores: on the
-    # 2-core machine of 2026-12-01 (a 7-s decode took 410 ms) 2 speakers at once kept the
-    # first word at p50 334 / p95 1103 ms, 4 at 1037 / 2308 (`firstword bench capacity`, README
-    # "Capacity"), so 1 per core. Fewer are taken once the decoder's measured cost per session
-    # says so (learn_*).
+    # connection within `active_window_s`). 0 takes `sessions_per_core` times the cores. On the
+    # 2-core machine of 2026-12-02 (decoder 9.8 s per session-minute) 4 speakers at once kept the
+    # first word at p50 320 ms, 8 at 322 ms, the decoder's queue holding a pause's decode p95
+    # 72 / 123 ms (`firstword bench capacity`, README "Capacity"): 2 per core. A slower machine
+    # (2026-12-01, a 7-s decode in 410 ms, 18.4 s per session-minute) kept 2 well and 4 at p95
+    # 1137 ms; there fewer are taken once the decoder's measured cost per session says so
+    # (learn_*: 0.85 / 0.31 busy per session = 2).
     max_active_sessions: int = 0
-    sessions_per_core: float = 1.0
+    sessions_per_core: float = 2.0
     # The decoder's busy share per active session is learned from samples where it was at least
     # this busy (an idle node teaches nothing), as a moving average of this weight per sample
     # (1 s): about 10 s of speech to settle.
@@ -197,6 +199,13 @@ class CapacityConfig(BaseModel):
     # Interim decodes of different sessions run as one batch when several wait: CTranslate2
     # takes a batch of mel windows (see firstword.stt.scheduler for the measured gain).
     max_batch: int = 4
+    # A batch of interims is padded to its longest piece, and a pause's transcript that arrives
+    # meanwhile waits for all of it: a batch stops growing once (pieces x longest piece) would
+    # pass this many seconds of audio (0: no limit; one piece always runs, however long). With 8
+    # speakers at once (`firstword bench capacity --sessions 8`, 2026-12-02, one run each) the
+    # pause decodes' queue wait p95 / max was 220 / 517 ms unlimited and 123 / 262 ms at 8 s, the
+    # first word and the lag unchanged.
+    max_batch_audio_s: float = 8.0
 
     def active_limit(self, cores: int) -> int:
         return self.max_active_sessions or max(1, int(self.sessions_per_core * cores))
@@ -483,6 +492,14 @@ class SttConfig(BaseModel):
     # decode takes 71 ms for 2 s of speech, 176 ms for 8 s (`firstword bench stt`), so interims
     # every 400 ms use under half a core up to 8 s into a segment.
     interim_step_ms: int = 400
+    # When above 0, an interim whose decode was quick is followed sooner: the next step is its
+    # decode time / interim_max_duty, between this and interim_step_ms. Measured 2026-12-02 on the
+    # corpus's four readings, one run (`firstword bench latency --variant`), committed-text lag
+    # p50 / p90: fixed 653 / 2189 ms, 200 at duty 0.5 552 / 7393, at 0.33 541 / 6565. The short
+    # readings gain (p50 488 -> 161 ms), the 158-s sonnets' tail loses (p90 2.2 -> 9.9 s), a cause
+    # not yet found; off.
+    interim_min_step_ms: int = 0
+    interim_max_duty: float = 0.5
     # Silence appended after the audio for the short-window decode, and the decoder's beam:
     # 1 s and greedy scored 6.9 % WER against 7.6 % for the 30-s path (whisper_ct2.ShortPathTuning).
     pad_ms: int = 1000

@@ -109,6 +109,40 @@ async def test_waiting_interims_of_several_sessions_run_as_one_batch() -> None:
     decoder.close()
 
 
+async def test_a_batch_stops_growing_at_its_padded_audio_limit() -> None:
+    engine = BatchingEngine()
+    # 1 s of padded audio: two pieces of 0.4 s fit (2 x 0.4), a third would pad three to 0.5 s.
+    decoder = DecodeScheduler(engine, max_batch=4, max_batch_audio_s=1.0)
+    first = asyncio.ensure_future(decoder.decode(audio(1), None, DecodePriority.FINAL))
+    await wait_started(engine)
+    sizes = (6400, 4000, 8000, 20_000)  # 0.4 s, 0.25 s, 0.5 s, 1.25 s
+    waiting = [asyncio.ensure_future(decoder.decode(audio(n), None, DecodePriority.INTERIM)) for n in sizes]
+    await settle(5)
+    for _ in range(4):
+        engine.gate.release()
+    await asyncio.gather(first, *waiting)
+    # A piece longer than the limit still runs, alone.
+    assert engine.calls == [[1], [6400, 4000], [8000], [20_000]]
+    decoder.close()
+
+
+async def test_queue_waits_are_summarised_by_priority() -> None:
+    clock = ManualClock()
+    engine = GatedEngine(clock=clock)
+    decoder = DecodeScheduler(engine, clock=clock)
+    running = asyncio.ensure_future(decoder.decode(audio(1), None, DecodePriority.INTERIM))
+    await wait_started(engine)
+    final = asyncio.ensure_future(decoder.decode(audio(2), None, DecodePriority.FINAL))
+    await settle(5)
+    engine.gate.release()  # the interim takes 500 ms of the manual clock; the final waited that
+    engine.gate.release()
+    await asyncio.gather(running, final)
+    waits = decoder.stats()["wait_ms_by_priority"]
+    assert waits["final"] == {"n": 1, "p50": 500.0, "p95": 500.0, "max": 500.0}
+    assert waits["interim"]["n"] == 1 and waits["cut"] == {"n": 0}
+    decoder.close()
+
+
 async def test_finals_are_never_batched() -> None:
     engine = BatchingEngine()
     decoder = DecodeScheduler(engine, max_batch=4)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from firstword.audio.buffer import AudioBuffer
-from firstword.audio.format import FRAME_SAMPLES, SAMPLE_RATE
+from firstword.audio.format import FRAME_SAMPLES, SAMPLE_RATE, ms_to_samples
 from firstword.config import SttConfig
 from firstword.stt.base import Decoded
 from firstword.stt.streaming import (
@@ -420,4 +420,39 @@ async def test_nothing_is_committed_that_two_interims_have_not_agreed_on_or_when
         stt.poll()
     await settle(20)
     assert engine.calls and forced == []
+    await stt.aclose()
+
+
+@dataclass
+class TimedFakeEngine(FakeEngine):
+    """FakeEngine that reports each decode as taking ``compute_ms``."""
+
+    compute_ms: float = 1.0
+
+    def decode(self, audio: np.ndarray, *, prompt: str | None = None) -> Decoded:
+        decoded = super().decode(audio, prompt=prompt)
+        return Decoded(decoded.text, decoded.audio_ms, self.compute_ms)
+
+
+@pytest.mark.parametrize(("compute_ms", "next_step_ms"), [(40.0, 200), (150.0, 300), (900.0, 400)])
+async def test_a_quick_interim_is_followed_sooner(compute_ms: float, next_step_ms: int) -> None:
+    engine = TimedFakeEngine(compute_ms=compute_ms)
+    buffer = AudioBuffer(capacity_s=40.0)
+    interims: list[InterimTranscript] = []
+    stt = StreamingTranscriber(
+        engine, buffer, SttConfig(interim_step_ms=400, interim_min_step_ms=200, interim_max_duty=0.5),
+        on_interim=interims.append, on_forced_final=lambda f: None, executor=InlineExecutor(),
+    )
+    rig = Rig(engine, buffer, InlineExecutor(), stt, interims, [])
+    stt.start_segment(0)
+    rig.feed(200)  # the first interim comes after the shortest step
+    await settle(20)
+    assert [i.end_sample for i in interims] == [ms_to_samples(200)]
+    # Its decode time sets the next step: decode / duty, between the shortest and the full step.
+    rig.feed(next_step_ms - 20)
+    await settle(20)
+    assert len(interims) == 1
+    rig.feed(20)
+    await settle(20)
+    assert [i.end_sample for i in interims] == [ms_to_samples(200), ms_to_samples(200 + next_step_ms)]
     await stt.aclose()

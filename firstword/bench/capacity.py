@@ -57,6 +57,8 @@ class LevelResult:
     cpu_per_session_minute_s: dict[str, float] = field(default_factory=dict)
     errors: int = 0
     reports: list[dict[str, Any]] = field(default_factory=list)
+    # The shared decoder's queue waits by priority over the level (a fresh server per level).
+    decoder_waits_ms: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class LevelResult:
             "cpu_percent": self.cpu_percent,
             "committed_lag_ms": CommittedLag(self.lag_ms, self.uncommitted_words).summary(),
             "cpu_per_session_minute_s": self.cpu_per_session_minute_s,
+            "stt_decoder_wait_ms": self.decoder_waits_ms,
             "refusals": sorted(set(self.refusals)),
             "client_errors": self.errors,
             "wall_s": round(self.wall_s, 1),
@@ -173,6 +176,7 @@ async def _level(url: str, n: int, recordings: list[np.ndarray], words: list[lis
     if cpu0 is not None and cpu1 is not None and result.wall_s > 0:
         result.cpu_percent = round(100.0 * (cpu1 - cpu0) / result.wall_s, 1)
         result.cpu_per_session_minute_s = _stage_cpu(health0, health1, cpu1 - cpu0, result)
+    result.decoder_waits_ms = (health1.get("decoder") or {}).get("wait_ms_by_priority") or {}
     return result
 
 
@@ -303,6 +307,11 @@ def _print(console: Console, out: dict[str, Any]) -> None:
                       f"{level['answered']}/{level['turns']}", _fmt(e2e.get("p50")), _fmt(e2e.get("p95")),
                       _fmt(lag.get("p50")), _fmt(lag.get("p90")), _fmt(level["cpu_percent"]))
     console.print(table)
+    for level in out["levels"]:
+        final = (level.get("stt_decoder_wait_ms") or {}).get("final") or {}
+        if final.get("n"):
+            console.print(f"{level['sessions']} sessions: pause and final decodes waited p50 {_fmt(final['p50'])} ms, "
+                          f"p95 {_fmt(final['p95'])} ms, max {_fmt(final['max'])} ms in the decoder's queue ({final['n']})")
 
 
 def _fmt(value: float | None) -> str:

@@ -38,6 +38,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from firstword.audio.format import SAMPLE_RATE
 from firstword.stt.base import Decoded, SpeechToTextEngine
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class DecodeScheduler:
         engine: SpeechToTextEngine,
         *,
         max_batch: int = 1,
+        max_batch_audio_s: float = 0.0,
         interim_backoff_ms: int = 200,
         max_interim_delay_ms: int = 1600,
         clock: Callable[[], float] = time.monotonic,
@@ -96,6 +98,8 @@ class DecodeScheduler:
         # Batches only where the engine has them (WhisperCt2Engine.decode_batch).
         self._decode_batch = getattr(engine, "decode_batch", None)
         self._max_batch = max(1, max_batch) if self._decode_batch is not None else 1
+        # Padded samples a batch may hold (pieces x longest); 0 is no limit.
+        self._max_batch_samples = int(max_batch_audio_s * SAMPLE_RATE)
         self._backoff_ms = interim_backoff_ms
         self._max_delay_ms = max_interim_delay_ms
         self._clock = clock
@@ -114,6 +118,8 @@ class DecodeScheduler:
         # a node's decoder time can be put down to interims, finals and cuts.
         self.busy_by_priority_s: dict[str, float] = {p.name.lower(): 0.0 for p in DecodePriority}
         self.waited_ms_total = 0.0  # queue wait summed over jobs
+        # Recent queue waits by priority: a final's wait is time added to someone's first word.
+        self._waits: dict[str, deque[float]] = {p.name.lower(): deque(maxlen=_BUSY_KEPT) for p in DecodePriority}
         self._thread = threading.Thread(target=self._run, name="stt-decoder", daemon=True)
         self._thread.start()
 
@@ -167,15 +173,23 @@ class DecodeScheduler:
             busy += now - max(running, since)
         return min(1.0, busy / window_s) if window_s > 0 else 0.0
 
-    def stats(self) -> dict[str, float | int]:
+    def stats(self) -> dict[str, object]:
         return {
             "decodes": self.decodes,
             "batches": self.batches,
             "busy_s": round(self.busy_total_s, 3),
             "busy_s_by_priority": {k: round(v, 3) for k, v in self.busy_by_priority_s.items()},
             "mean_wait_ms": round(self.waited_ms_total / self.decodes, 1) if self.decodes else 0.0,
+            "wait_ms_by_priority": self.wait_summary(),
             "queued": self.queued,
         }
+
+    def wait_summary(self) -> dict[str, dict[str, float | int]]:
+        """Queue wait (queued → started) of the recent decodes of each priority: count, p50,
+        p95, max in ms."""
+        with self._cond:
+            waits = {kind: sorted(kept) for kind, kept in self._waits.items()}
+        return {kind: _summary(values) for kind, values in waits.items()}
 
     def close(self) -> None:
         """Stop the worker after the decode in progress; queued jobs are cancelled."""
@@ -205,10 +219,18 @@ class DecodeScheduler:
             first = heapq.heappop(self._heap)
             jobs = [first]
             if first.priority == DecodePriority.INTERIM:
+                longest = len(first.audio)
                 while len(jobs) < self._max_batch and self._heap:
-                    job = heapq.heappop(self._heap)
-                    if not job.withdrawn:
-                        jobs.append(job)
+                    job = self._heap[0]
+                    if job.withdrawn:
+                        heapq.heappop(self._heap)
+                        continue
+                    padded = (len(jobs) + 1) * max(longest, len(job.audio))
+                    if self._max_batch_samples and padded > self._max_batch_samples:
+                        break  # it waits for the next call, after any final that comes meanwhile
+                    heapq.heappop(self._heap)
+                    jobs.append(job)
+                    longest = max(longest, len(job.audio))
             now = self._clock()
             for job in jobs:
                 job.started = True
@@ -243,6 +265,8 @@ class DecodeScheduler:
                         self.busy_by_priority_s[jobs[0].priority.name.lower()] += end - start
                     self.decodes += len(jobs)
                     self.waited_ms_total += sum(j.waited_ms for j in jobs)
+                    for job in jobs:
+                        self._waits[job.priority.name.lower()].append(job.waited_ms)
                     if not any(j.priority < DecodePriority.INTERIM and not j.withdrawn for j in self._heap):
                         self.urgent.clear()
             for job, result in zip(jobs, results, strict=True):
@@ -250,6 +274,14 @@ class DecodeScheduler:
                     job.loop.call_soon_threadsafe(_settle, job.future, result)
                 except RuntimeError:  # its event loop has closed: nobody waits any more
                     pass
+
+
+def _summary(ordered: list[float]) -> dict[str, float | int]:
+    if not ordered:
+        return {"n": 0}
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+    return {"n": len(ordered), "p50": at(0.5), "p95": at(0.95), "max": round(ordered[-1], 1)}
 
 
 def _settle(future: asyncio.Future[Decoded], result: Decoded | BaseException) -> None:

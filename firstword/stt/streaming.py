@@ -105,7 +105,10 @@ class StreamingTranscriber:
         self._executor = executor or concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="stt"
         )
-        self._step = ms_to_samples(config.interim_step_ms)
+        self._full_step = ms_to_samples(config.interim_step_ms)
+        self._min_step = min(self._full_step, ms_to_samples(config.interim_min_step_ms)) or self._full_step
+        self._max_duty = config.interim_max_duty
+        self._step = self._min_step
         self._max_segment = min(
             ms_to_samples(config.max_segment_ms), int(engine.max_audio_s * SAMPLE_RATE)
         )
@@ -225,10 +228,20 @@ class StreamingTranscriber:
             decoded = await self._decode(start, end, self._prompt, DecodePriority.INTERIM)
         if epoch != self._epoch:
             return  # the segment ended or was cut while decoding
+        self._pace(decoded.compute_ms)
         stable, unstable = self._stabilizer.update(decoded.text)
         self._deliver_interim(InterimTranscript(decoded.text, stable, unstable, start, end, decoded.compute_ms))
         if self._commit_after and end - start >= self._commit_after and self._open and start == self._start:
             self._commit_closed(start, end, decoded, stable)
+
+    def _pace(self, compute_ms: float) -> None:
+        """The next interim's step from this one's decode time: a quick decode (a short piece, an
+        idle decoder) is followed sooner, down to ``interim_min_step_ms``, so the decoder spends at
+        most ``interim_max_duty`` of the time on this session's interims; never more than
+        ``interim_step_ms``."""
+        if self._min_step < self._full_step and self._max_duty > 0:
+            wanted = ms_to_samples(int(compute_ms / self._max_duty))
+            self._step = max(self._min_step, min(self._full_step, wanted))
 
     def _commit_closed(self, start: int, end: int, decoded: Decoded, stable: str) -> None:
         """Commit the last timed segment of ``decoded`` that is stable and leaves at least
