@@ -536,6 +536,14 @@ class SttConfig(BaseModel):
     # readings (`firstword bench latency --variant`): committed-text lag p50 / p90 926 / 2556 ms
     # off, 878 / 2695 ms on; streaming WER 9.1 % off, 8.9 % on; one decode fewer per turn.
     early_finals: bool = True
+    # A pause in a segment that continues the turn decodes the turn's last segments together
+    # (as its final would), not the segment alone: alone, "who is struggling?" after "How do
+    # you give feedback to a colleague" decodes as "Is struggling...", reads as unfinished and
+    # waits 1 s. Its decode is then the segment's final (stt.early_finals). Measured 2026-12-02
+    # (`firstword bench latency --variant`, one run, seed-7 synthesized sets): spoken questions'
+    # first word p50 / p95 222 / 700 ms off, 214 / 328 on; readings' take-backs 0.68 -> 0.57 per
+    # turn; the shared corpus's p50 333 -> 343 ms, p95 1149 -> 1085 ms.
+    pause_decodes_turn: bool = True
 
 
 class LocalLlmConfig(BaseModel):

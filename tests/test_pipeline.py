@@ -209,9 +209,33 @@ async def test_a_turns_first_segment_takes_its_pause_decode_as_its_final():
     await pipeline.aclose()
 
 
+async def test_a_later_segments_pause_decodes_the_turn_and_is_its_final_at_once():
+    settings = Settings()
+    settings.endpointing.turn_end.policy = "semantic"
+    pipeline, log, answers, stt = make([("Tell me about yourself", "."), ("And why us", "?")], settings)
+    audio = np.concatenate([silence(200), tone(1000), silence(700), tone(700), silence(2500)])
+    await play(pipeline, audio)
+    first, final = of(log, EventType.TRANSCRIPT_FINAL)
+    assert first.data["text"] == "Tell me about yourself." and first.data["replaces"] == []
+    # The second pause heard both segments together (as the turn's final would have), so the
+    # turn's end was judged on the whole question, and that decode is the final, shown at once.
+    assert final.data["text"] == "Tell me about yourself. And why us?"
+    assert final.data["replaces"] == [first.seq]
+    assert [e.seq for e in standing_finals(log.events_after(0))] == [final.seq]
+    assert [e.data["question"] for e in of(log, EventType.TURN_LATENCY)] == ["Tell me about yourself. And why us?"]
+    await pipeline.aclose()
+    # One decode fewer than hearing the second segment alone and then the turn again.
+    settings.stt.pause_decodes_turn = False
+    alone, _, _, alone_stt = make([("Tell me about yourself", "."), ("And why us", "?")], settings)
+    await play(alone, audio)
+    assert stt.decodes == alone_stt.decodes - 1
+    await alone.aclose()
+
+
 async def test_a_later_segment_shows_its_pause_decode_until_the_turns_final_replaces_it():
     settings = Settings()
     settings.endpointing.turn_end.policy = "semantic"
+    settings.stt.pause_decodes_turn = False
     pipeline, log, answers, _ = make([("Tell me about yourself", "."), ("And why us", "?")], settings)
     audio = np.concatenate([silence(200), tone(1000), silence(700), tone(700), silence(2500)])
     await play(pipeline, audio)
@@ -261,3 +285,15 @@ async def test_a_segment_that_starts_before_the_last_ones_final_keeps_its_interi
     assert all(e.data["audio_start_ms"] >= first_final.data["audio_end_ms"] for e in later)
     assert later[-1].data["audio_end_ms"] > later[0].data["audio_end_ms"] + 800
     await pipeline.aclose()
+
+
+def test_a_window_decode_replaces_earlier_finals_only_if_it_opens_with_them():
+    from firstword.pipeline.copilot import _keeps_order
+
+    assert _keeps_order("Tell me about yourself.", "Tell me about yourself. And why us?")
+    assert _keeps_order("Why?", "Why? Tell me more.")
+    assert _keeps_order("", "anything at all")
+    # A word heard again differently is still the same opening.
+    assert _keeps_order("nothing going on and", "nothing going else going on and then more")
+    # Whisper put the first clause after what follows it (mfa_cold_corpus.wav, 2026-12-02).
+    assert not _keeps_order("And here's the long pause", "And I think this is probably good. Thanks. Here's a long pause,")

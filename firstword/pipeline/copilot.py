@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import re
 import contextlib
+import difflib
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from firstword.grounding.questions import QuestionType, classify
 from firstword.hub.log import EventLog
 from firstword.speech.front_end import SpeechFrontEnd, audio_ms
 from firstword.stt.base import SpeechToTextEngine
+from firstword.stt.stabilizer import word_key
 from firstword.stt.streaming import FinalTranscript, InterimTranscript
 from firstword.turns.manager import PreparedAnswers, TurnManager, TurnStats
 from firstword.stt.scheduler import DecodeScheduler
@@ -46,6 +48,10 @@ from firstword.events import ErrorPayload
 from firstword.events.wire import ErrorCode
 
 _T = TypeVar("_T")
+# Share of the earlier finals' words a window decode must open with to replace them. Re-hearing
+# changes a word in ten or so ("feet" / "feeds"); the reordered decode this guards against kept
+# 1 of 5.
+_KEEPS_ORDER_SHARE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,9 @@ class _Pause:
     pause_id: int
     speech_end_sample: int
     task: asyncio.Task[FinalTranscript]
+    # Where its decode starts: the segment's start, or an earlier segment's of the same turn
+    # when it decodes the turn's last segments together (``stt.pause_decodes_turn``).
+    start: int = -1
 
 
 @dataclass(slots=True)
@@ -61,6 +70,20 @@ class _EarlyFinal:
 
     seq: int | None = None  # set once published
     superseded: bool = False  # the segment's own final has been published
+
+
+def _keeps_order(earlier: str, window: str) -> bool:
+    """Whether a decode of a window that takes in the turn's earlier finals (``earlier``) opens
+    with what they said, near enough: Whisper on a window with seconds of silence inside can put
+    a clause after the words that follow it ("And I think this is probably good. Thanks. Here's
+    a long pause," for "And here's a long pause … and I think …"), and such a decode must not
+    replace them."""
+    said = [word_key(w) for w in earlier.split()]
+    if not said:
+        return True
+    heard = [word_key(w) for w in window.split()][: len(said) + 2]
+    blocks = difflib.SequenceMatcher(a=said, b=heard, autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks) >= _KEEPS_ORDER_SHARE * len(said)
 
 
 def _of_segment(decoded: FinalTranscript, segment_start: int) -> bool:
@@ -260,8 +283,19 @@ class CopilotPipeline:
     def pause_candidate(self, event: PauseCandidate) -> None:
         self._pause_seq += 1
         pause_id = self._pause_seq
-        task = self._spawn(self._speech.transcribe_until(self._speech.audio_end))
-        self._pause = _Pause(pause_id, event.speech_end_sample, task)
+        end = self._speech.audio_end
+        start, replaced = self._final_window(end) if self._settings.stt.pause_decodes_turn else (self._segment_start, [])
+        if replaced:
+            # A segment that continues the turn ("…a colleague" | "who is struggling?"): heard
+            # alone it is a fragment ("Is struggling..."), which reads as unfinished and gets
+            # the long wait; heard with the turn's last segments, as its final will be, it is the
+            # whole question. The final then takes this decode as it is.
+            task = self._spawn(self._speech.transcribe_window(start, end, self._prompt_before(replaced)))
+        else:
+            start = self._segment_start
+            task = self._spawn(self._speech.transcribe_until(end))
+        self._pause = _Pause(pause_id, event.speech_end_sample, task, start)
+        replaces = len(replaced)
 
         def candidate_ready(done: asyncio.Task[FinalTranscript]) -> None:
             if done.cancelled() or done.exception() is not None or pause_id != self._pause_seq:
@@ -269,7 +303,7 @@ class CopilotPipeline:
             text = done.result().text
             if text:
                 self._speech.require_silence_ms(self._turn_end_silence(text, event.speech_end_sample))
-            self._turns.pause_candidate(text)
+            self._turns.pause_candidate(text, replaces=replaces)
 
         task.add_done_callback(candidate_ready)
 
@@ -319,18 +353,17 @@ class CopilotPipeline:
         # A turn's first segment: its pause decode is its final (``stt.early_finals``). A later
         # one: the pause decode is shown now, before its answer is revealed, and the final that
         # decodes the turn's last segments together replaces it.
-        reuse = self._settings.stt.early_finals and this_pause is not None and not replaced
+        reuse = self._settings.stt.early_finals and this_pause is not None and this_pause.start == start
         early = None if reuse else self._early_final(this_pause, turn_id)
         self._turns.speech_ended(
             vad_end_at=now,
             speech_end_at=self._speech.arrival_of(event.speech_end_sample),
             interim_text="" if candidate_ready else self._latest_interim,
         )
-        prompt = " ".join(p.text for p in self._pieces[: len(self._pieces) - len(replaced)] if p.text)
-        final = self._final_after_first_word(self._turns.first_word_signal(), start, end, prompt or None)
+        final = self._final_after_first_word(self._turns.first_word_signal(), start, end, self._prompt_before(replaced))
         if reuse:
             assert this_pause is not None
-            final = self._pause_final(this_pause.task, start, final)
+            final = self._pause_final(this_pause.task, start, final, " ".join(p.text for p in replaced))
         final_task = self._spawn(final)
         self._finals_pending += 1
         self._spawn(self._finish_segment(final_task, turn_id, replaced, early))
@@ -374,6 +407,7 @@ class CopilotPipeline:
         pause: asyncio.Task[FinalTranscript],
         start: int,
         otherwise: Coroutine[object, object, FinalTranscript],
+        earlier: str = "",
     ) -> FinalTranscript:
         """The pause's decode as the segment's final: the same speech, decoded once. Where it
         is of other audio (a forced cut moved the segment on) or heard nothing, the usual final."""
@@ -384,10 +418,14 @@ class CopilotPipeline:
             raise
         except Exception:
             decoded = None
-        if decoded is not None and _of_segment(decoded, start):
+        if decoded is not None and _of_segment(decoded, start) and _keeps_order(earlier, decoded.text):
             otherwise.close()
             return decoded
         return await otherwise
+
+    def _prompt_before(self, replaced: list[_Piece]) -> str | None:
+        """The turn's text before the pieces a window decode takes in: its decoder context."""
+        return " ".join(p.text for p in self._pieces[: len(self._pieces) - len(replaced)] if p.text) or None
 
     def _final_window(self, end: int) -> tuple[int, list[_Piece]]:
         """Where the final decode starts, and the earlier finals of the turn it takes in."""

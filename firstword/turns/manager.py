@@ -309,12 +309,15 @@ class TurnManager:
         self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
         return True
 
-    def pause_candidate(self, candidate_text: str) -> None:
+    def pause_candidate(self, candidate_text: str, *, replaces: int = 0) -> None:
+        """The pause's transcript of the open segment, or with ``replaces`` of the turn's last
+        segments decoded again together with it (it stands for them too)."""
         if self._state is not TurnState.SPEAKING or self._turn is None:
             return
         if not self._confirm_continuation(candidate_text):
             return
-        question = _join(self._turn.text, candidate_text)
+        kept = self._turn.segments[: len(self._turn.segments) - replaces] if replaces else self._turn.segments
+        question = _join(" ".join(s for s in kept if s), candidate_text)
         if not content_words(question):
             return  # "um": nothing asked yet
         run = self._turn_run()
