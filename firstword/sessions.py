@@ -139,8 +139,8 @@ class SessionRegistry:
         if engines.decoder is None and local is not None and settings.capacity.shared_decoder:
             c = settings.capacity
             engines.decoder = DecodeScheduler(
-                local, max_batch=c.max_batch, max_batch_audio_s=c.max_batch_audio_s, interim_backoff_ms=c.interim_backoff_ms,
-                max_interim_delay_ms=c.max_interim_delay_ms,
+                local, max_batch=c.max_batch, max_batch_audio_s=c.max_batch_audio_s,
+                interim_backoff_ms=c.interim_backoff_ms, max_interim_delay_ms=c.max_interim_delay_ms,
             )
         if engines.decoder is not None and settings.capacity.llm_yield_to_speech_ms > 0 and hasattr(engines.llm, "speech_urgent"):
             engines.llm.speech_urgent = engines.decoder.urgent

@@ -292,8 +292,7 @@ class CopilotPipeline:
             # whole question. The final then takes this decode as it is.
             task = self._spawn(self._speech.transcribe_window(start, end, self._prompt_before(replaced)))
         else:
-            start = self._segment_start
-            task = self._spawn(self._speech.transcribe_until(end))
+            task = self._spawn(self._speech.transcribe_until(end))  # start is the segment's
         self._pause = _Pause(pause_id, event.speech_end_sample, task, start)
         replaces = len(replaced)
 
@@ -350,9 +349,10 @@ class CopilotPipeline:
         # by this one's end (they were, for whole segments of a reading: README, Capacity).
         self._speech.end_segment()
         start, replaced = self._final_window(end)
-        # A turn's first segment: its pause decode is its final (``stt.early_finals``). A later
-        # one: the pause decode is shown now, before its answer is revealed, and the final that
-        # decodes the turn's last segments together replaces it.
+        # A pause decode of the same window as the final is the final (``stt.early_finals``): a
+        # turn's first segment, or a later one whose pause heard the turn (``pause_decodes_turn``).
+        # Otherwise the pause decode is shown now, and the final that decodes the turn's last
+        # segments together replaces it.
         reuse = self._settings.stt.early_finals and this_pause is not None and this_pause.start == start
         early = None if reuse else self._early_final(this_pause, turn_id)
         self._turns.speech_ended(

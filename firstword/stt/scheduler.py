@@ -188,7 +188,7 @@ class DecodeScheduler:
         """Queue wait (queued → started) of the recent decodes of each priority: count, p50,
         p95, max in ms."""
         with self._cond:
-            waits = {kind: sorted(kept) for kind, kept in self._waits.items()}
+            waits = {kind: list(kept) for kind, kept in self._waits.items()}
         return {kind: _summary(values) for kind, values in waits.items()}
 
     def close(self) -> None:
@@ -276,12 +276,11 @@ class DecodeScheduler:
                     pass
 
 
-def _summary(ordered: list[float]) -> dict[str, float | int]:
-    if not ordered:
+def _summary(values: list[float]) -> dict[str, float | int]:
+    if not values:
         return {"n": 0}
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
-    return {"n": len(ordered), "p50": at(0.5), "p95": at(0.95), "max": round(ordered[-1], 1)}
+    p50, p95, top = np.percentile(values, [50, 95, 100])
+    return {"n": len(values), "p50": round(float(p50), 1), "p95": round(float(p95), 1), "max": round(float(top), 1)}
 
 
 def _settle(future: asyncio.Future[Decoded], result: Decoded | BaseException) -> None:

@@ -316,7 +316,7 @@ class TurnManager:
             return
         if not self._confirm_continuation(candidate_text):
             return
-        kept = self._turn.segments[: len(self._turn.segments) - replaces] if replaces else self._turn.segments
+        kept = self._turn.segments[: len(self._turn.segments) - replaces]
         question = _join(" ".join(s for s in kept if s), candidate_text)
         if not content_words(question):
             return  # "um": nothing asked yet
