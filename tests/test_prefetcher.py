@@ -21,7 +21,7 @@ from firstword.grounding.questions import QuestionType
 from firstword.hub.log import EventLog
 from firstword.llm.scripted import ScriptedLlm
 from firstword.prefetch.predict import Prediction
-from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher
+from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher, Prepared
 from firstword.server.app import create_app
 from firstword.turns.manager import TurnManager
 from tests.conftest import InLoopServer
@@ -231,6 +231,41 @@ async def test_a_spoken_interim_hit_stands_only_if_the_final_asks_the_same():
     await until(lambda: len(of(log, EventType.ANSWER_STARTED)) == 2)
     assert of(log, EventType.ANSWER_CANCELLED)[0]["reason"] == "transcript_changed"
     assert of(log, EventType.ANSWER_STARTED)[1]["trigger"] == "final"
+
+
+async def test_a_spoken_hit_shown_early_stands_when_the_final_says_the_same():
+    # The prepared answer is taken when shown and, once streamed, the context moves on (new
+    # predictions, nothing prepared): the final's check is against the match that was made, so
+    # the answer on screen is not cancelled and written again with the same words.
+    log, manager, prefetcher, writer, live, _ = rig(["Tell me about yourself.", ROLE], idle_after_s=0.5)
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 2)
+    manager.speech_started()
+    manager.pause_candidate("Tell me about yourself")
+    await asyncio.sleep(0.01)
+    manager.speech_ended(vad_end_at=time.monotonic(), speech_end_at=time.monotonic(), interim_text="")
+    assert of(log, EventType.ANSWER_STARTED)[0]["trigger"] == "prefetched"
+    await until(lambda: len(of(log, EventType.ANSWER_DONE)) == 1)
+    assert prefetcher.prepared() == []  # taken, and the context moved on
+    manager.final("Tell me about yourself.")
+    manager.commit()
+    await asyncio.sleep(0.05)
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    assert len(of(log, EventType.ANSWER_STARTED)) == 1 and live.questions == []
+
+
+def test_asks_same_judges_among_the_predictions_of_the_first_match():
+    prefetcher = Prefetcher(
+        persona="copilot", generate=Writer(), predict=lambda who, history: [], gate=BackgroundGate(0.5),
+        config=PrefetchConfig(),
+    )
+    monitor, role = prediction("How would you monitor it?"), prediction(ROLE)
+    prepared = Prepared(prediction=monitor, persona="copilot", text="x", ready_at=0.0, context=1, compute_s=0.0,
+                        among=(monitor, role))
+    assert prefetcher.asks_same("How would you monitor it?", prepared)
+    assert not prefetcher.asks_same("How would you monitor the database layer?", prepared)
+    assert not prefetcher.asks_same("What was your role in that?", prepared)
+    assert prefetcher.stats.reasons == {}, "a re-check is not a lookup"
 
 
 async def test_a_hundred_idle_sessions_share_the_gate_and_take_at_most_its_share():

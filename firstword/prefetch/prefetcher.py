@@ -36,7 +36,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from firstword.config import PrefetchConfig
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
@@ -125,6 +125,9 @@ class Prepared:
     # A turn that asked two or three predicted questions at once is answered by their answers
     # in order (``match.decide_each``): these, and ``text`` is theirs joined.
     parts: tuple[Prepared, ...] = ()
+    # The predictions it was matched among (set by ``lookup``): a later transcript of the same
+    # turn is judged against the same field (``asks_same``), whatever was shown or predicted since.
+    among: tuple[Prediction, ...] = ()
 
 
 @dataclass(slots=True)
@@ -255,19 +258,15 @@ class Prefetcher:
         persona = persona or self._persona
         if not self._config.enabled or not self.predictions:
             return None
-        decision = decide(question, self.predictions)
-        self.stats.reasons[decision.reason] = self.stats.reasons.get(decision.reason, 0) + 1
-        if decision.ambiguous:
-            self.stats.ambiguous += 1
-        if decision.match is not None:
-            return self._usable(decision.match.prediction.text, persona)
-        if decision.ambiguous:
+        chosen = self._choose(question, self.predictions, count=True)
+        if not chosen:
             return None
-        each = [self._usable(m.prediction.text, persona) for m in decide_each(question, self.predictions)]
-        if not each or any(p is None for p in each):
+        each = [self._usable(p.text, persona) for p in chosen]
+        if any(p is None for p in each):
             return None
+        among = tuple(self.predictions)
         if len(each) == 1:
-            return each[0]  # one question, said twice ("What's prompting the move? Why now?")
+            return replace(each[0], among=among)  # type: ignore[arg-type]
         parts = tuple(p for p in each if p is not None)
         first = parts[0].prediction
         joined = Prediction(
@@ -277,8 +276,36 @@ class Prefetcher:
         return Prepared(
             prediction=joined, persona=persona, text=" ".join(p.text for p in parts),
             ready_at=max(p.ready_at for p in parts), context=self._context,
-            compute_s=sum(p.compute_s for p in parts), parts=parts,
+            compute_s=sum(p.compute_s for p in parts), parts=parts, among=among,
         )
+
+    def asks_same(self, question: str, prepared: Prepared) -> bool:
+        """Whether ``question`` (a later transcript of the turn ``prepared`` was shown for) asks
+        the same prediction(s), judged among the predictions of the first match. Not whether
+        the answer is still on hand: it was taken when shown, and once it has streamed the
+        context moves on; a final that says the interim's words again must not redo it."""
+        chosen = self._choose(question, prepared.among, count=False)
+        if not chosen:
+            return False
+        wanted = [p.prediction.text for p in prepared.parts] or [prepared.prediction.text]
+        return [p.text for p in chosen] == wanted
+
+    def _choose(self, question: str, predictions: Sequence[Prediction], *, count: bool) -> list[Prediction]:
+        """The prediction ``question`` asks, or the two or three it asks together; [] on a miss
+        or when two predictions are close (a false hit is worse than none)."""
+        if not predictions:
+            return []
+        decision = decide(question, predictions)
+        if count:
+            self.stats.reasons[decision.reason] = self.stats.reasons.get(decision.reason, 0) + 1
+            if decision.ambiguous:
+                self.stats.ambiguous += 1
+        if decision.match is not None:
+            return [decision.match.prediction]
+        if decision.ambiguous:
+            return []
+        # One question said twice ("What's prompting the move? Why now?") gives one match.
+        return [m.prediction for m in decide_each(question, predictions)]
 
     def _usable(self, prediction_text: str, persona: str) -> Prepared | None:
         prepared = self._prepared.get(prediction_text)

@@ -124,6 +124,8 @@ class PreparedAnswers(Protocol):
 
     def took(self, prepared: Prepared) -> None: ...
 
+    def asks_same(self, question: str, prepared: Prepared) -> bool: ...
+
     async def quiet(self) -> None:
         """Until background work stopped for this answer has let go of the model."""
         ...
@@ -426,8 +428,7 @@ class TurnManager:
         prediction ("how would you monitor" / "how would you monitor the database")."""
         if run.prepared is None or self._prefetch is None:
             return True
-        again = self._prefetch.lookup(question)
-        return again is not None and again.prediction.text == run.prepared.prediction.text
+        return self._prefetch.asks_same(question, run.prepared)
 
     def commit(self) -> None:
         turn = self._turn
