@@ -493,13 +493,22 @@ class SttConfig(BaseModel):
     # every 400 ms use under half a core up to 8 s into a segment.
     interim_step_ms: int = 400
     # When above 0, an interim whose decode was quick is followed sooner: the next step is its
-    # decode time / interim_max_duty, between this and interim_step_ms. Measured 2026-12-02 on the
-    # corpus's four readings, one run (`firstword bench latency --variant`), committed-text lag
-    # p50 / p90: fixed 653 / 2189 ms, 200 at duty 0.5 552 / 7393, at 0.33 541 / 6565. The short
-    # readings gain (p50 488 -> 161 ms), the 158-s sonnets' tail loses (p90 2.2 -> 9.9 s), a cause
-    # not yet found; off.
-    interim_min_step_ms: int = 0
+    # decode time / interim_max_duty, between this and interim_step_ms, while the node's shared
+    # decoder has room (busy under interim_fast_below_busy of the last PACE_WINDOW_S; otherwise
+    # the full step, so that other sessions' pauses and finals go first). Two hypotheses then
+    # agree on a word sooner. Measured 2026-12-02 on the corpus's four readings (26-158 s), one
+    # session, both in one run (`firstword bench latency --variant
+    # fixed:stt.interim_min_step_ms=0 --variant shipped:`), committed-text lag p50 / p90: fixed
+    # 669 / 1259 ms, these settings 512 / 1277 (joinly 523 -> 262 p50, the sonnets 650 -> 549);
+    # an earlier run, always quick: 681 / 1465 against 565 / 1480. WER and first word unchanged.
+    # Before the stabilizer kept its place through re-heard words (stt.stabilizer) the quicker
+    # steps lost it more often: the sonnets' p90 went 2.2 -> 9.9 s, and this was off.
+    interim_min_step_ms: int = 200
     interim_max_duty: float = 0.5
+    # The decoder's busy share above which quicker interims wait the full step. One session at
+    # the quick step keeps it ~0.5 busy; 4 sessions all quick took the CPU from 90 to 98 % and a
+    # pause's decode waited p95 374 -> 481 ms in the queue (bench capacity, one run each).
+    interim_fast_below_busy: float = 0.6
     # Silence appended after the audio for the short-window decode, and the decoder's beam:
     # 1 s and greedy scored 6.9 % WER against 7.6 % for the 30-s path (whisper_ct2.ShortPathTuning).
     pad_ms: int = 1000

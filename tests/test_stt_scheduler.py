@@ -279,7 +279,7 @@ async def test_interim_step_grows_with_the_shared_queue() -> None:
     await settle(5)
     assert decoder.queued == 2  # two finals of other sessions wait: interims wait 800 ms more
     buffer = AudioBuffer(capacity_s=20.0)
-    stt = StreamingTranscriber(engine, buffer, SttConfig(interim_step_ms=400), on_interim=lambda i: None,
+    stt = StreamingTranscriber(engine, buffer, SttConfig(interim_step_ms=400, interim_min_step_ms=0), on_interim=lambda i: None,
                                on_forced_final=lambda f: None, decoder=decoder)
     stt.start_segment(0)
     for _ in range(55):  # 1.1 s: under 400 + 800 ms

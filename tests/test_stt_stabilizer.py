@@ -31,12 +31,13 @@ def test_committed_words_never_change_or_shrink() -> None:
     s.update("the cat sat on")
     s.update("the cat sat on the mat")
     assert s.stable == "the cat sat on"
-    # The model changes its mind about committed words: the commit stands.
+    # The model changes its mind about committed words: the commit stands (and what both
+    # hypotheses agree on after its end, "the mat", joins it).
     stable, unstable = s.update("a hat sat on the mat")
-    assert stable == "the cat sat on"
-    assert unstable == "the mat"
+    assert stable == "the cat sat on the mat"
+    assert unstable == ""
     stable, _ = s.update("")
-    assert stable == "the cat sat on"
+    assert stable == "the cat sat on the mat"
 
 
 def test_commit_continues_after_a_reworded_committed_part() -> None:
@@ -147,6 +148,14 @@ def test_a_pause_hypothesis_that_rewords_the_committed_text_only_agrees() -> Non
             "But thou, contracted to thine own bright eyes, feet thy light's flame",
             "with self",
         ),
+        # Two of the committed end's words re-heard at once ("name" -> "nage", "shall t" ->
+        # "shalt"): five of its last eight words are still in place, enough to find its end.
+        (
+            ["So thou through windows of thy name. shall t see", "So thou through windows of thy name. shall t see."],
+            "So thou through windows of thy nage shalt see, despite of",
+            "So thou through windows of thy name. shall t see. despite of",
+            "wrinkles,",
+        ),
     ],
 )
 def test_a_committed_end_heard_again_differently_does_not_hold_the_rest_back(
@@ -169,3 +178,52 @@ def test_a_hypothesis_unlike_the_committed_end_is_not_anchored_loosely() -> None
     stabilizer.update("completely different words here now and then more")
     stable, _ = stabilizer.update("completely different words here now and then more words")
     assert stable == "we met at the station at noon"
+
+
+def test_agreement_goes_on_past_a_word_heard_differently_when_the_words_after_it_agree() -> None:
+    s = TranscriptStabilizer()
+    s.update("from fairest creatures we desire increase")
+    s.update("from fairest creatures we desire and crease that thereby beauty's")
+    # "increase" / "and crease" disputed, "that thereby beauty's" not yet in both: strict.
+    assert s.stable == "from fairest creatures we desire"
+    stable, unstable = s.update("from fairest creatures we desire increase, that thereby beauty's rose")
+    # The newer hypothesis's words for the disputed span, then the run both agree on.
+    assert stable == "from fairest creatures we desire increase, that thereby beauty's"
+    assert unstable == "rose"
+
+
+def test_a_disputed_span_longer_than_two_words_holds_the_commit() -> None:
+    s = TranscriptStabilizer()
+    s.update("we shipped it in the spring of that year")
+    stable, _ = s.update("we shipped a brand new version in the spring of that year")
+    assert stable == "we shipped"
+
+
+@pytest.mark.parametrize(
+    ("committing", "reheard", "stable"),
+    [
+        (["thou are sa", "thou are thy mother,"], "thou art thy mother's glass.", "thou are thy mother's glass,"),
+        # Two of a short commit's words re-heard close to how they were committed.
+        (["thou are thy mother", "thou are thy mother s"], "thou art thy mother's glass.", "thou are thy mother glass,"),
+    ],
+)
+def test_a_short_commit_with_words_heard_again_differently_keeps_its_place(
+    committing: list[str], reheard: str, stable: str
+) -> None:
+    s = TranscriptStabilizer()
+    for hypothesis in committing:
+        s.update(hypothesis)
+    committed = s.stable
+    s.update(reheard)
+    assert s.update(f"{reheard.rstrip('.')}, and she") == (stable, "and she")
+    assert stable.startswith(committed)
+
+
+def test_a_short_commit_heard_as_other_words_is_not_placed() -> None:
+    s = TranscriptStabilizer()
+    s.update("in the end we")
+    s.update("in the end we")
+    assert s.stable == "in the end we"
+    s.update("on a bend she left")
+    stable, _ = s.update("on a bend she left it")
+    assert stable == "in the end we"

@@ -87,7 +87,8 @@ def make_rig(executor: concurrent.futures.Executor | None = None, **config: int)
     stt = StreamingTranscriber(
         engine,
         buffer,
-        SttConfig(**config),
+        # A fixed step unless a test asks for quicker interims (test_a_quick_interim_...).
+        SttConfig(**{"interim_min_step_ms": 0, **config}),
         on_interim=interims.append,
         on_forced_final=forced.append,
         executor=executor,
@@ -371,7 +372,7 @@ async def test_long_speech_commits_the_stable_segments_whisper_closed_and_decode
     interims: list[InterimTranscript] = []
     forced: list[FinalTranscript] = []
     stt = StreamingTranscriber(
-        engine, buffer, SttConfig(interim_step_ms=400, commit_segments_after_ms=3000, commit_keep_ms=1000),
+        engine, buffer, SttConfig(interim_step_ms=400, interim_min_step_ms=0, commit_segments_after_ms=3000, commit_keep_ms=1000),
         on_interim=interims.append, on_forced_final=forced.append, executor=InlineExecutor(),
     )
     rig = Rig(engine, buffer, InlineExecutor(), stt, interims, forced)
@@ -411,7 +412,7 @@ async def test_nothing_is_committed_that_two_interims_have_not_agreed_on_or_when
     buffer = AudioBuffer(capacity_s=40.0)
     forced: list[FinalTranscript] = []
     stt = StreamingTranscriber(
-        engine, buffer, SttConfig(interim_step_ms=5000, commit_segments_after_ms=3000, commit_keep_ms=1000),
+        engine, buffer, SttConfig(interim_step_ms=5000, interim_min_step_ms=0, commit_segments_after_ms=3000, commit_keep_ms=1000),
         on_interim=lambda _: None, on_forced_final=forced.append, executor=InlineExecutor(),
     )
     stt.start_segment(0)
@@ -456,3 +457,25 @@ async def test_a_quick_interim_is_followed_sooner(compute_ms: float, next_step_m
     await settle(20)
     assert [i.end_sample for i in interims] == [ms_to_samples(200), ms_to_samples(200 + next_step_ms)]
     await stt.aclose()
+
+
+class _BusyDecoder:
+    """Stands for the node's shared decoder, as far as pacing reads it."""
+
+    def __init__(self, busy: float) -> None:
+        self.busy = busy
+
+    def busy_fraction(self, window_s: float) -> float:
+        return self.busy
+
+
+@pytest.mark.parametrize(("busy", "step_ms"), [(0.3, 200), (0.9, 400)])
+def test_quicker_interims_wait_the_full_step_while_the_shared_decoder_is_busy(busy: float, step_ms: int) -> None:
+    stt = StreamingTranscriber(
+        TimedFakeEngine(), AudioBuffer(capacity_s=5.0),
+        SttConfig(interim_step_ms=400, interim_min_step_ms=200, interim_max_duty=0.5, interim_fast_below_busy=0.6),
+        on_interim=lambda i: None, on_forced_final=lambda f: None, executor=InlineExecutor(),
+        decoder=_BusyDecoder(busy),  # type: ignore[arg-type]
+    )
+    stt._pace(40.0)  # a quick decode: 80 ms at duty 0.5, so the shortest step unless busy
+    assert stt._step == ms_to_samples(step_ms)

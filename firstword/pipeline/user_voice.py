@@ -135,6 +135,8 @@ class UserVoicePipeline:
     def interim(self, interim: InterimTranscript) -> None:
         if not self._speaking:
             return  # a late interim of an utterance that has already ended
+        if not interim.text and not self._shown:
+            return  # a click heard as nothing (the first interim comes 200 ms in): nothing to show
         self._shown = True
         self._publish(
             UserTranscriptInterim(

@@ -44,6 +44,8 @@ CUT_WINDOW_MS = 100
 # 20-ms steps and tend to fall on the last word's end or a little before it.
 COMMIT_SEARCH_BEFORE_MS = 100
 COMMIT_SEARCH_AFTER_MS = 400
+# The shared decoder's recent busy share, read by an interim's pacing, is over this window.
+PACE_WINDOW_S = 2.0
 # Decoded ranges remembered per session: a turn asks for one or two finals; more is history.
 _CACHE_ENTRIES = 8
 
@@ -108,6 +110,7 @@ class StreamingTranscriber:
         self._full_step = ms_to_samples(config.interim_step_ms)
         self._min_step = min(self._full_step, ms_to_samples(config.interim_min_step_ms)) or self._full_step
         self._max_duty = config.interim_max_duty
+        self._fast_below_busy = config.interim_fast_below_busy
         self._step = self._min_step
         self._max_segment = min(
             ms_to_samples(config.max_segment_ms), int(engine.max_audio_s * SAMPLE_RATE)
@@ -237,10 +240,12 @@ class StreamingTranscriber:
     def _pace(self, compute_ms: float) -> None:
         """The next interim's step from this one's decode time: a quick decode (a short piece, an
         idle decoder) is followed sooner, down to ``interim_min_step_ms``, so the decoder spends at
-        most ``interim_max_duty`` of the time on this session's interims; never more than
-        ``interim_step_ms``."""
+        most ``interim_max_duty`` of the time on this session's interims, unless the node's shared
+        decoder is already busy (``interim_fast_below_busy``); never more than ``interim_step_ms``."""
         if self._min_step < self._full_step and self._max_duty > 0:
             wanted = ms_to_samples(int(compute_ms / self._max_duty))
+            if self._decoder is not None and self._decoder.busy_fraction(PACE_WINDOW_S) > self._fast_below_busy:
+                wanted = self._full_step  # the node's decoder is busy: the others' pauses first
             self._step = max(self._min_step, min(self._full_step, wanted))
 
     def _commit_closed(self, start: int, end: int, decoded: Decoded, stable: str) -> None:
