@@ -147,8 +147,13 @@ class PracticePipeline:
         self._clock = clock
         self._profile = profile
         endpointing = interviewer_endpointing(settings.endpointing)
+        # The candidate's answer ends by the pause's transcript (InterviewerWait), which must be
+        # ready within end_silence_ms; an interim already decoding when the pause comes delays
+        # it, and quicker interims make that twice as likely. The candidate's words on screen
+        # gain little from them, so practice keeps the full interim step.
+        stt_config = settings.stt.model_copy(update={"interim_min_step_ms": 0})
         self._speech = SpeechFrontEnd(
-            self, vad=vad, stt=stt, endpointing=endpointing, stt_config=settings.stt, clock=clock,
+            self, vad=vad, stt=stt, endpointing=endpointing, stt_config=stt_config, clock=clock,
             stt_executor=stt_executor,
             stt_decoder=stt_decoder,
         )
