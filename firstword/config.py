@@ -503,7 +503,10 @@ class SttConfig(BaseModel):
     # an earlier run, always quick: 681 / 1465 against 565 / 1480. WER and first word unchanged.
     # Before the stabilizer kept its place through re-heard words (stt.stabilizer) the quicker
     # steps lost it more often: the sonnets' p90 went 2.2 -> 9.9 s, and this was off.
-    interim_min_step_ms: int = 200
+    # Off by default for now: with it on, a fresh-clone CI run ended the practice page test's
+    # spoken answer at its first pause, twice, although that test passes alone and practice
+    # keeps the full step; not understood yet, so the shipped default stays the fixed step.
+    interim_min_step_ms: int = 0
     interim_max_duty: float = 0.5
     # The decoder's busy share above which quicker interims wait the full step. One session at
     # the quick step keeps it ~0.5 busy; 4 sessions all quick took the CPU from 90 to 98 % and a
