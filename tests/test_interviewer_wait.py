@@ -82,17 +82,19 @@ def test_default_waits_grow_with_doubt() -> None:
     assert c.closing_ms < c.sentence_ms <= c.bare_ms <= c.list_ms <= c.filler_ms
     assert c.bare_ms <= c.open_ms <= c.filler_ms
     assert w.wait_ms("That's it.") == c.closing_ms
-    assert w.wait_ms("We shipped it.") == c.sentence_ms
+    long_reply = "We moved the ledger to PostgreSQL over two quarters, and we shipped it."
+    assert w.wait_ms(long_reply) == c.sentence_ms
     assert w.wait_ms("and then we") == c.open_ms
     assert w.wait_ms("um") == c.filler_ms
     # Longer than the copilot's waits for the same endings.
     copilot = EndpointingConfig()
-    for text in ("We shipped it.", "and then we", "we shipped it"):
+    for text in (long_reply, "and then we", "we shipped it"):
         assert w.wait_ms(text) > required_silence_ms(text, copilot)
 
 
 def test_a_speaker_who_paused_long_and_went_on_is_waited_for_longer() -> None:
-    config = InterviewerWaitConfig(sentence_ms=1200, closing_ms=700, adapt_margin_ms=400, max_wait_ms=3000)
+    config = InterviewerWaitConfig(sentence_ms=1200, closing_ms=700, adapt_margin_ms=400, max_wait_ms=3000,
+                                   short_reply_words=0)
     w = InterviewerWait(config)
     assert w.wait_ms("We shipped it.") == 1200
     w.note_pause(1500)  # a 1.5 s pause, and the answer went on
@@ -109,18 +111,33 @@ def test_a_speaker_who_paused_long_and_went_on_is_waited_for_longer() -> None:
     assert w.wait_ms("We shipped it.") == 1200
 
 
+def test_a_reply_of_a_few_words_is_given_the_long_wait_unless_it_signs_off() -> None:
+    w = InterviewerWait()
+    c = w.config
+    # JFK's first pause, as tiny.en decodes it at the cut: 1.0 s of silence follows.
+    assert w.wait_ms("And so my fellow American.") == c.short_reply_ms > 1100
+    assert w.wait_ms("and so my fellow americans") == c.short_reply_ms
+    assert w.wait_ms("That's it.") == c.closing_ms, "a sign-off is not waited out"
+    assert w.wait_ms("um") == c.filler_ms, "longer waits stay longer"
+    seven = "We cut the API's latency in half."
+    assert w.wait_ms(seven) == c.short_reply_ms
+    assert w.wait_ms(seven + " It took six weeks.") == c.sentence_ms
+    off = InterviewerWait(InterviewerWaitConfig(short_reply_words=0))
+    assert off.wait_ms("And so my fellow American.") == off.config.sentence_ms
+
+
 def test_adaptation_remembers_only_recent_pauses_and_can_be_switched_off() -> None:
-    w = InterviewerWait(InterviewerWaitConfig(sentence_ms=1000, adapt_margin_ms=0, adapt_memory=2))
+    w = InterviewerWait(InterviewerWaitConfig(sentence_ms=1000, adapt_margin_ms=0, adapt_memory=2, short_reply_words=0))
     for ms in (2500, 1100, 1200):
         w.note_pause(ms)
     assert w.wait_ms("Done.") == 1200, "the 2.5 s pause is three pauses ago"
-    off = InterviewerWait(InterviewerWaitConfig(sentence_ms=1000, adapt_margin_ms=-1))
+    off = InterviewerWait(InterviewerWaitConfig(sentence_ms=1000, adapt_margin_ms=-1, short_reply_words=0))
     off.note_pause(2500)
     assert off.wait_ms("Done.") == 1000
 
 
 def test_observe_learns_pauses_from_endpoint_events() -> None:
-    w = InterviewerWait(InterviewerWaitConfig(sentence_ms=1000, adapt_margin_ms=100), chunk_samples=CHUNK)
+    w = InterviewerWait(InterviewerWaitConfig(sentence_ms=1000, adapt_margin_ms=100, short_reply_words=0), chunk_samples=CHUNK)
     # Voice ended at chunk 10; the first voiced chunk after the pause ends at chunk 60: 49 silent
     # chunks = 1568 ms.
     w.observe(SpeechStarted(at_sample=3 * CHUNK, speech_start_sample=0))
@@ -142,7 +159,7 @@ def test_policy_is_selected_by_config() -> None:
     assert isinstance(policy, CopilotWait)
     for text in ("Why?", "and the", "for your country"):
         assert policy.wait_ms(text) == required_silence_ms(text, copilot)
-    interviewer = EndpointingConfig(policy="interviewer", interviewer={"sentence_ms": 1500})
+    interviewer = EndpointingConfig(policy="interviewer", interviewer={"sentence_ms": 1500, "short_reply_words": 0})
     policy = create_wait_policy(interviewer)
     assert isinstance(policy, InterviewerWait)
     assert policy.wait_ms("We shipped it.") == 1500
@@ -224,14 +241,18 @@ def test_bench_scores_false_ends_and_end_waits() -> None:
         _pause("b", 1, None, "We finished."),
     ]
     table = Table(closing=700, sentence=1000, bare=1000, list=2000, open=2000, filler=2500, adapt_margin=None)
-    r = evaluate(pauses, table)
+    long_replies = InterviewerWaitConfig(short_reply_words=0)  # these replies are all a few words
+    r = evaluate(pauses, table, base=long_replies)
     assert (r["mid_pauses"], r["false_ends"], r["files_cut"]) == (3, 1, ["b"])
     # Ends wait 700 -> 704 (22 chunks of 32 ms) and 1000 -> 1024.
     assert r["end_wait_mean_ms"] == pytest.approx((704 + 1024) / 2)
     # With the adaptation, b's end waits for its 1300 ms pause plus the margin.
-    r = evaluate(pauses, Table(700, 1000, 1000, 2000, 2000, 2500, 200))
+    r = evaluate(pauses, Table(700, 1000, 1000, 2000, 2000, 2500, 200), base=long_replies)
     assert r["end_wait_max_ms"] == 1504
     assert evaluate(pauses, flat(3200))["false_ends"] == 0
+    # As shipped, a reply of a few words that reads complete waits short_reply_ms: b is not cut.
+    shipped = evaluate(pauses, table)
+    assert shipped["false_ends"] == 0 and shipped["end_wait_max_ms"] == 2240
     copilot = evaluate(pauses, table, copilot=True)
     assert copilot["false_ends"] == 3
 

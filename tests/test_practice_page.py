@@ -271,7 +271,11 @@ def test_nova_speaks_hears_the_answer_gives_feedback_and_asks_again_while_an_obs
         # makes a final of its own, and the first may hold only its first words.
         ended_answer = _wait_event(page, "practice.answer_ended", timeout_s=60)[0]["data"]
         heard = ended_answer["text"].lower()
-        assert "country" in heard or "americans" in heard, heard
+        # On failure, say how the answer ended and what was heard, piece by piece.
+        assert "country" in heard or "americans" in heard, (
+            ended_answer, [e["data"] for e in _events(page, "user.transcript.final")],
+            [e["data"].get("text") for e in _events(page, "user.transcript.interim")][-6:],
+        )
         feedback = _wait_event(page, "practice.feedback", timeout_s=30)[0]["data"]
         card = page.locator("[data-testid=feedback-card]").first
         card.wait_for(timeout=10_000)

@@ -135,6 +135,22 @@ def test_the_probability_picks_the_silence_and_the_speaker_rule_lengthens_it() -
     assert predictor.decide_from_probability(0.9, (150.0, 250.0)).wait_ms == 160
 
 
+def test_a_speaker_habit_from_earlier_turns_holds_even_a_sure_end_when_on() -> None:
+    config = EndpointingConfig(turn_end=TurnEndConfig(sure_end=0.6, short_ms=192, speaker_margin_ms=300,
+                                                      speaker_ceiling_ms=1100, speaker_habit_pauses=2,
+                                                      speaker_habit_memory=3))
+    predictor = TurnEndPredictor(config, TurnEndModel(0.0, (0.0,) * len(FEATURES)))
+    # One held pause in earlier turns is not yet a habit; breaths never count.
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(600.0, 200.0, 250.0)).wait_ms == 192
+    # Two are: the longest of them plus the margin, even for a sure end.
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(600.0, 450.0)).wait_ms == 900
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(900.0, 1000.0)).wait_ms == 1100  # the ceiling
+    # Only the last speaker_habit_memory pauses are remembered.
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(800.0, 700.0, 100.0, 100.0)).wait_ms == 192
+    off = TurnEndPredictor(EndpointingConfig(), TurnEndModel(0.0, (0.0,) * len(FEATURES)))
+    assert off.decide_from_probability(0.9, (), habit_ms=(600.0, 700.0, 800.0)).wait_ms == EndpointingConfig().turn_end.short_ms
+
+
 def test_a_model_with_other_features_is_refused() -> None:
     with pytest.raises(ValueError, match="features"):
         TurnEndModel.from_json({"features": ["x"], "bias": 0, "weights": [1]})
@@ -189,3 +205,31 @@ async def test_a_speaker_who_came_back_after_a_long_pause_is_given_longer() -> N
     # (the VAD hears each 700 ms gap as ~670 ms: its chunks straddle the tone's edges)
     assert ended[0].data["required_silence_ms"] >= 600 + 150
     await pipeline.aclose()
+
+
+async def test_a_speaker_who_paused_inside_an_earlier_question_is_waited_for_in_the_next() -> None:
+    from tests.test_pipeline import make, of, play
+    from firstword.events import EventType
+    from firstword.testing import silence, tone
+
+    # Turn one: a question read with a 700 ms pause inside it; turn two, 3 s later, said in one
+    # go. With the habit on, turn two's end waits for the 700 ms pause plus the margin; off,
+    # its sure end comes as soon as ever.
+    # (A new turn is transcribed from the script's start: turn two reads as part one.)
+    parts = [("Why do you want to leave your job", "?"), ("and why now", "?")]
+    audio = np.concatenate([silence(300), tone(900), silence(700), tone(900), silence(3000), tone(1500), silence(3000)])
+    required = {}
+    for habit in (0, 1):
+        settings = Settings()
+        settings.endpointing.turn_end.speaker_habit_pauses = habit
+        pipeline, log, _, _ = make(parts, settings)
+        await play(pipeline, audio)
+        ended = of(log, EventType.SPEECH_ENDED)
+        # Turn one's first pause ends its segment (a sure end, taken back when the voice comes
+        # back); turn two's end is the last.
+        assert len(ended) == 3 and ended[-1].turn != ended[0].turn, [e.data for e in ended]
+        required[habit] = ended[-1].data["required_silence_ms"]
+        await pipeline.aclose()
+    margin = TurnEndConfig().speaker_margin_ms
+    assert required[0] == TurnEndConfig().short_ms
+    assert required[1] >= 600 + margin

@@ -54,7 +54,7 @@ from firstword.audio.recording import load_recording
 from firstword.config import EndpointingConfig, InterviewerWaitConfig
 from firstword.endpointing.base import PauseCandidate, SpeechResumed, SpeechStarted
 from firstword.endpointing.endpointer import TurnPolicy
-from firstword.endpointing.interviewer import CUES, Cue, InterviewerWait, cue_of
+from firstword.endpointing.interviewer import CUES, Cue, InterviewerWait, cue_of, reply_words
 from firstword.endpointing.semantic import required_silence_ms
 from firstword.endpointing.silero import CHUNK_SAMPLES
 
@@ -274,6 +274,7 @@ def evaluate(
     policy = InterviewerWait(table.config(base))
     copilot_config = EndpointingConfig()
     cues = cues if cues is not None else cues_of(pauses, source)
+    words = {(p.file, p.index): reply_words(p.text(source)) for p in pauses}
     mids = ends = false_ends = 0
     cut_files: set[str] = set()
     end_waits: list[float] = []
@@ -285,7 +286,7 @@ def evaluate(
         if copilot:
             wait: float = required_silence_ms(p.text(source), copilot_config)
         else:
-            wait = policy.decide_cue(cue, history.get(p.file, [])).wait_ms
+            wait = policy.for_reply(policy.decide_cue(cue, history.get(p.file, [])), words[(p.file, p.index)]).wait_ms
         if p.end:
             ends += 1
             by_cue[cue]["ends"] += 1

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 from firstword.audio.format import samples_to_ms
@@ -147,6 +147,11 @@ def list_in_progress(text: str) -> bool:
         points = (1 if opened else 0) + sum(1 for m in _LIST_NEXT.finditer(plain) if m.start() >= start)
         return points < wanted
     return True
+
+
+def reply_words(text: str) -> int:
+    """Words in the reply so far (what ``InterviewerWait.for_reply`` counts)."""
+    return len(_WORDS.findall(_plain(text)))
 
 
 def cue_of(text: str) -> Cue:
@@ -262,7 +267,15 @@ class InterviewerWait:
         ``pause_history``: the speaker's resumed pauses (ms) to adapt to; by default the ones this
         instance has observed.
         """
-        return self.decide_cue(cue_of(text_so_far), pause_history)
+        return self.for_reply(self.decide_cue(cue_of(text_so_far), pause_history), reply_words(text_so_far))
+
+    def for_reply(self, decision: WaitDecision, words: int) -> WaitDecision:
+        """``decision`` for a reply of ``words`` words so far: a few words that read as a
+        sentence or bare text are given ``short_reply_ms`` (``InterviewerWaitConfig``)."""
+        c = self.config
+        if decision.cue in ("sentence", "bare") and words < c.short_reply_words and decision.wait_ms < c.short_reply_ms:
+            return replace(decision, wait_ms=c.short_reply_ms)
+        return decision
 
     def decide_cue(self, cue: Cue, pause_history: Iterable[float] | None = None) -> WaitDecision:
         """The wait for a pause whose text reads as ``cue`` (see ``decide``)."""

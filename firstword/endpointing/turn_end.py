@@ -90,6 +90,7 @@ class PauseContext:
     text: str
     tail: np.ndarray  # 16 kHz float32, ending at the last voiced sample (up to TAIL_MS of it)
     resumed_ms: tuple[float, ...] = ()  # this turn's earlier pauses the speaker came back from
+    habit_ms: tuple[float, ...] = ()  # held pauses they came back from in earlier turns
 
 
 # ----- the words -----------------------------------------------------------------------------
@@ -284,12 +285,14 @@ class TurnEndPredictor:
         self._model = model or load_model()
 
     def decide(self, context: PauseContext) -> TurnEndDecision:
-        return self.decide_from(features(context), context.resumed_ms, context.text)
+        return self.decide_from(features(context), context.resumed_ms, context.text, context.habit_ms)
 
-    def decide_from(self, values: dict[str, float], resumed_ms: tuple[float, ...], text: str = "") -> TurnEndDecision:
-        return self.decide_from_probability(self._model.probability(values), resumed_ms, text)
+    def decide_from(self, values: dict[str, float], resumed_ms: tuple[float, ...], text: str = "",
+                    habit_ms: tuple[float, ...] = ()) -> TurnEndDecision:
+        return self.decide_from_probability(self._model.probability(values), resumed_ms, text, habit_ms)
 
-    def decide_from_probability(self, p: float, resumed_ms: tuple[float, ...], text: str = "") -> TurnEndDecision:
+    def decide_from_probability(self, p: float, resumed_ms: tuple[float, ...], text: str = "",
+                                habit_ms: tuple[float, ...] = ()) -> TurnEndDecision:
         c = self._config
         if p >= c.sure_end:
             model_ms = c.short_ms
@@ -302,6 +305,9 @@ class TurnEndPredictor:
         held = [ms for ms in resumed_ms if ms >= c.speaker_min_pause_ms]
         if held and c.speaker_margin_ms >= 0 and (p < c.sure_end or not c.sure_overrides_speaker):
             wait = max(wait, min(int(max(held)) + c.speaker_margin_ms, c.speaker_ceiling_ms))
+        habit = [ms for ms in habit_ms[-c.speaker_habit_memory :] if ms >= c.speaker_min_pause_ms]
+        if c.speaker_habit_pauses > 0 and len(habit) >= c.speaker_habit_pauses and c.speaker_margin_ms >= 0:
+            wait = max(wait, min(int(max(habit)) + c.speaker_margin_ms, c.speaker_ceiling_ms))
         # A speaker searching for words ("um", "So.") or in the middle of a list ("first, ...")
         # is given hesitation_ms whatever the model says: the cues of the interviewer's wait.
         if text and cue_of(text) in ("filler", "list"):

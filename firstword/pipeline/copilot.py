@@ -14,6 +14,7 @@ import re
 import contextlib
 import difflib
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -179,6 +180,8 @@ class CopilotPipeline:
             else None
         )
         self._resumed_ms: list[float] = []
+        # Held pauses the speaker came back from in this session's earlier turns (the habit).
+        self._habit_ms: deque[float] = deque(maxlen=max(1, settings.endpointing.turn_end.speaker_habit_memory))
         self._end_decision: TurnEndDecision | None = None
         self._last_speech_end: int | None = None
         self._vad_chunk = int(vad.chunk_samples)
@@ -269,6 +272,8 @@ class CopilotPipeline:
         turn, continued = self._turns.speech_started()
         if not continued:
             self._pieces = []
+            held = self._settings.endpointing.turn_end.speaker_min_pause_ms
+            self._habit_ms.extend(ms for ms in self._resumed_ms if ms >= held)
             self._resumed_ms = []
         elif self._last_speech_end is not None:
             self._resumed_ms.append(audio_ms(event.speech_start_sample - self._last_speech_end))
@@ -312,7 +317,9 @@ class CopilotPipeline:
         if self._turn_end is None:
             self._end_decision = None
             return required_silence_ms(text, ep)
-        context = PauseContext(text, self._speech.audio_before(speech_end_sample, TAIL_MS), tuple(self._resumed_ms))
+        context = PauseContext(
+            text, self._speech.audio_before(speech_end_sample, TAIL_MS), tuple(self._resumed_ms), tuple(self._habit_ms)
+        )
         self._end_decision = self._turn_end.decide(context)
         return self._end_decision.wait_ms
 

@@ -35,6 +35,7 @@ from firstword.audio.format import SAMPLE_RATE
 from firstword.config import SttConfig
 from firstword.stt.base import Decoded
 from firstword.stt.repetition import DEFAULT_RULE, LoopRule, cut_at_restart, truncate_loop
+from firstword.stt.stray import drop_stray_symbols, is_stray
 
 _FRAMES_PER_S = 100  # mel hop of 10 ms
 _WINDOW_FRAMES = 3000  # the encoder's positional table: 30 s
@@ -292,7 +293,7 @@ class WhisperCt2Engine:
             text = ""
         if t.loop_rule is not None:
             text, _ = truncate_loop(text, t.loop_rule)
-        return text
+        return drop_stray_symbols(text)
 
     def _timed_text(self, tokens: list[int], audio_s: float, *, exhausted: bool = False) -> str:
         """The text of the timed segments that lie in the audio, up to the first restart.
@@ -319,7 +320,7 @@ class WhisperCt2Engine:
         kept: list[int] = []
         for end, segment in timed_segments(tokens, self._timestamp_begin, limit)[0]:
             kept.extend(segment)
-            so_far = self._tokenizer.decode(kept).strip()
+            so_far = drop_stray_symbols(self._tokenizer.decode(kept))
             if end > limit or not text.startswith(so_far):
                 break
             closed.append((end, so_far))
@@ -333,8 +334,8 @@ class WhisperCt2Engine:
             audio, language="en", beam_size=5, vad_filter=False, word_timestamps=word_timestamps
         )
         segments = list(segments)
-        text = " ".join(s.text.strip() for s in segments if s.text.strip())
-        timed = [w for s in segments for w in (s.words or ())]
+        text = drop_stray_symbols(" ".join(s.text for s in segments))
+        timed = [w for s in segments for w in (s.words or ()) if not is_stray(w.word)]
         return Decoded(
             text, len(audio) * 1000.0 / SAMPLE_RATE, (time.perf_counter() - t0) * 1000.0,
             tuple((w.start, w.end) for w in timed), tuple(w.word.strip() for w in timed),
