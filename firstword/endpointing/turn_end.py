@@ -302,14 +302,25 @@ class TurnEndPredictor:
             model_ms = c.long_ms
         wait = model_ms
         # Only pauses long enough to have ended a turn count: a breath inside a question does not.
-        held = [ms for ms in resumed_ms if ms >= c.speaker_min_pause_ms]
-        if held and c.speaker_margin_ms >= 0 and (p < c.sure_end or not c.sure_overrides_speaker):
-            wait = max(wait, min(int(max(held)) + c.speaker_margin_ms, c.speaker_ceiling_ms))
-        habit = [ms for ms in habit_ms[-c.speaker_habit_memory :] if ms >= c.speaker_min_pause_ms]
-        if c.speaker_habit_pauses > 0 and len(habit) >= c.speaker_habit_pauses and c.speaker_margin_ms >= 0:
-            wait = max(wait, min(int(max(habit)) + c.speaker_margin_ms, c.speaker_ceiling_ms))
+        held = self._held(resumed_ms)
+        if held and (p < c.sure_end or not c.sure_overrides_speaker):
+            wait = max(wait, self._outlast(held))
+        habit = self._held(habit_ms[-c.speaker_habit_memory :])
+        if c.speaker_habit_pauses > 0 and len(habit) >= c.speaker_habit_pauses:
+            wait = max(wait, self._outlast(habit))
         # A speaker searching for words ("um", "So.") or in the middle of a list ("first, ...")
         # is given hesitation_ms whatever the model says: the cues of the interviewer's wait.
         if text and cue_of(text) in ("filler", "list"):
             wait = max(wait, c.hesitation_ms)
         return TurnEndDecision(p, model_ms, wait)
+
+    def _held(self, pauses: tuple[float, ...]) -> list[float]:
+        """The pauses long enough to have ended a turn (a breath does not count); none when the
+        speaker rule is off."""
+        c = self._config
+        return [ms for ms in pauses if ms >= c.speaker_min_pause_ms] if c.speaker_margin_ms >= 0 else []
+
+    def _outlast(self, held: list[float]) -> int:
+        """The silence that outlasts the longest of ``held`` by the margin, up to the ceiling."""
+        c = self._config
+        return min(int(max(held)) + c.speaker_margin_ms, c.speaker_ceiling_ms)
