@@ -22,7 +22,8 @@ REDIS_URL = os.environ.get("FIRSTWORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0
 
 @pytest.fixture
 async def prefix() -> AsyncIterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
+    # Bounded calls: a Redis that stops answering fails the test, never hangs the run.
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=10, socket_connect_timeout=5)
     try:
         await client.ping()
     except Exception as exc:  # noqa: BLE001
@@ -31,7 +32,7 @@ async def prefix() -> AsyncIterator[str]:
         pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); .ci/run starts it", pytrace=False)
     name = f"fwtest-{secrets.token_hex(4)}"
     yield name
-    keys = [k async for k in client.scan_iter(f"{name}:*")]
+    keys = [k async for k in client.scan_iter(f"{name}:*", count=1000)]
     if keys:
         await client.delete(*keys)
     await client.aclose()

@@ -39,7 +39,8 @@ def node_env(data_dir: Path, node: str, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
+    # Bounded calls: a Redis that stops answering fails the test, never hangs the run.
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=10, socket_connect_timeout=5)
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -48,7 +49,7 @@ def redis_prefix() -> Iterator[str]:
         pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); .ci/run starts it", pytrace=False)
     prefix = f"fwtest-{secrets.token_hex(4)}"
     yield prefix
-    keys = list(client.scan_iter(f"{prefix}:*"))
+    keys = list(client.scan_iter(f"{prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
     client.close()

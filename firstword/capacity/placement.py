@@ -42,6 +42,7 @@ from redis.exceptions import RedisError
 from firstword.capacity.admission import NodeFull
 from firstword.capacity.load import NodeLoad
 from firstword.config import Settings
+from firstword.tasks import reraise_if_cancelling, stop
 
 log = logging.getLogger("firstword.capacity.placement")
 
@@ -214,10 +215,7 @@ class Placement:
         self._task = asyncio.get_running_loop().create_task(self._publish_loop())
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop(self._task, "placement's load publisher")
         # A node that stops cleanly leaves at once rather than be chosen until its entry expires.
         with contextlib.suppress(RedisError, OSError):
             pipe = self._redis.pipeline(transaction=False)
@@ -237,9 +235,12 @@ class Placement:
             try:
                 await self.publish()
             except (RedisError, OSError) as exc:
+                reraise_if_cancelling()
                 self._warn("publish", "placement: cannot publish this node's load, Redis unreachable (%s)", exc)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can drop a cancellation (firstword.tasks).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), self._interval_s)
+                async with asyncio.timeout(self._interval_s):
+                    await self._kick.wait()
 
     async def publish(self, load: NodeLoad | None = None) -> None:
         """Write ``load`` (default: this node's now) with its TTL, and index its node."""

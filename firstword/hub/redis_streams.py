@@ -33,6 +33,7 @@ from firstword.config import HubConfig, ServerConfig
 from firstword.events import Event, EventType
 from firstword.hub.base import ObserverGrant, SessionMeta, UnknownSession
 from firstword.hub.log import EventLog, Subscription
+from firstword.tasks import reraise_if_cancelling, stop
 
 log = logging.getLogger("firstword.hub.redis")
 
@@ -47,13 +48,6 @@ XRANGE_PAGE = 1_000
 # Events waiting to be copied to Redis while it is unreachable; beyond this the oldest are
 # dropped from the copy (the serving node's own readers still have them).
 OUTBOX_BOUND = 100_000
-
-
-def _reraise_cancellation() -> None:
-    """redis-py turns a cancellation during a read into a TimeoutError: put it back."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 class RedisHub:
@@ -97,8 +91,7 @@ class RedisHub:
             await mirror.stop()
         await self._drain_outbox(timeout_s=5.0)
         for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            await stop(task, f"hub {task.get_coro().__qualname__}")
         with contextlib.suppress(RedisError):
             await self._redis.delete(self._node_key(self.node_id))
         await self._redis.aclose()
@@ -113,7 +106,7 @@ class RedisHub:
                         await self._write_meta(meta)
                     self._unregistered.discard(session_id)
             except RedisError:
-                _reraise_cancellation()
+                reraise_if_cancelling()
                 log.warning("hub: Redis unreachable for the node heartbeat", exc_info=True)
             await asyncio.sleep(HEARTBEAT_S)
 
@@ -147,7 +140,7 @@ class RedisHub:
             try:
                 await self._write(batch)
             except RedisError as exc:
-                _reraise_cancellation()
+                reraise_if_cancelling()
                 now = time.monotonic()
                 if now - warned_at > 10.0:
                     warned_at = now
@@ -255,7 +248,7 @@ class RedisHub:
         try:
             await self._write_meta(meta)
         except (RedisError, OSError):  # a connection reset mid-command can come out as OSError
-            _reraise_cancellation()
+            reraise_if_cancelling()
             self._unregistered.add(meta.session_id)
             log.warning("hub: Redis unreachable; session %s is served here and entered in the "
                         "directory once Redis is back", meta.session_id)
@@ -289,7 +282,7 @@ class RedisHub:
             if await self._redis.exists(key):
                 await self._redis.hset(key, "status", json.dumps("closed"))
         except RedisError:
-            _reraise_cancellation()
+            reraise_if_cancelling()
             if local is None:
                 raise
             log.warning("hub: Redis unreachable; session %s closed here, its directory entry "
@@ -357,10 +350,7 @@ class _Mirror:
 
     async def stop(self) -> None:
         self.stopped = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop(self._task, f"hub mirror of {self.session_id}")
         await self._leave()
 
     async def _run(self) -> None:
@@ -380,7 +370,7 @@ class _Mirror:
                         await self._announce()
                     reply = await self._redis.xread({key: last_id}, block=XREAD_BLOCK_MS, count=XRANGE_PAGE)
                 except RedisError:
-                    _reraise_cancellation()
+                    reraise_if_cancelling()
                     if self.stopped:
                         return
                     log.warning("hub: Redis unreachable while following %s; retrying", self.session_id, exc_info=True)
