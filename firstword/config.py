@@ -361,6 +361,11 @@ class TurnEndConfig(BaseModel):
     # prefer 1.
     speaker_habit_pauses: int = 0
     speaker_habit_memory: int = 8
+    # ... and only while at least this share of those remembered turns had a held pause, so that
+    # one early pause fades. 0.5 and 0.34 on the seed-7 sets, 2026-12-02: readings 0.29
+    # take-backs per turn (off: 0.54), spoken questions' p95 681 ms (off: 329): their sessions
+    # are 2-4 turns, too few for a rate to tell a reader from one paused question. Off (0).
+    speaker_habit_share: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
 class EndpointingConfig(BaseModel):

@@ -229,6 +229,12 @@ def test_feedback_without_a_duration_gives_no_pace(plan: InterviewPlan) -> None:
          "answer_the_question"),
         ("opener", "I'm Alex, a backend engineer with six years of Python, most recently leading a team of four "
                    "at Northwind Logistics on real-time route planning.", 12.0, "keep_it_up"),
+        # A recital (the corpus's JFK, as tiny.en heard it) says nothing about the speaker: "my
+        # fellow Americans" is not an "I".
+        ("opener", "And so my fellow American asked not what your country can do for you ask what you can do "
+                   "for your country.", 10.0, "about_you"),
+        ("opener", "Backend engineering, six years of Python, most recently route planning at Northwind "
+                   "Logistics with a team of four.", 9.0, "about_you"),
     ],
 )
 def test_one_suggestion_by_a_fixed_order(plan: InterviewPlan, question_id: str, answer: str, duration: float | None, code: str) -> None:

@@ -151,6 +151,21 @@ def test_a_speaker_habit_from_earlier_turns_holds_even_a_sure_end_when_on() -> N
     assert off.decide_from_probability(0.9, (), habit_ms=(600.0, 700.0, 800.0)).wait_ms == EndpointingConfig().turn_end.short_ms
 
 
+def test_a_habit_holds_only_while_the_speaker_pauses_in_enough_of_their_turns() -> None:
+    config = EndpointingConfig(turn_end=TurnEndConfig(sure_end=0.6, short_ms=192, speaker_margin_ms=300,
+                                                      speaker_ceiling_ms=1100, speaker_habit_pauses=1,
+                                                      speaker_habit_memory=8, speaker_habit_share=0.5))
+    predictor = TurnEndPredictor(config, TurnEndModel(0.0, (0.0,) * len(FEATURES)))
+    # One turn of two paused in: half, a habit.
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(600.0, 0.0)).wait_ms == 900
+    # The same pause three turns said in one go later is no longer the speaker's habit.
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(600.0, 0.0, 0.0, 0.0)).wait_ms == 192
+    # A reader who pauses in most turns keeps it, at the longest pause remembered.
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(500.0, 0.0, 700.0, 400.0)).wait_ms == 1000
+    # Share counted over the remembered turns only.
+    assert predictor.decide_from_probability(0.9, (), habit_ms=(0.0,) * 6 + (500.0,) * 8).wait_ms == 800
+
+
 def test_a_model_with_other_features_is_refused() -> None:
     with pytest.raises(ValueError, match="features"):
         TurnEndModel.from_json({"features": ["x"], "bias": 0, "weights": [1]})

@@ -90,7 +90,7 @@ class PauseContext:
     text: str
     tail: np.ndarray  # 16 kHz float32, ending at the last voiced sample (up to TAIL_MS of it)
     resumed_ms: tuple[float, ...] = ()  # this turn's earlier pauses the speaker came back from
-    habit_ms: tuple[float, ...] = ()  # held pauses they came back from in earlier turns
+    habit_ms: tuple[float, ...] = ()  # per earlier turn, the longest held pause in it (0: none)
 
 
 # ----- the words -----------------------------------------------------------------------------
@@ -305,14 +305,24 @@ class TurnEndPredictor:
         held = self._held(resumed_ms)
         if held and (p < c.sure_end or not c.sure_overrides_speaker):
             wait = max(wait, self._outlast(held))
-        habit = self._held(habit_ms[-c.speaker_habit_memory :])
-        if c.speaker_habit_pauses > 0 and len(habit) >= c.speaker_habit_pauses:
-            wait = max(wait, self._outlast(habit))
+        if self._has_habit(habit_ms):
+            wait = max(wait, self._outlast(self._held(habit_ms[-c.speaker_habit_memory :])))
         # A speaker searching for words ("um", "So.") or in the middle of a list ("first, ...")
         # is given hesitation_ms whatever the model says: the cues of the interviewer's wait.
         if text and cue_of(text) in ("filler", "list"):
             wait = max(wait, c.hesitation_ms)
         return TurnEndDecision(p, model_ms, wait)
+
+    def _has_habit(self, habit_ms: tuple[float, ...]) -> bool:
+        """Whether the speaker pauses inside their turns as a rule: in at least
+        speaker_habit_pauses of their last speaker_habit_memory turns, and in at least
+        speaker_habit_share of them (one early pause is not a habit ten turns later)."""
+        c = self._config
+        if c.speaker_habit_pauses <= 0:
+            return False
+        window = habit_ms[-c.speaker_habit_memory :]
+        paused = len(self._held(window))
+        return paused >= c.speaker_habit_pauses and paused >= c.speaker_habit_share * len(window)
 
     def _held(self, pauses: tuple[float, ...]) -> list[float]:
         """The pauses long enough to have ended a turn (a breath does not count); none when the

@@ -180,8 +180,10 @@ class CopilotPipeline:
             else None
         )
         self._resumed_ms: list[float] = []
-        # Held pauses the speaker came back from in this session's earlier turns (the habit).
+        # The speaker's habit: per earlier turn of this session, the longest held pause they came
+        # back from in it (0: none), so that both how long and how often they pause are known.
         self._habit_ms: deque[float] = deque(maxlen=max(1, settings.endpointing.turn_end.speaker_habit_memory))
+        self._turn_open = False
         self._end_decision: TurnEndDecision | None = None
         self._last_speech_end: int | None = None
         self._vad_chunk = int(vad.chunk_samples)
@@ -272,8 +274,10 @@ class CopilotPipeline:
         turn, continued = self._turns.speech_started()
         if not continued:
             self._pieces = []
-            held = self._settings.endpointing.turn_end.speaker_min_pause_ms
-            self._habit_ms.extend(ms for ms in self._resumed_ms if ms >= held)
+            if self._turn_open:  # the turn before this one is over: remember how it was said
+                held = self._settings.endpointing.turn_end.speaker_min_pause_ms
+                self._habit_ms.append(max((ms for ms in self._resumed_ms if ms >= held), default=0.0))
+            self._turn_open = True
             self._resumed_ms = []
         elif self._last_speech_end is not None:
             self._resumed_ms.append(audio_ms(event.speech_start_sample - self._last_speech_end))

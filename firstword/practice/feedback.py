@@ -19,7 +19,9 @@ What is measured, and why each rule is what it is:
 - **Specifics** (``find_specifics``): a figure (digits, a number word, a percentage, money,
   "doubled", "halved", "from X to Y"), quoted with its neighbours; a year or "two years ago" is
   a date, not a result, and does not count.
-- **Own role**: "we" words against "I" words; see ``WE_HEAVY_MIN`` and ``WE_HEAVY_RATIO``.
+- **Own role**: "we" words against "I" words; see ``WE_HEAVY_MIN`` and ``WE_HEAVY_RATIO``. An
+  answer to the opener ("tell me about yourself") with no "I" as subject (``I_SUBJECTS``; "my
+  fellow Americans" is not one) is about something else: a quotation, a recital.
 - **Relevance** (``relevance``): how much of the question the answer speaks to, with grounding's
   own words: the question's content words (``retrieval.content_tokens``: stemmed, without stop
   words or words that only say how to answer) each score 1 when the answer uses the word, and
@@ -356,6 +358,11 @@ def _around(text: str, start: int, end: int, context: int = 3) -> tuple[int, int
 # ----- own role -------------------------------------------------------------------------------------
 
 I_WORDS = frozenset("i i'm i've i'd i'll me my myself mine".split())
+# "I" as the one who does or is something: "my" alone is not enough ("my fellow Americans").
+I_SUBJECTS = frozenset("i i'm i've i'd i'll".split())
+# An answer to "tell me about yourself" with fewer "I"s than this is not about the speaker: even a
+# one-sentence one says who they are ("I'm Alex, a backend engineer with six years of Python").
+ABOUT_ME_MIN_I = 1
 WE_WORDS = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 
 
@@ -363,6 +370,7 @@ WE_WORDS = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 class OwnRole:
     i_count: int
     we_count: int
+    i_subjects: int  # "I", "I'm", "I've", …: the speaker as the one who acts or is
     # The first thing the candidate said "we" did, quoted (the follow-up asks about it).
     we_quote: Quote | None
 
@@ -381,7 +389,8 @@ def own_role(text: str) -> OwnRole:
     first_we = next((t for t in toks if t.word in ("we", "we've", "we'd", "we'll", "we're")), None)
     start = did.start() if did is not None else first_we.start if first_we is not None else None
     we_quote = _clause(text, start, 8) if start is not None else None
-    return OwnRole(i_count, we_count, we_quote)
+    i_subjects = sum(1 for t in toks if t.word in I_SUBJECTS)
+    return OwnRole(i_count, we_count, i_subjects, we_quote)
 
 
 _WE_DID = re.compile(
@@ -458,7 +467,7 @@ class Suggestion:
 
 # The order suggestions are chosen in: the first that applies is given (see ``_suggest``).
 SUGGESTION_ORDER = (
-    "say_more", "give_an_example", "own_role", "answer_the_question", "add_action", "add_result", "add_number",
+    "say_more", "about_you", "give_an_example", "own_role", "answer_the_question", "add_action", "add_result", "add_number",
     "fewer_fillers", "pace", "tighten", "reflect", "ask_a_question", "keep_it_up",
 )
 # Kinds of question answered with a story (STAR, a number, the candidate's own part).
@@ -595,6 +604,10 @@ def _suggest(
                           "Have one or two questions ready for the end: about the team, the first months, or how success is measured.")
     if n_content < SHORT_ANSWER_WORDS:
         return Suggestion("say_more", "Say more: give a full answer of at least a few sentences, with one concrete example.")
+    if question.kind is QuestionKind.OPENER and role.i_subjects < ABOUT_ME_MIN_I:
+        # A quotation, a recital or an answer to another question: nothing in it is about them.
+        return Suggestion("about_you", "Talk about yourself: who you are, what you've done, and why this role, "
+                                       "in your own words with 'I'.")
     if behavioural and sum(1 for p in ("situation", "action", "result") if star[p]) <= 1 and not (star["action"] and star["result"]):
         return Suggestion("give_an_example", "Tell one specific story: where you were, what you did, and how it turned out.")
     if story and role.we_heavy:
