@@ -305,24 +305,25 @@ class TurnEndPredictor:
         held = self._held(resumed_ms)
         if held and (p < c.sure_end or not c.sure_overrides_speaker):
             wait = max(wait, self._outlast(held))
-        if self._has_habit(habit_ms):
-            wait = max(wait, self._outlast(self._held(habit_ms[-c.speaker_habit_memory :])))
+        habit = self._habit(habit_ms)
+        if habit:
+            wait = max(wait, self._outlast(habit))
         # A speaker searching for words ("um", "So.") or in the middle of a list ("first, ...")
         # is given hesitation_ms whatever the model says: the cues of the interviewer's wait.
         if text and cue_of(text) in ("filler", "list"):
             wait = max(wait, c.hesitation_ms)
         return TurnEndDecision(p, model_ms, wait)
 
-    def _has_habit(self, habit_ms: tuple[float, ...]) -> bool:
-        """Whether the speaker pauses inside their turns as a rule: in at least
-        speaker_habit_pauses of their last speaker_habit_memory turns, and in at least
-        speaker_habit_share of them (one early pause is not a habit ten turns later)."""
+    def _habit(self, habit_ms: tuple[float, ...]) -> list[float]:
+        """The held pauses of the speaker's last speaker_habit_memory turns, if pausing inside a
+        turn is their habit: in at least speaker_habit_pauses of those turns, and in at least
+        speaker_habit_share of them (one early pause is not a habit ten turns later); else none."""
         c = self._config
         if c.speaker_habit_pauses <= 0:
-            return False
+            return []
         window = habit_ms[-c.speaker_habit_memory :]
-        paused = len(self._held(window))
-        return paused >= c.speaker_habit_pauses and paused >= c.speaker_habit_share * len(window)
+        held = self._held(window)
+        return held if len(held) >= c.speaker_habit_pauses and len(held) >= c.speaker_habit_share * len(window) else []
 
     def _held(self, pauses: tuple[float, ...]) -> list[float]:
         """The pauses long enough to have ended a turn (a breath does not count); none when the

@@ -275,8 +275,8 @@ class CopilotPipeline:
         if not continued:
             self._pieces = []
             if self._turn_open:  # the turn before this one is over: remember how it was said
-                held = self._settings.endpointing.turn_end.speaker_min_pause_ms
-                self._habit_ms.append(max((ms for ms in self._resumed_ms if ms >= held), default=0.0))
+                # Its longest pause; the predictor decides whether that was held or a breath.
+                self._habit_ms.append(max(self._resumed_ms, default=0.0))
             self._turn_open = True
             self._resumed_ms = []
         elif self._last_speech_end is not None:
