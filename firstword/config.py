@@ -726,6 +726,13 @@ class AnswerConfig(BaseModel):
     # stays calm another way: a restart replaces the answer in its card (README, "Calm display").
     statement_hold_ms: int = 0
     resumed_hold_ms: int = 0
+    # Keep a shown answer when the speaker goes on, if the answer to the longer question is known
+    # without a model and is, word for word, the one on screen (firstword.turns.manager,
+    # ``_stands``): nothing changes for the reader, so nothing is taken back. Off only to measure.
+    # `firstword bench latency --variant on: --variant off:answer.keep_standing=false`, same run,
+    # 2026-12-02, shown-then-taken-back off → on: seed-7 readings 40 → 18 (1.43 → 0.64 a turn),
+    # seed-7 spoken questions 17 → 6, ../shared/corpus/speech 51 → 23; first word p50 no later.
+    keep_standing: bool = True
 
 
 class McpServerConfig(BaseModel):

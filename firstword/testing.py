@@ -67,6 +67,9 @@ class GatedAnswers:
 
     tokens: list[str] = field(default_factory=lambda: ["Sure", ",", " I", " led", " it", "."])
     fail_at: int | None = None
+    # Whether the reply counts as known without a model (``AnswerSource.settled``): then it is
+    # the answer to every question.
+    settles: bool = False
     questions: list[str] = field(default_factory=list)
     cancelled: int = 0
     completed: int = 0
@@ -75,6 +78,9 @@ class GatedAnswers:
     def release(self, n: int = 1) -> None:
         for _ in range(n):
             self._gate.release()
+
+    def settled(self, question: str) -> str | None:
+        return "".join(self.tokens) if self.settles else None
 
     def stream(self, question: str) -> AsyncIterator[str]:
         self.questions.append(question)
@@ -103,6 +109,9 @@ class InstantAnswers:
     tokens: Sequence[str] = ("I", " led", " it", ".")
     questions: list[str] = field(default_factory=list)
     cancelled: int = 0
+
+    def settled(self, question: str) -> str | None:
+        return None  # streamed as a model would: never known ahead
 
     def stream(self, question: str) -> AsyncIterator[str]:
         self.questions.append(question)

@@ -66,3 +66,23 @@ async def test_a_profile_change_regrounds_the_next_answer():
     a, _ = answerer(["."], continuation="off")
     await a.set_profile(Profile(resume="- Ran a 12-bed ward at St Mary's, 2019–2023."))
     assert "12-bed ward" in (await text(a, "Tell me about yourself."))[0]
+
+
+async def test_settled_is_the_whole_answer_only_where_no_model_adds_to_it():
+    off, _ = answerer(["Anything", "."], continuation="off")
+    weakness = "What is your biggest weakness?"
+    assert off.settled(weakness) == "".join(await text(off, weakness))
+    streaming, _ = answerer(["I", " kept", " the", " budget", "."])
+    # The model adds a sentence to a grounded opening: the answer is not known ahead.
+    assert streaming.settled("What did you do at Northwind?") is None
+    # Nothing of the person's to continue from: the opening is all of it, model or not.
+    conflict = "Tell me about a conflict with a colleague."
+    assert streaming.settled(conflict) == "".join(await text(streaming, conflict))
+
+
+async def test_a_question_the_profile_does_not_cover_is_answered_alike_however_far_it_has_been_said():
+    """The not-covered answer does not quote the question back, so the answer shown at a pause
+    ("How do you prioritise,") is, word for word, the answer to the whole question."""
+    a, _ = answerer(["x"], continuation="off")
+    assert a.settled("How do you prioritise,") == a.settled("How do you prioritise, when everything is urgent?")
+    assert "prioritise" not in (a.settled("How do you prioritise,") or "")

@@ -157,6 +157,20 @@ def test_a_question_about_something_the_profile_never_mentions_is_not_covered():
     assert not composition.grounded and "Terraform" in composition.opening
 
 
+def test_a_not_covered_answer_names_what_is_missing_only_where_the_question_names_a_thing():
+    """A name the profile never uses is said ("Terraform"); a common word is not made into one
+    ("Nothing in your profile covers summarise" reads as nonsense), and the question itself is
+    not quoted back: it is on screen above the answer."""
+    grounding = Grounding(sample_profile())
+    opening = grounding.ground(
+        "So, to summarise, you would start with a single database, measure the load, and split it only."
+    ).composition.opening
+    assert opening.startswith("Nothing in your profile covers this question,") and "summarise" not in opening
+    assert grounding.ground("Tell me about a time you missed a deadline.").composition.opening.startswith(
+        "Nothing in your profile covers this question,"
+    )
+
+
 @pytest.mark.parametrize(
     "profile",
     [

@@ -73,6 +73,9 @@ class LiveAnswers:
         self.questions.append(question)
         return self._run()
 
+    def settled(self, question: str) -> str | None:
+        return None
+
     async def _run(self) -> AsyncIterator[str]:
         for word in ("Live", " answer", "."):
             await asyncio.sleep(0.001)

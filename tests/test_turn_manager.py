@@ -414,3 +414,85 @@ async def test_a_filler_alone_is_not_answered(rig):
     tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
     await settle()
     assert answers.questions == ["Um. why do you want this job?"]
+
+
+async def _shown_then_continued(log: EventLog, clock: ManualClock, answers: GatedAnswers, tm: TurnManager) -> float:
+    """"What makes a good manager," answered and shown in full; the speaker goes on. Returns
+    the first end of speech."""
+    tm.speech_started()
+    tm.pause_candidate("What makes a good manager,")
+    first_end = clock()
+    clock.advance_ms(250)
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=first_end, interim_text="")
+    answers.release(len(answers.tokens))
+    await settle()
+    tm.final("What makes a good manager,")
+    assert len(of(log, EventType.ANSWER_DONE)) == 1
+    clock.advance_ms(400)
+    assert tm.speech_started() == (1, True)
+    return first_end
+
+
+async def test_a_shown_answer_that_answers_the_longer_question_word_for_word_stands():
+    log, clock, answers = EventLog("t"), ManualClock(), GatedAnswers(settles=True)
+    tm = TurnManager(log.publish, answers, clock=clock)
+    first_end = await _shown_then_continued(log, clock, answers, tm)
+    tm.pause_candidate("in your opinion?")
+    clock.advance_ms(600)
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("in your opinion?")
+    await settle()
+    tm.commit()
+    assert of(log, EventType.ANSWER_CANCELLED) == []
+    assert len(of(log, EventType.ANSWER_STARTED)) == 1
+    assert answers.questions == ["What makes a good manager,"]  # not asked again
+    assert tm.stats.early_stood >= 1 and tm.stats.early_cancelled == 0 and tm.stats.early_kept == 1
+    report = of(log, EventType.TURN_LATENCY)[0].data
+    # Timed from the end it was shown at, not from the end of the longer question.
+    assert report["question"] == "What makes a good manager, in your opinion?"
+    assert report["e2e_first_word_ms"] == pytest.approx(250)
+    assert clock() - first_end == pytest.approx(1.25)
+
+
+async def test_an_answer_streamed_by_a_model_is_taken_back_when_the_speaker_goes_on():
+    """Without an answer known ahead (``settled`` None), a shown answer cannot be known to stand:
+    it is taken back as before, and the whole question answered."""
+    log, clock, answers = EventLog("t"), ManualClock(), GatedAnswers(settles=False)
+    tm = TurnManager(log.publish, answers, clock=clock)
+    await _shown_then_continued(log, clock, answers, tm)
+    tm.pause_candidate("in your opinion?")
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "speaker_continued"
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("in your opinion?")
+    assert answers.questions[-1] == "What makes a good manager, in your opinion?"
+    assert tm.stats.early_stood == 0 and tm.stats.early_cancelled == 1
+
+
+async def test_a_shown_answer_that_the_longer_question_changes_is_taken_back():
+    class Changes(GatedAnswers):
+        def settled(self, question: str) -> str | None:
+            return "".join(self.tokens) if "opinion" not in question else "A different answer."
+
+    log, clock, answers = EventLog("t"), ManualClock(), Changes(settles=True)
+    tm = TurnManager(log.publish, answers, clock=clock)
+    await _shown_then_continued(log, clock, answers, tm)
+    tm.pause_candidate("in your opinion?")
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "speaker_continued"
+    assert tm.stats.early_stood == 0
+
+
+async def test_an_answer_still_streaming_does_not_stand():
+    """Only a finished answer can be compared word for word with the longer question's."""
+    log, clock, answers = EventLog("t"), ManualClock(), GatedAnswers(settles=True)
+    tm = TurnManager(log.publish, answers, clock=clock)
+    tm.speech_started()
+    tm.pause_candidate("What makes a good manager,")
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    answers.release(2)  # "Sure," shown, the rest still coming
+    await settle()
+    tm.speech_started()
+    tm.pause_candidate("in your opinion?")
+    await settle()
+    assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "speaker_continued"

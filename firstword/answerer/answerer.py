@@ -61,6 +61,13 @@ class Answerer:
     def ground(self, question: str) -> Grounded:
         return self.grounding.ground(question)
 
+    def settled(self, question: str) -> str | None:
+        grounded = self.grounding.ground(question)
+        opening = grounded.composition.opening if is_grounded(self.persona) else ""
+        if not opening or self._should_continue(grounded, True):
+            return None
+        return opening
+
     def stream(self, question: str, *, priority: Priority = Priority.LIVE) -> AsyncIterator[str]:
         """The answer's text; closing the iterator stops the model."""
         return self._answer(question, priority)

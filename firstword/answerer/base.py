@@ -11,3 +11,11 @@ class AnswerSource(Protocol):
         """The answer's text, delta by delta. Closing the iterator (or cancelling the task that
         reads it) stops the model. Raises ``firstword.llm.base.LlmError``."""
         ...
+
+    def settled(self, question: str) -> str | None:
+        """The whole answer to ``question``, where it is known at once without a model (the
+        grounded opening and nothing after it); None where a model would write some of it.
+
+        The turn manager keeps a shown answer when the speaker goes on only if this is, word
+        for word, what is already on screen: the answer to the longer question is the same."""
+        ...

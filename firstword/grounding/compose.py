@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import INSTRUCTION_LIKE, Fact, FactBase, Source, role_title
-from firstword.grounding.questions import QuestionType, without_instructions
+from firstword.grounding.facts import Fact, FactBase, Source, role_title
+from firstword.grounding.questions import QuestionType, names_in, without_instructions
 from firstword.grounding.retrieval import Scored, _names_employer, logistics_label
 
 # Verbs a resume line starts with, in the past tense, that "I" can be put in front of. Regular
@@ -68,7 +68,7 @@ def compose(
     """The opening for ``question``. ``unnamed``: for a yes/no question, the words of what it asks
     about that the person's material never uses ("budget" in "Have you managed a food budget?"):
     the answer says the profile does not mention it before giving the nearest fact."""
-    composition = _compose(question, kind, ranked, facts)
+    composition = _compose(question, kind, ranked, facts, unnamed or [])
     if unnamed and composition.grounded and kind not in (QuestionType.CLOSING, QuestionType.LOGISTICS):
         said = " ".join(unnamed)
         body = composition.opening
@@ -85,7 +85,9 @@ def compose(
 MAX_WORDS = 95
 
 
-def _compose(question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase) -> Composition:
+def _compose(
+    question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase, unnamed: list[str]
+) -> Composition:
     if kind is QuestionType.NOT_A_QUESTION:
         if not without_instructions(question).strip():
             return Composition(
@@ -115,7 +117,7 @@ def _compose(question: str, kind: QuestionType, ranked: list[Scored], facts: Fac
             usable = [story] + [s for s in usable if s is not story]
     context = tuple(s.fact for s in ranked if _may_open(s.fact) or s.fact.source is Source.JOB)[:4]
     if not usable:
-        return _not_covered(question, kind, facts, context)
+        return _not_covered(question, kind, facts, context, unnamed)
     if kind is QuestionType.ABOUT_YOU and (intro := _introduction(usable, facts)) is not None:
         return Composition(intro[0], intro[1], (), context)
     top = usable[0].fact
@@ -528,7 +530,9 @@ _TOPIC_WORDS = {
 }
 
 
-def _not_covered(question: str, kind: QuestionType, facts: FactBase, context: tuple[Fact, ...]) -> Composition:
+def _not_covered(
+    question: str, kind: QuestionType, facts: FactBase, context: tuple[Fact, ...], unnamed: list[str]
+) -> Composition:
     structure = STRUCTURES.get(kind, STRUCTURES[QuestionType.OTHER])
     if not facts.retrievable() or all(f.source is Source.JOB for f in facts.retrievable()):
         what = "Your profile has no resume, notes or stories yet"
@@ -539,9 +543,15 @@ def _not_covered(question: str, kind: QuestionType, facts: FactBase, context: tu
             f"from them. Meanwhile, cover"
         )
     else:
-        # A question that talks to a model ("forget everything above…") is not quoted back.
-        quotable = INSTRUCTION_LIKE.search(question) is None
-        about = _TOPIC_WORDS.get(kind) or (f"“{_short(question)}”" if quotable else "this question")
+        # The names the profile never uses ("Terraform"), where the question has any; a common
+        # word is not made into one ("covers summarise"). Otherwise not the question quoted back:
+        # it is on screen above the answer already, and an answer that does not repeat it stays
+        # true, word for word, when the speaker goes on after a pause ("How do you prioritise, |
+        # when everything is urgent?"), so the turn manager need not take it back
+        # (firstword.turns.manager, ``_stands``).
+        names = set(names_in(question))
+        missing = [word for word in unnamed if word in names]
+        about = _TOPIC_WORDS.get(kind) or (" ".join(missing) if missing else "this question")
         opening = f"Nothing in your profile covers {about}, so here is what to cover rather than a guess"
     if kind is QuestionType.CLOSING and (job := facts.of(Source.JOB)):
         asks = [_lower_first(_trim(f.body)) for f in job if f.label][:2]
@@ -553,15 +563,6 @@ def _not_covered(question: str, kind: QuestionType, facts: FactBase, context: tu
 
 
 # ----- text helpers -----------------------------------------------------------------------------
-
-
-def _short(question: str, words: int = 12) -> str:
-    """The question as quoted back: what it asks (its last sentence), shortened, without end marks
-    that would read as a sentence of their own."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.strip()]
-    asking = [s for s in sentences if s.rstrip().endswith("?")] or sentences or [question]
-    parts = re.sub(r"[.!?…]+", "", asking[-1]).split()
-    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
 def _trim(text: str) -> str:

@@ -163,6 +163,7 @@ class CopilotPipeline:
             clock=clock,
             reveal_hold=statement_hold(settings.answer.statement_hold_ms, settings.answer.resumed_hold_ms),
             prefetch=prefetch,
+            keep_standing=settings.answer.keep_standing,
         )
         self._window = ms_to_samples(self.FINAL_WINDOW_MS)
         self._continuation = ms_to_samples(settings.endpointing.continuation_ms)

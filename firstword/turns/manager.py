@@ -12,9 +12,12 @@ tells the manager what the endpointer and the STT saw; the manager runs answers:
 * ``final``: the segment's final transcript (it may re-transcribe earlier segments of the turn
   with it, replacing their text). An answer whose question still fits the turn's text is kept;
   otherwise it is cancelled in plain view and restarted on the final (trigger ``final``).
-* ``speech_started`` again within the continuation window: the speaker was not done. The shown
-  answer is cancelled (``speaker_continued``) and the turn goes on; its question becomes all its
-  segments joined, so a long or multi-part question is answered as one.
+* ``speech_started`` again within the continuation window: the speaker was not done. Once the
+  new speech says something, the shown answer is cancelled (``speaker_continued``) and the turn
+  goes on; its question becomes all its segments joined, so a long or multi-part question is
+  answered as one. The one exception: a shown answer that *stands* (``_stands``), because the
+  answer to the longer question is, word for word, the one already on screen ("What makes a good
+  manager, | in your opinion?"). Nothing is taken back then, and the answer is the turn's.
 * ``commit``: the continuation window passed; the turn is over and its ``turn.latency`` report
   goes out once the kept answer's first word is known.
 * a new turn: the previous turn's answer keeps streaming while the next question is spoken, and
@@ -184,6 +187,8 @@ class TurnStats:
     early_cancelled: int = 0
     speculation_discarded: int = 0
     restarted_on_final: int = 0
+    # Shown answers kept when the speaker went on, because they answer the longer question too.
+    early_stood: int = 0
     turns: int = 0
 
 
@@ -196,9 +201,11 @@ class TurnManager:
         clock: Callable[[], float] = time.monotonic,
         reveal_hold: Callable[[str, int], float] | None = None,
         prefetch: PreparedAnswers | None = None,
+        keep_standing: bool = True,
     ) -> None:
         self._publish = publish
         self._answers = answers
+        self._keep_standing = keep_standing
         self._prefetch = prefetch
         self._clock = clock
         # Seconds to keep a ready answer hidden after the endpoint, by the question heard so far
@@ -308,7 +315,9 @@ class TurnManager:
         if says_nothing_new(self._turn.text, new_text):
             return False
         self._unconfirmed = False
-        self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
+        run = self._turn_run()
+        if run is None or not self._stands(run, _join(self._turn.text, new_text)):
+            self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
         return True
 
     def pause_candidate(self, candidate_text: str, *, replaces: int = 0) -> None:
@@ -323,7 +332,7 @@ class TurnManager:
         if not content_words(question):
             return  # "um": nothing asked yet
         run = self._turn_run()
-        if run is not None and same_question(run.question, question):
+        if run is not None and (same_question(run.question, question) or self._stands(run, question)):
             return
         self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
         self._start(question, AnswerTrigger.SPECULATIVE, visible=False)
@@ -342,10 +351,14 @@ class TurnManager:
         if self._unconfirmed:
             if not self._confirm_continuation(interim_text):
                 return  # noise or a repeat after the answer was shown: it stands, timings too
+        run = self._turn_run()
+        if run is not None and run.visible:
+            # Shown at an earlier end and standing for the longer question (``_stands``): the
+            # turn stays timed from the end its answer was shown at.
+            return
         self._turn.vad_end_at = vad_end_at
         self._turn.speech_end_at = speech_end_at
-        run = self._turn_run()
-        if run is not None and not run.visible:
+        if run is not None:
             self._reveal_or_hold(run)
         elif run is None:
             question = _join(self._turn.text, interim_text)
@@ -399,10 +412,12 @@ class TurnManager:
             # The continuation said something after all (the interim at its end was stale): the
             # turn ended where it last ended, and its answer is timed from there.
             self._unconfirmed = False
-            if self._last_end is not None:
-                turn.vad_end_at, turn.speech_end_at = self._last_end
             run = self._turn_run()
-            if run is not None and not question_fits(run.question, turn.text):
+            fits = run is not None and question_fits(run.question, turn.text)
+            stood = run is not None and not fits and self._stands(run, turn.text)
+            if self._last_end is not None and not stood:
+                turn.vad_end_at, turn.speech_end_at = self._last_end
+            if run is not None and not fits and not stood:
                 self._drop_turn_run(CancelReason.SPEAKER_CONTINUED)
         turn.final_at = self._clock()
         if self._state is not TurnState.PAUSED:
@@ -418,10 +433,27 @@ class TurnManager:
             if not run.visible and self._held is None:
                 self._reveal(run)
             return
+        if run is not None and self._stands(run, question):
+            return
         if run is not None:
             self._stats.restarted_on_final += 1
         self._drop_turn_run(CancelReason.TRANSCRIPT_CHANGED)
         self._start(question, AnswerTrigger.FINAL, visible=True)
+
+    def _stands(self, run: AnswerRun, question: str) -> bool:
+        """Whether a shown answer still answers the turn, now ``question``, and is kept as its
+        answer (it then answers ``question``): it was written in full, and the answer to
+        ``question`` is known without a model and is, word for word, what is on screen. A rule
+        about answers rather than pauses: the reader sees nothing change, so nothing was taken
+        back; any other shown answer is cancelled as before."""
+        if not self._keep_standing or not run.visible or not run.finished or run.failed is not None or run.cancelled:
+            return False
+        settled = self._answers.settled(question)
+        if settled is None or settled.strip() != run.text.strip():
+            return False
+        run.question = question
+        self._stats.early_stood += 1
+        return True
 
     def _still_prepared(self, run: AnswerRun, question: str) -> bool:
         """A prefetched answer started on an interim stands only if the final asks the same

@@ -461,6 +461,9 @@ export class AnswerCard {
   }
 
   latency(data) {
+    // The whole question, once the turn is over: an answer shown at a pause that still answers
+    // what the speaker went on to say stands for all of it (firstword.turns.manager, _stands).
+    if (data.question && data.answer_id === this.id) this.questionNode.textContent = data.question;
     const { headline, parts } = latencyParts(data);
     if (!headline) return;
     this.timing.replaceChildren(
