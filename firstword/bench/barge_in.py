@@ -31,6 +31,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,12 +278,16 @@ def sweep(voices: Voices, config: BargeInConfig, tick: Callable[[], None] = lamb
                     tick()
     speech = {"runs": 0, "stopped": 0, "hold_ms": [], "heard_stop_ms": [], "barge_in_ms": []}
     early = {"runs": 0, "stopped": 0, "hold_ms": [], "heard_stop_ms": [], "barge_in_ms": []}
+    # Wall time per 32-ms chunk of a double-talk room (echo path, Silero, decisions), in seconds.
+    cost: list[float] = []
     for i, ((_, nova), (_, user, onset)) in enumerate(zip(voices.novas, voices.candidates)):
         for user_at, echo_db, into in ((USER_AT_S, -10.0, speech), (USER_AT_S, -100.0, speech),
                                        (EARLY_AT_S, -10.0, early), (EARLY_AT_S, -100.0, early)):
             room = Room(nova, user=user, user_at_s=user_at, echo_db=echo_db, delay_ms=DELAYS_MS[i % 3],
                         seed=100 + i, config=config)
+            started = time.perf_counter()
             decisions = room.run(user_at + RUN_AFTER_S)
+            cost.append((time.perf_counter() - started) / ((user_at + RUN_AFTER_S) * SAMPLE_RATE / 512))
             into["runs"] += 1
             at = user_at + onset
             holds = [t for t, d in decisions if d == "hold" and t >= at - 0.05]
@@ -321,6 +326,7 @@ def sweep(voices: Voices, config: BargeInConfig, tick: Callable[[], None] = lamb
         return {"p50": _pct(values, 50), "p95": _pct(values, 95), "max": _pct(values, 100)}
 
     return {
+        "cost_ms_per_chunk": dist(cost),
         "echo": {**{k: v for k, v in echo.items() if k != "gap_ms"}, "gap_ms": dist(echo["gap_ms"])},
         **{name: {"runs": r["runs"], "stopped": r["stopped"], "hold_ms": dist(r["hold_ms"]),
                   "heard_stop_ms": dist(r["heard_stop_ms"]), "barge_in_ms": dist(r["barge_in_ms"])}
@@ -381,6 +387,8 @@ def run(corpus: Path, json_out: Path | None, *, variants: Sequence[str], limit: 
         ("mm-hm etc.: stopped / runs", lambda r: f"{r['backchannel']['stopped']} / {r['backchannel']['runs']}"),
         ("  gap heard p50 / max", lambda r: f"{r['backchannel']['gap_ms']['p50']} / {r['backchannel']['gap_ms']['max']}"),
         ("coughs: stopped / held / runs", lambda r: f"{r['cough']['stopped']} / {r['cough']['held']} / {r['cough']['runs']}"),
+        ("cost per 32-ms chunk p50 / p95 (ms)",
+         lambda r: f"{r['cost_ms_per_chunk']['p50']} / {r['cost_ms_per_chunk']['p95']}"),
     ]
     for label, get in rows:
         table.add_row(label, *cells(get))
