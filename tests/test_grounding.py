@@ -165,10 +165,13 @@ def test_a_not_covered_answer_names_what_is_missing_only_where_the_question_name
     opening = grounding.ground(
         "So, to summarise, you would start with a single database, measure the load, and split it only."
     ).composition.opening
-    assert opening.startswith("Nothing in your profile covers this question,") and "summarise" not in opening
+    assert opening.startswith("Nothing in your profile covers this,") and "summarise" not in opening
     assert grounding.ground("Tell me about a time you missed a deadline.").composition.opening.startswith(
-        "Nothing in your profile covers this question,"
+        "Nothing in your profile covers this,"
     )
+    # A speech names no skill: "American" in JFK's line is not something the profile lacks.
+    jfk = "And so my fellow American asked not what your country can do for you, ask what you can do for your country."
+    assert "American" not in grounding.ground(jfk).composition.opening
 
 
 @pytest.mark.parametrize(

@@ -543,15 +543,18 @@ def _not_covered(
             f"from them. Meanwhile, cover"
         )
     else:
-        # The names the profile never uses ("Terraform"), where the question has any; a common
+        # The names the profile never uses ("Terraform"), where the question asks about any; a common
         # word is not made into one ("covers summarise"). Otherwise not the question quoted back:
         # it is on screen above the answer already, and an answer that does not repeat it stays
         # true, word for word, when the speaker goes on after a pause ("How do you prioritise, |
         # when everything is urgent?"), so the turn manager need not take it back
         # (firstword.turns.manager, ``_stands``).
-        names = set(names_in(question))
+        # Only a sentence that asks names things: in "my fellow American asked not…" (a speech,
+        # no "?") "American" is no skill the profile lacks.
+        asking = " ".join(part for part in re.split(r"(?<=[.!?])\s+", question.strip()) if part.rstrip().endswith("?"))
+        names = set(names_in(asking))
         missing = [word for word in unnamed if word in names]
-        about = _TOPIC_WORDS.get(kind) or (" ".join(missing) if missing else "this question")
+        about = _TOPIC_WORDS.get(kind) or (" ".join(missing) if missing else "this")
         opening = f"Nothing in your profile covers {about}, so here is what to cover rather than a guess"
     if kind is QuestionType.CLOSING and (job := facts.of(Source.JOB)):
         asks = [_lower_first(_trim(f.body)) for f in job if f.label][:2]
