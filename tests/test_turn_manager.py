@@ -416,9 +416,11 @@ async def test_a_filler_alone_is_not_answered(rig):
     assert answers.questions == ["Um. why do you want this job?"]
 
 
-async def _shown_then_continued(log: EventLog, clock: ManualClock, answers: GatedAnswers, tm: TurnManager) -> float:
-    """"What makes a good manager," answered and shown in full; the speaker goes on. Returns
-    the first end of speech."""
+async def _shown_then_continued(answers: GatedAnswers) -> tuple[EventLog, ManualClock, TurnManager, float]:
+    """"What makes a good manager," answered by ``answers`` and shown in full; the speaker goes
+    on. Returns the log, the clock, the manager and the first end of speech."""
+    log, clock = EventLog("t"), ManualClock()
+    tm = TurnManager(log.publish, answers, clock=clock)
     tm.speech_started()
     tm.pause_candidate("What makes a good manager,")
     first_end = clock()
@@ -430,13 +432,12 @@ async def _shown_then_continued(log: EventLog, clock: ManualClock, answers: Gate
     assert len(of(log, EventType.ANSWER_DONE)) == 1
     clock.advance_ms(400)
     assert tm.speech_started() == (1, True)
-    return first_end
+    return log, clock, tm, first_end
 
 
 async def test_a_shown_answer_that_answers_the_longer_question_word_for_word_stands():
-    log, clock, answers = EventLog("t"), ManualClock(), GatedAnswers(settles=True)
-    tm = TurnManager(log.publish, answers, clock=clock)
-    first_end = await _shown_then_continued(log, clock, answers, tm)
+    answers = GatedAnswers(settles=True)
+    log, clock, tm, first_end = await _shown_then_continued(answers)
     tm.pause_candidate("in your opinion?")
     clock.advance_ms(600)
     tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
@@ -457,9 +458,8 @@ async def test_a_shown_answer_that_answers_the_longer_question_word_for_word_sta
 async def test_an_answer_streamed_by_a_model_is_taken_back_when_the_speaker_goes_on():
     """Without an answer known ahead (``settled`` None), a shown answer cannot be known to stand:
     it is taken back as before, and the whole question answered."""
-    log, clock, answers = EventLog("t"), ManualClock(), GatedAnswers(settles=False)
-    tm = TurnManager(log.publish, answers, clock=clock)
-    await _shown_then_continued(log, clock, answers, tm)
+    answers = GatedAnswers(settles=False)
+    log, clock, tm, _ = await _shown_then_continued(answers)
     tm.pause_candidate("in your opinion?")
     await settle()
     assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "speaker_continued"
@@ -474,9 +474,7 @@ async def test_a_shown_answer_that_the_longer_question_changes_is_taken_back():
         def settled(self, question: str) -> str | None:
             return "".join(self.tokens) if "opinion" not in question else "A different answer."
 
-    log, clock, answers = EventLog("t"), ManualClock(), Changes(settles=True)
-    tm = TurnManager(log.publish, answers, clock=clock)
-    await _shown_then_continued(log, clock, answers, tm)
+    log, clock, tm, _ = await _shown_then_continued(Changes(settles=True))
     tm.pause_candidate("in your opinion?")
     await settle()
     assert of(log, EventType.ANSWER_CANCELLED)[0].data["reason"] == "speaker_continued"

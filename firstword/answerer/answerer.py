@@ -63,7 +63,7 @@ class Answerer:
 
     def settled(self, question: str) -> str | None:
         grounded = self.grounding.ground(question)
-        opening = grounded.composition.opening if is_grounded(self.persona) else ""
+        opening = self._opening(grounded)
         if not opening or self._should_continue(grounded, True):
             return None
         return opening
@@ -75,7 +75,7 @@ class Answerer:
     async def _answer(self, question: str, priority: Priority) -> AsyncIterator[str]:
         grounded = self.grounding.ground(question)
         composition = grounded.composition
-        opening = composition.opening if is_grounded(self.persona) else ""
+        opening = self._opening(grounded)
         if opening:
             yield opening
         if not self._should_continue(grounded, bool(opening)):
@@ -104,6 +104,10 @@ class Answerer:
                     yield text[: max(0, len(text) - (len(written) - cut))].rstrip()
                     return
                 yield text
+
+    def _opening(self, grounded: Grounded) -> str:
+        """The grounded first words, for a persona whose answers are said aloud as the person's."""
+        return grounded.composition.opening if is_grounded(self.persona) else ""
 
     def _should_continue(self, grounded: Grounded, opened: bool) -> bool:
         if not opened:
