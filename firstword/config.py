@@ -867,7 +867,14 @@ class PrefetchConfig(BaseModel):
     # the same rules, 32 hit 43 of the held-out sets a-c's 170 questions offline and 48 hit 49.
     # With 8, most of a recruiter's screen (salary, notice, weakness) was ranked out (12 %).
     predictions: int = Field(default=48, ge=1, le=64)
-    prepared_per_pause: int = Field(default=48, ge=0, le=64)
+    # Besides those, in an interview: the pieces of the person's own work (stories first, then
+    # the resume's achievements) and the job description's conditions (``prefetch.own_work``),
+    # matched by what a question names of them. 16: the held-out profiles have 2-4 stories and
+    # 5-14 achievements; a question is checked against each in ~0.01 ms.
+    own_work: int = Field(default=16, ge=0, le=32)
+    # Every prediction's answer is written in a pause when it is the copilot's (~2 ms each): 48 +
+    # 16 + up to 6 conditions.
+    prepared_per_pause: int = Field(default=72, ge=0, le=128)
     # A session's budget of model time for answers nobody has asked for (seconds, over its life):
     # 3 prepared answers of the bundled model take ~6-9 s on 2 cores; 60 s is about seven pauses'
     # worth, after which the session prefetches nothing more.

@@ -273,8 +273,10 @@ class SessionRegistry:
             return answerer.stream(with_topic(prediction, history), priority=Priority.BACKGROUND)
 
         def predict(who: str, history: Sequence[tuple[str, str]]) -> list[Prediction]:
+            config = self._settings.prefetch
             return predict_questions(
-                answerer.profile, history, persona=who.removeprefix("board:"), limit=self._settings.prefetch.predictions
+                answerer.profile, history, persona=who.removeprefix("board:"), limit=config.predictions,
+                own_work=config.own_work,
             )
 
         # A session of an advisor that writes with the model alone is the board room's.

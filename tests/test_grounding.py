@@ -41,6 +41,9 @@ def test_bullets_keep_their_wrapped_lines_and_their_employer():
         ("Acme Corp, Leeds\nSenior Engineer, 2019 - 2022\n- Built the billing API.", "Acme Corp"),
         ("2019 - 2022   Acme Corp, Leeds\nSenior Engineer\n- Built the billing API.", "Acme Corp"),
         ("* Acme Corp (fintech, 40 people) — Senior Engineer, Jan 2019–present\n  - Built the billing API.", "Acme Corp"),
+        # A description in brackets, then the dates in brackets with a month ("Paylio  (" once).
+        ("**Senior Engineer — Acme Corp (card-issuing platform)** (Mar 2021 – present)\n- Built the billing API.",
+         "Acme Corp"),
     ],
 )
 def test_role_lines_in_the_layouts_people_use_name_the_employer_of_the_bullets(layout, employer):
@@ -445,3 +448,24 @@ def test_a_strength_is_answered_with_the_strongest_measured_result_not_not_cover
     grounded = Grounding(profile).ground(question)
     assert grounded.composition.grounded, grounded.composition.opening
     assert "4k writes per second" in grounded.composition.opening
+
+
+def test_on_call_is_one_word_not_the_call_of_called() -> None:
+    """"On-call" in a question once retrieved a story where someone "called the GP"."""
+    profile = Profile(
+        resume="# Jo\n## Experience\n**SRE — Acme** (2020 – present)\n- Ran the on-call rota for 12 engineers; pages down 40%\n",
+        stories=["## Dosing error\nSituation: A wrong dose on a discharge letter. Action: called the GP. Result: no harm."],
+    )
+    grounding = Grounding(profile)
+    assert grounding.ground("Have you done on-call before?").composition.opening.startswith("At Acme I ran the on-call rota")
+    story_only = Grounding(Profile(stories=profile.stories))
+    assert "GP" not in story_only.ground("Tell me about your on-call experience.").composition.opening
+
+
+def test_a_question_about_working_weekends_is_not_answered_with_the_salary_note() -> None:
+    notes = "Salary: Band 6 is fixed (£37,338–£44,962).\nNotice: 4 weeks contractual."
+    grounding = Grounding(Profile(notes=notes))
+    opening = grounding.ground("The rotations include weekends, bank holidays and on-call. How do you feel about that?").composition.opening
+    assert "Band 6" not in opening and "4 weeks" not in opening and opening.startswith("Nothing in your profile covers this")
+    with_it = Grounding(Profile(notes=notes + "\nWeekends: fine with a 1-in-4 weekend rota."))
+    assert "1-in-4" in with_it.ground("The rotations include weekends. How do you feel about that?").composition.opening

@@ -103,7 +103,9 @@ def test_no_prefix_of_a_predicted_question_matches_another_prediction() -> None:
     sets += [predict_questions(profile, [("user", "Should I hire?"), ("assistant", "…")], persona=p, limit=20)
              for p in ("atlas", "cipher")]
     for predictions in sets:
-        for prediction in predictions:
+        # A piece of the person's own work is written as the resume has it, never said so (it is
+        # matched by what a question names of it): its prefixes are nobody's interim.
+        for prediction in (p for p in predictions if p.anchors is None):
             words = prediction.text.rstrip("?.").split()
             for n in range(1, len(words)):
                 hit = match_question(" ".join(words[:n]).lower(), predictions)

@@ -143,7 +143,8 @@ def test_predictions_are_deterministic_ranked_and_typed() -> None:
             for p in first:
                 assert p.kind == classify(p.text).kind
                 assert "[" not in p.text and "{" not in p.text
-                assert p.source.split(":")[0] in ("pattern", "opening", "common", "closing", "job_description")
+                assert p.source.split(":")[0] in ("pattern", "opening", "common", "closing", "job_description", "own_work",
+                                                  "condition")
 
 
 def test_no_two_predictions_are_ambiguous_with_each_other() -> None:
@@ -158,9 +159,14 @@ def test_no_two_predictions_are_ambiguous_with_each_other() -> None:
 
 def test_limit() -> None:
     assert predict_questions(sample_profile(), [], persona="copilot", limit=0) == []
-    assert len(predict_questions(sample_profile(), [], persona="copilot", limit=3)) == 3
-    assert len(predict_questions(sample_profile(), _said("Tell me about yourself."), persona="copilot", limit=8)) == 8
-    assert len(predict_questions(sample_profile(), _said("Tell me about yourself."), persona="copilot")) <= DEFAULT_LIMIT
+    assert len(predict_questions(sample_profile(), [], persona="copilot", limit=3, own_work=0)) == 3
+    said = _said("Tell me about yourself.")
+    assert len(predict_questions(sample_profile(), said, persona="copilot", limit=8, own_work=0)) == 8
+    assert len(predict_questions(sample_profile(), said, persona="copilot", own_work=0)) <= DEFAULT_LIMIT
+    # The pieces of the person's own work come after the limit, within their own.
+    found = predict_questions(sample_profile(), said, persona="copilot", limit=8, own_work=2)
+    assert [p.source.split(":")[0] for p in found[8:]] == ["own_work", "own_work"]
+    assert all(p.anchors is None for p in found[:8])
 
 
 def test_the_closing_question_grows_likelier_with_the_turns() -> None:

@@ -455,14 +455,15 @@ def _problems(rec: dict[str, Any], *, prefetch: bool) -> list[str]:
 def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profile: Profile) -> list[dict[str, Any]]:
     """For each question, whether the rules of ``firstword.prefetch`` (as the server would run
     them, with the default limit) predict a question it matches, given what was said before it."""
-    from firstword.prefetch import DEFAULT_LIMIT, decide, predict_questions, similarity
+    from firstword.prefetch import DEFAULT_LIMIT, DEFAULT_OWN_WORK, decide, predict_questions, similarity
     from firstword.prefetch.match import decide_each
 
     limit = _server_setting("predictions", DEFAULT_LIMIT)
+    own_work = _server_setting("own_work", DEFAULT_OWN_WORK)
     out: list[dict[str, Any]] = []
     history: list[tuple[str, str]] = []
     for rec in records:
-        predictions = predict_questions(profile, history, persona=script.persona, limit=limit)
+        predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work)
         decision = decide(rec["question"], predictions)
         matched = decision.match.prediction if decision.match is not None else None
         together = decide_each(rec["question"], predictions) if matched is None and not decision.ambiguous else ()

@@ -415,7 +415,9 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
         head = line[dates_match.end() :]  # "2019 - present   Harrowfield Academy, Leeds"
     head = re.sub(r"\([^)]*\)", "", head)  # "(point-of-sale startup, 6 people)"
     head = re.sub(r"[(\[,|·–—-]+\s*$", "", head.strip()).strip()
-    head = _MONTH.sub("", head).strip(" ,|·–—-")
+    head = _MARKUP.sub("", head)
+    # "Paylio (card-issuing platform) (Mar 2021 – present)": the month's bracket opens after it.
+    head = re.sub(r"[(\[,|·–—-]+\s*$", "", _MONTH.sub("", head).strip()).strip(" ,|·–—-")
     # "Title, Company" / "Title at Company" / "Company — Title": the part that reads as a name.
     for separator in (" at ", " @ "):
         if separator in head:
@@ -434,7 +436,7 @@ _TITLE_WORDS = ("engineer", "manager", "lead", "director", "nurse", "teacher", "
                 "senior", "junior", "controller", "accountant", "auditor", "chef", "therapist", "physio",
                 "pharmacist", "clerk", "partner", "advisor", "adviser", "technician", "lecturer",
                 "paralegal", "solicitor", "lawyer", "buyer", "planner", "editor", "writer", "producer",
-                "president", "principal", "chief", "apprentice", "volunteer", "agent")
+                "president", "principal", "chief", "apprentice", "volunteer", "agent", "sre")
 
 
 def _is_title(part: str) -> bool:

@@ -154,7 +154,9 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
     "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*"),
-    "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract"),
+    "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract",
+              # when the work is done: "the rotations include weekends, bank holidays and on-call"
+              "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*"),
 }
 # How much a fact about another employer counts when the question names one ("at Basketly").
 OTHER_EMPLOYER_WEIGHT = 0.3
@@ -206,9 +208,13 @@ def tokens(text: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """Lower-cased words without their contractions' tails ("what's" → "what", not "what", "s")."""
-    text = _CONTRACTION.sub("", text.lower())
+    """Lower-cased words without their contractions' tails ("what's" → "what", not "what", "s"),
+    "on-call" as one word (its "call" is not the "called the GP" of a story)."""
+    text = _ON_CALL.sub("oncall", _CONTRACTION.sub("", text.lower()))
     return [w for w in _TOKEN.findall(text) if len(w) > 1 or w.isdigit()]
+
+
+_ON_CALL = re.compile(r"\bon[- ]?call\b")
 
 
 _CONTRACTION = re.compile(r"n['’]t\b|['’](?:s|t|re|ve|d|ll|m)\b")
@@ -467,8 +473,9 @@ class Retriever:
             return []
 
         def present(word: str) -> bool:
-            parts = [p for p in re.split(r"[-']", word.lower()) if p and p not in STOPWORDS] or [word.lower()]
-            for part in parts:  # "on-call": each part, as the index splits it
+            said = _ON_CALL.sub("oncall", word.lower())  # one word, as the index has it
+            parts = [p for p in re.split(r"[-']", said) if p and p not in STOPWORDS] or [said]
+            for part in parts:  # "full-time": each part, as the index splits it
                 term = _stem(part)
                 near = {term} | self._family(term) | _STRICT_INDEX.get(term, set())
                 if not any(t in self._person_vocabulary for t in near):

@@ -2,7 +2,9 @@
 one of them.
 
 - ``predict``: the next questions from the dossier (profile, job description) and what has been
-  said, by the readable tables of ``patterns``: deterministic, ranked, each with its source.
+  said, by the readable tables of ``patterns``: deterministic, ranked, each with its source;
+  ``own_work``: the person's stories and achievements and the job's conditions, which a question
+  names rather than words the way a table could.
 - ``match``: whether a typed question or a spoken interim asks one of the predictions; lexical,
   chosen and thresholded on the labelled set ``data/paraphrases.jsonl`` for no false hits.
 - ``evaluate``: the matcher and its rivals (character n-grams, MiniLM) on that set.
@@ -20,11 +22,12 @@ from firstword.prefetch.match import (
     match_question,
     similarity,
 )
-from firstword.prefetch.predict import DEFAULT_LIMIT, Prediction, jd_questions, predict_questions
+from firstword.prefetch.predict import DEFAULT_LIMIT, DEFAULT_OWN_WORK, Prediction, jd_questions, predict_questions
 
 __all__ = [
     "AMBIGUITY_MARGIN",
     "DEFAULT_LIMIT",
+    "DEFAULT_OWN_WORK",
     "THRESHOLD",
     "Decision",
     "Match",

@@ -133,7 +133,7 @@ _FILLERS = re.compile(
     r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right now|right|great|cool|sure|thanks|thank you|"
     r"interesting|nice|well|so|yeah|yes|you know|i mean|kind of|sort of|basically|actually|"
     r"just|really|exactly|specifically|specific|personally|please|quickly|now then|roughly|approximately|"
-    r"realistically|honestly|in terms of|at the moment|these days|right now|currently|in particular|in your own words)\b"
+    r"realistically|honestly|in terms of|at the moment|at the minute|these days|right now|currently|in particular|in your own words)\b"
 )
 
 # Ways to ask, not what is asked: "could you tell me about X" asks what "tell me about X" does,
@@ -214,6 +214,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
      r"(want|like) to hear\b", "bad news"),
     (r"\b(deliver|delivered|delivering|give|gave|giving|break|broke|breaking) (the |some )?bad news\b", "tell bad news"),
     (r"\bwhistle[- ]stop\b", " "),
+    (r"\b(anywhere|somewhere) else\b", "elsewhere"),
     (r"\bwhat (has|is) got you (looking|interested) (at|in)\b(?! (the|this) (moment|minute|point|time)\b|present\b)", "what attracts you to"),
     (r"\bif (it|that|this|the same thing) (came|comes|were to come) up again\b|"
      r"\bif (it|that|this|the same thing) (happened|happens|were to happen) again\b|"
@@ -229,6 +230,14 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwhat (did|would|do|will|could|can|should) (you|i|we) do to\b", r"how \1 \2"),
     (r"\b(is there )?(anything|something|what) (else )?(would you like|you would like|do you want|you want|you wanted|"
      r"you would want) to (ask|know about|know)( me| us)?( from me| from us)?\b", "do you have any questions for us"),
+    # What the closing question's questions may be about, and when, changes nothing of its answer
+    # (the questions the person prepared): "Any questions for me about Harwood or the role before
+    # I let you go?", "What questions do you have for me about the team or how we work?".
+    (r"\bbefore (i|we|you) (let you go|go|leave|head off|wrap up|finish|"
+     r"pass (you|your details)( on| over)?( to (the|our) (hiring manager|team|client|manager))?|hand you (over|on))\b", " "),
+    # (Punctuation is gone by now: the scope runs to the end of the ask, a few words at most.)
+    (r"\b(do you have any questions for us|questions (do you have )?for (me|us))( (about|on|regarding|or)( \S+){1,8})\s*$",
+     "do you have any questions for us"),
     # "What would your notice period look like?" asks what it is.
     (r"\b(what (would|will|does|do|did|is|are) [\w' ]{1,40}?) look(s|ed)? like\b", r"\1"),
     # "Why are you thinking of leaving", "are you looking to move on": the frame, not the topic.
@@ -576,7 +585,11 @@ def best_similarity(parts: Sequence[str], prediction: Predicted) -> Similarity:
     """The best of ``similarity`` over the question's parts and the prediction's forms. A form
     whose required words the part does not all say is vetoed (the interim rule) before it is
     scored: a question is matched against every form of ~30 predictions within the ~10 ms a
-    prefetched first word has."""
+    prefetched first word has. A piece of the person's own work is matched by its anchors
+    instead (``anchored_similarity``), on the whole turn."""
+    anchors = getattr(prediction, "anchors", None)
+    if anchors is not None:
+        return anchored_similarity(parts[0], anchors) if parts else _NO_MATCH
     best = _NO_MATCH
     for part in parts:
         said = read(part).content
@@ -587,6 +600,141 @@ def best_similarity(parts: Sequence[str], prediction: Predicted) -> Similarity:
             if found.score > best.score or best is _NO_MATCH:
                 best = found
     return best
+
+
+# ----- a question about one piece of the person's own work ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """How a question about one piece of the person's own work (``own_work``: a story, an
+    achievement on the resume), or about one condition of the job, is recognised: not by its
+    wording, which no table holds, but by what it names of that work or condition."""
+
+    terms: frozenset[str]  # every term of the piece of work, as ``read`` gives them
+    anchors: frozenset[str]  # those that name something ("pages", "Snowflake"), not "team" or "reduced"
+    strong: frozenset[str]  # of those, the numbers and what it is about (a title, a name)
+    # "hear": a question asks to hear about it ("walk me through how you did that"); "accept": a
+    # condition of the job, asked whether it suits ("we're hybrid; does that work for you?").
+    asks_to: str = "hear"
+    # What it is about is said in the negative ("A feature nobody used"): so may the question be.
+    negated: bool = False
+    # Its title's terms (a story's): a question that says all of them names it, however few.
+    title: frozenset[str] = frozenset()
+
+
+# An anchored hit scores below a question the tables ask word for word (1.0) by more than the
+# margin, so that one wins, and two pieces of work that a question names alike tie: nothing is
+# shown. Above the threshold.
+ANCHORED_SCORE = 0.84
+# A question names the piece of work by at least this many of its anchors, one of them strong:
+# one shared word ("Snowflake") is a topic, not yet this piece of work.
+MIN_ANCHORS = 2
+# Words that ask to hear about a piece of work without naming it ("how did you go about that",
+# "what did you change", "walk me through the project", "your CV says").
+_HEAR_ABOUT = frozenset(
+    read("went go pull achieve manage change approach process steps happen work project role "
+         "initiative piece mention saw see noticed resume cv says").content
+)
+_POINTING = frozenset("that it this those them".split())
+_ASKS_OF_IT = frozenset({"?what", "?how"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Hearing:
+    """A turn read as a request to hear about something, or to accept something: what its
+    asking sentences say beyond the frame, and what the whole turn names."""
+
+    veto: str | None
+    asked: frozenset[str]  # the asking sentences' content terms, the frame's words taken out
+    named: frozenset[str]  # the whole turn's content terms
+    last_word: str  # of an unpunctuated (interim) asking sentence, else ""
+
+
+# Asking whether a condition the interviewer just stated suits the person: "We're hybrid, three
+# days in the office. Does that work for you?", "…some weekends. How do you feel about that?".
+_ACCEPTABLE = re.compile(
+    r"\b(would|will|does|do|is|are|could|can) (that|this|it|those|these)( (kind|sort) of (setup|thing|arrangement|pattern))? "
+    r"(work|suit|be (ok|okay|alright|all right|fine|a problem|an issue|doable)|ok|okay|alright|all right|fine|a problem|"
+    r"an issue|doable|going to be (a problem|an issue|ok|okay))\b|"
+    r"\b(are|would) you (be )?(ok|okay|alright|all right|fine|comfortable|happy|good)( with (that|this|it))?\s*[?.]?\s*$|"
+    r"\bhow (do|would) you feel about (that|this|it)\b|"
+    r"\b(can|could) you (do|work|manage) (that|this|it|with that)\b",
+    re.IGNORECASE,
+)
+_ACCEPT_WORDS = frozenset(read("work suit feel problem issue setup arrangement doable comfortable happy fine kind sort "
+                               "thing pattern").content)
+
+
+@lru_cache(maxsize=1024)
+def _hearing(text: str, asks_to: str, negated: bool = False) -> _Hearing:
+    named = frozenset(read(text).content)
+    if len(asks(text)) != 1:
+        return _Hearing("asks_several", frozenset(), named, "")
+    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()] or [text]
+    asking = [s for s in sentences if _asks_something(s) or _piece_asks(s)]
+    if not asking:
+        return _Hearing("asks_nothing", frozenset(), named, "")
+    asked: set[str] = set()
+    if asks_to == "accept":
+        if not _ACCEPTABLE.search(asking[-1]):
+            return _Hearing("question_word", frozenset(), named, "")
+        for sentence in asking:
+            terms = read(sentence)
+            if terms.negated:
+                return _Hearing("negation", frozenset(), named, "")
+            asked |= terms.content
+        return _Hearing(None, frozenset(asked) - _ACCEPT_WORDS, named, "")
+    for sentence in asking:
+        terms = read(sentence)
+        # "How would you…" is a hypothetical, "why did you…" a reason, "who made the call" a
+        # person, and "have you done CIS before?" a yes or no: each asks something the piece of
+        # work does not say as such. A request ("walk me through", "tell me about") has no
+        # question word.
+        if terms.negated and not negated or "~irrealis" in terms.tense or terms.wh - _ASKS_OF_IT:
+            return _Hearing("question_word", frozenset(), named, "")
+        if not terms.wh:
+            return _Hearing("yes_or_no", frozenset(), named, "")
+        asked |= terms.content
+    sentence = asking[-1]
+    words = re.findall(r"[a-z0-9']+", sentence.lower())
+    last = words[-1] if words and not sentence.rstrip().endswith(("?", ".")) else ""
+    return _Hearing(None, frozenset(asked) - _HEAR_ABOUT, named, last)
+
+
+def anchored_similarity(text: str, anchors: Anchors) -> Similarity:
+    """Whether the turn ``text`` asks about the piece of work (or accepts the condition of the
+    job, ``anchors.asks_to == "accept"``) that ``anchors`` describes:
+
+    - it asks one thing: about work, with "what", "how" or a request ("walk me through", "tell
+      me about"), not in the conditional ("how would you…"); about a condition, whether it
+      suits ("does that work for you?", "how do you feel about that?", "are you OK with that?");
+    - its asking sentences say nothing the piece of work does not (beyond the words of asking to
+      hear about something): "How did you pick the SLO targets?" asks more than the story of the
+      SLOs tells, and "Give me an example of something going wrong with guests" more than a
+      story about guests; "Walk me through how you did that." asks for it;
+    - the turn names it: ``MIN_ANCHORS`` of its anchors (or every word of its title), one strong,
+      said anywhere in the turn (the sentence before the question usually says what "that" is);
+    - an unpunctuated (interim) asking sentence ends on what it points at ("…how you did that")
+      or on a word of the piece of work, not half-way ("walk me through how you").
+
+    Scores ``ANCHORED_SCORE`` or 0 (with the veto)."""
+    hearing = _hearing(text, anchors.asks_to, anchors.negated)
+    veto = hearing.veto
+    missing: tuple[str, ...] = ()
+    if veto is None and not hearing.asked <= anchors.terms:
+        veto, missing = "other_words", tuple(sorted(hearing.asked - anchors.terms))
+    if veto is None:
+        hits = hearing.named & anchors.anchors
+        named = len(hits) >= MIN_ANCHORS or bool(anchors.title) and anchors.title <= hearing.named
+        if not named or not hits & anchors.strong:
+            veto = "missing_words"
+    if veto is None and hearing.last_word and not (
+        hearing.last_word in _POINTING or (said := read(hearing.last_word).content) and said <= anchors.terms
+    ):
+        veto = "mid_phrase"
+    score = 0.0 if veto else ANCHORED_SCORE
+    return Similarity(score, score, score, veto, missing)
 
 
 @dataclass(frozen=True, slots=True)

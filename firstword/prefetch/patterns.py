@@ -175,6 +175,13 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
          also=("What management style works best for you?", "How do you like to be managed?")),
     _row("motivates", "What motivates you?", 0.25, also=("What drives you?",)),
     _row("led", "Tell me about a time you showed leadership.", 0.25),
+    # A recruiter's screen: where else the person is in process, and what they earn now.
+    _row("other-interviews", "Are you interviewing elsewhere?", 0.3,
+         also=("Are you interviewing [with] [at] [other] [companies] [elsewhere]?", "Are you [talking] [speaking] to other companies?",
+               "Where are you in your [job] search?", "Are you in process [with] [other] [companies] elsewhere?")),
+    _row("current-salary", "What is your current salary?", 0.3,
+         also=("What are you [currently] earning?", "What are you making [now] [currently]?",
+               "What is your current [base] [salary] [package]?")),
 )
 
 # The closing question comes last; its weight grows with the turns (``predict.closing_weight``).

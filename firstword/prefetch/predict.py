@@ -46,9 +46,12 @@ from firstword.practice.plan import (
     role_and_company,
 )
 from firstword.prefetch import match, patterns
+from firstword.prefetch import own_work as own_work_items
 from firstword.prefetch.patterns import Row
 
 DEFAULT_LIMIT = 48
+# Pieces of the person's own work predicted besides the ``limit`` (``own_work``).
+DEFAULT_OWN_WORK = 16
 # JD questions: a stated requirement's (in a requirements section or a "Looking for:" list)
 # against a responsibility's or a sentence of prose; each later one a little less, so the JD's
 # own order ranks them, down to the floor.
@@ -81,8 +84,9 @@ Turn = tuple[str, str]  # (role, text): "user" asks, "assistant" answers
 @dataclass(frozen=True, slots=True)
 class Prediction:
     text: str  # the question as shown and answered
-    # Where it came from: "pattern:<row id>", "opening:<row id>", "common:<row id>", "closing", or
-    # "job_description:<the requirement, exactly as in the JD>".
+    # Where it came from: "pattern:<row id>", "opening:<row id>", "common:<row id>", "closing",
+    # "job_description:<the requirement, exactly as in the JD>", or (``own_work``) a piece of the
+    # person's own work, "own_work:<fact id>", or a condition of the job, "condition:<fact id>".
     source: str
     # Its type as the grounding will read it (``questions.classify`` of ``text``).
     kind: QuestionType
@@ -97,6 +101,9 @@ class Prediction:
     # The names of the person's own material (employers, products; not the company applied to),
     # context where a question writes them as names ("Why are you leaving Northwind?").
     names: str = ""
+    # A piece of the person's own work (``own_work``) is matched by what a question names of it,
+    # not by its wording (``match.anchored_similarity``).
+    anchors: match.Anchors | None = None
 
     @property
     def standalone(self) -> bool:
@@ -261,10 +268,12 @@ def predict_questions(
     *,
     persona: str,
     limit: int = DEFAULT_LIMIT,
+    own_work: int = DEFAULT_OWN_WORK,
 ) -> list[Prediction]:
-    """The ``limit`` likeliest next questions, best first (see the module's docstring).
-    ``history``: what has been said, in order, as (role, text); ``persona``: the persona id that
-    answers ("copilot" and "nova" are interviews, any other an advisor)."""
+    """The ``limit`` likeliest next questions, best first (see the module's docstring), then, in
+    an interview, up to ``own_work`` pieces of the person's own work not yet asked about
+    (``own_work``). ``history``: what has been said, in order, as (role, text); ``persona``: the
+    persona id that answers ("copilot" and "nova" are interviews, any other an advisor)."""
     if limit <= 0:
         return []
     dossier = _Dossier(profile)
@@ -324,4 +333,18 @@ def predict_questions(
         kept.append(candidate)
         if len(kept) == limit:
             break
+    if interview and own_work > 0:
+        kept += _own_work(profile, asked, own_work)
     return kept
+
+
+def _own_work(profile: Profile, asked: list[str], limit: int) -> list[Prediction]:
+    """The pieces of the person's own work no question so far has asked about."""
+    found: list[Prediction] = []
+    for item, anchors in [*own_work_items.anchored(profile)[:limit], *own_work_items.conditions(profile)]:
+        if any(match.anchored_similarity(question, anchors).score >= match.THRESHOLD for question in asked):
+            continue
+        source = "condition" if anchors.asks_to == "accept" else "own_work"
+        found.append(Prediction(item.question, f"{source}:{item.fact.id}", classify(item.question).kind,
+                                own_work_items.OWN_WORK_SCORE, anchors=anchors))
+    return found

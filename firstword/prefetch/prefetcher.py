@@ -349,7 +349,8 @@ class Prefetcher:
         self._stale = False
         persona = self._for_persona
         try:
-            self.predictions = self._predict(persona, self.history)[: self._config.predictions]
+            # The limits are the predictor's (``predictions``, ``own_work``): it is given them.
+            self.predictions = self._predict(persona, self.history)
         except Exception:
             log.exception("prefetch: prediction failed")
             self.predictions = []

@@ -1,0 +1,200 @@
+"""Questions about the person's own work and about the job's conditions: predicted from the
+dossier (``prefetch.own_work``) and matched by what the question names (``match.anchored_similarity``),
+never by wording alone; a near miss is a miss."""
+
+from __future__ import annotations
+
+import pytest
+
+from firstword.answerer.profile import Profile
+from firstword.prefetch import match, own_work
+from firstword.prefetch.predict import predict_questions
+
+RESUME = """# Tomasz Nowak
+Kraków · tomasz@example.com
+
+## Experience
+**Senior SRE — Paylio, Kraków** (2021 – present)
+- Introduced SLOs and error budgets for 14 services; paging volume down from ~55 to ~18 pages/week
+- Cut monthly AWS spend by ~$38k through rightsizing, Graviton nodes and Karpenter
+- Built GitLab CI pipelines for 30+ Java and Go services; deployment frequency from weekly to ~15/day
+- Moved monitoring from Nagios to Prometheus and Grafana across 400 hosts
+
+**Junior Systems Administrator — Krakowska Hosting** (2015 – 2017)
+- Linux fleet administration
+
+## Skills
+Kubernetes, Terraform, Go, Python, Prometheus
+"""
+
+STORY_SLOS = """## Introducing SLOs and error budgets
+Situation: In 2021 the on-call rota got ~55 pages a week, most of them CPU alerts nobody acted on.
+Task: Make alerting reflect customer impact. Action: Defined SLIs with 5 product teams, set SLOs,
+replaced threshold alerts with burn-rate alerts, deleted ~200 alert rules. Result: Pages dropped
+to ~18/week within a quarter."""
+
+STORY_TERRAFORM = """## Terraform state migration
+Situation: One huge Terraform state; plans took 11 minutes. Task: Split it without downtime.
+Action: Wrote a Go tool that generated state moves per service, migrated in 12 batches behind
+Atlantis. Result: 120 stacks, plan times under 2 minutes."""
+
+JD = """# Senior SRE — Northbridge Payments
+
+Requirements:
+- Experience running Kubernetes in production
+- Hybrid: two days a week in the Amsterdam office
+- Willingness to join the on-call rota, one week in six
+
+Salary: EUR 85-95k.
+"""
+
+PROFILE = Profile(resume=RESUME, job_description=JD, notes="Notice: 1 month.", stories=[STORY_SLOS, STORY_TERRAFORM])
+
+
+def _by_question(entries: list[tuple[own_work.Item, match.Anchors]], contains: str) -> match.Anchors:
+    return next(anchors for item, anchors in entries if contains in item.question)
+
+
+def _hit(question: str, contains: str, entries: list[tuple[own_work.Item, match.Anchors]] | None = None) -> bool:
+    anchors = _by_question(entries or own_work.anchored(PROFILE), contains)
+    return match.anchored_similarity(question, anchors).score >= match.THRESHOLD
+
+
+def test_each_story_and_achievement_is_a_piece_of_work_and_a_bullet_a_story_tells_is_not() -> None:
+    questions = [item.question for item, _ in own_work.anchored(PROFILE)]
+    assert questions[:2] == ["Tell me about introducing SLOs and error budgets.", "Tell me about terraform state migration."]
+    assert any("AWS spend" in q for q in questions)
+    # The SLO bullet is the story told short: one prediction, or every question about it would
+    # be ambiguous between the two.
+    assert not any("paging volume" in q for q in questions)
+    # A role line and a duty without a measure are not achievements.
+    assert not any("Junior Systems Administrator" in q or "Linux fleet" in q for q in questions)
+
+
+@pytest.mark.parametrize("question, about", [
+    ("You've got the pages going from about 55 a week down to 18 on your CV. Walk me through how you did that.",
+     "introducing SLOs"),
+    ("I saw you cut the AWS bill by 38k a month. Can you talk me through how you went about that?", "AWS spend"),
+    ("Tell me about the Terraform state migration.", "terraform state"),
+    ("Tell me about introducing SLOs and error budgets", "introducing SLOs"),  # an interim, whole
+    ("So you moved monitoring off Nagios onto Prometheus. What did you change?", "Nagios"),
+])
+def test_a_question_that_names_a_piece_of_work_and_asks_to_hear_it_hits(question: str, about: str) -> None:
+    assert _hit(question, about)
+
+
+@pytest.mark.parametrize("question, why", [
+    # Asks more than the piece of work says.
+    ("How did you pick the SLO targets for the 14 services?", "other_words"),
+    ("You cut pages from 55 to 18. How did you know it was safe to delete 200 alert rules mid-quarter?", "other_words"),
+    # A hypothetical, a reason, a yes or no.
+    ("You cut pages from 55 to 18. How would you do that here?", "question_word"),
+    ("Why did you introduce SLOs and error budgets?", "question_word"),
+    ("Have you introduced SLOs and error budgets before?", "yes_or_no"),
+    # Two things at once.
+    ("You cut pages from 55 to 18. Walk me through it, and what would you do differently?", "asks_several"),
+    # One word in common is a topic, not this piece of work.
+    ("Tell me about your SLOs.", "missing_words"),
+    # An interim that stops half-way.
+    ("you got pages from 55 to 18 walk me through how you", "mid_phrase"),
+])
+def test_a_near_miss_is_a_miss(question: str, why: str) -> None:
+    anchors = _by_question(own_work.anchored(PROFILE), "introducing SLOs")
+    found = match.anchored_similarity(question, anchors)
+    assert found.score == 0.0 and found.veto == why, found
+
+
+def test_two_pieces_of_work_a_question_names_alike_are_ambiguous() -> None:
+    twin = Profile(resume=RESUME, stories=[
+        "## Cutting pages at Paylio\nSituation: 55 pages a week. Action: burn-rate alerts. Result: 18 pages a week.",
+        "## Paging at Paylio, part two\nSituation: 55 pages a week again. Action: runbooks. Result: 18 pages a week.",
+    ])
+    predictions = predict_questions(twin, [], persona="copilot")
+    decision = match.decide("You got pages from 55 a week down to 18. Walk me through how you did that.", predictions)
+    assert decision.match is None and decision.reason == "ambiguous"
+
+
+def test_a_question_the_tables_ask_word_for_word_wins_over_a_piece_of_work() -> None:
+    story = "## Disagreeing with a colleague about alerting\nSituation: A colleague wanted more alerts. Result: we agreed."
+    profile = Profile(resume=RESUME, stories=[story])
+    predictions = predict_questions(profile, [], persona="copilot")
+    hit = match.match_question("Tell me about a time you disagreed with a colleague.", predictions)
+    assert hit is not None and hit.prediction.source == "common:disagree"
+
+
+def test_a_piece_of_work_asked_about_is_not_predicted_again_and_the_rest_are() -> None:
+    asked = "You got pages from 55 a week down to 18. Walk me through how you did that."
+    before = [p.text for p in predict_questions(PROFILE, [], persona="copilot") if p.source.startswith("own_work:")]
+    after = [p.text for p in predict_questions(PROFILE, [("user", asked), ("assistant", "…")], persona="copilot")
+             if p.source.startswith("own_work:")]
+    assert "Tell me about introducing SLOs and error budgets." in before
+    assert "Tell me about introducing SLOs and error budgets." not in after
+    assert set(after) == set(before) - {"Tell me about introducing SLOs and error budgets."}
+
+
+def test_an_advisor_is_never_asked_about_the_persons_own_work() -> None:
+    assert not [p for p in predict_questions(PROFILE, [], persona="atlas") if p.anchors is not None]
+
+
+def test_the_job_s_conditions_are_asked_whether_they_suit() -> None:
+    entries = own_work.conditions(PROFILE)
+    questions = [item.question for item, _ in entries]
+    # (Its label is the fact's, not the condition's words.)
+    assert "Would this work for you: two days a week in the Amsterdam office?" in questions
+    # "Willingness to" is the JD's, not the question's.
+    assert "Would this work for you: join the on-call rota, one week in six?" in questions
+    # A requirement of experience is a skill, the title line is a title, and neither is a condition.
+    assert not any("Kubernetes" in q or "Northbridge" in q for q in questions)
+    for question, about in [
+        ("We're hybrid, two days a week in the Amsterdam office. Does that work for you?", "Amsterdam"),
+        ("You'd be on the on-call rota, one week in six. How do you feel about that?", "on-call"),
+        ("It's two days a week in the office in Amsterdam, is that okay?", "Amsterdam"),
+    ]:
+        assert _hit(question, about, entries), question
+    for question in [
+        "We're hybrid, two days a week in the Amsterdam office. Where would you commute from?",  # asks more
+        "How do you feel about that?",  # names nothing
+        "We're hybrid. Does that work for you, and when could you start?",  # two things
+        "You'd be on the on-call rota, one week in six. Does that not work for you?",  # negated
+    ]:
+        assert not _hit(question, "Amsterdam", entries) and not _hit(question, "on-call", entries), question
+
+
+def test_a_company_named_like_a_condition_is_not_one() -> None:
+    jd = "# Junior Engineer\n\nKestrel Travel builds booking software in Bristol.\n\nWe value travel for conferences.\n"
+    questions = [item.question for item, _ in own_work.conditions(Profile(job_description=jd))]
+    assert questions == ["Would this work for you: We value travel for conferences?"]
+
+
+def test_the_predictions_are_worked_out_once_per_profile() -> None:
+    assert own_work.anchored(PROFILE) == own_work.anchored(Profile(RESUME, JD, "Notice: 1 month.", [STORY_SLOS, STORY_TERRAFORM]))
+    assert own_work._anchored.cache_info().hits >= 1
+
+
+@pytest.mark.engine
+@pytest.mark.e2e
+async def test_a_question_about_a_piece_of_work_is_answered_at_once_from_the_real_server() -> None:
+    """Through the real API with the bundled engines: after a pause, a question naming a piece
+    of the person's own work is answered with trigger ``prefetched``, in the profile's words."""
+    import httpx
+
+    from firstword.bench.prefetch import Script, run_session
+    from firstword.config import Settings
+    from firstword.engines import load_engines
+    from firstword.server.app import create_app
+    from tests.conftest import InLoopServer
+
+    settings = Settings()
+    script = Script("own_work", "copilot", PROFILE, (
+        "Tell me about yourself.",
+        "You got pages from about 55 a week down to 18 on your CV. Walk me through how you did that.",
+        "How would you design a rate limiter for a public API?",
+    ))
+    async with InLoopServer(create_app(settings, load_engines(settings))) as srv:
+        async with httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
+            records = await run_session(http, script, prefetch=True, pause_s=2.0)
+    asked, unpredicted = records[1], records[2]
+    assert asked["trigger"] == "prefetched", asked
+    assert asked["prepared_for"] == "Tell me about introducing SLOs and error budgets."
+    assert "55" in asked["answer"] and "18" in asked["answer"], asked["answer"]
+    assert unpredicted["trigger"] != "prefetched" and unpredicted["answer"]
