@@ -407,10 +407,16 @@ class EndpointingConfig(BaseModel):
     # than twice the 128 ms by which Silero's starts may miss the .lab starts (test_silero_vad).
     pre_roll_ms: int = 300
     # Silence after which the server starts transcribing and answering, still unseen by clients.
-    # The longest that leaves 200 ms before end_silence_ms for the decode (193 ms for 8 s of
-    # speech, DESIGN.md); on the corpus 34 of Silero's 115 pause candidates were wasted (speech
-    # resumed), 25 of 106 at 128 ms, 47 of 128 at 64 ms.
-    prefetch_silence_ms: int = 96
+    # A question's end waits for this pause's decode (its first word lands with the decode), so
+    # the decode starts as soon as a pause is likely: 64, not 96. Same run each, 2026-12-03, a
+    # 2-core machine whose decodes land after the 192 ms sure-end wait (`bench latency --variant
+    # base: --variant p64:endpointing.prefetch_silence_ms=64`): seed-7 spoken questions' first
+    # word 283 / 376 -> 244 / 353 ms (p50 / p95; half the turns 30-80 ms sooner, the rest
+    # unchanged), take-backs 3 -> 3; take-backs on the seed-7 and seed-11 readings 13 -> 9, on
+    # ../shared/corpus/speech 21 -> 27 in two runs (the sonnets read with a pause at every line).
+    # Also the cost of decodes of pauses the speaker talks through: on the corpus 47 of Silero's
+    # 128 pause candidates (34 of 115 at 96 ms, 25 of 106 at 128 ms).
+    prefetch_silence_ms: int = 64
     # Silence that ends a speech segment (speech.ended); the answer is shown from here.
     end_silence_ms: int = 320
     # Silence that ends a segment whose transcript does not end a sentence (",", no punctuation):

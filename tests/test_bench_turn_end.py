@@ -38,7 +38,7 @@ def test_todays_policy_waits_by_the_ending_and_never_before_the_transcript() -> 
 
 
 def test_the_predictive_wait_follows_the_probability_the_speaker_and_the_transcript() -> None:
-    config = EndpointingConfig(turn_end=TurnEndConfig(short_ms=160, sure_end=0.7, likely_end=0.4, medium_ms=320,
+    config = EndpointingConfig(prefetch_silence_ms=96, turn_end=TurnEndConfig(short_ms=160, sure_end=0.7, likely_end=0.4, medium_ms=320,
                                                       long_ms=800, speaker_margin_ms=150,
                                                       sure_overrides_speaker=False))
     assert predictive_wait(pause("end", None, "Why this job?"), 0.9, config) == 160

@@ -211,12 +211,12 @@ def test_force_end_ends_the_answer_at_once() -> None:
     ep = Endpointer(ValueVad(), EndpointingConfig(policy="interviewer", threshold=0.5, neg_threshold=0.3))
     assert ep.force_end() == [], "nothing to end outside speech"
     ep.push(np.full(10 * CHUNK, 0.9, np.float32))
-    ep.push(np.zeros(2 * CHUNK, np.float32))  # 64 ms of silence: no pause candidate yet
+    ep.push(np.zeros(CHUNK, np.float32))  # 32 ms of silence: no pause candidate yet
     assert ep.in_speech
     events = ep.force_end()
     assert events == [
-        PauseCandidate(at_sample=12 * CHUNK, speech_end_sample=10 * CHUNK),
-        SpeechEnded(at_sample=12 * CHUNK, speech_end_sample=10 * CHUNK),
+        PauseCandidate(at_sample=11 * CHUNK, speech_end_sample=10 * CHUNK),
+        SpeechEnded(at_sample=11 * CHUNK, speech_end_sample=10 * CHUNK),
     ]
     assert not ep.in_speech
     assert ep.force_end() == []
@@ -224,7 +224,7 @@ def test_force_end_ends_the_answer_at_once() -> None:
     # segment only after min_speech.
     ep.push(np.full(5 * CHUNK, 0.9, np.float32))
     events = ep.force_end()
-    assert isinstance(events[-1], SpeechEnded) and events[-1].speech_end_sample == 17 * CHUNK
+    assert isinstance(events[-1], SpeechEnded) and events[-1].speech_end_sample == 16 * CHUNK
     assert [type(e) for e in ep.push(np.full(4 * CHUNK, 0.9, np.float32))] == [SpeechStarted]
 
 
