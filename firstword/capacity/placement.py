@@ -44,6 +44,13 @@ from firstword.capacity.load import NodeLoad
 from firstword.config import Settings
 from firstword.tasks import reraise_if_cancelling, stop
 
+# What a Redis that went away raises here: redis-py's own errors; OSError, as which it lets a
+# connection reset mid-command out; and RuntimeError, as which asyncio refuses a write on a
+# transport it has already closed ("unable to perform operation on <TCPTransport closed=True>;
+# the handler is closed", seen once in CI as a 500 where a fallback was due). The try blocks
+# that catch these hold Redis calls only.
+REDIS_UNREACHABLE: tuple[type[BaseException], ...] = (RedisError, OSError, RuntimeError)
+
 log = logging.getLogger("firstword.capacity.placement")
 
 PLACED_BY = "X-Firstword-Placed-By"
@@ -217,7 +224,7 @@ class Placement:
     async def aclose(self) -> None:
         await stop(self._task, "placement's load publisher")
         # A node that stops cleanly leaves at once rather than be chosen until its entry expires.
-        with contextlib.suppress(RedisError, OSError):
+        with contextlib.suppress(*REDIS_UNREACHABLE):
             pipe = self._redis.pipeline(transaction=False)
             pipe.delete(self._load_key(self.node_id))
             pipe.zrem(self._index_key, self.node_id)
@@ -234,7 +241,7 @@ class Placement:
             self._kick.clear()
             try:
                 await self.publish()
-            except (RedisError, OSError) as exc:
+            except REDIS_UNREACHABLE as exc:
                 reraise_if_cancelling()
                 self._warn("publish", "placement: cannot publish this node's load, Redis unreachable (%s)", exc)
             # asyncio.timeout, not wait_for: 3.11's wait_for can drop a cancellation (firstword.tasks).
@@ -327,7 +334,7 @@ class Placement:
         try:
             key = await self._cluster_key()
             published = await self.loads()
-        except (RedisError, OSError) as exc:
+        except REDIS_UNREACHABLE as exc:
             self._warn("place", "placement: Redis unreachable (%s); serving the new session here", exc)
             answer = await self._here(here)
             return {**answer, "node": self.node_id,
