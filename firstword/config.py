@@ -878,9 +878,13 @@ class PrefetchConfig(BaseModel):
     # matched by what a question names of them. 16: the held-out profiles have 2-4 stories and
     # 5-14 achievements; a question is checked against each in ~0.01 ms.
     own_work: int = Field(default=16, ge=0, le=32)
-    # Every prediction's answer is written in a pause when it is the copilot's (~2 ms each): 48 +
-    # 16 + up to 6 conditions.
-    prepared_per_pause: int = Field(default=72, ge=0, le=128)
+    # And the labelled lines of the person's notes ("Dutch: B2 …", "Software: Dentally …"),
+    # answered by the note itself (``prefetch.notes``). 12: the held-out notes have 5-13
+    # labelled lines, of which those a common question already asks (salary, notice) are left out.
+    notes_topics: int = Field(default=12, ge=0, le=32)
+    # Every prediction's answer is written in a pause when it is the copilot's (~2 ms each; a
+    # note's costs nothing): 48 + 16 + up to 6 conditions + 12 topics of the notes.
+    prepared_per_pause: int = Field(default=84, ge=0, le=128)
     # A session's budget of model time for answers nobody has asked for (seconds, over its life):
     # 3 prepared answers of the bundled model take ~6-9 s on 2 cores; 60 s is about seven pauses'
     # worth, after which the session prefetches nothing more.

@@ -48,6 +48,11 @@ class SessionNotFound(KeyError):
 
 
 
+async def _said_once(text: str) -> AsyncIterator[str]:
+    """An answer known before it is asked for, as the stream a generation gives."""
+    yield text
+
+
 def _critic_for(answerer: Answerer) -> Callable[[], ProfileCritic]:
     """The critic of the answerer's current profile, rebuilt when the profile changes."""
     built: list[ProfileCritic] = []
@@ -270,13 +275,16 @@ class SessionRegistry:
                     raise NotPreparable("no board room in this session")
                 # The advisor reads the conversation so far (the board's own history).
                 return board[0].prepare(who.removeprefix("board:"), prediction.text)
+            if prediction.answer:
+                # A topic of the person's notes: its answer is that note, in their voice.
+                return _said_once(prediction.answer)
             return answerer.stream(with_topic(prediction, history), priority=Priority.BACKGROUND)
 
         def predict(who: str, history: Sequence[tuple[str, str]]) -> list[Prediction]:
             config = self._settings.prefetch
             return predict_questions(
                 answerer.profile, history, persona=who.removeprefix("board:"), limit=config.predictions,
-                own_work=config.own_work,
+                own_work=config.own_work, notes_topics=config.notes_topics,
             )
 
         # A session of an advisor that writes with the model alone is the board room's.

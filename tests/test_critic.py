@@ -13,13 +13,21 @@ import pytest
 from firstword.answerer.personas import PERSONAS
 from firstword.answerer.profile import Profile, load_profile_dir, sample_profile
 from firstword.critic.checks import Verdict
-from firstword.critic.critic import AnswerCritic, Checked, ProfileCritic
+from firstword.critic.critic import JUDGE_AFTER_S, AnswerCritic, Checked, ProfileCritic
 from firstword.critic.sentences import SentenceStream, split
 from firstword.events import AnswerDelta, AnswerDone, AnswerStarted, AnswerTrigger, EventType, RetractReason
 from firstword.hub.log import EventLog
-from firstword.testing import ManualClock, settle
+from firstword.testing import ManualClock
+from firstword.testing import settle as _settle
 
 QUESTION = "Tell me about a time you cut latency."
+
+
+async def settle() -> None:
+    """Let the critic judge: it waits ``JUDGE_AFTER_S`` after a delta, so the readers send it first."""
+    await _settle()
+    await asyncio.sleep(JUDGE_AFTER_S * 2)
+    await _settle()
 
 
 @pytest.fixture(scope="module")

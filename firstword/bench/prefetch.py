@@ -456,14 +456,17 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
     """For each question, whether the rules of ``firstword.prefetch`` (as the server would run
     them, with the default limit) predict a question it matches, given what was said before it."""
     from firstword.prefetch import DEFAULT_LIMIT, DEFAULT_OWN_WORK, decide, predict_questions, similarity
+    from firstword.prefetch.predict import DEFAULT_NOTES_TOPICS
     from firstword.prefetch.match import decide_each
 
     limit = _server_setting("predictions", DEFAULT_LIMIT)
     own_work = _server_setting("own_work", DEFAULT_OWN_WORK)
+    notes_topics = _server_setting("notes_topics", DEFAULT_NOTES_TOPICS)
     out: list[dict[str, Any]] = []
     history: list[tuple[str, str]] = []
     for rec in records:
-        predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work)
+        predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work,
+                                        notes_topics=notes_topics)
         decision = decide(rec["question"], predictions)
         matched = decision.match.prediction if decision.match is not None else None
         together = decide_each(rec["question"], predictions) if matched is None and not decision.ambiguous else ()

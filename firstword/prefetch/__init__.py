@@ -4,7 +4,8 @@ one of them.
 - ``predict``: the next questions from the dossier (profile, job description) and what has been
   said, by the readable tables of ``patterns``: deterministic, ranked, each with its source;
   ``own_work``: the person's stories and achievements and the job's conditions, which a question
-  names rather than words the way a table could.
+  names rather than words the way a table could; ``notes``: the labelled lines of the person's
+  notes, each answered by the note itself.
 - ``match``: whether a typed question or a spoken interim asks one of the predictions; lexical,
   chosen and thresholded on the labelled set ``data/paraphrases.jsonl`` for no false hits.
 - ``evaluate``: the matcher and its rivals (character n-grams, MiniLM) on that set.

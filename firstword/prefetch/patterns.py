@@ -59,8 +59,13 @@ _NEXT_ROLE = ("What would your ideal [next] role be?",)
 _PROUD = ("What [achievement] are you most proud of?",)
 # Each with its verb: "what are your salary…" said so far is not yet a question (an interim).
 _SALARY = tuple(f"What salary [range] are you {verb} [for your next role]?" for verb in ("looking for", "targeting", "expecting", "after")) + (
-    "What are you hoping to earn?",)
-_START = ("When are you available to start?", "When would you be available?", "What is your [earliest] start date?")
+    "What are you hoping to earn?",
+    # After what the person earns now, or an offer: "what would you need to make the move?".
+    "What would you [need] [be looking for] [want] to make the move?", "What would you need to [be able to] say yes?",
+    "What would you need to move?",
+    "What are you looking for [in] salary [and equity] [and benefits] [and bonus]?")
+_START = ("When are you available to start?", "When would you be available?", "What is your [earliest] start date?",
+          "Are there any constraints on your availability?", "What is your availability [like]?")
 _NOTICE = ("How long is your notice [period]?", "How much notice [would you need to give] [do you need to give] [your current employer]?")
 _LEAVING = ("Why do you want to leave [your current role] [your current company]?", "Why are you looking for a new role?")
 
@@ -74,7 +79,8 @@ INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     _row("role", "What was your role in that?", 0.8, *WORK,
          also=("What was your role versus [the rest of] the team?", "How were you involved [in that]?")),
     _row("differently", "What would you do differently [next time]?", 0.75, *STORY,
-         also=("What would you do differently [if you did it again]?", "What would you change [next time] [if you did it again]?")),
+         also=("What would you do differently [if you did it again]?", "What would you change [next time] [if you did it again]?",
+               "Would you do anything differently [next time]?")),
     _row("result", "What was the result?", 0.65, *WORK,
          also=("How did it turn out?", "How did that end?", "What happened in the end?")),
     _row("measure", "How did you measure the result?", 0.6, *WORK,
@@ -133,8 +139,19 @@ INTERVIEW_OPENERS: tuple[Row, ...] = (
     _row("about-yourself", "Tell me about yourself.", 0.9,
          also=("Tell me about yourself [and your current work] [and your current role].",
                "Tell me about your background [and your current role] [and your current work].",
-               "Tell me about your current role.")),
-    _row("resume", "Walk me through your resume.", 0.5),
+               "Who are you and what is your background?")),
+    # What the person does now, as a recruiter or a hiring manager opens: "talk me through where
+    # you are at the moment and what you're doing day to day", "what does a typical week look like
+    # for you at Corbin?" (the employer is a name the context holds).
+    _row("current-role", "Tell me about your current role.", 0.5,
+         also=("What is your [actual] daytoday [like] [look like] [now] [there] [for you] [in your current role]?",
+               "What does your daytoday [involve] [now] [there] [in your current role]?",
+               "What are you doing daytoday [now] [there]?",
+               "Where are you [now] and what is your daytoday?",
+               "Where are you [now] and what are you doing daytoday [there]?",
+               "What does your current role involve?")),
+    _row("resume", "Walk me through your resume.", 0.5,
+         also=("Walk me through your career [so far] [to date].", "Tell me about your career [so far] [to date].")),
     _row("why-role", "Why do you want this role?", 0.6, also=_WHY_ROLE),
     _row("why-here", "Why do you want to work here?", 0.55, also=_WHY_HERE),
     _row("leaving", "Why are you leaving [your current role]?", 0.45, also=_LEAVING),
@@ -178,7 +195,12 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
     # A recruiter's screen: where else the person is in process, and what they earn now.
     _row("other-interviews", "Are you interviewing elsewhere?", 0.3,
          also=("Are you interviewing [with] [at] [other] [companies] [elsewhere]?", "Are you [talking] [speaking] to other companies?",
-               "Where are you in your [job] search?", "Are you in process [with] [other] [companies] elsewhere?")),
+               "Where are you in your [job] search?", "Are you in process [with] [other] [companies] elsewhere?",
+               "Do you have any other interviews [on the go] [lined up] [going on]?", "Any other interviews [on the go] [lined up]?")),
+    # A recruiter's screen, when an offer would start: holidays already booked.
+    _row("holidays", "Do you have any holidays booked?", 0.25,
+         also=("Do you have any [holidays] [holiday] [time off] [dates] [leave] booked [already] [in the next few months]?",
+               "Are there any [holidays] [dates] [already] booked?", "Any holidays booked?")),
     _row("current-salary", "What is your current salary?", 0.3,
          also=("What are you [currently] earning?", "What are you making [now] [currently]?",
                "What is your current [base] [salary] [package]?")),

@@ -16,6 +16,8 @@ same input always gives the same predictions, each saying where it came from.
   asked, the openers not yet asked (at ``LATER_OPENER_FACTOR``), the questions of almost every
   interview (``patterns.INTERVIEW_COMMON``, at ``COMMON_FACTOR``) and the closing question (its
   weight growing with the turns).
+- After those, in an interview: the pieces of the person's own work (``own_work``) and the
+  topics of their notes (``notes``), each matched by what a question names of it.
 - Each prediction carries what matching needs besides its text: its other forms (``also``), the
   requirement a JD question came from (``context``) and the dossier's names (``names``); see
   ``match.context_of``.
@@ -46,12 +48,15 @@ from firstword.practice.plan import (
     role_and_company,
 )
 from firstword.prefetch import match, patterns
+from firstword.prefetch import notes as note_items
 from firstword.prefetch import own_work as own_work_items
 from firstword.prefetch.patterns import Row
 
 DEFAULT_LIMIT = 48
 # Pieces of the person's own work predicted besides the ``limit`` (``own_work``).
 DEFAULT_OWN_WORK = 16
+# Topics of the person's notes predicted besides those (``notes``).
+DEFAULT_NOTES_TOPICS = note_items.MAX_TOPICS
 # JD questions: a stated requirement's (in a requirements section or a "Looking for:" list)
 # against a responsibility's or a sentence of prose; each later one a little less, so the JD's
 # own order ranks them, down to the floor.
@@ -104,6 +109,9 @@ class Prediction:
     # A piece of the person's own work (``own_work``) is matched by what a question names of it,
     # not by its wording (``match.anchored_similarity``).
     anchors: match.Anchors | None = None
+    # The answer itself, where it is known when the prediction is made (a topic of the person's
+    # notes is answered by that note: ``notes``); "" for one the answerer writes.
+    answer: str = ""
 
     @property
     def standalone(self) -> bool:
@@ -269,10 +277,12 @@ def predict_questions(
     persona: str,
     limit: int = DEFAULT_LIMIT,
     own_work: int = DEFAULT_OWN_WORK,
+    notes_topics: int = DEFAULT_NOTES_TOPICS,
 ) -> list[Prediction]:
     """The ``limit`` likeliest next questions, best first (see the module's docstring), then, in
     an interview, up to ``own_work`` pieces of the person's own work not yet asked about
-    (``own_work``). ``history``: what has been said, in order, as (role, text); ``persona``: the
+    (``own_work``) and up to ``notes_topics`` topics of the person's notes (``notes``).
+    ``history``: what has been said, in order, as (role, text); ``persona``: the
     persona id that answers ("copilot" and "nova" are interviews, any other an advisor)."""
     if limit <= 0:
         return []
@@ -335,7 +345,27 @@ def predict_questions(
             break
     if interview and own_work > 0:
         kept += _own_work(profile, asked, own_work)
+    if interview and notes_topics > 0:
+        kept += _note_topics(profile, asked, candidates, notes_topics)
     return kept
+
+
+def _note_topics(profile: Profile, asked: list[str], tables: list[Prediction], limit: int) -> list[Prediction]:
+    """The topics of the person's notes (``notes``) not yet asked about, other than those a
+    table's question asks by name ("Salary", "Notice", "Weakness": its answer is the table's,
+    whether or not it ranks among the predictions kept)."""
+    said = [match.read(form).content for p in tables for form in match.forms_of(p)]
+    found: list[Prediction] = []
+    for topic in note_items.topics(profile):
+        if any(topic.anchors.strong <= terms for terms in said):
+            continue
+        if any(match.topic_similarity(question, topic.anchors).score >= match.THRESHOLD for question in asked):
+            continue
+        found.append(Prediction(topic.question, f"notes:{topic.label}", classify(topic.question).kind,
+                                note_items.TOPIC_SCORE, anchors=topic.anchors, answer=topic.answer))
+        if len(found) == limit:
+            break
+    return found
 
 
 def _own_work(profile: Profile, asked: list[str], limit: int) -> list[Prediction]:
