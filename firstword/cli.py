@@ -424,11 +424,16 @@ def bench_prefetch(
     url: Annotated[str | None, typer.Option(help="benchmark a running server instead of starting one")] = None,
     pause_s: Annotated[float, typer.Option(help="idle seconds before each question, after the previous answer ends", min=0.0)] = 4.0,
     limit: Annotated[int | None, typer.Option(help="only the first N scripts, in file-name order", min=1)] = None,
+    offline: Annotated[bool, typer.Option(help="replay the scripts through the rules alone, no server: "
+                                                "how many questions a prediction answers, each hit listed")] = False,
 ) -> None:
     """Answers before the question: hit rate, false hits, first word on a hit, what it costs live answers."""
-    from firstword.bench.prefetch import ScriptError, run
+    from firstword.bench.prefetch import ScriptError, run, run_offline
 
     try:
+        if offline:
+            run_offline(scripts, json_out, limit=limit, console=console)
+            return
         run(scripts, json_out, url=url, pause_s=pause_s, limit=limit, console=console)
     except ScriptError as exc:
         console.print(f"[red]{exc}[/]")

@@ -3,6 +3,7 @@ checks read), and the event filing; no server."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -280,3 +281,18 @@ def test_the_held_out_scripts_load() -> None:
     scripts = load_scripts(held_out)
     assert len(scripts) >= 15 and all(s.persona == "copilot" for s in scripts)
     assert all(7 <= len(s.questions) <= 12 for s in scripts)
+
+
+def test_the_offline_replay_counts_the_questions_a_prediction_answers(tmp_path: Path) -> None:
+    """``--offline``: no server; each question replayed after the ones before it, every hit listed."""
+    from rich.console import Console
+
+    from firstword.bench.prefetch import run_offline
+
+    (tmp_path / "one.json").write_text(json.dumps({"persona": "copilot", "profile": "sample", "questions": [
+        "Tell me about yourself.", "How would you shard a ledger across regions?", "What's your notice period?"]}))
+    out = tmp_path / "out.json"
+    result = run_offline(tmp_path, out, console=Console(file=io.StringIO()))
+    assert result["summary"] == {"questions": 3, "hits": 2, "hit_rate": 0.667}
+    assert [h["prediction"] for h in result["hits"]] == ["Tell me about yourself.", "What is your notice period?"]
+    assert json.loads(out.read_text())["by_script"] == [{"name": "one", "persona": "copilot", "questions": 3, "hits": 2}]

@@ -491,6 +491,47 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
     return out
 
 
+def run_offline(scripts_dir: Path, json_out: Path | None, *, limit: int | None = None, console: Console) -> dict[str, Any]:
+    """The scripts replayed through the rules alone, with no server (``replay_predictions``, each
+    question after the ones before it, the answers not known): how many questions a prediction
+    answers. For the copilot that is the hit rate, since each of its predictions is written in a
+    pause (a note's or the profile's own words); for an advisor it is an upper bound, since the
+    model writes only the best one or two in a pause. Seconds for a folder, so rules can be
+    measured against a held-out folder before anyone reads it; every hit is listed to be read."""
+    scripts = load_scripts(scripts_dir, limit)
+    from firstword.answerer.profile import sample_profile
+
+    by_script: list[dict[str, Any]] = []
+    hits: list[dict[str, Any]] = []
+    for script in scripts:
+        replayed = replay_predictions(script, [{"question": q} for q in script.questions],
+                                      script.profile or sample_profile())
+        found = [(q, r) for q, r in zip(script.questions, replayed, strict=True) if r["predicted"]]
+        by_script.append({"name": script.name, "persona": script.persona, "questions": len(script.questions),
+                          "hits": len(found)})
+        hits += [{"script": script.name, "question": q, "prediction": r["prediction"], "rank": r["rank"]} for q, r in found]
+    questions = sum(s["questions"] for s in by_script)
+    result: dict[str, Any] = {
+        "summary": {"questions": questions, "hits": len(hits), "hit_rate": round(len(hits) / questions, 3) if questions else None},
+        "by_script": by_script,
+        "hits": hits,
+        "config": {"scripts_dir": str(scripts_dir), "scripts": len(scripts), "offline": True},
+    }
+    table = Table(title="offline replay: questions a prediction answers")
+    for column in ("script", "question", "prepared for"):
+        table.add_column(column, overflow="fold")
+    for hit in hits:
+        table.add_row(hit["script"], escape(hit["question"][-160:]), escape(hit["prediction"] or ""))
+    console.print(table)
+    console.print(f"{len(hits)} of {questions} questions answered by a prediction "
+                  f"({100 * len(hits) / max(questions, 1):.1f} %) over {len(scripts)} scripts")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        console.print(f"wrote {json_out}")
+    return result
+
+
 def _server_setting(name: str, default: int) -> int:
     """This machine's ``prefetch.<name>`` setting (the server's, when it runs here), or
     ``default`` where the settings have none."""
