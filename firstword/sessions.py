@@ -37,7 +37,7 @@ from firstword.store.base import SessionRecord, Store
 from firstword.stt.scheduler import DecodeScheduler
 from firstword.llm.base import Priority
 from firstword.prefetch.predict import Prediction, predict_questions
-from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher, with_topic
+from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher, prepared_text, with_topic
 
 log = logging.getLogger("firstword.sessions")
 
@@ -46,11 +46,6 @@ class SessionNotFound(KeyError):
     pass
 
 
-
-
-async def _said_once(text: str) -> AsyncIterator[str]:
-    """An answer known before it is asked for, as the stream a generation gives."""
-    yield text
 
 
 def _critic_for(answerer: Answerer) -> Callable[[], ProfileCritic]:
@@ -277,7 +272,7 @@ class SessionRegistry:
                 return board[0].prepare(who.removeprefix("board:"), prediction.text)
             if prediction.answer:
                 # A topic of the person's notes: its answer is that note, in their voice.
-                return _said_once(prediction.answer)
+                return prepared_text(prediction.answer)
             return answerer.stream(with_topic(prediction, history), priority=Priority.BACKGROUND)
 
         def predict(who: str, history: Sequence[tuple[str, str]]) -> list[Prediction]:

@@ -4,6 +4,7 @@ import asyncio
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,19 @@ class InLoopServer:
             if not done:
                 self.server.force_exit = True
             await self._task
+
+
+async def ask_the_bundled_server(script: Any, *, pause_s: float) -> list[dict[str, Any]]:
+    """``script`` (a ``bench.prefetch.Script``) asked of a real server with the bundled engines,
+    with prefetching on, as ``bench prefetch`` asks it: one record per question."""
+    import httpx
+
+    from firstword.bench.prefetch import run_session
+    from firstword.config import Settings
+    from firstword.engines import load_engines
+    from firstword.server.app import create_app
+
+    settings = Settings()
+    async with InLoopServer(create_app(settings, load_engines(settings))) as srv:
+        async with httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
+            return await run_session(http, script, prefetch=True, pause_s=pause_s)

@@ -161,23 +161,15 @@ def test_the_same_question_said_twice_in_one_turn_is_one_ask() -> None:
 async def test_a_question_on_a_topic_of_the_notes_is_answered_at_once_with_the_note_from_the_real_server() -> None:
     """Through the real API with the bundled engines: after a pause, a question on a labelled
     line of the notes is answered with trigger ``prefetched``, in the note's words."""
-    import httpx
+    from firstword.bench.prefetch import Script
+    from tests.conftest import ask_the_bundled_server
 
-    from firstword.bench.prefetch import Script, run_session
-    from firstword.config import Settings
-    from firstword.engines import load_engines
-    from firstword.server.app import create_app
-    from tests.conftest import InLoopServer
-
-    settings = Settings()
     script = Script("notes", "copilot", PROFILE, (
         "Tell me about yourself.",
         "And your Dutch, how comfortable are you? A lot of the planners, and certainly the drivers, will speak Dutch with you.",
         "How would you plan forty extra deliveries on a Saturday with a fully planned fleet?",
     ))
-    async with InLoopServer(create_app(settings, load_engines(settings))) as srv:
-        async with httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
-            records = await run_session(http, script, prefetch=True, pause_s=2.0)
+    records = await ask_the_bundled_server(script, pause_s=2.0)
     asked, unpredicted = records[1], records[2]
     assert asked["trigger"] == "prefetched", asked
     assert asked["prepared_for"] == "What about Dutch?"

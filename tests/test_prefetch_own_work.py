@@ -176,23 +176,15 @@ def test_the_predictions_are_worked_out_once_per_profile() -> None:
 async def test_a_question_about_a_piece_of_work_is_answered_at_once_from_the_real_server() -> None:
     """Through the real API with the bundled engines: after a pause, a question naming a piece
     of the person's own work is answered with trigger ``prefetched``, in the profile's words."""
-    import httpx
+    from firstword.bench.prefetch import Script
+    from tests.conftest import ask_the_bundled_server
 
-    from firstword.bench.prefetch import Script, run_session
-    from firstword.config import Settings
-    from firstword.engines import load_engines
-    from firstword.server.app import create_app
-    from tests.conftest import InLoopServer
-
-    settings = Settings()
     script = Script("own_work", "copilot", PROFILE, (
         "Tell me about yourself.",
         "You got pages from about 55 a week down to 18 on your CV. Walk me through how you did that.",
         "How would you design a rate limiter for a public API?",
     ))
-    async with InLoopServer(create_app(settings, load_engines(settings))) as srv:
-        async with httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
-            records = await run_session(http, script, prefetch=True, pause_s=2.0)
+    records = await ask_the_bundled_server(script, pause_s=2.0)
     asked, unpredicted = records[1], records[2]
     assert asked["trigger"] == "prefetched", asked
     assert asked["prepared_for"] == "Tell me about introducing SLOs and error budgets."

@@ -795,6 +795,12 @@ _OK_WITH_IT = re.compile(r"\b(are|would) you (be )?(ok|okay|alright|all right|fi
                          re.IGNORECASE)
 
 
+def _accept_ask(sentence: str) -> re.Match[str] | None:
+    """Where ``sentence`` asks whether something already said suits ("Does that work for you?",
+    "Are you OK with that, and …?"), or None."""
+    return _ACCEPTABLE.search(sentence) or _OK_WITH_IT.search(sentence)
+
+
 @dataclass(frozen=True, slots=True)
 class _TopicTurn:
     """A turn read once for every topic it is matched against (``topic_similarity``)."""
@@ -824,7 +830,7 @@ def _topic_turn(text: str) -> _TopicTurn:
     # "Have you used that software…": the noun a demonstrative points with names the topic here
     # (``read`` takes it as context, the way "your role in that project" asks the role).
     named_here = asked | read(_DEMONSTRATIVE.sub(" ", asking)).content
-    accepting = _ACCEPTABLE.search(asking) or _OK_WITH_IT.search(asking)
+    accepting = _accept_ask(asking)
     return _TopicTurn(None, read(text).content, asked, named_here,
                       read(asking[: accepting.end()]).content if accepting else None, _mid_phrase(asking))
 
@@ -1088,7 +1094,7 @@ def _asks_to_accept(text: str) -> bool:
     sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()] or [text]
     asking = [s for s in sentences if _asks_something(s)]
     last = asking[-1] if asking else sentences[-1]
-    return bool(_ACCEPTABLE.search(last) or _OK_WITH_IT.search(last))
+    return _accept_ask(last) is not None
 
 
 def _accepts_or_anchored(prediction: Predicted, accepting: bool) -> bool:

@@ -67,6 +67,12 @@ def with_topic(prediction: Prediction, history: Sequence[tuple[str, str]]) -> st
     return f"{asked[-1].strip()} {prediction.text}" if asked else prediction.text
 
 
+async def prepared_text(text: str) -> AsyncIterator[str]:
+    """An answer known before it is shown (written ahead, or a note), as the stream a generation
+    gives: all of it at once."""
+    yield text
+
+
 class NotPreparable(Exception):
     """The answer to this prediction cannot be written ahead (it would call a tool)."""
 

@@ -38,7 +38,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Protocol
@@ -59,7 +59,7 @@ from firstword.events import (
 )
 from firstword.events.wire import ErrorCode
 from firstword.llm.base import LlmError
-from firstword.prefetch.prefetcher import Prepared
+from firstword.prefetch.prefetcher import Prepared, prepared_text
 from firstword.endpointing.interviewer import FILLER_WORDS, LEAD_IN_WORDS
 from firstword.stt.textnorm import word_errors
 
@@ -590,7 +590,7 @@ class TurnManager:
             await self._prefetch.quiet()
         if run.prepared is not None:
             # Shown already by _start when visible; otherwise held until revealed.
-            source = _prepared_text("" if run.text else run.prepared.text)
+            source = prepared_text("" if run.text else run.prepared.text)
         else:
             source = self._answers.stream(run.question)
         try:
@@ -727,9 +727,6 @@ class TurnManager:
         )
 
 
-async def _prepared_text(text: str) -> AsyncIterator[str]:
-    """An answer written ahead, as a stream: all of it at once."""
-    yield text
 
 
 def _join(previous: str, new: str) -> str:
