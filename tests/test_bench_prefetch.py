@@ -280,7 +280,7 @@ def test_the_held_out_scripts_load() -> None:
     held_out = SHIPPED.parent / "prefetch-heldout"
     scripts = load_scripts(held_out)
     assert len(scripts) >= 15 and all(s.persona == "copilot" for s in scripts)
-    assert all(7 <= len(s.questions) <= 12 for s in scripts)
+    assert all(7 <= len(s.questions) <= 13 for s in scripts)
 
 
 def test_the_offline_replay_counts_the_questions_a_prediction_answers(tmp_path: Path) -> None:
@@ -290,9 +290,13 @@ def test_the_offline_replay_counts_the_questions_a_prediction_answers(tmp_path: 
     from firstword.bench.prefetch import run_offline
 
     (tmp_path / "one.json").write_text(json.dumps({"persona": "copilot", "profile": "sample", "questions": [
-        "Tell me about yourself.", "How would you shard a ledger across regions?", "What's your notice period?"]}))
+        "Tell me about yourself.", "How would you shard a ledger across regions?", "What's your notice period?",
+        # Two asks, one predicted: the prepared answer, then the other answered live.
+        "What are your salary expectations, and how would you shard a ledger across regions?"]}))
     out = tmp_path / "out.json"
     result = run_offline(tmp_path, out, console=Console(file=io.StringIO()))
-    assert result["summary"] == {"questions": 3, "hits": 2, "hit_rate": 0.667}
-    assert [h["prediction"] for h in result["hits"]] == ["Tell me about yourself.", "What is your notice period?"]
-    assert json.loads(out.read_text())["by_script"] == [{"name": "one", "persona": "copilot", "questions": 3, "hits": 2}]
+    assert result["summary"] == {"questions": 4, "hits": 3, "hit_rate": 0.75, "partial_hits": 1}
+    assert [h["prediction"] for h in result["hits"]] == [
+        "Tell me about yourself.", "What is your notice period?", "What are your salary expectations?"]
+    assert [h["answered_live"] for h in result["hits"]] == [None, None, "How would you shard a ledger across regions?"]
+    assert json.loads(out.read_text())["by_script"] == [{"name": "one", "persona": "copilot", "questions": 4, "hits": 3}]

@@ -300,7 +300,7 @@ def summarise(runs: Sequence[dict[str, Any]], judge: HitJudge) -> dict[str, Any]
     """The result from the scripts' runs: each ``{"name", "persona", "profile", "order", "on":
     [record per question], "off": [...]}``, a record holding at least ``question``, ``trigger``,
     ``prepared_for``, ``first_word_ms``, ``llm_ttft_ms`` (None where absent)."""
-    questions = hits = true_hits = false_hits = 0
+    questions = hits = true_hits = false_hits = partial_hits = 0
     hit_fw: list[float] = []
     miss_fw: list[float] = []
     paired_on: list[float] = []
@@ -331,11 +331,13 @@ def summarise(runs: Sequence[dict[str, Any]], judge: HitJudge) -> dict[str, Any]
             if _is_hit(rec):
                 hits += 1
                 s_hits += 1
+                partial_hits += bool(rec.get("answered_live"))
                 verdict = judge.judge(rec["question"], rec.get("prepared_for"))
                 true_hits += verdict.kind == "true"
                 false_hits += verdict.kind == "false"
                 row = {**where, "persona": run["persona"], "prepared_for": rec.get("prepared_for"),
                        "prepared_ago_ms": rec.get("prepared_ago_ms"), "first_word_ms": rec.get("first_word_ms"),
+                       "answered_live": rec.get("answered_live"),
                        "verdict": verdict.kind, "judged_by": verdict.source, "answer": rec.get("answer", "")}
                 hit_rows.append(row)
                 if verdict.kind == "unjudged":
@@ -391,6 +393,9 @@ def summarise(runs: Sequence[dict[str, Any]], judge: HitJudge) -> dict[str, Any]
         # Beside the fixed keys:
         "live_ttft_ratio_of_medians": _ratio(paired_on, paired_off),
         "true_hits": true_hits,
+        # Of the hits, turns that asked several things, some predicted: the prepared answer
+        # first, the rest answered live (``answer.started``'s ``answered_live``).
+        "partial_hits": partial_hits,
         "unjudged_hits": len(unjudged),
         "llm_ttft_ratio": _ratio(llm_on, llm_off),
         "paired_misses": len(paired_on),
@@ -457,7 +462,7 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
     them, with the default limit) predict a question it matches, given what was said before it."""
     from firstword.prefetch import DEFAULT_LIMIT, DEFAULT_OWN_WORK, decide, predict_questions, similarity
     from firstword.prefetch.predict import DEFAULT_NOTES_TOPICS
-    from firstword.prefetch.match import decide_each
+    from firstword.prefetch.match import decide_each, decide_partly
 
     limit = _server_setting("predictions", DEFAULT_LIMIT)
     own_work = _server_setting("own_work", DEFAULT_OWN_WORK)
@@ -470,10 +475,17 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
         decision = decide(rec["question"], predictions)
         matched = decision.match.prediction if decision.match is not None else None
         together = decide_each(rec["question"], predictions) if matched is None and not decision.ambiguous else ()
+        # The copilot answers a turn that asks several things, some predicted, partly live (its
+        # turn manager does; an advisor does not).
+        partly = decide_partly(rec["question"], predictions) if (
+            matched is None and not together and not decision.ambiguous and script.persona == COPILOT) else None
+        if partly is not None:
+            together = partly.matches
         row: dict[str, Any] = {
             "predicted": matched is not None or bool(together),
-            "reason": decision.reason if not together else "asked_together",
+            "reason": decision.reason if not together else "answered_partly" if partly else "asked_together",
             "prediction": matched.text if matched is not None else (" ".join(m.prediction.text for m in together) or None),
+            "answered_live": partly.live if partly is not None else None,
             # 1 = the top prediction: the server prepares the best few per pause, in rank order.
             "rank": predictions.index(matched) + 1 if matched is not None else (
                 max(predictions.index(m.prediction) for m in together) + 1 if together else None),
@@ -509,22 +521,27 @@ def run_offline(scripts_dir: Path, json_out: Path | None, *, limit: int | None =
         found = [(q, r) for q, r in zip(script.questions, replayed, strict=True) if r["predicted"]]
         by_script.append({"name": script.name, "persona": script.persona, "questions": len(script.questions),
                           "hits": len(found)})
-        hits += [{"script": script.name, "question": q, "prediction": r["prediction"], "rank": r["rank"]} for q, r in found]
+        hits += [{"script": script.name, "question": q, "prediction": r["prediction"], "rank": r["rank"],
+                  "answered_live": r["answered_live"]} for q, r in found]
     questions = sum(s["questions"] for s in by_script)
     result: dict[str, Any] = {
-        "summary": {"questions": questions, "hits": len(hits), "hit_rate": round(len(hits) / questions, 3) if questions else None},
+        "summary": {"questions": questions, "hits": len(hits), "hit_rate": round(len(hits) / questions, 3) if questions else None,
+                    "partial_hits": sum(1 for h in hits if h["answered_live"])},
         "by_script": by_script,
         "hits": hits,
         "config": {"scripts_dir": str(scripts_dir), "scripts": len(scripts), "offline": True},
     }
     table = Table(title="offline replay: questions a prediction answers")
-    for column in ("script", "question", "prepared for"):
+    for column in ("script", "question", "prepared for", "then live"):
         table.add_column(column, overflow="fold")
     for hit in hits:
-        table.add_row(hit["script"], escape(hit["question"][-160:]), escape(hit["prediction"] or ""))
+        table.add_row(hit["script"], escape(hit["question"][-160:]), escape(hit["prediction"] or ""),
+                      escape((hit["answered_live"] or "")[-120:]))
     console.print(table)
+    partial = result["summary"]["partial_hits"]
     console.print(f"{len(hits)} of {questions} questions answered by a prediction "
-                  f"({100 * len(hits) / max(questions, 1):.1f} %) over {len(scripts)} scripts")
+                  f"({100 * len(hits) / max(questions, 1):.1f} %; {partial} of them partly, the rest live) "
+                  f"over {len(scripts)} scripts")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -555,6 +572,7 @@ class _Answer:
     prepared_for: str | None
     prepared_ago_ms: float | None
     persona: str | None
+    answered_live: str | None = None
     text: str = ""
     first_word_at: float | None = None
     done_at: float | None = None
@@ -581,7 +599,7 @@ class EventReader:
             self.ready.set()
         elif kind == "answer.started":
             answer = _Answer(int(data["answer_id"]), turn, at, data.get("trigger"), data.get("prepared_for"),
-                             data.get("prepared_ago_ms"), data.get("persona"))
+                             data.get("prepared_ago_ms"), data.get("persona"), data.get("answered_live"))
             self.answers[answer.answer_id] = answer
             if turn is not None:
                 self.turn_answers.setdefault(turn, []).append(answer.answer_id)
@@ -649,6 +667,7 @@ def record_of(question: str, turn: int | None, sent_at: float, reader: EventRead
         "trigger": None if answer is None else answer.trigger,
         "prepared_for": None if answer is None else answer.prepared_for,
         "prepared_ago_ms": None if answer is None else answer.prepared_ago_ms,
+        "answered_live": None if answer is None else answer.answered_live,
         "first_word_ms": None if answer is None or answer.first_word_at is None else round((answer.first_word_at - sent_at) * 1000, 1),
         "done_ms": None if answer is None or answer.done_at is None else round((answer.done_at - sent_at) * 1000, 1),
         "llm_ttft_ms": latency.get("llm_ttft_ms"),

@@ -167,6 +167,9 @@ class AnswerStarted(Payload):
     # ready.
     prepared_for: str | None = Field(default=None, exclude_if=_omit_if_none)
     prepared_ago_ms: float | None = Field(default=None, exclude_if=_omit_if_none)
+    # A turn that asked several things, only some of them predicted: the asks answered live,
+    # after the prepared answer (None: the prepared answer answers the whole turn).
+    answered_live: str | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 @_event(EventType.ANSWER_DELTA)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 
 from firstword.config import PrefetchConfig
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
-from firstword.prefetch.match import decide, decide_each
+from firstword.prefetch.match import Decision, decide, decide_each, decide_partly, normalise
 from firstword.prefetch.predict import Prediction
 
 log = logging.getLogger("firstword.prefetch")
@@ -71,6 +71,23 @@ async def prepared_text(text: str) -> AsyncIterator[str]:
     """An answer known before it is shown (written ahead, or a note), as the stream a generation
     gives: all of it at once."""
     yield text
+
+
+async def then_live(prepared: AsyncIterator[str], live: AsyncIterator[str]) -> AsyncIterator[str]:
+    """A prepared answer, then the live answer to the asks of the turn it does not answer
+    (``Prepared.live``), one space between; closing it closes whichever is streaming."""
+    async with contextlib.aclosing(prepared) as first:
+        async for delta in first:
+            yield delta
+    started = False
+    async with contextlib.aclosing(live) as rest:
+        async for delta in rest:
+            if not started:
+                delta = delta.lstrip()
+                if not delta:
+                    continue
+                delta, started = " " + delta, True
+            yield delta
 
 
 class NotPreparable(Exception):
@@ -134,6 +151,9 @@ class Prepared:
     # The predictions it was matched among (set by ``lookup``): a later transcript of the same
     # turn is judged against the same field (``asks_same``), whatever was shown or predicted since.
     among: tuple[Prediction, ...] = ()
+    # The asks of the turn no prediction answers, to be answered live after ``text``
+    # (``match.decide_partly``); "" when ``text`` answers the whole turn.
+    live: str = ""
 
 
 @dataclass(slots=True)
@@ -141,6 +161,7 @@ class PrefetchStats:
     predicted: int = 0
     prepared: int = 0
     hits: int = 0
+    partial_hits: int = 0  # of the hits, those answered partly live (``Prepared.live``)
     ambiguous: int = 0
     cancelled: int = 0  # generations stopped by activity
     dropped: int = 0  # prepared answers never used (the conversation moved on, or the profile changed)
@@ -259,12 +280,15 @@ class Prefetcher:
         self._moved_on(self._for_persona)
         self._schedule()
 
-    def lookup(self, question: str, persona: str | None = None) -> Prepared | None:
-        """The answer prepared for ``question`` (asked of ``persona``), or None (module doc)."""
+    def lookup(self, question: str, persona: str | None = None, *, partly: bool = False) -> Prepared | None:
+        """The answer prepared for ``question`` (asked of ``persona``), or None (module doc).
+        ``partly``: a turn that asks several things, some predicted, is a hit too, its other
+        asks in ``Prepared.live`` for the caller to answer live after the prepared text (the
+        copilot's turn manager does; an advisor, whose every word is the model's, does not)."""
         persona = persona or self._persona
         if not self._config.enabled or not self.predictions:
             return None
-        chosen = self._choose(question, self.predictions, count=True)
+        chosen, live = self._choose(question, self.predictions, count=True, partly=partly)
         if not chosen:
             return None
         each = [self._usable(p.text, persona) for p in chosen]
@@ -272,7 +296,7 @@ class Prefetcher:
             return None
         among = tuple(self.predictions)
         if len(each) == 1:
-            return replace(each[0], among=among)  # type: ignore[arg-type]
+            return replace(each[0], among=among, live=live)  # type: ignore[arg-type]
         parts = tuple(p for p in each if p is not None)
         first = parts[0].prediction
         joined = Prediction(
@@ -282,36 +306,45 @@ class Prefetcher:
         return Prepared(
             prediction=joined, persona=persona, text=" ".join(p.text for p in parts),
             ready_at=max(p.ready_at for p in parts), context=self._context,
-            compute_s=sum(p.compute_s for p in parts), parts=parts, among=among,
+            compute_s=sum(p.compute_s for p in parts), parts=parts, among=among, live=live,
         )
 
     def asks_same(self, question: str, prepared: Prepared) -> bool:
         """Whether ``question`` (a later transcript of the turn ``prepared`` was shown for) asks
-        the same prediction(s), judged among the predictions of the first match. Not whether
-        the answer is still on hand: it was taken when shown, and once it has streamed the
-        context moves on; a final that says the interim's words again must not redo it."""
-        chosen = self._choose(question, prepared.among, count=False)
-        if not chosen:
+        the same prediction(s), and leaves the same asks to answer live, judged among the
+        predictions of the first match. Not whether the answer is still on hand: it was taken
+        when shown, and once it has streamed the context moves on; a final that says the
+        interim's words again must not redo it."""
+        chosen, live = self._choose(question, prepared.among, count=False, partly=bool(prepared.live))
+        if not chosen or normalise(live) != normalise(prepared.live):
             return False
         wanted = [p.prediction.text for p in prepared.parts] or [prepared.prediction.text]
         return [p.text for p in chosen] == wanted
 
-    def _choose(self, question: str, predictions: Sequence[Prediction], *, count: bool) -> list[Prediction]:
-        """The prediction ``question`` asks, or the two or three it asks together; [] on a miss
-        or when two predictions are close (a false hit is worse than none)."""
+    def _choose(
+        self, question: str, predictions: Sequence[Prediction], *, count: bool, partly: bool = False
+    ) -> tuple[list[Prediction], str]:
+        """The prediction ``question`` asks, or the two or three it asks together, and what of
+        it is left to answer live (``partly`` only); ([], "") on a miss or when two predictions
+        are close (a false hit is worse than none)."""
         if not predictions:
-            return []
+            return [], ""
         decision = decide(question, predictions)
         if count:
             self.stats.reasons[decision.reason] = self.stats.reasons.get(decision.reason, 0) + 1
             if decision.ambiguous:
                 self.stats.ambiguous += 1
         if decision.match is not None:
-            return [decision.match.prediction]
+            return [decision.match.prediction], ""
         if decision.ambiguous:
-            return []
+            return [], ""
         # One question said twice ("What's prompting the move? Why now?") gives one match.
-        return [m.prediction for m in decide_each(question, predictions)]
+        memo: dict[str, Decision] = {}  # each ask decided once for both
+        together = [m.prediction for m in decide_each(question, predictions, memo=memo)]
+        if together or not partly:
+            return together, ""
+        some = decide_partly(question, predictions, memo=memo)
+        return ([m.prediction for m in some.matches], some.live) if some is not None else ([], "")
 
     def _usable(self, prediction_text: str, persona: str) -> Prepared | None:
         prepared = self._prepared.get(prediction_text)
@@ -324,6 +357,7 @@ class Prefetcher:
     def took(self, prepared: Prepared) -> None:
         """``prepared`` was shown."""
         self.stats.hits += 1
+        self.stats.partial_hits += bool(prepared.live)
         for shown in prepared.parts or (prepared,):
             self._prepared.pop(shown.prediction.text, None)
 

@@ -59,7 +59,7 @@ from firstword.events import (
 )
 from firstword.events.wire import ErrorCode
 from firstword.llm.base import LlmError
-from firstword.prefetch.prefetcher import Prepared, prepared_text
+from firstword.prefetch.prefetcher import Prepared, prepared_text, then_live
 from firstword.endpointing.interviewer import FILLER_WORDS, LEAD_IN_WORDS
 from firstword.stt.textnorm import word_errors
 
@@ -123,7 +123,7 @@ def says_nothing_new(turn_text: str, new: str) -> bool:
 class PreparedAnswers(Protocol):
     """Answers written ahead (``firstword.prefetch.Prefetcher``)."""
 
-    def lookup(self, question: str, persona: str | None = None) -> Prepared | None: ...
+    def lookup(self, question: str, persona: str | None = None, *, partly: bool = False) -> Prepared | None: ...
 
     def took(self, prepared: Prepared) -> None: ...
 
@@ -525,7 +525,9 @@ class TurnManager:
             self._retire_run()
         self._supersede()
         self._next_answer += 1
-        prepared = self._prefetch.lookup(question) if self._prefetch is not None else None
+        # A turn that asks several things, some predicted, starts with what was prepared and
+        # goes on live with the rest (``Prepared.live``).
+        prepared = self._prefetch.lookup(question, partly=True) if self._prefetch is not None else None
         run = AnswerRun(
             answer_id=self._next_answer,
             turn=turn,
@@ -560,6 +562,7 @@ class TurnManager:
                 lead_ms=_ms((run.revealed_at or run.requested_at) - run.requested_at),
                 prepared_for=None if prepared is None else prepared.prediction.text,
                 prepared_ago_ms=None if prepared is None else _diff(run.revealed_at or run.requested_at, prepared.ready_at),
+                answered_live=prepared.live or None if prepared is not None else None,
             ),
             run.turn_id,
         )
@@ -586,11 +589,14 @@ class TurnManager:
             run.buffered.append(delta)
 
     async def _generate(self, run: AnswerRun) -> None:
-        if run.prepared is None and self._prefetch is not None:
+        prepared = run.prepared
+        if (prepared is None or prepared.live) and self._prefetch is not None:
             await self._prefetch.quiet()
-        if run.prepared is not None:
+        if prepared is not None:
             # Shown already by _start when visible; otherwise held until revealed.
-            source = prepared_text("" if run.text else run.prepared.text)
+            source = prepared_text("" if run.text else prepared.text)
+            if prepared.live:
+                source = then_live(source, self._answers.stream(prepared.live))
         else:
             source = self._answers.stream(run.question)
         try:
