@@ -469,3 +469,66 @@ def test_a_question_about_working_weekends_is_not_answered_with_the_salary_note(
     assert "Band 6" not in opening and "4 weeks" not in opening and opening.startswith("Nothing in your profile covers this")
     with_it = Grounding(Profile(notes=notes + "\nWeekends: fine with a 1-in-4 weekend rota."))
     assert "1-in-4" in with_it.ground("The rotations include weekends. How do you feel about that?").composition.opening
+
+
+CLOSING = "Do you have any questions for us?"
+
+
+@pytest.mark.parametrize("notes, asked", [
+    # A heading of the person's questions, in the ways people write it, however short.
+    ("Notice: 1 month. Liffey might ask me to stay till month end.\nQs:\n- team size, who will I report to\n- stack?",
+     "I'd like to ask about team size, who will I report to."),
+    ("Money: 9.8 LPA. Buyout allowed per policy – haven't asked.\nQs for Alvin:\n- what does success in year 1 look like?",
+     "I'd like to ask what does success in year 1 look like?"),
+    ("QUESTIONS\n- is Jo staying on the ward\n- support for new WMs?", "I'd like to ask — Is Jo staying on the ward."),
+    # Every question of a labelled line, not only its first sentence.
+    ("Cost levers: consolidation, fewer empty km.\nQuestions for Ellen: How will she measure success? Where does she "
+     "see the business in 3 years?", "I'd like to ask how will she measure success?"),
+])
+def test_the_closing_question_is_answered_with_a_question_the_person_means_to_ask(notes: str, asked: str) -> None:
+    opening = Grounding(Profile(notes=notes)).ground(CLOSING).composition.opening
+    assert opening == asked
+
+
+@pytest.mark.parametrize("notes", [
+    # The word "ask" is not a question to ask: "might ask me", "haven't asked", "if he asks".
+    "Notice: 1 month. Liffey might ask me to stay till month end.",
+    "Money: 9.8 LPA. Buyout allowed with manager approval – haven't asked.",
+    "Dish ideas if he asks: snoek over vine cuttings, lamb neck over coals.",
+])
+def test_a_note_that_only_says_ask_is_not_the_answer_to_the_closing_question(notes: str) -> None:
+    composition = Grounding(Profile(notes=notes)).ground(CLOSING).composition
+    assert composition.opening.startswith("Nothing in your profile covers questions to ask")
+
+
+def test_a_question_to_ask_after_the_first_of_its_line_is_not_an_answer_to_anything_else() -> None:
+    notes = ("Cost levers: better consolidation, fewer empty km, slot booking at DCs.\n"
+             "Questions for Ellen: How will she measure success in year 1? Where does she see the business in 3 years?")
+    opening = Grounding(Profile(notes=notes)).ground("Where do you see the business in three years?").composition.opening
+    assert "see the business" not in opening
+
+
+@pytest.mark.parametrize("question, says", [
+    ("Why are you leaving your current role?", "Services co, client work, no ownership of decisions."),
+    ("Why do you want this role?", "Supply chain team, last mile problems, experiments."),
+])
+def test_a_why_label_says_which_reason_it_gives(question: str, says: str) -> None:
+    # "Why switch" is why leave and "Why Dashly" why join, whatever their words ("want" is in
+    # neither); neither answers the other.
+    notes = ("Why switch: services co, client work, no ownership of decisions.\n"
+             "Why Dashly: supply chain team, last mile problems, experiments.\n"
+             "Notice: 60 days. US renewal in Q3 – want to hand over properly.")
+    assert Grounding(Profile(notes=notes)).ground(question).composition.opening == says
+
+
+def test_a_line_is_under_its_label_in_every_sentence_and_said_from_its_start() -> None:
+    notes = ("Weakness: workload, overplanned in probation. Now share planning and leave by 5 two nights a week.\n"
+             "Why Fife: from Dunfermline. Want permanent, supply has no continuity.")
+    grounding = Grounding(Profile(notes=notes))
+    facts = grounding.facts.of(Source.NOTES)
+    assert [f.label for f in facts] == ["Weakness", "Weakness", "Why Fife", "Why Fife"]
+    # "leave by 5" in a weakness is not a reason to leave; with no such note, the answer says so.
+    leaving = grounding.ground("Why are you leaving your current job?").composition.opening
+    assert leaving.startswith("Nothing in your profile covers why you are moving on")
+    assert "what you are moving towards" in leaving
+    assert grounding.ground("What's your biggest weakness?").composition.opening.startswith("Workload")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import Fact, FactBase, Source, role_title
+from firstword.grounding.facts import Fact, FactBase, Source, asks_them, role_title
 from firstword.grounding.questions import QuestionType, names_in, without_instructions
-from firstword.grounding.retrieval import Scored, _names_employer, logistics_label
+from firstword.grounding.retrieval import Scored, _names_employer, asks_why_leaving, logistics_label
 
 # Verbs a resume line starts with, in the past tense, that "I" can be put in front of. Regular
 # "-ed" verbs are recognised by their ending; these are the irregular ones and the common
@@ -115,6 +115,12 @@ def _compose(
             _tells(s.fact, usable[0].fact) or s.score >= STORY_RATIO * usable[0].score)), None)
         if story is not None:
             usable = [story] + [s for s in usable if s is not story]
+    if usable and (first := usable[0].fact.follows) is not None:
+        # "Weakness: I over-polish prototypes. I now timebox …": a note is said from its start,
+        # when its start answers too.
+        lead = next((s for s in usable if s.fact.id == first), None)
+        if lead is not None:
+            usable = [lead] + [s for s in usable if s is not lead]
     context = tuple(s.fact for s in ranked if _may_open(s.fact) or s.fact.source is Source.JOB)[:4]
     if not usable:
         return _not_covered(question, kind, facts, context, unnamed)
@@ -233,14 +239,13 @@ def _may_open(fact: Fact) -> bool:
 # Question types a fact may open only if it carries the type's marker: a weakness, a reason to
 # join, a salary or a date must be one the person wrote, not a line that happens to share words.
 MARKED_ONLY = frozenset({QuestionType.WEAKNESS, QuestionType.MOTIVATION, QuestionType.LOGISTICS, QuestionType.CLOSING})
-_ASK_LABEL = re.compile(r"\b(question|ask)", re.IGNORECASE)
 
 
 def _fits(scored: Scored, kind: QuestionType) -> bool:
     if kind in MARKED_ONLY and not scored.marked:
         return False
     # "Questions to ask: …" is for the end of an interview, not an answer to anything else.
-    asks = _ASK_LABEL.search(scored.fact.label or "") is not None
+    asks = asks_them(scored.fact.label or "")
     if kind is not QuestionType.LOGISTICS and logistics_label(scored.fact):
         return False  # "Notice period: 8 weeks." answers when, not "your most pressured period"
     return kind is QuestionType.CLOSING or not asks
@@ -292,9 +297,14 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     label = (fact.label or "").lower()
     if label in LIST_LABELS:
         return _sentence(f"{LIST_LABELS[label]} {body}")
-    if _ASK_LABEL.search(label) and re.match(r"(how|what|whether|why|who|where|when|which|if)\b", body, re.I):
-        # "Question to ask them: how the unit supports staff …" said aloud.
-        return _sentence(f"I'd like to ask {_lower_first(body)}")
+    if asks_them(label):
+        # "Question to ask them: how the unit supports staff …" said aloud; "Qs: support for new
+        # WMs?", "Qs: is Jo staying on the ward" too.
+        if re.match(r"(how|what|whether|why|who|where|when|which|if)\b", body, re.I):
+            return _sentence(f"I'd like to ask {_lower_first(body)}")
+        if re.match(r"(is|are|was|were|do|does|did|can|could|will|would|should|has|have)\b", body, re.I):
+            return _sentence(f"I'd like to ask — {body[:1].upper()}{body[1:]}")
+        return _sentence(f"I'd like to ask about {_lower_first(body)}")
     if fact.label and fact.source is Source.RESUME and label not in LIST_LABELS and len(label.split()) <= 4:
         if _verb_led(body):
             # "Sepsis champion: audited …" said aloud: "As sepsis champion, I audited …".
@@ -522,6 +532,13 @@ STRUCTURES: dict[QuestionType, tuple[str, ...]] = {
     QuestionType.OTHER: ("your direct answer", "an example from your own work"),
 }
 
+# "Why are you leaving?" with nothing in the profile about it: not the structure of why join.
+_LEAVING = (
+    "what you want more of that your current role cannot give",
+    "what you are moving towards, not away from",
+    "nothing against your current employer",
+)
+
 _TOPIC_WORDS = {
     QuestionType.WEAKNESS: "a weakness",
     QuestionType.MOTIVATION: "why you want this role",
@@ -555,6 +572,8 @@ def _not_covered(
         names = set(names_in(asking))
         missing = [word for word in unnamed if word in names]
         about = _TOPIC_WORDS.get(kind) or (" ".join(missing) if missing else "this")
+        if kind is QuestionType.MOTIVATION and asks_why_leaving(question):
+            about, structure = "why you are moving on", _LEAVING
         opening = f"Nothing in your profile covers {about}, so here is what to cover rather than a guess"
     if kind is QuestionType.CLOSING and (job := facts.of(Source.JOB)):
         asks = [_lower_first(_trim(f.body)) for f in job if f.label][:2]

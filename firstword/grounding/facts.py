@@ -89,6 +89,8 @@ class Fact:
     title: str | None = None
     # The label a line carried ("Salary expectation" in "Salary expectation: discuss …").
     label: str | None = None
+    # A later sentence of a labelled line (which carries its label): the id of the line's first.
+    follows: str | None = None
 
     @property
     def instruction_like(self) -> bool:
@@ -528,19 +530,46 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
                 n += 1
                 facts.append(Fact(f"{prefix}:{n}", source, item, "title"))
             continue
+        line_label: str | None = None
+        line_first: str | None = None
         for sentence in _sentences(item) if kind == "line" else [item]:
             label = _LABEL.match(sentence) or (_SHORT_LABEL.match(sentence) if source is Source.NOTES else None)
+            line_label = line_label or (label.group("label") if label else None)
             pieces = [sentence]
             if source is Source.JOB and label and _REQUIREMENT_LISTS.match(label.group("label")):
                 # "Looking for: A, B, and C." is three requirements, each retrievable alone.
                 items = re.split(r",\s*(?:and\s+)?|;\s*", label.group("rest").rstrip("."))
                 pieces = [p.strip() for p in items if len(p.strip()) > 2]
+            own = label.group("label") if label else None
+            follows = None
+            if own is None and source is Source.NOTES:
+                # A line's label is its every sentence's: "Questions for Ellen: How will she
+                # measure success? … Where does she see the business in 3 years?" are all to ask,
+                # not answers to say (a live answer about cost levers opened with the last of
+                # them); "Weakness: workload. Now … leave by 5 two nights a week." is all about
+                # a weakness, not a reason to leave; "Why move: …" all a reason to move. A line
+                # under a "Qs:" heading is one to ask.
+                own = line_label or (section if section and asks_them(section) else None)
+                follows = line_first if line_label else None
             for piece in pieces:
                 n += 1
-                facts.append(
-                    Fact(f"{prefix}:{n}", source, piece, section, label=label.group("label") if label else None)
-                )
+                facts.append(Fact(f"{prefix}:{n}", source, piece, section, label=own, follows=follows))
+                line_first = line_first or facts[-1].id
     return facts
+
+
+# The label of the person's questions to ask: "Qs to ask", "Questions for Ellen", "Qs (1 or 2
+# max)", "Things to ask", "Ask", not "Dish ideas if he asks" or "Questions they might ask".
+_QUESTIONS_TO_ASK = re.compile(
+    r"^\W*(?:my\s+|other\s+)?(?:questions?|qs)\b(?!.*\b(?:they|he|she|panel|interviewers?|expect\w*|likely|prep\w*|practi[cs]e)\b)|"
+    r"\b(?:questions?|qs|things)\s+(?:to ask|for (?:them|him|her|the|\w+)\b)|\bto ask\b|^\W*ask\b|\bask (?:them|him|her|about)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_them(label: str) -> bool:
+    """Whether a note's label (or the heading it is under) marks the person's questions to ask."""
+    return bool(_QUESTIONS_TO_ASK.search(label))
 
 
 def _strip_lead(fact: Fact) -> str:

@@ -18,7 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 from rank_bm25 import BM25Okapi
 
-from firstword.grounding.facts import Fact, FactBase, Source
+from firstword.grounding.facts import Fact, FactBase, Source, asks_them
 from firstword.grounding.questions import QuestionType, names_in as _names_in
 
 _STEM = snowballstemmer.stemmer("english")
@@ -349,6 +349,17 @@ class Retriever:
                 # (or a line labelled as one): "grew revenue to £2M" in a resume is not a salary,
                 # "improved conversion" is not a weakness, "interest rates" not a reason to join.
                 marked = False
+            if kind is QuestionType.CLOSING:
+                # Under "Qs:" or "Questions for Ellen:" whatever its words; "Liffey might ask me
+                # to stay", "haven't asked", "Dish ideas if he asks": the word, not a question
+                # the person means to ask.
+                marked = _to_ask(fact)
+            why = why_topic(fact.label) if kind is QuestionType.MOTIVATION and fact.source is Source.NOTES else None
+            if why is not None:
+                # "Why Tilly: …" answers why join whatever its words ("I was a freelancer"), and
+                # "Why switch: …" why leave; neither answers the other ("want to hand over
+                # properly" is not why the person wants the job).
+                marked = why == ("leave" if markers is MOTIVATION_TOPICS["leave"] else "join")
             if marked and markers is MOTIVATION_TOPICS["join"] and re.search(r"(?<![\w])(leav\w*|quit\w*)", lowered):
                 marked = False  # "I'm leaving because …" is why they go, not why they come
             score = scores[i] * prior + (2.0 * prior if marked else 0.0)
@@ -387,10 +398,12 @@ class Retriever:
                 marked = True
             if kind is QuestionType.LOGISTICS and fact.label and any(_marker(m).search(fact.label.lower()) for m in markers):
                 score += 3.0 * prior  # "Salary: …" is the note about pay; "band" in another is not
+            if why is not None:
+                score = score + 3.0 * prior if marked else score * ASIDE_WEIGHT
             if score <= 0:
                 continue
             matched = tuple(t for t in weights if t in self._docs[i])
-            if kind is QuestionType.CLOSING and re.search(r"\b(question|ask)", (fact.label or "").lower()):
+            if kind is QuestionType.CLOSING and asks_them(fact.label or ""):
                 score += 3.0  # the person's own note of what to ask
             if (
                 named_employer
@@ -627,9 +640,42 @@ METRIC = re.compile(r"\d\s?%|[£$€]\s?\d|\bfrom \S+ (?:\S+ ){0,3}to \S+|\b\d+(
 ASIDE_WEIGHT = 0.5
 
 
+_ASKING = re.compile(r"^\W*ask\b|\b(i would|i'd|i'll|i will|to) ask\b|\bcurious\b|\bwould like to know\b|\bwonder", re.IGNORECASE)
+
+
+_WHY_LABEL = re.compile(r"^\W*(?:my\s+)?why\b(?P<rest>.*)$", re.IGNORECASE)
+_WHY_LEAVE = re.compile(r"\b(leav\w*|left|mov\w*|switch\w*|chang\w*|quit\w*|look\w*|go|going|out|exit\w*|now)\b", re.IGNORECASE)
+
+
+def why_topic(label: str | None) -> str | None:
+    """What a "Why …" label gives the reason for: "leave" ("Why leaving bureau", "why moving",
+    "Why switch") or "join" ("Why them", "Why Tilly", "Why"); None for any other label."""
+    match = _WHY_LABEL.match(label or "")
+    if match is None:
+        return None
+    return "leave" if _WHY_LEAVE.search(match.group("rest")) else "join"
+
+
+def asks_why_leaving(question: str) -> bool:
+    """A motivation question about leaving ("Why are you leaving?", "What's prompting the move?")."""
+    lowered = question.lower()
+    return any(_marker(w).search(lowered) for w in MOTIVATION_TOPICS["leave"])
+
+
+def _to_ask(fact: Fact) -> bool:
+    """A fact the person means to ask at the end: labelled so, under such a heading, or said so."""
+    return asks_them(fact.label or "") or bool(_ASKING.search(fact.body))
+
+
 def note_kinds(fact: Fact) -> frozenset[QuestionType]:
     """The kinds of question a note was written for, by its label and words: "Why Fernhill: …"
-    is a reason to join, "Notice period: …" an arrangement, "I would ask …" a closing question."""
+    is a reason to join, "Notice period: …" an arrangement, "I would ask …" or a line under "Qs
+    for them:" a closing question (whatever else its questions mention: a shift pattern)."""
+    if fact.source is Source.NOTES and asks_them(fact.label or ""):
+        return frozenset({QuestionType.CLOSING})
+    if fact.label and (by_label := _note_kinds(fact.label.lower())):
+        # "Weakness: … leave by 5 two nights a week": what the label says it is for, not a word of it.
+        return by_label
     return _note_kinds(f"{fact.label or ''} {fact.text}".lower())
 
 
@@ -756,9 +802,7 @@ def logistics_label(fact: Fact) -> bool:
 
 def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
     if kind is QuestionType.MOTIVATION:
-        lowered = question.lower()
-        leaving = any(_marker(w).search(lowered) for w in MOTIVATION_TOPICS["leave"])
-        return MOTIVATION_TOPICS["leave" if leaving else "join"]
+        return MOTIVATION_TOPICS["leave" if asks_why_leaving(question) else "join"]
     if kind is QuestionType.LOGISTICS:
         lowered = question.lower()
         asked = [words for words in LOGISTICS_TOPICS.values() if any(_marker(w).search(lowered) for w in words)]
