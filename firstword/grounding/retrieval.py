@@ -649,10 +649,10 @@ _WHY_LEAVE = re.compile(r"\b(leav\w*|left|mov\w*|switch\w*|chang\w*|quit\w*|look
 
 def why_topic(label: str | None) -> str | None:
     """What a "Why …" label gives the reason for: "leave" ("Why leaving bureau", "why moving",
-    "Why switch") or "join" ("Why them", "Why Tilly", "Why"); None for any other label."""
+    "Why switch") or "join" ("Why them", "Why Tilly"); None for a bare "Why" and any other label."""
     match = _WHY_LABEL.match(label or "")
-    if match is None:
-        return None
+    if match is None or not match.group("rest").strip():
+        return None  # a bare "Why:" often gives both ("8 yrs, ready for sous. Hotel = same menu forever.")
     return "leave" if _WHY_LEAVE.search(match.group("rest")) else "join"
 
 
