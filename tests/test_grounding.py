@@ -532,3 +532,29 @@ def test_a_line_is_under_its_label_in_every_sentence_and_said_from_its_start() -
     assert leaving.startswith("Nothing in your profile covers why you are moving on")
     assert "what you are moving towards" in leaving
     assert grounding.ground("What's your biggest weakness?").composition.opening.startswith("Workload")
+
+
+def test_a_question_that_names_a_story_by_its_title_is_answered_by_the_story() -> None:
+    # The own-work prediction asks "Tell me about <the story's title>."; the resume line about
+    # the same fall ("…including one notifiable event (fall from a ladder, serious injury)"),
+    # which outranks it in this profile, is not the story.
+    import json
+
+    raw = json.loads((Path(__file__).parent.parent / "bench/prefetch-heldout/i05_site_safety_advisor.json").read_text())
+    profile = Profile(**{k: raw["profile"][k] for k in ("resume", "job_description", "notes", "stories")})
+    opening = Grounding(profile).ground("Tell me about investigating a notifiable fall from a ladder.").composition.opening
+    assert opening.startswith("A plasterer fell about two metres from a ladder")
+
+
+@pytest.mark.parametrize("question, says", [
+    ("What are your salary expectations?", "Want 46–47k."),
+    ("And where are you looking to be salary-wise?", "Want 46–47k."),
+    ("What are you earning at the moment?", "€41,500 now, no bonus."),
+    ("What is your current salary?", "€41,500 now, no bonus."),
+])
+def test_the_pay_wanted_and_the_pay_had_are_not_each_others_answer(question: str, says: str) -> None:
+    # Read aloud as the expectation, the current salary is the worst number to say in a
+    # negotiation (9 of the 10 profiles of the blind set i got it).
+    notes = ("Salary: €41,500 now, no bonus. Want 46–47k. Band 42–48.\n"
+             "Visa: Stamp 4, salary well above the threshold.\nNotice: 1 month.")
+    assert Grounding(Profile(notes=notes)).ground(question).composition.opening == says

@@ -115,12 +115,11 @@ def _compose(
             _tells(s.fact, usable[0].fact) or s.score >= STORY_RATIO * usable[0].score)), None)
         if story is not None:
             usable = [story] + [s for s in usable if s is not story]
-    if usable and (first := usable[0].fact.follows) is not None:
-        # "Weakness: I over-polish prototypes. I now timebox …": a note is said from its start,
-        # when its start answers too.
-        lead = next((s for s in usable if s.fact.id == first), None)
-        if lead is not None:
-            usable = [lead] + [s for s in usable if s is not lead]
+    if usable and usable[0].fact.part != "story" and (named := next(
+            (s for s in usable if s.fact.part == "story" and _names_title(s.fact, question, least=2)), None)):
+        # "Tell me about investigating a notifiable fall from a ladder." names the story by its
+        # title: the story, not the resume line about the same fall.
+        usable = [named] + [s for s in usable if s is not named]
     context = tuple(s.fact for s in ranked if _may_open(s.fact) or s.fact.source is Source.JOB)[:4]
     if not usable:
         return _not_covered(question, kind, facts, context, unnamed)
@@ -267,9 +266,13 @@ def _title_below(role: Fact, facts: FactBase) -> str | None:
 
 def _tells(story: Fact, line: Fact) -> bool:
     """Whether a story is the whole of what a line names: most of its title's words are in it."""
+    return _names_title(story, line.text)
+
+
+def _names_title(story: Fact, text: str, least: int = 1) -> bool:
     title = {w for w in re.findall(r"[a-z]{4,}", (story.title or "").lower())}
-    words = set(re.findall(r"[a-z]{4,}", line.text.lower()))
-    return bool(title) and len(title & words) >= max(1, round(len(title) * 2 / 3))
+    words = set(re.findall(r"[a-z]{4,}", text.lower()))
+    return bool(title) and len(title & words) >= max(least, round(len(title) * 2 / 3))
 
 
 def _same_material(a: Fact, b: Fact) -> bool:

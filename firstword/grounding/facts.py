@@ -567,6 +567,7 @@ _QUESTIONS_TO_ASK = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def asks_them(label: str) -> bool:
     """Whether a note's label (or the heading it is under) marks the person's questions to ask."""
     return bool(_QUESTIONS_TO_ASK.search(label))

@@ -39,6 +39,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     )),
     (QuestionType.LOGISTICS, (
         r"salary|compensation|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
+        # What the person is paid now, said the way recruiters ask it.
+        r"what are you (earning|making|on)( at the moment| now| currently| at present| these days)?(?=\s*([?.!,]|$))|"
+        r"\b(ctc|package)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start",
         r"how soon (can|could|would) you|how (much|long a) notice",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",

@@ -149,6 +149,7 @@ MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
 # salary note does not answer "when can you start?").
 LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
+            "ctc", "lpa", "wage", "hourly",
             # a figure of money: "around £48,000", "hoping for 32-35k"
             r"re:[£$€]\s?\d", r"re:\b\d{2,3}k\b"),
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
@@ -326,6 +327,8 @@ class Retriever:
             self._variants({w: 1.0 for w in row}).keys()
             for row in _TOPIC_ROWS if kind is QuestionType.BEHAVIOURAL and any(t in row for t in said)
         ]
+        # "What are your salary expectations?" is not "what are you on now?" (nor the other way).
+        pay_asked = pay_side(question, asked=True) if kind is QuestionType.LOGISTICS else None
         # "What was your first job?", "How did you get started?": the earliest employer.
         first_job = self._earliest_employer() if FIRST_JOB.search(question) else None
         # "What did you do before Loopline?", "your previous role": the employer before the latest.
@@ -400,6 +403,23 @@ class Retriever:
                 score += 3.0 * prior  # "Salary: …" is the note about pay; "band" in another is not
             if why is not None:
                 score = score + 3.0 * prior if marked else score * ASIDE_WEIGHT
+            if pay_asked is not None and marked and (side := pay_side(fact.body)) is not None:
+                if side != pay_asked:
+                    # "€41,500 now, no bonus." read aloud as the salary the person expects is the
+                    # worst number to say in a negotiation (9 of the 10 profiles of set i did).
+                    marked = False
+                    score *= ASIDE_WEIGHT
+                else:
+                    score += 1.0 * prior  # "Need R30k minimum" over "Quayside R22,500 + service"
+            if kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and _other_arrangement(fact, markers):
+                # "Visa: … Salary well above threshold." is the note about the visa.
+                marked = False
+                score *= ASIDE_WEIGHT
+            if fact.follows is not None:
+                # "Weakness: I over-polish prototypes. I now timebox …": of a note's sentences
+                # alike, its first; "Salary: 41.5k now. Want 46-47k." still answers "what are you
+                # looking for?" with the second.
+                score *= FOLLOWING_WEIGHT
             if score <= 0:
                 continue
             matched = tuple(t for t in weights if t in self._docs[i])
@@ -638,6 +658,10 @@ HEADCOUNT = re.compile(
 METRIC = re.compile(r"\d\s?%|[£$€]\s?\d|\bfrom \S+ (?:\S+ ){0,3}to \S+|\b\d+(?:\.\d+)?\s?(?:x|k|m|bn)\b", re.I)
 # A note written for one kind of question counts this much for the others.
 ASIDE_WEIGHT = 0.5
+# A later sentence of a labelled line counts this much: a tie goes to the line's first sentence
+# (the designer's weakness, bench/answers), a clear lead does not (a salary line's "Want 46-47k"
+# for "where are you looking to be?", set i).
+FOLLOWING_WEIGHT = 0.8
 
 
 _ASKING = re.compile(r"^\W*ask\b|\b(i would|i'd|i'll|i will|to) ask\b|\bcurious\b|\bwould like to know\b|\bwonder", re.IGNORECASE)
@@ -645,6 +669,35 @@ _ASKING = re.compile(r"^\W*ask\b|\b(i would|i'd|i'll|i will|to) ask\b|\bcurious\
 
 _WHY_LABEL = re.compile(r"^\W*(?:my\s+)?why\b(?P<rest>.*)$", re.IGNORECASE)
 _WHY_LEAVE = re.compile(r"\b(leav\w*|left|mov\w*|switch\w*|chang\w*|quit\w*|look\w*|go|going|out|exit\w*|now)\b", re.IGNORECASE)
+
+
+# Pay wanted, and pay had: in a question ("What are you looking for?", "What are you on now?")
+# and in a note ("Want 46-47k", "€41,500 now, no bonus").
+_PAY_WANTED_ASKED = re.compile(
+    r"\b(expect\w*|looking (for|to be|to get|at)|want\w*|would you need|need to (move|make the move)|hoping|target\w*|"
+    r"aim\w*|ask(ing)? for|(where|what) would you (need|like|want)|thinking)\b", re.IGNORECASE)
+_PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|earning|making|last drawn|on at present|at present)\b|"
+                            r"\bwhat are you on\b", re.IGNORECASE)
+_PAY_WANTED = re.compile(
+    r"\b(want\w*|expect\w*|aim\w*|looking for|need\w*|min|minimum|target\w*|hoping|ask(ing)? for|ideally|"
+    r"go below|floor|walk away|would take|would accept)\b", re.IGNORECASE)
+_PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b", re.IGNORECASE)
+
+
+def _other_arrangement(fact: Fact, markers: tuple[str, ...]) -> bool:
+    """A note labelled for one arrangement ("Visa: …") asked about another (its pay)."""
+    label = (fact.label or "").lower()
+    if not label or any(_marker(m).search(label) for m in markers):
+        return False
+    return any(_marker(m).search(label) for words in LOGISTICS_TOPICS.values() for m in words if m not in _SOFT_PAY)
+
+
+def pay_side(text: str, *, asked: bool = False) -> str | None:
+    """"wanted" or "had" where ``text`` (a question when ``asked``, else a note) is about only one
+    of the pay the person wants and the pay they have; None where it says both or neither."""
+    wanted = (_PAY_WANTED_ASKED if asked else _PAY_WANTED).search(text) is not None
+    had = (_PAY_HAD_ASKED if asked else _PAY_HAD).search(text) is not None
+    return ("wanted" if wanted else "had") if wanted != had else None
 
 
 def why_topic(label: str | None) -> str | None:
