@@ -558,3 +558,10 @@ def test_the_pay_wanted_and_the_pay_had_are_not_each_others_answer(question: str
     notes = ("Salary: €41,500 now, no bonus. Want 46–47k. Band 42–48.\n"
              "Visa: Stamp 4, salary well above the threshold.\nNotice: 1 month.")
     assert Grounding(Profile(notes=notes)).ground(question).composition.opening == says
+
+
+def test_a_note_about_the_interview_itself_is_never_said_as_an_answer() -> None:
+    notes = ("LAKESHORE – panel Wed 1:30pm, Room B2-114. Panel: Nadia Haddad (Pharmacy Ops Manager), Kevin Lau "
+             "(Lead Tech IV room), someone from HR.\nWhy hospital: wanted it since placement.")
+    turn = "I'm Nadia Haddad, with me are Kevin Lau and Jasmine from HR. Could you tell us about your background?"
+    assert "Nadia" not in Grounding(Profile(notes=notes)).ground(turn).composition.opening

@@ -232,7 +232,17 @@ def _may_open(fact: Fact) -> bool:
         return False
     if fact.source is Source.NOTES and (STYLE_NOTE.match(fact.body) or STYLE_NOTE.match(fact.label or "")):
         return False  # "Avoid: …", "Keep answers short": advice to oneself, not words to say
+    if fact.source is Source.NOTES and _ABOUT_THE_INTERVIEW.match(fact.label or ""):
+        # "Panel: Nadia Haddad (Pharmacy Ops Manager), Kevin Lau …" said as the answer to "tell
+        # us about your background" (a long turn that named them, set i).
+        return False
     return True
+
+
+# Labels of a note about the interview itself, not about the person.
+_ABOUT_THE_INTERVIEW = re.compile(
+    r"^\W*(panel|round|rounds|format|interviewers?|agenda|venue|room|dress|parking|directions|"
+    r"interview (time|date|location|format))\b", re.IGNORECASE)
 
 
 # Question types a fact may open only if it carries the type's marker: a weakness, a reason to
