@@ -474,10 +474,11 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
                                         notes_topics=notes_topics)
         decision = decide(rec["question"], predictions)
         matched = decision.match.prediction if decision.match is not None else None
-        together = decide_each(rec["question"], predictions) if matched is None and not decision.ambiguous else ()
+        memo: dict[str, Any] = {}  # each ask decided once for both, as the server does
+        together = decide_each(rec["question"], predictions, memo=memo) if matched is None and not decision.ambiguous else ()
         # The copilot answers a turn that asks several things, some predicted, partly live (its
         # turn manager does; an advisor does not).
-        partly = decide_partly(rec["question"], predictions) if (
+        partly = decide_partly(rec["question"], predictions, memo=memo) if (
             matched is None and not together and not decision.ambiguous and script.persona == COPILOT) else None
         if partly is not None:
             together = partly.matches

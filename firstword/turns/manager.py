@@ -562,7 +562,7 @@ class TurnManager:
                 lead_ms=_ms((run.revealed_at or run.requested_at) - run.requested_at),
                 prepared_for=None if prepared is None else prepared.prediction.text,
                 prepared_ago_ms=None if prepared is None else _diff(run.revealed_at or run.requested_at, prepared.ready_at),
-                answered_live=prepared.live or None if prepared is not None else None,
+                answered_live=(prepared.live or None) if prepared is not None else None,
             ),
             run.turn_id,
         )
