@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from firstword.answerer.profile import sample_profile
 from firstword.prefetch import match
-from firstword.prefetch.literals import Substitution, required_literals
+from firstword.prefetch.literals import Substitution, Substitutions, required_literals
 from firstword.prefetch.match import asks, decide, decide_each, question_parts
 from firstword.prefetch.predict import predict_questions
 from tests.test_prefetch_match import Full as MatchFull
@@ -139,12 +139,23 @@ def test_required_literals_follow_the_expression() -> None:
     assert required_literals(r"(abc)+x") == ("abc",)
 
 
+def test_substitutions_rescan_for_a_literal_a_replacement_brings_in() -> None:
+    # The second needs "bar", which only the first's replacement says: one scan of the text as
+    # it came in would skip it.
+    substitutions = Substitutions([Substitution.of(r"\bfoo\b", "bar"), Substitution.of(r"\bbar\b", "baz"),
+                                   Substitution.of(r"\bqux\b", "quux")])
+    assert substitutions.apply("a foo and a qux") == "a baz and a quux"
+    # In order: a later substitution's replacement is not seen by an earlier one.
+    assert Substitutions([Substitution.of(r"\bbar\b", "baz"), Substitution.of(r"\bfoo\b", "bar")]).apply("foo") == "bar"
+    assert Substitutions([]).apply("foo") == "foo"
+
+
 def _ungated(text: str) -> str:
     """``match.normalise`` with every phrase run, as before the literal test existed."""
     saved = match._PHRASES_RE, match._CONTRACTIONS_RE
     try:
-        match._PHRASES_RE = tuple(Substitution(re.compile(p), r, ()) for p, r in match.PHRASES)
-        match._CONTRACTIONS_RE = tuple(Substitution(re.compile(p), r, ()) for p, r in match._CONTRACTIONS)
+        match._PHRASES_RE = Substitutions([Substitution(re.compile(p), r, ()) for p, r in match.PHRASES])
+        match._CONTRACTIONS_RE = Substitutions([Substitution(re.compile(p), r, ()) for p, r in match._CONTRACTIONS])
         return match.normalise(text)
     finally:
         match._PHRASES_RE, match._CONTRACTIONS_RE = saved

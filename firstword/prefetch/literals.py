@@ -8,12 +8,20 @@ prefilter; Python's ``re`` has none, hence this). The literals come from the exp
 parse tree (``re._parser``, the parser ``re.compile`` uses), so they cannot disagree with it;
 where the tree holds something this does not follow, there is no prefilter and the expression
 always runs (never a wrong skip, only a slower one).
+
+``Substitutions`` applies a sequence of them in order with one scan of the text for all their
+literals (an Aho-Corasick automaton, ``pyahocorasick``, in C) instead of one test per
+substitution: over the 649 questions of ``bench/prefetch-heldout`` the ~130 tests took ~200 of
+``normalise``'s ~260 µs, on the path of a typed question's first word.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import ahocorasick
 
 try:  # Python 3.11+
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -107,3 +115,51 @@ class Substitution:
         if not self.may_match(text):
             return text
         return self.pattern.sub(self.replacement, text)
+
+
+class Substitutions:
+    """``for s in substitutions: text = s.apply(text)``, the same text out, with the literals of
+    all of them found in one pass: a substitution runs only when one of its literals occurs in
+    the text as it is then. After a substitution changes the text (~2 per question), the text is
+    scanned again for those still to come, since a replacement may bring a literal in."""
+
+    def __init__(self, substitutions: Sequence[Substitution]) -> None:
+        self._substitutions = tuple(substitutions)
+        # Those with no known literal run on every text.
+        self._always = frozenset(i for i, s in enumerate(self._substitutions) if not s.literals)
+        needing: dict[str, list[int]] = {}
+        for i, substitution in enumerate(self._substitutions):
+            for literal in substitution.literals:
+                needing.setdefault(literal, []).append(i)
+        self._automaton: ahocorasick.Automaton | None = None
+        if needing:
+            automaton = ahocorasick.Automaton()
+            for literal, indices in needing.items():
+                automaton.add_word(literal, tuple(indices))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def __len__(self) -> int:
+        return len(self._substitutions)
+
+    def _due(self, text: str, after: int) -> list[int]:
+        """The substitutions after index ``after`` that may match ``text``, in order."""
+        due = set(self._always)
+        if self._automaton is not None:
+            for _, indices in self._automaton.iter(text):
+                due.update(indices)
+        return sorted(i for i in due if i > after)
+
+    def apply(self, text: str) -> str:
+        due = self._due(text, -1)
+        k = 0
+        while k < len(due):
+            i = due[k]
+            substitution = self._substitutions[i]
+            changed = substitution.pattern.sub(substitution.replacement, text)
+            if changed != text:
+                text = changed
+                due, k = self._due(text, i), 0
+            else:
+                k += 1
+        return text

@@ -56,7 +56,7 @@ from typing import Protocol
 import snowballstemmer
 
 from firstword.grounding.questions import names_in
-from firstword.prefetch.literals import Substitution
+from firstword.prefetch.literals import Substitution, Substitutions
 
 # Chosen by ``firstword.prefetch.evaluate`` on the dev split of ``data/paraphrases.jsonl``
 # (260 pairs; 340 with the check split, written with the first 226 dev pairs before any matcher
@@ -428,8 +428,8 @@ class Terms:
 
 # Compiled once, each behind a test of its literals: a question is read on the way to its first
 # word, and most of the ~90 phrases cannot match it (``literals``).
-_CONTRACTIONS_RE = tuple(Substitution.of(p, r) for p, r in _CONTRACTIONS)
-_PHRASES_RE = tuple(Substitution.of(p, r) for p, r in PHRASES)
+_CONTRACTIONS_RE = Substitutions([Substitution.of(p, r) for p, r in _CONTRACTIONS])
+_PHRASES_RE = Substitutions([Substitution.of(p, r) for p, r in PHRASES])
 _SYMBOLS = re.compile(r"[^\w'+#. -]+")
 _STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
@@ -438,12 +438,10 @@ def normalise(text: str) -> str:
     """Lower case, contractions spelled out, hyphens and symbols as spaces, fillers and the
     frames of asking taken out, number words as digits."""
     text = text.lower().replace("’", "'").replace("‘", "'")
-    for substitution in _CONTRACTIONS_RE:
-        text = substitution.apply(text)
+    text = _CONTRACTIONS_RE.apply(text)
     text = _SYMBOLS.sub(" ", text)
     text = _STOPS.sub(" ", text)
-    for substitution in _PHRASES_RE:
-        text = substitution.apply(text)
+    text = _PHRASES_RE.apply(text)
     text = text.replace("-", " ")
     text = _FILLERS.sub(" ", text)
     text = _REQUEST.sub(" ", text)
