@@ -565,3 +565,27 @@ def test_a_note_about_the_interview_itself_is_never_said_as_an_answer() -> None:
              "(Lead Tech IV room), someone from HR.\nWhy hospital: wanted it since placement.")
     turn = "I'm Nadia Haddad, with me are Kevin Lau and Jasmine from HR. Could you tell us about your background?"
     assert "Nadia" not in Grounding(Profile(notes=notes)).ground(turn).composition.opening
+
+
+def test_a_pay_note_that_says_what_to_ask_answers_the_expectation() -> None:
+    # Set j (blind): "ask 68-70k" was not read as pay wanted, so with the current pay set aside
+    # the expectation was answered with the next note down ("22 direct, …").
+    notes = ("Salary: now $58.5k + OT. ask 68-70k\n"
+             "Team: 22 direct, but supervisor does formal discipline -> be clear about that\n"
+             "Notice 2 wks")
+    opening = Grounding(Profile(notes=notes)).ground("What are you looking for, salary-wise?").composition.opening
+    assert "68-70k" in opening and "22 direct" not in opening
+
+
+def test_a_note_line_that_ends_in_a_bracket_is_not_wrapped_into_the_next() -> None:
+    # Set j (blind): "Notice 2 wks" was read as the end of the long pay line above it, so the
+    # notice period was answered with the current salary.
+    notes = ("Comp: now $102k. ask 125-130. equity -> # shares, strike, 409A, last post-money, exercise window (90 days??)\n"
+             "Notice 2 wks\n"
+             "Expecting a base of around $95k for the senior role here, plus\n"
+             "OTE of $140k at target.")
+    grounding = Grounding(Profile(notes=notes))
+    opening = grounding.ground("What is your notice period?").composition.opening
+    assert "2 wks" in opening and "$102k" not in opening
+    # A long line that stops mid-sentence still goes on into the next.
+    assert any("plus OTE of $140k" in f.text for f in grounding.facts.facts)

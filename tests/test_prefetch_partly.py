@@ -149,3 +149,24 @@ def test_a_scene_or_what_to_tell_someone_is_not_a_request_to_hear_a_story(questi
     from tests.test_prefetch_own_work import _hit
 
     assert not _hit(question, "SLOs")
+
+
+async def test_the_live_part_leaves_out_what_the_prepared_part_said() -> None:
+    """Set j (blind): the same note answered the prepared ask and the live one, and was said
+    twice in one answer."""
+    from firstword.prefetch.prefetcher import prepared_text, then_live
+
+    async def live(*pieces: str):
+        for piece in pieces:
+            yield piece
+
+    async def said(stream) -> str:
+        return "".join([d async for d in stream])
+
+    note = "AQE skew join helped partly, not for aggregations."
+    # Shown before the stream began (``said``), or streamed by it: left out either way.
+    assert await said(then_live(prepared_text(""), live(f"{note} The pipeline takes 40M events a day."), said=note)) == (
+        " The pipeline takes 40M events a day.")
+    assert await said(then_live(prepared_text(note), live(note, " More."))) == f"{note} More."
+    # A model's first token is not a sentence already said.
+    assert await said(then_live(prepared_text("Yes."), live("Yes", ", and more."))) == "Yes. Yes, and more."

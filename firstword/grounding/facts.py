@@ -235,7 +235,9 @@ def _items(text: str, *, prose: bool = False) -> Iterator[tuple[str, str]]:
         elif current and (
             _continues(current[-1], line, kind)
             or (prose and kind == "line" and len(current[-1].strip()) >= PROSE_WRAP
-                and not current[-1].rstrip().endswith((".", "!", "?", ":")) and not _SHORT_LABEL.match(line.strip()))
+                # A closing bracket ends a note's line: "… exercise window (90 days??)" then
+                # "Notice 2 wks" (set j: the notice period was said as the end of the pay note).
+                and not current[-1].rstrip().endswith((".", "!", "?", ":", ")")) and not _SHORT_LABEL.match(line.strip()))
         ):
             current.append(line)
         else:

@@ -680,7 +680,9 @@ _PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|earning|making|las
                             r"\bwhat are you on\b", re.IGNORECASE)
 _PAY_WANTED = re.compile(
     r"\b(want\w*|expect\w*|aim\w*|looking for|need\w*|min|minimum|target\w*|hoping|ask(ing)? for|ideally|"
-    r"go below|floor|walk away|would take|would accept)\b", re.IGNORECASE)
+    r"go below|floor|walk away|would take|would accept)\b|"
+    # "Salary: now $58.5k + OT. ask 68-70k" (set j, twice): what the person will ask for.
+    r"\bask(ing)?\s+(?=[$£€₹]?\s?\d)", re.IGNORECASE)
 _PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b", re.IGNORECASE)
 
 

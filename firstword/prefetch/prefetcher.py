@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -73,17 +74,34 @@ async def prepared_text(text: str) -> AsyncIterator[str]:
     yield text
 
 
-async def then_live(prepared: AsyncIterator[str], live: AsyncIterator[str]) -> AsyncIterator[str]:
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _sentence_key(sentence: str) -> str:
+    return " ".join(sentence.lower().split()).rstrip(".!? ")
+
+
+async def then_live(prepared: AsyncIterator[str], live: AsyncIterator[str], *, said: str = "") -> AsyncIterator[str]:
     """A prepared answer, then the live answer to the asks of the turn it does not answer
-    (``Prepared.live``), one space between; closing it closes whichever is streaming."""
+    (``Prepared.live``), one space between; closing it closes whichever is streaming.
+
+    ``said``: prepared text already shown (the caller showed it before this stream began). A
+    sentence of the live answer's grounded opening (its first piece, whole) that the prepared
+    answer already said is left out: the two parts are grounded separately, and the same note
+    can answer both ("…did you try AQE? … when will AQE not help you?" said its AQE note twice
+    in set j)."""
+    heard = {_sentence_key(x) for x in _SENTENCE_END.split(said) if x.strip()}
     async with contextlib.aclosing(prepared) as first:
         async for delta in first:
+            heard.update(_sentence_key(x) for x in _SENTENCE_END.split(delta) if x.strip())
             yield delta
     started = False
     async with contextlib.aclosing(live) as rest:
         async for delta in rest:
             if not started:
-                delta = delta.lstrip()
+                # Only whole sentences: a model's first token ("Yes") is not the sentence "Yes."
+                delta = " ".join(x for x in _SENTENCE_END.split(delta.strip())
+                                 if not (x.rstrip().endswith((".", "!", "?")) and _sentence_key(x) in heard))
                 if not delta:
                     continue
                 delta, started = " " + delta, True

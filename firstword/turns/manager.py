@@ -596,7 +596,7 @@ class TurnManager:
             # Shown already by _start when visible; otherwise held until revealed.
             source = prepared_text("" if run.text else prepared.text)
             if prepared.live:
-                source = then_live(source, self._answers.stream(prepared.live))
+                source = then_live(source, self._answers.stream(prepared.live), said=prepared.text)
         else:
             source = self._answers.stream(run.question)
         try:
