@@ -426,8 +426,8 @@ class Terms:
         return dict(self.weights)
 
 
-# Compiled once, each behind a test of its literals: a question is read on the way to its first
-# word, and most of the ~90 phrases cannot match it (``literals``).
+# Compiled once, each behind a test of its literals, all tested in one pass: a question is read
+# on the way to its first word, and most of the ~130 phrases cannot match it (``literals``).
 _CONTRACTIONS_RE = Substitutions([Substitution.of(p, r) for p, r in _CONTRACTIONS])
 _PHRASES_RE = Substitutions([Substitution.of(p, r) for p, r in PHRASES])
 _SYMBOLS = re.compile(r"[^\w'+#. -]+")
