@@ -589,3 +589,28 @@ def test_a_note_line_that_ends_in_a_bracket_is_not_wrapped_into_the_next() -> No
     assert "2 wks" in opening and "$102k" not in opening
     # A long line that stops mid-sentence still goes on into the next.
     assert any("plus OTE of $140k" in f.text for f in grounding.facts.facts)
+
+
+@pytest.mark.parametrize("question", [
+    "Are you interviewing elsewhere?",
+    "And are you talking to other companies? No wrong answer.",
+    "Do you have any other offers in hand currently?",
+])
+def test_where_else_the_person_is_interviewing_is_a_logistics_note(question: str) -> None:
+    # Set j (blind): the note was there, and the answer said nothing covered the question.
+    notes = ("Comp: now $102k. ask 125-130\nNotice 2 wks\n"
+             "Other processes: agency (final rd next wk), healthtech in-house (2nd rd)\n"
+             "Why leaving Outpost: 2 rounds layoffs, brand budget cut")
+    grounding = Grounding(Profile(notes=notes))
+    assert "agency (final rd next wk)" in grounding.ground(question).composition.opening.lower()
+    # …and answers nothing else.
+    assert "agency" not in grounding.ground("What is your notice period?").composition.opening.lower()
+    assert "agency" not in grounding.ground("What are your salary expectations?").composition.opening.lower()
+
+
+def test_why_look_elsewhere_still_asks_why_leave() -> None:
+    from firstword.grounding.questions import QuestionType, classify
+
+    assert classify("Why are you looking elsewhere?").kind is QuestionType.MOTIVATION
+    assert classify("Why are you looking at other opportunities?").kind is QuestionType.MOTIVATION
+    assert classify("Have you applied anywhere else?").kind is QuestionType.LOGISTICS

@@ -46,6 +46,13 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"how soon (can|could|would) you|how (much|long a) notice",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
         r"full[- ]time|part[- ]time|contract (role|position)|hours|weekends",
+        # Where else the person is in a process: "Are you interviewing elsewhere?", "are you
+        # talking to other companies?", "any other offers in hand?".
+        # Not "why are you looking elsewhere?", which asks why leave.
+        r"^(?!.*\b(why|what (made|makes|is making|'s making)|reason)\b).*?(?:"
+        r"\b(interviewing|applying|applied|talking|speaking|looking) (to |with |at )?(anywhere else|elsewhere|"
+        r"other (compan|role|place|firm|employer|opportunit))|"
+        r"\bother (offers?|processes|interviews)\b|\boffers? in hand\b)",
     )),
     (QuestionType.WEAKNESS, (
         r"weakness|weak (point|spot)|areas? (of|for) (improvement|development|growth)",

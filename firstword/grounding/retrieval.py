@@ -155,6 +155,10 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
     "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*"),
+    # Other processes the person is in ("Other processes: agency (final rd next wk), …").
+    # (Not "offers", "final round": a note says those of the company and of this interview.)
+    "elsewhere": ("elsewhere", "other process*", "other offer*", "other interview*", "other compan*",
+                  "offer in hand", "offers in hand", "interviewing with"),
     "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract",
               # when the work is done: "the rotations include weekends, bank holidays and on-call"
               "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*"),
