@@ -1,9 +1,9 @@
 """A cheap test before a regular expression: the strings of which at least one must occur in any
 text the expression matches ("is there anything" needs "anything", "something" or "what").
 
-Reading a question runs ~90 phrase substitutions before its first word can be looked up
-(``match.normalise``), and most of them cannot match a given question: testing a literal with
-``in`` first costs a fraction of running the expression (RE2 and Hyperscan call this a
+Reading a question runs ~130 phrase substitutions before its first word can be looked up
+(``match.normalise``), and most of them cannot match a given question: finding a literal first
+costs a fraction of running the expression (RE2 and Hyperscan call this a
 prefilter; Python's ``re`` has none, hence this). The literals come from the expression's own
 parse tree (``re._parser``, the parser ``re.compile`` uses), so they cannot disagree with it;
 where the tree holds something this does not follow, there is no prefilter and the expression
@@ -89,39 +89,24 @@ def required_literals(pattern: str) -> Need:
 
 @dataclass(frozen=True, slots=True)
 class Substitution:
-    """``pattern.sub(replacement, text)``, skipped when ``text`` holds none of its literals."""
+    """``pattern.sub(replacement, text)``, where ``text`` holds one of ``literals`` (``()``: any
+    text)."""
 
     pattern: re.Pattern[str]
     replacement: str
     literals: Need
-    # The test, in C either way: one ``in`` for one literal, else one search of them all.
-    single: str | None = None
-    finder: re.Pattern[str] | None = None
 
     @classmethod
     def of(cls, pattern: str, replacement: str) -> Substitution:
-        literals = required_literals(pattern)
-        single = literals[0] if len(literals) == 1 else None
-        finder = re.compile("|".join(map(re.escape, literals))) if len(literals) > 1 else None
-        return cls(re.compile(pattern), replacement, literals, single, finder)
-
-    def may_match(self, text: str) -> bool:
-        """False only when ``pattern`` cannot match ``text``."""
-        if self.single is not None:
-            return self.single in text
-        return self.finder is None or self.finder.search(text) is not None
-
-    def apply(self, text: str) -> str:
-        if not self.may_match(text):
-            return text
-        return self.pattern.sub(self.replacement, text)
+        return cls(re.compile(pattern), replacement, required_literals(pattern))
 
 
 class Substitutions:
-    """``for s in substitutions: text = s.apply(text)``, the same text out, with the literals of
-    all of them found in one pass: a substitution runs only when one of its literals occurs in
-    the text as it is then. After a substitution changes the text (~2 per question), the text is
-    scanned again for those still to come, since a replacement may bring a literal in."""
+    """Each substitution applied in order, the same text out as running every one, with the
+    literals of all of them found in one pass: a substitution runs only when one of its literals
+    occurs in the text as it is then (otherwise it cannot match). After a substitution changes
+    the text (~2 per question), the text is scanned again for those still to come, since a
+    replacement may bring a literal in."""
 
     def __init__(self, substitutions: Sequence[Substitution]) -> None:
         self._substitutions = tuple(substitutions)
@@ -138,9 +123,6 @@ class Substitutions:
                 automaton.add_word(literal, tuple(indices))
             automaton.make_automaton()
             self._automaton = automaton
-
-    def __len__(self) -> int:
-        return len(self._substitutions)
 
     def _due(self, text: str, after: int) -> list[int]:
         """The substitutions after index ``after`` that may match ``text``, in order."""

@@ -34,12 +34,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from firstword.config import PrefetchConfig
+from firstword.critic.sentences import split as sentences_of
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
 from firstword.prefetch.match import Decision, decide, decide_each, decide_partly, normalise
 from firstword.prefetch.predict import Prediction
@@ -74,9 +74,6 @@ async def prepared_text(text: str) -> AsyncIterator[str]:
     yield text
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
 def _sentence_key(sentence: str) -> str:
     return " ".join(sentence.lower().split()).rstrip(".!? ")
 
@@ -90,18 +87,18 @@ async def then_live(prepared: AsyncIterator[str], live: AsyncIterator[str], *, s
     answer already said is left out: the two parts are grounded separately, and the same note
     can answer both ("…did you try AQE? … when will AQE not help you?" said its AQE note twice
     in set j)."""
-    heard = {_sentence_key(x) for x in _SENTENCE_END.split(said) if x.strip()}
+    heard = {_sentence_key(x.text) for x in sentences_of(said, final=True)}
     async with contextlib.aclosing(prepared) as first:
         async for delta in first:
-            heard.update(_sentence_key(x) for x in _SENTENCE_END.split(delta) if x.strip())
+            heard.update(_sentence_key(x.text) for x in sentences_of(delta, final=True))
             yield delta
     started = False
     async with contextlib.aclosing(live) as rest:
         async for delta in rest:
             if not started:
                 # Only whole sentences: a model's first token ("Yes") is not the sentence "Yes."
-                delta = " ".join(x for x in _SENTENCE_END.split(delta.strip())
-                                 if not (x.rstrip().endswith((".", "!", "?")) and _sentence_key(x) in heard))
+                delta = " ".join(x.text for x in sentences_of(delta, final=True)
+                                 if not (x.text.endswith((".", "!", "?")) and _sentence_key(x.text) in heard))
                 if not delta:
                     continue
                 delta, started = " " + delta, True
