@@ -92,6 +92,57 @@ def test_small_talk_is_not_an_ask() -> None:
     assert decide("Did you find us all right? Tell me about yourself.", ALL).match is not None
 
 
+def test_the_small_talk_of_an_opening_asks_nothing() -> None:
+    for opener in [
+        "Find us alright? Parking OK out the front?",
+        "Will you have a tea or a coffee? No?",
+        "Morning! How was the drive in? Traffic OK?",
+        "Sorry, you froze there for a second. Is that better? Can you still hear me?",
+        "Hi Priya, how are you going? Good weekend?",
+        "Did you get parked alright? Lovely day for it.",
+        "Can I get you a glass of water?",
+    ]:
+        text = f"{opener} So, to start us off, could you tell us a bit about yourself?"
+        assert asks(text) == ["So, to start us off, could you tell us a bit about yourself?"], text
+        hit = decide(text, ALL).match
+        assert hit is not None and hit.prediction is ABOUT, text
+
+
+def test_telling_about_yourself_and_why_is_two_asks() -> None:
+    assert asks("Tell us a bit about yourself and why you're after a trainer role.") == [
+        "Tell us a bit about yourself", "why you're after a trainer role."]
+    assert len(asks("Could you talk us through your career so far and why you've applied for this post?")) == 2
+    # What the person does now is part of telling about themselves; a story's parts are its own.
+    assert len(asks("So tell me a bit about yourself and what you're working on at the moment.")) == 1
+    assert len(asks("Tell me about a project you led and what you did to keep it on track.")) == 1
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    found = decide_each("Could you briefly take us through your background and why you've applied for this role?", predictions)
+    assert [m.prediction.text for m in found] == ["Tell me about yourself.", "Why do you want this role?"]
+
+
+def test_two_sentences_that_ask_are_two_asks_unless_the_second_is_about_the_first() -> None:
+    text = "I've read your CV, but tell me about yourself in your own words. How did you end up in dentistry?"
+    assert asks(text) == ["I've read your CV, but tell me about yourself in your own words.", "How did you end up in dentistry?"]
+    # After a request for an account, the questions are about it.
+    assert len(asks("Walk me through the ladder fall you mentioned. What made it notifiable, and what did the "
+                    "investigation find?")) == 2
+    assert asks("Describe a time you had to support a child whose behaviour was challenging. What approaches did "
+                "you use?") == ["Describe a time you had to support a child whose behaviour was challenging. What approaches "
+                                "did you use?"]
+
+
+def test_small_talk_with_a_real_ask_after_it_is_not_small_talk() -> None:
+    assert match._asks_something("Did you find us OK, and could you tell us why you applied?")
+    assert match._asks_something("How are you finding the course, and what made you apply?")
+    # A word that only takes up the sentence before it asks nothing; "All right?" asks whether
+    # what was said suits.
+    assert not match._asks_something("No?")
+    assert match._asks_something("All right?")
+    # The commute, asked about the job, is not small talk.
+    assert match._asks_something("How would you get here, are you driving?")
+    assert match._asks_something("How's the commute going to be for you?")
+
+
 def test_got_you_looking_at_a_company_is_why_here_and_at_the_moment_is_why_leaving() -> None:
     assert decide("And what's got you looking at this company in particular?", ALL).match.prediction is WHY_HERE
     assert decide("Great. And what's got you looking at the moment?", ALL).match.prediction is LEAVING

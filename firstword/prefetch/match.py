@@ -138,7 +138,7 @@ _FILLERS = re.compile(
     r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right now|right|great|cool|sure|thanks|thank you|"
     r"interesting|nice|well|so|yeah|yes|you know|i mean|kind of|sort of|basically|actually|"
     r"just|really|exactly|specifically|specific|personally|please|quickly|now then|roughly|approximately|"
-    r"realistically|honestly|in terms of|at the moment|at the minute|these days|right now|currently|in particular|in your own words)\b"
+    r"realistically|honestly|briefly|in terms of|at the moment|at the minute|these days|right now|currently|in particular|in your own words)\b"
 )
 
 # Ways to ask, not what is asked: "could you tell me about X" asks what "tell me about X" does,
@@ -150,7 +150,7 @@ _REQUEST = re.compile(
     # "Let's start with you telling me…", "could you start by …": where to begin, not what.
     r"\b(can|could|would) you (start|begin) by\b|"
     r"\b(let us|shall we|can we|could we|we can|we will) (start|begin|kick off)( (off|with|by))?( you)?\b|"
-    r"\b(to )?kick (things |it )?off\b|^\s*(to|first|just to) (start|begin)( (off|with))?\b|"
+    r"\b(to )?kick (things |it |us |you )?off\b|^\s*(to|first|just to) (start|begin)( (off|with))?\b|"
     r"\b(do you mind|i'd like you to|i would like you to|i want you to)\b|\bwould you say\b|"
     # "Can I ask why…", "why don't you start by…" (spelled out: "why do not you"): a frame.
     r"\b(can|could|may) i ask( you)?\b|\bwhy do not (you|we)( (start|begin)( off)? (by|with))?\b"
@@ -244,6 +244,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bintroduc(e|ing) yourself\b", "tell me about yourself"),
     (r"\b(quick )?tour of\b", "walk me through"),
     (r"\b(hoping|wanting|hope|want) to find\b", "looking for"),
+    # "…why you're after a trainer role": wanting the role, not what comes after it.
+    (r"\b(you are|you're|you were) after (?=(a|an|the|this|that) (\w+ ){0,2}(role|job|post|position)\b)", "you want "),
+    (r"\b(are|were) you after (?=(a|an|the|this|that) (\w+ ){0,2}(role|job|post|position)\b)", "do you want "),
     (r"\b(money|salary|pay|comp)[- ]?wise\b", "salary"),
     # "Where are you at in terms of expectations?": said of pay, the salary expected.
     (r"\bwhere are you (at )?(with|in terms of|on) (your )?(salary |pay )?expectations\b", "what are your salary expectations"),
@@ -1041,23 +1044,66 @@ _ASKING_CLAUSE = re.compile(
 
 
 # The questions of greeting a person, which nobody wants answered from a resume: "Can you hear
-# me OK?", "How are you doing today?", "Did you find us all right?".
+# me OK?", "How are you doing today?", "Find us all right? Parking OK out the front?", "Will you
+# have a tea or a coffee? No?", "Sorry, you froze there. Is that better?". Interviews open with
+# them run together with the first real question (the blind sets' openers, `i`'s most of all).
+_GREETING = r"^\W*(?:(?:hi|hello|hey|morning|afternoon|good (?:morning|afternoon))\b[^?]*?,\s*)?(?:(?:so|and|oh|well|right|okay|ok|now|sorry)\b[ ,]*)*"
 _SMALL_TALK = re.compile(
-    r"^\W*((hi|hello|hey)\b[^?]*,\s*)?(can|could) you (hear|see) (me|us)\b|"
-    r"^\W*((hi|hello|hey)\b[^?]*,\s*)?how are you( doing)?( today| this morning| this afternoon)?\W*$|"
-    r"^\W*how('s| is| has) (your|the) (day|week|morning|afternoon)\b|"
-    r"^\W*did you find (us|the (office|place|building))\b",
+    _GREETING + r"(?:"
+    r"(?:can|could) you (?:hear|see) (?:me|us)\b|(?:can|could) you still (?:hear|see)\b|"
+    r"(?:is|are) (?:my|the) (?:audio|sound|video|mic|microphone|connection|line|camera)\b|"
+    r"am i (?:coming through|breaking up|on mute)\b|(?:you're|you are|i think you're|i was) on mute\b|"
+    r"(?:have|did) i lose you\b|(?:have|did) we lose you\b|(?:you|i) (?:froze|cut out|dropped out)\b|is that better\b|"
+    r"are you (?:still )?there\b|"
+    r"how(?: are|'re|'s| is| have| has|'ve)? (?:you|things|it|life|you been)(?: doing| going| keeping| been)?"
+    r"(?: today| this morning| this afternoon| so far)?\W*$|"
+    r"(?:you|you're) (?:well|good|keeping well)\W*$|"
+    r"how(?:'s| is| has| was) (?:your|the) (?:day|week|morning|afternoon|weekend)\b|(?:good|nice|busy) (?:weekend|week|day)\W*$|"
+    r"(?:did you )?find (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
+    r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
+    r"(?:did you )?(?:find )?(?:get )?park(?:ing|ed)?\b(?: (?:was|is))? (?:ok|okay|all right|alright|fine|easy)\b|"
+    r"(?:did you )?(?:get|manage to get) parked\b|"
+    r"how was (?:the|your) (?:drive|journey|trip|traffic|flight|train|bus|commute|ride)\b|"
+    r"(?:good|easy|smooth|long) (?:journey|trip|drive|flight|commute)\b[^?]*\?\W*$|(?:was the )?traffic (?:ok|okay|all right|alright|bad)\b|"
+    r"(?:can|could) i (?:get|grab|offer|make) you (?:a|an|some|anything)\b|"
+    r"(?:would you like|will you have|do you want|you want|fancy|are you after|can i tempt you with) (?:a |some )?"
+    r"(?:tea|coffee|water|drink|cuppa|glass of water|cup of)\b|"
+    r"(?:(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar)(?:,? (?:or )?(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar))*\W*$)|"
+    r"(?:you |did you )?(?:came|come|drove|driven|get|got|made it) (?:in |up |down |over |across )?from\b[^?]*\?\W*$|"
+    r"(?:did you )?(?:find|get) (?:a )?(?:parking|park|parking space|space)\b|not (?:too|so) bad\W*$|"
+    r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b"
+    r")",
     re.IGNORECASE,
 )
+# "No?" after "Will you have a tea?": a word that only takes up the sentence before it. Not
+# "OK?", "Good?" or "All right?", which ask whether something said suits ("We start at seven.
+# All right?").
+_TAKE_UP = re.compile(r"^\W*(?:no|yes|yeah|yep|nope|sure|really|right)\W*$", re.IGNORECASE)
+# A further ask in the same sentence as the small talk: "Did you find us OK, and could you start
+# by telling us about yourself?".
+_ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why|when|where|who|which|tell|walk|talk|"
+                      r"could|can|would|do|did|are|is|have|give|describe)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _small_talk(sentence: str) -> bool:
+    """A sentence of small talk only (``_SMALL_TALK``, with nothing more asked after it)."""
+    if _TAKE_UP.match(sentence):
+        return True
+    found = _SMALL_TALK.search(sentence)
+    if found is None:
+        return False
+    rest = sentence[found.end():]
+    return len(rest.split()) <= 8 and not _ASKS_ON.search(rest)
 
 
 @lru_cache(maxsize=4096)
 def _asks_something(sentence: str) -> bool:
     """A sentence that is itself a question or a request ("Tell me about…", "…?"), other than
     small talk."""
-    said = sentence.lower()
-    if _SMALL_TALK.search(said):
+    if _small_talk(sentence):
         return False
+    said = sentence.lower()
     return sentence.rstrip().endswith("?") or bool(_ASK_WHAT.search(said) or _REQUEST.search(said))
 
 
@@ -1219,7 +1265,7 @@ _RESTATING = re.compile(r"[?.]\s*(like|i mean|in other words|that is|or rather|a
 
 def _piece_asks(piece: str) -> bool:
     piece = piece.strip().lstrip("—–-,;: ")
-    return bool(_PIECE_ASKS.search(piece) or _ELLIPTICAL.match(piece)) and not _SMALL_TALK.search(piece)
+    return bool(_PIECE_ASKS.search(piece) or _ELLIPTICAL.match(piece)) and not _small_talk(piece)
 
 
 # "Notice period? And where are you looking to be salary-wise?": a few words asked on their own
@@ -1241,12 +1287,26 @@ def _asks(text: str) -> tuple[str, ...]:
     sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
     while len(sentences) > 1 and not _asks_something(sentences[0]):
         sentences.pop(0)
-    asking = " ".join(sentences) if sentences else text
-    pieces = [p.strip() for p in _JOINED_ASK.split(_ALTERNATIVE.sub(" or ", asking)) if p.strip()]
+    # "…tell me about yourself in your own words. How did you end up in dentistry?": two
+    # sentences that ask are two asks (after a "?", ``_JOINED_ASK`` splits them).
+    groups: list[list[str]] = []
+    for i, sentence in enumerate(sentences or [text]):
+        if groups and not (_opens_an_ask_of_its_own(sentences[i - 1]) and _asks_something(sentence)):
+            groups[-1].append(sentence)
+        else:
+            groups.append([sentence])
+    pieces: list[str] = []
+    starts: set[int] = set()  # the pieces that open such a sentence
+    for group in groups:
+        starts.add(len(pieces))
+        pieces += [p.strip() for p in _JOINED_ASK.split(_ALTERNATIVE.sub(" or ", " ".join(group))) if p.strip()]
     out: list[str] = []
     held = ""  # pieces that ask nothing yet, joined to the next ask
     restating = False
-    for piece in pieces:
+    for at, piece in enumerate(pieces):
+        if at in starts and held and _asks_something(held):
+            out.append(held)
+            held = ""
         if not read(piece).content and piece is not pieces[-1] and not restating and not (
                 _POINTING & set(re.findall(r"[a-z]+", piece.lower())) or _ASK_WHAT.search(piece.lower())):
             # "…where you are at the moment, and what your day to day looks like?": a piece that
@@ -1255,6 +1315,11 @@ def _asks(text: str) -> tuple[str, ...]:
         elif restating and out:
             # "What was your part in that? Like, what did you own?": the same ask, said again.
             out[-1] = f"{out[-1]}, {piece}"
+        elif _second_to_self(held or (out[-1] if out else ""), piece):
+            if held:
+                out.append(held)
+            out.append(piece)
+            held = ""
         elif _piece_asks(piece) and not (_ANYTHING_TO_ADD.search(piece) and piece is not pieces[-1]):
             out.append(f"{held}, {piece}" if held else piece)
             held = ""
@@ -1267,6 +1332,32 @@ def _asks(text: str) -> tuple[str, ...]:
         else:
             out.append(held)
     return tuple(out)
+
+
+# "Tell us a bit about yourself and why you're after a trainer role": the person, then a second
+# thing, told together; not "…a project you led and what you did to keep it on track", whose
+# second part is about the first.
+_ABOUT_SELF = re.compile(r"\babout (yourself|you)\W*$|\byour (background|story|career( so far)?)\W*$", re.IGNORECASE)
+_ABOUT_SELF_ANYWHERE = re.compile(r"\babout (yourself|you)\b(?! (did|do|were|are|have|had|would|could|and))|\byour (background|story|career( so far)?)\b")
+# (Not "…and what you're doing at Brightline right now", which telling about yourself covers.)
+_WH_CLAUSE = re.compile(r"^(?:and\s+)?(?:why\b|how(?: did|'d| do)? you(?:'ve)? (?:got|get|ended|end|came|come|wound|found|made)\b)",
+                        re.IGNORECASE)
+
+
+def _opens_an_ask_of_its_own(sentence: str) -> bool:
+    """A sentence ending in a full stop that asks, whose next sentence, if it asks, asks
+    something else: not a request for an account ("Walk me through the ladder fall you
+    mentioned. What made it notifiable…?", "Describe a time… What approaches did you use?"),
+    whose questions after it are about it, unless the account is of the person ("…tell me about
+    yourself in your own words. How did you end up in dentistry?")."""
+    if not sentence.endswith(".") or not _asks_something(sentence):
+        return False
+    said = sentence.lower()
+    return not (_ASK_WHAT.search(said) or _STORY_REQUEST.search(said)) or bool(_ABOUT_SELF_ANYWHERE.search(said))
+
+
+def _second_to_self(before: str, piece: str) -> bool:
+    return bool(_ABOUT_SELF.search(before) and _ASK_WHAT.search(before.lower()) and _WH_CLAUSE.match(piece))
 
 
 def _decide_ask(part: str, predictions: Sequence[Predicted], threshold: float, memo: dict[str, Decision] | None) -> Decision:
