@@ -614,3 +614,52 @@ def test_why_look_elsewhere_still_asks_why_leave() -> None:
     assert classify("Why are you looking elsewhere?").kind is QuestionType.MOTIVATION
     assert classify("Why are you looking at other opportunities?").kind is QuestionType.MOTIVATION
     assert classify("Have you applied anywhere else?").kind is QuestionType.LOGISTICS
+
+
+def test_about_yourself_says_the_name_and_headline_not_the_town_postcode_or_registration() -> None:
+    """Set k: "I'm Maricel Dela Cruz, PSW, Hamilton, ON L8V (East Mountain)" was said aloud."""
+    resumes = {
+        "MARICEL DELA CRUZ, PSW\nHamilton, ON L8V (East Mountain) | (905) 555-0148 | maricel@example.com\n\n"
+        "PROFILE\nCompassionate Personal Support Worker with 3 years' experience in long-term care.": "I'm Maricel Dela Cruz, PSW.",
+        "JORDAN WHITELEY\nRegistered Electrician\nHamilton East, Hamilton | 021 448 917 | jordan@example.com\n\n"
+        "PROFILE\nRegistered electrician with four years on the tools.": "I'm Jordan Whiteley, Registered Electrician.",
+        "PRIYA MENON RN\nPreston VIC 3072 | 0412 000 111 | priya@example.com | AHPRA Registration: NMW0001873462\n\n"
+        "PROFILE\nICU nurse with eight years in adult intensive care.": "I'm Priya Menon RN.",
+        "Sam Hill — Chartered Accountant (ACA)\nLeeds | sam@example.org\n\nPROFILE\nAuditor for six years.": "I'm Sam Hill, Chartered Accountant (ACA).",
+    }
+    for resume, expected in resumes.items():
+        opening = Grounding(Profile(resume=resume)).ground("Tell me about yourself.").composition.opening
+        assert opening.startswith(expected), opening
+        for never in ("Hamilton,", "L8V", "3072", "AHPRA", "Leeds", "@"):
+            assert never not in opening.split(".")[0], opening
+
+
+def test_the_notice_note_answers_notice_over_an_availability_note() -> None:
+    """Set k: "What is your notice period?" was answered with "availability: days Mon-Fri…"."""
+    profile = Profile(resume="Maricel Dela Cruz\n- Support worker at Maple Crest.", notes=(
+        "- now $22.75/hr at Maple Crest. want min $24/hr\n- 2 weeks notice to Maple Crest (policy)\n"
+        "- availability: days Mon-Fri + every other wknd ok. NO overnights"))
+    for question in ("What is your notice period?", "What's your notice like down there?", "And your notice at Maple Crest?"):
+        assert _opening(profile, question).startswith("2 weeks notice"), question
+    assert _opening(profile, "What's your availability like?").startswith("Days Mon-Fri")
+
+
+def test_a_pay_note_in_any_currency_is_a_pay_note() -> None:
+    for note, said in [("now GBP 36.5k + 20% nights = approx 43.8k", "GBP 36.5k"), ("CTC now R620k + bonus", "R620k"),
+                       ("now KSh 180,000 gross", "KSh 180,000"), ("current INR 14.5 LPA fixed", "14.5 LPA")]:
+        profile = Profile(resume="Sam Hill\n- Supervisor at FreshWay.", notes=f"- {note}\n- no forklift ticket - say that")
+        assert said in _opening(profile, "What are you on at the moment, salary-wise?"), note
+
+
+def test_another_process_in_the_notes_answers_where_else_they_are_interviewing() -> None:
+    profile = Profile(resume="Jordan Whiteley\n- Electrician at Sparkline.", notes=(
+        "- now $39/hr at Sparkline. want $45 min\n"
+        "- also chatting to Hutchinson Electrical (bigger, commercial) 2nd chat next wk - don't bring it up"))
+    assert "Hutchinson" in _opening(profile, "And are you interviewing anywhere else at the moment?")
+    bare = Profile(resume="Jordan Whiteley\n- Electrician at Sparkline.", notes="- now $39/hr at Sparkline. want $45 min")
+    assert "$39" not in _opening(bare, "And are you interviewing anywhere else at the moment?")
+
+
+def test_five_years_with_nothing_on_it_is_not_answered_as_why_this_role() -> None:
+    opening = _opening(Profile(resume="Aoife Kelleher\n- Staff nurse at St Finbarr's."), "Where do you see yourself in three to five years?")
+    assert "where you want to be" in opening and "why you want this role" not in opening

@@ -176,8 +176,7 @@ def _introduction(usable: list[Scored], facts: FactBase) -> tuple[str, tuple[str
         return None
     # A name and a headline, not a sentence: a resume that opens "Ten years of Go." is said as
     # what it is ("I have ten years of Go."), never "I'm Ten years of Go.".
-    header = [f for f in facts.of(Source.RESUME) if f.section == "header" and not f.employer
-              and not f.instruction_like and f.part != "employer" and not _is_sentence(f.body)]
+    header = _name_and_headline(facts)
     if not header:
         return None
     pieces: list[str] = []
@@ -196,6 +195,29 @@ def _introduction(usable: list[Scored], facts: FactBase) -> tuple[str, tuple[str
     return (opening, tuple(used)) if opening else None
 
 
+def _name_and_headline(facts: FactBase) -> list[Fact]:
+    """The header lines said in "I'm …": the name line, and a headline after it ("Registered
+    Electrician"), never the contact line's other pieces: a town and postcode, a registration
+    number, a driving licence ("I'm Maricel Dela Cruz, PSW, Hamilton, ON L8V", set k: a place
+    and a number nobody says to introduce themselves). Those stand just before the first phone
+    number or e-mail address, or after it."""
+    header = [f for f in facts.of(Source.RESUME) if f.section == "header"]
+    said: list[Fact] = []
+    for at, fact in enumerate(header):
+        if _is_contact(fact) or len(said) == 2:
+            break
+        after = header[at + 1] if at + 1 < len(header) else None
+        if said and (after is None or _is_contact(after) or len(re.findall(r"\d", fact.body)) >= 2):
+            break  # a piece of the contact line, or a line of numbers
+        if not fact.employer and not fact.instruction_like and fact.part != "employer" and not _is_sentence(fact.body):
+            said.append(fact)
+    return said
+
+
+def _is_contact(fact: Fact) -> bool:
+    return bool(_CONTACT.search(fact.body)) or not _header_parts(fact.body)
+
+
 def _is_sentence(text: str) -> bool:
     return text.rstrip().endswith((".", "!", "?")) or len(text.split()) > 12
 
@@ -203,9 +225,16 @@ def _is_sentence(text: str) -> bool:
 def _spoken_name(piece: str) -> str:
     """"HANNAH OKAFOR" as said: "Hannah Okafor" (a heading's capitals are layout, not a name's)."""
     words = piece.split()
-    if piece.isupper() and 1 < len(words) <= 4 and all(w.isalpha() for w in words):
-        return " ".join(w.capitalize() for w in words)
+    if piece.isupper() and 1 < len(words) <= 4 and all(w.strip("()").isalpha() for w in words):
+        # A registration after the name stays as written: "PRIYA MENON RN" is "Priya Menon RN".
+        return " ".join(w if w in _POST_NOMINALS else re.sub(r"[A-Z]+", lambda m: m.group(0).capitalize(), w) for w in words)
     return piece
+
+
+# Letters after a name on a resume's first line (a heading's capitals are kept for these).
+_POST_NOMINALS = frozenset(
+    "RN RGN RPN RMN RVN PSW CPA ACA ACCA CIMA CFA MBA PHD PE PENG CENG MCSP MPHARM RPHT CPT MAAT MCIPS CIPD BSN MSN NP "
+    "LPN CNA EMT RD RDH DDS DMD MD DO JD LLB LLM CA CMA CISSP PMP".split())
 
 
 def _position_of(fact: Fact) -> int:
@@ -552,6 +581,16 @@ _LEAVING = (
     "nothing against your current employer",
 )
 
+# "Where do you see yourself in three to five years?", "Where do you want to be in five years?"
+_AHEAD = re.compile(r"\bwhere (do|would) you (see yourself|want to be|like to be|hope to be)\b|\b(five|5|ten|10|few) years'? (time|from now)\b|"
+                    r"\bin (three|five|ten|3|5|10|a few|the next few)( to (five|ten|5|10))? years\b|\bcareer goals?\b|\blong[- ]term goals?\b",
+                    re.IGNORECASE)
+_AHEAD_STRUCTURE = (
+    "the work you want to be doing",
+    "what you want to have learned or taken on",
+    "how this role is a step towards it",
+)
+
 _TOPIC_WORDS = {
     QuestionType.WEAKNESS: "a weakness",
     QuestionType.MOTIVATION: "why you want this role",
@@ -587,6 +626,9 @@ def _not_covered(
         about = _TOPIC_WORDS.get(kind) or (" ".join(missing) if missing else "this")
         if kind is QuestionType.MOTIVATION and asks_why_leaving(question):
             about, structure = "why you are moving on", _LEAVING
+        elif kind is QuestionType.MOTIVATION and _AHEAD.search(question):
+            # "Where do you see yourself in five years?" is not "why do you want this role?" (set k).
+            about, structure = "where you want to be in a few years", _AHEAD_STRUCTURE
         opening = f"Nothing in your profile covers {about}, so here is what to cover rather than a guess"
     if kind is QuestionType.CLOSING and (job := facts.of(Source.JOB)):
         asks = [_lower_first(_trim(f.body)) for f in job if f.label][:2]

@@ -44,6 +44,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"\b(ctc|package)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start",
         r"how soon (can|could|would) you|how (much|long a) notice",
+        # "What's your notice like down there?", "your notice at St Aidan's?" (set k).
+        r"\b(your|the) notice\b",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
         r"full[- ]time|part[- ]time|contract (role|position)|hours|weekends",
         # Where else the person is in a process: "Are you interviewing elsewhere?", "are you

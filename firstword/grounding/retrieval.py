@@ -151,14 +151,19 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
             "ctc", "lpa", "wage", "hourly",
             # a figure of money: "around £48,000", "hoping for 32-35k"
-            r"re:[£$€]\s?\d", r"re:\b\d{2,3}k\b"),
+            r"re:[£$€₹]\s?\d", r"re:\b\d{1,3}(\.\d+)?k\b",
+            # "now GBP 36.5k + 20% nights" (set k), "CTC now R620k", "KSh 180,000", "S$5,200"
+            r"re:\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d", r"re:\br\s?\d{2,}"),
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
     "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*"),
     # Other processes the person is in ("Other processes: agency (final rd next wk), …").
     # (Not "offers", "final round": a note says those of the company and of this interview.)
-    "elsewhere": ("elsewhere", "other process*", "other offer*", "other interview*", "other compan*",
-                  "offer in hand", "offers in hand", "interviewing with"),
+    "elsewhere": ("elsewhere", "anywhere else", "other places", "other process*", "other offer*", "other interview*", "other compan*",
+                  "offer in hand", "offers in hand", "interviewing with",
+                  # "also chatting to Hutchinson Electrical … 2nd chat next wk" (set k)
+                  r"re:\balso (chatting|talking|speaking|interviewing|applied|applying|in process|in the running|"
+                  r"(a |my )?(2nd|second|final|3rd|third) (interview|round|chat|stage))\b"),
     "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract",
               # when the work is done: "the rotations include weekends, bank holidays and on-call"
               "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*"),
@@ -404,7 +409,14 @@ class Retriever:
                 score += 1.5 * prior + (1.0 if METRIC.search(fact.text) else 0.0)
                 marked = True
             if kind is QuestionType.LOGISTICS and fact.label and any(_marker(m).search(fact.label.lower()) for m in markers):
-                score += 3.0 * prior  # "Salary: …" is the note about pay; "band" in another is not
+                # "Salary: …" is the note about pay; "band" in another is not. "Availability:"
+                # says when in the week as often as when to start: it counts only asked so
+                # ("availability: days Mon-Fri…" is not the answer to "what is your notice
+                # period?" beside "2 weeks notice…", set k).
+                label = fact.label.lower()
+                strong = any(_marker(m).search(label) for m in markers if m not in _WEAK_LABELS)
+                if strong or any(_marker(m).search(label) and _marker(m).search(question.lower()) for m in markers):
+                    score += 3.0 * prior
             if why is not None:
                 score = score + 3.0 * prior if marked else score * ASIDE_WEIGHT
             if pay_asked is not None and marked and (side := pay_side(fact.body)) is not None:
@@ -688,6 +700,10 @@ _PAY_WANTED = re.compile(
     # "Salary: now $58.5k + OT. ask 68-70k" (set j, twice): what the person will ask for.
     r"\bask(ing)?\s+(?=[$£€₹]?\s?\d)", re.IGNORECASE)
 _PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b", re.IGNORECASE)
+
+
+# Topic words that label a note about another thing as often ("Availability: weekends only").
+_WEAK_LABELS = frozenset({"available", "availability", "week", "join", "begin"})
 
 
 def _other_arrangement(fact: Fact, markers: tuple[str, ...]) -> bool:
