@@ -233,3 +233,11 @@ def test_the_literal_test_never_changes_a_reading_of_the_labelled_set() -> None:
         pair = json.loads(line)
         for text in (pair["question"], pair["prediction"]):
             assert match.normalise(text) == _ungated(text), text
+
+
+def test_a_live_ask_that_says_one_thing_of_its_own_makes_the_turn_a_miss_whatever_follows_it() -> None:
+    """Set k: "…what are you on at the moment and what are you looking for? Just so I can manage
+    expectations both ways." was answered partly live, its live part read without "salary"."""
+    current = Full("What is your current salary?")
+    text = "Perfect. Salary-wise, what are you on at the moment and what are you looking for? Just so I can manage expectations both ways."
+    assert match.decide_partly(text, [current, START]) is None

@@ -1472,7 +1472,15 @@ def _leans_on_the_ask_before(piece: str) -> bool:
     """An ask after another that is about it: it points back ("…and could that move?") or says
     a single thing of its own ("What are you making now, and what are you looking for?")."""
     words = set(re.findall(r"[a-z]+", piece.lower()))
-    return bool(words & _POINTING) or len(read(piece).content) < 2
+    # Of the ask itself, not a remark after it: "…and what are you looking for? Just so I can
+    # manage expectations both ways." says one thing of its own (set k: answered live alone,
+    # it was read as what the person looks for in a job).
+    asked = read(piece.split("?", 1)[0]).content
+    return bool(words & _POINTING) or len(read(piece).content) < 2 or (len(asked) < 2 and asked <= _WANTING)
+
+
+# What an ask wants without saying of what: "what are you looking for?", "what would you need?".
+_WANTING = frozenset(_stem(w) for w in "look looking need want after expect expecting think thinking hope hoping".split())
 
 
 def _as_asked(piece: str) -> str:
