@@ -466,7 +466,7 @@ def test_a_question_about_working_weekends_is_not_answered_with_the_salary_note(
     notes = "Salary: Band 6 is fixed (£37,338–£44,962).\nNotice: 4 weeks contractual."
     grounding = Grounding(Profile(notes=notes))
     opening = grounding.ground("The rotations include weekends, bank holidays and on-call. How do you feel about that?").composition.opening
-    assert "Band 6" not in opening and "4 weeks" not in opening and opening.startswith("Nothing in your profile covers this")
+    assert "Band 6" not in opening and "4 weeks" not in opening and opening.startswith("Nothing in your profile covers whether this suits you")
     with_it = Grounding(Profile(notes=notes + "\nWeekends: fine with a 1-in-4 weekend rota."))
     assert "1-in-4" in with_it.ground("The rotations include weekends. How do you feel about that?").composition.opening
 
@@ -663,3 +663,20 @@ def test_another_process_in_the_notes_answers_where_else_they_are_interviewing()
 def test_five_years_with_nothing_on_it_is_not_answered_as_why_this_role() -> None:
     opening = _opening(Profile(resume="Aoife Kelleher\n- Staff nurse at St Finbarr's."), "Where do you see yourself in three to five years?")
     assert "where you want to be" in opening and "why you want this role" not in opening
+
+
+@pytest.mark.parametrize("turn, said", [
+    ("It's five days, closed Mondays and Tuesdays. No splits - I hate splits. Does that work for you?", "NO SPLITS"),
+    ("The role covers three branches, so you'd be on the road two or three days a week. Is that going to be a problem?", None),
+    ("When it's busy you'd be answering the phone and booking jobs in as well. Are you alright with that?", None),
+])
+def test_whether_a_condition_suits_is_answered_by_a_note_on_it_or_said_as_not_covered(turn: str, said: str | None) -> None:
+    """Set k and the held-out sets: "Your profile doesn't mention Mondays Tuesdays; the nearest it
+    has: <a resume line>" and the notice note were said to whether the job's conditions suit."""
+    profile = Profile(resume="Hannah Pryce\n- Junior sous chef at Riverside Grill, rosters for a brigade of 14.",
+                      notes="- now $72k + super. ask 82-85\n- 4 wks notice at hotel\n- NO SPLITS. doing 2 a week now")
+    opening = _opening(profile, turn)
+    if said:
+        assert opening.startswith(said), opening
+    else:
+        assert opening.startswith("Nothing in your profile covers whether this suits you"), opening

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them, role_title
-from firstword.grounding.questions import QuestionType, names_in, without_instructions
+from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, without_instructions
 from firstword.grounding.retrieval import Scored, _names_employer, asks_why_leaving, logistics_label
 
 # Verbs a resume line starts with, in the past tense, that "I" can be put in front of. Regular
@@ -591,6 +591,11 @@ _AHEAD_STRUCTURE = (
     "how this role is a step towards it",
 )
 
+_ACCEPT_STRUCTURE = (
+    "a plain yes, or what would have to change",
+    "where you have worked that way before",
+)
+
 _TOPIC_WORDS = {
     QuestionType.WEAKNESS: "a weakness",
     QuestionType.MOTIVATION: "why you want this role",
@@ -626,6 +631,8 @@ def _not_covered(
         about = _TOPIC_WORDS.get(kind) or (" ".join(missing) if missing else "this")
         if kind is QuestionType.MOTIVATION and asks_why_leaving(question):
             about, structure = "why you are moving on", _LEAVING
+        elif kind in (QuestionType.OTHER, QuestionType.LOGISTICS) and asks_to_accept(question):
+            about, structure = "whether this suits you", _ACCEPT_STRUCTURE
         elif kind is QuestionType.MOTIVATION and _AHEAD.search(question):
             # "Where do you see yourself in five years?" is not "why do you want this role?" (set k).
             about, structure = "where you want to be in a few years", _AHEAD_STRUCTURE

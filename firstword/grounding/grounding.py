@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from firstword.answerer.profile import Profile
 from firstword.grounding.compose import Composition, compose
 from firstword.grounding.facts import FactBase
-from firstword.grounding.questions import QuestionType, classify, without_instructions
+from firstword.grounding.questions import ACCEPTS, QuestionType, classify, without_instructions
 from firstword.grounding.retrieval import Retriever, Scored
 
 # Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
@@ -51,6 +51,11 @@ class Grounding:
     def _ground(self, question: str) -> Grounded:
         classified = classify(question)
         asked = without_instructions(question)
+        if classified.kind is QuestionType.OTHER and classified.cue == ACCEPTS.pattern:
+            # Whether a condition of the job suits the person, where it is none their notes
+            # name: said as not covered, not "the nearest" line of the resume.
+            composition = compose(question, classified.kind, [], self.facts)
+            return Grounded(question, classified.kind, classified.cue, [], composition)
         ranked = self._retriever.search(asked, classified.kind, TOP_K)
         unnamed = self._unnamed(asked, classified.kind)
         composition = compose(question, classified.kind, ranked, self.facts, unnamed=unnamed)

@@ -147,11 +147,40 @@ def classify(question: str) -> Classified:
     if names:
         text = " ".join("x" if w.strip("?.,!'’s").lower() in names or w.strip("?.,!").lower() in names else w
                         for w in text.split())
+    if asks_to_accept(asked):
+        # "…there's mandatory overtime, usually a fifth night. How does that sound?": the job's
+        # arrangements, answered by the person's notes on them or not at all; never a story or
+        # a line of the resume near its words (set k: "Your profile doesn't mention Mondays
+        # Tuesdays; the nearest it has: …").
+        return Classified(QuestionType.LOGISTICS if _ARRANGEMENT.search(text) else QuestionType.OTHER, ACCEPTS.pattern)
     for kind, patterns in _COMPILED:
         for pattern in patterns:
             if pattern.search(text):
                 return Classified(kind, pattern.pattern)
     return Classified(QuestionType.OTHER, None)
+
+
+# A turn that asks whether what was just said suits the person: "Does that work for you?", "Are
+# you alright with that?", "How do you feel about that?" (said after the job's conditions).
+ACCEPTS = re.compile(
+    r"\b(would|will|does|do|is|are) (that|this|it|all (of )?that)( (kind|sort) of (setup|thing|arrangement))? "
+    r"(work|suit|sound|be (ok|okay|alright|all right|fine|a problem|an issue)|ok|okay|alright|all right|fine|a problem|"
+    r"an issue|going to be (a problem|an issue))\b|"
+    r"\b(are|would) you (be )?(ok|okay|alright|all right|fine|comfortable|happy) with (that|this|it)\b|"
+    r"\bhow (do|would) you feel about (that|this|it)\b|\bhow (does|would) (that|this|it|all (of )?that) sound\b",
+    re.IGNORECASE,
+)
+# The job's arrangements such a turn may be about, which the person's notes may answer.
+_ARRANGEMENT = re.compile(
+    r"\b(overtime|on-?call|nights?|night shifts?|splits?|split shifts?|shifts?|rota|roster|weekends?|travel|on the road|"
+    r"hybrid|in the office|on site|on-site|commute|relocat\w*|salary|pay|range|rate|hours)\b", re.IGNORECASE)
+
+
+def asks_to_accept(question: str) -> bool:
+    """The turn's last sentence that asks is whether something said suits ("…No splits. Does
+    that work for you?")."""
+    asking = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.rstrip().endswith("?")]
+    return bool(asking) and ACCEPTS.search(asking[-1]) is not None
 
 
 def names_in(question: str) -> list[str]:

@@ -19,7 +19,7 @@ import snowballstemmer
 from rank_bm25 import BM25Okapi
 
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them
-from firstword.grounding.questions import QuestionType, names_in as _names_in
+from firstword.grounding.questions import QuestionType, asks_to_accept, names_in as _names_in
 
 _STEM = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9]+)*")
@@ -166,7 +166,7 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
                   r"(a |my )?(2nd|second|final|3rd|third) (interview|round|chat|stage))\b"),
     "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract",
               # when the work is done: "the rotations include weekends, bank holidays and on-call"
-              "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*"),
+              "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*", "split*"),
 }
 # How much a fact about another employer counts when the question names one ("at Basketly").
 OTHER_EMPLOYER_WEIGHT = 0.3
@@ -880,7 +880,13 @@ def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
         return MOTIVATION_TOPICS["leave" if asks_why_leaving(question) else "join"]
     if kind is QuestionType.LOGISTICS:
         lowered = question.lower()
-        asked = [words for words in LOGISTICS_TOPICS.values() if any(_marker(w).search(lowered) for w in words)]
+        # "…on the road two or three days a week. Is that going to be a problem?" is not about
+        # when to start.
+        said = [w for w in ("week",) if asks_to_accept(question)]
+        asked = [words for words in LOGISTICS_TOPICS.values()
+                 if any(_marker(w).search(lowered) for w in words if w not in said)]
+        if not asked and asks_to_accept(question):
+            return ()  # whether a condition suits, of no arrangement the notes could name
         return tuple(w for words in asked for w in words) or tuple(
             w for words in LOGISTICS_TOPICS.values() for w in words
         )
