@@ -680,3 +680,17 @@ def test_whether_a_condition_suits_is_answered_by_a_note_on_it_or_said_as_not_co
         assert opening.startswith(said), opening
     else:
         assert opening.startswith("Nothing in your profile covers whether this suits you"), opening
+
+
+def test_the_current_role_is_the_work_of_today_not_a_line_with_the_word_current() -> None:
+    """Set k: "RTITB licences: … - current" opened "Tell me about your current role", and "a quick
+    rundown of where you're at now" was answered "Your profile doesn't mention rundown"."""
+    profile = Profile(resume=(
+        "Craig Bennett\n\nEXPERIENCE\nNight Shift Supervisor - FreshWay Distribution | 2019 - present\n"
+        "- Run the night operation of up to 110 colleagues picking for 140 stores\n\n"
+        "Team Leader - Parcelon | 2014 - 2019\n- Led a team of 20 on the goods-in dock\n\n"
+        "CERTIFICATES\n- RTITB licences: Counterbalance, Reach, PPT - current"))
+    for question in ("Tell me about your current role.",
+                     "So first off, can you give me a quick rundown of where you're at now and what you're doing day to day?"):
+        opening = _opening(profile, question)
+        assert "night operation" in opening and "RTITB" not in opening and "rundown" not in opening, opening

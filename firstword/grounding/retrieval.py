@@ -302,10 +302,15 @@ class Retriever:
     def search(self, question: str, kind: QuestionType, k: int = 5) -> list[Scored]:
         if self._bm25 is None or kind is QuestionType.NOT_A_QUESTION:
             return []
-        weights = self._variants(expand(tokens(question)))
+        # "Your current role" asks about the work of today (``current_asked`` below), not about
+        # the word: "RTITB licences: Counterbalance, Reach, PPT - current" opened the answer to
+        # "…where you're at now and what you're doing day to day?" (set k).
+        current_asked = CURRENT.search(question) is not None
+        worded = _CURRENT_WORD.sub(" ", question) if current_asked else question
+        weights = self._variants(expand(tokens(worded)))
         # What decides whether a fact is about the question is what the question asks, which
         # is its last sentence when it has several ("The role includes X. Have you done Y?").
-        asking = self.asked_part(question)
+        asking = self.asked_part(worded)
         said = tokens(asking)
         absent = self._absent_specifics(asking, kind)
         # A question that names something the profile lacks ("paediatric intensive care") is
@@ -322,8 +327,6 @@ class Retriever:
         # Every word of the question, said or in other words (loose rows too): "How many people
         # do you manage?" is about "Manage a team of 6 accountants".
         every = [{t} | self._family(t) | _SYNONYM_INDEX.get(t, set()) for t in said]
-        # "Your current role", "what do you do now": the work at the employer of today.
-        current_asked = CURRENT.search(question) is not None
         achievement = ACHIEVEMENT.search(question) is not None
         metrics_asked = METRICS_ASKED.search(question) is not None
         # "How many people do you manage?", "How big is your team?": a line that counts people.
@@ -384,9 +387,12 @@ class Retriever:
                 score += 1.5 * math.exp(-_position(fact) / 3)
             if first_job and fact.employer and fact.employer == first_job and fact.part != "employer":
                 score += 2.5
-            is_current = bool(fact.dates and re.search(r"(now|present|current|today)\s*$", fact.dates, re.I))
+            # Dated to now, or said so: "Currently responsible for monthly consolidation…",
+            # "currently running a $6.8M fit-out" (before a finished project of the same job).
+            says_now = fact.source is not Source.NOTES and _CURRENTLY.search(fact.text) is not None
+            is_current = bool(fact.dates and re.search(r"(now|present|current|today)\s*$", fact.dates, re.I)) or says_now
             if current_asked and is_current:
-                score += 2.0 * prior
+                score += (3.0 if says_now else 2.0) * prior
             if fact.section == "header" and kind is not QuestionType.ABOUT_YOU:
                 score *= SUMMARY_WEIGHT  # the headline names a title; the lines below show it
             if fact.section == "summary" and kind is not QuestionType.ABOUT_YOU:
@@ -603,7 +609,7 @@ class Retriever:
         missing = []
         for word in re.findall(r"[A-Za-z][A-Za-z0-9+#.-]{2,}|[A-Za-z][A-Za-z0-9+#.-]*\d[A-Za-z0-9+#.-]*", _CONTRACTION.sub("", question)):
             lowered = word.lower().strip(".-")
-            if lowered in STOPWORDS or lowered in asked_verbs or (word not in names and _ordinary(lowered)):
+            if lowered in STOPWORDS or lowered in asked_verbs or lowered in FRAME_NOUNS or (word not in names and _ordinary(lowered)):
                 continue
             if job and re.search(rf"(?<![\w]){re.escape(lowered)}", job):
                 continue
@@ -775,9 +781,15 @@ def _note_kinds(lowered: str) -> frozenset[QuestionType]:
 _SOFT_PAY = frozenset({"range", "rate", "base", "band", "package", "money", "earn", "pay"})
 
 # "Your current role", "where you are now".
+_CURRENTLY = re.compile(r"\bcurrently\b", re.IGNORECASE)
+_CURRENT_WORD = re.compile(r"\b(current|currently|present)\b", re.IGNORECASE)
+# "Your current role", "what do you do now": the work at the employer of today.
 CURRENT = re.compile(
     r"\b(current|present|now|these days|today)\b.{0,20}\b(role|job|position|team|employer|work|company)|"
-    r"\b(role|job|position|team|employer|work) (now|today|at the moment)|what do you do (now|today|at the moment)",
+    r"\b(role|job|position|team|employer|work) (now|today|at the moment)|what do you do (now|today|at the moment)|"
+    # "…a quick rundown of where you're at now and what you're doing day to day?" (set k)
+    r"\b(your|doing|do) day[- ]to[- ]day\b|\b(typical|normal|usual) (day|week|shift)\b|\bwhere (you're|you are) at (now|at the moment|currently)\b|"
+    r"\bwhat (you're|you are) doing (now|at the moment|these days|currently)\b",
     re.IGNORECASE,
 )
 # A question answered yes or no about having something.
@@ -806,8 +818,12 @@ OBJECT_CUE = re.compile(
 YES_NO_FILLER = frozenset(
     """any ever experience experienced done worked work used before previously anyone anything someone
     something everyone everything anybody somebody other others across within into onto between among
-    around without per via kind sort type lot lots""".split()
+    around without per via kind sort type lot lots quick brief short sense idea picture""".split()
 )
+# The frame of a request, not a thing asked about: "Can you give me a quick rundown of where
+# you're at now?" (set k had "Your profile doesn't mention rundown").
+FRAME_NOUNS = frozenset("rundown overview summary snapshot breakdown flavour flavor walkthrough run-through".split())
+YES_NO_FILLER = YES_NO_FILLER | FRAME_NOUNS
 QUESTION_VERB = re.compile(
     r"\b(?:do|did|would|will|could|can|should|might) you (?:usually |normally |ever |best |then |first )?([a-z]+)\b",
     re.IGNORECASE,
