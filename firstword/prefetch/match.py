@@ -1070,7 +1070,7 @@ _SMALL_TALK = re.compile(
     r"(?:tea|coffee|water|drink|cuppa|glass of water|cup of)\b|"
     r"(?:(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar)(?:,? (?:or )?(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar))*\W*$)|"
     r"(?:you |did you )?(?:came|come|drove|driven|get|got|made it) (?:in |up |down |over |across )?from\b[^?]*\?\W*$|"
-    r"(?:did you )?(?:find|get) (?:a )?(?:parking|park|parking space|space)\b|not (?:too|so) bad\W*$|"
+    r"(?:did you )?(?:find|get) (?:a )?(?:parking|park|parking space|car park)\b|not (?:too|so) bad\W*$|"
     r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b"
     r")",
     re.IGNORECASE,
