@@ -694,3 +694,13 @@ def test_the_current_role_is_the_work_of_today_not_a_line_with_the_word_current(
                      "So first off, can you give me a quick rundown of where you're at now and what you're doing day to day?"):
         opening = _opening(profile, question)
         assert "night operation" in opening and "RTITB" not in opening and "rundown" not in opening, opening
+
+
+def test_a_pay_note_that_mentions_overtime_does_not_answer_whether_overtime_suits() -> None:
+    """Held-out d02: "And mandatory overtime during peak, is that okay?" was answered with
+    "Currently $24.50/hr plus shift differential ($1.50), ~$56k with overtime."."""
+    profile = Profile(resume="Marcus Delgado\n- Shift lead at Outbound.", notes=(
+        "- Currently $24.50/hr plus shift differential ($1.50), ~$56k with overtime.\n- 2 weeks' notice."))
+    opening = _opening(profile, "And mandatory overtime during peak, October through December, is that okay?")
+    assert "$24.50" not in opening and opening.startswith("Nothing in your profile covers whether this suits you"), opening
+    assert "$24.50" in _opening(profile, "What are you on at the moment?")

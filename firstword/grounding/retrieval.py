@@ -166,7 +166,10 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
                   r"(a |my )?(2nd|second|final|3rd|third) (interview|round|chat|stage))\b"),
     "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract",
               # when the work is done: "the rotations include weekends, bank holidays and on-call"
-              "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*", "split*"),
+              "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*"),
+    # Split shifts, asked about by name: "No splits - I hate splits. Does that work for you?"
+    # ("NO SPLITS. doing 2 a week now", set k); not "a custom split of the tests".
+    "splits": (r"re:\bsplits\b|\bsplit shifts?\b",),
 }
 # How much a fact about another employer counts when the question names one ("at Basketly").
 OTHER_EMPLOYER_WEIGHT = 0.3
@@ -341,6 +344,7 @@ class Retriever:
         ]
         # "What are your salary expectations?" is not "what are you on now?" (nor the other way).
         pay_asked = pay_side(question, asked=True) if kind is QuestionType.LOGISTICS else None
+
         # "What was your first job?", "How did you get started?": the earliest employer.
         first_job = self._earliest_employer() if FIRST_JOB.search(question) else None
         # "What did you do before Loopline?", "your previous role": the employer before the latest.
@@ -352,6 +356,8 @@ class Retriever:
                 scores[i] += weight * max(0.0, float(value))
         priors = PRIORS.get(kind, {})
         markers = _markers(kind, question)
+        # Pay among what is asked (a question of no one arrangement asks them all).
+        pay_in_question = "salary" in markers
         ranked: list[Scored] = []
         for i, fact in enumerate(self._facts):
             prior = priors.get(fact.source, 1.0)
@@ -435,6 +441,12 @@ class Retriever:
                     score += 1.0 * prior  # "Need R30k minimum" over "Quayside R22,500 + service"
             if kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and _other_arrangement(fact, markers):
                 # "Visa: … Salary well above threshold." is the note about the visa.
+                marked = False
+                score *= ASIDE_WEIGHT
+            elif (kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and not pay_in_question
+                  and pay_side(fact.body) is not None and _PAY_FIGURE.search(fact.body)):
+                # "Currently $24.50/hr plus shift differential, ~$56k with overtime" is what the
+                # person earns, not whether mandatory overtime suits them.
                 marked = False
                 score *= ASIDE_WEIGHT
             if fact.follows is not None:
@@ -781,6 +793,9 @@ def _note_kinds(lowered: str) -> frozenset[QuestionType]:
 _SOFT_PAY = frozenset({"range", "rate", "base", "band", "package", "money", "earn", "pay"})
 
 # "Your current role", "where you are now".
+# A sum of money in a note: "$24.50/hr", "£41k", "R620k", "GBP 36.5k".
+_PAY_FIGURE = re.compile(r"[£$€₹]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|\br\s?\d{2,}|\blpa\b",
+                         re.IGNORECASE)
 _CURRENTLY = re.compile(r"\bcurrently\b", re.IGNORECASE)
 _CURRENT_WORD = re.compile(r"\b(current|currently|present)\b", re.IGNORECASE)
 # "Your current role", "what do you do now": the work at the employer of today.
