@@ -147,13 +147,15 @@ MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
 }
 # A logistics question is about one thing; only a fact about the same thing answers it (the
 # salary note does not answer "when can you start?").
+# A sum of money, as a note writes it (lower case): "$24.50/hr", "£41k", "32-35k", "now GBP 36.5k",
+# "CTC now R620k", "KSh 180,000", "S$5,200", "14.5 LPA".
+_MONEY = (r"[£$€₹]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|"
+              r"\br\s?\d{2,}|\blpa\b")
 LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
             "ctc", "lpa", "wage", "hourly",
-            # a figure of money: "around £48,000", "hoping for 32-35k"
-            r"re:[£$€₹]\s?\d", r"re:\b\d{1,3}(\.\d+)?k\b",
-            # "now GBP 36.5k + 20% nights" (set k), "CTC now R620k", "KSh 180,000", "S$5,200"
-            r"re:\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d", r"re:\br\s?\d{2,}"),
+            # a figure of money: "around £48,000", "hoping for 32-35k", "now GBP 36.5k" (set k)
+            "re:" + _MONEY),
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
     "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*"),
@@ -358,6 +360,7 @@ class Retriever:
         markers = _markers(kind, question)
         # Pay among what is asked (a question of no one arrangement asks them all).
         pay_in_question = "salary" in markers
+        asked_lower = question.lower()
         ranked: list[Scored] = []
         for i, fact in enumerate(self._facts):
             prior = priors.get(fact.source, 1.0)
@@ -427,7 +430,7 @@ class Retriever:
                 # period?" beside "2 weeks notice…", set k).
                 label = fact.label.lower()
                 strong = any(_marker(m).search(label) for m in markers if m not in _WEAK_LABELS)
-                if strong or any(_marker(m).search(label) and _marker(m).search(question.lower()) for m in markers):
+                if strong or any(_marker(m).search(label) and _marker(m).search(asked_lower) for m in markers):
                     score += 3.0 * prior
             if why is not None:
                 score = score + 3.0 * prior if marked else score * ASIDE_WEIGHT
@@ -793,9 +796,7 @@ def _note_kinds(lowered: str) -> frozenset[QuestionType]:
 _SOFT_PAY = frozenset({"range", "rate", "base", "band", "package", "money", "earn", "pay"})
 
 # "Your current role", "where you are now".
-# A sum of money in a note: "$24.50/hr", "£41k", "R620k", "GBP 36.5k".
-_PAY_FIGURE = re.compile(r"[£$€₹]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|\br\s?\d{2,}|\blpa\b",
-                         re.IGNORECASE)
+_PAY_FIGURE = re.compile(_MONEY, re.IGNORECASE)
 _CURRENTLY = re.compile(r"\bcurrently\b", re.IGNORECASE)
 _CURRENT_WORD = re.compile(r"\b(current|currently|present)\b", re.IGNORECASE)
 # "Your current role", "what do you do now": the work at the employer of today.
@@ -850,6 +851,7 @@ ABSENT_ZIPF = 3.5
 
 
 @lru_cache(maxsize=512)
+@lru_cache(maxsize=None)
 def _marker(marker: str) -> re.Pattern[str]:
     if marker.startswith("re:"):
         return re.compile(marker[3:])
@@ -913,10 +915,10 @@ def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
         lowered = question.lower()
         # "…on the road two or three days a week. Is that going to be a problem?" is not about
         # when to start.
-        said = [w for w in ("week",) if asks_to_accept(question)]
+        accepting = asks_to_accept(question)
         asked = [words for words in LOGISTICS_TOPICS.values()
-                 if any(_marker(w).search(lowered) for w in words if w not in said)]
-        if not asked and asks_to_accept(question):
+                 if any(_marker(w).search(lowered) for w in words if not (accepting and w == "week"))]
+        if not asked and accepting:
             return ()  # whether a condition suits, of no arrangement the notes could name
         return tuple(w for words in asked for w in words) or tuple(
             w for words in LOGISTICS_TOPICS.values() for w in words

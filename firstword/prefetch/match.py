@@ -1337,8 +1337,11 @@ def _asks(text: str) -> tuple[str, ...]:
 # "Tell us a bit about yourself and why you're after a trainer role": the person, then a second
 # thing, told together; not "…a project you led and what you did to keep it on track", whose
 # second part is about the first.
-_ABOUT_SELF = re.compile(r"\babout (yourself|you)\W*$|\byour (background|story|career( so far)?)\W*$", re.IGNORECASE)
-_ABOUT_SELF_ANYWHERE = re.compile(r"\babout (yourself|you)\b(?! (did|do|were|are|have|had|would|could|and))|\byour (background|story|career( so far)?)\b")
+_ABOUT_YOU = r"\babout (yourself|you)\b"
+_YOUR_STORY = r"\byour (background|story|career( so far)?)\b"
+_ABOUT_SELF = re.compile(rf"(?:{_ABOUT_YOU}|{_YOUR_STORY})\W*$", re.IGNORECASE)  # ending a piece
+# Anywhere in a sentence, but not "about you did…" (what the person did).
+_ABOUT_SELF_ANYWHERE = re.compile(rf"{_ABOUT_YOU}(?! (did|do|were|are|have|had|would|could|and))|{_YOUR_STORY}")
 # (Not "…and what you're doing at Brightline right now", which telling about yourself covers.)
 _WH_CLAUSE = re.compile(r"^(?:and\s+)?(?:why\b|how(?: did|'d| do)? you(?:'ve)? (?:got|get|ended|end|came|come|wound|found|made)\b)",
                         re.IGNORECASE)
