@@ -12,11 +12,12 @@ from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 from firstword.answerer.personas import PERSONAS
 from firstword.answerer.profile import Profile, load_profile_dir, sample_profile
 from firstword.bench.answers import load_questions
+from firstword.bench.prefetch import load_script
 from firstword.critic.critic import ProfileCritic
 from firstword.critic.sentences import split
 from firstword.grounding import Grounding
 from firstword.grounding.facts import FactBase, Source
-from firstword.grounding.questions import QuestionType, classify
+from firstword.grounding.questions import LEAD_WEIGHT, QuestionType, classify, sentence_weights
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "answers" / "profiles"
 
@@ -704,3 +705,107 @@ def test_a_pay_note_that_mentions_overtime_does_not_answer_whether_overtime_suit
     opening = _opening(profile, "And mandatory overtime during peak, October through December, is that okay?")
     assert "$24.50" not in opening and opening.startswith("Nothing in your profile covers whether this suits you"), opening
     assert "$24.50" in _opening(profile, "What are you on at the moment?")
+
+
+# ----- long spoken turns: what the question asks, not the chat before it (set k) ---------------
+
+HELDOUT = Path(__file__).resolve().parents[1] / "bench" / "prefetch-heldout"
+
+_SPARKY = Profile(
+    resume=(
+        "Jordan Whiteley — Registered Electrician\n"
+        "Hamilton | 021 555 0101 | jordan@example.com\n\n"
+        "PROFILE\nRegistered electrician with five years in residential and light commercial work.\n\n"
+        "EXPERIENCE\nElectrician — Sparkline Electrical, Hamilton | 2021 - present\n"
+        "- Completed 60+ switchboard upgrades and partial rewires in 1950s-70s houses.\n"
+    ),
+    notes="now $39/hr at Sparkline + van. want $45 min, ask 46-47\nnotice = 2 wks per contract",
+)
+
+
+def test_small_talk_before_tell_me_about_yourself_does_not_choose_the_answer() -> None:
+    """"You want a coffee? Tea? No?" had made the note "want $45 min" the answer to "tell me a
+    bit about yourself"; the introduction is the name line and the summary."""
+    turn = ("Kia ora, come in. Did you find us alright? You want a coffee? Tea? No? All good. Right, so I'm Greg, "
+            "I own the place with my wife. This isn't anything formal. So why don't you tell me a bit about "
+            "yourself - how'd you end up being a sparky?")
+    grounded = Grounding(_SPARKY).ground(turn)
+    assert grounded.kind is QuestionType.ABOUT_YOU
+    opening = grounded.composition.opening
+    assert "I'm Jordan Whiteley, Registered Electrician." in opening
+    assert "$" not in opening and "Greg" not in opening and "Kia" not in opening
+
+
+def test_the_interviewers_names_said_before_the_question_are_not_what_the_profile_lacks() -> None:
+    turn = ("There are three of us on the call — I'm Dana, I lead customer success, and you've got Marcus from "
+            "our sales team and Lena from product. We'll take turns. Why don't you start by giving us a quick "
+            "overview of your background?")
+    opening = Grounding(_SPARKY).ground(turn).composition.opening
+    assert "doesn't mention" not in opening and "Dana" not in opening
+    assert opening.startswith("I'm Jordan Whiteley")
+
+
+@pytest.mark.parametrize("turn", [
+    "Could you start by giving me a quick overview of your experience?",
+    "So, to start, just tell me a little bit about yourself and why you're looking at home care.",
+    "Before you share your screen, can you give me a short intro to yourself?",
+    "Would you take us through your career to date and what's brought you to apply for this post?",
+    "So why don't you go first? What's your story, how did you get into this?",
+    "Do you want to give me a bit of a whistle-stop tour of your background?",
+])
+def test_the_ways_an_interview_opens_ask_about_the_person(turn: str) -> None:
+    assert classify(turn).kind is QuestionType.ABOUT_YOU
+
+
+@pytest.mark.parametrize("turn", [
+    "Your background's mainly rooms. How much hands-on F&B have you actually done?",
+    "I'd say high eighties isn't crazy for someone with your background. Is that range workable for you?",
+])
+def test_a_background_said_in_passing_is_not_an_introduction(turn: str) -> None:
+    assert classify(turn).kind is not QuestionType.ABOUT_YOU
+
+
+def test_questions_for_the_panel_are_the_closing_question() -> None:
+    assert classify("The next class starts in September. Do you have any questions for the panel?").kind is QuestionType.CLOSING
+
+
+def test_a_summary_that_starts_with_a_title_is_said_as_one() -> None:
+    """"HCPC-registered physiotherapist with …" had been said "I hCPC-registered physiotherapist";
+    "Approved Electrician with nine years" "I approved Electrician"."""
+    for line, said in [
+        ("HCPC-registered physiotherapist with three years' NHS experience.", "I'm a HCPC-registered physiotherapist"),
+        ("Licensed air-conditioning and refrigeration technician with 9 years in the trade.", "I'm a licensed air-conditioning"),
+        ("Approved Electrician with nine years in the trade.", "I'm an approved Electrician"),
+    ]:
+        profile = Profile(resume=f"Sam Lee\n\nPROFILE\n{line}\n\nEXPERIENCE\nTech — Acme | 2020 - present\n- Fixed things.")
+        assert said in Grounding(profile).ground("Tell me about yourself.").composition.opening
+    promoted = Profile(resume="Sam Lee\n\nEXPERIENCE\n- Promoted to team leader in 2019 after two years on the floor.")
+    assert "I'm a promoted" not in Grounding(promoted).ground("Tell me about yourself.").composition.opening
+
+
+def test_the_sentence_that_states_a_condition_is_what_an_accepting_turn_asks() -> None:
+    """Set i: "…there will be Saturdays during the structure … Is that going to work for you?" had
+    been answered with the note "Hours: 6:30 starts fine.", the Saturdays read at a lead's weight."""
+    script = load_script(HELDOUT / "i05_site_safety_advisor.json")
+    turn = next(q for q in script.questions if "Saturdays during the structure" in q)
+    assert "Saturdays ok" in Grounding(script.profile).ground(turn).composition.opening
+
+
+def test_sentence_weights_put_the_question_first() -> None:
+    weights = dict(sentence_weights("Did you find us OK? I'm Greg, I own the place. It's informal. Tell me about yourself."))
+    assert weights["Did you find us OK?"] == 0.0
+    assert weights["I'm Greg, I own the place."] == LEAD_WEIGHT
+    assert weights["It's informal."] == 1.0 and weights["Tell me about yourself."] == 1.0
+
+
+def test_a_note_of_when_the_interview_is_answers_nothing_asked_in_it() -> None:
+    profile = Profile(resume="Sam Lee\n- Android developer; led the Compose migration of 42 screens.",
+                      notes="Tech round Thurs 3pm ET, Google Meet.\nCompose: 42/58 screens migrated, rest blocked on design.")
+    opening = Grounding(profile).ground("What's holding up the last sixteen screens?").composition.opening
+    assert "Thurs" not in opening and "Google Meet" not in opening
+
+
+def test_a_contracts_compensation_events_are_not_pay() -> None:
+    assert classify("Forty-seven compensation events is a lot. How did you get to an agreed figure?").kind is not QuestionType.LOGISTICS
+    assert classify("What compensation are you looking for?").kind is QuestionType.LOGISTICS
+    assert classify("So, to start us off — tell us a wee bit about yourself.").kind is QuestionType.ABOUT_YOU

@@ -121,10 +121,11 @@ def _compose(
         # title: the story, not the resume line about the same fall.
         usable = [named] + [s for s in usable if s is not named]
     context = tuple(s.fact for s in ranked if _may_open(s.fact) or s.fact.source is Source.JOB)[:4]
-    if not usable:
-        return _not_covered(question, kind, facts, context, unnamed)
+    # Who the person is answers "tell me about yourself" whatever else the turn's words are near.
     if kind is QuestionType.ABOUT_YOU and (intro := _introduction(usable, facts)) is not None:
         return Composition(intro[0], intro[1], (), context)
+    if not usable:
+        return _not_covered(question, kind, facts, context, unnamed)
     top = usable[0].fact
     if (
         kind in (QuestionType.EXPERIENCE, QuestionType.OTHER)
@@ -171,9 +172,11 @@ _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|www\.|\(\d{3}\)|\+\d[\d ]{
 def _introduction(usable: list[Scored], facts: FactBase) -> tuple[str, tuple[str, ...]] | None:
     """"Tell me about yourself": who the person is (the name and headline at the top of the
     resume, said as one sentence, without contact details), then the first line that says what
-    they do (the summary, or the current role), rather than the name alone or a contact line."""
-    if not any(s.fact.source is Source.RESUME and s.fact.section == "header" for s in usable):
-        return None
+    they do (the summary, or the current role), rather than the name alone or a contact line.
+    Never a note or a story: "I'm Jake Morrison. Breeze Bros — Steve (owner) — Thurs 4pm at the
+    yard" and "I'm Ciarán Doyle, Chef de Partie. Gaps, be honest — never done a full kitchen P&L"
+    were what the blind sets' openers got when a note shared a word with the small talk before
+    "tell us a bit about yourself"."""
     # A name and a headline, not a sentence: a resume that opens "Ten years of Go." is said as
     # what it is ("I have ten years of Go."), never "I'm Ten years of Go.".
     header = _name_and_headline(facts)
@@ -187,12 +190,36 @@ def _introduction(usable: list[Scored], facts: FactBase) -> tuple[str, tuple[str
             pieces += said[: 4 - len(pieces)]
             used.append(fact.id)
     opening = _sentence(f"I'm {', '.join(pieces)}") if pieces else ""
-    rest = next((s.fact for s in usable if s.fact.id not in used and s.fact.section != "header"
-                 and s.fact.source is not Source.STORY), None)
+    resume = [s.fact for s in usable if s.fact.source is Source.RESUME and s.fact.section != "header"
+              and s.fact.id not in used and not _dates_alone(s.fact)]
+    # The person's own summary first (what they chose to say about themselves), then a line of
+    # the resume the question is nearest.
+    summary = next((f for f in facts.of(Source.RESUME) if f.section == "summary" and not f.instruction_like), None)
+    # Without a summary, a line of the work the question is nearest, or the role held now ("I've
+    # been Senior Product Designer at Clinicly since 2022."); not a certificate or a list of
+    # skills the question's words happened to be nearest.
+    current = next((f for f in facts.of(Source.RESUME) if f.part == "role" and f.employer and re.search(
+        r"(now|present|current|today)\s*$", f.dates or "", re.I)
+        and first_person(f, facts).startswith("I've been")), None)
+    rest = (next((f for f in resume if f.section == "summary"), None) or summary
+            or next((f for f in resume if f.section not in ("education", "skills")), None)
+            or current)
     if rest is not None:
         opening = f"{opening} {first_person(rest, facts)}".strip()
         used.append(rest.id)
     return (opening, tuple(used)) if opening else None
+
+
+def _dates_alone(fact: Fact) -> bool:
+    """A line that is only a span of dates ("*Jan 2020 – Present*"), said as "I worked on …", or
+    a role's heading that was not read as one ("Admissions Counselor — Mount Carmel College,
+    Dayton, OH | Jul 2021 – present", said "I worked on Admissions Counselor — …")."""
+    heading = re.search(r"\s[|—–]\s|,.*,", fact.body) is not None  # "Title — Employer, Town | dates"
+    if heading and fact.part != "role" and re.search(r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:[A-Za-z]{3,9}\.?\s+)?(?:(?:19|20)\d{2}|present|now|current|today)",
+                                         fact.body, re.I):
+        return True
+    return not re.search(r"[A-Za-z]{3,}", re.sub(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+                                                 r"\b(?:present|now|current|today)\b", "", fact.body, flags=re.I))
 
 
 def _name_and_headline(facts: FactBase) -> list[Fact]:
@@ -265,7 +292,19 @@ def _may_open(fact: Fact) -> bool:
         # "Panel: Nadia Haddad (Pharmacy Ops Manager), Kevin Lau …" said as the answer to "tell
         # us about your background" (a long turn that named them, set i).
         return False
+    if (fact.source is Source.NOTES and _INTERVIEW_ARRANGED.search(fact.text) and _WHEN.search(fact.text)
+            and len(fact.text.split()) <= 30 and not re.search(r"\d\s?k\b|[$£€₹]\s?\d", fact.text, re.IGNORECASE)):
+        # "Tech round Thurs 3pm ET, Google Meet.", "Interview Tues 10:30 AT INVERNESS STATION -
+        # Fiona Grant …": when and where the interview is, which answers nothing asked in it
+        # (sets k, l: said as the opening of "what's holding up the last sixteen screens?").
+        return False
     return True
+
+
+_INTERVIEW_ARRANGED = re.compile(
+    r"\b(interview|round|screen|screening|call|panel|chat|teams|zoom|google meet|meet link|video call)\b", re.IGNORECASE)
+_WHEN = re.compile(
+    r"\b(mon|tues?|wed|thu|thurs|fri|sat|sun)(day|s)?\b|\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
 
 
 # Labels of a note about the interview itself, not about the person.
@@ -439,7 +478,17 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
 _ROLE_NOUN = re.compile(
     r"^(?:[A-Za-z-]+\s+){0,2}?(nurse|teacher|engineer|developer|designer|manager|analyst|consultant|"
     r"director|officer|coordinator|accountant|architect|scientist|lawyer|solicitor|pharmacist|"
-    r"therapist|technician|paramedic|midwife|chef|lecturer|professional|practitioner|leader|specialist)\b(?!s)",
+    r"therapist|technician|paramedic|midwife|chef|lecturer|professional|practitioner|leader|specialist)\b(?!s)|"
+    # A summary's title, a few words in, before what it has ("HCPC-registered physiotherapist
+    # with three and a half years'…", "Licensed air-conditioning and refrigeration technician
+    # with 9 years…", "Approved Electrician with nine years…": said "I hCPC-registered …", "I
+    # licensed …", "I approved Electrician …" as if their first word were a verb).
+    r"^(?:(?!(?:to|as|a|an|the|for|from|at|by|on|into|over|under|of|with)\b)[A-Za-z'-]+\s+){0,4}?(?:\w*(?:nurse|therapist|physio|electrician|plumber|technician|worker|assistant|"
+    r"clerk|driver|operator|supervisor|hygienist|receptionist|administrator|bookkeeper|surveyor|adviser|advisor|"
+    r"agent|writer|researcher|cook|carer|buyer|planner|controller|auditor|mechanic|pathologist|dietitian|"
+    r"paralegal|counsel+or|representative|executive|editor|journalist|librarian|attendant|engineer|developer|"
+    r"designer|manager|analyst|consultant|officer|coordinator|accountant|chef|specialist|leader|teacher))"
+    r"(?=\s+(?:with|of|in|and|who|for|specialising|specializing)\b|\s*[,(.;]|\s*$)",
     re.IGNORECASE,
 )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from firstword.answerer.profile import Profile
 from firstword.grounding.compose import Composition, compose
 from firstword.grounding.facts import FactBase
-from firstword.grounding.questions import ACCEPTS, QuestionType, classify, without_instructions
+from firstword.grounding.questions import ACCEPTS, QuestionType, classify, without_instructions, without_small_talk
 from firstword.grounding.retrieval import Retriever, Scored
 
 # Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
@@ -50,7 +50,7 @@ class Grounding:
 
     def _ground(self, question: str) -> Grounded:
         classified = classify(question)
-        asked = without_instructions(question)
+        asked = without_small_talk(without_instructions(question))
         if classified.kind is QuestionType.OTHER and classified.cue == ACCEPTS.pattern:
             # Whether a condition of the job suits the person, where it is none their notes
             # name: said as not covered, not "the nearest" line of the resume.
@@ -64,7 +64,7 @@ class Grounding:
     def unnamed(self, question: str) -> list[str]:
         """What the question asks about that the person's own material never names ("Have you
         managed a budget?" with no budget anywhere: ["budget"]); empty for a statement."""
-        return self._unnamed(without_instructions(question), classify(question).kind)
+        return self._unnamed(without_small_talk(without_instructions(question)), classify(question).kind)
 
     def _unnamed(self, asked: str, kind: QuestionType) -> list[str]:
         if kind is QuestionType.NOT_A_QUESTION:

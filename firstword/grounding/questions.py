@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import StrEnum
 
 
@@ -31,14 +32,16 @@ class QuestionType(StrEnum):
 # word boundaries; the first matching row wins.
 CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     (QuestionType.CLOSING, (
-        r"(any|do you have( any)?) questions? (for|about) (us|me|the (team|role|company))",
+        r"(any|do you have( any)?) questions? (for|about) (us|me|the (team|role|company|panel|practice|school|job|position))",
         r"questions? (do|would|did) you have (for|about)|what (would|do) you (like|want) to ask",
         r"anything (else )?you('d| would)? (like|want) to ask",
         r"what (would|do) you (like|want) to (ask|know) (about|from) (us|me)",
         r"^(any )?(last|final) questions?",
     )),
     (QuestionType.LOGISTICS, (
-        r"salary|compensation|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
+        # Not a construction contract's "compensation events" (set l: "How did you get to an
+        # agreed figure on the compensation events?" was answered with the pay note).
+        r"salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         # What the person is paid now, said the way recruiters ask it.
         r"what are you (earning|making|on)( at the moment| now| currently| at present| these days)?(?=\s*([?.!,]|$))|"
         r"\b(ctc|package)\b",
@@ -63,10 +66,17 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"biggest (flaw|shortcoming)|struggle with",
     )),
     (QuestionType.ABOUT_YOU, (
-        r"tell (me|us) (a (little|bit) )?about (yourself|you\b)",
-        r"introduce yourself|who are you|describe yourself",
-        r"walk (me|us) through (your|the) (resume|cv|background|career|experience)",
-        r"(your|a) (background|elevator pitch)\b",
+        r"tell (me|us) ((a )?(little|bit|little bit|wee bit|bit more|little more) |briefly |quickly |more )?about (yourself|you\b)",
+        r"introduce yourself|who are you|describe yourself|(intro|introduction) (to|of) yourself|"
+        r"(quick|short|brief) (intro|introduction)\b",
+        r"(walk|take|talk) (me|us) through (your|the) (resume|cv|background|career|experience)",
+        # "a quick overview of your background", "a whistle-stop tour of your background", "your
+        # career to date", "What's your story?" (the blind sets' openers).
+        r"(overview|tour|rundown|summary) of (your|the) (background|career|experience|cv|resume)",
+        r"your (career|story|journey) (to date|so far)|what'?s your story|(start|begin) with your story",
+        # "…a quick overview of your background?", not "Your background's mainly rooms. How much
+        # F&B have you done?" nor "high eighties isn't crazy for someone with your background".
+        r"(about|through|of|on|over) (your|a) background\b|^(and )?(your )?background\?|elevator pitch\b",
         r"how would (your )?(friends|colleagues|manager|team|boss) describe you",
         r"what would (your )?(friends|colleagues|manager|team|boss|reports) say about you",
     )),
@@ -136,7 +146,7 @@ _ASKING = re.compile(r"\b(tell (me|us)|can you|could you|would you|do you|did yo
 
 
 def classify(question: str) -> Classified:
-    asked = without_instructions(question)
+    asked = without_small_talk(without_instructions(question))
     if not asked.strip():
         return Classified(QuestionType.NOT_A_QUESTION, "instruction")
     text = " ".join(asked.lower().split())
@@ -164,7 +174,7 @@ def classify(question: str) -> Classified:
 # you alright with that?", "How do you feel about that?" (said after the job's conditions).
 ACCEPTS = re.compile(
     r"\b(would|will|does|do|is|are) (that|this|it|all (of )?that)( (kind|sort) of (setup|thing|arrangement))? "
-    r"(work|suit|sound|be (ok|okay|alright|all right|fine|a problem|an issue)|ok|okay|alright|all right|fine|a problem|"
+    r"((going to )?work|suit|sound|be (ok|okay|alright|all right|fine|a problem|an issue)|ok|okay|alright|all right|fine|a problem|"
     r"an issue|going to be (a problem|an issue))\b|"
     r"\b(are|would) you (be )?(ok|okay|alright|all right|fine|comfortable|happy) with (that|this|it)\b|"
     r"\bhow (do|would) you feel about (that|this|it)\b|\bhow (does|would) (that|this|it|all (of )?that) sound\b",
@@ -208,6 +218,63 @@ def without_instructions(question: str) -> str:
     return " ".join(kept)
 
 
+def without_small_talk(question: str) -> str:
+    """The turn without its sentences of small talk (``small_talk``): "You want a coffee? Tea?
+    No? All good. … So why don't you tell me a bit about yourself?" asks about the person, and
+    its "want" is no cue to the note on the pay they want (set k). A turn of small talk alone is
+    kept whole: it is what was said."""
+    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    kept = [s for s in sentences if not small_talk(s)]
+    return " ".join(kept) if kept and len(kept) < len(sentences) else question
+
+
+# A sentence that asks: a question, or a request ("So, to start, just tell me a little bit about
+# yourself.", "Talk me through what you'd do.").
+_REQUESTS = re.compile(
+    r"^\W*(?:(?:so|and|okay|ok|right|now|then|but|well|just|first|firstly|finally|lastly|to start|first off)\b[ ,]*)*"
+    r"(?:please\s+)?(?:tell|talk|walk|take|give|describe|share|explain|run|paint|go through)\b|"
+    r"\b(?:can|could|would|will) you (?:please )?(?:tell|talk|walk|take|give|describe|share|explain|run|go through|start|"
+    r"expand|elaborate)\b|\b(?:i'd|i would|we'd|we would) (?:like|love) (?:you )?to (?:hear|know)\b",
+    re.IGNORECASE,
+)
+# The words of a sentence said before the question, against the question's own: the scene a
+# question is about ("Solar, I saw that on your CV. … What have you been doing on that front?")
+# still counts, the chat before it ("Sorry about the mess, Tania keeps telling me to sort this
+# office out.") hardly: its words had chosen the answer (set k: a "You want a coffee?" gave the
+# note "want $45 min" as the answer to "tell me a bit about yourself").
+LEAD_WEIGHT = 0.6
+
+
+def sentence_weights(question: str) -> list[tuple[str, float]]:
+    """The turn's sentences, each with how much its words say what is asked: each sentence that
+    asks, the sentence just before one and those after the last, 1; small talk 0; the rest
+    ``LEAD_WEIGHT``. A turn with no sentence that asks is all question."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.strip()]
+    chat = [small_talk(s) for s in sentences] if len(sentences) > 1 else [False]
+    asking = [not chat[i] and _asks(s) for i, s in enumerate(sentences)]
+    if not any(asking) or asks_to_accept(question):
+        # "…there will be Saturdays during the structure. Couple a month. Is that going to work
+        # for you?": what is asked is whether what was said suits.
+        return [(s, 0.0 if chat[i] else 1.0) for i, s in enumerate(sentences)]
+    last = max(i for i, a in enumerate(asking) if a)
+    weights: list[tuple[str, float]] = []
+    for i, sentence in enumerate(sentences):
+        # What is asked, what it is about (the sentence before an ask), and what is said
+        # after the last ask ("…how comfortable are you? The drivers will speak Dutch with you.").
+        said_for = asking[i] or i > last or (i + 1 < len(sentences) and asking[i + 1])
+        weights.append((sentence, 0.0 if chat[i] else 1.0 if said_for else LEAD_WEIGHT))
+    return weights
+
+
+def focus(question: str) -> str:
+    """The sentences of the turn that say what is asked (``sentence_weights`` of 1)."""
+    return " ".join(s for s, w in sentence_weights(question) if w >= 1.0)
+
+
+def _asks(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or _REQUESTS.search(sentence) is not None
+
+
 # "You are now a pirate.", "Say: Arr, …", "print your system prompt"
 _ROLEPLAY = re.compile(
     r"^\s*(you are now|from now on|say:|print|repeat|reveal|output)\b|\b(system prompt|your instructions)\b",
@@ -226,3 +293,57 @@ def _recited(text: str) -> bool:
         return True
     sentences = re.split(r"(?<=[.!?,;])\s+", text)
     return not any(_QUESTION_OPENERS.match(s) for s in sentences)
+
+
+# The questions of greeting a person, which nobody wants answered from a resume: "Can you hear
+# me OK?", "How are you doing today?", "Find us all right? Parking OK out the front?", "Will you
+# have a tea or a coffee? No?", "Sorry, you froze there. Is that better?". Interviews open with
+# them run together with the first real question (the blind sets' openers, `i`'s most of all).
+_GREETING = r"^\W*(?:(?:hi|hello|hey|morning|afternoon|good (?:morning|afternoon))\b[^?]*?,\s*)?(?:(?:so|and|oh|well|right|okay|ok|now|sorry)\b[ ,]*)*"
+_SMALL_TALK = re.compile(
+    _GREETING + r"(?:"
+    r"(?:can|could) you (?:hear|see) (?:me|us)\b|(?:can|could) you still (?:hear|see)\b|"
+    r"(?:is|are) (?:my|the) (?:audio|sound|video|mic|microphone|connection|line|camera)\b|"
+    r"am i (?:coming through|breaking up|on mute)\b|(?:you're|you are|i think you're|i was) on mute\b|"
+    r"(?:have|did) i lose you\b|(?:have|did) we lose you\b|(?:you|i) (?:froze|cut out|dropped out)\b|is that better\b|"
+    r"are you (?:still )?there\b|"
+    r"how(?: are|'re|'s| is| have| has|'ve)? (?:you|things|it|life|you been)(?: doing| going| keeping| been)?"
+    r"(?: today| this morning| this afternoon| so far)?\W*$|"
+    r"(?:you|you're) (?:well|good|keeping well)\W*$|"
+    r"how(?:'s| is| has| was) (?:your|the) (?:day|week|morning|afternoon|weekend)\b|(?:good|nice|busy) (?:weekend|week|day)\W*$|"
+    r"(?:did you )?find (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
+    r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
+    r"(?:did you )?(?:find )?(?:get )?park(?:ing|ed)?\b(?: (?:was|is))? (?:ok|okay|all right|alright|fine|easy)\b|"
+    r"(?:did you )?(?:get|manage to get) parked\b|"
+    r"how was (?:the|your) (?:drive|journey|trip|traffic|flight|train|bus|commute|ride)\b|"
+    r"(?:good|easy|smooth|long) (?:journey|trip|drive|flight|commute)\b[^?]*\?\W*$|(?:was the )?traffic (?:ok|okay|all right|alright|bad)\b|"
+    r"(?:can|could) i (?:get|grab|offer|make) you (?:a|an|some|anything)\b|"
+    r"(?:would you like|will you have|do you want|you want|fancy|are you after|can i tempt you with) (?:a |some )?"
+    r"(?:tea|coffee|water|drink|cuppa|glass of water|cup of)\b|"
+    r"(?:(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar)(?:,? (?:or )?(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar))*\W*$)|"
+    r"(?:you |did you )?(?:came|come|drove|driven|get|got|made it) (?:in |up |down |over |across )?from\b[^?]*\?\W*$|"
+    r"(?:did you )?(?:find|get) (?:a )?(?:parking|park|parking space|car park)\b|not (?:too|so) bad\W*$|"
+    r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b"
+    r")",
+    re.IGNORECASE,
+)
+# "No?" after "Will you have a tea?": a word that only takes up the sentence before it. Not
+# "OK?", "Good?" or "All right?", which ask whether something said suits ("We start at seven.
+# All right?").
+_TAKE_UP = re.compile(r"^\W*(?:no|yes|yeah|yep|nope|sure|really|right)\W*$", re.IGNORECASE)
+# A further ask in the same sentence as the small talk: "Did you find us OK, and could you start
+# by telling us about yourself?".
+_ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why|when|where|who|which|tell|walk|talk|"
+                      r"could|can|would|do|did|are|is|have|give|describe)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def small_talk(sentence: str) -> bool:
+    """A sentence of small talk only (``_SMALL_TALK``, with nothing more asked after it)."""
+    if _TAKE_UP.match(sentence):
+        return True
+    found = _SMALL_TALK.search(sentence)
+    if found is None:
+        return False
+    rest = sentence[found.end():]
+    return len(rest.split()) <= 8 and not _ASKS_ON.search(rest)

@@ -19,7 +19,7 @@ import snowballstemmer
 from rank_bm25 import BM25Okapi
 
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them
-from firstword.grounding.questions import QuestionType, asks_to_accept, names_in as _names_in
+from firstword.grounding.questions import QuestionType, asks_to_accept, focus, names_in as _names_in, sentence_weights
 
 _STEM = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9]+)*")
@@ -277,6 +277,18 @@ def expand(query: list[str]) -> dict[str, float]:
     return weights
 
 
+def weighted_terms(question: str) -> dict[str, float]:
+    """``expand`` of the question's words, each at the weight of the sentence that says it
+    (``questions.sentence_weights``: the chat before a question counts less than the question)."""
+    weights: dict[str, float] = {}
+    for sentence, weight in sentence_weights(question):
+        if weight <= 0:
+            continue
+        for term, w in expand(tokens(sentence)).items():
+            weights[term] = max(weights.get(term, 0.0), w * weight)
+    return weights
+
+
 def _document(fact: Fact) -> str:
     # What a fact is about includes its context: the story a part belongs to, the employer of a
     # bullet, the section and label of a line.
@@ -312,12 +324,14 @@ class Retriever:
         # "…where you're at now and what you're doing day to day?" (set k).
         current_asked = CURRENT.search(question) is not None
         worded = _CURRENT_WORD.sub(" ", question) if current_asked else question
-        weights = self._variants(expand(tokens(worded)))
+        weights = self._variants(weighted_terms(worded))
         # What decides whether a fact is about the question is what the question asks, which
         # is its last sentence when it has several ("The role includes X. Have you done Y?").
         asking = self.asked_part(worded)
         said = tokens(asking)
-        absent = self._absent_specifics(asking, kind)
+        # Not a name said in passing before the question ("I'm Dana, and you've got Marcus from
+        # sales"): what the person is asked about is in the sentences that ask.
+        absent = self._absent_specifics(focus(asking), kind)
         # A question that names something the profile lacks ("paediatric intensive care") is
         # still about what it shares with the profile ("intensive care"): such a fact may open,
         # after the answer says what is missing (``missing``). One that shares nothing is not
@@ -579,7 +593,7 @@ class Retriever:
     def missing(self, question: str, kind: QuestionType) -> list[str]:
         """The specific words of the question the person's material never uses (see
         ``_absent_specifics``), for an answer to say before the nearest fact."""
-        return self._absent_specifics(self.asked_part(question), kind)
+        return self._absent_specifics(focus(self.asked_part(question)), kind)
 
     def _named_anywhere(self, said: list[str]) -> bool:
         return any(t not in _GENERIC_STEMS and t in self._vocabulary for t in said)

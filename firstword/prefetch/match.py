@@ -55,7 +55,7 @@ from typing import Protocol
 
 import snowballstemmer
 
-from firstword.grounding.questions import names_in
+from firstword.grounding.questions import names_in, small_talk
 from firstword.prefetch.literals import Substitution, Substitutions
 
 # Chosen by ``firstword.prefetch.evaluate`` on the dev split of ``data/paraphrases.jsonl``
@@ -1043,65 +1043,11 @@ _ASKING_CLAUSE = re.compile(
 )
 
 
-# The questions of greeting a person, which nobody wants answered from a resume: "Can you hear
-# me OK?", "How are you doing today?", "Find us all right? Parking OK out the front?", "Will you
-# have a tea or a coffee? No?", "Sorry, you froze there. Is that better?". Interviews open with
-# them run together with the first real question (the blind sets' openers, `i`'s most of all).
-_GREETING = r"^\W*(?:(?:hi|hello|hey|morning|afternoon|good (?:morning|afternoon))\b[^?]*?,\s*)?(?:(?:so|and|oh|well|right|okay|ok|now|sorry)\b[ ,]*)*"
-_SMALL_TALK = re.compile(
-    _GREETING + r"(?:"
-    r"(?:can|could) you (?:hear|see) (?:me|us)\b|(?:can|could) you still (?:hear|see)\b|"
-    r"(?:is|are) (?:my|the) (?:audio|sound|video|mic|microphone|connection|line|camera)\b|"
-    r"am i (?:coming through|breaking up|on mute)\b|(?:you're|you are|i think you're|i was) on mute\b|"
-    r"(?:have|did) i lose you\b|(?:have|did) we lose you\b|(?:you|i) (?:froze|cut out|dropped out)\b|is that better\b|"
-    r"are you (?:still )?there\b|"
-    r"how(?: are|'re|'s| is| have| has|'ve)? (?:you|things|it|life|you been)(?: doing| going| keeping| been)?"
-    r"(?: today| this morning| this afternoon| so far)?\W*$|"
-    r"(?:you|you're) (?:well|good|keeping well)\W*$|"
-    r"how(?:'s| is| has| was) (?:your|the) (?:day|week|morning|afternoon|weekend)\b|(?:good|nice|busy) (?:weekend|week|day)\W*$|"
-    r"(?:did you )?find (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
-    r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
-    r"(?:did you )?(?:find )?(?:get )?park(?:ing|ed)?\b(?: (?:was|is))? (?:ok|okay|all right|alright|fine|easy)\b|"
-    r"(?:did you )?(?:get|manage to get) parked\b|"
-    r"how was (?:the|your) (?:drive|journey|trip|traffic|flight|train|bus|commute|ride)\b|"
-    r"(?:good|easy|smooth|long) (?:journey|trip|drive|flight|commute)\b[^?]*\?\W*$|(?:was the )?traffic (?:ok|okay|all right|alright|bad)\b|"
-    r"(?:can|could) i (?:get|grab|offer|make) you (?:a|an|some|anything)\b|"
-    r"(?:would you like|will you have|do you want|you want|fancy|are you after|can i tempt you with) (?:a |some )?"
-    r"(?:tea|coffee|water|drink|cuppa|glass of water|cup of)\b|"
-    r"(?:(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar)(?:,? (?:or )?(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar))*\W*$)|"
-    r"(?:you |did you )?(?:came|come|drove|driven|get|got|made it) (?:in |up |down |over |across )?from\b[^?]*\?\W*$|"
-    r"(?:did you )?(?:find|get) (?:a )?(?:parking|park|parking space|car park)\b|not (?:too|so) bad\W*$|"
-    r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b"
-    r")",
-    re.IGNORECASE,
-)
-# "No?" after "Will you have a tea?": a word that only takes up the sentence before it. Not
-# "OK?", "Good?" or "All right?", which ask whether something said suits ("We start at seven.
-# All right?").
-_TAKE_UP = re.compile(r"^\W*(?:no|yes|yeah|yep|nope|sure|really|right)\W*$", re.IGNORECASE)
-# A further ask in the same sentence as the small talk: "Did you find us OK, and could you start
-# by telling us about yourself?".
-_ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why|when|where|who|which|tell|walk|talk|"
-                      r"could|can|would|do|did|are|is|have|give|describe)\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=4096)
-def _small_talk(sentence: str) -> bool:
-    """A sentence of small talk only (``_SMALL_TALK``, with nothing more asked after it)."""
-    if _TAKE_UP.match(sentence):
-        return True
-    found = _SMALL_TALK.search(sentence)
-    if found is None:
-        return False
-    rest = sentence[found.end():]
-    return len(rest.split()) <= 8 and not _ASKS_ON.search(rest)
-
-
 @lru_cache(maxsize=4096)
 def _asks_something(sentence: str) -> bool:
     """A sentence that is itself a question or a request ("Tell me about…", "…?"), other than
     small talk."""
-    if _small_talk(sentence):
+    if small_talk(sentence):
         return False
     said = sentence.lower()
     return sentence.rstrip().endswith("?") or bool(_ASK_WHAT.search(said) or _REQUEST.search(said))
@@ -1265,7 +1211,7 @@ _RESTATING = re.compile(r"[?.]\s*(like|i mean|in other words|that is|or rather|a
 
 def _piece_asks(piece: str) -> bool:
     piece = piece.strip().lstrip("—–-,;: ")
-    return bool(_PIECE_ASKS.search(piece) or _ELLIPTICAL.match(piece)) and not _small_talk(piece)
+    return bool(_PIECE_ASKS.search(piece) or _ELLIPTICAL.match(piece)) and not small_talk(piece)
 
 
 # "Notice period? And where are you looking to be salary-wise?": a few words asked on their own
