@@ -809,3 +809,51 @@ def test_a_contracts_compensation_events_are_not_pay() -> None:
     assert classify("Forty-seven compensation events is a lot. How did you get to an agreed figure?").kind is not QuestionType.LOGISTICS
     assert classify("What compensation are you looking for?").kind is QuestionType.LOGISTICS
     assert classify("So, to start us off — tell us a wee bit about yourself.").kind is QuestionType.ABOUT_YOU
+
+
+def test_a_notes_line_that_starts_a_new_thought_is_a_note_of_its_own() -> None:
+    """Set l: "… leave 6am, N4 toll + trucks at Brits" then "CTC now R1.02m. ask R1.2m": the pay
+    note had been read as the end of the line before it."""
+    notes = ("Thandeka Mokoena (HR Exec) + maybe Pieter van Wyk (GM). leave 6am, N4 toll + trucks at Brits\n"
+             "CTC now R1.02m. ask R1.2m + bonus. floor 1.15.\n"
+             "Expecting a base of around $95k for the senior role here, plus\nOTE of $140k.")
+    texts = [f.text for f in FactBase.from_profile(Profile("Sam Lee", "", notes, [])).of(Source.NOTES)]
+    assert any(t.startswith("CTC now R1.02m") for t in texts)
+    assert not any("Brits CTC" in t for t in texts)
+    assert any("plus OTE of $140k" in t for t in texts)  # a line cut off mid-sentence still wraps
+
+
+@pytest.mark.parametrize(("turn", "kind"), [
+    ("What notice are you having to give North West, and when would you realistically be able to start?", QuestionType.LOGISTICS),
+    ("And notice with ASB — four weeks, is it?", QuestionType.LOGISTICS),
+    ("Cool, I've been rabbiting on. What questions have you got for me?", QuestionType.CLOSING),
+    ("The labour cost is at 38% and driver wages are going up. Where would you look first?", QuestionType.OTHER),
+])
+def test_set_l_asks(turn: str, kind: QuestionType) -> None:
+    assert classify(turn).kind is kind
+
+
+def test_the_name_line_with_post_nominals_and_the_contact_line_below_it() -> None:
+    """Set l: "EILIDH MACLEOD BSc (Hons) — HCPC Registered Paramedic (PA48213)" had been joined
+    to the address line under it and read as education; "BRIAN OTIENO OUMA — Logistics and
+    Operations Professional" as a section heading, and so lost."""
+    for resume, said in [
+        ("EILIDH MACLEOD BSc (Hons) — HCPC Registered Paramedic (PA48213)\n14 Lowther Street, Carlisle CA3 8DA | "
+         "07823 416 590 | eilidh@example.com\n\nPROFILE\nHCPC-registered paramedic with five years' frontline experience.",
+         "I'm EILIDH MACLEOD BSc (Hons), HCPC Registered Paramedic"),
+        ("BRIAN OTIENO OUMA — Logistics and Operations Professional\nP.O. Box 1123, Garissa | brian@example.com\n\n"
+         "PROFILE\nExperienced in running donor-compliant procurement of up to USD 250,000 per tender.",
+         "I'm Brian Otieno Ouma, Logistics and Operations Professional. I'm experienced in running"),
+    ]:
+        opening = Grounding(Profile(resume=resume)).ground("Tell us a bit about yourself.").composition.opening
+        assert opening.startswith(said), opening
+        assert "Lowther" not in opening and "Box" not in opening
+
+
+@pytest.mark.parametrize(("turn", "kind"), [
+    ("Cool. I've got about ten minutes left. What can I answer for you?", QuestionType.CLOSING),
+    ("Tasha probably covered comp, but where are you landing on base?", QuestionType.LOGISTICS),
+    ("What is something your colleagues find difficult about working with you?", QuestionType.WEAKNESS),
+])
+def test_more_of_set_l_asks(turn: str, kind: QuestionType) -> None:
+    assert classify(turn).kind is kind

@@ -302,7 +302,9 @@ def _may_open(fact: Fact) -> bool:
 
 
 _INTERVIEW_ARRANGED = re.compile(
-    r"\b(interview|round|screen|screening|call|panel|chat|teams|zoom|google meet|meet link|video call)\b", re.IGNORECASE)
+    r"\b(interview|round|final|screen|screening|call|panel|chat|teams|zoom|google meet|meet link|video call)\b|"
+    # "Wed 10am - Lisa Nguyen (owner, OT) + Ben …": a day and a time first.
+    r"^\W*(mon|tues?|wed|thu|thurs|fri|sat|sun)\w*\.?\s+\d", re.IGNORECASE)
 _WHEN = re.compile(
     r"\b(mon|tues?|wed|thu|thurs|fri|sat|sun)(day|s)?\b|\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
 
@@ -454,6 +456,10 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
                 said = f"I'm {_article(clause)}{_lower_first(clause)}"
             else:
                 said = f"{'I am' if current else 'I was'} {_lower_first(clause)}"
+        elif _STATE_LED.match(clause):
+            # "Experienced in running procurement …", "Skilled in …": how the person is, said
+            # "I'm experienced in …", not "I experienced in …" (set l).
+            said = f"I'm {_lower_first(clause)}"
         elif _verb_led(clause):
             # "I led X, and cut Y": the subject is not repeated after a clause that has it. The
             # verb is lower-cased whatever its frequency ("Rebuilt" began the line, not a name).
@@ -473,6 +479,10 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
     if len(out) == 1:
         return out[0]
     return ", ".join(out[:-1]) + ", and " + _lower_first_pronoun(out[-1])
+
+
+_STATE_LED = re.compile(r"^(?:highly |very )?(experienced|skilled|qualified|certified|licensed|trained|proficient|"
+                        r"fluent|passionate|comfortable|confident|used)\s+(in|with|at|as|about|to)\b", re.IGNORECASE)
 
 
 _ROLE_NOUN = re.compile(

@@ -178,7 +178,7 @@ def _is_heading(line: str, next_line: str | None) -> str | None:
     return None
 
 
-def _items(text: str, *, prose: bool = False) -> Iterator[tuple[str, str]]:
+def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[tuple[str, str]]:
     """(kind, text) for each heading, bullet (with its wrapped lines) and paragraph (with its
     wrapped lines). ``prose``: the text is written in sentences (notes, a job description), so a
     long line that has not ended its sentence goes on into the next one ("… a base of £95k
@@ -237,7 +237,12 @@ def _items(text: str, *, prose: bool = False) -> Iterator[tuple[str, str]]:
             or (prose and kind == "line" and len(current[-1].strip()) >= PROSE_WRAP
                 # A closing bracket ends a note's line: "… exercise window (90 days??)" then
                 # "Notice 2 wks" (set j: the notice period was said as the end of the pay note).
-                and not current[-1].rstrip().endswith((".", "!", "?", ":", ")")) and not _SHORT_LABEL.match(line.strip()))
+                and not current[-1].rstrip().endswith((".", "!", "?", ":", ")")) and not _SHORT_LABEL.match(line.strip())
+                # Notes are typed a thought a line: "… leave 6am, N4 toll + trucks at Brits" then
+                # "CTC now R1.02m. ask R1.2m" (set l: the pay note was read as the end of the
+                # interview's arrangements, and "where do you need to be?" answered with both).
+                and not (notes and _NEW_THOUGHT.match(line) and not _OPEN_END.search(current[-1])
+                         and not current[-1].rstrip().endswith(("plus", "+", "&", "-", ","))))
         ):
             current.append(line)
         else:
@@ -247,6 +252,12 @@ def _items(text: str, *, prose: bool = False) -> Iterator[tuple[str, str]]:
     yield from flush()
 
 
+# A note's line that starts a new thought: a capitalised word or an abbreviation ("CTC now …",
+# "Base now 78k …").
+_NEW_THOUGHT = re.compile(r"^\s*[A-Z]")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# The first line of a resume up to this long is the person's name (and headline).
+NAME_LINE_CHARS = 90
 # A line of prose at least this long that stops mid-sentence was wrapped, not ended.
 PROSE_WRAP = 50
 # A line ending in a word that needs more after it.
@@ -259,6 +270,8 @@ _OPEN_END = re.compile(
 
 def _continues(previous: str, line: str, kind: str) -> bool:
     """Whether ``line`` wraps the item ``previous`` belongs to (rather than starting a new one)."""
+    if _EMAIL.search(line) and not _EMAIL.search(previous):
+        return False  # the contact line under the name ("14 Lowther Street, Carlisle | … | name@…")
     if kind == "bullet" and line.startswith((" ", "\t")):
         return True
     if _SHORT_LABEL.match(line.strip()):
@@ -285,10 +298,16 @@ def _resume_facts(text: str) -> list[Fact]:
     n = 0
     previous_line: str | None = None
     for position, (kind, item) in enumerate(_items(text)):
-        if position == 0 and kind == "line" and len(item) <= 60 and not re.search(r"[.!?]$", item):
-            kind = "heading"  # the person's name, as the first line of a plain-text resume
+        # The person's name, as the first line of a plain-text resume; with its post-nominals and
+        # headline it runs longer ("EILIDH MACLEOD BSc (Hons) — HCPC Registered Paramedic
+        # (PA48213)", set l).
+        name_line = position == 0 and kind == "line" and len(item) <= NAME_LINE_CHARS and not re.search(r"[.!?]$", item)
+        if name_line:
+            kind = "heading"
         if kind == "heading":
-            named = _section_of(item)
+            # Not a section, whatever its words ("BRIAN OUMA — Logistics and Operations
+            # Professional" is no "operations experience" heading).
+            named = None if name_line else _section_of(item)
             # Only the line right above a role line can name its employer, never one across a
             # section heading (the headline under the name is not an employer).
             previous_line = None
@@ -525,7 +544,7 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
     facts: list[Fact] = []
     section = ""
     n = 0
-    for kind, item in _items(text, prose=True):
+    for kind, item in _items(text, prose=True, notes=source is Source.NOTES):
         if kind == "heading":
             section = item
             if source is Source.JOB:

@@ -37,15 +37,21 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"anything (else )?you('d| would)? (like|want) to ask",
         r"what (would|do) you (like|want) to (ask|know) (about|from) (us|me)",
         r"^(any )?(last|final) questions?",
+        # "What questions have you got for me?" (set l).
+        r"what questions (have you got|do you have|have you) (for|about)",
+        r"what can i (answer|tell you)( for you)?\b",
     )),
     (QuestionType.LOGISTICS, (
         # Not a construction contract's "compensation events" (set l: "How did you get to an
         # agreed figure on the compensation events?" was answered with the pay note).
-        r"salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
+        r"salary|\bcomp\b(?! time)|(landing|land|be|sit|sitting) on base\b|base salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         # What the person is paid now, said the way recruiters ask it.
         r"what are you (earning|making|on)( at the moment| now| currently| at present| these days)?(?=\s*([?.!,]|$))|"
         r"\b(ctc|package)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start",
+        # "…when would you realistically be able to start?", "What notice are you having to
+        # give?", "And notice with ASB — four weeks, is it?" (set l).
+        r"when (can|could|would) you (\w+ ){0,2}(be able to )?(start|join)|what notice\b|^\W*(and )?notice (with|at|to|for)\b",
         r"how soon (can|could|would) you|how (much|long a) notice",
         # "What's your notice like down there?", "your notice at St Aidan's?" (set k).
         r"\b(your|the) notice\b",
@@ -64,6 +70,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"what (do|would) you (need to )?improve|something you('re| are) (not good|bad) at",
         r"what would (your|a) (manager|boss|colleague)s? say .*(improve|work on)",
         r"biggest (flaw|shortcoming)|struggle with",
+        r"(colleagues|people|others|your team) (find|found) (difficult|hard|frustrating) (about|in) (working with )?you",
     )),
     (QuestionType.ABOUT_YOU, (
         r"tell (me|us) ((a )?(little|bit|little bit|wee bit|bit more|little more) |briefly |quickly |more )?about (yourself|you\b)",
