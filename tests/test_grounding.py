@@ -854,6 +854,8 @@ def test_the_name_line_with_post_nominals_and_the_contact_line_below_it() -> Non
     ("Cool. I've got about ten minutes left. What can I answer for you?", QuestionType.CLOSING),
     ("Tasha probably covered comp, but where are you landing on base?", QuestionType.LOGISTICS),
     ("What is something your colleagues find difficult about working with you?", QuestionType.WEAKNESS),
+    ("You've been at ASB a good while now. What's got you thinking about coming over to the adviser side?", QuestionType.MOTIVATION),
+    ("What I really want to hear is: why mining, and why now? Because you've got a good job at Kgotso.", QuestionType.MOTIVATION),
 ])
 def test_more_of_set_l_asks(turn: str, kind: QuestionType) -> None:
     assert classify(turn).kind is kind

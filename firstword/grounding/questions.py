@@ -95,6 +95,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"what motivates you|why should we hire you|where do you see yourself",
         r"what (made|makes|led) you (to )?(switch|choose|decide|want|apply|move|change|become|go into|get into|leave)",
         r"why (should|would) (we|you)",
+        # "What's got you thinking about coming over to the adviser side?", "why mining, and why
+        # now?" (set l).
+        r"what'?s (got|getting|making|made) you (thinking|think|want|look|consider)|\bwhy now\b",
         # "Why Fernhill?", "Why nursing, and why now?": why this place or path.
         r"^why (?!(did|does|do|is|was|were|would|could|can|has|had|not)\b)[^?]{0,40}\??$",
     )),
