@@ -752,6 +752,7 @@ def test_the_interviewers_names_said_before_the_question_are_not_what_the_profil
     "Would you take us through your career to date and what's brought you to apply for this post?",
     "So why don't you go first? What's your story, how did you get into this?",
     "Do you want to give me a bit of a whistle-stop tour of your background?",
+    "I won't make you repeat your whole life story, but give me the short version of your career.",
 ])
 def test_the_ways_an_interview_opens_ask_about_the_person(turn: str) -> None:
     assert classify(turn).kind is QuestionType.ABOUT_YOU
@@ -859,3 +860,13 @@ def test_the_name_line_with_post_nominals_and_the_contact_line_below_it() -> Non
 ])
 def test_more_of_set_l_asks(turn: str, kind: QuestionType) -> None:
     assert classify(turn).kind is kind
+
+
+def test_a_long_welcome_that_ends_in_a_request_is_a_question() -> None:
+    turn = ("Hey Priya, thanks for hopping on. I'm Marc, I'm a staff engineer on the Android side, and Olivia here is "
+            "on the Money Movement squad. Hope the weather's treating you okay out in Mississauga — we got that "
+            "freezing rain downtown this morning. So this is the technical round: mostly we'll talk through stuff "
+            "you've built and then look at a bit of code together. No whiteboard puzzles, promise. Maybe start by "
+            "walking us through how the Northfield app is put together today — modules, layers, however you'd "
+            "describe it.")
+    assert classify(turn).kind is not QuestionType.NOT_A_QUESTION

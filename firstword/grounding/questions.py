@@ -81,6 +81,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # career to date", "What's your story?" (the blind sets' openers).
         r"(overview|tour|rundown|summary) of (your|the) (background|career|experience|cv|resume)",
         r"your (career|story|journey) (to date|so far)|what'?s your story|(start|begin) with your story",
+        r"(give|tell) (me|us) (the|a|your) (short|quick|potted|two-minute) version\b|"
+        r"(short|quick|potted|two-minute) version of (your|how you)\b",
         # "…a quick overview of your background?", not "Your background's mainly rooms. How much
         # F&B have you done?" nor "high eighties isn't crazy for someone with your background".
         r"(about|through|of|on|over) (your|a) background\b|^(and )?(your )?background\?|elevator pitch\b",
@@ -152,7 +154,10 @@ class Classified:
 
 
 _ADDRESSED = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b")
-_ASKING = re.compile(r"\b(tell (me|us)|can you|could you|would you|do you|did you|have you|are you|walk (me|us))\b")
+# "Maybe start by walking us through how the app is put together today." (set l: a request
+# without a question mark, after a long welcome, had been read as a speech).
+_ASKING = re.compile(r"\b(tell(ing)? (me|us)|can you|could you|would you|do you|did you|have you|are you|"
+                     r"walk(ing)? (me|us)|talk(ing)? (me|us) through|tak(e|ing) (me|us) through|start by|give (me|us))\b")
 
 
 def classify(question: str) -> Classified:
