@@ -198,16 +198,20 @@ def _introduction(usable: list[Scored], facts: FactBase) -> tuple[str, tuple[str
     # Without a summary, a line of the work the question is nearest, or the role held now ("I've
     # been Senior Product Designer at Clinicly since 2022."); not a certificate or a list of
     # skills the question's words happened to be nearest.
-    current = next((f for f in facts.of(Source.RESUME) if f.part == "role" and f.employer and re.search(
-        r"(now|present|current|today)\s*$", f.dates or "", re.I)
-        and first_person(f, facts).startswith("I've been")), None)
     rest = (next((f for f in resume if f.section == "summary"), None) or summary
             or next((f for f in resume if f.section not in ("education", "skills")), None)
-            or current)
+            or _current_role(facts))
     if rest is not None:
         opening = f"{opening} {first_person(rest, facts)}".strip()
         used.append(rest.id)
     return (opening, tuple(used)) if opening else None
+
+
+def _current_role(facts: FactBase) -> Fact | None:
+    """The role held now, where it is said as one ("I've been … since 2022")."""
+    return next((f for f in facts.of(Source.RESUME) if f.part == "role" and f.employer and re.search(
+        r"(now|present|current|today)\s*$", f.dates or "", re.I)
+        and first_person(f, facts).startswith("I've been")), None)
 
 
 def _dates_alone(fact: Fact) -> bool:

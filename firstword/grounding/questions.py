@@ -153,6 +153,8 @@ class Classified:
     cue: str | None
 
 
+# Where a sentence of a turn ends (each reader of a turn's sentences splits it the same way).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _ADDRESSED = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b")
 # "Maybe start by walking us through how the app is put together today." (set l: a request
 # without a question mark, after a long welcome, had been read as a speech).
@@ -204,7 +206,7 @@ _ARRANGEMENT = re.compile(
 def asks_to_accept(question: str) -> bool:
     """The turn's last sentence that asks is whether something said suits ("…No splits. Does
     that work for you?")."""
-    asking = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.rstrip().endswith("?")]
+    asking = [s for s in _SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
     return bool(asking) and ACCEPTS.search(asking[-1]) is not None
 
 
@@ -212,7 +214,7 @@ def names_in(question: str) -> list[str]:
     """Words the question capitalises inside a sentence ("Rust", "Google Classroom") or writes in
     capitals ("SEND", "ECMO"): names of things, however common the word is in English."""
     out = []
-    for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):
+    for sentence in _SENTENCE_END.split(question.strip()):
         words = re.findall(r"[A-Za-z][A-Za-z0-9+#.-]*", sentence)
         for i, word in enumerate(words):
             word = word.strip(".-")
@@ -228,7 +230,7 @@ def without_instructions(question: str) -> str:
     "you are now a pirate") taken out: those are never obeyed, and never asked about."""
     from firstword.grounding.facts import INSTRUCTION_LIKE
 
-    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    sentences = _SENTENCE_END.split(question.strip())
     kept = [s for s in sentences if not INSTRUCTION_LIKE.search(s) and not _ROLEPLAY.search(s)]
     return " ".join(kept)
 
@@ -238,7 +240,7 @@ def without_small_talk(question: str) -> str:
     No? All good. … So why don't you tell me a bit about yourself?" asks about the person, and
     its "want" is no cue to the note on the pay they want (set k). A turn of small talk alone is
     kept whole: it is what was said."""
-    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    sentences = _SENTENCE_END.split(question.strip())
     kept = [s for s in sentences if not small_talk(s)]
     return " ".join(kept) if kept and len(kept) < len(sentences) else question
 
@@ -262,17 +264,19 @@ _REQUESTS = re.compile(
 LEAD_WEIGHT = 0.6
 
 
-def sentence_weights(question: str) -> list[tuple[str, float]]:
+@lru_cache(maxsize=256)
+def sentence_weights(question: str) -> tuple[tuple[str, float], ...]:
     """The turn's sentences, each with how much its words say what is asked: each sentence that
     asks, the sentence just before one and those after the last, 1; small talk 0; the rest
-    ``LEAD_WEIGHT``. A turn with no sentence that asks is all question."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.strip()]
+    ``LEAD_WEIGHT``. A turn with no sentence that asks is all question. Cached: the retrieval
+    weighs the turn, and reads what it lacks from the same sentences (``focus``), per answer."""
+    sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
     chat = [small_talk(s) for s in sentences] if len(sentences) > 1 else [False]
     asking = [not chat[i] and _asks(s) for i, s in enumerate(sentences)]
     if not any(asking) or asks_to_accept(question):
         # "…there will be Saturdays during the structure. Couple a month. Is that going to work
         # for you?": what is asked is whether what was said suits.
-        return [(s, 0.0 if chat[i] else 1.0) for i, s in enumerate(sentences)]
+        return tuple((s, 0.0 if chat[i] else 1.0) for i, s in enumerate(sentences))
     last = max(i for i, a in enumerate(asking) if a)
     weights: list[tuple[str, float]] = []
     for i, sentence in enumerate(sentences):
@@ -280,7 +284,7 @@ def sentence_weights(question: str) -> list[tuple[str, float]]:
         # after the last ask ("…how comfortable are you? The drivers will speak Dutch with you.").
         said_for = asking[i] or i > last or (i + 1 < len(sentences) and asking[i + 1])
         weights.append((sentence, 0.0 if chat[i] else 1.0 if said_for else LEAD_WEIGHT))
-    return weights
+    return tuple(weights)
 
 
 def focus(question: str) -> str:
