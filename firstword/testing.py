@@ -71,6 +71,8 @@ class GatedAnswers:
     # the answer to every question.
     settles: bool = False
     questions: list[str] = field(default_factory=list)
+    # What each stream was told the question follows (``AnswerSource.stream``).
+    follows: list[str | None] = field(default_factory=list)
     cancelled: int = 0
     completed: int = 0
     _gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(0))
@@ -79,11 +81,12 @@ class GatedAnswers:
         for _ in range(n):
             self._gate.release()
 
-    def settled(self, question: str) -> str | None:
+    def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return "".join(self.tokens) if self.settles else None
 
-    def stream(self, question: str) -> AsyncIterator[str]:
+    def stream(self, question: str, *, follows: str | None = None) -> AsyncIterator[str]:
         self.questions.append(question)
+        self.follows.append(follows)
         return self._run()
 
     async def _run(self) -> AsyncIterator[str]:
@@ -108,13 +111,16 @@ class InstantAnswers:
 
     tokens: Sequence[str] = ("I", " led", " it", ".")
     questions: list[str] = field(default_factory=list)
+    # What each stream was told the question follows (``AnswerSource.stream``).
+    follows: list[str | None] = field(default_factory=list)
     cancelled: int = 0
 
-    def settled(self, question: str) -> str | None:
+    def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return None  # streamed as a model would: never known ahead
 
-    def stream(self, question: str) -> AsyncIterator[str]:
+    def stream(self, question: str, *, follows: str | None = None) -> AsyncIterator[str]:
         self.questions.append(question)
+        self.follows.append(follows)
         return self._run()
 
     async def _run(self) -> AsyncIterator[str]:

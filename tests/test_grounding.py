@@ -17,7 +17,7 @@ from firstword.critic.critic import ProfileCritic
 from firstword.critic.sentences import split
 from firstword.grounding import Grounding
 from firstword.grounding.facts import FactBase, Source
-from firstword.grounding.questions import LEAD_WEIGHT, QuestionType, classify, sentence_weights
+from firstword.grounding.questions import LEAD_WEIGHT, QuestionType, classify, follows_up, sentence_weights
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "answers" / "profiles"
 
@@ -51,6 +51,51 @@ def test_role_lines_in_the_layouts_people_use_name_the_employer_of_the_bullets(l
     facts = FactBase.from_profile(Profile(resume="Jo Bloggs\n\nExperience\n" + layout))
     bullet = next(f for f in facts if f.text.startswith("Built the billing API"))
     assert bullet.employer == employer and bullet.section == "experience"
+
+
+@pytest.mark.parametrize(
+    ("layout", "employer"),
+    [
+        # A title's qualifier after a comma is not the employer (set m: "At Retention I manage…").
+        ("Marketing Manager, Retention — BrightNest Home, Chicago, IL (Feb 2021 – Present)", "BrightNest Home"),
+        # Titles outside a fixed word list ("At Speech Pathologist I…", "At Admissions Counselor…").
+        ("Speech Pathologist (Level 1) — Western NSW Local Health District, Dubbo | Feb 2022 – present",
+         "Western NSW Local Health District"),
+        ("Admissions Counselor — Mount Carmel College, Dayton, OH | Jul 2021 – present", "Mount Carmel College"),
+        ("Weekend Support Worker, Fife Family Respite (2020–2022, part-time)", "Fife Family Respite"),
+        ("Electrician - Sparkline Electrical Ltd, Hamilton | Feb 2021 - present", "Sparkline Electrical Ltd"),
+        # Employers that contain a title's letters ("Supermarkets", "Consultants", "International").
+        ("Assistant Store Manager - Sunbake Supermarkets, Durbanville | Feb 2020 - present", "Sunbake Supermarkets"),
+        ("Senior Quantity Surveyor — Keogh McCarthy Cost Consultants, Dublin 2 | Feb 2021 – present",
+         "Keogh McCarthy Cost Consultants"),
+        ("Logistics Officer — Aid Compass International, Garissa | Jan 2021 – present", "Aid Compass International"),
+        # A legal form after a comma, and one with full stops inside the line.
+        ("Security Engineer II, Harrowgate Health Data, Inc. (remote) | Apr 2020 to present", "Harrowgate Health Data, Inc."),
+        ("Senior Analyst — Quantel Analytics Pvt. Ltd., Bengaluru (Apr 2023 – Present)", "Quantel Analytics Pvt. Ltd."),
+        # A title whose first word reads as a verb; months before both years.
+        ("Registered Nurse (Agency) - HealthStaff Recruitment, Sydney | February 2019 - January 2021",
+         "HealthStaff Recruitment"),
+        # The role heading above a line of dates alone.
+        ("### Senior Manufacturing Engineer — Carolina Drivetrain Components, Spartanburg, SC\n*Jan 2020 – Present*",
+         "Carolina Drivetrain Components"),
+    ],
+)
+def test_the_employer_is_the_organisation_whatever_the_title_says(layout, employer):
+    facts = FactBase.from_profile(Profile(resume=f"Jo Bloggs\n\nExperience\n{layout}\n- Built the billing API."))
+    bullet = next(f for f in facts if f.text.startswith("Built the billing API"))
+    assert bullet.employer == employer
+
+
+def test_a_past_role_with_months_owns_its_bullets():
+    resume = (
+        "Jo Bloggs\n\nExperience\nAssistant Store Manager - Sunbake Supermarkets, Durbanville | Feb 2020 - present\n"
+        "- Second in charge of a 110-staff store.\n\n"
+        "Department Manager, Fresh Produce - FreshCo Markets, Parow | Mar 2016 - Jan 2020\n"
+        "- Cut produce waste from 6.5% to 4.2%.\n"
+    )
+    facts = FactBase.from_profile(Profile(resume=resume))
+    waste = next(f for f in facts if f.text.startswith("Cut produce waste"))
+    assert waste.employer == "FreshCo Markets" and waste.dates == "2016 - Jan 2020"
 
 
 def _pdf(path: Path, pages: list[str]) -> None:
@@ -117,6 +162,30 @@ def test_a_three_page_pdf_resume_and_ten_stories_all_become_facts(tmp_path):
     ],
 )
 def test_question_types_come_from_a_readable_cue_table(question, kind):
+    assert classify(question).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # The cue is read where the turn asks, not in its chat (set m).
+        ("Sorry I was out the day of your onsite, I was traveling. I really want a sense of how you think. "
+         "So let's start easy: give me the version of your story that isn't on the resume.", QuestionType.ABOUT_YOU),
+        ("Tell me about the CI token incident you walked Raj through on Tuesday. I only got the highlights. "
+         "Take me through the first two hours.", QuestionType.OTHER),
+        ("So, before we get lost among the tanks, tell us a bit about how you ended up in wine.", QuestionType.ABOUT_YOU),
+        ("How'd you end up in the trade at all?", QuestionType.ABOUT_YOU),
+        ("Interesting. Why would you hold back on the batonnage?", QuestionType.OTHER),
+        ("Why would you want to leave a bank for us?", QuestionType.MOTIVATION),
+        ("Last question from me. If you join, what would you do in the first month?", QuestionType.OTHER),
+        ("Any last questions?", QuestionType.CLOSING),
+        ("What are your working hours at the moment?", QuestionType.LOGISTICS),
+        # Where the asking sentence says nothing, the turn's lead does.
+        ("The recruiter's note says you're at six-twenty CTC and looking for around eight hundred. That's towards "
+         "the top of the band. Where's your flexibility?", QuestionType.LOGISTICS),
+    ],
+)
+def test_the_type_is_read_where_the_turn_asks(question, kind):
     assert classify(question).kind is kind
 
 
@@ -864,3 +933,58 @@ def test_a_long_welcome_that_ends_in_a_request_is_a_question() -> None:
             "walking us through how the Northfield app is put together today — modules, layers, however you'd "
             "describe it.")
     assert classify(turn).kind is not QuestionType.NOT_A_QUESTION
+
+
+# ----- follow-ups ---------------------------------------------------------------------------------
+
+FOLLOW_UP_PROFILE = Profile(
+    resume="Sam Reid\n\nExperience\nClaims Assessor — Kilele Assessors Ltd, Nairobi | 2019 – present\n"
+    "- Agree repair costs with garages; average negotiated saving of 14%.\n- Registered assessor (IRA).",
+    stories=[
+        "## Uncovering a staged collision ring\nSituation: Three rear-end claims on Thika Road in five weeks, all "
+        "estimated by the same garage in Kasarani.\nTask: Establish whether they were genuine.\nAction: I "
+        "compared the photos across the files and found the same damaged bumper on two cars.\nResult: The "
+        "claims were repudiated and the garage was removed from two insurers' panels.",
+        "## Challenging an inflated estimate\nSituation: A KES 610,000 estimate for a front-end collision.\n"
+        "Task: Pay only for accident damage.\nAction: I checked the airbag data with a scan tool.\nResult: "
+        "The agreed cost came down to KES 318,000.",
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("And what was the outcome?", True),
+        ("How did she take that?", True),
+        ("Okay. And do you phone him?", True),
+        ("How did that land with the registrar afterwards?", True),
+        # Asks about something of its own, or is answered by a cue of its own.
+        ("You mention the stack overflow in your CV. What was the root cause in the end?", False),
+        ("Lovely. And you're fully registered, no conditions or anything like that?", False),
+        ("Any holidays booked that I should let them know about?", False),
+        ("And how much notice would you need to give them?", False),
+        ("Is there anything you'd like to ask us about it?", False),
+        ("Tell me about a time you led a team through a difficult change and what you learned from it.", False),
+    ],
+)
+def test_a_follow_up_is_short_and_points_back(question, follows):
+    assert follows_up(question) is follows
+
+
+def test_a_follow_up_is_answered_about_the_question_before_it():
+    grounding = Grounding(FOLLOW_UP_PROFILE)
+    before = "Take us through one of the fraud cases in detail. How did you pick it up?"
+    story = grounding.ground("And what happened with the garage after that?", before)
+    assert "Thika Road" in story.composition.opening
+    assert story.question == "And what happened with the garage after that?"
+    # Alone it has nothing to be about: never the other garage story by a shared word.
+    alone = grounding.ground("And what happened with the garage after that?").composition.opening
+    assert "610,000" not in alone
+    # "registrar" is no "registered" when it follows a question the profile answers.
+    landed = grounding.ground("How did that land with the panel afterwards?", before).composition.opening
+    assert "Registered assessor" not in landed
+    # Not a follow-up: the question before changes nothing.
+    own = grounding.ground("What's your notice period?", before)
+    assert own.composition.opening == grounding.ground("What's your notice period?").composition.opening
+

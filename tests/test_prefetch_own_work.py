@@ -190,3 +190,30 @@ async def test_a_question_about_a_piece_of_work_is_answered_at_once_from_the_rea
     assert asked["prepared_for"] == "Tell me about introducing SLOs and error budgets."
     assert "55" in asked["answer"] and "18" in asked["answer"], asked["answer"]
     assert unpredicted["trigger"] != "prefetched" and unpredicted["answer"]
+
+
+GARAGE = Profile(
+    resume="Sam Reid\n\nExperience\nClaims Assessor — Kilele Assessors Ltd | 2019 – present\n- Assessed 1,400 motor claims a year.",
+    stories=[
+        "## Uncovering a staged collision ring\nSituation: Three rear-end claims in five weeks, all estimated by the "
+        "same garage.\nTask: Establish whether they were genuine.\nAction: I compared the photos.\nResult: The "
+        "garage was removed from two insurers' panels.",
+        "## Challenging an inflated garage estimate\nSituation: In 2022 a garage submitted a KES 610,000 estimate.\n"
+        "Task: Pay only for accident damage.\nAction: I checked the airbag data.\nResult: The agreed repair "
+        "cost came down to KES 318,000 after repair.",
+    ],
+)
+
+
+def test_a_follow_up_on_the_story_just_told_is_not_another_story_that_shares_a_word() -> None:
+    # Set m: "And what happened with the garage after that?", asked after the staged-ring story,
+    # was shown the inflated-estimate story: "after" and a capitalised "In"/"The" had counted as
+    # words that tell a story from the others.
+    anchors = _by_question(own_work.anchored(GARAGE), "inflated garage estimate")
+    assert not {"the", "in", "after"} & anchors.strong
+    assert "after" not in anchors.anchors
+    found = match.anchored_similarity("And what happened with the garage after that?", anchors)
+    assert found.score == 0.0
+    # Named by its own words, it is still asked about.
+    assert _hit("You challenged an inflated garage estimate, KES 610k. Walk me through it.", "inflated garage estimate",
+                own_work.anchored(GARAGE))

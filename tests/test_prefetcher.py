@@ -69,11 +69,11 @@ class LiveAnswers:
     def __init__(self) -> None:
         self.questions: list[str] = []
 
-    def stream(self, question: str) -> AsyncIterator[str]:
+    def stream(self, question: str, *, follows: str | None = None) -> AsyncIterator[str]:
         self.questions.append(question)
         return self._run()
 
-    def settled(self, question: str) -> str | None:
+    def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return None
 
     async def _run(self) -> AsyncIterator[str]:

@@ -268,6 +268,34 @@ async def test_a_typed_message_is_a_turn_answered_at_once_with_its_latency(rig):
     assert tm.stats.turns == 1 and tm.state is TurnState.IDLE
 
 
+async def test_a_follow_up_is_answered_about_the_question_before_it(rig):
+    log, clock, answers, tm = rig
+    story = "Tell me about a time you calmed an angry customer."
+    for question in (story, "And how did she take that?", "What happened in the end?", "Why this company?"):
+        tm.ask(question)
+        answers.release(4)
+        await settle()
+    # A follow-up of a follow-up is about the question the first one followed; a question of its
+    # own is about nothing before it.
+    assert answers.follows == [None, story, story, None]
+    started = of(log, EventType.ANSWER_STARTED)
+    assert [e.data.get("follows") for e in started] == [None, story, story, None]
+
+
+async def test_a_follow_up_spoken_in_pieces_follows_the_turn_before_not_itself(rig):
+    log, clock, answers, tm = rig
+    tm.ask("Tell me about the outage.")
+    answers.release(4)
+    await settle()
+    tm.speech_started()
+    tm.pause_candidate("And what was")
+    await settle()
+    tm.speech_ended(vad_end_at=clock(), speech_end_at=clock(), interim_text="")
+    tm.final("And what was the outcome?")
+    await settle()
+    assert answers.follows[-1] == "Tell me about the outage."
+
+
 async def test_a_message_while_someone_speaks_leaves_the_spoken_turn_alone(rig):
     log, clock, answers, tm = rig
     tm.speech_started()
@@ -471,7 +499,7 @@ async def test_an_answer_streamed_by_a_model_is_taken_back_when_the_speaker_goes
 
 async def test_a_shown_answer_that_the_longer_question_changes_is_taken_back():
     class Changes(GatedAnswers):
-        def settled(self, question: str) -> str | None:
+        def settled(self, question: str, *, follows: str | None = None) -> str | None:
             return "".join(self.tokens) if "opinion" not in question else "A different answer."
 
     log, clock, tm, _ = await _shown_then_continued(Changes(settles=True))

@@ -58,22 +58,24 @@ class Answerer:
         self.grounding = Grounding(profile)
         await self.warm()
 
-    def ground(self, question: str) -> Grounded:
-        return self.grounding.ground(question)
+    def ground(self, question: str, follows: str | None = None) -> Grounded:
+        return self.grounding.ground(question, follows)
 
-    def settled(self, question: str) -> str | None:
-        grounded = self.grounding.ground(question)
+    def settled(self, question: str, *, follows: str | None = None) -> str | None:
+        grounded = self.grounding.ground(question, follows)
         opening = self._opening(grounded)
         if not opening or self._should_continue(grounded, True):
             return None
         return opening
 
-    def stream(self, question: str, *, priority: Priority = Priority.LIVE) -> AsyncIterator[str]:
+    def stream(
+        self, question: str, *, follows: str | None = None, priority: Priority = Priority.LIVE
+    ) -> AsyncIterator[str]:
         """The answer's text; closing the iterator stops the model."""
-        return self._answer(question, priority)
+        return self._answer(question, follows, priority)
 
-    async def _answer(self, question: str, priority: Priority) -> AsyncIterator[str]:
-        grounded = self.grounding.ground(question)
+    async def _answer(self, question: str, follows: str | None, priority: Priority) -> AsyncIterator[str]:
+        grounded = self.grounding.ground(question, follows)
         composition = grounded.composition
         opening = self._opening(grounded)
         if opening:

@@ -7,12 +7,14 @@ from typing import Protocol
 
 
 class AnswerSource(Protocol):
-    def stream(self, question: str) -> AsyncIterator[str]:
+    def stream(self, question: str, *, follows: str | None = None) -> AsyncIterator[str]:
         """The answer's text, delta by delta. Closing the iterator (or cancelling the task that
-        reads it) stops the model. Raises ``firstword.llm.base.LlmError``."""
+        reads it) stops the model. Raises ``firstword.llm.base.LlmError``. ``follows``: the
+        question a follow-up points back to (``firstword.grounding.questions.follows_up``), whose
+        topic it is answered about."""
         ...
 
-    def settled(self, question: str) -> str | None:
+    def settled(self, question: str, *, follows: str | None = None) -> str | None:
         """The whole answer to ``question``, where it is known at once without a model (the
         grounded opening and nothing after it); None where a model would write some of it.
 

@@ -136,15 +136,17 @@ class ProfileCritic:
             _remember(self._closing, question, closing)
         return judge(sentence, self.context(question), earlier or [], asks_for_questions=closing)
 
-    def opening(self, question: str) -> str:
+    def opening(self, question: str, follows: str | None = None) -> str:
         """The grounded opening the answerer starts this question's answer with (the same
-        deterministic composition; empty for personas that answer with the model alone)."""
+        deterministic composition; empty for personas that answer with the model alone).
+        ``follows``: the question a follow-up was answered about (``AnswerStarted.follows``)."""
         if not is_grounded(self._persona):
             return ""
-        if question not in self._openings:
-            text = self.grounding.ground(question).composition.opening
-            _remember(self._openings, question, (text, frozenset(s.text for s in split(text, final=True))))
-        return self._openings[question][0]
+        key = f"{follows}\n{question}" if follows else question
+        if key not in self._openings:
+            text = self.grounding.ground(question, follows).composition.opening
+            _remember(self._openings, key, (text, frozenset(s.text for s in split(text, final=True))))
+        return self._openings[key][0]
 
     def correction(self, question: str, answer_text: str) -> str | None:
         """A sentence from the person's own material that answers the question and is not in the
@@ -199,6 +201,8 @@ class _Watch:
     earlier: list[str] = field(default_factory=list)
     corrected: bool = False
     persona: str | None = None
+    # The question a follow-up was answered about (``AnswerStarted.follows``).
+    follows: str | None = None
     # What the answer may also draw on besides the profile (a tool's result the persona read).
     evidence: str = ""
 
@@ -272,7 +276,9 @@ class AnswerCritic:
             # The grounded opening is worked out at the first judgement, not here: this runs inside
             # the publish of ``answer.started``, before an answer prepared ahead sends its first
             # word, and grounding a long question took ~6 ms of that word's ~10 (bench prefetch).
-            self._answers[started.answer_id] = _Watch(started.question, event.turn, persona=started.persona)
+            self._answers[started.answer_id] = _Watch(
+                started.question, event.turn, persona=started.persona, follows=started.follows
+            )
         elif kind == EventType.ANSWER_DELTA:
             delta = event.payload(AnswerDelta)
             watch = self._answers.get(delta.answer_id)
@@ -302,7 +308,7 @@ class AnswerCritic:
         try:
             critic = self._critic(watch.persona)
             if watch.trusted is None:
-                watch.trusted = critic.opening(watch.question)
+                watch.trusted = critic.opening(watch.question, watch.follows)
             trusted = len(watch.trusted) if watch.trusted and watch.stream.text.startswith(watch.trusted) else 0
             for sentence in sentences:
                 if sentence.end <= trusted:

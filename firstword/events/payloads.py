@@ -170,6 +170,9 @@ class AnswerStarted(Payload):
     # A turn that asked several things, only some of them predicted: the asks answered live,
     # after the prepared answer (None: the prepared answer answers the whole turn).
     answered_live: str | None = Field(default=None, exclude_if=_omit_if_none)
+    # A follow-up that points back ("How did she take that?"), answered as about the question of
+    # the turn before, which this is (None: the question was answered as asked).
+    follows: str | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 @_event(EventType.ANSWER_DELTA)

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field, replace
 
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them, role_title
 from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, without_instructions
-from firstword.grounding.retrieval import Scored, _names_employer, asks_why_leaving, logistics_label
+from firstword.grounding.retrieval import (
+    Scored,
+    _names_employer,
+    asks_both_pays,
+    asks_why_leaving,
+    logistics_label,
+    pay_side,
+)
 
 # Verbs a resume line starts with, in the past tense, that "I" can be put in front of. Regular
 # "-ed" verbs are recognised by their ending; these are the irregular ones and the common
@@ -145,6 +152,13 @@ def _compose(
             return Composition(first, (there[0].fact.id,), (), context)
     opening = first_person(top, facts)
     used = [top.id]
+    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and asks_both_pays(question):
+        # "What are you earning at the moment, and what would make this work for you?": the note
+        # of the pay had and the note of the pay wanted, in that order, where they are two.
+        sides = {pay_side(s.fact.body): s.fact for s in usable[:3] if s.fact.source is Source.NOTES}
+        had, wanted = sides.get("had"), sides.get("wanted")
+        if had is not None and wanted is not None:
+            return Composition(f"{first_person(had, facts)} {first_person(wanted, facts)}", (had.id, wanted.id), (), context)
     # A second fact joins the opening only where the question asks for a picture, not one
     # example: who you are, what you have done with something.
     # A question no cue placed ("How do you support new staff?") gets a second example only
@@ -392,8 +406,10 @@ def first_person(fact: Fact, facts: FactBase) -> str:
         if re.match(r"(is|are|was|were|do|does|did|can|could|will|would|should|has|have)\b", body, re.I):
             return _sentence(f"I'd like to ask — {body[:1].upper()}{body[1:]}")
         return _sentence(f"I'd like to ask about {_lower_first(body)}")
-    if fact.label and fact.source is Source.RESUME and label not in LIST_LABELS and len(label.split()) <= 4:
-        if _verb_led(body):
+    if fact.label and fact.source is Source.RESUME and label not in LIST_LABELS:
+        # Any length of label: "Product sales influenced in territory: about Rs 3.2 crore" had
+        # been said "I worked on about Rs 3.2 crore…" without it (set m).
+        if _verb_led(body) and len(label.split()) <= 4:
             # "Sepsis champion: audited …" said aloud: "As sepsis champion, I audited …".
             return _sentence(f"As {label}, I {body[0].lower()}{body[1:]}")
         # "Largest deal: $1.2M …" said aloud: "My largest deal — $1.2M …".
@@ -403,6 +419,10 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.RESUME and fact.section == "education":
         return _sentence(f"My education: {body}")
     clauses = [c.strip() for c in re.split(r";\s+", body) if c.strip()]
+    if fact.source is Source.NOTES and clauses and (ask := _ASK_FOR.match(clauses[0])):
+        # "ask R44k. min R40k" is the pay the person will ask for, not a question to ask them.
+        clauses[0] = f"I'd ask for {clauses[0][ask.end():]}"
+        return _sentence("; ".join(clauses))
     if fact.source is Source.NOTES and clauses and _imperative(clauses[0]):
         # A note to self ("Discuss range after …") said aloud: "I'd like to discuss range …".
         clauses[0] = f"I'd like to {_lower_first(clauses[0])}"
@@ -414,6 +434,10 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.employer and fact.employer.lower() not in said.lower():
         said = f"At {fact.employer} {said}" if said.startswith("I ") else f"At {fact.employer}: {said}"
     return _sentence(said)
+
+
+# "ask R44k", "ask for 68-70k", "ask 195 base": a sum the person will ask for.
+_ASK_FOR = re.compile(r"^ask(?:ing)?(?: for)?\s+(?=[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d)", re.IGNORECASE)
 
 
 IMPERATIVE_VERBS = frozenset(

@@ -65,7 +65,13 @@ _EMPLOYER_LEAD = re.compile(
     r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)\s*\)?\s*[:—–-]\s*(?!\s*(?:now|present|current|today)\b)(?P<rest>.*[A-Za-z].*)$",
 )
 # A role line: "Senior Engineer, Acme Corp (2019 – 2021)" or "Acme Corp — Senior Engineer, 2019-2021".
-_DATED_LINE = re.compile(r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:(?:19|20)\d{2}|now|present|current|today)", re.IGNORECASE)
+# "2019 – 2021", "2016 - Jan 2020", "February 2019 - January 2021" (a month before the second year
+# had left every past role's bullets under the role above it, set j: "Department Manager, Fresh
+# Produce - Sunbake Supermarkets, Parow | Mar 2016 - Jan 2020" said as work at the current store).
+_DATED_LINE = re.compile(
+    r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d{2}|now|present|current|today)",
+    re.IGNORECASE,
+)
 # "Title, 2021 - present" is a role line, not "Title" followed by the words "present".
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /&'-]{1,40}):\s+(?P<rest>\S.*)$")
@@ -232,7 +238,7 @@ def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[t
             yield from flush()
             kind = "bullet"
             current.append(_BULLET.sub("", line, count=1))
-        elif current and (
+        elif current and not (notes and _note_ended(current[-1], line)) and (
             _continues(current[-1], line, kind)
             or (prose and kind == "line" and len(current[-1].strip()) >= PROSE_WRAP
                 # A closing bracket ends a note's line: "… exercise window (90 days??)" then
@@ -250,6 +256,19 @@ def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[t
             kind = "line"
             current.append(line)
     yield from flush()
+
+
+def _note_ended(previous: str, line: str) -> bool:
+    """Whether a short typed line of notes ended its note, whatever case the next starts in:
+    "want 52k, min 50k. 4 days ideally, 4.5 ok" then "notice 1 month (contract)" then "holiday
+    booked 14-21 Aug" are three notes (set m: "what's your notice period?" was answered with all
+    three). A line cut off mid-phrase ("… leave at", "base +") goes on."""
+    return (
+        len(previous.strip()) < PROSE_WRAP
+        and not _OPEN_END.search(previous)
+        and not previous.rstrip().endswith(("plus", "+", "&", "-", ",", "(", "/"))
+        and re.match(r"\s*(\(|&|\+|(and|or|but|with|to|for|then|so)\b)", line, re.IGNORECASE) is None
+    )
 
 
 # A note's line that starts a new thought: a capitalised word or an abbreviation ("CTC now …",
@@ -297,6 +316,10 @@ def _resume_facts(text: str) -> list[Fact]:
     dates: str | None = None
     n = 0
     previous_line: str | None = None
+    # The item just above, where it could be a role's title and employer over a line of dates alone
+    # ("### Senior Manufacturing Engineer — Carolina Drivetrain Components" over "*Jan 2020 –
+    # Present*": the bullets had been said as work "At *").
+    line_above: str | None = None
     for position, (kind, item) in enumerate(_items(text)):
         # The person's name, as the first line of a plain-text resume; with its post-nominals and
         # headline it runs longer ("EILIDH MACLEOD BSc (Hons) — HCPC Registered Paramedic
@@ -325,6 +348,7 @@ def _resume_facts(text: str) -> list[Fact]:
                 section, employer, dates = item.lower(), None, None
                 if len(item) <= 60 and not _is_title(item):
                     previous_line = item  # "### Acme Corp, Leeds" over "Senior Engineer, 2019–2022"
+                line_above = item
                 continue
             n += 1
             facts.append(Fact(f"resume:{n}", Source.RESUME, item, section or "header",
@@ -338,10 +362,14 @@ def _resume_facts(text: str) -> list[Fact]:
             role = False
             if lead:
                 fact_employer, fact_dates = lead.group("name").strip(), lead.group("dates").strip()
-            elif _DATED_LINE.search(sentence) and len(sentence) <= 120 and not _starts_with_verb(sentence):
+            elif _DATED_LINE.search(sentence) and len(sentence) <= 120 and (
+                not _starts_with_verb(sentence) or _is_title(_ROLE_LINE_PART.split(sentence)[0])
+            ):
                 # A role line of its own: the bullets that follow belong to it. Where it names
                 # only the title, the employer is the undated line just above it.
                 employer, dates = _employer_of_role_line(sentence)
+                if employer is None and line_above is not None and _DATES_ALONE.match(_MARKUP.sub("", sentence)):
+                    employer = _employer_of_role_line(line_above)[0]
                 if previous_line is not None and employer is None and _is_title(sentence.split(",")[0]):
                     employer = previous_line.split(",")[0].strip() or employer
                     # The line above named the employer: a heading, not something said.
@@ -357,6 +385,7 @@ def _resume_facts(text: str) -> list[Fact]:
                 and not re.search(r"[.!?;]$", sentence) and not _starts_with_verb(sentence)
             )
             previous_line = sentence if is_place else None
+            line_above = sentence if not _DATED_LINE.search(sentence) and len(sentence) <= 160 and not re.search(r"[.!?;]$", sentence) else None
             fact_section = section or _guess_section(sentence) or ("header" if _in_header(kind, facts, fact_employer) else "")
             if label and not lead and len(label.group("label").split()) <= 2 and (
                 named := _section_of(label.group("label"))
@@ -387,6 +416,13 @@ def _resume_facts(text: str) -> list[Fact]:
 
 
 _HEADER_SEPARATOR = re.compile(r"\s+[|·•]\s+|\s+\|\s*|\s*\|\s+")
+
+
+# A line that is only a span of dates ("*Jan 2020 – Present*", "March 2023 – present").
+_DATES_ALONE = re.compile(r"^[\s*_(\[]*(?:[A-Za-z]{3,9}\.?\s+)?(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:[A-Za-z]{3,9}\.?\s+)?(?:(?:19|20)\d{2}|now|present|current|today)?[\s*_)\].]*$", re.IGNORECASE)
+# Where a role line's first part ends ("Registered Nurse (Agency) - HealthStaff Recruitment": a title
+# whose first word looks like a verb).
+_ROLE_LINE_PART = re.compile(r"\s+[–—|-]\s+|,\s+|\s*\(")
 
 
 def _in_header(kind: str, facts: list[Fact], employer: str | None) -> bool:
@@ -445,25 +481,78 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
     for separator in (" at ", " @ "):
         if separator in head:
             return head.split(separator, 1)[1].strip(" ,|–—-") or None, dates
-    parts = [p.strip() for p in re.split(r"\s+[–—|-]\s+|,\s+", head) if p.strip()]
+    # Dashes and bars part the title from the employer; commas qualify each side ("Marketing
+    # Manager, Retention — BrightNest Home, Chicago": the employer is BrightNest Home, not
+    # Retention, and Chicago is where).
+    groups = [_with_suffix([p.strip() for p in group.split(", ") if p.strip()]) for group in re.split(r"\s+[–—|-]\s+", head)]
+    parts = [p for group in groups for p in group]
     if not parts:
         return None, dates
-    names = [p for p in parts if not _is_title(p)]
+    named = [p for p in parts if _COMPANY_WORD.search(p) and not _titled(_words(p)[-1:])]
+    if named:
+        return named[0], dates
+    heads = [group[0] for group in groups if group and not _is_title(group[0]) and re.search(r"[A-Za-z]", group[0])]
+    if heads:
+        return heads[0], dates
+    names = [p for p in parts if not _is_title(p) and re.search(r"[A-Za-z]", p)]
     return (names[0] if names else None), dates
 
 
-_TITLE_WORDS = ("engineer", "manager", "lead", "director", "nurse", "teacher", "designer", "developer",
-                "analyst", "consultant", "head", "officer", "specialist", "assistant", "representative",
-                "executive", "scientist", "architect", "intern", "coordinator", "administrator",
-                "supervisor", "market", "owner", "founder", "tutor", "trainee", "associate",
-                "senior", "junior", "controller", "accountant", "auditor", "chef", "therapist", "physio",
-                "pharmacist", "clerk", "partner", "advisor", "adviser", "technician", "lecturer",
-                "paralegal", "solicitor", "lawyer", "buyer", "planner", "editor", "writer", "producer",
-                "president", "principal", "chief", "apprentice", "volunteer", "agent", "sre")
+# A legal form written after a comma ("Harrowgate Health Data, Inc."): part of the name before it.
+_LEGAL_SUFFIX = re.compile(r"^(?:inc|ltd|llc|llp|plc|pty|pte|gmbh|corp|co|limited|s\.?a|b\.?v|ag|lp)\.?$", re.IGNORECASE)
+
+
+def _with_suffix(parts: list[str]) -> list[str]:
+    joined: list[str] = []
+    for part in parts:
+        if joined and _LEGAL_SUFFIX.match(part):
+            joined[-1] = f"{joined[-1]}, {part}"
+        else:
+            joined.append(part)
+    return joined
+
+
+_TITLE_WORDS = frozenset(
+    """engineer manager lead director nurse teacher designer developer analyst consultant head officer
+    specialist assistant representative executive scientist architect intern coordinator administrator
+    supervisor owner founder tutor trainee associate senior junior controller accountant auditor chef
+    therapist physio pharmacist clerk partner advisor adviser technician lecturer paralegal solicitor
+    lawyer buyer planner editor writer producer president principal chief apprentice volunteer agent
+    sre leader chair worker researcher carer driver trainer cleaner foreman forewoman counselor counsellor surveyor
+    inspector instructor educator operator paramedic electrician plumber mechanic midwife medic doctor
+    dentist hygienist receptionist generalist crew steward stewardess attendant cook baker barista
+    waiter server porter guard caretaker labourer laborer fitter welder joiner carpenter painter
+    courier dispatcher navigator pilot captain mate commis lifeguard coach practitioner""".split()
+)
+# Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
+_PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")
+_NOT_PERSON = frozenset("catalyst assist exist insist persist resist consist twist wrist midst".split())
+# A word that makes a part an organisation's name, whatever else it says ("Keogh McCarthy Cost
+# Consultants", "Aid Compass International", "Sunbake Supermarkets": titles by their substrings).
+_COMPANY_WORD = re.compile(
+    r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|corp|corporation|company|group|"
+    r"holdings|partners|associates|consultants|solutions|systems|technologies|labs|studios?|agency|"
+    r"services|trust|council|authority|district|department|ministry|government|hospital|clinic|centre|"
+    r"center|college|university|school|academy|institute|foundation|bank|international|nhs)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def _titled(words: list[str]) -> bool:
+    return any(w in _TITLE_WORDS or (_PERSON_SUFFIX.match(w) is not None and w not in _NOT_PERSON) for w in words)
 
 
 def _is_title(part: str) -> bool:
-    return any(t in part.lower() for t in _TITLE_WORDS)
+    """Whether ``part`` names a job ("Senior Data Analyst", "Admissions Counselor", "Call Centre
+    Agent"), by its words; an organisation's name is none ("Cost Consultants Ltd")."""
+    words = _words(part)
+    if _titled(words[-1:]):
+        return True
+    return not _COMPANY_WORD.search(part) and _titled(words)
 
 
 _DEGREE = re.compile(
@@ -481,8 +570,21 @@ def _guess_section(text: str) -> str:
     return ""
 
 
+# Abbreviations whose full stop ends no sentence ("Quantel Analytics Pvt. Ltd., Bengaluru" had
+# been two facts, the second's employer "Ltd.").
+_ABBREVIATION = re.compile(r"\b(?:pvt|ltd|co|inc|corp|pty|pte|bros|dept|govt|univ|st|dr|mr|mrs|ms|approx|vs|jr|sr|e\.g|i\.e)\.$", re.IGNORECASE)
+
+
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        if not piece.strip():
+            continue
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece.strip()}"
+        else:
+            sentences.append(piece.strip())
+    return sentences
 
 
 # ----- stories -------------------------------------------------------------------------------------

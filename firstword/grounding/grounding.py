@@ -9,13 +9,22 @@ from dataclasses import dataclass
 from firstword.answerer.profile import Profile
 from firstword.grounding.compose import Composition, compose
 from firstword.grounding.facts import FactBase
-from firstword.grounding.questions import ACCEPTS, QuestionType, classify, without_instructions, without_small_talk
+from firstword.grounding.questions import (
+    ACCEPTS,
+    QuestionType,
+    classify,
+    follows_up,
+    without_instructions,
+    without_small_talk,
+)
 from firstword.grounding.retrieval import Retriever, Scored
 
 # Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
 TOP_K = 6
 # Questions whose grounding is kept: a turn's restarts and its critic ask again within seconds.
 RECENT_QUESTIONS = 16
+# Types whose story or work a follow-up goes on about.
+_FOLLOWED_KINDS = frozenset({QuestionType.BEHAVIOURAL, QuestionType.EXPERIENCE, QuestionType.TECHNICAL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +46,42 @@ class Grounding:
         self._retriever = Retriever(self.facts)
         # The last questions' results: the answer and the critic that checks it (which shares
         # this Grounding) ask for the same question once each.
-        self._recent: OrderedDict[str, Grounded] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str | None], Grounded] = OrderedDict()
 
-    def ground(self, question: str) -> Grounded:
-        if (known := self._recent.get(question)) is not None:
+    def ground(self, question: str, before: str | None = None) -> Grounded:
+        """The facts and opening for ``question``; ``before``: the question answered last, which
+        a follow-up ("How did she take that?", ``questions.follows_up``) is about."""
+        topic = before.strip() if before and before.strip() and follows_up(question) else None
+        key = (question, topic)
+        if (known := self._recent.get(key)) is not None:
             return known
-        grounded = self._ground(question)
-        self._recent[question] = grounded
+        grounded = self._ground(question, topic)
+        self._recent[key] = grounded
         if len(self._recent) > RECENT_QUESTIONS:
             self._recent.popitem(last=False)
         return grounded
 
-    def _ground(self, question: str) -> Grounded:
+    def _ground(self, asked_as: str, topic: str | None) -> Grounded:
+        question = asked_as
         classified = classify(question)
+        if topic is not None:
+            # Read with the question it follows, as one turn: the facts are the ones that
+            # question found (the story just told); the type is the follow-up's own, or, where
+            # its words say none, the earlier question's ("And what was the outcome?" after
+            # "Describe a situation where…" wants the story).
+            if classified.kind is QuestionType.OTHER and classify(topic).kind in _FOLLOWED_KINDS:
+                classified = classify(topic)
+            question = f"{topic} {question}"
         asked = without_small_talk(without_instructions(question))
         if classified.kind is QuestionType.OTHER and classified.cue == ACCEPTS.pattern:
             # Whether a condition of the job suits the person, where it is none their notes
             # name: said as not covered, not "the nearest" line of the resume.
             composition = compose(question, classified.kind, [], self.facts)
-            return Grounded(question, classified.kind, classified.cue, [], composition)
+            return Grounded(asked_as, classified.kind, classified.cue, [], composition)
         ranked = self._retriever.search(asked, classified.kind, TOP_K)
         unnamed = self._unnamed(asked, classified.kind)
         composition = compose(question, classified.kind, ranked, self.facts, unnamed=unnamed)
-        return Grounded(question, classified.kind, classified.cue, ranked, composition)
+        return Grounded(asked_as, classified.kind, classified.cue, ranked, composition)
 
     def unnamed(self, question: str) -> list[str]:
         """What the question asks about that the person's own material never names ("Have you

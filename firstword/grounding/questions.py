@@ -36,10 +36,13 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"questions? (do|would|did) you have (for|about)|what (would|do) you (like|want) to ask",
         r"anything (else )?you('d| would)? (like|want) to ask",
         r"what (would|do) you (like|want) to (ask|know) (about|from) (us|me)",
-        r"^(any )?(last|final) questions?",
+        # "Any last questions?", not "Last question from me. If you join, what would you do…?"
+        r"^(any )?(last|final) questions?(?! from (me|us))",
         # "What questions have you got for me?" (set l).
         r"what questions (have you got|do you have|have you) (for|about)",
         r"what can i (answer|tell you)( for you)?\b",
+        # "Any questions you have for me?" (set m).
+        r"(any|what) questions (that )?you (have|('ve|have) got) (for|about) (us|me)",
     )),
     (QuestionType.LOGISTICS, (
         # Not a construction contract's "compensation events" (set l: "How did you get to an
@@ -48,7 +51,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # What the person is paid now, said the way recruiters ask it.
         r"what are you (earning|making|on)( at the moment| now| currently| at present| these days)?(?=\s*([?.!,]|$))|"
         r"\b(ctc|package)\b",
-        r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start",
+        r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start|"
+        # "…the next intake starts on the third of March. Any reason you couldn't start then?"
+        r"(any reason|anything stopping|anything that would stop) you (couldn'?t|could not|can'?t|from) start",
         # "…when would you realistically be able to start?", "What notice are you having to
         # give?", "And notice with ASB — four weeks, is it?" (set l).
         r"when (can|could|would) you (\w+ ){0,2}(be able to )?(start|join)|what notice\b|^\W*(and )?notice (with|at|to|for)\b",
@@ -56,7 +61,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "What's your notice like down there?", "your notice at St Aidan's?" (set k).
         r"\b(your|the) notice\b",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
-        r"full[- ]time|part[- ]time|contract (role|position)|hours|weekends",
+        # The job's hours, not "take me through the first two hours" of an incident (set m).
+        r"full[- ]time|part[- ]time|contract (role|position)|(working|work|office|shift|contracted|opening|core|your) hours|"
+        r"hours (a|per|each) (week|day|month)|how many hours|what hours|weekends",
         # Where else the person is in a process: "Are you interviewing elsewhere?", "are you
         # talking to other companies?", "any other offers in hand?".
         # Not "why are you looking elsewhere?", which asks why leave.
@@ -67,7 +74,10 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     )),
     (QuestionType.WEAKNESS, (
         r"weakness|weak (point|spot)|areas? (of|for) (improvement|development|growth)",
-        r"what (do|would) you (need to )?improve|something you('re| are) (not good|bad) at",
+        r"what (do|would) you (need to )?improve|something you('re| are) (not good|bad) at|"
+        # "one area where you feel you still need to develop", "the thing you most need to work
+        # on" (set m).
+        r"(you|you'd|you would) (still |most |really )?need to (develop|work on|get better at|improve)",
         r"what would (your|a) (manager|boss|colleague)s? say .*(improve|work on)",
         r"biggest (flaw|shortcoming)|struggle with",
         r"(colleagues|people|others|your team) (find|found) (difficult|hard|frustrating) (about|in) (working with )?you",
@@ -80,7 +90,10 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "a quick overview of your background", "a whistle-stop tour of your background", "your
         # career to date", "What's your story?" (the blind sets' openers).
         r"(overview|tour|rundown|summary) of (your|the) (background|career|experience|cv|resume)",
-        r"your (career|story|journey) (to date|so far)|what'?s your story|(start|begin) with your story",
+        r"your (career|story|journey) (to date|so far)|what'?s your story|(start|begin) with your story|"
+        # "…give me the version of your story that isn't on the resume" (set m); "how you ended
+        # up in wine", "how'd you end up in the trade".
+        r"version of your story|(tell|give) (me|us) your story|how(?:'d| did)? you (?:ended|end) up (?:in|as|being|doing)\b",
         r"(give|tell) (me|us) (the|a|your) (short|quick|potted|two-minute) version\b|"
         r"(short|quick|potted|two-minute) version of (your|how you)\b",
         # "…a quick overview of your background?", not "Your background's mainly rooms. How much
@@ -96,7 +109,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"what are you looking for in (your|a|the) next (role|job|position|move)",
         r"what motivates you|why should we hire you|where do you see yourself",
         r"what (made|makes|led) you (to )?(switch|choose|decide|want|apply|move|change|become|go into|get into|leave)",
-        r"why (should|would) (we|you)",
+        r"why (should|would) we|why should you|why would you (want|wish|like|join|leave|move|choose|pick|come|apply|consider|go|be (interested|keen|happy))",
         # "What's got you thinking about coming over to the adviser side?", "why mining, and why
         # now?" (set l).
         r"what'?s (got|getting|making|made) you (thinking|think|want|look|consider)|\bwhy now\b",
@@ -180,10 +193,21 @@ def classify(question: str) -> Classified:
         # a line of the resume near its words (set k: "Your profile doesn't mention Mondays
         # Tuesdays; the nearest it has: …").
         return Classified(QuestionType.LOGISTICS if _ARRANGEMENT.search(text) else QuestionType.OTHER, ACCEPTS.pattern)
-    for kind, patterns in _COMPILED:
-        for pattern in patterns:
-            if pattern.search(text):
-                return Classified(kind, pattern.pattern)
+    # The cue is looked for where the turn asks (``focus``), not in its chat: "Sorry I was out
+    # the day of your onsite, I was traveling. … give me the version of your story that isn't
+    # on the resume" is not about travel, nor "Take me through the first two hours" about the
+    # hours of the job (set m).
+    asking = " ".join(focus(asked).lower().split())
+    if names:
+        asking = " ".join("x" if w.strip("?.,!'’s").lower() in names or w.strip("?.,!").lower() in names else w
+                          for w in asking.split())
+    # Only where the asking sentences say nothing does the rest of the turn decide: "…you're at
+    # six-twenty CTC and looking for around eight hundred. … Where's your flexibility?"
+    for said in (asking, text) if asking != text else (text,):
+        for kind, patterns in _COMPILED:
+            for pattern in patterns:
+                if pattern.search(said):
+                    return Classified(kind, pattern.pattern)
     return Classified(QuestionType.OTHER, None)
 
 
@@ -210,6 +234,15 @@ def asks_to_accept(question: str) -> bool:
     return bool(asking) and ACCEPTS.search(asking[-1]) is not None
 
 
+# Words that start a clause in capitals after a dash or a label and never name anything (a story's
+# "In 2022 …" and "The agreed repair …" had made "in" and "the" words that tell it from the
+# person's other work, set m).
+_FUNCTION_WORDS = frozenset(
+    """the a an in on at to for of by with from after before during when while where if and or but so
+    then as this that these those it its my our their we they he she you your his her""".split()
+)
+
+
 def names_in(question: str) -> list[str]:
     """Words the question capitalises inside a sentence ("Rust", "Google Classroom") or writes in
     capitals ("SEND", "ECMO"): names of things, however common the word is in English."""
@@ -220,6 +253,8 @@ def names_in(question: str) -> list[str]:
             word = word.strip(".-")
             if word in ("I", "I'm", "OK") or len(word) < 2:
                 continue
+            if word.lower() in _FUNCTION_WORDS and not word.isupper():
+                continue  # "Result — The agreed cost…", "Situation: In 2022…": a clause's start, no name
             if (i > 0 and word[0].isupper()) or (len(word) >= 3 and word.isupper()):
                 out.append(word)
     return out
@@ -248,7 +283,7 @@ def without_small_talk(question: str) -> str:
 # A sentence that asks: a question, or a request ("So, to start, just tell me a little bit about
 # yourself.", "Talk me through what you'd do.").
 _REQUESTS = re.compile(
-    r"^\W*(?:(?:so|and|okay|ok|right|now|then|but|well|just|first|firstly|finally|lastly|to start|first off)\b[ ,]*)*"
+    r"^\W*(?:(?:so|and|okay|ok|right|now|then|but|well|just|first|firstly|finally|lastly|to start|first off|let'?s (?:start|begin|kick off)(?: (?:easy|simple|off|here|with this))?)\b[ ,:]*)*"
     r"(?:please\s+)?(?:tell|talk|walk|take|give|describe|share|explain|run|paint|go through)\b|"
     r"\b(?:can|could|would|will) you (?:please )?(?:tell|talk|walk|take|give|describe|share|explain|run|go through|start|"
     r"expand|elaborate)\b|\b(?:i'd|i would|we'd|we would) (?:like|love) (?:you )?to (?:hear|know)\b",
@@ -368,3 +403,43 @@ def small_talk(sentence: str) -> bool:
         return False
     rest = sentence[found.end():]
     return len(rest.split()) <= 8 and not _ASKS_ON.search(rest)
+
+
+# ----- follow-ups --------------------------------------------------------------------------------
+
+# A short question that points back at what was just said ("How did she take that?", "And what
+# was the outcome?", "And do you phone him?"): read alone, it asks about nothing, and the grounding
+# had answered it with whatever shared a word ("How did that land with the registrar afterwards?"
+# said "I registered Medical Radiation Practitioner", set m).
+_POINTS_BACK = re.compile(
+    r"\b(that|it|this|then|afterwards|after that|in the end|the (outcome|result|end result)|"
+    r"they|them|he|she|him|her|his|their)\b",
+    re.IGNORECASE,
+)
+# Where those words point at nothing before: "anything like that", "that I should know about"
+# (a clause's "that"), "it's" of the weather, "let them know" (the people hiring).
+_NOT_POINTING = re.compile(
+    r"\b((anything|something|things|stuff|or) like that|that (i|you|we|they|he|she|it)\b|it'?s been|is it|"
+    r"let (them|him|her) know)\b",
+    re.IGNORECASE,
+)
+# Words of a follow-up at most: a longer question names what it asks about.
+FOLLOW_UP_WORDS = 14
+# An acknowledgement before it ("Okay.", "Interesting.", "Right, got it."): no topic of its own.
+ACKNOWLEDGEMENT_WORDS = 3
+# Types answered by a cue of their own (a note, the closing question): never a follow-up's.
+_OWN_ANSWER = frozenset({QuestionType.CLOSING, QuestionType.LOGISTICS, QuestionType.WEAKNESS,
+                         QuestionType.ABOUT_YOU, QuestionType.MOTIVATION, QuestionType.NOT_A_QUESTION})
+
+
+def follows_up(question: str) -> bool:
+    """Whether ``question`` is a follow-up that leans on the question before it for its topic:
+    short, after nothing but an acknowledgement, pointing back ("that", "then", "she", "the
+    outcome"), and of no type a cue answers by itself (salary, the closing question)."""
+    sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+    if not sentences or any(len(s.split()) > ACKNOWLEDGEMENT_WORDS for s in sentences[:-1]):
+        return False
+    asked = _NOT_POINTING.sub(" ", sentences[-1])
+    if len(sentences[-1].split()) > FOLLOW_UP_WORDS or not _POINTS_BACK.search(asked):
+        return False
+    return classify(question).kind not in _OWN_ANSWER

@@ -489,7 +489,13 @@ class Retriever:
                 on_topic = False
             else:
                 doc = self._docs[i]
-                shares = not absent or any(t in doc for t in present_content)
+                # The note on the pay wanted answers "what are you looking for" whatever else the
+                # question names ("…anything about the package that'd be a dealbreaker?").
+                # So does the person's list of questions the closing question, whoever the turn
+                # names before it ("…meet Angela, she's the ops manager. Any questions for me?").
+                shares = not absent or any(t in doc for t in present_content) or (
+                    marked and pay_asked is not None and pay_side(fact.body) == pay_asked) or (
+                    marked and kind is QuestionType.CLOSING)
                 on_topic = shares and (
                     marked
                     or any(t in doc for t in about_terms)
@@ -715,7 +721,12 @@ ASIDE_WEIGHT = 0.5
 FOLLOWING_WEIGHT = 0.8
 
 
-_ASKING = re.compile(r"^\W*ask\b|\b(i would|i'd|i'll|i will|to) ask\b|\bcurious\b|\bwould like to know\b|\bwonder", re.IGNORECASE)
+# Not "ask 88-90" nor "ask for R44k": the pay the person will ask for (set g, read again in m).
+_ASKING = re.compile(
+    r"^\W*ask\b(?!(?:ing)?(?: for)?\s+(?:[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d))|\b(i would|i'd|i'll|i will|to) ask\b|"
+    r"\bcurious\b|\bwould like to know\b|\bwonder",
+    re.IGNORECASE,
+)
 
 
 _WHY_LABEL = re.compile(r"^\W*(?:my\s+)?why\b(?P<rest>.*)$", re.IGNORECASE)
@@ -747,6 +758,15 @@ def _other_arrangement(fact: Fact, markers: tuple[str, ...]) -> bool:
     if not label or any(_marker(m).search(label) for m in markers):
         return False
     return any(_marker(m).search(label) for words in LOGISTICS_TOPICS.values() for m in words if m not in _SOFT_PAY)
+
+
+def asks_both_pays(question: str) -> bool:
+    """"What are you on now, and what would you be looking for?": the pay had and the pay wanted,
+    asked in one sentence."""
+    asking = [x for x in re.split(r"(?<=[.!?])\s+", question.strip()) if x.rstrip().endswith("?")]
+    said = asking[-1] if asking else question
+    return _PAY_HAD_ASKED.search(said) is not None and (
+        _PAY_WANTED_ASKED.search(said) is not None or re.search(r"\bwhat would (make|it take|get)\b", said, re.I) is not None)
 
 
 def pay_side(text: str, *, asked: bool = False) -> str | None:

@@ -54,7 +54,7 @@ _GENERIC = match.read("""
     company business process processes role staff people customer customers client clients system systems
     result task action situation delivered deliver ran run running created create set up made make help
     helped support supported including responsible across main also around about approx approximately
-    percent resume cv
+    percent resume cv after before
     """).content
 _NUMBER = re.compile(r"^\d")
 

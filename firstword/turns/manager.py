@@ -61,6 +61,7 @@ from firstword.events.wire import ErrorCode
 from firstword.llm.base import LlmError
 from firstword.prefetch.prefetcher import Prepared, prepared_text, then_live
 from firstword.endpointing.interviewer import FILLER_WORDS, LEAD_IN_WORDS
+from firstword.grounding.questions import follows_up
 from firstword.stt.textnorm import word_errors
 
 # Publishes one event into the session's log (``EventLog.publish``).
@@ -173,6 +174,8 @@ class AnswerRun:
     cancelled: bool = False
     # The answer written ahead that this run shows (trigger ``prefetched``).
     prepared: Prepared | None = None
+    # The question of the turn before, where this one is a follow-up that points back to it.
+    follows: str | None = None
     # Set when the first word is shown, or the run ends without one.
     first_word: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -222,6 +225,10 @@ class TurnManager:
         self._run: AnswerRun | None = None
         # The previous turn's answer, still streaming while the next question is spoken.
         self._previous: AnswerRun | None = None
+        # The latest question answered: its turn, its words, and what it followed; a follow-up
+        # in the next turn is answered about it (``_follows``).
+        self._asked: tuple[int, str, str | None] | None = None
+        self._asked_before: tuple[int, str, str | None] | None = None
         self._stats = TurnStats()
         self._next_turn = 0
         self._next_answer = 0
@@ -448,7 +455,7 @@ class TurnManager:
         back; any other shown answer is cancelled as before."""
         if not self._keep_standing or not run.visible or not run.finished or run.failed is not None or run.cancelled:
             return False
-        settled = self._answers.settled(question)
+        settled = self._answers.settled(question, follows=self._follows(question, run.turn))
         if settled is None or settled.strip() != run.text.strip():
             return False
         run.question = question
@@ -528,6 +535,10 @@ class TurnManager:
         # A turn that asks several things, some predicted, starts with what was prepared and
         # goes on live with the rest (``Prepared.live``).
         prepared = self._prefetch.lookup(question, partly=True) if self._prefetch is not None else None
+        follows = self._follows(question, turn)
+        if self._asked is not None and self._asked[0] != turn.turn_id:
+            self._asked_before = self._asked
+        self._asked = (turn.turn_id, question, follows)
         run = AnswerRun(
             answer_id=self._next_answer,
             turn=turn,
@@ -536,6 +547,7 @@ class TurnManager:
             visible=visible,
             requested_at=self._clock(),
             prepared=prepared,
+            follows=follows,
         )
         self._run = run
         turn.answer = run
@@ -550,6 +562,15 @@ class TurnManager:
         if trigger is AnswerTrigger.MESSAGE:
             self._maybe_report(turn)
 
+    def _follows(self, question: str, turn: Turn) -> str | None:
+        """The question of the turn before ``turn``, where ``question`` is a follow-up that
+        points back to it ("How did she take that?"); a follow-up of a follow-up is about the
+        question the first one followed."""
+        before = self._asked if self._asked is not None and self._asked[0] != turn.turn_id else self._asked_before
+        if before is None or before[0] >= turn.turn_id or not follows_up(question):
+            return None
+        return before[2] or before[1]
+
     def _publish_started(self, run: AnswerRun) -> None:
         prepared = run.prepared
         if prepared is not None and self._prefetch is not None:
@@ -563,6 +584,7 @@ class TurnManager:
                 prepared_for=None if prepared is None else prepared.prediction.text,
                 prepared_ago_ms=None if prepared is None else _diff(run.revealed_at or run.requested_at, prepared.ready_at),
                 answered_live=(prepared.live or None) if prepared is not None else None,
+                follows=run.follows,
             ),
             run.turn_id,
         )
@@ -596,9 +618,9 @@ class TurnManager:
             # Shown already by _start when visible; otherwise held until revealed.
             source = prepared_text("" if run.text else prepared.text)
             if prepared.live:
-                source = then_live(source, self._answers.stream(prepared.live), said=prepared.text)
+                source = then_live(source, self._answers.stream(prepared.live, follows=run.follows), said=prepared.text)
         else:
-            source = self._answers.stream(run.question)
+            source = self._answers.stream(run.question, follows=run.follows)
         try:
             async with contextlib.aclosing(source) as stream:
                 async for delta in stream:

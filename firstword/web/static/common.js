@@ -253,7 +253,7 @@ export class SessionView {
       this.turnCards.set(event.turn, card);
       this.answersEl.prepend(card.node);
     }
-    card.start(data.answer_id, data.trigger, data.question, data.prepared_for, data.answered_live);
+    card.start(data.answer_id, data.trigger, data.question, data.prepared_for, data.answered_live, data.follows);
     this.cards.set(data.answer_id, card);
   }
 
@@ -353,7 +353,7 @@ export class AnswerCard {
     );
   }
 
-  start(id, trigger, question, preparedFor = null, answeredLive = null) {
+  start(id, trigger, question, preparedFor = null, answeredLive = null, follows = null) {
     if (this.id !== null && this.id !== id) {
       // A restart: the answer shown so far becomes an earlier draft, out of the way.
       this.keepDraft(this.lastWhy ?? "replaced by a newer answer");
@@ -366,6 +366,8 @@ export class AnswerCard {
     this.node.dataset.trigger = trigger;
     this.node.className = `answer streaming${this.pinned ? " pinned" : ""}`;
     this.questionNode.textContent = question ?? "";
+    // A follow-up ("How did she take that?") answered about the question before it.
+    this.questionNode.title = follows ? `a follow-up to: ${follows}` : "";
     // A turn that asked several things, some predicted: the prepared part, then the rest live.
     this.triggerNode.textContent = `${TRIGGER_TEXT[trigger] ?? trigger}${answeredLive ? ", the rest live" : ""}`;
     // A prefetched answer says which predicted question it was written for.
