@@ -75,6 +75,9 @@ def test_role_lines_in_the_layouts_people_use_name_the_employer_of_the_bullets(l
         # A title whose first word reads as a verb; months before both years.
         ("Registered Nurse (Agency) - HealthStaff Recruitment, Sydney | February 2019 - January 2021",
          "HealthStaff Recruitment"),
+        # A place with a company's word in it; a title with a slash.
+        ("Optometrist, Brightwell Opticians, Bradford city centre | Aug 2020 to present", "Brightwell Opticians"),
+        ("Deckhand / Ticketing, Petone Bay Ferries, Wellington | Oct 2017 to Feb 2021", "Petone Bay Ferries"),
         # The role heading above a line of dates alone.
         ("### Senior Manufacturing Engineer — Carolina Drivetrain Components, Spartanburg, SC\n*Jan 2020 – Present*",
          "Carolina Drivetrain Components"),
@@ -84,6 +87,19 @@ def test_the_employer_is_the_organisation_whatever_the_title_says(layout, employ
     facts = FactBase.from_profile(Profile(resume=f"Jo Bloggs\n\nExperience\n{layout}\n- Built the billing API."))
     bullet = next(f for f in facts if f.text.startswith("Built the billing API"))
     assert bullet.employer == employer
+
+
+def test_a_bullet_that_names_a_role_held_keeps_its_employer_and_freelance_work_is_said_so():
+    resume = (
+        "Jo Bloggs\n\nExperience\nDesigner - Big Yellow Door, Austin | Jun 2018 - Feb 2021\n"
+        "- Lead designer on the Loam Coffee rebrand (2020): identity and packaging for 3 cafes.\n\n"
+        "Brand designer - self-employed, Austin | 2016 - 2018\n- Logos and pitch decks for 15+ founders.\n"
+    )
+    grounding = Grounding(Profile(resume=resume))
+    loam = next(f for f in grounding.facts if "Loam Coffee" in f.text)
+    assert loam.employer == "Big Yellow Door"
+    opening = grounding.ground("Tell me about the logos and pitch decks for founders.").composition.opening
+    assert "At self-employed" not in opening and "As a freelancer" in opening
 
 
 def test_a_past_role_with_months_owns_its_bullets():
@@ -978,6 +994,10 @@ def test_a_follow_up_is_answered_about_the_question_before_it():
     story = grounding.ground("And what happened with the garage after that?", before)
     assert "Thika Road" in story.composition.opening
     assert story.question == "And what happened with the garage after that?"
+    # What the question before named and the profile lacks is not said again.
+    outcome = grounding.ground(
+        "And what was the outcome?", "Tell me about a time you had to stay impartial when a garage owner shouted at you.")
+    assert "doesn't mention" not in outcome.composition.opening
     # Alone it has nothing to be about: never the other garage story by a shared word.
     alone = grounding.ground("And what happened with the garage after that?").composition.opening
     assert "610,000" not in alone

@@ -431,9 +431,15 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.section == "skills" and not fact.label and "," in body and not _has_verb(body):
         return _sentence(f"I work with {_lower_first(body)}")
     said = _clauses(clauses, employer=fact.employer, current=current)
-    if fact.employer and fact.employer.lower() not in said.lower():
+    if fact.employer and _FREELANCE.match(fact.employer):
+        # "Brand designer - self-employed | 2016 - 2018": not "At self-employed I worked on …".
+        said = f"As a freelancer, {said}" if said.startswith("I ") else f"As a freelancer: {said}"
+    elif fact.employer and fact.employer.lower() not in said.lower():
         said = f"At {fact.employer} {said}" if said.startswith("I ") else f"At {fact.employer}: {said}"
     return _sentence(said)
+
+
+_FREELANCE = re.compile(r"^\W*(self[- ]?employed|freelance\w*|independent( contractor| consultant)?|sole trader)\W*$", re.IGNORECASE)
 
 
 # "ask R44k", "ask for 68-70k", "ask 195 base": a sum the person will ask for.

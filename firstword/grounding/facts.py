@@ -358,6 +358,8 @@ def _resume_facts(text: str) -> list[Fact]:
         item = _MARKUP.sub("", item)
         for sentence in _sentences(item) if kind == "line" else [item]:
             lead = _EMPLOYER_LEAD.match(sentence)
+            if lead and _is_title(lead.group("name")):
+                lead = None  # "Lead designer on the Loam Coffee rebrand (2020): identity, …" is a role held
             fact_employer, fact_dates = employer, dates
             role = False
             if lead:
@@ -522,7 +524,7 @@ _TITLE_WORDS = frozenset(
     inspector instructor educator operator paramedic electrician plumber mechanic midwife medic doctor
     dentist hygienist receptionist generalist crew steward stewardess attendant cook baker barista
     waiter server porter guard caretaker labourer laborer fitter welder joiner carpenter painter
-    courier dispatcher navigator pilot captain mate commis lifeguard coach practitioner""".split()
+    courier dispatcher navigator pilot captain mate commis lifeguard coach practitioner deckhand""".split()
 )
 # Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
 _PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")
@@ -532,8 +534,10 @@ _NOT_PERSON = frozenset("catalyst assist exist insist persist resist consist twi
 _COMPANY_WORD = re.compile(
     r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|corp|corporation|company|group|"
     r"holdings|partners|associates|consultants|solutions|systems|technologies|labs|studios?|agency|"
-    r"services|trust|council|authority|district|department|ministry|government|hospital|clinic|centre|"
-    r"center|college|university|school|academy|institute|foundation|bank|international|nhs)\b\.?",
+    r"services|trust|council|authority|district|department|ministry|government|hospital|clinic|"
+    # Not a place: "Optometrist, Brightwell Opticians, Bradford city centre".
+    r"(?<!city )(?<!town )(?<!shopping )(?:centre|center)|"
+    r"college|university|school|academy|institute|foundation|bank|international|nhs)\b\.?",
     re.IGNORECASE,
 )
 

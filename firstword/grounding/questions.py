@@ -440,6 +440,6 @@ def follows_up(question: str) -> bool:
     if not sentences or any(len(s.split()) > ACKNOWLEDGEMENT_WORDS for s in sentences[:-1]):
         return False
     asked = _NOT_POINTING.sub(" ", sentences[-1])
-    if len(sentences[-1].split()) > FOLLOW_UP_WORDS or not _POINTS_BACK.search(asked):
-        return False
+    if len(sentences[-1].split()) > FOLLOW_UP_WORDS or not _POINTS_BACK.search(asked) or small_talk(sentences[-1]):
+        return False  # nor "How's it going?"
     return classify(question).kind not in _OWN_ANSWER
