@@ -82,7 +82,8 @@ class Grounding:
         # What a follow-up names that the profile lacks is read from its own words: the question it
         # follows was answered already ("And what was the outcome?" had begun "Your profile
         # doesn't mention impartial", a word of the question before it).
-        unnamed = self._unnamed(asked if topic is None else without_small_talk(without_instructions(asked_as)), classified.kind)
+        said = asked if topic is None else without_small_talk(without_instructions(asked_as))
+        unnamed = self._unnamed(said, classified.kind)
         composition = compose(question, classified.kind, ranked, self.facts, unnamed=unnamed)
         return Grounded(asked_as, classified.kind, classified.cue, ranked, composition)
 
