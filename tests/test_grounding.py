@@ -1008,3 +1008,22 @@ def test_a_follow_up_is_answered_about_the_question_before_it():
     own = grounding.ground("What's your notice period?", before)
     assert own.composition.opening == grounding.ground("What's your notice period?").composition.opening
 
+
+def test_a_note_labelled_with_the_topic_asked_answers_it():
+    profile = Profile(
+        resume="Sam Reid\n\nExperience\nTrain Manager — Harbour Metro Rail | 2020 – present\n"
+        "- Work a rotating roster with starts from 4:40 a.m.\n- Coach a netball team on Saturdays (off-roster days).",
+        notes="Fatigue: no kids, blackout curtains, no screens 1hr before early start, power naps.\n"
+        "Days off: would like a Sunday sometimes.\nWorking on it: Thursday evenings blocked for study.\n"
+        "Why Harbour: the controls, not the back cab.",
+    )
+    grounding = Grounding(profile)
+    fatigue = grounding.ground("The roster is four-thirty starts and rolling days off. As a driver, fatigue's a "
+                               "much bigger deal. What do you do to manage it now?").composition.opening
+    assert fatigue.startswith("No kids, blackout curtains")
+    # A label said in passing, an arrangement, a generic word or a name is no topic asked.
+    cook = grounding.ground("What do you cook on your day off?").composition.opening
+    assert "Sunday" not in cook
+    work = grounding.ground("Have you done much overnight work before?").composition.opening
+    assert "Thursday" not in work
+

@@ -34,7 +34,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     (QuestionType.CLOSING, (
         r"(any|do you have( any)?) questions? (for|about) (us|me|the (team|role|company|panel|practice|school|job|position))",
         r"questions? (do|would|did) you have (for|about)|what (would|do) you (like|want) to ask",
-        r"anything (else )?you('d| would)? (like|want) to ask",
+        r"anything (else )?you('d| would)? (like|want|wanted) to ask",
         r"what (would|do) you (like|want) to (ask|know) (about|from) (us|me)",
         # "Any last questions?", not "Last question from me. If you join, what would you do…?"
         r"^(any )?(last|final) questions?(?! from (me|us))",

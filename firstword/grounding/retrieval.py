@@ -134,7 +134,9 @@ PRIORS: dict[QuestionType, dict[Source, float]] = {
 # A marker is a word (its plural and -ed/-ing forms match too) or, ending in "*", a stem.
 TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
     QuestionType.WEAKNESS: ("weakness", "weak spot", "improv*", "used to", "working on", "struggle", "hard to",
-                            "tend to", "too much", "over-*", "not good at", "less good at"),
+                            "tend to", "too much", "over-*", "not good at", "less good at",
+                            # A note labelled "Weak: I talk fast on radio when stressed…" (set m).
+                            r"re:^\W*weak\b"),
     QuestionType.MOTIVATION: ("why", "mission", "enjoy", "excit*", "passion*", "motivat*", "interest*"),
     QuestionType.CLOSING: ("ask", "question", "curious", "would like to know"),
 }
@@ -211,6 +213,40 @@ class Scored:
     # question to ask) than the one asked: it may not open or join the answer's first words
     # unless nothing else is about the question.
     aside: bool = False
+
+
+# Question types a note's own label may answer (the others have markers of their own).
+_LABEL_ANSWERS = frozenset({QuestionType.EXPERIENCE, QuestionType.OTHER, QuestionType.TECHNICAL, QuestionType.BEHAVIOURAL})
+# Words of a label that name no topic ("Qs", "Notes", "Stories", "Why").
+_LABEL_FRAME = frozenset({"note", "notes", "qs", "questions", "stories", "story", "why", "ask", "todo", "bring",
+                          "remember", "mention", "say", "tell", "dont", "don't", "prep", "misc", "other"})
+# A note of the job's arrangements ("Days off: would like a Sunday sometimes") is no answer to a
+# question that says the word in passing ("What do you cook on your day off?").
+_ARRANGEMENT_LABEL = re.compile(
+    r"\b(days?( off)?|hours|shifts?|commute|transport|travel|parking|dress|schedule|roster|rota|availab\w*|"
+    r"holidays?|leave|notice|salary|pay|rate|money|start|visa|location)\b",
+    re.IGNORECASE,
+)
+# Label words at most: a longer one is a sentence with a colon.
+LABEL_TOPIC_WORDS = 3
+
+
+def _label_named(label: str | None, weights: dict[str, float]) -> bool:
+    """Whether every word of a short note label ("Fatigue", "Night shifts") is said, whole, where
+    the turn asks (weight 1: the asking sentence or the one before it)."""
+    if not label or asks_them(label) or _ARRANGEMENT_LABEL.search(label) or why_topic(label) or label.lower().startswith("why"):
+        return False  # "Why Shelfwise:" answers why join (its own rule), not every turn naming the company
+    # A topic is a common noun: "Fatigue", "Food cost"; a name in a label ("Pravaha", "NWAS") is
+    # said in many turns that ask something else.
+    said = re.findall(r"[A-Za-z']+", label)
+    if any(w[0].isupper() and (w.isupper() or i > 0) for i, w in enumerate(said)):
+        return False
+    # A generic word ("Working on it", "Strengths") is in many turns that ask something else.
+    words = [w for w in (x.lower() for x in said)
+             if len(w) >= 4 and w not in _LABEL_FRAME and w not in _GENERIC_SAID and _stem(w) not in _GENERIC_STEMS]
+    if not words or len(label.split()) > LABEL_TOPIC_WORDS:
+        return False
+    return all(weights.get(_stem(w), 0.0) >= 1.0 for w in words)
 
 
 @lru_cache(maxsize=65_536)
@@ -424,9 +460,18 @@ class Retriever:
                 score *= SUMMARY_WEIGHT
             if kind is QuestionType.LOGISTICS and not marked:
                 continue  # near the words but about another arrangement
-            aside = fact.source is Source.NOTES and bool(note_kinds(fact)) and kind not in note_kinds(fact)
+            # A topic the person prepared, named where the turn asks: "Fatigue: no kids, blackout
+            # curtains, no screens 1hr before early start" answers "…fatigue's a much bigger deal.
+            # What do you do to manage it now?" over a line that shares "roster" and "days", whatever
+            # else the note touches on (set m).
+            labelled = fact.source is Source.NOTES and kind in _LABEL_ANSWERS and _label_named(fact.label, weights)
+            aside = (fact.source is Source.NOTES and bool(note_kinds(fact)) and kind not in note_kinds(fact)
+                     and not labelled)
             if aside and kind is not QuestionType.ABOUT_YOU:
                 score *= ASIDE_WEIGHT
+            elif labelled:
+                score += 3.0 * prior
+                marked = True
             if headcount and HEADCOUNT.search(fact.text):
                 score += 2.0 * prior
                 marked = True
