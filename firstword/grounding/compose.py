@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import Fact, FactBase, Source, asks_them, role_title
+from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, role_title
 from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, without_instructions
 from firstword.grounding.retrieval import (
+    ASK_FOR,
     Scored,
     _names_employer,
     asks_both_pays,
@@ -233,8 +234,7 @@ def _dates_alone(fact: Fact) -> bool:
     a role's heading that was not read as one ("Admissions Counselor — Mount Carmel College,
     Dayton, OH | Jul 2021 – present", said "I worked on Admissions Counselor — …")."""
     heading = re.search(r"\s[|—–]\s|,.*,", fact.body) is not None  # "Title — Employer, Town | dates"
-    if heading and fact.part != "role" and re.search(r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:[A-Za-z]{3,9}\.?\s+)?(?:(?:19|20)\d{2}|present|now|current|today)",
-                                         fact.body, re.I):
+    if heading and fact.part != "role" and _DATED_LINE.search(fact.body):
         return True
     return not re.search(r"[A-Za-z]{3,}", re.sub(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
                                                  r"\b(?:present|now|current|today)\b", "", fact.body, flags=re.I))
@@ -419,7 +419,7 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.RESUME and fact.section == "education":
         return _sentence(f"My education: {body}")
     clauses = [c.strip() for c in re.split(r";\s+", body) if c.strip()]
-    if fact.source is Source.NOTES and clauses and (ask := _ASK_FOR.match(clauses[0])):
+    if fact.source is Source.NOTES and clauses and (ask := ASK_FOR.match(clauses[0])):
         # "ask R44k. min R40k" is the pay the person will ask for, not a question to ask them.
         clauses[0] = f"I'd ask for {clauses[0][ask.end():]}"
         return _sentence("; ".join(clauses))
@@ -440,10 +440,6 @@ def first_person(fact: Fact, facts: FactBase) -> str:
 
 
 _FREELANCE = re.compile(r"^\W*(self[- ]?employed|freelance\w*|independent( contractor| consultant)?|sole trader)\W*$", re.IGNORECASE)
-
-
-# "ask R44k", "ask for 68-70k", "ask 195 base": a sum the person will ask for.
-_ASK_FOR = re.compile(r"^ask(?:ing)?(?: for)?\s+(?=[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d)", re.IGNORECASE)
 
 
 IMPERATIVE_VERBS = frozenset(

@@ -247,8 +247,7 @@ def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[t
                 # Notes are typed a thought a line: "… leave 6am, N4 toll + trucks at Brits" then
                 # "CTC now R1.02m. ask R1.2m" (set l: the pay note was read as the end of the
                 # interview's arrangements, and "where do you need to be?" answered with both).
-                and not (notes and _NEW_THOUGHT.match(line) and not _OPEN_END.search(current[-1])
-                         and not current[-1].rstrip().endswith(("plus", "+", "&", "-", ","))))
+                and not (notes and _NEW_THOUGHT.match(line) and not _cut_off(current[-1], _CUT_OFF_ENDS)))
         ):
             current.append(line)
         else:
@@ -265,10 +264,17 @@ def _note_ended(previous: str, line: str) -> bool:
     three). A line cut off mid-phrase ("… leave at", "base +") goes on."""
     return (
         len(previous.strip()) < PROSE_WRAP
-        and not _OPEN_END.search(previous)
-        and not previous.rstrip().endswith(("plus", "+", "&", "-", ",", "(", "/"))
+        and not _cut_off(previous, (*_CUT_OFF_ENDS, "(", "/"))
         and re.match(r"\s*(\(|&|\+|(and|or|but|with|to|for|then|so)\b)", line, re.IGNORECASE) is None
     )
+
+
+# What a line stopped mid-phrase ends with ("… base +", "… plus", "… leave at").
+_CUT_OFF_ENDS = ("plus", "+", "&", "-", ",")
+
+
+def _cut_off(line: str, ends: tuple[str, ...]) -> bool:
+    return _OPEN_END.search(line) is not None or line.rstrip().endswith(ends)
 
 
 # A note's line that starts a new thought: a capitalised word or an abbreviation ("CTC now …",

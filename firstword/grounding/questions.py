@@ -175,7 +175,10 @@ _ASKING = re.compile(r"\b(tell(ing)? (me|us)|can you|could you|would you|do you|
                      r"walk(ing)? (me|us)|talk(ing)? (me|us) through|tak(e|ing) (me|us) through|start by|give (me|us))\b")
 
 
+@lru_cache(maxsize=1024)
 def classify(question: str) -> Classified:
+    """The question's type by the cue table (cached: a turn's answer, its follow-up check, its
+    critic and the prefetch lookup each ask for the same text)."""
     asked = without_small_talk(without_instructions(question))
     if not asked.strip():
         return Classified(QuestionType.NOT_A_QUESTION, "instruction")
@@ -230,8 +233,14 @@ _ARRANGEMENT = re.compile(
 def asks_to_accept(question: str) -> bool:
     """The turn's last sentence that asks is whether something said suits ("…No splits. Does
     that work for you?")."""
+    asking = last_asked(question)
+    return asking is not None and ACCEPTS.search(asking) is not None
+
+
+def last_asked(question: str) -> str | None:
+    """The turn's last sentence with a question mark, if any."""
     asking = [s for s in _SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
-    return bool(asking) and ACCEPTS.search(asking[-1]) is not None
+    return asking[-1] if asking else None
 
 
 # Words that start a clause in capitals after a dash or a label and never name anything (a story's

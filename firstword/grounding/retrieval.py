@@ -19,7 +19,14 @@ import snowballstemmer
 from rank_bm25 import BM25Okapi
 
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them
-from firstword.grounding.questions import QuestionType, asks_to_accept, focus, names_in as _names_in, sentence_weights
+from firstword.grounding.questions import (
+    QuestionType,
+    asks_to_accept,
+    focus,
+    last_asked,
+    names_in as _names_in,
+    sentence_weights,
+)
 
 _STEM = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9]+)*")
@@ -234,7 +241,7 @@ LABEL_TOPIC_WORDS = 3
 def _label_named(label: str | None, weights: dict[str, float]) -> bool:
     """Whether every word of a short note label ("Fatigue", "Night shifts") is said, whole, where
     the turn asks (weight 1: the asking sentence or the one before it)."""
-    if not label or asks_them(label) or _ARRANGEMENT_LABEL.search(label) or why_topic(label) or label.lower().startswith("why"):
+    if not label or asks_them(label) or _ARRANGEMENT_LABEL.search(label) or _WHY_LABEL.match(label):
         return False  # "Why Shelfwise:" answers why join (its own rule), not every turn naming the company
     # A topic is a common noun: "Fatigue", "Food cost"; a name in a label ("Pravaha", "NWAS") is
     # said in many turns that ask something else.
@@ -767,8 +774,12 @@ FOLLOWING_WEIGHT = 0.8
 
 
 # Not "ask 88-90" nor "ask for R44k": the pay the person will ask for (set g, read again in m).
+# "ask R44k", "ask for 68-70k", "ask 195 base": the sum the person will ask for (said so by
+# ``compose``), never a question to ask them.
+_SUM_ASKED = r"(?:ing)?(?: for)?\s+(?=[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d)"
+ASK_FOR = re.compile(rf"^ask{_SUM_ASKED}", re.IGNORECASE)
 _ASKING = re.compile(
-    r"^\W*ask\b(?!(?:ing)?(?: for)?\s+(?:[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d))|\b(i would|i'd|i'll|i will|to) ask\b|"
+    rf"^\W*ask\b(?!{_SUM_ASKED})|\b(i would|i'd|i'll|i will|to) ask\b|"
     r"\bcurious\b|\bwould like to know\b|\bwonder",
     re.IGNORECASE,
 )
@@ -808,8 +819,7 @@ def _other_arrangement(fact: Fact, markers: tuple[str, ...]) -> bool:
 def asks_both_pays(question: str) -> bool:
     """"What are you on now, and what would you be looking for?": the pay had and the pay wanted,
     asked in one sentence."""
-    asking = [x for x in re.split(r"(?<=[.!?])\s+", question.strip()) if x.rstrip().endswith("?")]
-    said = asking[-1] if asking else question
+    said = last_asked(question) or question
     return _PAY_HAD_ASKED.search(said) is not None and (
         _PAY_WANTED_ASKED.search(said) is not None or re.search(r"\bwhat would (make|it take|get)\b", said, re.I) is not None)
 
