@@ -1027,3 +1027,99 @@ def test_a_note_labelled_with_the_topic_asked_answers_it():
     work = grounding.ground("Have you done much overnight work before?").composition.opening
     assert "Thursday" not in work
 
+
+
+def test_a_follow_up_whose_own_words_the_profile_has_stays_on_the_story_before_it():
+    profile = Profile(
+        resume="Priya Shah\n\nExperience\nSecurity Engineer — Harrowgate Health | 2021 – present\n"
+        "- Incident lead for a compromised CI token incident in 2023: contained in under 2 hours.\n"
+        "- Brought back weekly threat-model reviews.",
+        stories=["## Compromised CI token\nSituation: In 2023 an alert fired on unusual calls from a CI token.\n"
+                 "Task: Contain it and find the blast radius.\nAction: I revoked and rotated the token within 15 minutes.\n"
+                 "Result: Contained in under 2 hours; we moved CI to short-lived credentials."],
+    )
+    grounding = Grounding(profile)
+    before = "Tell me about the CI token incident you walked Raj through. Take me through the first two hours."
+    # "back" is a word of the profile's, so the follow-up's own sentence had decided alone.
+    looking = grounding.ground("Looking back on it, what would you do differently?", before).composition.opening
+    assert "token" in looking and not looking.startswith("Nothing")
+
+
+def test_a_disagreement_story_that_says_argue_answers_a_disagreement_question():
+    profile = Profile(
+        resume="Kim Lee\n\nExperience\nCT Radiographer — Tweed Coast District Hospital | 2019 – present\n- CT lists.",
+        stories=["## Questioning a CTPA request\nSituation: An ED registrar requested an urgent CTPA for a low-risk "
+                 "patient.\nTask: Get the right imaging without needless dose.\nAction: I phoned her; when she pushed back, "
+                 "I suggested we ask the radiologist rather than argue it out.\nResult: The scan was changed to a D-dimer first."],
+    )
+    opening = Grounding(profile).ground(
+        "Can you give us an example of a time you disagreed with a referrer about an imaging request?").composition.opening
+    assert "CTPA" in opening
+
+
+def test_a_current_role_in_the_present_tense_is_said_in_it():
+    profile = Profile(
+        resume="Aoife Brennan\n\nExperience\n**Procurement Executive — Lee Valley Bakeries Ltd** | Mar 2020 – present\n"
+        "- Buy flour, sugar and packaging — about €14m annual spend; report to the Head of Operations\n"
+        "- Train and review the work of 2 junior buyers\n",
+    )
+    grounding = Grounding(profile)
+    spend = grounding.ground("What's in your categories, how much spend, and who do you report to?").composition.opening
+    assert "I buy flour" in spend and "and report to the Head of Operations" in spend
+    assert "worked on buy" not in spend and "I was report" not in spend
+    juniors = grounding.ground("Do you train the juniors?").composition.opening
+    assert "I train and review" in juniors
+
+
+def test_notes_tables_and_headings_with_an_aside_are_not_said_as_answers():
+    profile = Profile(
+        resume="Aoife Brennan\n\nExperience\nBuyer — Lee Valley Bakeries Ltd | 2020 – present\n"
+        "- Negotiated a 12-month fixed-price flour contract, saving an estimated €410k\n",
+        notes="KEY NUMBERS (know cold)\n| what | number |\n|---|---|\n| spend | €14m, ~60 suppliers |\n"
+        "| OTIF | 87% -> 95% (2021 -> 2024) |\n\nSCENARIO PREP (price increase)\n"
+        "- don't react to the email. ask for cost breakdown + index basis\n- walk-away position agreed internally first\n",
+    )
+    facts = FactBase.from_profile(profile)
+    texts = [f.text for f in facts if f.source is Source.NOTES]
+    assert not any("|" in t or t.startswith(("KEY NUMBERS", "SCENARIO PREP")) for t in texts)
+    otif = next(f for f in facts if "87%" in f.text)
+    assert otif.label == "OTIF" and otif.section == "KEY NUMBERS (know cold)"
+    grounding = Grounding(profile)
+    spend = grounding.ground("What's your annual spend?").composition.opening
+    assert "€14m" in spend and "|" not in spend
+    scenario = grounding.ground("A supplier sends a 14% price increase. What do you do? Talk me through it.").composition.opening
+    assert "SCENARIO PREP" not in scenario
+
+
+def test_a_question_pointing_at_the_sentence_before_is_about_it():
+    profile = Profile(
+        resume="Aoife Brennan\n\nExperience\nBuyer — Lee Valley Bakeries Ltd | 2020 – present\n"
+        "- Negotiated a 12-month fixed-price flour contract in March 2022, saving an estimated €410k against the average spot price\n",
+        notes="KEY NUMBERS\n- OTIF: 87% -> 95% (2021 -> 2024)\n- inventory: 34 -> 22 days\n",
+    )
+    opening = Grounding(profile).ground(
+        "Okay. The flour contract — the saving. How did you arrive at that number? Most savings figures are made up."
+    ).composition.opening
+    assert "OTIF" not in opening and "87%" not in opening
+
+
+def test_an_acronym_in_the_plural_is_the_profile_s_own():
+    profile = Profile(resume="Jo Tan\n\nExperience\nPharmacy Technician — HealthFirst | 2021 – present\n"
+                      "- Assisted with Best Possible Medication History (BPMH) interviews in the emergency department.")
+    opening = Grounding(profile).ground("Our technicians complete BPMHs in the emergency department. Have you done them?").composition.opening
+    assert "doesn't mention" not in opening and "BPMH" in opening
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Do you have any question to us?", QuestionType.CLOSING),
+        ("Logistics: you've got a full driving licence, yeah? And notice is what, a month?", QuestionType.LOGISTICS),
+        ("Money. What do you want?", QuestionType.LOGISTICS),
+        ("Money. What are you on at the hotel?", QuestionType.LOGISTICS),
+        # Pay named inside a sentence is no topic said alone.
+        ("Tell me about pay. What did you change?", QuestionType.OTHER),
+    ],
+)
+def test_a_topic_said_alone_then_asked_is_that_topic(question, kind):
+    assert classify(question).kind is kind

@@ -283,3 +283,26 @@ def test_a_turn_that_asks_two_predicted_questions_gets_both_or_nothing() -> None
                              [Alone("Tell me about a time you failed."), learn]) == ()
     # One question is not two.
     assert match.decide_each("When could you start?", predictions) == ()
+
+
+def test_a_list_of_the_person_s_things_after_one_question_word_is_an_ask_each() -> None:
+    salary = Alone("What are your salary expectations?")
+    current = Alone("What is your current salary?")
+    notice = Alone("What is your notice period?", form="What is your notice [period]?")
+    predictions = [salary, current, notice]
+    listed = match.decide_each(
+        "Just the practical points: what is your notice period, your current salary, and your salary expectations?", predictions)
+    assert [m.prediction for m in listed] == [notice, current, salary]
+    assert match.asks("So what is your notice period and your current salary?") == [
+        "So what is your notice period and your current salary?"]
+    # How a sum is counted is no other ask.
+    assert decide("What are your salary expectations, gross per year?", predictions).match.prediction is salary
+
+
+def test_a_remark_not_to_say_something_is_no_ask_and_no_negation() -> None:
+    leaving = Alone("Why are you leaving [your current role]?")
+    decision = decide("Fair enough. Why are you leaving your current role? And don't give me the polite version.",
+                      [leaving, Alone("Tell me about yourself.")])
+    assert decision.match is not None and decision.match.prediction is leaving
+    # A question that is negated still is.
+    assert decide("Why aren't you leaving your current role?", [leaving]).match is None

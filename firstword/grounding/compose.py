@@ -33,8 +33,15 @@ IRREGULAR_PAST = frozenset(
 )
 PRESENT_VERBS = frozenset(
     """lead build run manage own design develop teach write sell care coordinate maintain mentor
-    support deliver plan create help handle oversee work drive ship""".split()
+    support deliver plan create help handle oversee work drive ship buy negotiate prepare
+    supervise train liaise organise organize administer advise assess conduct install inspect
+    monitor operate perform provide recruit resolve serve triage translate treat analyse analyze
+    assist collect cook prescribe coach""".split()
 )
+# Words a line may start with as a noun ("Report writing", "Answer bank") that are a verb
+# when a preposition follows: "Buy flour …; report to the Head of Operations" had been said
+# "I was report to the Head of Operations" (set h).
+_VERB_BEFORE = re.compile(r"^(?:report|answer|respond|reply)\s+(?:to|into|directly)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 # Labels that name a list of skills or tools, and how to say them in the first person.
 LIST_LABELS = {
@@ -574,7 +581,8 @@ def _verb_led(clause: str) -> bool:
     if match is None:
         return False
     word = match.group(0).lower()
-    return word in IRREGULAR_PAST or word in PRESENT_VERBS or (word.endswith("ed") and len(word) > 4)
+    return (word in IRREGULAR_PAST or word in PRESENT_VERBS or (word.endswith("ed") and len(word) > 4)
+            or _VERB_BEFORE.match(clause) is not None)
 
 
 def _header(body: str) -> str:

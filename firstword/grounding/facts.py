@@ -173,8 +173,11 @@ def _is_heading(line: str, next_line: str | None) -> str | None:
     if match := _HEADING_MD.match(line):
         return match.group(1).strip()
     stripped = line.strip()
-    letters = [c for c in stripped if c.isalpha()]
-    if 2 < len(stripped) <= 40 and letters and all(c.isupper() for c in letters) and not _BULLET.match(line):
+    # "SCENARIO PREP (price increase)", "KEY NUMBERS (know cold)": capitals with an aside in
+    # brackets head a part of the notes as plain capitals do (set h had said the heading as
+    # the answer to the scenario it prepared).
+    letters = [c for c in _ASIDE.sub("", stripped) if c.isalpha()]
+    if 2 < len(stripped) <= 40 and len(letters) >= 2 and all(c.isupper() for c in letters) and not _BULLET.match(line):
         return stripped.rstrip(":")
     if stripped.endswith(":") and 2 < len(stripped) <= 40 and not _BULLET.match(line):
         return stripped[:-1]
@@ -184,12 +187,39 @@ def _is_heading(line: str, next_line: str | None) -> str | None:
     return None
 
 
+_ASIDE = re.compile(r"\([^)]*\)")
+_TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*(?::?-{2,}:?\s*)?\|?\s*$")
+
+
+def _untabled(lines: list[str]) -> list[str]:
+    """A Markdown table's rows as bullets, "| spend | €14m, ~60 suppliers |" → "- spend: €14m,
+    ~60 suppliers"; its rule and its header row (the one above the rule: "| what | number |")
+    go. Notes keep numbers in tables; read as lines, "| what | number |. KEY NUMBERS" was said
+    as an answer (set h). No Markdown parser needed for one line shape."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if _TABLE_RULE.match(line):
+            continue
+        row = _TABLE_ROW.match(line)
+        if row is None:
+            out.append(line)
+            continue
+        if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
+            continue  # the header row
+        cells = [c.strip() for c in row.group("cells").split("|")]
+        cells = [c for c in cells if c]
+        if cells:
+            out.append(f"- {cells[0]}: {', '.join(cells[1:])}" if len(cells) > 1 else f"- {cells[0]}")
+    return out
+
+
 def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[tuple[str, str]]:
     """(kind, text) for each heading, bullet (with its wrapped lines) and paragraph (with its
     wrapped lines). ``prose``: the text is written in sentences (notes, a job description), so a
     long line that has not ended its sentence goes on into the next one ("… a base of £95k
     plus" / "OTE of £140k.")."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _untabled(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     current: list[str] = []
     kind = ""
 

@@ -78,7 +78,7 @@ class Grounding:
             # name: said as not covered, not "the nearest" line of the resume.
             composition = compose(question, classified.kind, [], self.facts)
             return Grounded(asked_as, classified.kind, classified.cue, [], composition)
-        ranked = self._retriever.search(asked, classified.kind, TOP_K)
+        ranked = self._retriever.search(asked, classified.kind, TOP_K, follows=topic)
         # What a follow-up names that the profile lacks is read from its own words: the question it
         # follows was answered already ("And what was the outcome?" had begun "Your profile
         # doesn't mention impartial", a word of the question before it).

@@ -32,7 +32,8 @@ class QuestionType(StrEnum):
 # word boundaries; the first matching row wins.
 CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     (QuestionType.CLOSING, (
-        r"(any|do you have( any)?) questions? (for|about) (us|me|the (team|role|company|panel|practice|school|job|position))",
+        # "Do you have any question to us?" in second-language English (set n).
+        r"(any|do you have( any)?) questions? (for|about|to) (us|me|the (team|role|company|panel|practice|school|job|position))",
         r"questions? (do|would|did) you have (for|about)|what (would|do) you (like|want) to ask",
         r"anything (else )?you('d| would)? (like|want|wanted) to ask",
         r"what (would|do) you (like|want) to (ask|know) (about|from) (us|me)",
@@ -60,6 +61,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"how soon (can|could|would) you|how (much|long a) notice",
         # "What's your notice like down there?", "your notice at St Aidan's?" (set k).
         r"\b(your|the) notice\b",
+        # "And notice is what, a month?"; "Money. What do you want?" (set n): the topic said
+        # alone, then the ask.
+        r"(^|[.?!]\s+)\W*(and |so )?notice (is|was)\b|\bnotice (is|was) what\b|(^|[.?!]\s+)((ok(ay)?|right|now),?\s+)?(money|pay|wages)\s*[.?!:]",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
         # The job's hours, not "take me through the first two hours" of an incident (set m).
         r"full[- ]time|part[- ]time|contract (role|position)|(working|work|office|shift|contracted|opening|core|your) hours|"

@@ -61,7 +61,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("language", "languages", "stack", "skills", "skill", "programming", "technologies", "tools", "frameworks",
      "software", "systems", "platforms", "applications"),
     ("team", "colleagues", "shift", "shifts", "staff", "crew", "together", "collaborate", "collaboration"),
-    ("conflict", "disagreement", "disagree", "argument", "tension", "pushback", "stakeholder"),
+    ("conflict", "disagreement", "disagree", "argument", "argue", "clash", "tension", "pushback", "stakeholder"),
     ("failure", "fail", "failed", "mistake", "error", "outage", "incident", "setback", "wrong", "bug", "missed"),
     ("incident", "on-call", "oncall", "outage", "pager", "postmortem", "runbook", "reliability"),
     ("weakness", "improve", "improvement", "struggle", "used", "learning", "overcome"),
@@ -359,7 +359,10 @@ class Retriever:
             t for f, doc in zip(self._facts, self._docs, strict=True) if f.source is not Source.JOB for t in doc
         )
 
-    def search(self, question: str, kind: QuestionType, k: int = 5) -> list[Scored]:
+    def search(self, question: str, kind: QuestionType, k: int = 5, *, follows: str | None = None) -> list[Scored]:
+        """The ``k`` facts that best answer ``question``. ``follows``: for a follow-up ("Looking
+        back on it, what would you do differently?"), the question it follows, whose asking part
+        decides what is on topic as much as the follow-up's own does (``question`` holds both)."""
         if self._bm25 is None or kind is QuestionType.NOT_A_QUESTION:
             return []
         # "Your current role" asks about the work of today (``current_asked`` below), not about
@@ -371,10 +374,16 @@ class Retriever:
         # What decides whether a fact is about the question is what the question asks, which
         # is its last sentence when it has several ("The role includes X. Have you done Y?").
         asking = self.asked_part(worded)
-        said = tokens(asking)
         # Not a name said in passing before the question ("I'm Dana, and you've got Marcus from
         # sales"): what the person is asked about is in the sentences that ask.
         absent = self._absent_specifics(focus(asking), kind)
+        if follows is not None and asking != worded:
+            # "Looking back on it…" names words the profile has ("back"), so its own sentence
+            # would decide alone, and the story just told was no longer on topic.
+            asking = f"{self.asked_part(follows)} {asking}"
+        else:
+            asking = self._pointed_at(worded, asking)
+        said = tokens(asking)
         # A question that names something the profile lacks ("paediatric intensive care") is
         # still about what it shares with the profile ("intensive care"): such a fact may open,
         # after the answer says what is missing (``missing``). One that shares nothing is not
@@ -648,6 +657,17 @@ class Retriever:
         asking = _asking_part(question)
         return asking if self._named_anywhere(tokens(asking)) else question
 
+    @staticmethod
+    def _pointed_at(question: str, asking: str) -> str:
+        """``asking`` with the sentence before it where it points back at what that sentence
+        named: "The flour contract — the four hundred and ten thousand. How did you arrive at
+        that number?" (set h had answered with another note of numbers). What it is about, not
+        what it names that the profile lacks: that is the asking sentence's alone."""
+        if asking == question or not _POINTER.search(asking):
+            return asking
+        said = [s for s in re.split(r"(?<=[.!?])\s+", question[: question.rfind(asking)].strip()) if s.strip()]
+        return f"{said[-1]} {asking}" if said else asking
+
     def missing(self, question: str, kind: QuestionType) -> list[str]:
         """The specific words of the question the person's material never uses (see
         ``_absent_specifics``), for an answer to say before the nearest fact."""
@@ -700,6 +720,8 @@ class Retriever:
                 continue
             if job and re.search(rf"(?<![\w]){re.escape(lowered)}", job):
                 continue
+            if re.fullmatch(r"[A-Z0-9]{2,}s", word):
+                lowered = lowered[:-1]  # "BPMHs" is the profile's "BPMH" (set i), as "APIs" its "API"
             stem = _stem(lowered)
             root = stem if len(stem) >= 4 else lowered[:4]
             if re.search(rf"(?<![\w]){re.escape(root)}", text) or re.search(rf"(?<![\w]){re.escape(lowered)}", text):
@@ -957,6 +979,16 @@ PREVIOUS_JOB = re.compile(
 FIRST_JOB = re.compile(
     r"\b(first (job|role|position|design job|post)|get started|got started|start(ed)? (out|your career|in)|"
     r"earliest|began your career|beginning of your career)\b",
+    re.IGNORECASE,
+)
+
+
+# A demonstrative before a noun, after a preposition, points at what the sentence before named
+# ("arrive at that number", "in that situation"); not "something that got out the door", "is
+# that something you've done", "that you …".
+_POINTER = re.compile(
+    r"\b(?:at|on|in|with|about|for|from|of|into|behind|after|during|over|under)\s+(?:that|this|those|these)\s+(?!(?:i|you|we|they|he|she|it|is|was|are|were|would|will|could|can|did|do|"
+    r"does|has|have|had|role|job|position|company|team|week|year|month|morning|afternoon|time|kind|sort|type)\b)[a-z]{3,}",
     re.IGNORECASE,
 )
 

@@ -248,6 +248,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(you are|you're|you were) after (?=(a|an|the|this|that) (\w+ ){0,2}(role|job|post|position)\b)", "you want "),
     (r"\b(are|were) you after (?=(a|an|the|this|that) (\w+ ){0,2}(role|job|post|position)\b)", "do you want "),
     (r"\b(money|salary|pay|comp)[- ]?wise\b", "salary"),
+    # "…your salary expectations, gross per year?": how a sum is counted, not another ask (set n).
+    (r",?\s*\b(?:(?:gross|net)\s+(?:per\s+(?:year|annum|month)|a\s+year|annual(?:ly)?)|per annum|before tax)\b", ""),
     # "Where are you at in terms of expectations?": said of pay, the salary expected.
     (r"\bwhere are you (at )?(with|in terms of|on) (your )?(salary |pay )?expectations\b", "what are your salary expectations"),
     (r"\bnumber one\b|\bso far\b|\bin your career\b", " "),
@@ -1050,7 +1052,15 @@ def _asks_something(sentence: str) -> bool:
     if small_talk(sentence):
         return False
     said = sentence.lower()
+    if _NOT_ASKING.match(said):
+        return False
     return sentence.rstrip().endswith("?") or bool(_ASK_WHAT.search(said) or _REQUEST.search(said))
+
+
+# "Why are you leaving Harbour Loaf? And don't give me the polite version.": a request not to
+# say something is a remark on the ask before it, not an ask (its "don't" had vetoed the match
+# of the whole turn as negated, set n).
+_NOT_ASKING = re.compile(r"^\W*(?:(?:and|but|just|please|so)\b[ ,]*)*(?:don'?t|do not|never)\s+(?:give|tell|say|talk|go)\b")
 
 
 def question_parts(text: str) -> list[str]:
@@ -1220,6 +1230,23 @@ _ELLIPTICAL = re.compile(r"^(?:(?:and|so|also|plus)\b[ ,]*)?(?!not\b|no\b|good\b
                          r"(?:[\w'-]+\s+){0,3}[\w'-]+\?$", re.IGNORECASE)
 
 
+# "What is your notice period, your current package, and your expected salary?": one question
+# word before a list of the person's things asks each of them (set n: matched as one ask, it
+# covered no prediction enough). Only items that each say "your", so "what is your notice and
+# start date" stays one ask of the two. A lead-in label ("Just the practical points:") goes.
+_LISTED = re.compile(
+    r"(?:(?<=^)|(?<=[.?!]\s))(?:[^.?!:]{0,60}:\s*)?(?P<lead>what(?:'s| is| are| would be)\s+)(?P<first>your [\w' -]+?)"
+    r"(?P<rest>(?:,\s*(?:and\s+)?your [\w' -]+?)+)\?",
+    re.IGNORECASE,
+)
+
+
+def _one_ask_each(listed: re.Match[str]) -> str:
+    lead = listed.group("lead")
+    items = [listed.group("first")] + [re.sub(r"^(?:,\s*)?(?:and\s+)?", "", i) for i in re.split(r"(?=,)", listed.group("rest")) if i.strip(", ")]
+    return " ".join(f"{lead}{item.strip()}?" for item in items)
+
+
 def asks(text: str) -> list[str]:
     """The separate questions of one turn (see ``_asks``)."""
     return list(_asks(text))
@@ -1245,7 +1272,8 @@ def _asks(text: str) -> tuple[str, ...]:
     starts: set[int] = set()  # the pieces that open such a sentence
     for group in groups:
         starts.add(len(pieces))
-        pieces += [p.strip() for p in _JOINED_ASK.split(_ALTERNATIVE.sub(" or ", " ".join(group))) if p.strip()]
+        joined = _LISTED.sub(_one_ask_each, _ALTERNATIVE.sub(" or ", " ".join(group)))
+        pieces += [p.strip() for p in _JOINED_ASK.split(joined) if p.strip()]
     out: list[str] = []
     held = ""  # pieces that ask nothing yet, joined to the next ask
     restating = False
