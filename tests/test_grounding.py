@@ -982,6 +982,9 @@ FOLLOW_UP_PROFILE = Profile(
         ("And how much notice would you need to give them?", False),
         ("Is there anything you'd like to ask us about it?", False),
         ("Tell me about a time you led a team through a difficult change and what you learned from it.", False),
+        # A relative "that" names its topic (the answers bench's teacher had been told a disagreement).
+        ("Tell us about a lesson that didn't go to plan.", False),
+        ("And the client that was upset, how did she take it?", True),
     ],
 )
 def test_a_follow_up_is_short_and_points_back(question, follows):

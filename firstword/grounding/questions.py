@@ -432,6 +432,8 @@ _POINTS_BACK = re.compile(
 # Where those words point at nothing before: "anything like that", "that I should know about"
 # (a clause's "that"), "it's" of the weather, "let them know" (the people hiring).
 _NOT_POINTING = re.compile(
+    # "a lesson that didn't go to plan": a relative "that" after a noun, which names its topic.
+    r"\b(?:a|an|the|one|some|any|every)\s+[a-z]+\s+that\s+[a-z]|"
     r"\b((anything|something|things|stuff|or) like that|that (i|you|we|they|he|she|it)\b|it'?s been|is it|"
     r"let (them|him|her) know)\b",
     re.IGNORECASE,
