@@ -1126,3 +1126,42 @@ def test_an_acronym_in_the_plural_is_the_profile_s_own():
 )
 def test_a_topic_said_alone_then_asked_is_that_topic(question, kind):
     assert classify(question).kind is kind
+
+
+def test_the_least_the_person_would_take_and_what_not_to_say_stay_in_the_notes():
+    profile = Profile(
+        resume="Sam Reid\n\nExperience\nSous Chef — The Albert Hotel | 2020 – present\n- Run the pass on 300-cover Sundays.",
+        notes="money: now $72k + super at the hotel. ask 82-85. don't go under 80\n"
+        "other offer: expected S$6,300 (min 6k).\nrange q: I'd ask for 88-90. DON'T say number first if possible. floor 82.\n",
+    )
+    grounding = Grounding(profile)
+    now = grounding.ground("Money. What are you on at the hotel?").composition.opening
+    assert "82-85" in now and "80" not in now.replace("82-85", "")
+    for question in ("What are your salary expectations?", "Where would you need to be in that range?"):
+        opening = grounding.ground(question).composition.opening
+        assert "floor" not in opening and "min" not in opening and "DON'T" not in opening and "go under" not in opening
+    # The least said as what the person wants, or as the only sum, is what they ask for.
+    wanted = Grounding(Profile(resume="Sam Reid\n\nExperience\nSous Chef — The Albert Hotel | 2020 – present",
+                               notes="salary: Want min 46k basic.\n")).ground("What are your salary expectations?")
+    assert "46k" in wanted.composition.opening
+
+
+def test_a_sum_said_aloud_is_the_sum_the_resume_writes():
+    profile = Profile(
+        resume="Lena Vogel\n\nExperience\nSenior Production Manager — Stagecraft Events GmbH | 2021 – present\n"
+        "- Production lead for a 2,400-participant pharma congress at CityCube Berlin (€1.9m production budget).\n"
+        "- Owned the €250k budget of the Leipzig roadshow with the account team.\n"
+        "- Trained 6 junior producers.",
+    )
+    opening = Grounding(profile).ground(
+        "And the budget, 1.9 million — you had the full responsibility for this, or the account manager?").composition.opening
+    assert "CityCube" in opening
+
+
+def test_a_reminder_typed_after_a_note_is_not_said():
+    profile = Profile(
+        resume="Priya Nair\n\nExperience\nSenior Actuarial Analyst — Lion City Assurance | 2020 – present\n- IFRS 17 valuation.",
+        notes="why leaving: valuation moving to KL hub next yr. want assumption setting, not just running don't sound negative abt LCA\n",
+    )
+    opening = Grounding(profile).ground("Why are you looking to leave Lion City at this point?").composition.opening
+    assert "assumption setting" in opening and "negative" not in opening
