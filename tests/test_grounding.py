@@ -1165,3 +1165,22 @@ def test_a_reminder_typed_after_a_note_is_not_said():
     )
     opening = Grounding(profile).ground("Why are you looking to leave Lion City at this point?").composition.opening
     assert "assumption setting" in opening and "negative" not in opening
+
+
+def test_a_turn_asking_several_arrangements_gets_the_note_of_each():
+    profile = Profile(
+        resume="Thabo Mahlangu\n\nExperience\nShift Supervisor — Lesedi Platinum Mine | 2019 – present\n- Ran a stoping section.",
+        notes="current: R585k CTC + bonus avg R70k/yr. want R780k CTC. floor 740\nnotice: 1 month (30 days)\n"
+        "Offsites: Bali 85 pax / 210k, 6% under. Hanoi e-visa typo (temp staff error) - own it\n"
+        "ask: how many pages/week really, compensation for on-call\n",
+    )
+    grounding = Grounding(profile)
+    both = grounding.ground("What is your current cost-to-company and your expectation? And what is your notice period?")
+    opening = both.composition.opening
+    assert "1 month" in opening and "R780k" in opening and "740" not in opening
+    # A note that names an arrangement in passing is no answer to it.
+    visa = grounding.ground("Notice period is one month? And do you need a visa?").composition.opening
+    assert "Hanoi" not in visa
+    # Expectations of a roster are no pay question.
+    roster = grounding.ground("What are your expectations around the roster, and is there anything about your availability?")
+    assert "R780k" not in roster.composition.opening

@@ -17,9 +17,11 @@ from firstword.grounding.retrieval import (
     ASK_FOR,
     Scored,
     _names_employer,
+    arrangements,
     asks_both_pays,
     asks_why_leaving,
     logistics_label,
+    names_arrangement,
     pay_side,
 )
 
@@ -167,6 +169,28 @@ def _compose(
         had, wanted = sides.get("had"), sides.get("wanted")
         if had is not None and wanted is not None:
             return Composition(f"{first_person(had, facts)} {first_person(wanted, facts)}", (had.id, wanted.id), (), context)
+    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and len(asked := arrangements(_questions_of(question))) >= 2:
+        # "What is your current cost-to-company and your expectation? And what is your notice
+        # period?": the note of each arrangement asked, not the best one's alone (set n had
+        # answered "1 month (30 days)." and left the pay unsaid).
+        chosen = [top]
+        covered = set(arrangements(f"{top.label or ''} {top.body}"))
+        notes = [s.fact for s in usable[:6] if s.fact.source is Source.NOTES]
+        for topic in asked:
+            if topic in covered:
+                continue
+            found = [f for f in notes if f not in chosen and names_arrangement(f, topic)][:1]
+            if topic == "pay" and asks_both_pays(_questions_of(question)):
+                # "…your current package, and your expected salary?": the pay had and the pay
+                # wanted, where the notes keep them apart.
+                sides = [next((f for f in notes if pay_side(f.text) == side and f not in chosen), None) for side in ("had", "wanted")]
+                if all(f is not None for f in sides):
+                    found = [f for f in sides if f is not None]
+            chosen += found
+            for other in found:
+                covered |= set(arrangements(f"{other.label or ''} {other.body}"))
+        if len(chosen) > 1:
+            return Composition(" ".join(first_person(f, facts) for f in chosen), tuple(f.id for f in chosen), (), context)
     # A second fact joins the opening only where the question asks for a picture, not one
     # example: who you are, what you have done with something.
     # A question no cue placed ("How do you support new staff?") gets a second example only
@@ -181,6 +205,11 @@ def _compose(
             opening = f"{opening} {first_person(second, facts)}"
             used.append(second.id)
     return Composition(opening, tuple(used), (), context)
+
+
+def _questions_of(turn: str) -> str:
+    """The sentences of ``turn`` that ask (end in "?"): not "Our range is 4.8 to 6.5 million"."""
+    return " ".join(x for x in re.split(r"(?<=[.!?])\s+", turn) if x.rstrip().endswith("?")) or turn
 
 
 # A behavioural question asks for a story: one this close to the best line's score is told instead.
@@ -454,11 +483,11 @@ def first_person(fact: Fact, facts: FactBase) -> str:
 _SUM = (r"[~≈]?\s*(?:[$€£¥₹]|R|Rs\.?|AUD|NZD|CAD|USD|EUR|GBP)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
-    rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
+    rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
     rf"|(?:don'?t|do not|never|won'?t|wont|not)\s+(?:go(?:ing)?|take|accept|settle)\s+(?:under|below|lower than|less than|for less than)\s*{_SUM})"
     r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[a-z]+\b)?"
     # "min R40k if cottage included": the condition goes with it.
-    r"(?:\s+(?:if|with|incl\w*|unless|when)\b[^.;,()]*)?",
+    r"(?:\s+(?:if|with|incl\w*|unless|when)\b[^.;,()]*)?(?:\s*\([^)]*\))?",
     re.IGNORECASE,
 )
 

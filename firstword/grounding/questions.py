@@ -51,7 +51,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"salary|\bcomp\b(?! time)|(landing|land|be|sit|sitting) on base\b|base salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         # What the person is paid now, said the way recruiters ask it.
         r"what are you (earning|making|on)( at the moment| now| currently| at present| these days)?(?=\s*([?.!,]|$))|"
-        r"\b(ctc|package)\b",
+        r"\b(ctc|package|cost[- ]to[- ]company)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start|"
         # "…the next intake starts on the third of March. Any reason you couldn't start then?"
         r"(any reason|anything stopping|anything that would stop) you (couldn'?t|could not|can'?t|from) start",

@@ -162,7 +162,7 @@ _MONEY = (r"[£$€₹]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd
               r"\br\s?\d{2,}|\blpa\b")
 LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
-            "ctc", "lpa", "wage", "hourly",
+            "ctc", "lpa", "wage", "hourly", "cost-to-company", "cost to company",
             # a figure of money: "around £48,000", "hoping for 32-35k", "now GBP 36.5k" (set k)
             "re:" + _MONEY),
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
@@ -988,6 +988,32 @@ ABSENT_ZIPF = 3.5
 
 @lru_cache(maxsize=512)
 @lru_cache(maxsize=None)
+def arrangements(text: str) -> list[str]:
+    """The arrangements (``LOGISTICS_TOPICS``: pay, start, place, …) ``text`` names, in the
+    table's order; "week" alone names no start date ("2 days a week in the office"), "move" no
+    place ("make the move", "if we move fast")."""
+    lowered = text.lower()
+    return [topic for topic, words in LOGISTICS_TOPICS.items()
+            if any(_marker(w).search(lowered) for w in words if w not in ("week", "move"))]
+
+
+_MONEY_FIGURE = re.compile(_MONEY, re.IGNORECASE)
+
+
+def names_arrangement(fact: Fact, topic: str) -> bool:
+    """Whether a note is about ``topic`` by what it leads with: its label or its first words
+    ("Notice 1 month", "notice: 4 wks"), or, for pay, a sum of money had or wanted ("S$6,800/m
+    + AWS", "$$ now $84k. ask $100k");
+    not a note that says "visa" or "compensation" in passing ("Hanoi e-visa typo …", "How many
+    pages/week really, compensation")."""
+    # "Notice 1 month", not "Bali offsite … Hanoi e-visa typo"; a labelled note by its label.
+    lead = fact.label or " ".join(fact.body.split()[:2])
+    if topic in arrangements(lead):
+        return True
+    return topic == "pay" and _MONEY_FIGURE.search(fact.body) is not None and (
+        _PAY_HAD.search(fact.body) is not None or _PAY_WANTED.search(fact.body) is not None)
+
+
 def _marker(marker: str) -> re.Pattern[str]:
     if marker.startswith("re:"):
         return re.compile(marker[3:])
