@@ -1184,3 +1184,26 @@ def test_a_turn_asking_several_arrangements_gets_the_note_of_each():
     # Expectations of a roster are no pay question.
     roster = grounding.ground("What are your expectations around the roster, and is there anything about your availability?")
     assert "R780k" not in roster.composition.opening
+
+
+def test_a_title_and_practice_over_a_line_of_dates_is_the_role_line():
+    profile = Profile(
+        resume="Hannah Kowalski\n\n## Experience\n**Senior Physiotherapist — Northside Sports & Spine Physio, Chermside QLD**\n"
+        "Mar 2021 – present\n- Designed and run the clinic's ACL return-to-sport pathway; 91% of those tested reached LSI ≥90%.\n"
+        "- Currently running the clinic's new-graduate programme.\n\n"
+        "**Physiotherapist (Rotational) — Metro North Health, The Prince Charles Hospital**\nFeb 2018 – Feb 2021\n"
+        "- Rotations: orthopaedic wards and the Emergency Department.\n",
+    )
+    facts = FactBase.from_profile(profile)
+    roles = [f for f in facts if f.part == "role"]
+    assert [(f.employer, f.text.split(" — ")[0]) for f in roles] == [
+        ("Northside Sports & Spine Physio", "Senior Physiotherapist"),
+        ("The Prince Charles Hospital", "Physiotherapist (Rotational)")]
+    assert not any(f.employer == "Chermside QLD" for f in facts)
+    grounding = Grounding(profile)
+    ninety_one = grounding.ground("And that 91 percent on your CV — of everyone, or of those tested?").composition.opening
+    assert ninety_one.startswith("At Northside Sports & Spine Physio I designed")
+    hospital = grounding.ground("You did three years at Prince Charles. Do you miss the hospital side?").composition.opening
+    assert "At Northside" not in hospital
+    running = grounding.ground("What's the new-graduate programme?").composition.opening
+    assert "I'm currently running the clinic's new-graduate programme" in running

@@ -471,9 +471,9 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     said = _clauses(clauses, employer=fact.employer, current=current)
     if fact.employer and _FREELANCE.match(fact.employer):
         # "Brand designer - self-employed | 2016 - 2018": not "At self-employed I worked on …".
-        said = f"As a freelancer, {said}" if said.startswith("I ") else f"As a freelancer: {said}"
+        said = f"As a freelancer, {said}" if said.startswith(("I ", "I'm ")) else f"As a freelancer: {said}"
     elif fact.employer and fact.employer.lower() not in said.lower():
-        said = f"At {fact.employer} {said}" if said.startswith("I ") else f"At {fact.employer}: {said}"
+        said = f"At {fact.employer} {said}" if said.startswith(("I ", "I'm ")) else f"At {fact.employer}: {said}"
     return _sentence(said)
 
 
@@ -589,6 +589,12 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             # "Experienced in running procurement …", "Skilled in …": how the person is, said
             # "I'm experienced in …", not "I experienced in …" (set l).
             said = f"I'm {_lower_first(clause)}"
+        elif (adverb := _ADVERB_FIRST.match(clause)) and (
+                _verb_led(rest := clause[adverb.end():]) or re.match(r"[a-z]{3,}ing\b", rest, re.I)):
+            # "Currently run two sites…", "currently running a $6.8M fit-out": "I currently run…",
+            # "I'm currently running…", not "I worked on currently running…" (set g).
+            subject = "I'm" if re.match(r"[a-z]{3,}ing\b", rest, re.I) else "I"
+            said = f"{subject} {adverb.group(1).lower()} {_lower_first(rest)}"
         elif _verb_led(clause):
             # "I led X, and cut Y": the subject is not repeated after a clause that has it. The
             # verb is lower-cased whatever its frequency ("Rebuilt" began the line, not a name).
@@ -610,6 +616,7 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
     return ", ".join(out[:-1]) + ", and " + _lower_first_pronoun(out[-1])
 
 
+_ADVERB_FIRST = re.compile(r"^(currently|now|also|still|regularly|often|usually|occasionally|personally)\s+", re.IGNORECASE)
 _STATE_LED = re.compile(r"^(?:highly |very )?(experienced|skilled|qualified|certified|licensed|trained|proficient|"
                         r"fluent|passionate|comfortable|confident|used)\s+(in|with|at|as|about|to)\b", re.IGNORECASE)
 

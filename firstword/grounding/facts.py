@@ -408,6 +408,14 @@ def _resume_facts(text: str) -> list[Fact]:
                 employer, dates = _employer_of_role_line(sentence)
                 if employer is None and line_above is not None and _DATES_ALONE.match(_MARKUP.sub("", sentence)):
                     employer = _employer_of_role_line(line_above)[0]
+                    if employer is not None and facts and facts[-1].text == line_above:
+                        # The title and employer above a line of dates alone are the role line;
+                        # they had stayed a fact of the role before ("At Chermside QLD I am
+                        # Physiotherapist (Rotational) — Metro North Health", set n).
+                        facts[-1] = replace(facts[-1], part="role", employer=employer, dates=dates)
+                        line_above = None
+                        previous_line = None
+                        continue
                 if previous_line is not None and employer is None and _is_title(sentence.split(",")[0]):
                     employer = previous_line.split(",")[0].strip() or employer
                     # The line above named the employer: a heading, not something said.
@@ -532,6 +540,13 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
     heads = [group[0] for group in groups if group and not _is_title(group[0]) and re.search(r"[A-Za-z]", group[0])]
     if heads:
         return heads[0], dates
+    # A practice named for its trade after the title ("Senior Physiotherapist — Northside Sports
+    # & Spine Physio, Chermside QLD"): a name of several words, few of them a title's, is the
+    # employer, not the place after it (set n had "At Chermside QLD I …").
+    named_for_trade = [group[0] for group in groups[1:] if group and len(_words(group[0])) >= 3
+                       and sum(_titled([w]) for w in _words(group[0])) * 3 <= len(_words(group[0]))]
+    if named_for_trade and groups[0] and _is_title(groups[0][0]):
+        return named_for_trade[0], dates
     names = [p for p in parts if not _is_title(p) and re.search(r"[A-Za-z]", p)]
     return (names[0] if names else None), dates
 
