@@ -1207,3 +1207,22 @@ def test_a_title_and_practice_over_a_line_of_dates_is_the_role_line():
     assert "At Northside" not in hospital
     running = grounding.ground("What's the new-graduate programme?").composition.opening
     assert "I'm currently running the clinic's new-graduate programme" in running
+
+
+def test_what_the_profile_lacks_is_read_from_what_is_asked_or_the_scene_set():
+    profile = Profile(
+        resume="Darren Hale\n\nExperience\nElectrical Estimator — Whitworth Electrical | 2019 – present\n"
+        "- Priced domestic rewires and consumer unit upgrades.\n- Cut material over-ordering from 9% to 3%.",
+    )
+    grounding = Grounding(profile)
+    intro = grounding.ground("Hi Darren, it's Kelly from Northway Recruitment, thanks for getting back to me. Is now "
+                             "still a good time for a quick chat, about fifteen, twenty minutes?").composition.opening
+    assert "Kelly" not in intro and "Northway" not in intro
+    values = grounding.ground("Our values are Compassion, Accountability and Respect. Can you tell us about a time "
+                              "you had a disagreement with a colleague? How did you handle it?").composition.opening
+    assert "Compassion" not in values
+    # A role line's title is no employer ("Electrical Estimator — Whitworth Electrical").
+    assert "At Whitworth Electrical I priced" in grounding.ground("What do you price?").composition.opening
+    scene = grounding.ground("You're pricing a job and the client wants clarithromycin-grade cabling and a "
+                             "Zigbee mesh throughout. What would you do?").composition.opening
+    assert "doesn't mention" in scene and "Zigbee" in scene

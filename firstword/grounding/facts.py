@@ -575,7 +575,11 @@ _TITLE_WORDS = frozenset(
     inspector instructor educator operator paramedic electrician plumber mechanic midwife medic doctor
     dentist hygienist receptionist generalist crew steward stewardess attendant cook baker barista
     waiter server porter guard caretaker labourer laborer fitter welder joiner carpenter painter
-    courier dispatcher navigator pilot captain mate commis lifeguard coach practitioner deckhand""".split()
+    courier dispatcher navigator pilot captain mate commis lifeguard coach practitioner deckhand
+    estimator scheduler assessor adjuster underwriter broker valuer recruiter merchandiser translator
+    interpreter overseer superintendent brewer sommelier concierge housekeeper bartender teller cashier
+    secretary treasurer actuary fundraiser organiser organizer programmer tester investigator examiner
+    reviewer moderator rep""".split()
 )
 # Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
 _PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")

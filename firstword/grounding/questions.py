@@ -340,6 +340,35 @@ def focus(question: str) -> str:
     return " ".join(s for s, w in sentence_weights(question) if w >= 1.0)
 
 
+def asking_sentences(question: str) -> str:
+    """The sentences of the turn that ask (a "?" or a request), not its small talk ("Is now
+    still a good time?") nor what it tells ("Our values are Compassion, Accountability, …");
+    ``focus`` where none does, or where the ask is what to do in the scene the turn set ("…
+    started on clarithromycin, and they're also on simvastatin 40 mg. What would you do?")."""
+    weighted = sentence_weights(question)
+    kept: list[str] = []
+    for i, (sentence, weight) in enumerate(weighted):
+        if weight < 1.0 or not _asks(sentence) or small_talk(sentence):
+            continue
+        if i and _ENDS_ON_IT.search(sentence) and weighted[i - 1][0] not in kept:
+            # "Our LatAm expansion needs Spanish. Do you speak it?": what "it" is (not the
+            # people of "How will you manage them?", whose names are no skill to lack).
+            kept.append(weighted[i - 1][0])
+        kept.append(sentence)
+    said = " ".join(kept)
+    return focus(question) if not said or _WHAT_TO_DO.search(said) else said
+
+
+_ENDS_ON_IT = re.compile(r"\bit\W*$", re.IGNORECASE)
+# What the person would do in a scene: its specifics are in the sentences before.
+_WHAT_TO_DO = re.compile(
+    r"\bwhat (?:would|do|will|should) you (?:do|say)\b|\bwhat(?:'s| is) your (?:first|next) (?:move|step|worry)\b|"
+    r"\bwhere (?:do|would) you (?:start|begin|go)\b|\bwhat now\b|"
+    r"\b(?:talk|walk|take) (?:me|us) through (?:what|how) you(?:'d| would)?\b",
+    re.IGNORECASE,
+)
+
+
 def _asks(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or _REQUESTS.search(sentence) is not None
 

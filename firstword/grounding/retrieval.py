@@ -21,6 +21,7 @@ from rank_bm25 import BM25Okapi
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them
 from firstword.grounding.questions import (
     QuestionType,
+    asking_sentences,
     asks_to_accept,
     focus,
     last_asked,
@@ -401,7 +402,7 @@ class Retriever:
         asking = self.asked_part(worded)
         # Not a name said in passing before the question ("I'm Dana, and you've got Marcus from
         # sales"): what the person is asked about is in the sentences that ask.
-        absent = self._absent_specifics(focus(asking), kind)
+        absent = self._absent_specifics(asking_sentences(asking), kind)
         if follows is not None and asking != worded:
             # "Looking back on it…" names words the profile has ("back"), so its own sentence
             # would decide alone, and the story just told was no longer on topic.
@@ -696,7 +697,7 @@ class Retriever:
     def missing(self, question: str, kind: QuestionType) -> list[str]:
         """The specific words of the question the person's material never uses (see
         ``_absent_specifics``), for an answer to say before the nearest fact."""
-        return self._absent_specifics(focus(self.asked_part(question)), kind)
+        return self._absent_specifics(asking_sentences(self.asked_part(question)), kind)
 
     def _named_anywhere(self, said: list[str]) -> bool:
         return any(t not in _GENERIC_STEMS and t in self._vocabulary for t in said)
