@@ -1226,3 +1226,22 @@ def test_what_the_profile_lacks_is_read_from_what_is_asked_or_the_scene_set():
     scene = grounding.ground("You're pricing a job and the client wants clarithromycin-grade cabling and a "
                              "Zigbee mesh throughout. What would you do?").composition.opening
     assert "doesn't mention" in scene and "Zigbee" in scene
+
+
+def test_a_note_s_reminders_to_its_writer_are_not_said():
+    profile = Profile(
+        resume="Tom Reid\n\nExperience\nIT Technician — Buckeye Tech Partners | 2021 – present\n- Manage Google Workspace for two clients.",
+        notes="Chromebooks: only ~150 across 2 clients - DON'T oversell scale.\n"
+        "commercial/3 phase: be honest, mostly dairy sheds + the 2 shops. don't oversell\n"
+        "money: want $25+/hr (~$52k). REMEMBER OPERS takes 10% out of check - factor in.\n"
+        "NEC: Option C contractor side = 0. be honest, say I've done NEC4 course (Sept).\n"
+        "Questions to ask (pick one or two, don't interrogate them): Is the new site definitely planned?\n",
+    )
+    grounding = Grounding(profile)
+    openings = [grounding.ground(q).composition.opening for q in (
+        "Have you managed Chromebooks at scale?", "How much commercial or 3 phase work have you done?",
+        "What are your salary expectations?", "How much NEC Option C have you done?", "Any questions for us?")]
+    said = " ".join(openings)
+    for reminder in ("oversell", "be honest", "REMEMBER", "factor in", "interrogate"):
+        assert reminder not in said, reminder
+    assert "I've done NEC4 course" in said and "dairy sheds" in said and "$25+/hr" in said

@@ -510,6 +510,43 @@ _REMINDER_AFTER = re.compile(
 _WANTED_BEFORE = re.compile(r"\b(?:want\w*|need\w*|ask\w*|expect\w*|looking for|hoping for|ideally)\s*$", re.IGNORECASE)
 
 
+# A note's reminders to its writer, between its commas, dashes and full stops: "be honest",
+# "own it", "DON'T oversell scale", "REMEMBER OPERS takes 10% …", "(don't give exact)" (sets
+# j, k, l, n had read them aloud). "say \"mid to high forties\"" is what to say: its words stay.
+_REMINDER = re.compile(
+    r"^(?:(?:be|stay) )?honest\W*$|^own it\W*$|^tell them\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
+    r"^factor (?:it |that )?in\W*$|^say (?:that|so|this)\W*$|"
+    r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|haggle|interrogate|give exact|sound|badmouth|bash|moan)\b.*",
+    re.IGNORECASE,
+)
+_SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->)\s*)")
+_ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)", re.IGNORECASE)
+
+
+def _without_reminders(body: str) -> str:
+    text = _ASIDE_REMINDER.sub("", body)
+    pieces = _CLAUSE_BREAK.split(text)
+    out: list[str] = []
+    for i in range(0, len(pieces), 2):
+        clause, gap = pieces[i], (pieces[i + 1] if i + 1 < len(pieces) else "")
+        stripped = clause.strip().lstrip("—–-:> ")
+        # Whole clauses only: not one whose bracket opens or closes elsewhere ("(pick one or two,
+        # don't interrogate them): Is Applied Maths…"), nor a long one.
+        whole = stripped.count("(") == stripped.count(")") and ":" not in stripped and len(stripped.split()) <= 8
+        if stripped and whole and _REMINDER.match(stripped):
+            continue
+        said = _SAY_QUOTED.match(stripped) if whole or stripped.startswith(("say \"", "say '")) else None
+        if said:
+            clause = said.group("words") or said.group("own")
+        out.append(clause + gap)
+    kept = "".join(out).strip(" ,;-–—>")
+    if not re.search(r"[A-Za-z0-9]", kept):
+        return body
+    kept = re.sub(r"\s+([.,;])", r"\1", kept)
+    return re.sub(r"([,;])\s*([.])", r"\2", kept)
+
+
 def _floor_unless_asked(match: re.Match[str]) -> str:
     # "Want min 46k basic" is what the person asks for, in their words.
     return match.group(0) if _WANTED_BEFORE.search(match.string[: match.start()]) else " "
@@ -527,6 +564,7 @@ def _kept_to_self(body: str) -> str:
     tail = _REMINDER_AFTER.search(body)
     if tail is not None and len(body[: tail.start()].split()) >= 3:
         body = body[: tail.start()].rstrip(" ,;-–—") + body[tail.end():]
+    body = _without_reminders(body)
     kept = _FLOOR.sub(_floor_unless_asked, body)
     if kept == body or not _A_SUM.search(kept):
         # Nothing to keep to oneself, or the least is the only sum the note says ("Need R30k
