@@ -1245,3 +1245,21 @@ def test_a_note_s_reminders_to_its_writer_are_not_said():
     for reminder in ("oversell", "be honest", "REMEMBER", "factor in", "interrogate"):
         assert reminder not in said, reminder
     assert "I've done NEC4 course" in said and "dairy sheds" in said and "$25+/hr" in said
+
+
+def test_a_bullet_naming_a_role_held_or_two_verbs_is_said_as_one():
+    profile = Profile(
+        resume="Sam Reid\n\nExperience\nParalegal — Hartwell Brandt LLP | 2019 – present\n"
+        "- Trial team member on 4 jury trials and 2 arbitration hearings — exhibit lists, witness binders.\n"
+        "- One of 3 paralegals on the commercial team.\n- Test and certify the e-filing bundles before each hearing.\n"
+        "- Partner with associates on discovery plans.\n- Practice educator since 2022 for 4 new paralegals.\n"
+        "- Lumen Analytics (2016–2019), Legal Assistant: docketing and filing for the litigation group.\n",
+    )
+    grounding = Grounding(profile)
+    said = " ".join(grounding.ground(q).composition.opening for q in (
+        "How many jury trials have you done?", "How big is the commercial team?", "Who certifies the e-filing bundles?",
+        "How do you work with associates on discovery?", "Do you train new paralegals?", "What did you do at Lumen Analytics?"))
+    assert "I worked on trial team member" not in said and "I am a trial team member on 4 jury trials" in said
+    assert "I am one of 3 paralegals" in said and "I test and certify" in said and "I partner with associates" in said
+    assert "I've been a practice educator since 2022" in said
+    assert "2019)" not in said and "docketing and filing" in said

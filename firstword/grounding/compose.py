@@ -43,7 +43,7 @@ PRESENT_VERBS = frozenset(
 # Words a line may start with as a noun ("Report writing", "Answer bank") that are a verb
 # when a preposition follows: "Buy flour …; report to the Head of Operations" had been said
 # "I was report to the Head of Operations" (set h).
-_VERB_BEFORE = re.compile(r"^(?:report|answer|respond|reply)\s+(?:to|into|directly)\b", re.IGNORECASE)
+_VERB_BEFORE = re.compile(r"^(?:(?:report|answer|respond|reply)\s+(?:to|into|directly)|partner\s+with|team\s+up\s+with)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 # Labels that name a list of skills or tools, and how to say them in the first person.
 LIST_LABELS = {
@@ -471,9 +471,9 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     said = _clauses(clauses, employer=fact.employer, current=current)
     if fact.employer and _FREELANCE.match(fact.employer):
         # "Brand designer - self-employed | 2016 - 2018": not "At self-employed I worked on …".
-        said = f"As a freelancer, {said}" if said.startswith(("I ", "I'm ")) else f"As a freelancer: {said}"
+        said = f"As a freelancer, {said}" if said.startswith(("I ", "I'm ", "I've ")) else f"As a freelancer: {said}"
     elif fact.employer and fact.employer.lower() not in said.lower():
-        said = f"At {fact.employer} {said}" if said.startswith(("I ", "I'm ")) else f"At {fact.employer}: {said}"
+        said = f"At {fact.employer} {said}" if said.startswith(("I ", "I'm ", "I've ")) else f"At {fact.employer}: {said}"
     return _sentence(said)
 
 
@@ -593,7 +593,8 @@ def _imperative(clause: str) -> bool:
 # Words that make a noun phrase a role the person held ("on-call lead for 18 months").
 ROLE_WORDS = re.compile(
     r"\b(lead|leader|manager|head|owner|engineer|developer|designer|nurse|teacher|analyst|"
-    r"consultant|director|officer|coordinator|mentor|member|chair|captain|representative|champion)\b",
+    r"consultant|director|officer|coordinator|mentor|member|chair|captain|representative|champion|"
+    r"assessor|specialist|trainer|deputy)\b",
     re.I,
 )
 
@@ -633,6 +634,9 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             # "I'm currently running…", not "I worked on currently running…" (set g).
             subject = "I'm" if re.match(r"[a-z]{3,}ing\b", rest, re.I) else "I"
             said = f"{subject} {adverb.group(1).lower()} {_lower_first(rest)}"
+        elif (adverb := _ADVERB_FIRST.match(clause)) and adverb.group(1).lower() == "currently" and _HELD.search(clause):
+            # "Currently buddy/supervisor to a first-year apprentice."
+            said = f"I'm {_lower_first(clause)}"
         elif _verb_led(clause):
             # "I led X, and cut Y": the subject is not repeated after a clause that has it. The
             # verb is lower-cased whatever its frequency ("Rebuilt" began the line, not a name).
@@ -644,6 +648,15 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             said = _upper_first(clause) if i == 0 else clause  # already in the first person
         elif ROLE_WORDS.search(clause) and len(clause.split()) <= 8:
             said = f"I was {_lower_first(clause)}"
+        elif re.match(r"one of\b", clause, re.IGNORECASE):
+            # "One of 4 iOS engineers on …": "I was one of …", not "I worked on one of …".
+            said = f"{'I am' if current else 'I was'} {_lower_first(clause)}"
+        elif employer is not None and not _has_verb(clause) and (
+                _HELD.search(" ".join(clause.split()[:4])) and not _HELD_DOES.search(clause)):
+            # "Trial team member on 4 jury trials and 2 arbitration hearings — …", "Practice
+            # educator since 2022 — mentored …": a role held, however long the line goes on.
+            held = "I've been" if current and re.search(r"\bsince (?:19|20)\d{2}\b", clause) else "I am" if current else "I was"
+            said = f"{held} {_article(clause)}{_lower_first(clause)}"
         elif employer is not None and not _has_verb(clause):
             said = f"I worked on {_lower_first(clause)}"
         else:
@@ -713,13 +726,26 @@ def _has_verb(clause: str) -> bool:
     return _FINITE.search(clause) is not None
 
 
+# A role held, named in a bullet's first words under an employer ("Analytics partner to
+# merchandising …", "HR partner for …"); not one who does something ("supervisor signs off …").
+_HELD = re.compile(ROLE_WORDS.pattern[:-3] + r"|partner|supervisor|educator)\b", re.IGNORECASE)
+_HELD_DOES = re.compile(_HELD.pattern + r"\s+[a-z]+s\b", re.IGNORECASE)
+# Verbs that follow another with "and" at a line's start: "Test and certify new installations",
+# "Read and make recommendations on ~1,100 applications" (said "I worked on test and certify …").
+_SECOND_VERB = re.compile(
+    r"^[A-Za-z]+\s+and\s+(?:certify|make|review|approve|sign|report|maintain|update|monitor|deliver|train|mentor|"
+    r"coach|assess|test|fix|install|commission|document|track|present|negotiate|write|run|manage|lead|support)\b",
+    re.IGNORECASE,
+)
+
+
 def _verb_led(clause: str) -> bool:
     match = _WORD.match(clause)
     if match is None:
         return False
     word = match.group(0).lower()
     return (word in IRREGULAR_PAST or word in PRESENT_VERBS or (word.endswith("ed") and len(word) > 4)
-            or _VERB_BEFORE.match(clause) is not None)
+            or _VERB_BEFORE.match(clause) is not None or _SECOND_VERB.match(clause) is not None)
 
 
 def _header(body: str) -> str:

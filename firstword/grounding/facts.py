@@ -62,7 +62,10 @@ _PART_NAMES = {"context": "situation", "background": "situation", "problem": "si
                "approach": "action", "outcome": "result", "impact": "result"}
 # "Northwind Logistics (2021–now): led …", "Brightpay, 2018-2021 — built …"
 _EMPLOYER_LEAD = re.compile(
-    r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)\s*\)?\s*[:—–-]\s*(?!\s*(?:now|present|current|today)\b)(?P<rest>.*[A-Za-z].*)$",
+    r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)\s*\)?"
+    # "Lumen Analytics (2019–2021), Data Engineer: clickstream jobs …": the title after the dates
+    # (the lead had stopped at "2019–", and "2021), Data Engineer" was said as the work).
+    r"(?:\s*,\s*(?P<title>[A-Z][^:,()]{1,50}?))?\s*[:—–-]\s*(?!\s*(?:now|present|current|today)\b)(?P<rest>.*[A-Za-z].*)$",
 )
 # A role line: "Senior Engineer, Acme Corp (2019 – 2021)" or "Acme Corp — Senior Engineer, 2019-2021".
 # "2019 – 2021", "2016 - Jan 2020", "February 2019 - January 2021" (a month before the second year
