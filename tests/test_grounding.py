@@ -1263,3 +1263,20 @@ def test_a_bullet_naming_a_role_held_or_two_verbs_is_said_as_one():
     assert "I am one of 3 paralegals" in said and "I test and certify" in said and "I partner with associates" in said
     assert "I've been a practice educator since 2022" in said
     assert "2019)" not in said and "docketing and filing" in said
+
+
+def test_a_notes_line_well_short_of_their_width_ended_its_note():
+    notes = ("RUA - final w/ Declan (owner). Fri 2pm, Douglas St café, back office\n"
+             "trial Tues went OK - Siobhán said croissants slightly under-proved (proofer was at 26 not 28, I didn't check)\n"
+             "money: now €36.5k + night premium ≈ €40k. ask €48k. min 45\nnotice 2 wks contract, offer 3 - be fair to them\n"
+             "Step up to manager + hospice cared for Mum 2019 - mention briefly, DON'T get teary.\n")
+    grounding = Grounding(Profile(resume="Aoife Walsh\n\nExperience\nNight Baker — Harbour Loaf | 2019 – present\n"
+                                  "- Laminated up to 2,000 croissants a day.\n- Occupational First Aid (2024)", notes=notes))
+    proved = grounding.ground("She said your croissants were a bit under-proved. What happened there?").composition.opening
+    assert proved.startswith("Trial Tues went OK") and "Douglas St" not in proved
+    money = grounding.ground("Money. What do you want?").composition.opening
+    assert "€48k" in money and "notice" not in money and "45" not in money
+    teary = grounding.ground("What made you apply?").composition.opening
+    assert "teary" not in teary and "briefly" not in teary
+    late = grounding.ground("One of my lads turns up late twice a week. Your first week — what do you do with him?")
+    assert "First Aid" not in late.composition.opening

@@ -223,6 +223,7 @@ def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[t
     long line that has not ended its sentence goes on into the next one ("… a base of £95k
     plus" / "OTE of £140k.")."""
     lines = _untabled(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    wrap_width = max((len(line.strip()) for line in lines), default=0)
     current: list[str] = []
     kind = ""
 
@@ -271,9 +272,13 @@ def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[t
             yield from flush()
             kind = "bullet"
             current.append(_BULLET.sub("", line, count=1))
-        elif current and not (notes and _note_ended(current[-1], line)) and (
+        elif current and not (notes and _note_ended(current[-1], line, wrap_width)) and (
             _continues(current[-1], line, kind)
             or (prose and kind == "line" and len(current[-1].strip()) >= PROSE_WRAP
+                # Notes are wrapped, if at all, near their longest line: "RUA - final w/ Declan
+                # (owner). Fri 2pm, Douglas St café, back office" then "trial Tues went OK - …"
+                # are two notes (set n had lost the second inside the interview's time).
+                and (not notes or len(current[-1].strip()) >= WRAP_SHARE * wrap_width or _cut_off(current[-1], _CUT_OFF_ENDS))
                 # A closing bracket ends a note's line: "… exercise window (90 days??)" then
                 # "Notice 2 wks" (set j: the notice period was said as the end of the pay note).
                 and not current[-1].rstrip().endswith((".", "!", "?", ":", ")")) and not _SHORT_LABEL.match(line.strip())
@@ -290,13 +295,14 @@ def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[t
     yield from flush()
 
 
-def _note_ended(previous: str, line: str) -> bool:
+def _note_ended(previous: str, line: str, wrap_width: int = 0) -> bool:
     """Whether a short typed line of notes ended its note, whatever case the next starts in:
     "want 52k, min 50k. 4 days ideally, 4.5 ok" then "notice 1 month (contract)" then "holiday
     booked 14-21 Aug" are three notes (set m: "what's your notice period?" was answered with all
     three). A line cut off mid-phrase ("… leave at", "base +") goes on."""
     return (
-        len(previous.strip()) < PROSE_WRAP
+        # Short, or well short of the width the notes were wrapped at (``WRAP_SHARE``).
+        (len(previous.strip()) < PROSE_WRAP or len(previous.strip()) < WRAP_SHARE * wrap_width)
         and not _cut_off(previous, (*_CUT_OFF_ENDS, "(", "/"))
         and re.match(r"\s*(\(|&|\+|(and|or|but|with|to|for|then|so)\b)", line, re.IGNORECASE) is None
     )
@@ -318,6 +324,9 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 NAME_LINE_CHARS = 90
 # A line of prose at least this long that stops mid-sentence was wrapped, not ended.
 PROSE_WRAP = 50
+# How near its notes' longest line a line must be to have been wrapped there: an editor wraps at
+# one width, and a line well short of it was ended by its writer (set n).
+WRAP_SHARE = 0.8
 # A line ending in a word that needs more after it.
 _OPEN_END = re.compile(
     r"\b(for|to|of|the|a|an|and|or|with|in|on|by|from|at|as|into|across|than|per|via|our|their|its|my|"

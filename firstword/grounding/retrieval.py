@@ -275,7 +275,7 @@ def tokens(text: str) -> list[str]:
 def _words(text: str) -> list[str]:
     """Lower-cased words without their contractions' tails ("what's" → "what", not "what", "s"),
     "on-call" as one word (its "call" is not the "called the GP" of a story)."""
-    text = _ON_CALL.sub("oncall", _CONTRACTION.sub("", text.lower()))
+    text = _FIRST_AID.sub("firstaid", _ON_CALL.sub("oncall", _CONTRACTION.sub("", text.lower())))
     text = _amounts(text)
     return [w for w in _TOKEN.findall(text) if len(w) > 1 or w.isdigit()]
 
@@ -298,6 +298,9 @@ def _amounts(text: str) -> str:
 
 
 _ON_CALL = re.compile(r"\bon[- ]?call\b")
+# "First aid" is one thing: its "first" is not the "first" of "your first week" (set n had opened
+# "Your first week — what do you do with him?" with "Occupational First Aid").
+_FIRST_AID = re.compile(r"\bfirst[- ]aid(?:er)?\b")
 
 
 _CONTRACTION = re.compile(r"n['’]t\b|['’](?:s|t|re|ve|d|ll|m)\b")
