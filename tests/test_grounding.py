@@ -1122,6 +1122,9 @@ def test_an_acronym_in_the_plural_is_the_profile_s_own():
         ("Money. What are you on at the hotel?", QuestionType.LOGISTICS),
         # Pay named inside a sentence is no topic said alone.
         ("Tell me about pay. What did you change?", QuestionType.OTHER),
+        # The asking sentence decides before its lead-in's words.
+        ("You'd be managing four people, two of them part-time. How have you gone about managing someone "
+         "who's more experienced than you?", QuestionType.EXPERIENCE),
     ],
 )
 def test_a_topic_said_alone_then_asked_is_that_topic(question, kind):

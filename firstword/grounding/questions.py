@@ -204,13 +204,17 @@ def classify(question: str) -> Classified:
     # the day of your onsite, I was traveling. … give me the version of your story that isn't
     # on the resume" is not about travel, nor "Take me through the first two hours" about the
     # hours of the job (set m).
-    asking = " ".join(focus(asked).lower().split())
-    if names:
-        asking = " ".join("x" if w.strip("?.,!'’s").lower() in names or w.strip("?.,!").lower() in names else w
-                          for w in asking.split())
+    # The sentences that ask come first ("You'd be managing four people, two of them part-time
+    # … How have you gone about managing someone who's more experienced than you?" is no
+    # question of hours, set n), then the turn's focus.
+    def masked(part: str) -> str:
+        part = " ".join(part.lower().split())
+        return " ".join("x" if w.strip("?.,!'’s").lower() in names or w.strip("?.,!").lower() in names else w
+                        for w in part.split()) if names else part
+
     # Only where the asking sentences say nothing does the rest of the turn decide: "…you're at
     # six-twenty CTC and looking for around eight hundred. … Where's your flexibility?"
-    for said in (asking, text) if asking != text else (text,):
+    for said in dict.fromkeys((masked(asking_sentences(asked)), masked(focus(asked)), text)):
         for kind, patterns in _COMPILED:
             for pattern in patterns:
                 if pattern.search(said):

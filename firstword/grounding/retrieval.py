@@ -1018,7 +1018,10 @@ def names_arrangement(fact: Fact, topic: str) -> bool:
         _PAY_HAD.search(fact.body) is not None or _PAY_WANTED.search(fact.body) is not None)
 
 
+@lru_cache(maxsize=1024)
 def _marker(marker: str) -> re.Pattern[str]:
+    # Cached: every fact is tested against every marker of the question's type (~400 000 calls
+    # over the held-out scripts, 1.5 s of their 10 s grounding under the profiler).
     if marker.startswith("re:"):
         return re.compile(marker[3:])
     if marker.endswith("*"):
