@@ -1283,3 +1283,11 @@ def test_a_notes_line_well_short_of_their_width_ended_its_note():
     assert "teary" not in teary and "briefly" not in teary
     late = grounding.ground("One of my lads turns up late twice a week. Your first week — what do you do with him?")
     assert "First Aid" not in late.composition.opening
+
+
+def test_the_pay_wanted_is_said_without_the_pay_had_first():
+    grounding = Grounding(Profile(resume="Sam Reid\n\nExperience\nHead Baker — Harbour Loaf | 2019 – present",
+                                  notes="money: now €36.5k + night premium ≈ €40k. ask €48k. min 45\n"))
+    assert grounding.ground("Money. What do you want?").composition.opening == "I'd ask for €48k."
+    both = grounding.ground("What are you on now, and what would you be looking for?").composition.opening
+    assert "€36.5k" in both and "€48k" in both

@@ -191,6 +191,15 @@ def _compose(
                 covered |= set(arrangements(f"{other.label or ''} {other.body}"))
         if len(chosen) > 1:
             return Composition(" ".join(first_person(f, facts) for f in chosen), tuple(f.id for f in chosen), (), context)
+    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and pay_side(_questions_of(question), asked=True) == "wanted":
+        # "Money. What do you want?" of "Now €36.5k + night premium ≈ €40k. ask €48k.": the pay
+        # wanted, not first the pay had (a number said first is the one negotiated from).
+        said = re.split(r"(?<=[.!?])\s+", opening)
+        wanted = [x for x in said if pay_side(x) != "had"]
+        if len(wanted) < len(said) and any(pay_side(x) == "wanted" for x in wanted):
+            if ask := ASK_FOR.match(wanted[0]):
+                wanted[0] = f"I'd ask for {wanted[0][ask.end():]}"  # "ask 68-70k." said aloud
+            return Composition(_upper_first(" ".join(wanted)), tuple(used), (), context)
     # A second fact joins the opening only where the question asks for a picture, not one
     # example: who you are, what you have done with something.
     # A question no cue placed ("How do you support new staff?") gets a second example only
