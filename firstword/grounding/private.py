@@ -1,0 +1,108 @@
+"""What a note keeps to its writer: the least they would take ("ask €48k. min 45") and their
+reminders of what to say or not ("be honest", "DON'T oversell scale"). An answer is read aloud
+as the person's own words, so these are taken out of a note before it is said
+(``kept_to_self``); the rest stays as written. Hand-written rules: no library reads a person's
+shorthand for what they mean to keep back."""
+
+from __future__ import annotations
+
+import re
+
+# The least the person would take, written for themselves: "ask €48k. min 45", "floor 108",
+# "don't go under 80". An answer is read aloud; said, it is the number the other side pays
+# (sets k and n had said "…ask 82-85. don't go under 80." to "What are you on at the hotel?").
+_SUM = (r"[~≈]?\s*(?:[$€£¥₹]|R|Rs\.?|AUD|NZD|CAD|USD|EUR|GBP)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
+        r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
+_FLOOR = re.compile(
+    rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
+    rf"|(?:don'?t|do not|never|won'?t|wont|not)\s+(?:go(?:ing)?|take|accept|settle)\s+(?:under|below|lower than|less than|for less than)\s*{_SUM})"
+    r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[a-z]+\b)?"
+    # "min R40k if cottage included": the condition goes with it.
+    r"(?:\s+(?:if|with|incl\w*|unless|when)\b[^.;,()]*)?(?:\s*\([^)]*\))?",
+    re.IGNORECASE,
+)
+
+
+_A_SUM = re.compile(r"[$€£¥₹]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d{2,}(?:[.,]\d+)?\b(?!\s*(?:%|yrs?|years?|days?|hours?|weeks?|wks?|months?))")
+
+
+# A sentence of a note that tells the person what not to say: "DON'T say number first if
+# possible.", "don't say 71 unless pushed." (sets g and l had read them aloud).
+_NOT_TO_SAY = re.compile(
+    r"^\W*(?:don'?t|do not|dont|never|avoid)\s+(?:say\w*|mention\w*|bring\w* up|badmouth\w*|talk\w* about|reveal\w*|disclos\w*|"
+    r"volunteer\w*|give (?:a |the |my )?(?:number|figure))\b",
+    re.IGNORECASE,
+)
+_REMINDER_AFTER = re.compile(
+    r"[\s,;–—-]+(?:but\s+)?(?:don'?t|do not|dont|never)\s+(?:sound\w*|badmouth\w*|bash\w*|trash\w*|moan\w*|complain\w*|"
+    r"mention\w*|say\w*|bring\w* up)\b[^.!?]*",
+    re.IGNORECASE,
+)
+_WANTED_BEFORE = re.compile(r"\b(?:want\w*|need\w*|ask\w*|expect\w*|looking for|hoping for|ideally)\s*$", re.IGNORECASE)
+
+
+# A note's reminders to its writer, between its commas, dashes and full stops: "be honest",
+# "own it", "DON'T oversell scale", "REMEMBER OPERS takes 10% …", "(don't give exact)" (sets
+# j, k, l, n had read them aloud). "say \"mid to high forties\"" is what to say: its words stay.
+_REMINDER = re.compile(
+    r"^(?:(?:be|stay) )?honest\W*$|^own it\W*$|^tell them\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
+    r"^factor (?:it |that )?in\W*$|^say (?:that|so|this)\W*$|^mention (?:it |that |this )?(?:briefly|only if asked|if asked)\W*$|"
+    r"^(?:don'?t|do not|dont|never)\s+(?:get|be|go|look|seem)\s+\w+\W*$|"
+    r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|haggle|interrogate|give exact|sound|badmouth|bash|moan)\b.*",
+    re.IGNORECASE,
+)
+_SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->)\s*)")
+_ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)", re.IGNORECASE)
+
+
+def _without_reminders(body: str) -> str:
+    text = _ASIDE_REMINDER.sub("", body)
+    pieces = _CLAUSE_BREAK.split(text)
+    out: list[str] = []
+    for i in range(0, len(pieces), 2):
+        clause, gap = pieces[i], (pieces[i + 1] if i + 1 < len(pieces) else "")
+        stripped = clause.strip().lstrip("—–-:> ")
+        # Whole clauses only: not one whose bracket opens or closes elsewhere ("(pick one or two,
+        # don't interrogate them): Is Applied Maths…"), nor a long one.
+        whole = stripped.count("(") == stripped.count(")") and ":" not in stripped and len(stripped.split()) <= 8
+        if stripped and whole and _REMINDER.match(stripped):
+            continue
+        said = _SAY_QUOTED.match(stripped) if whole or stripped.startswith(("say \"", "say '")) else None
+        if said:
+            clause = said.group("words") or said.group("own")
+        out.append(clause + gap)
+    kept = "".join(out).strip(" ,;-–—>")
+    if not re.search(r"[A-Za-z0-9]", kept):
+        return body
+    kept = re.sub(r"\s+([.,;])", r"\1", kept)
+    return re.sub(r"([,;])\s*([.])", r"\2", kept)
+
+
+def _floor_unless_asked(match: re.Match[str]) -> str:
+    # "Want min 46k basic" is what the person asks for, in their words.
+    return match.group(0) if _WANTED_BEFORE.search(match.string[: match.start()]) else " "
+
+
+def kept_to_self(body: str) -> str:
+    """A note without the least the person would take (``_FLOOR``) and without its reminders of
+    what not to say (``_NOT_TO_SAY``); the rest as written."""
+    sentences = re.split(r"(?<=[.!?])\s+", body)
+    said = [x for x in sentences if not _NOT_TO_SAY.match(x)]
+    if said and len(said) < len(sentences):
+        body = " ".join(said)
+    # "… want assumption setting, not just running don't sound negative abt LCA": the reminder
+    # typed at the end of a line, after what is said.
+    tail = _REMINDER_AFTER.search(body)
+    if tail is not None and len(body[: tail.start()].split()) >= 3:
+        body = body[: tail.start()].rstrip(" ,;-–—") + body[tail.end():]
+    body = _without_reminders(body)
+    kept = _FLOOR.sub(_floor_unless_asked, body)
+    if kept == body or not _A_SUM.search(kept):
+        # Nothing to keep to oneself, or the least is the only sum the note says ("Need R30k
+        # minimum"): that is what the person asks for.
+        return body
+    kept = re.sub(r"\(\s*\)", " ", kept)  # "expected S$6,300 (min 6k)"
+    kept = re.sub(r"([.,;])(?:\s+[.,;])+", r"\1", kept)  # "ask €48k. . notice" → "ask €48k. notice"
+    kept = re.sub(r"\s+([.,;])", r"\1", kept)
+    return re.sub(r"\s{2,}", " ", kept).strip(" ,;")
