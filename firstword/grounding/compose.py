@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, role_title
 from firstword.grounding.private import kept_to_self
-from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, without_instructions
+from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, question_sentences, without_instructions
 from firstword.grounding.retrieval import (
     ASK_FOR,
     Scored,
@@ -170,18 +170,19 @@ def _compose(
         had, wanted = sides.get("had"), sides.get("wanted")
         if had is not None and wanted is not None:
             return Composition(f"{first_person(had, facts)} {first_person(wanted, facts)}", (had.id, wanted.id), (), context)
-    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and len(asked := arrangements(_questions_of(question))) >= 2:
+    asking = _questions_of(question) if kind is QuestionType.LOGISTICS and top.source is Source.NOTES else ""
+    if asking and len(asked := arrangements(asking)) >= 2:
         # "What is your current cost-to-company and your expectation? And what is your notice
         # period?": the note of each arrangement asked, not the best one's alone (set n had
         # answered "1 month (30 days)." and left the pay unsaid).
         chosen = [top]
-        covered = set(arrangements(f"{top.label or ''} {top.body}"))
+        covered = _arrangements_of(top)
         notes = [s.fact for s in usable[:6] if s.fact.source is Source.NOTES]
         for topic in asked:
             if topic in covered:
                 continue
             found = [f for f in notes if f not in chosen and names_arrangement(f, topic)][:1]
-            if topic == "pay" and asks_both_pays(_questions_of(question)):
+            if topic == "pay" and asks_both_pays(asking):
                 # "…your current package, and your expected salary?": the pay had and the pay
                 # wanted, where the notes keep them apart.
                 sides = [next((f for f in notes if pay_side(f.text) == side and f not in chosen), None) for side in ("had", "wanted")]
@@ -189,10 +190,10 @@ def _compose(
                     found = [f for f in sides if f is not None]
             chosen += found
             for other in found:
-                covered |= set(arrangements(f"{other.label or ''} {other.body}"))
+                covered |= _arrangements_of(other)
         if len(chosen) > 1:
             return Composition(" ".join(first_person(f, facts) for f in chosen), tuple(f.id for f in chosen), (), context)
-    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and pay_side(_questions_of(question), asked=True) == "wanted":
+    if asking and pay_side(asking, asked=True) == "wanted":
         # "Money. What do you want?" of "Now €36.5k + night premium ≈ €40k. ask €48k.": the pay
         # wanted, not first the pay had (a number said first is the one negotiated from).
         said = re.split(r"(?<=[.!?])\s+", opening)
@@ -217,9 +218,13 @@ def _compose(
     return Composition(opening, tuple(used), (), context)
 
 
+def _arrangements_of(note: Fact) -> set[str]:
+    return set(arrangements(f"{note.label or ''} {note.body}"))
+
+
 def _questions_of(turn: str) -> str:
-    """The sentences of ``turn`` that ask (end in "?"): not "Our range is 4.8 to 6.5 million"."""
-    return " ".join(x for x in re.split(r"(?<=[.!?])\s+", turn) if x.rstrip().endswith("?")) or turn
+    """The sentences of ``turn`` that ask, or all of it where none has a "?"."""
+    return " ".join(question_sentences(turn)) or turn
 
 
 # A behavioural question asks for a story: one this close to the best line's score is told instead.
@@ -502,12 +507,10 @@ def _imperative(clause: str) -> bool:
 
 
 # Words that make a noun phrase a role the person held ("on-call lead for 18 months").
-ROLE_WORDS = re.compile(
-    r"\b(lead|leader|manager|head|owner|engineer|developer|designer|nurse|teacher|analyst|"
-    r"consultant|director|officer|coordinator|mentor|member|chair|captain|representative|champion|"
-    r"assessor|specialist|trainer|deputy)\b",
-    re.I,
-)
+_ROLE_NOUNS = (r"lead|leader|manager|head|owner|engineer|developer|designer|nurse|teacher|analyst|"
+               r"consultant|director|officer|coordinator|mentor|member|chair|captain|representative|champion|"
+               r"assessor|specialist|trainer|deputy")
+ROLE_WORDS = re.compile(rf"\b({_ROLE_NOUNS})\b", re.I)
 
 
 # A clause that starts with a job title ("Lead designer for the onboarding squad").
@@ -540,10 +543,10 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             # "I'm experienced in …", not "I experienced in …" (set l).
             said = f"I'm {_lower_first(clause)}"
         elif (adverb := _ADVERB_FIRST.match(clause)) and (
-                _verb_led(rest := clause[adverb.end():]) or re.match(r"[a-z]{3,}ing\b", rest, re.I)):
+                (gerund := _GERUND.match(rest := clause[adverb.end():])) or _verb_led(rest)):
             # "Currently run two sites…", "currently running a $6.8M fit-out": "I currently run…",
             # "I'm currently running…", not "I worked on currently running…" (set g).
-            subject = "I'm" if re.match(r"[a-z]{3,}ing\b", rest, re.I) else "I"
+            subject = "I'm" if gerund else "I"
             said = f"{subject} {adverb.group(1).lower()} {_lower_first(rest)}"
         elif (adverb := _ADVERB_FIRST.match(clause)) and adverb.group(1).lower() == "currently" and _HELD.search(clause):
             # "Currently buddy/supervisor to a first-year apprentice."
@@ -578,6 +581,7 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
     return ", ".join(out[:-1]) + ", and " + _lower_first_pronoun(out[-1])
 
 
+_GERUND = re.compile(r"[a-z]{3,}ing\b", re.IGNORECASE)
 _ADVERB_FIRST = re.compile(r"^(currently|now|also|still|regularly|often|usually|occasionally|personally)\s+", re.IGNORECASE)
 _STATE_LED = re.compile(r"^(?:highly |very )?(experienced|skilled|qualified|certified|licensed|trained|proficient|"
                         r"fluent|passionate|comfortable|confident|used)\s+(in|with|at|as|about|to)\b", re.IGNORECASE)
@@ -639,8 +643,9 @@ def _has_verb(clause: str) -> bool:
 
 # A role held, named in a bullet's first words under an employer ("Analytics partner to
 # merchandising …", "HR partner for …"); not one who does something ("supervisor signs off …").
-_HELD = re.compile(ROLE_WORDS.pattern[:-3] + r"|partner|supervisor|educator)\b", re.IGNORECASE)
-_HELD_DOES = re.compile(_HELD.pattern + r"\s+[a-z]+s\b", re.IGNORECASE)
+_HELD_NOUNS = rf"\b({_ROLE_NOUNS}|partner|supervisor|educator)\b"
+_HELD = re.compile(_HELD_NOUNS, re.IGNORECASE)
+_HELD_DOES = re.compile(_HELD_NOUNS + r"\s+[a-z]+s\b", re.IGNORECASE)
 # Verbs that follow another with "and" at a line's start: "Test and certify new installations",
 # "Read and make recommendations on ~1,100 applications" (said "I worked on test and certify …").
 _SECOND_VERB = re.compile(
@@ -796,7 +801,7 @@ def _not_covered(
         # (firstword.turns.manager, ``_stands``).
         # Only a sentence that asks names things: in "my fellow American asked not…" (a speech,
         # no "?") "American" is no skill the profile lacks.
-        asking = " ".join(part for part in re.split(r"(?<=[.!?])\s+", question.strip()) if part.rstrip().endswith("?"))
+        asking = " ".join(question_sentences(question))
         names = set(names_in(asking))
         missing = [word for word in unnamed if word in names]
         about = _TOPIC_WORDS.get(kind) or (" ".join(missing) if missing else "this")

@@ -245,9 +245,14 @@ def asks_to_accept(question: str) -> bool:
     return asking is not None and ACCEPTS.search(asking) is not None
 
 
+def question_sentences(question: str) -> list[str]:
+    """The turn's sentences with a question mark: not "Our range is 4.8 to 6.5 million"."""
+    return [s for s in _SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
+
+
 def last_asked(question: str) -> str | None:
     """The turn's last sentence with a question mark, if any."""
-    asking = [s for s in _SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
+    asking = question_sentences(question)
     return asking[-1] if asking else None
 
 

@@ -992,16 +992,13 @@ ABSENT_ZIPF = 3.5
 
 @lru_cache(maxsize=512)
 @lru_cache(maxsize=None)
-def arrangements(text: str) -> list[str]:
+def arrangements(text: str, skip: tuple[str, ...] = ("week", "move")) -> list[str]:
     """The arrangements (``LOGISTICS_TOPICS``: pay, start, place, …) ``text`` names, in the
-    table's order; "week" alone names no start date ("2 days a week in the office"), "move" no
-    place ("make the move", "if we move fast")."""
+    table's order, not by the words in ``skip``: by default "week" alone names no start date
+    ("2 days a week in the office"), "move" no place ("make the move", "if we move fast")."""
     lowered = text.lower()
     return [topic for topic, words in LOGISTICS_TOPICS.items()
-            if any(_marker(w).search(lowered) for w in words if w not in ("week", "move"))]
-
-
-_MONEY_FIGURE = re.compile(_MONEY, re.IGNORECASE)
+            if any(_marker(w).search(lowered) for w in words if w not in skip)]
 
 
 def names_arrangement(fact: Fact, topic: str) -> bool:
@@ -1014,7 +1011,7 @@ def names_arrangement(fact: Fact, topic: str) -> bool:
     lead = fact.label or " ".join(fact.body.split()[:2])
     if topic in arrangements(lead):
         return True
-    return topic == "pay" and _MONEY_FIGURE.search(fact.body) is not None and (
+    return topic == "pay" and _PAY_FIGURE.search(fact.body) is not None and (
         _PAY_HAD.search(fact.body) is not None or _PAY_WANTED.search(fact.body) is not None)
 
 
@@ -1091,12 +1088,10 @@ def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
     if kind is QuestionType.MOTIVATION:
         return MOTIVATION_TOPICS["leave" if asks_why_leaving(question) else "join"]
     if kind is QuestionType.LOGISTICS:
-        lowered = question.lower()
         # "…on the road two or three days a week. Is that going to be a problem?" is not about
         # when to start.
         accepting = asks_to_accept(question)
-        asked = [words for words in LOGISTICS_TOPICS.values()
-                 if any(_marker(w).search(lowered) for w in words if not (accepting and w == "week"))]
+        asked = [LOGISTICS_TOPICS[topic] for topic in arrangements(question, skip=("week",) if accepting else ())]
         if not asked and accepting:
             return ()  # whether a condition suits, of no arrangement the notes could name
         return tuple(w for words in asked for w in words) or tuple(
