@@ -1139,7 +1139,10 @@ def test_the_least_the_person_would_take_and_what_not_to_say_stay_in_the_notes()
     )
     grounding = Grounding(profile)
     now = grounding.ground("Money. What are you on at the hotel?").composition.opening
-    assert "82-85" in now and "80" not in now.replace("82-85", "")
+    # Asked the pay had, the pay had (the ask is the answer to the next question).
+    assert now == "Now $72k + super at the hotel."
+    wants = grounding.ground("Money. What are you on at the hotel, and what are you after?").composition.opening
+    assert "82-85" in wants and "80" not in wants.replace("82-85", "")
     for question in ("What are your salary expectations?", "Where would you need to be in that range?"):
         opening = grounding.ground(question).composition.opening
         assert "floor" not in opening and "min" not in opening and "DON'T" not in opening and "go under" not in opening
@@ -1291,3 +1294,116 @@ def test_the_pay_wanted_is_said_without_the_pay_had_first():
     assert grounding.ground("Money. What do you want?").composition.opening == "I'd ask for €48k."
     both = grounding.ground("What are you on now, and what would you be looking for?").composition.opening
     assert "€36.5k" in both and "€48k" in both
+
+
+def test_which_pay_a_note_gives_is_read_with_its_label_and_its_words():
+    resume = "Thabo Mokoena\n\nExperience\nMine Overseer — Sedibeng Shaft | 2019 – present"
+    # Set n: "current:" says it is the pay had; its "want" said the note was only the pay wanted,
+    # and "What is your current salary?" had found nothing.
+    labelled = Grounding(Profile(resume=resume, notes="current: R585k CTC + bonus avg R70k/yr. want R780k CTC. floor 740\n"))
+    said = labelled.ground("What is your current salary?").composition.opening
+    assert "R585k" in said and "740" not in said
+    # A bare range the person will ask for is pay (set g: the pay had had answered the pay wanted).
+    bare = Grounding(Profile(resume=resume, notes="- current: $71k base, bonus maybe $2k\n- ask 88-90. DON'T say number first if possible. floor 82\n"))
+    assert bare.ground("Alright, so comp. What are you looking for salary-wise?").composition.opening == "I'd ask for 88-90."
+    # Asked the pay had alone, the pay had: the pay wanted is its own ask (and its own answer
+    # where a turn asks both and each was prepared).
+    both = Grounding(Profile(resume=resume, notes="money: now €39.5k + ~€40/wk tips. ask €42k.\n"))
+    assert both.ground("What are you on at the moment?").composition.opening == "Now €39.5k + ~€40/wk tips."
+    assert "€42k" in both.ground("What are you on at the moment? And what are you after?").composition.opening
+
+
+def test_the_note_of_the_pay_asked_beats_one_that_says_neither():
+    # Set i: "Quayside R22,500 + service charge … (hotel pays half)" shares more of a pay turn's
+    # words than "Need R30k minimum", and had answered the pay wanted with the pay had.
+    grounding = Grounding(load_script(HELDOUT / "i07_sous_chef.json").profile)
+    assert grounding.ground("What are your salary expectations?").composition.opening.startswith("Need R30k")
+    # Not of a turn about something else that says "expectations" ("…around the roster").
+    script = load_script(HELDOUT / "m02_radiographer.json")
+    turn = next(q for q in script.questions if "expectations around the roster" in q)
+    assert Grounding(script.profile).ground(turn).composition.opening == "Fine w/ nights."
+
+
+def test_a_note_that_asks_answers_nothing_but_the_closing_question():
+    notes = "on-call: how many pages/week really, compensation\nnotice: 1 month\ncommute: Utrecht -> Amsterdam 30 min, 2 days fine\n"
+    grounding = Grounding(Profile(resume="Daan de Vries\n\nExperience\nGo Engineer — Parkwise | 2020 – present", notes=notes))
+    turn = "We do one week of on-call in six, compensated, and two days a week in the office. Is that fine? Then: notice period?"
+    assert "pages" not in grounding.ground(turn).composition.opening
+
+
+def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
+    notes = ("- ask: $65k. min $62k + bonus. ask how bonus works (per file?)\n"
+             "- Qs: clerks per lawyer? who handles closing funds/trust? how many days till decision?\n")
+    grounding = Grounding(Profile(resume="Priya Nair\n\nExperience\nParalegal — Raj Law | 2021 – present", notes=notes))
+    # Set o: "I'd like to ask about $65k." had closed the interview.
+    closing = grounding.ground("Alright, anything you wanna ask me? I'll tell you what I can.")
+    assert closing.kind is QuestionType.CLOSING
+    assert "$65k" not in closing.composition.opening and "clerks per lawyer" in closing.composition.opening
+
+
+def test_a_notes_to_do_and_its_plans_are_kept_to_the_person():
+    from firstword.grounding.private import kept_to_self
+
+    # Sets l, m, o had said these aloud as the notice period and the pay.
+    assert kept_to_self("8 wks NWAS per contract. check w/ Gary if annual leave can come off it (have 9 days left).") == "8 wks NWAS per contract."
+    assert kept_to_self("60 DIAS (>2 anos de contrato). try for 45 — talk to Sr. Alves (GM Porto), he knows I want Lisbon.") == "60 DIAS (>2 anos de contrato)."
+    assert kept_to_self("Internal -> notice = roster change, 2 wks, talk to Ops.") == "Internal -> notice = roster change, 2 wks."
+    assert kept_to_self("Miguel's job in Lisbon + step up to 5* luxury. don't make it sound like ONLY boyfriend reason!") == (
+        "Miguel's job in Lisbon + step up to 5* luxury.")
+    assert kept_to_self("Want R1m CTC + STI. try not to go first?? but if asked, say it.") == "Want R1m CTC + STI."
+    assert kept_to_self('Sofia round 1 asked salary — I said "around 2,3–2,5k". BE CONSISTENT!!') == (
+        'Sofia round 1 asked salary — I said "around 2,3–2,5k".')
+    assert kept_to_self('Sipho = engineer, "numbers guy". bring dashboard printout — ANONYMISED!! I partner with ops leaders.') == (
+        'Sipho = engineer, "numbers guy". I partner with ops leaders.')
+    assert kept_to_self("Dutch directness — don't take it personally.") == "Dutch directness"
+    # "take too much on at harvest" is a weakness, not a to-do.
+    assert kept_to_self("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.") == (
+        "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.")
+    # What the person does is no to-do.
+    assert kept_to_self("I talk to clients daily and check with the lender before funding.") == (
+        "I talk to clients daily and check with the lender before funding.")
+
+
+def test_where_the_person_sees_themselves_is_the_note_that_says_so():
+    notes = ("- 5 yrs: herd mgr → 2IC/ farm mgr → contract milking w/ Jamie one day. don't say \"sharemilking in 2 yrs\"\n"
+             "- Jamie (diesel mech) — has interview w/ contractor in Morrinsville Fri.\n"
+             "- Disciplinary/theft -> cashier voids case (11 yrs service) - dismissal upheld.\n")
+    grounding = Grounding(Profile(resume="Kate Brennan\n\nExperience\n2IC — Wakanui Dairies | 2021 – present", notes=notes))
+    # Set o had said "Nothing in your profile covers where you want to be in a few years".
+    ahead = grounding.ground("Where do you see yourself in five years? We'd be open to contract milking down the track.")
+    assert ahead.composition.opening.startswith("5 yrs") and "sharemilking" not in ahead.composition.opening
+    # "11 yrs service" in passing is no note about the future.
+    facts = FactBase.from_profile(grounding.profile)
+    theft = next(f for f in facts if "voids" in f.text)
+    from firstword.grounding.retrieval import note_kinds
+    assert QuestionType.MOTIVATION not in note_kinds(theft)
+
+
+@pytest.mark.parametrize(("turn", "kind"), [
+    ("Okay, I think I have what I need. Do you have some questions for me?", QuestionType.CLOSING),
+    ("Nice. Okay, so why are you looking? What's not working where you are now?", QuestionType.MOTIVATION),
+])
+def test_more_ways_to_ask_the_closing_and_the_leaving_questions(turn: str, kind: QuestionType) -> None:
+    notes = "- why leaving: growth, volume, no bonus, want bigger team + training\n- Qs: clerks per lawyer? who handles trust?\n"
+    grounded = Grounding(Profile(resume="Priya Raman\n\nExperience\nLaw Clerk — Dhillon Mehta | 2021 – present", notes=notes)).ground(turn)
+    assert grounded.kind is kind
+    assert ("clerks per lawyer" if kind is QuestionType.CLOSING else "Growth, volume") in grounded.composition.opening
+
+
+def test_legally_entitled_to_work_is_the_right_to_work():
+    from firstword.grounding.retrieval import arrangements
+
+    assert arrangements("Are you legally entitled to work in Canada?") == ["permit"]
+    assert arrangements("Are you authorized to work in the US without sponsorship?") == ["permit"]
+
+
+@pytest.mark.parametrize("greeting", ["Hiya, Kirsty?", "Hi, is that Hannah?", "Hello, Marek?"])
+def test_a_greeting_that_asks_for_the_person_by_name_is_small_talk(greeting: str) -> None:
+    from firstword.grounding.questions import small_talk
+
+    assert small_talk(greeting)
+    profile = Profile(resume="Kirsty Moran\n\nExperience\nFront of House Lead — Ashworth Dental | 2021 – present\n- Run the desk.")
+    opening = Grounding(profile).ground(f"{greeting} Come on through. Tell me about yourself.").composition.opening
+    assert "doesn't mention" not in opening
+    # A name asked about is no greeting.
+    assert not small_talk("Hi, and what is Kubernetes?") and not small_talk("So, Kubernetes?")

@@ -293,8 +293,11 @@ def test_a_list_of_the_person_s_things_after_one_question_word_is_an_ask_each() 
     listed = match.decide_each(
         "Just the practical points: what is your notice period, your current salary, and your salary expectations?", predictions)
     assert [m.prediction for m in listed] == [notice, current, salary]
-    assert match.asks("So what is your notice period and your current salary?") == [
-        "So what is your notice period and your current salary?"]
+    # With or without commas ("…cost-to-company and your expectation?", set n); "your notice and
+    # start date" is one ask of the two.
+    assert match.asks("What is your notice period and your current salary?") == [
+        "What is your notice period?", "What is your current salary?"]
+    assert match.asks("What is your notice and start date?") == ["What is your notice and start date?"]
     # How a sum is counted is no other ask.
     assert decide("What are your salary expectations, gross per year?", predictions).match.prediction is salary
 
@@ -306,3 +309,58 @@ def test_a_remark_not_to_say_something_is_no_ask_and_no_negation() -> None:
     assert decision.match is not None and decision.match.prediction is leaving
     # A question that is negated still is.
     assert decide("Why aren't you leaving your current role?", [leaving]).match is None
+
+
+def _interview_predictions() -> list[Prediction]:
+    # After a story: the logistics rows are among them as a server predicts them.
+    history = [("user", "Tell me about a time you cut latency."), ("assistant", "At Northwind …")]
+    return predict_questions(sample_profile(), history, persona="copilot")
+
+
+def _answered(turn: str, predictions: list[Prediction]) -> list[str]:
+    whole = decide(turn, predictions)
+    if whole.match is not None:
+        return [whole.match.prediction.text]
+    return [m.prediction.text for m in match.decide_each(turn, predictions)]
+
+
+def test_an_arrangement_asked_with_words_that_ask_nothing_more_is_still_that_arrangement() -> None:
+    predictions = _interview_predictions()
+    # Set m: each had missed for its extra words.
+    assert _answered("And what is your notice period with your current employer?", predictions) == ["What is your notice period?"]
+    assert _answered("What notice do you need to give your current employer?", predictions) == ["What is your notice period?"]
+    assert _answered("What is your current gross salary?", predictions) == ["What is your current salary?"]
+    assert _answered("Regarding compensation. What is your current CTC?", predictions) == ["What is your current salary?"]
+    assert _answered("What are you on at the moment, if you don't mind me asking?", predictions) == ["What is your current salary?"]
+    # "current" is no qualifier of the salary wanted: the pay had and the pay wanted are two asks.
+    assert decide("What are your current salary expectations and your notice?", predictions).match is None
+    assert decide("What is your current salary?", [p for p in predictions if p.text != "What is your current salary?"]).match is None
+
+
+@pytest.mark.parametrize("turn", [
+    "What are you making now, and what are you looking for?",
+    "What are you on at the moment, if you don't mind me asking? And what are you after?",
+    "Money-wise — what are you on now and what are you after?",
+    "Now, on remuneration - what is your current gross salary, and what are your expectations?",
+    "Regarding compensation, HR would have discussed with you. What is your current CTC and what are you expecting?",
+    "What is your current cost-to-company and your expectation?",
+    "Salary. What are you earning now, and what would make you say yes?",
+])
+def test_what_is_wanted_after_the_pay_had_is_the_pay_wanted(turn: str) -> None:
+    assert _answered(turn, _interview_predictions()) == ["What is your current salary?", "What are your salary expectations?"]
+
+
+def test_what_is_wanted_alone_is_not_the_pay_wanted() -> None:
+    predictions = _interview_predictions()
+    assert decide("What are you looking for?", predictions).match is None
+    assert "salary" not in " ".join(match.asks("Why are you leaving, and what are you looking for?"))
+    # "What would make you say yes" after no pay is not "What are you making now".
+    assert decide("What would make you say yes?", predictions).match is None
+
+
+def test_a_question_word_that_did_something_asks_about_the_past() -> None:
+    # Set o: "What changed?" about a lifted in-calf rate had shown "What would you change?".
+    assert similarity("What changed? Because ours was seventy-one last season.", "What would you change?").veto == "tense"
+    assert similarity("What actually happened?", "What would happen?").veto == "tense"
+    assert similarity("What changed?", "What did you change?").veto is None
+    assert similarity("What red flags do you see?", "What red flags do you see?").score == 1.0

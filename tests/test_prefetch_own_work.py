@@ -217,3 +217,36 @@ def test_a_follow_up_on_the_story_just_told_is_not_another_story_that_shares_a_w
     # Named by its own words, it is still asked about.
     assert _hit("You challenged an inflated garage estimate, KES 610k. Walk me through it.", "inflated garage estimate",
                 own_work.anchored(GARAGE))
+
+
+FARM = Profile(
+    resume="# Sione Taufa\n\n## Experience\n**2IC — Wakanui Dairies** (2021 – present)\n- Herd of 600 through a 40-bail rotary\n",
+    stories=["## Training a new farm assistant on a work visa\nSituation: In 2023 we took on 1 farm assistant from the "
+             "Philippines. Task: Get him milking alone. Action: Paired shifts, photo instructions. Result: Milking alone in 2 weeks."],
+)
+
+DEPOT = Profile(
+    resume="# Eleni Visser\n\n## Experience\n**Planner — Rijnmond Transport** (2020 – present)\n- Planned 28 trucks\n",
+    stories=["## Reducing empty kilometres from 31% to 22%\nSituation: In 2022 31% of our trucks' kilometres were driven "
+             "empty between Maasvlakte and Venlo. Task: Reduce empty running. Action: A daily plan matching import and "
+             "export orders into round trips. Result: 22% by 2024."],
+)
+
+
+def test_one_said_in_passing_names_no_piece_of_work() -> None:
+    # Set o: "Everyone's had one" read as the story's "1 farm assistant", with "farm", named it.
+    entries = own_work.anchored(FARM)
+    story = _by_question(entries, "farm assistant")
+    turn = "Tell us about a stuff-up. Everyone's had one. Something that went wrong on farm, and what you did about it."
+    assert match.anchored_similarity(turn, story).score < match.THRESHOLD
+    assert match.anchored_similarity("Tell me about the farm assistant you took on from the Philippines.", story).score >= match.THRESHOLD
+
+
+def test_an_interviewers_case_asked_forward_is_not_a_story_that_names_its_places() -> None:
+    story = _by_question(own_work.anchored(DEPOT), "empty kilometres")
+    case = ("Good questions. So: customs is done by us, T1 to Venlo. Trucking from Maasvlakte to Venlo is around six-fifty a "
+            "box, barge was three-eighty. Now — what's your plan?")
+    assert match.anchored_similarity(case, story).veto == "scene"
+    # Asked of what was done, the same places name the story.
+    assert _hit("Empty kilometres from Maasvlakte to Venlo, thirty-one to twenty-two percent. How?", "empty kilometres",
+                own_work.anchored(DEPOT))

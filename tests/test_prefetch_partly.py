@@ -170,3 +170,13 @@ async def test_the_live_part_leaves_out_what_the_prepared_part_said() -> None:
     assert await said(then_live(prepared_text(note), live(note, " More."))) == f"{note} More."
     # A model's first token is not a sentence already said.
     assert await said(then_live(prepared_text("Yes."), live("Yes", ", and more."))) == "Yes. Yes, and more."
+
+
+def test_an_ask_cut_before_its_question_mark_is_still_asked() -> None:
+    salary = Prediction(text="What are your salary expectations?", source="common:salary", kind=QuestionType.LOGISTICS,
+                        score=0.5, form="What are your salary expectations?", also=("What salary are you looking for?",))
+    partly = decide_partly("You're in Utrecht, right — is that fine? Then: notice period, and what salary are you looking for?",
+                           [salary, WHY_US])
+    assert partly is not None and [m.prediction for m in partly.matches] == [salary]
+    # The live answer reads the sentences that ask: "notice period" is one of them.
+    assert partly.live.endswith("Notice period?") or partly.live.endswith("notice period?")

@@ -238,6 +238,11 @@ def test_the_literal_test_never_changes_a_reading_of_the_labelled_set() -> None:
 def test_a_live_ask_that_says_one_thing_of_its_own_makes_the_turn_a_miss_whatever_follows_it() -> None:
     """Set k: "…what are you on at the moment and what are you looking for? Just so I can manage
     expectations both ways." was answered partly live, its live part read without "salary"."""
+    leaving = Full("Why are you leaving your current role?")
+    text = "Why are you leaving your current role, and what are you looking for? Just so I can match you."
+    assert match.decide_partly(text, [leaving, START]) is None
+    # After the pay had, "what are you looking for" is the pay wanted, and is answered live as that.
     current = Full("What is your current salary?")
     text = "Perfect. Salary-wise, what are you on at the moment and what are you looking for? Just so I can manage expectations both ways."
-    assert match.decide_partly(text, [current, START]) is None
+    partly = match.decide_partly(text, [current, START])
+    assert partly is not None and partly.live.startswith("What are you looking for salary-wise?")

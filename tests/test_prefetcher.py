@@ -394,3 +394,13 @@ async def test_a_turn_asking_two_prepared_questions_is_answered_by_both_and_both
     prefetcher.took(both)
     assert prefetcher.prepared() == [] and prefetcher.stats.hits == 1
     await prefetcher.aclose()
+
+
+def test_answers_shown_together_say_each_sentence_once() -> None:
+    from firstword.prefetch.prefetcher import joined_answers
+
+    # Set b: the pay had and the pay wanted were one note, said twice.
+    note = "Currently $118k base plus up to 15% bonus, and looking for $130k–$145k base plus bonus."
+    assert joined_answers([note, note]) == note
+    assert joined_answers(["Now €39.5k + tips.", "I'd ask for €42k.", "1 month."]) == "Now €39.5k + tips. I'd ask for €42k. 1 month."
+    assert joined_answers(["8 wks NWAS per contract. Home since May.", "8 wks NWAS per contract."]) == "8 wks NWAS per contract. Home since May."

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, role_title
+from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, pay_asked_for, role_title
 from firstword.grounding.private import kept_to_self
 from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, question_sentences, without_instructions
 from firstword.grounding.retrieval import (
+    AHEAD,
     ASK_FOR,
     Scored,
     _names_employer,
@@ -23,6 +24,7 @@ from firstword.grounding.retrieval import (
     asks_why_leaving,
     logistics_label,
     names_arrangement,
+    note_pay_side,
     pay_side,
 )
 
@@ -166,7 +168,7 @@ def _compose(
     if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and asks_both_pays(question):
         # "What are you earning at the moment, and what would make this work for you?": the note
         # of the pay had and the note of the pay wanted, in that order, where they are two.
-        sides = {pay_side(s.fact.body): s.fact for s in usable[:3] if s.fact.source is Source.NOTES}
+        sides = {note_pay_side(s.fact): s.fact for s in usable[:3] if s.fact.source is Source.NOTES}
         had, wanted = sides.get("had"), sides.get("wanted")
         if had is not None and wanted is not None:
             return Composition(f"{first_person(had, facts)} {first_person(wanted, facts)}", (had.id, wanted.id), (), context)
@@ -193,15 +195,17 @@ def _compose(
                 covered |= _arrangements_of(other)
         if len(chosen) > 1:
             return Composition(" ".join(first_person(f, facts) for f in chosen), tuple(f.id for f in chosen), (), context)
-    if asking and pay_side(asking, asked=True) == "wanted":
+    if asking and (side := pay_side(asking, asked=True)) is not None:
         # "Money. What do you want?" of "Now €36.5k + night premium ≈ €40k. ask €48k.": the pay
-        # wanted, not first the pay had (a number said first is the one negotiated from).
+        # wanted, not first the pay had (a number said first is the one negotiated from); "What
+        # are you on at the moment?": the pay had (the ask, said unasked, would be said again
+        # where the turn asks both and each is answered by its own prepared answer).
         said = re.split(r"(?<=[.!?])\s+", opening)
-        wanted = [x for x in said if pay_side(x) != "had"]
-        if len(wanted) < len(said) and any(pay_side(x) == "wanted" for x in wanted):
-            if ask := ASK_FOR.match(wanted[0]):
-                wanted[0] = f"I'd ask for {wanted[0][ask.end():]}"  # "ask 68-70k." said aloud
-            return Composition(_upper_first(" ".join(wanted)), tuple(used), (), context)
+        kept = [x for x in said if pay_side(x) in (side, None)]
+        if len(kept) < len(said) and any(pay_side(x) == side for x in kept):
+            if side == "wanted" and (ask := ASK_FOR.match(kept[0])):
+                kept[0] = f"I'd ask for {kept[0][ask.end():]}"  # "ask 68-70k." said aloud
+            return Composition(_upper_first(" ".join(kept)), tuple(used), (), context)
     # A second fact joins the opening only where the question asks for a picture, not one
     # example: who you are, what you have done with something.
     # A question no cue placed ("How do you support new staff?") gets a second example only
@@ -389,11 +393,20 @@ _ABOUT_THE_INTERVIEW = re.compile(
 MARKED_ONLY = frozenset({QuestionType.WEAKNESS, QuestionType.MOTIVATION, QuestionType.LOGISTICS, QuestionType.CLOSING})
 
 
+# A note that asks rather than tells: "how many pages/week really", "is there a sign-on bonus?"
+# (not one that ends in "??", which doubts what it tells: "NSW Health L1 yr3 ~ $84k??").
+_THEIR_QUESTION = re.compile(
+    r"^\W*(how (many|much|often|long|big)|is there|are there|do they|does (it|the|this|that)|will (they|there|i)|"
+    r"who (is|are|does|will|would)|who's)\b", re.IGNORECASE)
+
+
 def _fits(scored: Scored, kind: QuestionType) -> bool:
     if kind in MARKED_ONLY and not scored.marked:
         return False
-    # "Questions to ask: …" is for the end of an interview, not an answer to anything else.
-    asks = asks_them(scored.fact.label or "")
+    # "Questions to ask: …" is for the end of an interview, not an answer to anything else; so is
+    # a note that is itself a question of the person's ("on-call: how many pages/week really,
+    # compensation", set n: it had answered "…is that fine? Then: notice period").
+    asks = asks_them(scored.fact.label or "") or (scored.fact.source is Source.NOTES and _THEIR_QUESTION.match(scored.fact.body) is not None)
     if kind is not QuestionType.LOGISTICS and logistics_label(scored.fact):
         return False  # "Notice period: 8 weeks." answers when, not "your most pressured period"
     return kind is QuestionType.CLOSING or not asks
@@ -451,7 +464,7 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     label = (fact.label or "").lower()
     if label in LIST_LABELS:
         return _sentence(f"{LIST_LABELS[label]} {body}")
-    if asks_them(label):
+    if asks_them(label) and not pay_asked_for(fact):
         # "Question to ask them: how the unit supports staff …" said aloud; "Qs: support for new
         # WMs?", "Qs: is Jo staying on the ward" too.
         if re.match(r"(how|what|whether|why|who|where|when|which|if)\b", body, re.I):
@@ -757,10 +770,6 @@ _LEAVING = (
     "nothing against your current employer",
 )
 
-# "Where do you see yourself in three to five years?", "Where do you want to be in five years?"
-_AHEAD = re.compile(r"\bwhere (do|would) you (see yourself|want to be|like to be|hope to be)\b|\b(five|5|ten|10|few) years'? (time|from now)\b|"
-                    r"\bin (three|five|ten|3|5|10|a few|the next few)( to (five|ten|5|10))? years\b|\bcareer goals?\b|\blong[- ]term goals?\b",
-                    re.IGNORECASE)
 _AHEAD_STRUCTURE = (
     "the work you want to be doing",
     "what you want to have learned or taken on",
@@ -809,7 +818,7 @@ def _not_covered(
             about, structure = "why you are moving on", _LEAVING
         elif kind in (QuestionType.OTHER, QuestionType.LOGISTICS) and asks_to_accept(question):
             about, structure = "whether this suits you", _ACCEPT_STRUCTURE
-        elif kind is QuestionType.MOTIVATION and _AHEAD.search(question):
+        elif kind is QuestionType.MOTIVATION and AHEAD.search(question):
             # "Where do you see yourself in five years?" is not "why do you want this role?" (set k).
             about, structure = "where you want to be in a few years", _AHEAD_STRUCTURE
         opening = f"Nothing in your profile covers {about}, so here is what to cover rather than a guess"

@@ -767,6 +767,17 @@ def asks_them(label: str) -> bool:
     return bool(_QUESTIONS_TO_ASK.search(label))
 
 
+def pay_asked_for(fact: Fact) -> bool:
+    """An "ask:" note of the pay the person will ask for, not of a question to ask them: "ask:
+    $65k. min $62k + bonus. ask how bonus works (per file?)" (its first sentences; set o had
+    answered "anything you wanna ask me?" with "I'd like to ask about $65k")."""
+    return bool(fact.label and _ASK_LABEL.fullmatch(fact.label) and _A_SUM_FIRST.match(fact.body))
+
+
+_ASK_LABEL = re.compile(r"\W*ask(?:ing)?(?: for)?\W*", re.IGNORECASE)
+_A_SUM_FIRST = re.compile(r"^\W*(?:(?:min|minimum|floor|around|about|approx\.?)\s*)?[~≈]?\s*(?:[$€£¥₹]|R\s?|Rs\.?\s?|[A-Z]{3}\s?)?\d")
+
+
 def _strip_lead(fact: Fact) -> str:
     text = fact.text
     if fact.source is Source.RESUME and (lead := _EMPLOYER_LEAD.match(text)):

@@ -45,12 +45,20 @@ _WANTED_BEFORE = re.compile(r"\b(?:want\w*|need\w*|ask\w*|expect\w*|looking for|
 # "own it", "DON'T oversell scale", "REMEMBER OPERS takes 10% …", "(don't give exact)" (sets
 # j, k, l, n had read them aloud). "say \"mid to high forties\"" is what to say: its words stay.
 _REMINDER = re.compile(
-    r"^(?:(?:be|stay) )?honest\W*$|^own it\W*$|^tell them\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
-    r"^factor (?:it |that )?in\W*$|^say (?:that|so|this)\W*$|^mention (?:it |that |this )?(?:briefly|only if asked|if asked)\W*$|"
+    r"^(?:(?:be|stay) )?honest\W*$|^(?:be|stay) (?:consistent|positive|calm|brief|concise|humble)\W*$|^own it\W*$|^tell them\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
+    r"^factor (?:it |that )?in\W*$|^say (?:that|so|this|it)\W*$|^mention (?:it |that |this )?(?:briefly|only if asked|if asked)\W*$|"
     r"^(?:don'?t|do not|dont|never)\s+(?:get|be|go|look|seem)\s+\w+\W*$|"
-    r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|haggle|interrogate|give exact|sound|badmouth|bash|moan)\b.*",
+    r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|haggle|interrogate|give exact|sound|badmouth|bash|moan|"
+    r"make (?:it|this|that|me) (?:sound|look|seem)|take (?:it|this|that) personally)\b.*|"
+    # what the person means to try for, kept back like the least they would take: "try for 45" (set o)
+    r"^try (?:for|to get)\b.*|^try not to\b.*|^(?:but )?if (?:asked|pushed)\W*$",
     re.IGNORECASE,
 )
+# A to-do of the writer's, with the rest of its sentence (who they will ask, and why): "check w/
+# Gary if annual leave can come off it (have 9 days left)", "talk to Sr. Alves (GM Porto), he
+# knows I want Lisbon eventually" (sets l, o had read them aloud as the notice period's answer).
+_TO_DO = re.compile(r"^(?:check (?:w/|with)|talk to|speak to|speak with|run it by|bring)(?=\s|$)", re.IGNORECASE)
+_TITLE = re.compile(r"\b(?:Sr|Sra|Mr|Mrs|Ms|Dr|St|Prof)$")
 _SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->)\s*)")
 _ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)", re.IGNORECASE)
@@ -60,9 +68,15 @@ def _without_reminders(body: str) -> str:
     text = _ASIDE_REMINDER.sub("", body)
     pieces = _CLAUSE_BREAK.split(text)
     out: list[str] = []
+    to_do = False  # in a to-do's sentence, to its end
     for i in range(0, len(pieces), 2):
         clause, gap = pieces[i], (pieces[i + 1] if i + 1 < len(pieces) else "")
         stripped = clause.strip().lstrip("—–-:> ")
+        if to_do or _TO_DO.match(stripped):
+            to_do = not re.search(r"[.!?]", gap) or bool(_TITLE.search(clause))  # "Sr. Alves" goes on
+            if not to_do and out:
+                out[-1] = out[-1].rstrip(" ,;-–—.") + ". "
+            continue
         # Whole clauses only: not one whose bracket opens or closes elsewhere ("(pick one or two,
         # don't interrogate them): Is Applied Maths…"), nor a long one.
         whole = stripped.count("(") == stripped.count(")") and ":" not in stripped and len(stripped.split()) <= 8

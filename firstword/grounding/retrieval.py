@@ -18,7 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 from rank_bm25 import BM25Okapi
 
-from firstword.grounding.facts import Fact, FactBase, Source, asks_them
+from firstword.grounding.facts import Fact, FactBase, Source, asks_them, pay_asked_for
 from firstword.grounding.questions import (
     QuestionType,
     asking_sentences,
@@ -151,10 +151,20 @@ TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
 # A motivation question asks why join or why leave; the note that answers one does not answer
 # the other.
 MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
-    "leave": ("leav*", "quit", "move", "moving on", "looking to move", "change jobs"),
+    "leave": ("leav*", "quit", "move", "moving on", "looking to move", "change jobs",
+              # "Okay, so why are you looking? What's not working where you are now?" (set o)
+              r"re:\bwhy (are|were) you (looking|on the market)\b"),
     "join": ("why", "mission", "enjoy", "excit*", "passion*", "motivat*", "interest*", "draw*", "attract*",
              "want to", "because", "keen"),
+    # Where the person sees themselves: "5 yrs: herd mgr → 2IC/ farm mgr → contract milking w/
+    # Jamie one day" (set o had said "Nothing covers"), "long term: own practice".
+    "ahead": (r"re:(?<![\w])(\d+|few|five|ten)\s*(-\s*\d+\s*)?(yrs?|years?)\b", "long-term", "long term", "future", "goal*",
+              "one day", "eventually", "ambition*", "aspir*", "career plan*"),
 }
+# "Where do you see yourself in three to five years?", "Where do you want to be in five years?"
+AHEAD = re.compile(r"\bwhere (do|would) you (see yourself|want to be|like to be|hope to be)\b|\b(five|5|ten|10|few) years'? (time|from now)\b|"
+                   r"\bin (three|five|ten|3|5|10|a few|the next few)( to (five|ten|5|10))? years\b|\bcareer goals?\b|\blong[- ]term goals?\b",
+                   re.IGNORECASE)
 # A logistics question is about one thing; only a fact about the same thing answers it (the
 # salary note does not answer "when can you start?").
 # A sum of money, as a note writes it (lower case): "$24.50/hr", "£41k", "32-35k", "now GBP 36.5k",
@@ -165,10 +175,14 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
             "ctc", "lpa", "wage", "hourly", "cost-to-company", "cost to company",
             # a figure of money: "around £48,000", "hoping for 32-35k", "now GBP 36.5k" (set k)
-            "re:" + _MONEY),
+            "re:" + _MONEY,
+            # what the person will ask for, written as a bare range: "ask 88-90. floor 82" (set g)
+            r"re:\bask(ing)?( for)? \d[\d.,]*(k\b|\s?[-–]\s?\d[\d.,]*k?\b| (base|basic|gross)\b)"),
     "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
-    "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*"),
+    "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*",
+               # "are you legally entitled to work in Canada?" (set o)
+               "entitled to work", "eligible to work", r"re:\bauthori[sz]ed to work\b", r"re:\bwork authori[sz]ation\b"),
     # Other processes the person is in ("Other processes: agency (final rd next wk), …").
     # (Not "offers", "final round": a note says those of the company and of this interview.)
     "elsewhere": ("elsewhere", "anywhere else", "other places", "other process*", "other offer*", "other interview*", "other compan*",
@@ -183,6 +197,10 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     # ("NO SPLITS. doing 2 a week now", set k); not "a custom split of the tests".
     "splits": (r"re:\bsplits\b|\bsplit shifts?\b",),
 }
+# A note of the pay asked (had or wanted) over one that says no side: "Need R30k minimum" answers
+# "What are your salary expectations?" over "Quayside R22,500 + service charge …" (set i), which
+# shares more of the words ("pay", "money") of a turn about pay. 1.0 had left that pay had on top.
+PAY_SIDE_WEIGHT = 5.0
 # How much a fact about another employer counts when the question names one ("at Basketly").
 OTHER_EMPLOYER_WEIGHT = 0.3
 # How much a resume's summary line counts against the lines and stories that show the same thing.
@@ -478,7 +496,8 @@ class Retriever:
                 # "Why Tilly: …" answers why join whatever its words ("I was a freelancer"), and
                 # "Why switch: …" why leave; neither answers the other ("want to hand over
                 # properly" is not why the person wants the job).
-                marked = why == ("leave" if markers is MOTIVATION_TOPICS["leave"] else "join")
+                # (And neither says where the person sees themselves in five years.)
+                marked = why == _MOTIVE.get(id(markers))
             if marked and markers is MOTIVATION_TOPICS["join"] and re.search(r"(?<![\w])(leav\w*|quit\w*)", lowered):
                 marked = False  # "I'm leaving because …" is why they go, not why they come
             score = scores[i] * prior + (2.0 * prior if marked else 0.0)
@@ -538,14 +557,18 @@ class Retriever:
                     score += 3.0 * prior
             if why is not None:
                 score = score + 3.0 * prior if marked else score * ASIDE_WEIGHT
-            if pay_asked is not None and marked and (side := pay_side(fact.body)) is not None:
+            elif markers is _AHEAD_MARKERS and _looks_ahead(fact):
+                score += 3.0 * prior  # "5 yrs: …", "Long term: …" is the note about it
+            if pay_asked is not None and marked and (side := note_pay_side(fact)) is not None:
                 if side != pay_asked:
                     # "€41,500 now, no bonus." read aloud as the salary the person expects is the
                     # worst number to say in a negotiation (9 of the 10 profiles of set i did).
                     marked = False
                     score *= ASIDE_WEIGHT
                 else:
-                    score += 1.0 * prior  # "Need R30k minimum" over "Quayside R22,500 + service"
+                    # "Need R30k minimum" over "Quayside R22,500 + service"; only of a turn about
+                    # pay ("your expectations around the roster" is not: "Start mid-July ideally").
+                    score += (PAY_SIDE_WEIGHT if pay_in_question else 1.0) * prior
             if kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and _other_arrangement(fact, markers):
                 # "Visa: … Salary well above threshold." is the note about the visa.
                 marked = False
@@ -564,7 +587,7 @@ class Retriever:
             if score <= 0:
                 continue
             matched = tuple(t for t in weights if t in self._docs[i])
-            if kind is QuestionType.CLOSING and asks_them(fact.label or ""):
+            if kind is QuestionType.CLOSING and asks_them(fact.label or "") and not pay_asked_for(fact):
                 score += 3.0  # the person's own note of what to ask
             if (
                 named_employer
@@ -584,7 +607,7 @@ class Retriever:
                 # So does the person's list of questions the closing question, whoever the turn
                 # names before it ("…meet Angela, she's the ops manager. Any questions for me?").
                 shares = not absent or any(t in doc for t in present_content) or (
-                    marked and pay_asked is not None and pay_side(fact.body) == pay_asked) or (
+                    marked and pay_asked is not None and note_pay_side(fact) == pay_asked) or (
                     marked and kind is QuestionType.CLOSING)
                 on_topic = shares and (
                     marked
@@ -844,7 +867,9 @@ _WHY_LEAVE = re.compile(r"\b(leav\w*|left|mov\w*|switch\w*|chang\w*|quit\w*|look
 # and in a note ("Want 46-47k", "€41,500 now, no bonus").
 _PAY_WANTED_ASKED = re.compile(
     r"\b(expect\w*|looking (for|to be|to get|at)|want\w*|would you need|need to (move|make the move)|hoping|target\w*|"
-    r"aim\w*|ask(ing)? for|(where|what) would you (need|like|want)|thinking)\b", re.IGNORECASE)
+    r"aim\w*|ask(ing)? for|(where|what) would you (need|like|want)|thinking|"
+    # "…And what are you after?", "what would make this work for you?" (sets k, m)
+    r"(what|where) (are|would) you (be )?after|what would (make|it take|get))\b", re.IGNORECASE)
 _PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|earning|making|last drawn|on at present|at present)\b|"
                             r"\bwhat are you on\b", re.IGNORECASE)
 _PAY_WANTED = re.compile(
@@ -883,6 +908,13 @@ def pay_side(text: str, *, asked: bool = False) -> str | None:
     return ("wanted" if wanted else "had") if wanted != had else None
 
 
+def note_pay_side(fact: Fact) -> str | None:
+    """``pay_side`` of a note with its label, which may be what says which pay it is
+    ("current: R585k CTC + bonus … want R780k CTC" says both, set n); the label is of the
+    note's first sentence ("comp now: $162k base …" heads "ask 195 base", which is wanted)."""
+    return pay_side(f"{fact.label}: {fact.body}" if fact.label and fact.follows is None else fact.body)
+
+
 def why_topic(label: str | None) -> str | None:
     """What a "Why …" label gives the reason for: "leave" ("Why leaving bureau", "why moving",
     "Why switch") or "join" ("Why them", "Why Tilly"); None for a bare "Why" and any other label."""
@@ -900,7 +932,7 @@ def asks_why_leaving(question: str) -> bool:
 
 def _to_ask(fact: Fact) -> bool:
     """A fact the person means to ask at the end: labelled so, under such a heading, or said so."""
-    return asks_them(fact.label or "") or bool(_ASKING.search(fact.body))
+    return (asks_them(fact.label or "") and not pay_asked_for(fact)) or bool(_ASKING.search(fact.body))
 
 
 def note_kinds(fact: Fact) -> frozenset[QuestionType]:
@@ -909,6 +941,8 @@ def note_kinds(fact: Fact) -> frozenset[QuestionType]:
     for them:" a closing question (whatever else its questions mention: a shift pattern)."""
     if fact.source is Source.NOTES and asks_them(fact.label or ""):
         return frozenset({QuestionType.CLOSING})
+    if _looks_ahead(fact):
+        return frozenset({QuestionType.MOTIVATION})
     if fact.label and (by_label := _note_kinds(fact.label.lower())):
         # "Weakness: … leave by 5 two nights a week": what the label says it is for, not a word of it.
         return by_label
@@ -1084,9 +1118,26 @@ def logistics_label(fact: Fact) -> bool:
                if m not in _SOFT_PAY or label.split()[0].startswith(m))
 
 
+def _looks_ahead(fact: Fact) -> bool:
+    """A note about where the person sees themselves, by its label or the few words before its
+    colon ("5 yrs: herd mgr → 2IC → contract milking"; not "… 11 yrs service" in passing)."""
+    lead = fact.label or ((m := _LEAD_LABEL.match(fact.text)) and m.group(1)) or ""
+    return bool(lead) and any(_marker(m).search(lead.lower()) for m in MOTIVATION_TOPICS["ahead"])
+
+
+_LEAD_LABEL = re.compile(r"^\W*([\w' -]{1,16}):\s")
+_MOTIVE = {id(MOTIVATION_TOPICS["leave"]): "leave", id(MOTIVATION_TOPICS["join"]): "join"}
+_AHEAD_MARKERS = (*MOTIVATION_TOPICS["ahead"], *MOTIVATION_TOPICS["join"])
+_MOTIVE[id(_AHEAD_MARKERS)] = "join"  # "Why Wardly: … I want to build those tools" says where, too
+
+
 def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
     if kind is QuestionType.MOTIVATION:
-        return MOTIVATION_TOPICS["leave" if asks_why_leaving(question) else "join"]
+        if asks_why_leaving(question):
+            return MOTIVATION_TOPICS["leave"]
+        # Where the person sees themselves: a note that says so, or else why they want the job
+        # ("I want to build those tools" answers it too).
+        return _AHEAD_MARKERS if AHEAD.search(question) else MOTIVATION_TOPICS["join"]
     if kind is QuestionType.LOGISTICS:
         # "…on the road two or three days a week. Is that going to be a problem?" is not about
         # when to start.

@@ -202,6 +202,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     # "What are you on at the moment?": what the person earns. Said with what they want ("…, and
     # what are you looking for?"), the second ask is the salary they are looking for.
     (r"\bwhat are you on\b(?! (about|with|to)\b)", "what is your current salary"),
+    # "What are you earning now, and what would make you say yes?": read as words, "making" is
+    # "make", which "what would make you say yes" says too (set o).
+    (r"\bwhat are you (making|earning)\b", "what is your current salary"),
     (r"\b((?:what is your current salary|what are you (?:making|earning))\b[\w' ]{0,60}?) and what "
      r"(are you|would you be|would you|are you going to be) (looking for|need|want|after)\b",
      r"\1 and what salary \2 \3"),
@@ -248,6 +251,11 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(you are|you're|you were) after (?=(a|an|the|this|that) (\w+ ){0,2}(role|job|post|position)\b)", "you want "),
     (r"\b(are|were) you after (?=(a|an|the|this|that) (\w+ ){0,2}(role|job|post|position)\b)", "do you want "),
     (r"\b(money|salary|pay|comp)[- ]?wise\b", "salary"),
+    # What a person earns, in the words of several countries: "your current CTC", "cost-to-company",
+    # "remuneration" (sets k, m, n).
+    (r"\b(ctc|cost[- ]to[- ]company|remuneration|renumeration)\b", "salary"),
+    # "What are you on at the moment, if you don't mind me asking?": politeness, not an ask.
+    (r",?\s*\bif you (do not|don't) mind (me |my )?(asking|saying)\b", " "),
     # "…your salary expectations, gross per year?": how a sum is counted, not another ask (set n).
     (r",?\s*\b(?:(?:gross|net)\s+(?:per\s+(?:year|annum|month)|a\s+year|annual(?:ly)?)|per annum|before tax)\b", ""),
     # "Where are you at in terms of expectations?": said of pay, the salary expected.
@@ -373,6 +381,12 @@ _PRESENT = frozenset("is are am".split())
 # "do" and "does" mark the present only as the auxiliary, before their subject ("what do you
 # do", not the main verb in "what did you do").
 _DO_AUX = re.compile(r"\b(do|does) (you|i|we|they|it|he|she|people|that|this|the|your|our|my|all|everything|those|these)\b")
+# A question word as the subject of a verb in the past: "What changed?" asks what did (set o: it
+# had matched "What would you change?", which asks what would, with no tense of its own to veto).
+_WH_SUBJECT_PAST = re.compile(
+    r"\b(?:what|who|which)(?: (?!(?:is|are|was|were|do|does|did|have|has|had|would|could|will|should|can|you|your|we|i|they|"
+    r"he|she|it|that|this)\b)\w+)? (?:happened|went|came|took|got|broke|grew|fell|ran|began|led|\w{2,}[^e\W]ed)\b"
+)
 _NEGATION = frozenset("not never no none nothing nobody without".split())
 # Someone other than the two people talking: "what was his role" is not "what was your role",
 # "what would you do in their place" not "in my place". (I, we and you are the two sides of one
@@ -471,6 +485,8 @@ def read(text: str) -> Terms:
         weights["~past"] = TENSE_WEIGHT
     if _DO_AUX.search(said):
         weights["~present"] = TENSE_WEIGHT
+    if _WH_SUBJECT_PAST.search(said):
+        weights["~past"] = TENSE_WEIGHT
     topic_want = WANT_TOPIC.search(said) is not None
     for word in _TOKEN.findall(said):
         if word in _NEGATION:
@@ -759,6 +775,7 @@ _ACCEPT_WORDS = frozenset(read("work suit feel problem issue setup arrangement d
                                "thing pattern").content)
 
 
+_PLAN = re.compile(r"\b(your|the) (plan|next steps?|first steps?|first move)\b|\bwhat (now|next)\b", re.IGNORECASE)
 _ALL_OF_IT = re.compile(r"\ball (of )?(that|this|those|these|of them)\b", re.IGNORECASE)
 _HABIT = re.compile(r"\b(what|how) (do|does) (you|we|one)\b", re.IGNORECASE)
 
@@ -799,6 +816,10 @@ def _hearing(text: str, asks_to: str, negated: bool = False) -> _Hearing:
         # question word.
         if terms.negated and not negated or "~irrealis" in terms.tense or terms.wh - _ASKS_OF_IT:
             return _Hearing("question_word", frozenset(), named, "")
+        if _PLAN.search(sentence) and "~past" not in terms.tense:
+            # "…the Duisburg six are not urgent… Now — what's your plan?": the interviewer's case,
+            # which may name the places of a story of the person's (set o), asked forward.
+            return _Hearing("scene", frozenset(), named, "")
         if _HABIT.search(sentence):
             # "…a student with dyscalculia, and two who finish in ten minutes. What do you do?":
             # a scene or a habit, not this piece of work.
@@ -1220,8 +1241,14 @@ _RESTATING = re.compile(r"[?.]\s*(like|i mean|in other words|that is|or rather|a
 
 
 def _piece_asks(piece: str) -> bool:
-    piece = piece.strip().lstrip("—–-,;: ")
+    piece = _LABEL.sub("", piece.strip().lstrip("—–-,;: "))
     return bool(_PIECE_ASKS.search(piece) or _ELLIPTICAL.match(piece)) and not small_talk(piece)
+
+
+# "Money-wise — what are you on now", "Now, on remuneration - what is your current gross salary":
+# a label of a few words before a dash or colon is the topic of the ask after it, not a lead-in
+# that asks nothing (sets g, k).
+_LABEL = re.compile(r"^[\w'-]+(?:,?\s+[\w'-]+){0,3}(?:\s*[—–:]|\s+-)\s+")
 
 
 # "Notice period? And where are you looking to be salary-wise?": a few words asked on their own
@@ -1232,18 +1259,20 @@ _ELLIPTICAL = re.compile(r"^(?:(?:and|so|also|plus)\b[ ,]*)?(?!not\b|no\b|good\b
 
 # "What is your notice period, your current package, and your expected salary?": one question
 # word before a list of the person's things asks each of them (set n: matched as one ask, it
-# covered no prediction enough). Only items that each say "your", so "what is your notice and
-# start date" stays one ask of the two. A lead-in label ("Just the practical points:") goes.
+# covered no prediction enough), with or without commas ("What is your current cost-to-company
+# and your expectation?"). Only items that each say "your", so "what is your notice and start
+# date" stays one ask of the two. A lead-in label ("Just the practical points:") goes.
 _LISTED = re.compile(
     r"(?:(?<=^)|(?<=[.?!]\s))(?:[^.?!:]{0,60}:\s*)?(?P<lead>what(?:'s| is| are| would be)\s+)(?P<first>your [\w' -]+?)"
-    r"(?P<rest>(?:,\s*(?:and\s+)?your [\w' -]+?)+)\?",
+    r"(?P<rest>(?:(?:,\s*(?:and\s+)?|\s+and\s+)your [\w' -]+?)+)\?",
     re.IGNORECASE,
 )
 
 
 def _one_ask_each(listed: re.Match[str]) -> str:
     lead = listed.group("lead")
-    items = [listed.group("first")] + [re.sub(r"^(?:,\s*)?(?:and\s+)?", "", i) for i in re.split(r"(?=,)", listed.group("rest")) if i.strip(", ")]
+    items = [listed.group("first")] + [re.sub(r"^(?:,\s*)?(?:and\s+)?", "", i.strip())
+                                       for i in re.split(r"(?=,)|(?=\s+and\s+your\b)", listed.group("rest")) if i.strip(", ")]
     return " ".join(f"{lead}{item.strip()}?" for item in items)
 
 
@@ -1305,7 +1334,27 @@ def _asks(text: str) -> tuple[str, ...]:
             out[-1] = f"{out[-1]}, {held}"
         else:
             out.append(held)
-    return tuple(out)
+    # "What are you on now, and what are you after?": read alone, the second ask is what the
+    # person looks for in a job; after the pay they have, it is the pay they want.
+    return tuple(_salary_wanted(ask) if i and _asks_pay_had(out[i - 1]) and _only_wanting(ask) else ask
+                 for i, ask in enumerate(out))
+
+
+_PAY_HAD_ASK = re.compile(r"\bcurrent (\w+ )?salary\b|\bwhat are you (making|earning)\b")
+
+
+def _asks_pay_had(ask: str) -> bool:
+    return _PAY_HAD_ASK.search(normalise(ask)) is not None
+
+
+def _only_wanting(ask: str) -> bool:
+    asked = read(ask.split("?", 1)[0]).content
+    return bool(asked) and asked <= _WANTING
+
+
+def _salary_wanted(ask: str) -> str:
+    head, mark, rest = ask.partition("?")
+    return f"{head.rstrip()} salary-wise{mark}{rest}"
 
 
 # "Tell us a bit about yourself and why you're after a trainer role": the person, then a second
@@ -1457,13 +1506,18 @@ def _leans_on_the_ask_before(piece: str) -> bool:
 
 
 # What an ask wants without saying of what: "what are you looking for?", "what would you need?".
-_WANTING = frozenset(_stem(w) for w in "look looking need want after expect expecting think thinking hope hoping".split())
+_WANTING = frozenset(_stem(w) for w in "look looking need want after expect expecting think thinking hope hoping make take".split())
 
 
 def _as_asked(piece: str) -> str:
     """An ask cut out of a turn as a question of its own: "and why leave Parcelon now?" ->
     "Why leave Parcelon now?"."""
     piece = re.sub(r"^(?:(?:and|so|but|or|also|then|plus)\b[ ,]*)+", "", piece.strip().lstrip("—–-,;: "), flags=re.IGNORECASE)
+    piece = piece.lstrip("—–-,;: ")
+    if piece and piece[-1].isalnum():
+        # "…is that fine? Then: notice period, and what salary…?": cut from before the "?", the
+        # ask is still asked (the live answer reads the sentences that ask).
+        piece += "?"
     return piece[:1].upper() + piece[1:] if piece else piece
 
 

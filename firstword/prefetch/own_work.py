@@ -106,7 +106,11 @@ def anchored(profile: Profile) -> list[tuple[Item, Anchors]]:
 @lru_cache(maxsize=64)
 def _anchored(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
     found = items(Profile(key[0], key[1], key[2], list(key[3])))
-    specific = {item.fact.id: frozenset(t for t in item.terms - _GENERIC if not t.startswith("@")) for item in found}
+    # (Not "1": "one" is said in passing as often as counted, "Everyone's had one. Something that
+    # went wrong on farm…" named a story of "1 farm assistant", set o; "seven days to five" does
+    # name a close shortened from 7 to 5 days.)
+    specific = {item.fact.id: frozenset(t for t in item.terms - _GENERIC if not t.startswith("@") and t != "1")
+                for item in found}
     spread = Counter(t for terms in specific.values() for t in terms)
     kept: list[tuple[Item, Anchors]] = []
     stories = [i for i in found if i.fact.source is Source.STORY]

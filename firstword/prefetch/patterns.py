@@ -42,10 +42,13 @@ class Row:
     # Other forms of the same question, in the words people use for it (each held to the same
     # rules as ``form``: every required word said, nothing much else).
     also: tuple[str, ...] = ()
+    # Words a question may add to any form without asking anything else (``match.similarity``'s
+    # context): "with your current employer" of the notice, "gross" of the salary.
+    qualifiers: str = ""
 
 
-def _row(id: str, form: str, weight: float, *after: Q, also: tuple[str, ...] = ()) -> Row:
-    return Row(id, form, weight, frozenset(after), also)
+def _row(id: str, form: str, weight: float, *after: Q, also: tuple[str, ...] = (), qualifiers: str = "") -> Row:
+    return Row(id, form, weight, frozenset(after), also, qualifiers)
 
 
 # Forms shared by rows that appear in more than one table.
@@ -62,10 +65,17 @@ _SALARY = tuple(f"What salary [range] are you {verb} [for your next role]?" for 
     "What are you hoping to earn?",
     # After what the person earns now, or an offer: "what would you need to make the move?".
     "What would you [need] [be looking for] [want] to make the move?", "What would you need to [be able to] say yes?",
-    "What would you need to move?",
+    "What would you need to move?", "What salary would you need?", "What salary would make you say yes?",
     "What are you looking for [in] salary [and equity] [and benefits] [and bonus]?")
 _START = ("When are you available to start?", "When would you be available?", "What is your [earliest] start date?",
           "Are there any constraints on your availability?", "What is your availability [like]?")
+# What an arrangement's question may add without asking anything else (set m: "And what is your
+# notice period with your current employer?", "What is your current gross salary?" had missed).
+# Never "current" for the salary wanted: "your current salary and your expectations" asks two.
+_NOTICE_QUALIFIERS = "current present employer company role contract contractual officially formally give need have"
+_PAY_QUALIFIERS = "gross base basic annual total package ballpark range figure ideally"
+_PAY_HAD_QUALIFIERS = f"{_PAY_QUALIFIERS} current present now hourly rate"
+_START_QUALIFIERS = "earliest soonest date"
 _NOTICE = ("How long is your notice [period]?", "How much notice [would you need to give] [do you need to give] [your current employer]?")
 _LEAVING = ("Why do you want to leave [your current role] [your current company]?", "Why are you looking for a new role?")
 
@@ -115,9 +125,9 @@ INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     # A weakness: how it is being worked on, and the other side of it.
     _row("improving", "What are you doing to improve [on] it?", 0.6, Q.WEAKNESS, also=("How are you improving [on] it?",)),
     # Logistics come in a run.
-    _row("salary", "What are your salary expectations?", 0.5, Q.LOGISTICS, Q.MOTIVATION, also=_SALARY),
-    _row("start", "When could you start?", 0.5, Q.LOGISTICS, also=_START),
-    _row("notice", "What is your notice [period]?", 0.45, Q.LOGISTICS, also=_NOTICE),
+    _row("salary", "What are your salary expectations?", 0.5, Q.LOGISTICS, Q.MOTIVATION, also=_SALARY, qualifiers=_PAY_QUALIFIERS),
+    _row("start", "When could you start?", 0.5, Q.LOGISTICS, also=_START, qualifiers=_START_QUALIFIERS),
+    _row("notice", "What is your notice [period]?", 0.45, Q.LOGISTICS, also=_NOTICE, qualifiers=_NOTICE_QUALIFIERS),
     _row("relocate", "Are you open to relocation?", 0.3, Q.LOGISTICS),
     # Education.
     _row("degree-helped", "How has your degree helped in your work?", 0.35, Q.EDUCATION),
@@ -164,9 +174,9 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
     _row("weakness", "What is your greatest weakness?", 0.6),
     _row("strength", "What is your greatest strength?", 0.55),
     _row("five-years", "Where do you see yourself in [the next] five years?", 0.45, also=_FIVE_YEARS),
-    _row("salary", "What are your salary expectations?", 0.45, also=_SALARY),
-    _row("start", "When could you start?", 0.4, also=_START),
-    _row("notice", "What is your notice [period]?", 0.35, also=_NOTICE),
+    _row("salary", "What are your salary expectations?", 0.45, also=_SALARY, qualifiers=_PAY_QUALIFIERS),
+    _row("start", "When could you start?", 0.4, also=_START, qualifiers=_START_QUALIFIERS),
+    _row("notice", "What is your notice [period]?", 0.35, also=_NOTICE, qualifiers=_NOTICE_QUALIFIERS),
     _row("know-company", "What do you know about {company}?", 0.4),
     _row("disagree", "Tell me about a time you disagreed with a colleague.", 0.45,
          also=("Tell me about a time you had a disagreement [with someone] [on your team] [with a colleague].",)),
@@ -203,7 +213,7 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
                "Are there any [holidays] [dates] [already] booked?", "Any holidays booked?")),
     _row("current-salary", "What is your current salary?", 0.3,
          also=("What are you [currently] earning?", "What are you making [now] [currently]?",
-               "What is your current [base] [salary] [package]?")),
+               "What is your current [base] [salary] [package]?"), qualifiers=_PAY_HAD_QUALIFIERS),
 )
 
 # The closing question comes last; its weight grows with the turns (``predict.closing_weight``).

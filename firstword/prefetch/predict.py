@@ -297,7 +297,8 @@ def predict_questions(
             if filled is not None:
                 form, also = filled
                 score = round(row.weight * factor, 4)
-                candidates.append(_prediction(form, f"{prefix}:{row.id}", score, also, names=dossier.names))
+                candidates.append(_prediction(form, f"{prefix}:{row.id}", score, also, context=row.qualifiers,
+                                              names=dossier.names))
 
     if interview:
         slots: dict[str, str | None] = {"company": dossier.company, "skill": None}

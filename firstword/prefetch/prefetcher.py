@@ -105,6 +105,20 @@ async def then_live(prepared: AsyncIterator[str], live: AsyncIterator[str], *, s
             yield delta
 
 
+def joined_answers(texts: Sequence[str]) -> str:
+    """The answers to the asks of one turn, in order, each sentence once: "What are you on now,
+    and what are you after?" is often answered by one note for both ("Currently $118k base …,
+    and looking for $130k–$145k"), which said twice reads as a stutter (set b)."""
+    heard: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        kept = [x.text for x in sentences_of(text, final=True) if _sentence_key(x.text) not in heard]
+        heard.update(_sentence_key(x) for x in kept)
+        if kept:
+            out.append(" ".join(kept))
+    return " ".join(out)
+
+
 class NotPreparable(Exception):
     """The answer to this prediction cannot be written ahead (it would call a tool)."""
 
@@ -319,7 +333,7 @@ class Prefetcher:
             score=min(p.prediction.score for p in parts),
         )
         return Prepared(
-            prediction=joined, persona=persona, text=" ".join(p.text for p in parts),
+            prediction=joined, persona=persona, text=joined_answers([p.text for p in parts]),
             ready_at=max(p.ready_at for p in parts), context=self._context,
             compute_s=sum(p.compute_s for p in parts), parts=parts, among=among, live=live,
         )
