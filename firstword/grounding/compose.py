@@ -406,8 +406,9 @@ def _fits(scored: Scored, kind: QuestionType) -> bool:
     # "Questions to ask: …" is for the end of an interview, not an answer to anything else; so is
     # a note that is itself a question of the person's ("on-call: how many pages/week really,
     # compensation", set n: it had answered "…is that fine? Then: notice period").
-    asks = asks_them(scored.fact.label or "") or (scored.fact.source is Source.NOTES and _THEIR_QUESTION.match(scored.fact.body) is not None)
-    if kind is not QuestionType.LOGISTICS and logistics_label(scored.fact):
+    fact = scored.fact
+    asks = asks_them(fact.label or "") or (fact.source is Source.NOTES and _THEIR_QUESTION.match(fact.body) is not None)
+    if kind is not QuestionType.LOGISTICS and logistics_label(fact):
         return False  # "Notice period: 8 weeks." answers when, not "your most pressured period"
     return kind is QuestionType.CLOSING or not asks
 

@@ -775,7 +775,8 @@ def pay_asked_for(fact: Fact) -> bool:
 
 
 _ASK_LABEL = re.compile(r"\W*ask(?:ing)?(?: for)?\W*", re.IGNORECASE)
-_A_SUM_FIRST = re.compile(r"^\W*(?:(?:min|minimum|floor|around|about|approx\.?)\s*)?[~≈]?\s*(?:[$€£¥₹]|R\s?|Rs\.?\s?|[A-Z]{3}\s?)?\d")
+_A_SUM_FIRST = re.compile(
+    r"^\W*(?:(?:min|minimum|floor|around|about|approx\.?)\s*)?[~≈]?\s*(?:[$€£¥₹]|R\s?|Rs\.?\s?|[A-Z]{3}\s?)?\d")
 
 
 def _strip_lead(fact: Fact) -> str:
