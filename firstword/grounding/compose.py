@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, pay_asked_for, role_title
+from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, role_title, to_ask
 from firstword.grounding.private import kept_to_self
 from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, question_sentences, without_instructions
 from firstword.grounding.retrieval import (
@@ -465,7 +465,7 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     label = (fact.label or "").lower()
     if label in LIST_LABELS:
         return _sentence(f"{LIST_LABELS[label]} {body}")
-    if asks_them(label) and not pay_asked_for(fact):
+    if to_ask(fact):
         # "Question to ask them: how the unit supports staff …" said aloud; "Qs: support for new
         # WMs?", "Qs: is Jo staying on the ward" too.
         if re.match(r"(how|what|whether|why|who|where|when|which|if)\b", body, re.I):

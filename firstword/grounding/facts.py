@@ -767,6 +767,12 @@ def asks_them(label: str) -> bool:
     return bool(_QUESTIONS_TO_ASK.search(label))
 
 
+def to_ask(fact: Fact) -> bool:
+    """A note labelled as the person's questions to ask (``asks_them``), other than an "ask:"
+    note of pay (``pay_asked_for``)."""
+    return asks_them(fact.label or "") and not pay_asked_for(fact)
+
+
 def pay_asked_for(fact: Fact) -> bool:
     """An "ask:" note of the pay the person will ask for, not of a question to ask them: "ask:
     $65k. min $62k + bonus. ask how bonus works (per file?)" (its first sentences; set o had

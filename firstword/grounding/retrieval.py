@@ -18,7 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 from rank_bm25 import BM25Okapi
 
-from firstword.grounding.facts import Fact, FactBase, Source, asks_them, pay_asked_for
+from firstword.grounding.facts import Fact, FactBase, Source, asks_them, to_ask
 from firstword.grounding.questions import (
     QuestionType,
     asking_sentences,
@@ -587,7 +587,7 @@ class Retriever:
             if score <= 0:
                 continue
             matched = tuple(t for t in weights if t in self._docs[i])
-            if kind is QuestionType.CLOSING and asks_them(fact.label or "") and not pay_asked_for(fact):
+            if kind is QuestionType.CLOSING and to_ask(fact):
                 score += 3.0  # the person's own note of what to ask
             if (
                 named_employer
@@ -932,7 +932,7 @@ def asks_why_leaving(question: str) -> bool:
 
 def _to_ask(fact: Fact) -> bool:
     """A fact the person means to ask at the end: labelled so, under such a heading, or said so."""
-    return (asks_them(fact.label or "") and not pay_asked_for(fact)) or bool(_ASKING.search(fact.body))
+    return to_ask(fact) or bool(_ASKING.search(fact.body))
 
 
 def note_kinds(fact: Fact) -> frozenset[QuestionType]:
@@ -1126,9 +1126,10 @@ def _looks_ahead(fact: Fact) -> bool:
 
 
 _LEAD_LABEL = re.compile(r"^\W*([\w' -]{1,16}):\s")
-_MOTIVE = {id(MOTIVATION_TOPICS["leave"]): "leave", id(MOTIVATION_TOPICS["join"]): "join"}
 _AHEAD_MARKERS = (*MOTIVATION_TOPICS["ahead"], *MOTIVATION_TOPICS["join"])
-_MOTIVE[id(_AHEAD_MARKERS)] = "join"  # "Why Wardly: … I want to build those tools" says where, too
+# The reason a "Why …" note must give to answer a question of these markers ("Why Wardly: … I
+# want to build those tools" says where the person wants to be, too).
+_MOTIVE = {id(MOTIVATION_TOPICS["leave"]): "leave", id(MOTIVATION_TOPICS["join"]): "join", id(_AHEAD_MARKERS): "join"}
 
 
 def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:

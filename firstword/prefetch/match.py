@@ -205,7 +205,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     # "What are you earning now, and what would make you say yes?": read as words, "making" is
     # "make", which "what would make you say yes" says too (set o).
     (r"\bwhat are you (making|earning)\b", "what is your current salary"),
-    (r"\b((?:what is your current salary|what are you (?:making|earning))\b[\w' ]{0,60}?) and what "
+    (r"\b(what is your current salary\b[\w' ]{0,60}?) and what "
      r"(are you|would you be|would you|are you going to be) (looking for|need|want|after)\b",
      r"\1 and what salary \2 \3"),
     # "Just a practical question: …", "a couple of housekeeping ones then": the frame.
@@ -1340,7 +1340,8 @@ def _asks(text: str) -> tuple[str, ...]:
                  for i, ask in enumerate(out))
 
 
-_PAY_HAD_ASK = re.compile(r"\bcurrent (\w+ )?salary\b|\bwhat are you (making|earning)\b")
+# (Read after ``normalise``: "what are you on / making / earning" is "what is your current salary".)
+_PAY_HAD_ASK = re.compile(r"\bcurrent (\w+ )?salary\b")
 
 
 def _asks_pay_had(ask: str) -> bool:
