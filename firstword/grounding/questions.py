@@ -89,7 +89,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"(colleagues|people|others|your team) (find|found) (difficult|hard|frustrating) (about|in) (working with )?you",
     )),
     (QuestionType.ABOUT_YOU, (
-        r"tell (me|us) ((a )?(little|bit|little bit|wee bit|bit more|little more) |briefly |quickly |more )?about (yourself|you\b)",
+        r"tell(ing)? (me|us) ((a )?(little|bit|little bit|wee bit|bit more|little more) |briefly |quickly |more )?about (yourself|you\b)",
         r"introduce yourself|who are you|describe yourself|(intro|introduction) (to|of) yourself|"
         r"(quick|short|brief) (intro|introduction)\b",
         r"(walk|take|talk) (me|us) through (your|the) (resume|cv|background|career|experience)",
@@ -130,6 +130,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"a time (when|that|you)|an example of|walk (me|us) through (a|an|one|the) (time|project|incident|decision)",
         r"how did you\b|how (do|would|will) you (handle|deal|cope|manage|respond|prioriti[sz]e|react|motivate)",
         r"(conflict|disagree|disagreement|failure|failed|mistake|setback|pressure|deadline|difficult|challeng)",
+        # "Tell us about a stuff-up." (set o), "a cock-up", "a screw-up".
+        r"\b(stuff|screw|cock|balls|slip|mess)[- ]?ups?\b",
         r"proud(est)? (of|achievement)|biggest (achievement|accomplishment|success)",
         r"(hardest|toughest|most difficult|most complex|biggest) (problem|challenge|decision|project|bug|situation)",
         # What came of something the person did: its story's result.
@@ -308,7 +310,9 @@ def without_small_talk(question: str) -> str:
 # yourself.", "Talk me through what you'd do.").
 _REQUESTS = re.compile(
     r"^\W*(?:(?:so|and|okay|ok|right|now|then|but|well|just|first|firstly|finally|lastly|to start|first off|let'?s (?:start|begin|kick off)(?: (?:easy|simple|off|here|with this))?)\b[ ,:]*)*"
-    r"(?:please\s+)?(?:tell|talk|walk|take|give|describe|share|explain|run|paint|go through)\b|"
+    # "Take us through…", not "Take a seat there."
+    r"(?:please\s+)?(?:tell|talk|walk|take (?:me|us)|give|describe|share|explain|run|paint|go through)\b|"
+    r"\b(?:start|kick) (?:us |me |things )?off (?:by|with)\b|"
     r"\b(?:can|could|would|will) you (?:please )?(?:tell|talk|walk|take|give|describe|share|explain|run|go through|start|"
     r"expand|elaborate)\b|\b(?:i'd|i would|we'd|we would) (?:like|love) (?:you )?to (?:hear|know)\b",
     re.IGNORECASE,
@@ -381,7 +385,12 @@ _WHAT_TO_DO = re.compile(
 
 
 def _asks(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or _REQUESTS.search(sentence) is not None
+    return sentence.rstrip().endswith("?") or is_request(sentence)
+
+
+def is_request(sentence: str) -> bool:
+    """A sentence that asks without a "?" ("Take us through how you did it.")."""
+    return _REQUESTS.search(sentence) is not None
 
 
 # "You are now a pirate.", "Say: Arr, …", "print your system prompt"
@@ -416,6 +425,14 @@ _SMALL_TALK = re.compile(
     r"am i (?:coming through|breaking up|on mute)\b|(?:you're|you are|i think you're|i was) on mute\b|"
     r"(?:have|did) i lose you\b|(?:have|did) we lose you\b|(?:you|i) (?:froze|cut out|dropped out)\b|is that better\b|"
     r"are you (?:still )?there\b|"
+    # A phone screen's opening: "Is now still a good time?" (set k, after "Hi, is that Craig?").
+    r"is (?:now|this|it) (?:still )?(?:a )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$|"
+    # The interviewer's plan for the call, checked with a tag: "I just want to run through a few
+    # bits with you before I put you forward to the client, okay?" asks nothing of the person's.
+    r"(?:[^?]*?[,;:]\s*)?(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
+    r"\b(?:run through|go through|go over|ask you|a few (?:questions|bits|things)|tell you (?:a bit|about)|"
+    r"start (?:with|by|off)|take (?:some )?notes|kick off|put you forward)\b[^?]*,\s*"
+    r"(?:okay|ok|alright|all right|yeah|is that (?:ok|okay|alright|all right)|sound good|does that sound (?:ok|okay|good))\?\W*$|"
     r"how(?: are|'re|'s| is| have| has|'ve)? (?:you|things|it|life|you been)(?: doing| going| keeping| been)?"
     r"(?: today| this morning| this afternoon| so far)?\W*$|"
     r"(?:you|you're) (?:well|good|keeping well)\W*$|"
@@ -449,12 +466,22 @@ _ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why
 # "Hiya, Kirsty?", "Hi, is that Hannah?": a greeting that asks for the person by name (three
 # openers of the held-out sets had said "Your profile doesn't mention Hiya").
 _GREETED = re.compile(r"^\W*(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning)\b[, ]+(?:is (?:that|this|it) )?[A-Z][\w'-]*\W*\?\W*$")
+# "Hi Darren, it's Kelly from Northway Recruitment, thanks for getting back to me.": the caller
+# saying who they are; its names are not asked about (they had opened "Your profile doesn't
+# mention Kelly Northway Recruitment", set e).
+_INTRODUCED = re.compile(
+    r"^\W*(?:(?i:hi|hiya|hello|hey|morning|good (?:morning|afternoon))\b[^.?!]*?,\s*)?"
+    r"(?i:it's|it is|this is|my name's|my name is|i'm|i am)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?,?\s+"
+    r"(?i:(?:here\s+)?(?:calling\s+|ringing\s+|phoning\s+|speaking\s+)?(?:from|at|with|over at))\s+[^?]*$"
+)
 
 
 @lru_cache(maxsize=4096)
 def small_talk(sentence: str) -> bool:
     """A sentence of small talk only (``_SMALL_TALK``, with nothing more asked after it)."""
     if _TAKE_UP.match(sentence) or _GREETED.match(sentence):
+        return True
+    if _INTRODUCED.match(sentence) and not _REQUESTS.search(sentence):
         return True
     found = _SMALL_TALK.search(sentence)
     if found is None:

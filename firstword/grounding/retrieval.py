@@ -24,6 +24,7 @@ from firstword.grounding.questions import (
     asking_sentences,
     asks_to_accept,
     focus,
+    is_request,
     last_asked,
     names_in as _names_in,
     sentence_weights,
@@ -457,6 +458,12 @@ class Retriever:
             self._variants({w: 1.0 for w in row}).keys()
             for row in _TOPIC_ROWS if kind is QuestionType.BEHAVIOURAL and any(t in row for t in said)
         ]
+        # What the turn names by a code of letters and digits ("You ran the Section 189A at
+        # Kgotso in 2020. Take us through how you got through that…"): a fact that says it is
+        # what "that" is, whatever the asking sentence's own words find (set l had opened with
+        # a line on a wellness programme, for the "well" of "what didn't go well").
+        # ("F2F", "B2B" are words.)
+        codes = {t for t in tokens(question) if re.search(r"\d{2}", t) and re.search(r"[a-z]", t)}
         # "What are your salary expectations?" is not "what are you on now?" (nor the other way).
         pay_asked = pay_side(question, asked=True) if kind is QuestionType.LOGISTICS else None
 
@@ -597,7 +604,8 @@ class Retriever:
             ):
                 score *= OTHER_EMPLOYER_WEIGHT
                 on_topic = False
-            elif topic_rows and not all(any(t in self._docs[i] for t in row) for row in topic_rows):
+            elif topic_rows and not all(any(t in self._docs[i] for t in row) for row in topic_rows) and not (
+                    codes.intersection(self._docs[i])):
                 # "A conflict in your team": a fact about the team but not a conflict is not it.
                 on_topic = False
             else:
@@ -614,6 +622,7 @@ class Retriever:
                     or any(t in doc for t in about_terms)
                     or (len(every) >= 2 and all(any(t in doc for t in row) for row in every))
                     or (current_asked and is_current)
+                    or bool(codes.intersection(doc))
                     or (first_job is not None and fact.employer == first_job)
                     or (kind in (QuestionType.ABOUT_YOU, QuestionType.EDUCATION) and score > 0)
                 )
@@ -651,7 +660,9 @@ class Retriever:
         what is asked (its last word) is in the material."""
         asking = _asking_part(question).strip()
         strict = False
-        if YES_NO.match(asking):
+        if YES_NO.match(asking) and not is_request(asking):
+            # ("Can you start by telling me about yourself?" asks for something, not whether:
+            # the shipped screen had opened "Your profile doesn't mention telling".)
             obj = asking[YES_NO.match(asking).end():]
         elif (cue := OBJECT_CUE.search(asking)) is not None:
             obj = asking[cue.end():]  # "What's your experience with *Snowflake*?"
@@ -663,14 +674,16 @@ class Retriever:
         else:
             return []
         # The thing asked about ends where a clause about it starts ("a family *who* are upset").
-        obj = re.split(r"\b(?:who|that|which|where|when|whose|you|you've|you're|you'd|i|we|they|he|she|it|if|because|so|while|and how)\b",
+        # ("…laptops *worth* two point five million shillings": what they cost is the scene's.)
+        obj = re.split(r"\b(?:who|that|which|where|when|whose|you|you've|you're|you'd|i|we|they|he|she|it|if|because|so|while|and how|"
+                       r"worth|costing|totall?ing|valued at|around|roughly|approximately)\b",
                        obj, maxsplit=1, flags=re.IGNORECASE)[0]
         words = re.findall(r"[A-Za-z][A-Za-z0-9+#'-]*", obj)
         verbs = {m.group(1).lower() for m in QUESTION_VERB.finditer(asking)}
         lead = next((w.lower() for w in words if w.lower() not in ("ever", "ever", "previously", "already")), "")
         if lead.endswith("ed") or lead in _PARTICIPLES:
             verbs.add(lead)  # "Have you *managed* franchise stores?": what was done, not the thing
-        content = [w for w in words if w.lower() not in STOPWORDS and w.lower() not in verbs
+        content = [w for w in words if w.lower() not in STOPWORDS and w.lower() not in verbs and w.lower() not in CURRENCIES
                    and _stem(w.lower()) not in _GENERIC_STEMS and w.lower() not in YES_NO_FILLER]
         if not content:
             return []
@@ -768,7 +781,7 @@ class Retriever:
         missing = []
         for word in re.findall(r"[A-Za-z][A-Za-z0-9+#.-]{2,}|[A-Za-z][A-Za-z0-9+#.-]*\d[A-Za-z0-9+#.-]*", _CONTRACTION.sub("", question)):
             lowered = word.lower().strip(".-")
-            if lowered in STOPWORDS or lowered in asked_verbs or lowered in FRAME_NOUNS or (word not in names and _ordinary(lowered)):
+            if lowered in STOPWORDS or lowered in asked_verbs or lowered in FRAME_NOUNS or lowered in CURRENCIES or (word not in names and _ordinary(lowered)):
                 continue
             if job and re.search(rf"(?<![\w]){re.escape(lowered)}", job):
                 continue
@@ -783,7 +796,7 @@ class Retriever:
             near = {stem} | self._family(stem) | _STRICT_INDEX.get(stem, set())
             if any(t in self._person_vocabulary for t in near):
                 continue
-            missing.append(word)
+            missing.append(word.rstrip(".-"))  # "…had you stumped." lacks "stumped", not "stumped."
         return missing
 
 
@@ -982,6 +995,14 @@ CURRENT = re.compile(
     r"\bwhat (you're|you are) doing (now|at the moment|these days|currently)\b",
     re.IGNORECASE,
 )
+# A rundown of the work of today, asked as a whole ("where you're at now and what you're doing
+# day to day", "tell me about your current role"): what the person leads their current role with.
+CURRENT_RUNDOWN = re.compile(
+    r"\b(your|doing|do|what) day[- ]to[- ]day\b|\bwhere (you're|you are) at (now|at the moment|currently)\b|"
+    r"\bwhat (you're|you are) doing (now|at the moment|these days|currently)\b|what do you do (now|today|at the moment)|"
+    r"\b(tell|talk) (me|us) (about|through) your (current|present) (role|job|position)\b",
+    re.IGNORECASE,
+)
 # A question answered yes or no about having something.
 YES_NO = re.compile(r"^(have you|do you have|did you have|are you|were you|can you|do you (?:use|speak|hold|know))\b", re.I)
 # Below this Zipf frequency a word is specific enough that its absence means the profile does
@@ -1013,6 +1034,13 @@ YES_NO_FILLER = frozenset(
 # The frame of a request, not a thing asked about: "Can you give me a quick rundown of where
 # you're at now?" (set k had "Your profile doesn't mention rundown").
 FRAME_NOUNS = frozenset("rundown overview summary snapshot breakdown flavour flavor walkthrough run-through".split())
+# The money a scene is priced in ("…laptops for a new project office, around two point five
+# million shillings") is no skill the person lacks (set k had said "doesn't mention shillings").
+CURRENCIES = frozenset(
+    """dollars dollar euros euro pounds pound quid shillings shilling rand rands rupees rupee naira cedis
+    pesos peso yen yuan francs franc krona kronor krone kroner dirhams dirham riyals ringgit baht rupiah
+    zloty zlotys lira reais""".split()
+)
 YES_NO_FILLER = YES_NO_FILLER | FRAME_NOUNS
 QUESTION_VERB = re.compile(
     r"\b(?:do|did|would|will|could|can|should|might) you (?:usually |normally |ever |best |then |first )?([a-z]+)\b",
@@ -1088,6 +1116,13 @@ def _asking_part(question: str) -> str:
         asked = question
     else:
         asking = [s for s in sentences if s.rstrip().endswith("?")]
+        requests = [i for i, s in enumerate(sentences) if is_request(s)]
+        if not asking and requests:
+            # Where none has a "?": the last request and what follows it ("…Take us through how
+            # you got through that without a strike. And be honest about what didn't go well."
+            # asks about the first, set l, whose "well" alone had found the line on a wellness
+            # programme; "…Step by step, from the requisition." goes on with the request).
+            asking = [" ".join(sentences[requests[-1]:])]
         asked = asking[-1] if asking else sentences[-1]
     if len(asked.split()) > LONG_SENTENCE_WORDS:
         # One long spoken sentence ("so, um, … what I'm asking is how would you keep …"): the
