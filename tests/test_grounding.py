@@ -16,6 +16,7 @@ from firstword.bench.prefetch import load_script
 from firstword.critic.critic import ProfileCritic
 from firstword.critic.sentences import split
 from firstword.grounding import Grounding
+from firstword.grounding.compose import first_person
 from firstword.grounding.facts import FactBase, Source
 from firstword.grounding.questions import LEAD_WEIGHT, QuestionType, classify, follows_up, sentence_weights
 
@@ -212,6 +213,22 @@ def test_an_opener_asking_who_the_person_is_says_so_and_nothing_missing(opener: 
 def test_a_word_the_profile_lacks_is_said_without_the_sentence_stop():
     opening = _opening(Profile(resume=PLAIN_RESUME), "Have you audited a client that had you properly stumped.")
     assert "doesn't mention stumped;" in opening
+
+
+def test_what_came_of_the_work_is_said_after_a_dash_not_as_work_done():
+    resume = (
+        "Jo Bloggs\n\nExperience\nSous Chef — Harbour Grill, Perth | 2021 – present\n"
+        "- Maintain food safety records; kitchen passed council inspections in 2023 and 2024.\n"
+        "- Introduced SLO-style prep targets for 14 sections; waste down from 9% to 4%.\n"
+        "- Dealt directly with suppliers and the council.\n"
+    )
+    grounding = Grounding(Profile(resume=resume))
+    said = {f.text.split(";")[0]: first_person(f, grounding.facts) for f in grounding.facts if f.source is Source.RESUME}
+    assert said["Maintain food safety records"].endswith("I maintain food safety records — kitchen passed council "
+                                                          "inspections in 2023 and 2024.")
+    assert said["Introduced SLO-style prep targets for 14 sections"].endswith("— waste down from 9% to 4%.")
+    assert "I dealt directly with suppliers" in said["Dealt directly with suppliers and the council."]
+    assert not any("I worked on" in text for text in said.values())
 
 
 def test_a_stuff_up_is_a_story_of_a_mistake():
