@@ -221,6 +221,7 @@ def test_what_came_of_the_work_is_said_after_a_dash_not_as_work_done():
         "- Maintain food safety records; kitchen passed council inspections in 2023 and 2024.\n"
         "- Introduced SLO-style prep targets for 14 sections; waste down from 9% to 4%.\n"
         "- Dealt directly with suppliers and the council.\n"
+        "- Lead teams of 3–6 cooks on the pass.\n"
     )
     grounding = Grounding(Profile(resume=resume))
     said = {f.text.split(";")[0]: first_person(f, grounding.facts) for f in grounding.facts if f.source is Source.RESUME}
@@ -228,6 +229,7 @@ def test_what_came_of_the_work_is_said_after_a_dash_not_as_work_done():
                                                           "inspections in 2023 and 2024.")
     assert said["Introduced SLO-style prep targets for 14 sections"].endswith("— waste down from 9% to 4%.")
     assert "I dealt directly with suppliers" in said["Dealt directly with suppliers and the council."]
+    assert "I lead teams of 3–6 cooks" in said["Lead teams of 3–6 cooks on the pass."]  # not "I am lead teams"
     assert not any("I worked on" in text for text in said.values())
 
 

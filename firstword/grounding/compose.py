@@ -533,9 +533,10 @@ ROLE_WORDS = re.compile(rf"\b({_ROLE_NOUNS})\b", re.I)
 
 # A clause that starts with a job title ("Lead designer for the onboarding squad").
 TITLE_LED = re.compile(
-    r"^(lead|senior|junior|principal|staff|head|chief|deputy|assistant|associate)\s+(\w+\s+)?"
+    # "Head of …", but "Lead teams of 3–6 associates" is a verb (said "I am lead teams of …").
+    r"^(lead|senior|junior|principal|staff|head|chief|deputy|assistant|associate)\s+(?:of\b|(\w+\s+)?"
     r"(designer|engineer|developer|nurse|teacher|manager|analyst|consultant|architect|scientist|"
-    r"researcher|accountant|officer|of)\b",
+    r"researcher|accountant|officer)\b)",
     re.IGNORECASE,
 )
 
