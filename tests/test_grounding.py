@@ -233,6 +233,11 @@ def test_what_came_of_the_work_is_said_after_a_dash_not_as_work_done():
     assert not any("I worked on" in text for text in said.values())
 
 
+def test_money_wise_what_are_you_on_now_and_after_is_the_pay():
+    assert classify("Money-wise — what are you on now and what are you after?").kind is QuestionType.LOGISTICS
+    assert classify("And money — what are you on now and what are you looking for?").kind is QuestionType.LOGISTICS
+
+
 def test_a_stuff_up_is_a_story_of_a_mistake():
     assert classify("Tell us about a stuff-up. Everyone's had one.").kind is QuestionType.BEHAVIOURAL
 
@@ -1491,6 +1496,12 @@ def test_a_notes_to_do_and_its_plans_are_kept_to_the_person():
     assert kept_to_self('Sipho = engineer, "numbers guy". bring dashboard printout — ANONYMISED!! I partner with ops leaders.') == (
         'Sipho = engineer, "numbers guy". I partner with ops leaders.')
     assert kept_to_self("Dutch directness — don't take it personally.") == "Dutch directness"
+    # Sets g, i: what to wear, an e-mail to check, a fact to double-check, the least they'd take.
+    assert kept_to_self("'just a chat'. wear the good polo not work gear.") == "'just a chat'."
+    assert kept_to_self("Venue – CHECK EMAIL AGAIN (think it's the education office).") == "Venue."
+    assert kept_to_self("Blue Card since 2022, so just notify the office (I think!! double-check). 3 months.") == (
+        "Blue Card since 2022, so just notify the office. 3 months.")
+    assert kept_to_self("$47-48 + van take home + fuel card. wouldnt go for less than 46") == "$47-48 + van take home + fuel card."
     # "take too much on at harvest" is a weakness, not a to-do.
     assert kept_to_self("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.") == (
         "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.")

@@ -15,7 +15,8 @@ _SUM = (r"[~≈]?\s*(?:[$€£¥₹]|R|Rs\.?|AUD|NZD|CAD|USD|EUR|GBP)?\s*\d(?:[\
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
     rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
-    rf"|(?:don'?t|do not|never|won'?t|wont|not)\s+(?:go(?:ing)?|take|accept|settle)\s+(?:under|below|lower than|less than|for less than)\s*{_SUM})"
+    rf"|(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+(?:go(?:ing)?|take|accept|settle)\s+"
+    rf"(?:under|below|lower than|less than|for less than|for under|for below)\s*{_SUM})"
     r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[a-z]+\b)?"
     # "min R40k if cottage included": the condition goes with it.
     r"(?:\s+(?:if|with|incl\w*|unless|when)\b[^.;,()]*)?(?:\s*\([^)]*\))?",
@@ -58,11 +59,15 @@ _REMINDER = re.compile(
 # A to-do of the writer's, with the rest of its sentence (who they will ask, and why): "check w/
 # Gary if annual leave can come off it (have 9 days left)", "talk to Sr. Alves (GM Porto), he
 # knows I want Lisbon eventually" (sets l, o had read them aloud as the notice period's answer).
-_TO_DO = re.compile(r"^(?:check (?:w/|with)|talk to|speak to|speak with|run it by|bring)(?=\s|$)", re.IGNORECASE)
+# "wear the good polo not work gear", "Venue – CHECK EMAIL AGAIN", "look up their CQC report".
+_TO_DO = re.compile(r"^(?:check (?:w/|with|email|e-mail|again|the email|my email)|talk to|speak to|speak with|run it by|bring|"
+                    r"wear|look up|google|print(?: out)?)(?=\s|$)", re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Sr|Sra|Mr|Mrs|Ms|Dr|St|Prof)$")
 _SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->)\s*)")
-_ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)", re.IGNORECASE)
+# "(don't give exact)", "(I think!! double-check)".
+_ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont|double[- ]check)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)",
+                             re.IGNORECASE)
 
 
 def _without_reminders(body: str) -> str:
