@@ -41,6 +41,8 @@ def test_bullets_keep_their_wrapped_lines_and_their_employer():
     [
         ("Acme Corp, Leeds — Senior Engineer, 2019–2022\n- Built the billing API.", "Acme Corp"),
         ("Acme Corp, Leeds\nSenior Engineer, 2019 - 2022\n- Built the billing API.", "Acme Corp"),
+        # The title's qualifier after a comma is not the employer the line above names.
+        ("Acme Corp, Austin TX\nRegional Sales Manager, Mid-Market, 2021 - present\n- Built the billing API.", "Acme Corp"),
         ("2019 - 2022   Acme Corp, Leeds\nSenior Engineer\n- Built the billing API.", "Acme Corp"),
         ("* Acme Corp (fintech, 40 people) — Senior Engineer, Jan 2019–present\n  - Built the billing API.", "Acme Corp"),
         # A description in brackets, then the dates in brackets with a month ("Paylio  (" once).

@@ -441,6 +441,12 @@ def _resume_facts(text: str) -> list[Fact]:
                 # A role line of its own: the bullets that follow belong to it. Where it names
                 # only the title, the employer is the undated line just above it.
                 employer, dates = _employer_of_role_line(sentence)
+                if (previous_line is not None and employer is not None and not _COMPANY_WORD.search(employer)
+                        and _is_title(sentence.split(",")[0]) and not _is_title(previous_line.split(",")[0])):
+                    # "Corvane Software, Austin TX" over "Regional Sales Manager, Mid-Market, 2021 -
+                    # present": the line above is the employer, the part after the title its
+                    # qualifier (the answers bench's sales lead had worked "At Mid-Market").
+                    employer = None
                 if employer is None and line_above is not None and _DATES_ALONE.match(_MARKUP.sub("", sentence)):
                     employer = _employer_of_role_line(line_above)[0]
                     if employer is not None and facts and facts[-1].text == line_above:
