@@ -241,6 +241,14 @@ def test_what_came_of_the_work_is_said_after_a_dash_not_as_work_done():
     assert not any("I worked on" in text for text in said.values())
 
 
+def test_the_country_of_a_right_to_work_question_is_nothing_the_profile_lacks():
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Closed 40 files a month.",
+                      notes="- notice: 2 wks. want 1 wk between\n- citizen (yes)\n- commute: 1h drive, 3 days ok")
+    opening = _opening(profile, "Notice period — two weeks? And standard question, I have to ask everybody: are you "
+                                "legally entitled to work in Canada?")
+    assert "Canada" not in opening and "2 wks" in opening and "itizen (yes)" in opening
+
+
 def test_money_wise_what_are_you_on_now_and_after_is_the_pay():
     assert classify("Money-wise — what are you on now and what are you after?").kind is QuestionType.LOGISTICS
     assert classify("And money — what are you on now and what are you looking for?").kind is QuestionType.LOGISTICS

@@ -778,12 +778,18 @@ class Retriever:
         # The verb right after "you" is what the person is asked to do ("how do you
         # prioritise?", "would you delegate?"), not a thing they must have named.
         asked_verbs = {m.group(1).lower() for m in QUESTION_VERB.finditer(question)}
+        right_to_work = kind is QuestionType.LOGISTICS and "permit" in arrangements(question)
         missing = []
         for word in re.findall(r"[A-Za-z][A-Za-z0-9+#.-]{2,}|[A-Za-z][A-Za-z0-9+#.-]*\d[A-Za-z0-9+#.-]*", _CONTRACTION.sub("", question)):
             lowered = word.lower().strip(".-")
             if lowered in STOPWORDS or lowered in asked_verbs or lowered in FRAME_NOUNS or lowered in CURRENCIES or (word not in names and _ordinary(lowered)):
                 continue
             if job and re.search(rf"(?<![\w]){re.escape(lowered)}", job):
+                continue
+            if right_to_work and word.rstrip(".-") in names:
+                # The country of "…legally entitled to work in Canada?" is the job's, nothing the
+                # person lacks: the note on the right to work answers it (set o had said "Nothing
+                # covers Canada" beside "citizen (yes)").
                 continue
             if re.fullmatch(r"[A-Z0-9]{2,}s", word):
                 lowered = lowered[:-1]  # "BPMHs" is the profile's "BPMH" (set i), as "APIs" its "API"
