@@ -249,6 +249,16 @@ def test_the_country_of_a_right_to_work_question_is_nothing_the_profile_lacks():
     assert "Canada" not in opening and "2 wks" in opening and "itizen (yes)" in opening
 
 
+def test_pay_had_and_wanted_asked_before_the_last_question_are_both_answered():
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Closed 40 files a month.",
+                      notes="- current: $54k base, no bonus\n- ask: $65k\n- notice: 2 wks")
+    opening = _opening(profile, "Comp — what are you at right now, and what are you looking for? And is that base, or "
+                                "does that include any bonus?")
+    assert "$54k" in opening and "$65k" in opening
+    opening = _opening(profile, "What's your current salary, and what are you looking for? And what's your notice period?")
+    assert "$54k" in opening and "$65k" in opening and "2 wks" in opening
+
+
 def test_money_wise_what_are_you_on_now_and_after_is_the_pay():
     assert classify("Money-wise — what are you on now and what are you after?").kind is QuestionType.LOGISTICS
     assert classify("And money — what are you on now and what are you looking for?").kind is QuestionType.LOGISTICS

@@ -169,7 +169,8 @@ def _compose(
             return Composition(first, (there[0].fact.id,), (), context)
     opening = first_person(top, facts)
     used = [top.id]
-    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and asks_both_pays(question):
+    if (kind is QuestionType.LOGISTICS and top.source is Source.NOTES and asks_both_pays(question)
+            and len(arrangements(_questions_of(question))) < 2):  # with the notice too: below
         # "What are you earning at the moment, and what would make this work for you?": the note
         # of the pay had and the note of the pay wanted, in that order, where they are two.
         sides = {note_pay_side(s.fact): s.fact for s in usable[:3] if s.fact.source is Source.NOTES}
@@ -191,7 +192,7 @@ def _compose(
             if topic == "pay" and asks_both_pays(asking):
                 # "…your current package, and your expected salary?": the pay had and the pay
                 # wanted, where the notes keep them apart.
-                sides = [next((f for f in notes if pay_side(f.text) == side and f not in chosen), None) for side in ("had", "wanted")]
+                sides = [next((f for f in notes if note_pay_side(f) == side and f not in chosen), None) for side in ("had", "wanted")]
                 if all(f is not None for f in sides):
                     found = [f for f in sides if f is not None]
             chosen += found
@@ -411,7 +412,7 @@ def _fits(scored: Scored, kind: QuestionType) -> bool:
     # a note that is itself a question of the person's ("on-call: how many pages/week really,
     # compensation", set n: it had answered "…is that fine? Then: notice period").
     fact = scored.fact
-    asks = asks_them(fact.label or "") or (fact.source is Source.NOTES and _THEIR_QUESTION.match(fact.body) is not None)
+    asks = to_ask(fact) or (fact.source is Source.NOTES and _THEIR_QUESTION.match(fact.body) is not None)
     if kind is not QuestionType.LOGISTICS and logistics_label(fact):
         return False  # "Notice period: 8 weeks." answers when, not "your most pressured period"
     return kind is QuestionType.CLOSING or not asks

@@ -18,7 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 from rank_bm25 import BM25Okapi
 
-from firstword.grounding.facts import Fact, FactBase, Source, asks_them, to_ask
+from firstword.grounding.facts import Fact, FactBase, Source, asks_them, pay_asked_for, to_ask
 from firstword.grounding.questions import (
     QuestionType,
     asking_sentences,
@@ -26,6 +26,7 @@ from firstword.grounding.questions import (
     focus,
     is_request,
     last_asked,
+    question_sentences,
     names_in as _names_in,
     sentence_weights,
 )
@@ -914,9 +915,11 @@ def _other_arrangement(fact: Fact, markers: tuple[str, ...]) -> bool:
 def asks_both_pays(question: str) -> bool:
     """"What are you on now, and what would you be looking for?": the pay had and the pay wanted,
     asked in one sentence."""
-    said = last_asked(question) or question
-    return _PAY_HAD_ASKED.search(said) is not None and (
+    # Any of its question sentences: "…what are you at right now, and what are you looking for?
+    # And is that base, or does that include any bonus?" asked both before its last (set o).
+    return any(_PAY_HAD_ASKED.search(said) is not None and (
         _PAY_WANTED_ASKED.search(said) is not None or re.search(r"\bwhat would (make|it take|get)\b", said, re.I) is not None)
+        for said in question_sentences(question) or [question])
 
 
 def pay_side(text: str, *, asked: bool = False) -> str | None:
@@ -931,6 +934,8 @@ def note_pay_side(fact: Fact) -> str | None:
     """``pay_side`` of a note with its label, which may be what says which pay it is
     ("current: R585k CTC + bonus … want R780k CTC" says both, set n); the label is of the
     note's first sentence ("comp now: $162k base …" heads "ask 195 base", which is wanted)."""
+    if pay_asked_for(fact):
+        return "wanted"  # "ask: $65k" (set o: the pay had alone had answered both)
     return pay_side(f"{fact.label}: {fact.body}" if fact.label and fact.follows is None else fact.body)
 
 
@@ -958,6 +963,8 @@ def note_kinds(fact: Fact) -> frozenset[QuestionType]:
     """The kinds of question a note was written for, by its label and words: "Why Fernhill: …"
     is a reason to join, "Notice period: …" an arrangement, "I would ask …" or a line under "Qs
     for them:" a closing question (whatever else its questions mention: a shift pattern)."""
+    if pay_asked_for(fact):
+        return frozenset({QuestionType.LOGISTICS})  # "ask: $65k. min $62k …" is the pay wanted
     if fact.source is Source.NOTES and asks_them(fact.label or ""):
         return frozenset({QuestionType.CLOSING})
     if _looks_ahead(fact):
