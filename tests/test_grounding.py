@@ -261,7 +261,24 @@ def test_pay_had_and_wanted_asked_before_the_last_question_are_both_answered():
 
 def test_money_wise_what_are_you_on_now_and_after_is_the_pay():
     assert classify("Money-wise — what are you on now and what are you after?").kind is QuestionType.LOGISTICS
+    assert classify("What sort of figure did you have in mind? The advert says forty to forty-eight.").kind is (
+        QuestionType.LOGISTICS)
     assert classify("And money — what are you on now and what are you looking for?").kind is QuestionType.LOGISTICS
+
+
+def test_a_career_objective_is_the_summary_and_a_post_nominal_in_brackets_stays_as_written():
+    resume = ("ADAEZE OKONKWO (ACA)\nLagos | a@example.com\n\nCAREER OBJECTIVE\nA chartered accountant with nine years in "
+              "retail banking operations.\n\nWORK EXPERIENCE\nHead Teller — Crestfield Bank Plc | 2019 – present\n- Ran the vault.")
+    opening = _opening(Profile(resume=resume), "So, let's start. Tell me about yourself.")
+    assert opening.startswith("I'm Adaeze Okonkwo (ACA).") and "nine years in retail banking" in opening
+    assert "(Mick)" in _opening(Profile(resume="MICHAEL (MICK) TRAN\n\nSUMMARY\nBus driver of 11 years."), "Tell me about yourself.")
+
+
+def test_have_you_thought_about_asks_nothing_the_profile_lacks():
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Taught chemistry.", notes="- Med aid subsidy — how much? (GEMS now)\n"
+                                                                                  "- pension: GEPF now")
+    opening = _opening(profile, "Have you thought about what that means for your pension and your medical aid?")
+    assert "mention thought" not in opening and "GEPF now" in opening
 
 
 def test_a_stuff_up_is_a_story_of_a_mistake():
@@ -1528,6 +1545,14 @@ def test_a_notes_to_do_and_its_plans_are_kept_to_the_person():
     assert kept_to_self("Blue Card since 2022, so just notify the office (I think!! double-check). 3 months.") == (
         "Blue Card since 2022, so just notify the office. 3 months.")
     assert kept_to_self("$47-48 + van take home + fuel card. wouldnt go for less than 46") == "$47-48 + van take home + fuel card."
+    # Set p: a least beside what they will ask for, someone to ask, what to clarify if asked.
+    assert kept_to_self("Provident fund 7.5% only. → need min R36k to make sense. ask for R37k.") == (
+        "Provident fund 7.5% only. → ask for R37k.")
+    assert kept_to_self("Now $39/hr + van. want $45 min, ask 46-47.") == "Now $39/hr + van. ask 46-47."
+    assert kept_to_self("Need R30k minimum to cover my own medical aid.") == "Need R30k minimum to cover my own medical aid."
+    assert kept_to_self("2 MONTHS in contract. ask Jo (CD) if can be released early → maybe ~7 wks. start ~1 Sept.") == (
+        "2 MONTHS in contract. start ~1 Sept.")
+    assert kept_to_self("Expectation ₦7.5m gross. if she asks NET → clarify gross vs net!!") == "Expectation ₦7.5m gross."
     # "take too much on at harvest" is a weakness, not a to-do.
     assert kept_to_self("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.") == (
         "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.")

@@ -121,6 +121,12 @@ def test_a_phone_screens_greeting_and_plan_for_the_call_ask_nothing() -> None:
     assert hit is not None and hit.prediction.text == "Tell me about your current role."
 
 
+def test_after_the_pay_had_a_figure_in_mind_or_what_makes_the_jump_is_the_pay_wanted() -> None:
+    for turn in ("And salary-wise, what are you on now, and what sort of figure did you have in mind?",
+                 "What are you on at the moment, roughly, and what would you need to make the jump?"):
+        assert asks(turn)[1].rstrip("?").endswith("salary-wise"), turn
+
+
 def test_telling_about_yourself_and_why_is_two_asks() -> None:
     assert asks("Tell us a bit about yourself and why you're after a trainer role.") == [
         "Tell us a bit about yourself", "why you're after a trainer role."]

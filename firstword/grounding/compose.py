@@ -332,14 +332,17 @@ def _spoken_name(piece: str) -> str:
     words = piece.split()
     if piece.isupper() and 1 < len(words) <= 4 and all(w.strip("()").isalpha() for w in words):
         # A registration after the name stays as written: "PRIYA MENON RN" is "Priya Menon RN".
-        return " ".join(w if w in _POST_NOMINALS else re.sub(r"[A-Z]+", lambda m: m.group(0).capitalize(), w) for w in words)
+        # So does one in brackets: "ADAEZE CHIOMA OKONKWO (ACA)" is "… Okonkwo (ACA)" (set p), not a
+        # nickname: "MICHAEL (MICK) TRAN" is "Michael (Mick) Tran".
+        return " ".join(w if w.strip("(),") in _POST_NOMINALS else re.sub(r"[A-Z]+", lambda m: m.group(0).capitalize(), w)
+                        for w in words)
     return piece
 
 
 # Letters after a name on a resume's first line (a heading's capitals are kept for these).
 _POST_NOMINALS = frozenset(
     "RN RGN RPN RMN RVN PSW CPA ACA ACCA CIMA CFA MBA PHD PE PENG CENG MCSP MPHARM RPHT CPT MAAT MCIPS CIPD BSN MSN NP "
-    "LPN CNA EMT RD RDH DDS DMD MD DO JD LLB LLM CA CMA CISSP PMP".split())
+    "LPN CNA EMT RD RDH DDS DMD MD DO JD LLB LLM CA CMA CISSP PMP FCCA FCA ACMA CIA CISA".split())
 
 
 def _position_of(fact: Fact) -> int:

@@ -43,11 +43,13 @@ class Source(StrEnum):
 
 # Headings that name what the lines under them are; matched on the lower-cased heading text.
 SECTION_WORDS: dict[str, tuple[str, ...]] = {
+    # First: "PROFESSIONAL SUMMARY", "CAREER OBJECTIVE" and "Career profile" are the summary, not
+    # the experience their first words name (set p's opener had said the name alone).
+    "summary": ("summary", "profile", "about", "objective"),
     "experience": ("experience", "employment", "work history", "career", "positions", "professional"),
     "education": ("education", "qualifications", "degrees", "academic", "training", "certification"),
     "skills": ("skills", "technologies", "tools", "competencies", "expertise", "languages"),
     "projects": ("projects", "portfolio", "selected work"),
-    "summary": ("summary", "profile", "about", "objective"),
     "achievements": ("achievements", "awards", "honours", "honors", "publications"),
 }
 

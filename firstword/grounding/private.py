@@ -53,18 +53,22 @@ _REMINDER = re.compile(
     r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|haggle|interrogate|give exact|sound|badmouth|bash|moan|"
     r"make (?:it|this|that|me) (?:sound|look|seem)|take (?:it|this|that) personally)\b.*|"
     # what the person means to try for, kept back like the least they would take: "try for 45" (set o)
-    r"^try (?:for|to get)\b.*|^try not to\b.*|^(?:but )?if (?:asked|pushed)\W*$",
+    r"^try (?:for|to get)\b.*|^try not to\b.*|^(?:but )?if (?:asked|pushed)\W*$|"
+    # "if she asks NET → clarify gross vs net!!" (set p)
+    r"^if (?:she|he|they) (?:asks?|says?|pushes?)\b.*",
     re.IGNORECASE,
 )
 # A to-do of the writer's, with the rest of its sentence (who they will ask, and why): "check w/
 # Gary if annual leave can come off it (have 9 days left)", "talk to Sr. Alves (GM Porto), he
 # knows I want Lisbon eventually" (sets l, o had read them aloud as the notice period's answer).
 # "wear the good polo not work gear", "Venue – CHECK EMAIL AGAIN", "look up their CQC report".
-_TO_DO = re.compile(r"^(?:check (?:w/|with|email|e-mail|again|the email|my email)|talk to|speak to|speak with|run it by|bring|"
-                    r"wear|look up|google|print(?: out)?)(?=\s|$)", re.IGNORECASE)
+_TO_DO = re.compile(r"^(?i:check (?:w/|with|email|e-mail|again|the email|my email)|talk to|speak to|speak with|run it by|bring|"
+                    r"wear|look up|google|print(?: out)?|clarify)(?=\s|$)|"
+                    # "ask Jo (CD) if can be released early", "ask HR Mon" (set p): someone to ask
+                    r"^(?i:ask) (?:[A-Z][a-z]+\b(?! ?\d)|HR\b|(?i:him|her|them|my (?:boss|manager))\b)")
 _TITLE = re.compile(r"\b(?:Sr|Sra|Mr|Mrs|Ms|Dr|St|Prof)$")
 _SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->)\s*)")
+_CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->|→)\s*)")
 # "(don't give exact)", "(I think!! double-check)".
 _ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont|double[- ]check)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)",
                              re.IGNORECASE)
@@ -99,6 +103,15 @@ def _without_reminders(body: str) -> str:
     return re.sub(r"([,;])\s*([.])", r"\2", kept)
 
 
+# Where a note says what the person will ask for ("ask for R37k", "ideally 76"), a "need min
+# R36k" or "74k BASE min" beside it is the least they would take, however it is worded (set p
+# had read both aloud as the pay wanted).
+_ASK_ELSEWHERE = re.compile(rf"\b(?:ask(?:ing)?(?: for)?|ideally|target|aim(?:ing)? for)\s*[:=]?\s*{_SUM}", re.IGNORECASE)
+_NEED_MIN = re.compile(rf"\b(?:want|need)\w*\s+(?:min|minimum|at least)\s*{_SUM}[^.!?;]*[.!?;]?\s*", re.IGNORECASE)
+_SUM_MIN = re.compile(rf"(?:\b(?:want|need)\w*\s+)?(?<=\s){_SUM}\s*(?:base|gross|basic|ctc|package)?\s*(?:min|minimum)\b[,;]?\s*",
+                      re.IGNORECASE)
+
+
 def _floor_unless_asked(match: re.Match[str]) -> str:
     # "Want min 46k basic" is what the person asks for, in their words.
     return match.group(0) if _WANTED_BEFORE.search(match.string[: match.start()]) else " "
@@ -117,6 +130,8 @@ def kept_to_self(body: str) -> str:
     if tail is not None and len(body[: tail.start()].split()) >= 3:
         body = body[: tail.start()].rstrip(" ,;-–—") + body[tail.end():]
     body = _without_reminders(body)
+    if _ASK_ELSEWHERE.search(body):
+        body = _SUM_MIN.sub("", _NEED_MIN.sub("", body)).strip()
     kept = _FLOOR.sub(_floor_unless_asked, body)
     if kept == body or not _A_SUM.search(kept):
         # Nothing to keep to oneself, or the least is the only sum the note says ("Need R30k

@@ -53,8 +53,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"salary|\bcomp\b(?! time)|(landing|land|be|sit|sitting) on base\b|base salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         # What the person is paid now, said the way recruiters ask it.
         r"what are you (earning|making|on)( at the moment| now| currently| at present| these days)?(?=\s*([?.!,]|and\b|$))|"
-        # "Money-wise — what are you on now and what are you after?" (set g)
-        r"\b(money|pay|salary)[- ]wise\b|"
+        # "Money-wise — what are you on now and what are you after?" (set g); "what sort of
+        # figure did you have in mind?" (set p)
+        r"\b(money|pay|salary)[- ]wise\b|\b(figure|ballpark)\b.{0,20}\bin mind\b|"
         r"\b(ctc|package|cost[- ]to[- ]company)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start|"
         # "…the next intake starts on the third of March. Any reason you couldn't start then?"

@@ -889,7 +889,9 @@ _PAY_WANTED_ASKED = re.compile(
     r"\b(expect\w*|looking (for|to be|to get|at)|want\w*|would you need|need to (move|make the move)|hoping|target\w*|"
     r"aim\w*|ask(ing)? for|(where|what) would you (need|like|want)|thinking|"
     # "…And what are you after?", "what would make this work for you?" (sets k, m)
-    r"(what|where) (are|would) you (be )?after|what would (make|it take|get))\b", re.IGNORECASE)
+    r"(what|where) (are|would) you (be )?after|what would (make|it take|get)|"
+    # "What sort of figure did you have in mind?" (set p)
+    r"(figure|number|ballpark)\b.{0,20}\bin mind)\b", re.IGNORECASE)
 _PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|earning|making|last drawn|on at present|at present)\b|"
                             r"\bwhat are you on\b", re.IGNORECASE)
 _PAY_WANTED = re.compile(
@@ -1026,7 +1028,7 @@ EDUCATION_OBJECT = re.compile(
     r"\b(university|college|degree|masters?|master's|phd|doctorate|a-levels?|gcses?|diploma|bachelor'?s?|mba)\b",
     re.IGNORECASE,
 )
-_PARTICIPLES = frozenset("led run built made done taught sold written grown won driven held taken given been".split())
+_PARTICIPLES = frozenset("led run built made done taught sold written grown won driven held taken given been thought".split())
 _FUNCTION_WORDS = frozenset(
     "a an the any your my our their his her its of with across in on to for and or at by from into as some "
     "no other before ever".split()
