@@ -281,6 +281,31 @@ def test_have_you_thought_about_asks_nothing_the_profile_lacks():
     assert "mention thought" not in opening and "GEPF now" in opening
 
 
+def test_words_that_only_look_like_a_cue_do_not_decide_the_kind():
+    # Set p: a scenario's "who are you ringing", work "certifying on the 737", "And money." as a label.
+    assert classify("…no serviceable wheel on the station. Who are you ringing, and what are you telling the crew?").kind is not (
+        QuestionType.ABOUT_YOU)
+    assert classify("You're certifying on both the Bus and the 737? What's the split like, day to day?").kind is not (
+        QuestionType.EDUCATION)
+    assert classify("And money. What are you on at the minute, roughly, and what would you be looking for?").kind is (
+        QuestionType.LOGISTICS)
+
+
+def test_a_line_in_italics_under_a_role_says_what_the_employer_is():
+    resume = ("Jo Bloggs\n\nExperience\n**B1 Engineer** — Westline Aero Technics Ltd, Shannon | 2019 – present\n"
+              "*EASA Part-145 MRO with line station and two-bay hangar*\n- Certified 40 A-checks.")
+    opening = _opening(Profile(resume=resume), "Tell me about the hangar at Westline.")
+    assert "I worked on *" not in opening and "Westline Aero Technics Ltd — EASA Part-145 MRO" in opening
+
+
+def test_a_logistics_turn_not_about_pay_keeps_its_notes_whatever_they_want():
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Wired 40 houses.",
+                      notes="- notice: 4 weeks, but want to finish the Castleford first fix\n"
+                            "- other interviews: one smaller contractor, first stage")
+    opening = _opening(profile, "What's your notice period, and are you interviewing anywhere else at the minute?")
+    assert "4 weeks" in opening and "smaller contractor" in opening
+
+
 def test_a_stuff_up_is_a_story_of_a_mistake():
     assert classify("Tell us about a stuff-up. Everyone's had one.").kind is QuestionType.BEHAVIOURAL
 

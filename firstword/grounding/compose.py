@@ -21,6 +21,7 @@ from firstword.grounding.retrieval import (
     Scored,
     _names_employer,
     arrangements,
+    asks_about_pay,
     asks_both_pays,
     asks_why_leaving,
     logistics_label,
@@ -173,7 +174,7 @@ def _compose(
             and len(arrangements(_questions_of(question))) < 2):  # with the notice too: below
         # "What are you earning at the moment, and what would make this work for you?": the note
         # of the pay had and the note of the pay wanted, in that order, where they are two.
-        sides = {note_pay_side(s.fact): s.fact for s in usable[:3] if s.fact.source is Source.NOTES}
+        sides = {side: s.fact for s in reversed(usable[:6]) if s.fact.source is Source.NOTES and (side := note_pay_side(s.fact))}
         had, wanted = sides.get("had"), sides.get("wanted")
         if had is not None and wanted is not None:
             return Composition(f"{first_person(had, facts)} {first_person(wanted, facts)}", (had.id, wanted.id), (), context)
@@ -200,7 +201,9 @@ def _compose(
                 covered |= _arrangements_of(other)
         if len(chosen) > 1:
             return Composition(" ".join(first_person(f, facts) for f in chosen), tuple(f.id for f in chosen), (), context)
-    if asking and (side := pay_side(asking, asked=True)) is not None:
+    if asking and asks_about_pay(question) and (side := pay_side(asking, asked=True)) is not None:
+        # (Only of a turn about pay: "…are you interviewing anywhere else at the minute?" asks
+        # nothing of the pay had, and had lost its notice note for saying "want", set e.)
         # "Money. What do you want?" of "Now €36.5k + night premium ≈ €40k. ask €48k.": the pay
         # wanted, not first the pay had (a number said first is the one negotiated from); "What
         # are you on at the moment?": the pay had (the ask, said unasked, would be said again
@@ -470,6 +473,10 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     body = fact.body.strip()
     if fact.source is Source.NOTES:
         body = kept_to_self(body)
+    if fact.source is Source.RESUME and fact.employer and (italic := re.fullmatch(r"\*([^*].*?[^*])\*\.?", body)):
+        # A line in italics under a role says what the employer is ("*EASA Part-145 MRO with line
+        # station and two-bay hangar*"), not work done (set p had "I worked on *EASA Part-145 …*").
+        return _sentence(f"{fact.employer}: {italic.group(1).strip().rstrip('.')}")
     label = (fact.label or "").lower()
     if label in LIST_LABELS:
         return _sentence(f"{LIST_LABELS[label]} {body}")

@@ -52,7 +52,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # agreed figure on the compensation events?" was answered with the pay note).
         r"salary|\bcomp\b(?! time)|(landing|land|be|sit|sitting) on base\b|base salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         # What the person is paid now, said the way recruiters ask it.
-        r"what are you (earning|making|on)( at the moment| now| currently| at present| these days)?(?=\s*([?.!,]|and\b|$))|"
+        r"what are you (earning|making|on)( at the moment| at the minute| now| currently| at present| these days)?(?=\s*([?.!,]|and\b|$))|"
         # "Money-wise — what are you on now and what are you after?" (set g); "what sort of
         # figure did you have in mind?" (set p)
         r"\b(money|pay|salary)[- ]wise\b|\b(figure|ballpark)\b.{0,20}\bin mind\b|"
@@ -68,7 +68,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"\b(your|the) notice\b",
         # "And notice is what, a month?"; "Money. What do you want?" (set n): the topic said
         # alone, then the ask.
-        r"(^|[.?!]\s+)\W*(and |so )?notice (is|was)\b|\bnotice (is|was) what\b|(^|[.?!]\s+)((ok(ay)?|right|now),?\s+)?(money|pay|wages)\s*[.?!:]",
+        r"(^|[.?!]\s+)\W*(and |so )?notice (is|was)\b|\bnotice (is|was) what\b|(^|[.?!]\s+)((ok(ay)?|right|now|and|so),?\s+)?(money|pay|wages)\s*[.?!:]",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
         # The job's hours, not "take me through the first two hours" of an incident (set m).
         r"full[- ]time|part[- ]time|contract (role|position)|(working|work|office|shift|contracted|opening|core|your) hours|"
@@ -93,7 +93,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     )),
     (QuestionType.ABOUT_YOU, (
         r"tell(ing)? (me|us) ((a )?(little|bit|little bit|wee bit|bit more|little more) |briefly |quickly |more )?about (yourself|you\b)",
-        r"introduce yourself|who are you|describe yourself|(intro|introduction) (to|of) yourself|"
+        # "Who are you?", not "who are you ringing?" (set p).
+        r"introduce yourself|who are you\W*$|who are you\?|describe yourself|(intro|introduction) (to|of) yourself|"
         r"(quick|short|brief) (intro|introduction)\b",
         r"(walk|take|talk) (me|us) through (your|the) (resume|cv|background|career|experience)",
         # "a quick overview of your background", "a whistle-stop tour of your background", "your
@@ -141,7 +142,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"what (difference|impact|effect|results?|outcome) (did|does|has|have)\b|what came (of|out of)",
     )),
     (QuestionType.EDUCATION, (
-        r"\b(degree|university|college|school|studied|study|major|education|qualification|certif|diploma|course)",
+        # Not "you're certifying on both the Bus and the 737?", work done (set p).
+        r"\b(degree|university|college|school|studied|study|major|education|qualification|certif(?!ying\b)|diploma|course)",
         r"where did you (train|learn|qualify)|(learn|learnt|learned) (to|your trade)|how did you (qualify|train)\b",
         r"are you (a |an )?(qualified|chartered|certified|licensed|accredited)\b",
     )),

@@ -466,7 +466,8 @@ class Retriever:
         # ("F2F", "B2B" are words.)
         codes = {t for t in tokens(question) if re.search(r"\d{2}", t) and re.search(r"[a-z]", t)}
         # "What are your salary expectations?" is not "what are you on now?" (nor the other way).
-        pay_asked = pay_side(question, asked=True) if kind is QuestionType.LOGISTICS else None
+        # (Of a turn about pay: "…are you interviewing anywhere else at the minute?" is not.)
+        pay_asked = pay_side(question, asked=True) if kind is QuestionType.LOGISTICS and asks_about_pay(question) else None
 
         # "What was your first job?", "How did you get started?": the earliest employer.
         first_job = self._earliest_employer() if FIRST_JOB.search(question) else None
@@ -892,7 +893,7 @@ _PAY_WANTED_ASKED = re.compile(
     r"(what|where) (are|would) you (be )?after|what would (make|it take|get)|"
     # "What sort of figure did you have in mind?" (set p)
     r"(figure|number|ballpark)\b.{0,20}\bin mind)\b", re.IGNORECASE)
-_PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|earning|making|last drawn|on at present|at present)\b|"
+_PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|at the minute|earning|making|last drawn|on at present|at present)\b|"
                             r"\bwhat are you on\b", re.IGNORECASE)
 _PAY_WANTED = re.compile(
     r"\b(want\w*|expect\w*|aim\w*|looking for|need\w*|min|minimum|target\w*|hoping|ask(ing)? for|ideally|"
@@ -922,6 +923,15 @@ def asks_both_pays(question: str) -> bool:
     return any(_PAY_HAD_ASKED.search(said) is not None and (
         _PAY_WANTED_ASKED.search(said) is not None or re.search(r"\bwhat would (make|it take|get)\b", said, re.I) is not None)
         for said in question_sentences(question) or [question])
+
+
+def asks_about_pay(question: str) -> bool:
+    """Whether a turn asks about pay at all: its arrangements name it, or it asks what the
+    person is on ("What are you on at the moment?"); "now" or "at the minute" alone do not."""
+    return "pay" in arrangements(question) or _PAY_HAD_PHRASE.search(question) is not None
+
+
+_PAY_HAD_PHRASE = re.compile(r"\bwhat are you (on|earning|making|paid|getting)\b|\bearning\b|\blast drawn\b", re.IGNORECASE)
 
 
 def pay_side(text: str, *, asked: bool = False) -> str | None:
