@@ -306,6 +306,25 @@ def test_a_logistics_turn_not_about_pay_keeps_its_notes_whatever_they_want():
     assert "4 weeks" in opening and "smaller contractor" in opening
 
 
+@pytest.mark.parametrize("turn", [
+    "Come in, sit down there. Did you get parked alright? The car park's gone to pot since they started the works.",
+    "Good afternoon, Mr Adams — Yusuf? Come in, take a seat. I'm Lindiwe, deputy principal. Did you manage to find "
+    "parking? The matrics steal the visitor bays.",
+    "Hi Darren, it's Kelly from Northway Recruitment. Is now still a good time for a quick chat?",
+])
+def test_a_turn_of_small_talk_only_is_answered_with_no_line_of_the_profile(turn: str) -> None:
+    profile = Profile(resume=PLAIN_RESUME, notes="- ask recep re visitor parking — DON'T park in short term, €€€")
+    grounded = Grounding(profile).ground(turn)
+    assert grounded.kind is QuestionType.NOT_A_QUESTION and "park" not in grounded.composition.opening
+    assert grounded.composition.opening == "Small talk, not a question about you: a short, friendly answer is enough."
+
+
+def test_small_talk_with_a_request_in_it_is_still_asked():
+    turn = ("Did you find us all right? The last few miles catch people out. I won't go over everything again, but "
+            "tell me in your own words why you want this job.")
+    assert classify(turn).kind is not QuestionType.NOT_A_QUESTION
+
+
 def test_a_stuff_up_is_a_story_of_a_mistake():
     assert classify("Tell us about a stuff-up. Everyone's had one.").kind is QuestionType.BEHAVIOURAL
 

