@@ -17,6 +17,7 @@ from firstword.critic.critic import ProfileCritic
 from firstword.critic.sentences import split
 from firstword.grounding import Grounding
 from firstword.grounding.compose import first_person
+from firstword.grounding.retrieval import asks_why_leaving
 from firstword.grounding.facts import FactBase, Source
 from firstword.grounding.questions import LEAD_WEIGHT, QuestionType, classify, follows_up, sentence_weights
 
@@ -323,6 +324,30 @@ def test_small_talk_with_a_request_in_it_is_still_asked():
     turn = ("Did you find us all right? The last few miles catch people out. I won't go over everything again, but "
             "tell me in your own words why you want this job.")
     assert classify(turn).kind is not QuestionType.NOT_A_QUESTION
+
+
+def test_the_arrangement_the_question_asks_beats_the_one_its_lead_named():
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Managed 9 assets.",
+                      notes="- now: $118k base + super (11.5%) + bonus up to $10k\n- notice 4 wks")
+    opening = _opening(profile, "Okay, that's within the range — Andrew's got a bit of flex. Notice period, is that four "
+                                "weeks? And you've got your Class 2, that's all current?")
+    assert opening == "Notice 4 wks."
+
+
+def test_what_has_got_you_looking_is_why_leave_unless_it_names_where():
+    assert asks_why_leaving("And what's got you looking? It sounds like a good gig.")
+    assert asks_why_leaving("What's got you looking at the moment?")
+    assert not asks_why_leaving("And what's got you looking at Brellow in particular?")
+
+
+def test_a_note_of_reminders_only_is_never_said():
+    from firstword.grounding.private import all_kept_to_self, kept_to_self
+
+    note = 'if they say "package" → clarify: base or incl super!! (Brooke will prob say "140 package" = less)'
+    assert all_kept_to_self(note)
+    assert kept_to_self(f"now: $118k base. {note}") == "now: $118k base."
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Cut arrears from 4.8% to 1.1% with payment plans.", notes=f"- {note}")
+    assert "Brooke" not in _opening(profile, "What happened with the ones who were never going to pay, package and all?")
 
 
 def test_a_stuff_up_is_a_story_of_a_mistake():
@@ -1548,7 +1573,7 @@ def test_the_note_of_the_pay_asked_beats_one_that_says_neither():
     # Not of a turn about something else that says "expectations" ("…around the roster").
     script = load_script(HELDOUT / "m02_radiographer.json")
     turn = next(q for q in script.questions if "expectations around the roster" in q)
-    assert Grounding(script.profile).ground(turn).composition.opening == "Fine w/ nights."
+    assert Grounding(script.profile).ground(turn).composition.opening.startswith("Fine w/ nights.")
 
 
 def test_a_note_that_asks_answers_nothing_but_the_closing_question():

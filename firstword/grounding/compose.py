@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, role_title, to_ask
-from firstword.grounding.private import kept_to_self
+from firstword.grounding.private import all_kept_to_self, kept_to_self
 from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, question_sentences, without_instructions
 from firstword.grounding.retrieval import (
     AHEAD,
@@ -150,6 +150,15 @@ def _compose(
     if not usable:
         return _not_covered(question, kind, facts, context, unnamed)
     top = usable[0].fact
+    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and not asks_about_pay(question, _questions_of(question)):
+        # The arrangement the question sentences ask, over one the lead named: "…that's within
+        # the range, Andrew's got a bit of flex. Notice period, is that four weeks?" asks the
+        # notice, not the pay (set p had said the pay note).
+        asked_here = set(arrangements(_questions_of(question)))
+        if asked_here and not _arrangements_of(top) & asked_here and (better := next(
+                (s for s in usable[1:6] if s.fact.source is Source.NOTES and _arrangements_of(s.fact) & asked_here), None)):
+            usable = [better] + [s for s in usable if s is not better]
+            top = better.fact
     if (
         kind in (QuestionType.EXPERIENCE, QuestionType.OTHER)
         and top.employer
@@ -345,7 +354,7 @@ def _spoken_name(piece: str) -> str:
 # Letters after a name on a resume's first line (a heading's capitals are kept for these).
 _POST_NOMINALS = frozenset(
     "RN RGN RPN RMN RVN PSW CPA ACA ACCA CIMA CFA MBA PHD PE PENG CENG MCSP MPHARM RPHT CPT MAAT MCIPS CIPD BSN MSN NP "
-    "LPN CNA EMT RD RDH DDS DMD MD DO JD LLB LLM CA CMA CISSP PMP FCCA FCA ACMA CIA CISA".split())
+    "LPN CNA EMT RD RDH DDS DMD MD DO JD LLB LLM CA CMA CISSP PMP FCCA FCA ACMA CIA CISA RM RSCN RVT OT PT SLP".split())
 
 
 def _position_of(fact: Fact) -> int:
@@ -370,7 +379,8 @@ def _may_open(fact: Fact) -> bool:
     e-mail address in an interview)."""
     if fact.source is Source.JOB or _CONTACT.search(fact.text):
         return False
-    if fact.source is Source.NOTES and (STYLE_NOTE.match(fact.body) or STYLE_NOTE.match(fact.label or "")):
+    if fact.source is Source.NOTES and (STYLE_NOTE.match(fact.body) or STYLE_NOTE.match(fact.label or "")
+                                        or all_kept_to_self(fact.body)):
         return False  # "Avoid: …", "Keep answers short": advice to oneself, not words to say
     if fact.source is Source.NOTES and _ABOUT_THE_INTERVIEW.match(fact.label or ""):
         # "Panel: Nadia Haddad (Pharmacy Ops Manager), Kevin Lau …" said as the answer to "tell

@@ -74,23 +74,35 @@ _ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont|double[- ]
                              re.IGNORECASE)
 
 
-def _without_reminders(body: str) -> str:
+def all_kept_to_self(body: str) -> bool:
+    """A note that is only reminders and to-dos of its writer ("if they say "package" →
+    clarify: base or incl super!!"): nothing in it to say aloud."""
+    return not _without_reminders(body, drop_all=True)
+
+
+def _without_reminders(body: str, *, drop_all: bool = False) -> str:
     text = _ASIDE_REMINDER.sub("", body)
     pieces = _CLAUSE_BREAK.split(text)
     out: list[str] = []
     to_do = False  # in a to-do's sentence, to its end
+    dropped = False  # the clause before was kept back
     for i in range(0, len(pieces), 2):
         clause, gap = pieces[i], (pieces[i + 1] if i + 1 < len(pieces) else "")
         stripped = clause.strip().lstrip("—–-:> ")
-        if to_do or _TO_DO.match(stripped):
+        if to_do or _TO_DO.match(stripped) or (dropped and re.fullmatch(r"\([^()]*\)", stripped)):
+            # (An aside in brackets right after what was kept back goes with it: "clarify: base
+            # or incl super!! (Brooke will prob say "140 package" = less)", set p.)
             to_do = not re.search(r"[.!?]", gap) or bool(_TITLE.search(clause))  # "Sr. Alves" goes on
             if not to_do and out:
                 out[-1] = out[-1].rstrip(" ,;-–—.") + ". "
+            dropped = True
             continue
+        dropped = False
         # Whole clauses only: not one whose bracket opens or closes elsewhere ("(pick one or two,
         # don't interrogate them): Is Applied Maths…"), nor a long one.
         whole = stripped.count("(") == stripped.count(")") and ":" not in stripped and len(stripped.split()) <= 8
         if stripped and whole and _REMINDER.match(stripped):
+            dropped = True
             continue
         said = _SAY_QUOTED.match(stripped) if whole or stripped.startswith(("say \"", "say '")) else None
         if said:
@@ -98,7 +110,7 @@ def _without_reminders(body: str) -> str:
         out.append(clause + gap)
     kept = "".join(out).strip(" ,;-–—>")
     if not re.search(r"[A-Za-z0-9]", kept):
-        return body
+        return "" if drop_all else body
     kept = re.sub(r"\s+([.,;])", r"\1", kept)
     return re.sub(r"([,;])\s*([.])", r"\2", kept)
 

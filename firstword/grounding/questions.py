@@ -453,7 +453,7 @@ _SMALL_TALK = re.compile(
     r"(?:have|did) i lose you\b|(?:have|did) we lose you\b|(?:you|i) (?:froze|cut out|dropped out)\b|is that better\b|"
     r"are you (?:still )?there\b|"
     # A phone screen's opening: "Is now still a good time?" (set k, after "Hi, is that Craig?").
-    r"is (?:now|this|it) (?:still )?(?:a )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$|"
+    r"is (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$|"
     # The interviewer's plan for the call, checked with a tag: "I just want to run through a few
     # bits with you before I put you forward to the client, okay?" asks nothing of the person's.
     r"(?:[^?]*?[,;:]\s*)?(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
@@ -464,7 +464,8 @@ _SMALL_TALK = re.compile(
     r"(?: today| this morning| this afternoon| so far)?\W*$|"
     r"(?:you|you're) (?:well|good|keeping well)\W*$|"
     r"how(?:'s| is| has| was) (?:your|the) (?:day|week|morning|afternoon|weekend)\b|(?:good|nice|busy) (?:weekend|week|day)\W*$|"
-    r"(?:did you )?find (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
+    r"(?:did you |you )?find (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
+    r"(?:did you |you )?get (?:in|here|there) (?:ok|okay|all right|alright|fine|safely|easily)\b|"
     r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
     r"(?:did you )?(?:find )?(?:get )?park(?:ing|ed)?\b(?: (?:was|is))? (?:ok|okay|all right|alright|fine|easy)\b|"
     r"(?:did you )?(?:get|manage to get) parked\b|"
@@ -504,12 +505,16 @@ _INTRODUCED = re.compile(
 )
 
 
+# "Hi Jess, it's Brooke calling from Talent Harbour — is now still an okay time to chat?" (set p)
+_GOOD_TIME = re.compile(r"\bis (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def small_talk(sentence: str) -> bool:
     """A sentence of small talk only (``_SMALL_TALK``, with nothing more asked after it)."""
     if _TAKE_UP.match(sentence) or _GREETED.match(sentence):
         return True
-    if _INTRODUCED.match(sentence) and not _REQUESTS.search(sentence):
+    if (_INTRODUCED.match(sentence) or _GOOD_TIME.search(sentence)) and not _REQUESTS.search(sentence):
         return True
     found = _SMALL_TALK.search(sentence)
     if found is None:

@@ -154,8 +154,9 @@ TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
 # the other.
 MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
     "leave": ("leav*", "quit", "move", "moving on", "looking to move", "change jobs",
-              # "Okay, so why are you looking? What's not working where you are now?" (set o)
-              r"re:\bwhy (are|were) you (looking|on the market)\b"),
+              # "Okay, so why are you looking? What's not working where you are now?" (set o);
+              # "And what's got you looking?" (set p)
+              r"re:\bwhy (are|were) you (looking|on the market)\b|\b(got|has|gets|have) you looking\b(?! (at|into) (?!the moment\b|the minute\b|present\b))"),
     "join": ("why", "mission", "enjoy", "excit*", "passion*", "motivat*", "interest*", "draw*", "attract*",
              "want to", "because", "keen"),
     # Where the person sees themselves: "5 yrs: herd mgr → 2IC/ farm mgr → contract milking w/
@@ -194,7 +195,7 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
                   r"(a |my )?(2nd|second|final|3rd|third) (interview|round|chat|stage))\b"),
     "hours": ("full-time", "full time", "part-time", "part time", "hour", "contract",
               # when the work is done: "the rotations include weekends, bank holidays and on-call"
-              "weekend*", "shift*", "rota*", "overtime", "night*", "on-call", "bank holiday*"),
+              "weekend*", "shift*", "rota*", "roster*", "overtime", "night*", "on-call", "bank holiday*"),
     # Split shifts, asked about by name: "No splits - I hate splits. Does that work for you?"
     # ("NO SPLITS. doing 2 a week now", set k); not "a custom split of the tests".
     "splits": (r"re:\bsplits\b|\bsplit shifts?\b",),
@@ -925,13 +926,20 @@ def asks_both_pays(question: str) -> bool:
         for said in question_sentences(question) or [question])
 
 
-def asks_about_pay(question: str) -> bool:
-    """Whether a turn asks about pay at all: its arrangements name it, or it asks what the
-    person is on ("What are you on at the moment?"); "now" or "at the minute" alone do not."""
-    return "pay" in arrangements(question) or _PAY_HAD_PHRASE.search(question) is not None
+def asks_about_pay(question: str, asking: str | None = None) -> bool:
+    """Whether a turn (``asking``: those of its sentences) asks about pay at all: its
+    arrangements name it, it asks what the person is on ("What are you on at the moment?"), or
+    what they expect where the turn talks money ("The range is ninety-five to one-ten … Where
+    are you at in terms of expectations?"); "now" or "at the minute" alone do not."""
+    said = question if asking is None else asking
+    return ("pay" in arrangements(said) or _PAY_HAD_PHRASE.search(said) is not None
+            or (_PAY_WANTED_ASKED.search(said) is not None and _PAY_CONTEXT.search(question) is not None))
 
 
-_PAY_HAD_PHRASE = re.compile(r"\bwhat are you (on|earning|making|paid|getting)\b|\bearning\b|\blast drawn\b", re.IGNORECASE)
+_PAY_HAD_PHRASE = re.compile(r"\bwhat are you (on|earning|making|paid|getting)\b|\bearning\b|\blast drawn\b|"
+                             r"\bwhat(?:'re| are) they paying you\b", re.IGNORECASE)
+_PAY_CONTEXT = re.compile(r"\b(salary|pay|money|wages?|range|package|comp|compensation|ctc|band|scale|remuneration)\b",
+                          re.IGNORECASE)
 
 
 def pay_side(text: str, *, asked: bool = False) -> str | None:

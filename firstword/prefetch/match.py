@@ -1510,7 +1510,7 @@ def _leans_on_the_ask_before(piece: str) -> bool:
 # (After the pay had: "what sort of figure did you have in mind?", "what would you need to make
 # the jump?", set p.)
 _WANTING = frozenset(_stem(w) for w in "look looking need want after expect expecting think thinking hope hoping make take "
-                     "figure number ballpark mind jump move switch sort kind".split())
+                     "figure number ballpark mind jump sort kind".split())
 
 
 def _as_asked(piece: str) -> str:
