@@ -312,6 +312,8 @@ def test_a_logistics_turn_not_about_pay_keeps_its_notes_whatever_they_want():
     "Good afternoon, Mr Adams — Yusuf? Come in, take a seat. I'm Lindiwe, deputy principal. Did you manage to find "
     "parking? The matrics steal the visitor bays.",
     "Hi Darren, it's Kelly from Northway Recruitment. Is now still a good time for a quick chat?",
+    "Good morning, you're welcome. Miss Okonkwo? Please, have a seat. I hope you didn't have too much trouble getting "
+    "here this morning?",
 ])
 def test_a_turn_of_small_talk_only_is_answered_with_no_line_of_the_profile(turn: str) -> None:
     profile = Profile(resume=PLAIN_RESUME, notes="- ask recep re visitor parking — DON'T park in short term, €€€")
@@ -348,6 +350,27 @@ def test_a_note_of_reminders_only_is_never_said():
     assert kept_to_self(f"now: $118k base. {note}") == "now: $118k base."
     profile = Profile(resume="Jo Bloggs\n\nExperience\n- Cut arrears from 4.8% to 1.1% with payment plans.", notes=f"- {note}")
     assert "Brooke" not in _opening(profile, "What happened with the ones who were never going to pay, package and all?")
+
+
+def test_the_pay_asked_without_its_word_is_answered_with_the_notice():
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Designed 200 kitchens.",
+                      notes="- now $58k base + comm\n- want $70k base + comm\n- notice 4 wks.")
+    opening = _opening(profile, "Base is sixty-five to seventy-five. What are you on at the moment, roughly, and what "
+                                "would you need to make the jump? And what's your notice — four weeks?")
+    assert "$58k" in opening and "$70k" in opening and "4 wks" in opening
+    # "…what is your expectation if you join us?" asks no start date.
+    naira = Profile(resume="Jo Bloggs\n\nExperience\n- Ran the vault.",
+                    notes="- now ₦4.8m gross p.a.\n- expectation ₦7.5m gross\n- notice 1 month or salary in lieu\n"
+                          "- min ₦6.8m. their band 7.2–8.4 so ask for 7.5–7.8")
+    opening = _opening(naira, "What is your current salary — I mean your gross annual pay — and what is your expectation "
+                              "if you join us?")
+    assert "₦4.8m" in opening and "1 month" not in opening and "6.8" not in opening
+
+
+def test_a_scene_that_names_a_salary_asks_no_pay():
+    turn = ("Let me throw a client at you. He's on a salary, $105k. She's self-employed. Where do you start, and which "
+            "lenders are you thinking about?")
+    assert classify(turn).kind is not QuestionType.LOGISTICS
 
 
 def test_a_stuff_up_is_a_story_of_a_mistake():
@@ -1622,6 +1645,7 @@ def test_a_notes_to_do_and_its_plans_are_kept_to_the_person():
     assert kept_to_self("2 MONTHS in contract. ask Jo (CD) if can be released early → maybe ~7 wks. start ~1 Sept.") == (
         "2 MONTHS in contract. start ~1 Sept.")
     assert kept_to_self("Expectation ₦7.5m gross. if she asks NET → clarify gross vs net!!") == "Expectation ₦7.5m gross."
+    assert kept_to_self("Now R24,500 + 13th cheque. ask R35k CTC. not under R33k.") == "Now R24,500 + 13th cheque. ask R35k CTC."
     # "take too much on at harvest" is a weakness, not a to-do.
     assert kept_to_self("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.") == (
         "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.")

@@ -179,8 +179,9 @@ def _compose(
             return Composition(first, (there[0].fact.id,), (), context)
     opening = first_person(top, facts)
     used = [top.id]
+    topics = _asked_arrangements(question) if kind is QuestionType.LOGISTICS else []
     if (kind is QuestionType.LOGISTICS and top.source is Source.NOTES and asks_both_pays(question)
-            and len(arrangements(_questions_of(question))) < 2):  # with the notice too: below
+            and len(topics) < 2):  # with the notice too: below
         # "What are you earning at the moment, and what would make this work for you?": the note
         # of the pay had and the note of the pay wanted, in that order, where they are two.
         sides = {side: s.fact for s in reversed(usable[:6]) if s.fact.source is Source.NOTES and (side := note_pay_side(s.fact))}
@@ -188,7 +189,7 @@ def _compose(
         if had is not None and wanted is not None:
             return Composition(f"{first_person(had, facts)} {first_person(wanted, facts)}", (had.id, wanted.id), (), context)
     asking = _questions_of(question) if kind is QuestionType.LOGISTICS and top.source is Source.NOTES else ""
-    if asking and len(asked := arrangements(asking)) >= 2:
+    if asking and len(asked := topics) >= 2:
         # "What is your current cost-to-company and your expectation? And what is your notice
         # period?": the note of each arrangement asked, not the best one's alone (set n had
         # answered "1 month (30 days)." and left the pay unsaid).
@@ -241,6 +242,15 @@ def _compose(
 
 def _arrangements_of(note: Fact) -> set[str]:
     return set(arrangements(f"{note.label or ''} {note.body}"))
+
+
+def _asked_arrangements(question: str) -> list[str]:
+    """The arrangements a turn's questions ask, pay among them where it is asked without its
+    word ("What are you on at the moment, and what would you need to make the jump? And what's
+    your notice?", set p: the notice alone had been found)."""
+    asking = _questions_of(question)
+    topics = arrangements(asking)
+    return ["pay", *topics] if "pay" not in topics and asks_about_pay(question, asking) else topics
 
 
 def _questions_of(turn: str) -> str:

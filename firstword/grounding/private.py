@@ -11,11 +11,11 @@ import re
 # The least the person would take, written for themselves: "ask €48k. min 45", "floor 108",
 # "don't go under 80". An answer is read aloud; said, it is the number the other side pays
 # (sets k and n had said "…ask 82-85. don't go under 80." to "What are you on at the hotel?").
-_SUM = (r"[~≈]?\s*(?:[$€£¥₹]|R|Rs\.?|AUD|NZD|CAD|USD|EUR|GBP)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
+_SUM = (r"[~≈]?\s*(?:[$€£¥₹₦₱₩₺₪₫฿₴₽]|R|Rs\.?|KSh|AUD|NZD|CAD|USD|EUR|GBP|NGN|KES|ZAR)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
     rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
-    rf"|(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+(?:go(?:ing)?|take|accept|settle)\s+"
+    rf"|(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+(?:(?:go(?:ing)?|take|accept|settle)\s+)?"
     rf"(?:under|below|lower than|less than|for less than|for under|for below)\s*{_SUM})"
     r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[a-z]+\b)?"
     # "min R40k if cottage included": the condition goes with it.
@@ -24,7 +24,7 @@ _FLOOR = re.compile(
 )
 
 
-_A_SUM = re.compile(r"[$€£¥₹]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d{2,}(?:[.,]\d+)?\b(?!\s*(?:%|yrs?|years?|days?|hours?|weeks?|wks?|months?))")
+_A_SUM = re.compile(r"[$€£¥₹₦₱₩₺₪₫฿₴₽]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d+\.\d+\b(?!\s*%)|\b\d{2,}(?:[.,]\d+)?\b(?!\s*(?:%|yrs?|years?|days?|hours?|weeks?|wks?|months?))")
 
 
 # A sentence of a note that tells the person what not to say: "DON'T say number first if
@@ -152,4 +152,4 @@ def kept_to_self(body: str) -> str:
     kept = re.sub(r"\(\s*\)", " ", kept)  # "expected S$6,300 (min 6k)"
     kept = re.sub(r"([.,;])(?:\s+[.,;])+", r"\1", kept)  # "ask €48k. . notice" → "ask €48k. notice"
     kept = re.sub(r"\s+([.,;])", r"\1", kept)
-    return re.sub(r"\s{2,}", " ", kept).strip(" ,;")
+    return re.sub(r"^[\s.,;]+", "", re.sub(r"\s{2,}", " ", kept)).strip(" ,;")  # (". their band…" where "Min ₦6.8m" was)

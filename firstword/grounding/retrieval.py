@@ -172,7 +172,7 @@ AHEAD = re.compile(r"\bwhere (do|would) you (see yourself|want to be|like to be|
 # salary note does not answer "when can you start?").
 # A sum of money, as a note writes it (lower case): "$24.50/hr", "£41k", "32-35k", "now GBP 36.5k",
 # "CTC now R620k", "KSh 180,000", "S$5,200", "14.5 LPA".
-_MONEY = (r"[£$€₹]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|"
+_MONEY = (r"[£$€₹₦₱₩₺₪₫฿₴₽¥]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|"
               r"\br\s?\d{2,}|\blpa\b")
 LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
@@ -181,7 +181,9 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
             "re:" + _MONEY,
             # what the person will ask for, written as a bare range: "ask 88-90. floor 82" (set g)
             r"re:\bask(ing)?( for)? \d[\d.,]*(k\b|\s?[-–]\s?\d[\d.,]*k?\b| (base|basic|gross)\b)"),
-    "start": ("start", "notice", "available", "availability", "join", "begin", "week"),
+    # ("…what is your expectation if you join us?" is no question of when: set p.)
+    "start": ("start", "notice", "available", "availability", r"re:(?<!if you )(?<!when you )(?<!once you )\bjoin\b",
+              "begin", "week"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
     "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*",
                # "are you legally entitled to work in Canada?" (set o)
