@@ -156,7 +156,8 @@ MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
     "leave": ("leav*", "quit", "move", "moving on", "looking to move", "change jobs",
               # "Okay, so why are you looking? What's not working where you are now?" (set o);
               # "And what's got you looking?" (set p)
-              r"re:\bwhy (are|were) you (looking|on the market)\b|\b(got|has|gets|have) you looking\b(?! (at|into) (?!the moment\b|the minute\b|present\b))"),
+              r"re:\bwhy (are|were) you (looking|on the market)\b|"
+              r"\b(got|has|gets|have) you looking\b(?! (at|into) (?!the moment\b|the minute\b|present\b))"),
     "join": ("why", "mission", "enjoy", "excit*", "passion*", "motivat*", "interest*", "draw*", "attract*",
              "want to", "because", "keen"),
     # Where the person sees themselves: "5 yrs: herd mgr → 2IC/ farm mgr → contract milking w/
@@ -465,8 +466,8 @@ class Retriever:
         # What the turn names by a code of letters and digits ("You ran the Section 189A at
         # Kgotso in 2020. Take us through how you got through that…"): a fact that says it is
         # what "that" is, whatever the asking sentence's own words find (set l had opened with
-        # a line on a wellness programme, for the "well" of "what didn't go well").
-        # ("F2F", "B2B" are words.)
+        # a line on a wellness programme, for the "well" of "what didn't go well"). Two digits at
+        # least: "F2F" and "B2B" are words.
         codes = {t for t in tokens(question) if re.search(r"\d{2}", t) and re.search(r"[a-z]", t)}
         # "What are your salary expectations?" is not "what are you on now?" (nor the other way).
         # (Of a turn about pay: "…are you interviewing anywhere else at the minute?" is not.)
