@@ -373,6 +373,16 @@ def test_a_scene_that_names_a_salary_asks_no_pay():
     assert classify(turn).kind is not QuestionType.LOGISTICS
 
 
+def test_a_standing_before_a_name_and_a_licence_in_the_contact_line_are_said_as_written():
+    resume = ("AISHA RAHMAN\nManchester | 07700 900781 | Full UK driving licence, own car\n\nCERTIFICATIONS\n"
+              "Chartered Institute of Bankers of Nigeria (CIBN) — ACIB exams in progress\n"
+              "Advanced Fire Fighting, Medical First Aid, PSCRB")
+    grounding = Grounding(Profile(resume=resume))
+    said = [first_person(f, grounding.facts) for f in grounding.facts if f.source is Source.RESUME]
+    assert "Full UK driving licence, own car." in said
+    assert not any(x.startswith(("I chartered", "I advanced", "I'm Full")) for x in said), said
+
+
 def test_a_stuff_up_is_a_story_of_a_mistake():
     assert classify("Tell us about a stuff-up. Everyone's had one.").kind is QuestionType.BEHAVIOURAL
 

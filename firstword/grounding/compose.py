@@ -517,6 +517,10 @@ def first_person(fact: Fact, facts: FactBase) -> str:
         # "Largest deal: $1.2M …" said aloud: "My largest deal — $1.2M …".
         return _sentence(f"My {label} — {body}")
     if fact.source is Source.RESUME and fact.section == "header" and not fact.employer and not _is_sentence(body):
+        if _HELD_DOCUMENT.search(body):
+            # "Full UK driving licence, own car" in the contact line is what the person has, said
+            # as written (set p had "I'm Full UK driving licence, own car").
+            return _sentence(body)
         return _sentence(_header(body))
     if fact.source is Source.RESUME and fact.section == "education":
         return _sentence(f"My education: {body}")
@@ -724,13 +728,25 @@ _SECOND_VERB = re.compile(
 )
 
 
+# Words in "-ed" that name a standing before a name in capitals: "Chartered Institute of
+# Bankers (CIBN) — …", "Registered Environmental Health Practitioner with …", "Advanced Fire
+# Fighting, Medical First Aid …" (set p had said "I chartered Institute of Bankers").
+_STANDING = re.compile(r"^(?:chartered|registered|advanced|certified|qualified|accredited|licensed|licenced)\s+[A-Z]", re.IGNORECASE)
+
+
 def _verb_led(clause: str) -> bool:
     match = _WORD.match(clause)
     if match is None:
         return False
     word = match.group(0).lower()
+    if _STANDING.match(clause) and clause.split()[1][:1].isupper():
+        return False
     return (word in IRREGULAR_PAST or word in PRESENT_VERBS or (word.endswith("ed") and len(word) > 4)
             or _VERB_BEFORE.match(clause) is not None or _SECOND_VERB.match(clause) is not None)
+
+
+_HELD_DOCUMENT = re.compile(r"\b(?:licen[cs]e|own car|own vehicle|visa|citizen(?:ship)?|permit|passport|DBS|PVG|clearance)\b",
+                            re.IGNORECASE)
 
 
 def _header(body: str) -> str:
