@@ -1626,42 +1626,57 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
     assert "$65k" not in closing.composition.opening and "clerks per lawyer" in closing.composition.opening
 
 
-def test_a_notes_to_do_and_its_plans_are_kept_to_the_person():
+@pytest.mark.parametrize(("note", "said"), [
+    # Sets l, m, o had said these aloud as the notice period and the pay.
+    ("8 wks NWAS per contract. check w/ Gary if annual leave can come off it (have 9 days left).",
+     "8 wks NWAS per contract."),
+    ("60 DIAS (>2 anos de contrato). try for 45 — talk to Sr. Alves (GM Porto), he knows I want Lisbon.",
+     "60 DIAS (>2 anos de contrato)."),
+    ("Internal -> notice = roster change, 2 wks, talk to Ops.",
+     "Internal -> notice = roster change, 2 wks."),
+    ("Miguel's job in Lisbon + step up to 5* luxury. don't make it sound like ONLY boyfriend reason!",
+     "Miguel's job in Lisbon + step up to 5* luxury."),
+    ("Want R1m CTC + STI. try not to go first?? but if asked, say it.",
+     "Want R1m CTC + STI."),
+    ('Sofia round 1 asked salary — I said "around 2,3–2,5k". BE CONSISTENT!!',
+     'Sofia round 1 asked salary — I said "around 2,3–2,5k".'),
+    ('Sipho = engineer, "numbers guy". bring dashboard printout — ANONYMISED!! I partner with ops leaders.',
+     'Sipho = engineer, "numbers guy". I partner with ops leaders.'),
+    ("Dutch directness — don't take it personally.",
+     "Dutch directness"),
+    # Sets g, i: what to wear, an e-mail to check, a fact to double-check, the least they'd take.
+    ("'just a chat'. wear the good polo not work gear.",
+     "'just a chat'."),
+    ("Venue – CHECK EMAIL AGAIN (think it's the education office).",
+     "Venue."),
+    ("Blue Card since 2022, so just notify the office (I think!! double-check). 3 months.",
+     "Blue Card since 2022, so just notify the office. 3 months."),
+    ("$47-48 + van take home + fuel card. wouldnt go for less than 46",
+     "$47-48 + van take home + fuel card."),
+    # Set p: a least beside what they will ask for, someone to ask, what to clarify if asked.
+    ("Provident fund 7.5% only. → need min R36k to make sense. ask for R37k.",
+     "Provident fund 7.5% only. → ask for R37k."),
+    ("Now $39/hr + van. want $45 min, ask 46-47.",
+     "Now $39/hr + van. ask 46-47."),
+    ("Need R30k minimum to cover my own medical aid.",
+     "Need R30k minimum to cover my own medical aid."),
+    ("2 MONTHS in contract. ask Jo (CD) if can be released early → maybe ~7 wks. start ~1 Sept.",
+     "2 MONTHS in contract. start ~1 Sept."),
+    ("Expectation ₦7.5m gross. if she asks NET → clarify gross vs net!!",
+     "Expectation ₦7.5m gross."),
+    ("Now R24,500 + 13th cheque. ask R35k CTC. not under R33k.",
+     "Now R24,500 + 13th cheque. ask R35k CTC."),
+    # "take too much on at harvest" is a weakness, not a to-do.
+    ("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.",
+     "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep."),
+    # What the person does is no to-do.
+    ("I talk to clients daily and check with the lender before funding.",
+     "I talk to clients daily and check with the lender before funding."),
+])
+def test_a_notes_to_do_and_its_plans_are_kept_to_the_person(note: str, said: str) -> None:
     from firstword.grounding.private import kept_to_self
 
-    # Sets l, m, o had said these aloud as the notice period and the pay.
-    assert kept_to_self("8 wks NWAS per contract. check w/ Gary if annual leave can come off it (have 9 days left).") == "8 wks NWAS per contract."
-    assert kept_to_self("60 DIAS (>2 anos de contrato). try for 45 — talk to Sr. Alves (GM Porto), he knows I want Lisbon.") == "60 DIAS (>2 anos de contrato)."
-    assert kept_to_self("Internal -> notice = roster change, 2 wks, talk to Ops.") == "Internal -> notice = roster change, 2 wks."
-    assert kept_to_self("Miguel's job in Lisbon + step up to 5* luxury. don't make it sound like ONLY boyfriend reason!") == (
-        "Miguel's job in Lisbon + step up to 5* luxury.")
-    assert kept_to_self("Want R1m CTC + STI. try not to go first?? but if asked, say it.") == "Want R1m CTC + STI."
-    assert kept_to_self('Sofia round 1 asked salary — I said "around 2,3–2,5k". BE CONSISTENT!!') == (
-        'Sofia round 1 asked salary — I said "around 2,3–2,5k".')
-    assert kept_to_self('Sipho = engineer, "numbers guy". bring dashboard printout — ANONYMISED!! I partner with ops leaders.') == (
-        'Sipho = engineer, "numbers guy". I partner with ops leaders.')
-    assert kept_to_self("Dutch directness — don't take it personally.") == "Dutch directness"
-    # Sets g, i: what to wear, an e-mail to check, a fact to double-check, the least they'd take.
-    assert kept_to_self("'just a chat'. wear the good polo not work gear.") == "'just a chat'."
-    assert kept_to_self("Venue – CHECK EMAIL AGAIN (think it's the education office).") == "Venue."
-    assert kept_to_self("Blue Card since 2022, so just notify the office (I think!! double-check). 3 months.") == (
-        "Blue Card since 2022, so just notify the office. 3 months.")
-    assert kept_to_self("$47-48 + van take home + fuel card. wouldnt go for less than 46") == "$47-48 + van take home + fuel card."
-    # Set p: a least beside what they will ask for, someone to ask, what to clarify if asked.
-    assert kept_to_self("Provident fund 7.5% only. → need min R36k to make sense. ask for R37k.") == (
-        "Provident fund 7.5% only. → ask for R37k.")
-    assert kept_to_self("Now $39/hr + van. want $45 min, ask 46-47.") == "Now $39/hr + van. ask 46-47."
-    assert kept_to_self("Need R30k minimum to cover my own medical aid.") == "Need R30k minimum to cover my own medical aid."
-    assert kept_to_self("2 MONTHS in contract. ask Jo (CD) if can be released early → maybe ~7 wks. start ~1 Sept.") == (
-        "2 MONTHS in contract. start ~1 Sept.")
-    assert kept_to_self("Expectation ₦7.5m gross. if she asks NET → clarify gross vs net!!") == "Expectation ₦7.5m gross."
-    assert kept_to_self("Now R24,500 + 13th cheque. ask R35k CTC. not under R33k.") == "Now R24,500 + 13th cheque. ask R35k CTC."
-    # "take too much on at harvest" is a weakness, not a to-do.
-    assert kept_to_self("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.") == (
-        "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.")
-    # What the person does is no to-do.
-    assert kept_to_self("I talk to clients daily and check with the lender before funding.") == (
-        "I talk to clients daily and check with the lender before funding.")
+    assert kept_to_self(note) == said
 
 
 def test_where_the_person_sees_themselves_is_the_note_that_says_so():

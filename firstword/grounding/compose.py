@@ -150,11 +150,12 @@ def _compose(
     if not usable:
         return _not_covered(question, kind, facts, context, unnamed)
     top = usable[0].fact
-    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and not asks_about_pay(question, _questions_of(question)):
+    topics = _asked_arrangements(question) if kind is QuestionType.LOGISTICS else []
+    if kind is QuestionType.LOGISTICS and top.source is Source.NOTES and "pay" not in topics:
         # The arrangement the question sentences ask, over one the lead named: "…that's within
         # the range, Andrew's got a bit of flex. Notice period, is that four weeks?" asks the
         # notice, not the pay (set p had said the pay note).
-        asked_here = set(arrangements(_questions_of(question)))
+        asked_here = set(topics)
         if asked_here and not _arrangements_of(top) & asked_here and (better := next(
                 (s for s in usable[1:6] if s.fact.source is Source.NOTES and _arrangements_of(s.fact) & asked_here), None)):
             usable = [better] + [s for s in usable if s is not better]
@@ -179,7 +180,6 @@ def _compose(
             return Composition(first, (there[0].fact.id,), (), context)
     opening = first_person(top, facts)
     used = [top.id]
-    topics = _asked_arrangements(question) if kind is QuestionType.LOGISTICS else []
     if (kind is QuestionType.LOGISTICS and top.source is Source.NOTES and asks_both_pays(question)
             and len(topics) < 2):  # with the notice too: below
         # "What are you earning at the moment, and what would make this work for you?": the note

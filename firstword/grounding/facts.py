@@ -169,8 +169,12 @@ def _names_one_of(name: str, employers: set[str]) -> bool:
     Group"): a bracket is also where people put a year, a competency or an aside ("(2023)",
     "(Deliver Results)", "(my stuff-up)"), which had been said as "At my stuff-up, …" (sets f,
     h, j, o)."""
-    first = [w for w in _words(name) if w not in ("the", "a", "an")][:1]
-    return bool(first) and any([w for w in _words(e) if w not in ("the", "a", "an")][:1] == first for e in employers)
+    first = _first_word(name)
+    return first is not None and any(_first_word(e) == first for e in employers)
+
+
+def _first_word(name: str) -> str | None:
+    return next((w for w in _words(name) if w not in ("the", "a", "an")), None)
 
 
 # ----- resume --------------------------------------------------------------------------------------
@@ -628,7 +632,7 @@ def _proper_name(text: str, *, strict: bool = False) -> bool:
     other than the joiners are capitalised ("Brightwater Recruitment assignments", "Private
     family" are; "Clinical informatics secondment" and "contact centre" are not); ``strict``:
     all of them."""
-    words = [w for w in re.findall(r"[^\W\d_][\w'’.-]*", text) if w.lower() not in _NAME_JOINERS]
+    words = _name_words(text)
     capitals = sum(w[0].isupper() for w in words)
     return bool(words) and words[0][0].isupper() and (capitals == len(words) if strict else 2 * capitals >= len(words))
 
@@ -651,8 +655,12 @@ def _dates_close(line: str) -> bool:
 
 def _may_name(part: str) -> bool:
     """Whether a part of a role line can be its employer's name (``_proper_name``, not long)."""
-    words = [w for w in re.findall(r"[^\W\d_][\w'’.-]*", part) if w.lower() not in _NAME_JOINERS]
-    return (_proper_name(part) and len(words) <= NAME_WORDS) or bool(_FREELANCE_TITLE.match(part))
+    return (_proper_name(part) and len(_name_words(part)) <= NAME_WORDS) or bool(_FREELANCE_TITLE.match(part))
+
+
+def _name_words(text: str) -> list[str]:
+    """The words of ``text`` other than the joiners a name carries in lower case."""
+    return [w for w in re.findall(r"[^\W\d_][\w'’.-]*", text) if w.lower() not in _NAME_JOINERS]
 
 
 # A legal form written after a comma ("Harrowgate Health Data, Inc."): part of the name before it.
@@ -692,15 +700,13 @@ _NOT_PERSON = frozenset("catalyst assist exist insist persist resist consist twi
 # A part of an organisation, named beside the organisation itself.
 _UNIT = re.compile(r"\b(?:department|dept|centre|center|labs?|unit|division|faculty|school of)\b", re.IGNORECASE)
 # A company's legal form, which only an organisation's name carries.
-_LEGAL_FORM = re.compile(
-    r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|corp|s\.a|sp\. z o\.o|s\.r\.l|s\.p\.a|n\.v|sdn bhd)(?:\b|\.|$)",
-    re.IGNORECASE,
-)
+_LEGAL_FORMS = r"ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|corp|s\.a|sp\. z o\.o|s\.r\.l|s\.p\.a|n\.v"
+_LEGAL_FORM = re.compile(rf"\b(?:{_LEGAL_FORMS}|sdn bhd)(?:\b|\.|$)", re.IGNORECASE)
 # A word that makes a part an organisation's name, whatever else it says ("Keogh McCarthy Cost
 # Consultants", "Aid Compass International", "Sunbake Supermarkets": titles by their substrings).
 _COMPANY_WORD = re.compile(
-    r"\b(?:ltd|limited|inc|llc|llp|plc|pvt|pty|pte|gmbh|bv|b\.v|s\.a|sp\. z o\.o|s\.r\.l|s\.p\.a|n\.v|"
-    r"corp|corporation|company|group|"
+    rf"\b(?:{_LEGAL_FORMS}|"
+    r"corporation|company|group|"
     r"holdings|partners|associates|consultants|solutions|systems|technologies|labs|studios?|agency|"
     r"services|trust|council|authority|district|department|ministry|government|hospital|clinic|"
     # Not a place: "Optometrist, Brightwell Opticians, Bradford city centre".

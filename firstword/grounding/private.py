@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 
+# The signs a sum of money is written with, in notes and questions alike.
+CURRENCY_SIGNS = "$€£¥₹₦₱₩₺₪₫฿₴₽"
 # The least the person would take, written for themselves: "ask €48k. min 45", "floor 108",
 # "don't go under 80". An answer is read aloud; said, it is the number the other side pays
 # (sets k and n had said "…ask 82-85. don't go under 80." to "What are you on at the hotel?").
-_SUM = (r"[~≈]?\s*(?:[$€£¥₹₦₱₩₺₪₫฿₴₽]|R|Rs\.?|KSh|AUD|NZD|CAD|USD|EUR|GBP|NGN|KES|ZAR)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
+_SUM = (r"[~≈]?\s*(?:[" + CURRENCY_SIGNS + r"]|R|Rs\.?|KSh|AUD|NZD|CAD|USD|EUR|GBP|NGN|KES|ZAR)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
     rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
@@ -24,7 +26,7 @@ _FLOOR = re.compile(
 )
 
 
-_A_SUM = re.compile(r"[$€£¥₹₦₱₩₺₪₫฿₴₽]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d+\.\d+\b(?!\s*%)|\b\d{2,}(?:[.,]\d+)?\b(?!\s*(?:%|yrs?|years?|days?|hours?|weeks?|wks?|months?))")
+_A_SUM = re.compile(r"[" + CURRENCY_SIGNS + r"]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d+\.\d+\b(?!\s*%)|\b\d{2,}(?:[.,]\d+)?\b(?!\s*(?:%|yrs?|years?|days?|hours?|weeks?|wks?|months?))")
 
 
 # A sentence of a note that tells the person what not to say: "DON'T say number first if

@@ -449,6 +449,8 @@ def _recited(text: str) -> bool:
 # me OK?", "How are you doing today?", "Find us all right? Parking OK out the front?", "Will you
 # have a tea or a coffee? No?", "Sorry, you froze there. Is that better?". Interviews open with
 # them run together with the first real question (the blind sets' openers, `i`'s most of all).
+# "Is now still a good time?", "…is now still an okay time to chat?"
+_GOOD_TIME_ASKED = r"is (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$"
 _GREETING = r"^\W*(?:(?:hi|hiya|hello|hey|morning|afternoon|good (?:morning|afternoon))\b[^?]*?,\s*)?(?:(?:so|and|oh|well|right|okay|ok|now|sorry)\b[ ,]*)*"
 _SMALL_TALK = re.compile(
     _GREETING + r"(?:"
@@ -458,7 +460,7 @@ _SMALL_TALK = re.compile(
     r"(?:have|did) i lose you\b|(?:have|did) we lose you\b|(?:you|i) (?:froze|cut out|dropped out)\b|is that better\b|"
     r"are you (?:still )?there\b|"
     # A phone screen's opening: "Is now still a good time?" (set k, after "Hi, is that Craig?").
-    r"is (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$|"
+    + _GOOD_TIME_ASKED + r"|"
     # The interviewer's plan for the call, checked with a tag: "I just want to run through a few
     # bits with you before I put you forward to the client, okay?" asks nothing of the person's.
     r"(?:[^?]*?[,;:]\s*)?(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
@@ -513,7 +515,7 @@ _INTRODUCED = re.compile(
 
 
 # "Hi Jess, it's Brooke calling from Talent Harbour — is now still an okay time to chat?" (set p)
-_GOOD_TIME = re.compile(r"\bis (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$", re.IGNORECASE)
+_GOOD_TIME = re.compile(r"\b" + _GOOD_TIME_ASKED, re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)

@@ -19,6 +19,7 @@ import snowballstemmer
 from rank_bm25 import BM25Okapi
 
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them, pay_asked_for, to_ask
+from firstword.grounding.private import CURRENCY_SIGNS
 from firstword.grounding.questions import (
     QuestionType,
     asking_sentences,
@@ -173,7 +174,7 @@ AHEAD = re.compile(r"\bwhere (do|would) you (see yourself|want to be|like to be|
 # salary note does not answer "when can you start?").
 # A sum of money, as a note writes it (lower case): "$24.50/hr", "£41k", "32-35k", "now GBP 36.5k",
 # "CTC now R620k", "KSh 180,000", "S$5,200", "14.5 LPA".
-_MONEY = (r"[£$€₹₦₱₩₺₪₫฿₴₽¥]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|"
+_MONEY = (r"[" + CURRENCY_SIGNS + r"]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|"
               r"\br\s?\d{2,}|\blpa\b")
 LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
