@@ -287,7 +287,7 @@ class SessionRegistry:
         start_as = f"board:{persona_name}" if self._chat is not None and advisor is not None and not advisor.grounded else persona_name
         return Prefetcher(
             persona=persona_name, start_as=start_as, generate=generate, predict=predict, gate=self.background_gate,
-            config=self._settings.prefetch,
+            config=self._settings.prefetch, handed_over=lambda question: answerer.grounding.handed_over(question),
         )
 
     async def _warm(self, session: Session) -> None:

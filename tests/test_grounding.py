@@ -314,6 +314,17 @@ def test_a_logistics_turn_not_about_pay_keeps_its_notes_whatever_they_want():
     "Hi Darren, it's Kelly from Northway Recruitment. Is now still a good time for a quick chat?",
     "Good morning, you're welcome. Miss Okonkwo? Please, have a seat. I hope you didn't have too much trouble getting "
     "here this morning?",
+    # set q
+    "Aoife, hi — come in, come in. Declan Keane. Did you find us alright? The Luas wasn't too mad?",
+    "Good morning, Brian, karibu. Please have a seat. You found the place okay? The road from Naivasha town is a bit "
+    "rough after the rains.",
+    "Marcus, hey, Dana Whitfield — thanks for coming in. Did you find the visitor parking okay? Security didn't give "
+    "you too hard a time?",
+    "Hi, I'm Michelle, Chief Radiographer. Did you manage okay with the parking? Good, make sure you get that "
+    "validated before you go, it's brutal otherwise.",
+    "Hi Kit, can you hear me? Hello? I think — oh, okay, there you are. Sorry, Teams made me update. How are you?",
+    "Hi, is this Ryan? Hi Ryan, it's Kayla Brandt from Bowline Talent — we had that time booked for ten-thirty? Is "
+    "now still an okay time to chat?",
 ])
 def test_a_turn_of_small_talk_only_is_answered_with_no_line_of_the_profile(turn: str) -> None:
     profile = Profile(resume=PLAIN_RESUME, notes="- ask recep re visitor parking — DON'T park in short term, €€€")
@@ -1666,6 +1677,19 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
      "Expectation ₦7.5m gross."),
     ("Now R24,500 + 13th cheque. ask R35k CTC. not under R33k.",
      "Now R24,500 + 13th cheque. ask R35k CTC."),
+    # Set q: the least with its modal, what goes with it after a "+", what it hangs on.
+    ("now on €38.5k at HP, no bonus. ask for 46k. will NOT go under 43k (rent going up in March!!)",
+     "now on €38.5k at HP, no bonus. ask for 46k."),
+    ("now R31,500 gross/month (R378k pa), no 13th. want R40k/mth CTC (~R480k). min R36k + 13th cheque",
+     "now R31,500 gross/month (R378k pa), no 13th. want R40k/mth CTC (~R480k)."),
+    ("Leeds = £38,220 (L2). want top of SO2 + R&R = £44.7k total. min £41k + R&R",
+     "Leeds = £38,220 (L2). want top of SO2 + R&R = £44.7k total."),
+    ("now $41/hr + company van. ask $50. would take $47 min if truck is take-home + chiller training is real",
+     "now $41/hr + company van. ask $50."),
+    ("don't mention the Enmax interview. don't say \"I'm bored of furnaces\" lol - say want commercial + bigger equipment",
+     "want commercial + bigger equipment"),
+    ("Marlowe DOR leaving = why promo not coming. DON'T say that, say ready for own hotel",
+     "ready for own hotel"),
     # "take too much on at harvest" is a weakness, not a to-do.
     ("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.",
      "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep."),
@@ -1729,3 +1753,151 @@ def test_a_greeting_that_asks_for_the_person_by_name_is_small_talk(greeting: str
     assert "doesn't mention" not in opening
     # A name asked about is no greeting.
     assert not small_talk("Hi, and what is Kubernetes?") and not small_talk("So, Kubernetes?")
+
+
+# Set q: a chair handing the floor to a colleague had been answered from the notes on who the
+# interviewers are ("Declan Keane = partner, ex-barrister, apparently blunt, likes short answers").
+_PANEL_NOTES = ("- Declan Keane = partner, ex-barrister, apparently blunt, likes short answers. Niamh = senior assoc\n"
+                "- Panel = Gemma Walsh (Team Manager) + Raj Bhatti (Service Manager). maybe HR.\n- notice 4 wks")
+
+
+@pytest.mark.parametrize(("turn", "colleague"), [
+    ("Niamh, did you want to ask about the systems?", "Niamh"),
+    ("Thank you. Raj, do you want to take the next one?", "Raj"),
+    ("Faith, do you have your questions?", "Faith"),
+    ("Ja, I can imagine. Johan, over to you.", "Johan"),
+    ("Mr. Kiprop, over to you.", "Mr. Kiprop"),
+    ("Okay, Rick, go ahead.", "Rick"),
+    ("Alright. Dana, all yours.", "Dana"),
+    ("Right. Michelle?", "Michelle"),
+    ("Ha, good call. So this is Tom, our principal — Tom, Jasmine's come up from Hamilton this morning.", "Tom"),
+    ("Oh — hi Patrick. Kit, this is Patrick Dubois, our GM, he's just joined. Patrick, Kit was just talking us "
+     "through group displacement. Did you want to ask something?", "Patrick"),
+])
+def test_a_turn_handing_the_floor_to_a_colleague_reads_nothing_of_the_profile(turn: str, colleague: str) -> None:
+    profile = Profile(resume="BRIAN OTIENO OCHIENG\nField Agronomist\n\nExperience\n- Trained 6 spray providers.",
+                      notes=_PANEL_NOTES)
+    grounded = Grounding(profile).ground(turn)
+    assert grounded.kind is QuestionType.NOT_A_QUESTION and grounded.cue == "hand-over"
+    assert grounded.composition.opening == f"Said to {colleague}, not to you: nothing to answer yet."
+
+
+@pytest.mark.parametrize("turn", [
+    "Brian, do you have any questions for us?",  # the person's own name
+    "Thank you, Dr. Njeri. Brian, my concern is volumes. How have you handled planning with smallholders?",
+    "Thanks Patrick. Kit, Harbourline is at 45% OTA. What would you do in your first six months?",
+    "Good stuff. What do you want to ask me? And Emma, anything from you before we let Ashley go?",
+    "Lovely, thank you. Rob, over to you. Thanks Gemma. Right, I'm going to give you a scenario. Talk me through what "
+    "you'd do.",  # the colleague's question follows in the same turn
+    "Helpful, thanks for being upfront. Over to you — what do you want to ask me?",
+    "And software — Teraview, Unity, Conveyancer, which ones are you in every day?",
+    "So Bri, what are you earning now?",  # a short form of the person's name
+    "Dr. Ruth Njeri here, and on my right is Mr. Kiprop, our Production Manager. Let us start simply: tell us about "
+    "yourself.",
+])
+def test_a_turn_said_to_the_person_is_no_hand_over(turn: str) -> None:
+    grounding = Grounding(Profile(resume="BRIAN OTIENO OCHIENG\nField Agronomist\n\nExperience\n- Trained 6 providers.",
+                                  notes=_PANEL_NOTES))
+    assert grounding.handed_over(turn) is None
+    assert grounding.ground(turn).cue != "hand-over"
+
+
+def test_the_persons_names_are_read_past_a_document_title_with_their_nickname() -> None:
+    resume = "CURRICULUM VITAE\n\nBRIAN OTIENO OCHIENG\nNakuru, Kenya | +254 712 345 678\n\nEXPERIENCE\n- Trained 6 providers."
+    assert FactBase.from_profile(Profile(resume=resume)).person_names == {
+        "brian", "otieno", "ochieng"}
+    assert FactBase.from_profile(Profile(resume="CHONG WAI KIT (Kit)\nAssistant Revenue Manager\n")).person_names == {
+        "chong", "wai", "kit"}
+
+
+@pytest.mark.parametrize("note", [
+    "Declan Keane = partner, ex-barrister, apparently blunt, likes short answers",
+    "Johan van der Merwe = HRBP",
+    "GM Patrick Dubois (French, ex-F&B) maybe joins",
+    "Dana Whitfield (Claims Mgr) + Rick Serrano (Sr Field Adj, ex-roofer like me - talk roofs!)",
+    "Tramly 1st round — Jens Köhler (Head of Product Design) + maybe Ayşe (PM Ticketing)",
+    "Kayla Brandt - Bowline Talent - calling Tues 10:30",
+])
+def test_a_note_on_who_interviews_is_never_said(note: str) -> None:
+    # Set q had said each of these, to "How are you?", to "any questions for Nadia or me?", to a
+    # question on channel mix that shared a word with them.
+    profile = Profile(resume="Kit Chong\n\nExperience\n- Priced 300 rooms.", notes=f"- {note}\n- notice 1 month")
+    for question in ("What would you do in your first six months on channel mix?", "Tell us about Patrick's team, "
+                     "Dana, Rick, Jens, Declan, Johan and Kayla: how would you work with a partner or a manager?"):
+        assert note.split()[1] not in Grounding(profile).ground(question).composition.opening
+
+
+@pytest.mark.parametrize("note", ["Combe Vale = lovely team but small animal only ~60% of the work",
+                                  "Westgate EA = 2 weeks", "SGB post = NO GEPF, provident fund 7.5% only"])
+def test_a_note_of_a_name_and_what_it_means_to_the_person_is_no_note_on_interviewers(note: str) -> None:
+    from firstword.grounding.compose import _ABOUT_THE_PEOPLE
+
+    assert _ABOUT_THE_PEOPLE.search(note) is None
+
+
+@pytest.mark.parametrize(("turn", "kind"), [
+    # set q
+    ("Great, thanks Daniel. That's everything from us. Have you got any questions?", QuestionType.CLOSING),
+    ("Lovely. Have you got any questions for Tom or me? And if you've got time afterwards, Mel would love to show "
+     "you the surgery.", QuestionType.CLOSING),
+    ("Great, thanks Lerato. That's it from our side — do you have any questions for Nadia or me?", QuestionType.CLOSING),
+    ("Makes sense. So, money. The range on this one is forty-six to fifty-four an hour. Where are you at now, and "
+     "what would it take to move?", QuestionType.LOGISTICS),
+    ("Perfect. And in terms of pay, the ad says forty-eight to fifty-five an hour. Where are you at currently, and "
+     "what are you hoping for?", QuestionType.LOGISTICS),
+    ("Why don't you start by walking us through what you're doing at Hanlon Pierce at the moment and — em — what's "
+     "prompting the move?", QuestionType.MOTIVATION),
+])
+def test_the_cues_of_set_q(turn: str, kind: QuestionType) -> None:
+    assert classify(turn).kind is kind
+    assert classify("Do you have any questions before we start?").kind is not QuestionType.CLOSING
+
+
+def test_a_notice_note_or_one_that_says_not_leaving_is_no_reason_to_leave() -> None:
+    # Set q: "why are you looking to leave Foothills?" had been answered with the notice note.
+    profile = Profile(resume="Ryan K\n\nExperience\n- Serviced 40 RTUs.",
+                      notes="- Notice 2 wks but it's AC season, want to give 2 wks proper, not leave them hanging\n"
+                            "- FE1s — thinking about it in 2-3 yrs, but not leaving in 18 months")
+    opening = Grounding(profile).ground("So why are you looking to leave Foothills? What's not working there?").composition.opening
+    assert "Notice" not in opening and "FE1" not in opening
+    assert opening.startswith("Nothing in your profile covers why you are moving on")
+
+
+def test_questions_to_ask_may_be_labelled_qs_with_an_apostrophe() -> None:
+    profile = Profile(resume="Ryan K\n\nExperience\n- Serviced 40 RTUs.",
+                      notes="- now $41/hr\n- Q's: is truck take-home? how much standby pay?")
+    opening = Grounding(profile).ground("Do you have any questions for me about Chinook?").composition.opening
+    assert "truck take-home" in opening
+
+
+def test_roles_with_dates_in_figures_and_a_middle_dot_each_keep_their_own_work() -> None:
+    # Set q: the second role's dates ("09/2018 – 02/2021") were not read, so its banking study was
+    # said as work at the employer above ("At UX Researcher · Frischbox GmbH I led research for a
+    # mobile banking app redesign").
+    resume = ("Sofía Marín\n\nEXPERIENCE\n\nUX Researcher · Frischbox GmbH, Berlin\n03/2021 – today\n"
+              "• Built the research repository in Dovetail\n\nUX Researcher · Nube Studio, Madrid\n09/2018 – 02/2021\n"
+              "• Led research for a mobile banking app redesign, including an accessibility study with 24 users over 65\n")
+    facts = FactBase.from_profile(Profile(resume=resume))
+    employers = {f.body[:20]: f.employer for f in facts.of(Source.RESUME) if f.employer}
+    assert employers["Built the research r"] == "Frischbox GmbH"
+    assert employers["Led research for a m"] == "Nube Studio"
+    opening = _opening(Profile(resume=resume), "Have you run an accessibility study with older users?")
+    assert "At Nube Studio I led research" in opening and "Frischbox" not in opening
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("M.Sc. Human-Computer Interaction and Design · KTH Stockholm & TU Berlin · 2016 – 2018", "M.Sc. Human-Computer"),
+    ("Queensland Radiation Use Licence (diagnostic radiography incl. CT) — current", "incl. CT)"),
+])
+def test_a_degree_or_incl_does_not_end_a_sentence(line: str, said: str) -> None:
+    facts = FactBase.from_profile(Profile(resume=f"Jo Bloggs\n\nEDUCATION\n{line}\n"))
+    assert any(said in f.body for f in facts.of(Source.RESUME))
+
+
+@pytest.mark.parametrize("header", ["CURRICULUM VITAE\n\nName: BRIAN OTIENO OCHIENG\nPhone: +254 722 618 305",
+                                    "CURRICULUM VITAE\n\nBRIAN OTIENO OCHIENG\nNakuru, Kenya | +254 712 345 678"])
+def test_a_resume_titled_curriculum_vitae_introduces_the_person_by_name(header: str) -> None:
+    profile = Profile(resume=f"{header}\n\nEXPERIENCE\n- Trained 6 village spray service providers.")
+    opening = Grounding(profile).ground("Tell us about yourself.").composition.opening
+    assert opening.startswith("I'm Brian Otieno Ochieng") or opening.startswith("I'm BRIAN OTIENO OCHIENG")
+    assert "Curriculum" not in opening.title()

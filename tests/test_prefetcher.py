@@ -404,3 +404,30 @@ def test_answers_shown_together_say_each_sentence_once() -> None:
     assert joined_answers([note, note]) == note
     assert joined_answers(["Now €39.5k + tips.", "I'd ask for €42k.", "1 month."]) == "Now €39.5k + tips. I'd ask for €42k. 1 month."
     assert joined_answers(["8 wks NWAS per contract. Home since May.", "8 wks NWAS per contract."]) == "8 wks NWAS per contract. Home since May."
+
+
+async def test_a_turn_handing_the_floor_to_a_colleague_shows_nothing_prepared() -> None:
+    # Set q: "Faith, do you have your questions?" (the chair to HR) had shown the person's own
+    # questions for the panel; the same words said to the person are theirs.
+    from firstword.answerer.profile import Profile
+    from firstword.grounding.grounding import Grounding
+    from firstword.prefetch.prefetcher import Prefetcher
+
+    closing = Prediction(text="Do you have any questions for us?", source="common:closing", kind=QuestionType.CLOSING, score=0.5)
+
+    async def generate(prediction, who, history):  # type: ignore[no-untyped-def]
+        yield "I'd like to ask about housing allowance."
+
+    grounding = Grounding(Profile(resume="BRIAN OTIENO OCHIENG\nField Agronomist\n"))
+    prefetcher = Prefetcher(persona="copilot", generate=generate, predict=lambda who, history: [closing],
+                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.0),
+                            handed_over=grounding.handed_over)
+    prefetcher.start()
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+        if prefetcher.prepared():
+            break
+    assert prefetcher.lookup("Faith, do you have your questions?") is None
+    assert prefetcher.stats.reasons["handed_over"] == 1
+    assert prefetcher.lookup("Brian, do you have any questions for us?") is not None
+    await prefetcher.aclose()

@@ -467,9 +467,20 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
     limit = _server_setting("predictions", DEFAULT_LIMIT)
     own_work = _server_setting("own_work", DEFAULT_OWN_WORK)
     notes_topics = _server_setting("notes_topics", DEFAULT_NOTES_TOPICS)
+    from firstword.grounding.grounding import Grounding
+
+    grounding = Grounding(profile)
     out: list[dict[str, Any]] = []
     history: list[tuple[str, str]] = []
     for rec in records:
+        if grounding.handed_over(rec["question"]) is not None:
+            # Said to a colleague ("Johan, over to you."): the server shows nothing for it.
+            out.append({"predicted": False, "reason": "handed_over", "prediction": None, "answered_live": None,
+                        "rank": None, "predictions": []})
+            history.append(("user", rec["question"]))
+            if rec.get("answer"):
+                history.append(("assistant", rec["answer"]))
+            continue
         predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work,
                                         notes_topics=notes_topics)
         decision = decide(rec["question"], predictions)

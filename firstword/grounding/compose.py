@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import _DATED_LINE, Fact, FactBase, Source, asks_them, role_title, to_ask
+from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, Fact, FactBase, Source, asks_them, role_title, to_ask
 from firstword.grounding.private import all_kept_to_self, kept_to_self
 from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, question_sentences, without_instructions
 from firstword.grounding.retrieval import (
@@ -336,6 +336,8 @@ def _name_and_headline(facts: FactBase) -> list[Fact]:
         after = header[at + 1] if at + 1 < len(header) else None
         if said and (after is None or _is_contact(after) or len(re.findall(r"\d", fact.body)) >= 2):
             break  # a piece of the contact line, or a line of numbers
+        if DOCUMENT_TITLE.match(fact.body):
+            continue  # "CURRICULUM VITAE" (set q: "I'm Curriculum Vitae, Brian Otieno Ochieng")
         if not fact.employer and not fact.instruction_like and fact.part != "employer" and not _is_sentence(fact.body):
             said.append(fact)
     return said
@@ -396,6 +398,11 @@ def _may_open(fact: Fact) -> bool:
         # "Panel: Nadia Haddad (Pharmacy Ops Manager), Kevin Lau …" said as the answer to "tell
         # us about your background" (a long turn that named them, set i).
         return False
+    if fact.source is Source.NOTES and _ABOUT_THE_PEOPLE.search(fact.body):
+        # "Declan Keane = partner, ex-barrister, apparently blunt, likes short answers", "GM
+        # Patrick Dubois (French, ex-F&B) maybe joins": who is interviewing, never the answer to
+        # what they ask (set q had said both, to "How are you?" and to "any questions for Nadia?").
+        return False
     if (fact.source is Source.NOTES and _INTERVIEW_ARRANGED.search(fact.text) and _WHEN.search(fact.text)
             and len(fact.text.split()) <= 30 and not re.search(r"\d\s?k\b|[$£€₹]\s?\d", fact.text, re.IGNORECASE)):
         # "Tech round Thurs 3pm ET, Google Meet.", "Interview Tues 10:30 AT INVERNESS STATION -
@@ -406,11 +413,28 @@ def _may_open(fact: Fact) -> bool:
 
 
 _INTERVIEW_ARRANGED = re.compile(
-    r"\b(interview|round|final|screen|screening|call|panel|chat|teams|zoom|google meet|meet link|video call)\b|"
+    r"\b(interview|round|final|screen|screening|call|calling|ringing|phoning|panel|chat|teams|zoom|google meet|meet link|"
+    r"video call)\b|"
     # "Wed 10am - Lisa Nguyen (owner, OT) + Ben …": a day and a time first.
     r"^\W*(mon|tues?|wed|thu|thurs|fri|sat|sun)\w*\.?\s+\d", re.IGNORECASE)
 _WHEN = re.compile(
     r"\b(mon|tues?|wed|thu|thurs|fri|sat|sun)(day|s)?\b|\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
+
+
+# A person's name as a note writes one: "Declan Keane", "Johan van der Merwe", "Niamh Ó Súilleabháin".
+_PERSON = r"(?-i:[A-Z][\w'’.-]+(?:\s+(?:van|der|de|da|du|von|le|la|di|del|bin|binti|Ó|Ní|Mac|[A-Z][\w'’.-]+)){1,3})"
+# A note on who interviews: a name with their role after "=" or in brackets, a panel, someone who
+# "maybe joins" ("Dana Whitfield (Claims Mgr) + Rick Serrano (Sr Field Adj, ex-roofer like me)").
+_ROLE = (r"(?:mgr|manager|director|head|lead|partner|hr|hrbp|ceo|cto|coo|cfo|gm|owner|founder|chief|supervisor|supv|"
+         r"recruiter|principal|assoc\w*|senior|sr|dept|department|pm)")
+_ROLE_IN_BRACKETS = rf"\((?:[^()]*\b{_ROLE}\b[^()]*)\)"
+_ABOUT_THE_PEOPLE = re.compile(
+    r"^\W*(?:panel|interviewers?|interviewing)\b(?:\s+\w+)?\s*[=:]|"
+    rf"^\W*(?-i:[A-Z]{{2,4}}\s+)?{_PERSON}\s*(?:=\s*(?:[\w&/-]+\s+){{0,3}}?{_ROLE}\b|{_ROLE_IN_BRACKETS})|"
+    rf"\b(?:interview|round|call|panel)\b.*{_PERSON}\s*{_ROLE_IN_BRACKETS}|"
+    r"\b(?:maybe|prob(?:ably)?) joins\b|\b(?:might|may|will) (?:also )?join (?:us|the call|later|halfway|in)\b|\bsitting in\b",
+    re.IGNORECASE,
+)
 
 
 # Labels of a note about the interview itself, not about the person.

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from firstword.answerer.profile import Profile
 
@@ -74,7 +74,8 @@ _EMPLOYER_LEAD = re.compile(
 # had left every past role's bullets under the role above it, set j: "Department Manager, Fresh
 # Produce - Sunbake Supermarkets, Parow | Mar 2016 - Jan 2020" said as work at the current store).
 _DATED_LINE = re.compile(
-    r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d{2}|now|present|current|today)",
+    # ("09/2018 – 02/2021": a month in figures before the end's year, set q.)
+    r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:(?:[A-Z][a-z]{2,8}\.?\s+|\d{1,2}[/.]\s?)?(?:19|20)\d{2}|now|present|current|today)",
     re.IGNORECASE,
 )
 # "Title, 2021 - present" is a role line, not "Title" followed by the words "present".
@@ -145,6 +146,19 @@ class FactBase:
             and not f.instruction_like
             and f.part != "employer"
         ]
+
+    @cached_property
+    def person_names(self) -> frozenset[str]:
+        """The words of the person's name, lower case, from the resume's first line ("CHONG WAI
+        KIT (Kit)" → chong, wai, kit), what an interviewer calls them by."""
+        for fact in self.facts:
+            if fact.source is not Source.RESUME or fact.section != "header":
+                break
+            if DOCUMENT_TITLE.match(fact.body):
+                continue  # "CURRICULUM VITAE" above the name
+            name = re.split(r"\s[—–|·-]\s|[,|·]", fact.body)[0]
+            return frozenset(w.lower() for w in re.findall(r"[^\W\d_][^\W\d_'’-]*", name) if len(w) >= 2)
+        return frozenset()
 
     @property
     def text(self) -> str:
@@ -344,6 +358,8 @@ def _cut_off(line: str, ends: tuple[str, ...]) -> bool:
 # "Base now 78k …").
 _NEW_THOUGHT = re.compile(r"^\s*[A-Z]")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# A resume's title over the name: no part of it.
+DOCUMENT_TITLE = re.compile(r"^\W*(?:curriculum vitae|résumé|resume|cv)\W*$", re.IGNORECASE)
 # The first line of a resume up to this long is the person's name (and headline).
 NAME_LINE_CHARS = 90
 # A line of prose at least this long that stops mid-sentence was wrapped, not ended.
@@ -396,7 +412,11 @@ def _resume_facts(text: str) -> list[Fact]:
         # The person's name, as the first line of a plain-text resume; with its post-nominals and
         # headline it runs longer ("EILIDH MACLEOD BSc (Hons) — HCPC Registered Paramedic
         # (PA48213)", set l).
-        name_line = position == 0 and kind == "line" and len(item) <= NAME_LINE_CHARS and not re.search(r"[.!?]$", item)
+        # ("CURRICULUM VITAE" above it: the name is the line after, set q.)
+        titled = (position == 1 and len(facts) == 1 and DOCUMENT_TITLE.match(facts[0].body) is not None
+                  and ":" not in item)  # ("Name: BRIAN …" is read by its label)
+        name_line = (position == 0 or titled) and kind in ("line", "heading") and len(item) <= NAME_LINE_CHARS and not re.search(
+            r"[.!?]$", item) and (kind == "line" or titled)
         if name_line:
             kind = "heading"
         if kind == "heading":
@@ -416,7 +436,7 @@ def _resume_facts(text: str) -> list[Fact]:
             if _DATED_LINE.search(item):
                 employer, dates = _employer_of_role_line(item)
                 role = employer is not None  # "### Basketly, Manchester — Data Engineer (2017–2021)"
-            elif facts:
+            elif facts and not name_line:
                 section, employer, dates = item.lower(), None, None
                 if len(item) <= 60 and not _is_title(item) and not (item.isupper() and not _COMPANY_WORD.search(item)):
                     # ("EXTRA-CURRICULAR" over "Netball coach (Senior A, 2020-present)" is a
@@ -577,7 +597,7 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
     # Dashes and bars part the title from the employer; commas qualify each side ("Marketing
     # Manager, Retention — BrightNest Home, Chicago": the employer is BrightNest Home, not
     # Retention, and Chicago is where).
-    groups = [_with_suffix([p.strip() for p in group.split(", ") if p.strip()]) for group in re.split(r"\s+[–—|-]\s+", head)]
+    groups = [_with_suffix([p.strip() for p in group.split(", ") if p.strip()]) for group in re.split(r"\s+[–—|·-]\s+", head)]
     if groups and groups[0] and _FREELANCE_TITLE.match(groups[0][0]):
         return "freelance", dates  # "Freelance Japanese-English Translator — Osaka": Osaka is where (set n)
     # What can be a name: a colon or semicolon ends it ("Oceanic Fleet Management: three
@@ -753,7 +773,10 @@ def _guess_section(text: str) -> str:
 # "WindServ Polska Sp. z o.o. (independent service provider), Szczecin" and "Zakłady Chemiczne
 # Odra S.A." had been cut after the legal form, the rest's employer "Szczecin" (set o).
 _ABBREVIATION = re.compile(r"\b(?:pvt|ltd|co|inc|corp|pty|pte|bros|dept|govt|univ|st|dr|mr|mrs|ms|approx|vs|jr|sr|e\.g|i\.e|"
-                           r"o\.o|s\.a|b\.v|n\.v|s\.r\.l|s\.p\.a|a\.s|s\.a\.s|sp|spol)\.$", re.IGNORECASE)
+                           r"o\.o|s\.a|b\.v|n\.v|s\.r\.l|s\.p\.a|a\.s|s\.a\.s|sp|spol|"
+                           # degrees and "including" (set q: "My education — M.Sc.", "radiography incl.")
+                           r"m\.sc|b\.sc|m\.a|b\.a|m\.eng|b\.eng|ph\.d|m\.phil|b\.ed|m\.ed|ll\.b|ll\.m|m\.d|incl|excl|esp|etc)\.$",
+                           re.IGNORECASE)
 
 
 def _sentences(text: str) -> list[str]:
@@ -862,11 +885,11 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
     return facts
 
 
-# The label of the person's questions to ask: "Qs to ask", "Questions for Ellen", "Qs (1 or 2
-# max)", "Things to ask", "Ask", not "Dish ideas if he asks" or "Questions they might ask".
+# The label of the person's questions to ask: "Qs to ask", "Q's" (set q), "Questions for Ellen",
+# "Qs (1 or 2 max)", "Things to ask", "Ask", not "Dish ideas if he asks" or "Questions they might ask".
 _QUESTIONS_TO_ASK = re.compile(
-    r"^\W*(?:my\s+|other\s+)?(?:questions?|qs)\b(?!.*\b(?:they|he|she|panel|interviewers?|expect\w*|likely|prep\w*|practi[cs]e)\b)|"
-    r"\b(?:questions?|qs|things)\s+(?:to ask|for (?:them|him|her|the|\w+)\b)|\bto ask\b|^\W*ask\b|\bask (?:them|him|her|about)\b",
+    r"^\W*(?:my\s+|other\s+)?(?:questions?|q[’']?s)\b(?!.*\b(?:they|he|she|panel|interviewers?|expect\w*|likely|prep\w*|practi[cs]e)\b)|"
+    r"\b(?:questions?|q[’']?s|things)\s+(?:to ask|for (?:them|him|her|the|\w+)\b)|\bto ask\b|^\W*ask\b|\bask (?:them|him|her|about)\b",
     re.IGNORECASE,
 )
 

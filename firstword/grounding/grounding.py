@@ -11,14 +11,16 @@ from firstword.grounding.compose import Composition, compose
 from firstword.grounding.facts import FactBase
 from firstword.grounding.questions import (
     ACCEPTS,
+    HAND_OVER,
     SMALL_TALK,
     QuestionType,
     classify,
     follows_up,
+    handed_over,
     without_instructions,
     without_small_talk,
 )
-from firstword.grounding.retrieval import Retriever, Scored
+from firstword.grounding.retrieval import Retriever, Scored, asks_why_leaving
 
 # Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
 TOP_K = 6
@@ -27,6 +29,9 @@ RECENT_QUESTIONS = 16
 # What the copilot shows for a turn of small talk only: no line of the profile, which would be
 # read aloud as the answer to "Did you find us all right?".
 SMALL_TALK_ANSWER = "Small talk, not a question about you: a short, friendly answer is enough."
+# What it shows for a turn that hands the floor to a colleague ("Johan, over to you."): no line of
+# the profile, least of all the notes on who the interviewers are.
+HAND_OVER_ANSWER = "Said to {name}, not to you: nothing to answer yet."
 # Types whose story or work a follow-up goes on about.
 _FOLLOWED_KINDS = frozenset({QuestionType.BEHAVIOURAL, QuestionType.EXPERIENCE, QuestionType.TECHNICAL})
 
@@ -65,8 +70,15 @@ class Grounding:
             self._recent.popitem(last=False)
         return grounded
 
+    def handed_over(self, question: str) -> str | None:
+        """The colleague ``question`` hands the floor to, or None (``questions.handed_over``)."""
+        return handed_over(question, self.facts.person_names)
+
     def _ground(self, asked_as: str, topic: str | None) -> Grounded:
         question = asked_as
+        if (colleague := self.handed_over(asked_as)) is not None:
+            return Grounded(asked_as, QuestionType.NOT_A_QUESTION, HAND_OVER, [],
+                            Composition(HAND_OVER_ANSWER.format(name=colleague)))
         classified = classify(question)
         if topic is not None:
             # Read with the question it follows, as one turn: the facts are the ones that
@@ -100,9 +112,11 @@ class Grounding:
         return self._unnamed(without_small_talk(without_instructions(question)), classify(question).kind)
 
     def _unnamed(self, asked: str, kind: QuestionType) -> list[str]:
-        if kind in (QuestionType.NOT_A_QUESTION, QuestionType.ABOUT_YOU):
+        if kind in (QuestionType.NOT_A_QUESTION, QuestionType.ABOUT_YOU) or (
+                kind is QuestionType.MOTIVATION and asks_why_leaving(asked)):
             # Who the person is lacks nothing: an opener's other words are the greeting, the
             # panel's names, the job applied to ("Your profile doesn't mention karibu Kamau
             # Achieng Wambui", "…doesn't mention audible" in five openers of the held-out sets).
+            # Nor why the person is leaving ("…doesn't mention prompting", set q): the reason is theirs.
             return []
         return self._retriever.missing(asked, kind) or self._retriever.unnamed(asked, kind)

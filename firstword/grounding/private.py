@@ -17,9 +17,11 @@ _SUM = (r"[~≈]?\s*(?:[" + CURRENCY_SIGNS + r"]|R|Rs\.?|KSh|AUD|NZD|CAD|USD|EUR
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
     rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
-    rf"|(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+(?:(?:go(?:ing)?|take|accept|settle)\s+)?"
-    rf"(?:under|below|lower than|less than|for less than|for under|for below)\s*{_SUM})"
-    r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[a-z]+\b)?"
+    # "will NOT go under 43k" (set q had said "…ask for 46k. will.")
+    rf"|(?:(?:will|would|i'?ll|i'?d|i)\s+)?(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+"
+    rf"(?:(?:go(?:ing)?|take|accept|settle)\s+)?(?:under|below|lower than|less than|for less than|for under|for below)\s*{_SUM})"
+    # "min R36k + 13th cheque", "min £41k + R&R": what goes with the least goes with it
+    r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[^.;,()+]{1,30})*"
     # "min R40k if cottage included": the condition goes with it.
     r"(?:\s+(?:if|with|incl\w*|unless|when)\b[^.;,()]*)?(?:\s*\([^)]*\))?",
     re.IGNORECASE,
@@ -33,9 +35,13 @@ _A_SUM = re.compile(r"[" + CURRENCY_SIGNS + r"]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d+\
 # possible.", "don't say 71 unless pushed." (sets g and l had read them aloud).
 _NOT_TO_SAY = re.compile(
     r"^\W*(?:don'?t|do not|dont|never|avoid)\s+(?:say\w*|mention\w*|bring\w* up|badmouth\w*|talk\w* about|reveal\w*|disclos\w*|"
+    r"moan\w*|slag\w*|trash\w*|bash\w*|complain\w*|"
     r"volunteer\w*|give (?:a |the |my )?(?:number|figure))\b",
     re.IGNORECASE,
 )
+_NOT_THAT = re.compile(r"^\W*(?:don'?t|do not|dont|never)\s+(?:say|mention)\s+(?:that|this|it)\b", re.IGNORECASE)
+_SAY_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+(?![\"“'‘])(?P<words>[^.!?]*\w[^.!?]*)[.!?]?\s*$",
+                          re.IGNORECASE)
 _REMINDER_AFTER = re.compile(
     r"[\s,;–—-]+(?:but\s+)?(?:don'?t|do not|dont|never)\s+(?:sound\w*|badmouth\w*|bash\w*|trash\w*|moan\w*|complain\w*|"
     r"mention\w*|say\w*|bring\w* up)\b[^.!?]*",
@@ -122,8 +128,10 @@ def _without_reminders(body: str, *, drop_all: bool = False) -> str:
 # had read both aloud as the pay wanted).
 _ASK_ELSEWHERE = re.compile(rf"\b(?:ask(?:ing)?(?: for)?|ideally|target|aim(?:ing)? for)\s*[:=]?\s*{_SUM}", re.IGNORECASE)
 _NEED_MIN = re.compile(rf"\b(?:want|need)\w*\s+(?:min|minimum|at least)\s*{_SUM}[^.!?;]*[.!?;]?\s*", re.IGNORECASE)
-_SUM_MIN = re.compile(rf"(?:\b(?:want|need)\w*\s+)?(?<=\s){_SUM}\s*(?:base|gross|basic|ctc|package)?\s*(?:min|minimum)\b[,;]?\s*",
-                      re.IGNORECASE)
+# "would take $47 min if truck is take-home": the least, and what it hangs on (set q).
+_SUM_MIN = re.compile(rf"(?:\b(?:want|need)\w*\s+|\b(?:i'?d|i would|would|will|could|can) (?:take|accept|do|go to)\s+)?(?<=\s)"
+                      rf"{_SUM}\s*(?:base|gross|basic|ctc|package)?\s*(?:min|minimum)\b"
+                      r"(?:\s+(?:if|with|unless|when|only if)\b[^.!?;]*)?[,;]?\s*", re.IGNORECASE)
 
 
 def _floor_unless_asked(match: re.Match[str]) -> str:
@@ -135,7 +143,13 @@ def kept_to_self(body: str) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
     what not to say (``_NOT_TO_SAY``); the rest as written."""
     sentences = re.split(r"(?<=[.!?])\s+", body)
-    said = [x for x in sentences if not _NOT_TO_SAY.match(x)]
+    # "don't say "I'm bored of furnaces" lol - say want commercial + bigger equipment": what to
+    # say instead is said (set q).
+    said = [instead.group("words") if (instead := _SAY_INSTEAD.search(x)) else x
+            for i, x in enumerate(sentences)
+            if (not _NOT_TO_SAY.match(x) or _SAY_INSTEAD.search(x))
+            # "Marlowe DOR leaving = why promo not coming. DON'T say that, …": what "that" is.
+            and not (i + 1 < len(sentences) and _NOT_THAT.match(sentences[i + 1]))]
     if said and len(said) < len(sentences):
         body = " ".join(said)
     # "… want assumption setting, not just running don't sound negative abt LCA": the reminder

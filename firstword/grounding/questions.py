@@ -33,7 +33,11 @@ class QuestionType(StrEnum):
 CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     (QuestionType.CLOSING, (
         # "Do you have any question to us?" in second-language English (set n).
-        r"(any|do you have( any| some)?) questions? (for|about|to) (us|me|the (team|role|company|panel|practice|school|job|position))",
+        # "…any questions for Tom or me?" (set q: a name reads as "x" here).
+        r"(any|do you have( any| some)?) questions? (for|about|to) (us|me|x( (or|and) (me|x))?|(me|us) (or|and) x|"
+        r"the (team|role|company|panel|practice|school|job|position))",
+        # "That's everything from us. Have you got any questions?" (set q), not "…before we start?"
+        r"(have you got|do you have|you got|got) any questions\W*$",
         r"questions? (do|would|did) you have (for|about)|what (would|do) you (like|want) to ask",
         r"anything (else )?you('d| would)? (like|want|wanted) to ask",
         # "Alright, anything you wanna ask me?" (set o).
@@ -68,7 +72,11 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"\b(your|the) notice\b",
         # "And notice is what, a month?"; "Money. What do you want?" (set n): the topic said
         # alone, then the ask.
-        r"(^|[.?!]\s+)\W*(and |so )?notice (is|was)\b|\bnotice (is|was) what\b|(^|[.?!]\s+)((ok(ay)?|right|now|and|so),?\s+)?(money|pay|wages)\s*[.?!:]",
+        # (After a full stop the cue starts at the space: every cue starts at a word's start.)
+        r"(^|(?<=[.?!])\s+)\W*(and |so )?notice (is|was)\b|\bnotice (is|was) what\b|"
+        r"(^|(?<=[.?!])\s+)((ok(ay)?|right|now|and|so),?\s+)?(money|pay|wages)\s*[.?!:]",
+        # "And in terms of pay, the ad says forty-eight to fifty-five an hour. Where are you at?" (set q)
+        r"\bin terms of (pay|salary|money|remuneration|wages)\b",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
         # The job's hours, not "take me through the first two hours" of an incident (set m).
         r"full[- ]time|part[- ]time|contract (role|position)|(working|work|office|shift|contracted|opening|core|your) hours|"
@@ -123,6 +131,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "What's got you thinking about coming over to the adviser side?", "why mining, and why
         # now?" (set l).
         r"what'?s (got|getting|making|made) you (thinking|think|want|look|consider)|\bwhy now\b",
+        # "…and what's prompting the move?" (set q)
+        r"what'?s (prompting|behind|driving|triggering) (the|this|your|a) (move|change|switch|search|decision to (leave|move))",
         # "Why Fernhill?", "Why nursing, and why now?": why this place or path.
         r"^why (?!(did|does|do|is|was|were|would|could|can|has|had|not)\b)[^?]{0,40}\??$",
     )),
@@ -262,8 +272,9 @@ def classify(question: str) -> Classified:
 # you alright with that?", "How do you feel about that?" (said after the job's conditions).
 ACCEPTS = re.compile(
     r"\b(would|will|does|do|is|are) (that|this|it|all (of )?that)( (kind|sort) of (setup|thing|arrangement))? "
-    r"((going to )?work|suit|sound|be (ok|okay|alright|all right|fine|a problem|an issue)|ok|okay|alright|all right|fine|a problem|"
-    r"an issue|going to be (a problem|an issue))\b|"
+    r"((going to )?work|suit|sound|be (ok|okay|alright|all right|fine|a problem|an issue|workable|doable|manageable)|ok|okay|"
+    r"alright|all right|fine|a problem|an issue|workable|doable|manageable|going to be (a problem|an issue))\b|"
+    r"\bi hope (that|this|it)('s| is) (ok|okay|alright|all right|fine)\b|"
     r"\b(are|would) you (be )?(ok|okay|alright|all right|fine|comfortable|happy) with (that|this|it)\b|"
     r"\bhow (do|would) you feel about (that|this|it)\b|\bhow (does|would) (that|this|it|all (of )?that) sound\b",
     re.IGNORECASE,
@@ -485,14 +496,22 @@ _SMALL_TALK = re.compile(
     r"(?:(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar)(?:,? (?:or )?(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar))*\W*$)|"
     r"(?:you |did you )?(?:came|come|drove|driven|get|got|made it) (?:in |up |down |over |across )?from\b[^?]*\?\W*$|"
     r"(?:did you )?(?:manage to )?(?:find|get) (?:a )?(?:parking|park|parking space|car park)\b|not (?:too|so) bad\W*$|"
-    r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b"
+    r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b|"
+    # Set q: "You found the place okay?", "Did you find the visitor parking okay?", "Did you manage
+    # okay with the parking?", "The Luas wasn't too mad?", "Security didn't give you too hard a
+    # time?", "…we had that time booked for ten-thirty?"
+    r"(?:did you |you )?(?:find|found) (?:the )?(?:\w+ )?(?:parking|car park|place|office|building)\b[^?]*"
+    r"\b(?:ok|okay|all right|alright|fine|easily|easy)\b|"
+    r"(?:did you )?manage (?:ok|okay|all right|alright|fine) (?:with|on) (?:the )?(?:parking|traffic|drive|journey|trains?|buses)\b|"
+    r"[^?]*\b(?:wasn'?t|weren'?t|isn'?t|didn'?t)\b[^?]*\btoo (?:mad|bad|busy|crazy|rough|awful|hard|much trouble)\b[^?]*\?\W*$|"
+    r"(?:[^?]*?[,;:—–-]\s*)?(?:we|i) (?:had|have) (?:this|that|the|a) (?:time|call|slot|chat)\b[^?]*\?\W*$"
     r")",
     re.IGNORECASE,
 )
 # "No?" after "Will you have a tea?": a word that only takes up the sentence before it. Not
 # "OK?", "Good?" or "All right?", which ask whether something said suits ("We start at seven.
 # All right?").
-_TAKE_UP = re.compile(r"^\W*(?:no|yes|yeah|yep|nope|sure|really|right)\W*$", re.IGNORECASE)
+_TAKE_UP = re.compile(r"^\W*(?:no|yes|yeah|yep|nope|sure|really|right|hello|hi)\W*$", re.IGNORECASE)
 # A further ask in the same sentence as the small talk: "Did you find us OK, and could you start
 # by telling us about yourself?".
 _ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why|when|where|who|which|tell|walk|talk|"
@@ -572,3 +591,113 @@ def follows_up(question: str) -> bool:
     if len(sentences[-1].split()) > FOLLOW_UP_WORDS or not _POINTS_BACK.search(asked) or small_talk(sentences[-1]):
         return False  # nor "How's it going?"
     return classify(question).kind not in _OWN_ANSWER
+
+
+# ----- a turn said to someone else ---------------------------------------------------------------
+
+# The cue of a turn that hands the floor to a colleague ("Johan, over to you.", "Faith, do you have
+# your questions?"): nothing in it is for the person to answer (set q had read "Declan Keane =
+# partner, ex-barrister, apparently blunt" from the notes for "Niamh, did you want to ask about
+# the systems?", and shown the person's own questions for the panel for Faith's).
+HAND_OVER = "hand-over"
+# Words before a name that address it: "So Daniel, …", "Okay, Rick, go ahead.", "Alright. Dana, …"
+# (not "Thanks Nadia." nor "Hi Patrick.", which thank or greet someone before turning to another).
+_LEAD_INS = r"(?:(?:so|and|okay|ok|right|now|well|yes|yeah|great|sure|oh|ja|ha|good|lovely|perfect|cool|alright|fine|excellent|brilliant)[,.!]?\s+)*"
+_VOCATIVE = re.compile(
+    r"(?:^|(?<=[.!?])(?<!Mr\.)(?<!Dr\.)(?<!Ms\.)(?<!Mrs\.)(?<!Prof\.)\s+|[—–]\s*)(?i:" + _LEAD_INS + r")"
+    r"((?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)?[A-Z][a-zà-ÿ][a-zà-ÿ'’-]*(?:\s+[A-Z][a-zà-ÿ][a-zà-ÿ'’-]*)?)"
+    r"\s*(?:,|\?\W*$)"
+)
+# Capitalised words that open a sentence and name nobody.
+_NOT_NAMES = frozenset(
+    "so and okay ok right now well yes yeah great sure oh ja ha good lovely perfect cool alright fine excellent "
+    "brilliant thanks thank hi hello hey morning afternoon evening look listen sorry also then next first last "
+    "finally anyway honestly again just but hmm mm um er ah you your i we they he she it this that what how why "
+    "when where who which helpful grand sound super nice fair understood noted deal done interesting wonderful "
+    "fantastic amazing awesome splendid merci cheers ta absolutely exactly indeed true wow gosh gotcha excuse "
+    "please hang wait anything everything nothing something hiya today tonight tomorrow yesterday".split()
+)
+# "— Teraview, Unity, Conveyancer, which ones…": a list of names, not someone spoken to.
+_LISTED_AFTER = re.compile(r",\s*[A-Z][\w'’-]*\s*,")
+# What hands the floor over, said to the name: a colleague is asked to go on, not the person to answer.
+_HANDS_OVER = re.compile(
+    r"\b(?:over to you|all yours|(?:the )?floor(?:'s| is) yours|go ahead|take it away|you(?:'re| are) up|your turn|"
+    r"your questions|(?:do|did|would) you (?:want|like|wanna) to (?:take|start|ask|kick off|go|jump in|come in|pick up|"
+    r"lead|cover|do)\b|(?:anything|something) (?:from you|to add)\b)",
+    re.IGNORECASE,
+)
+# Short forms people are called by that are no prefix of the name they wrote ("Tom" for Thomas).
+_SHORT_FORMS = {
+    "tom": "thomas", "bill": "william", "will": "william", "bob": "robert", "rob": "robert", "jim": "james",
+    "jimmy": "james", "jack": "john", "liz": "elizabeth", "beth": "elizabeth", "betty": "elizabeth",
+    "kate": "katherine", "katie": "katherine", "kathy": "katherine", "peggy": "margaret", "maggie": "margaret",
+    "dick": "richard", "rick": "richard", "ted": "edward", "ned": "edward", "harry": "henry", "hank": "henry",
+    "sandy": "alexandra", "sasha": "alexander", "tony": "anthony", "nell": "eleanor", "molly": "mary",
+    "polly": "mary", "chuck": "charles", "charlie": "charles", "mike": "michael", "mick": "michael",
+    "andy": "andrew", "drew": "andrew", "sue": "susan", "jen": "jennifer", "jenny": "jennifer",
+}
+
+
+def addressed_to(question: str) -> tuple[str, int, int] | None:
+    """The name the turn last speaks to ("…Patrick, Kit was just talking us through it. Did you
+    want to ask something?" → "Patrick"), with where it starts and ends; or None."""
+    found = None
+    for match in _VOCATIVE.finditer(question):
+        name = match.group(1)
+        if name.split()[0].lower().rstrip(".") not in _NOT_NAMES and not _LISTED_AFTER.match(question, match.end(1)):
+            found = (name, match.start(1), match.end(1))
+    return found
+
+
+def _asks_anything(text: str) -> bool:
+    """Whether ``text`` asks the person anything besides small talk."""
+    return any(("?" in s or _REQUEST_WORDS.search(s) or is_request(s)) and not small_talk(s)
+               for s in _SENTENCE_END.split(text.strip()) if s.strip())
+
+
+def _is_own_name(name: str, own_names: frozenset[str]) -> bool:
+    words = [w.lower().rstrip(".") for w in name.split()]
+    words = [w for w in words if w not in ("mr", "mrs", "ms", "miss", "dr", "prof")]
+    for word in words:
+        if word in own_names or _SHORT_FORMS.get(word) in own_names:
+            return True
+        if len(word) >= 3 and any(own.startswith(word) for own in own_names):
+            return True  # "Dan" for Daniel, "Chris" for Christopher
+    return False
+
+
+def handed_over(question: str, own_names: frozenset[str]) -> str | None:
+    """The colleague a turn hands the floor to, where it is someone other than the person
+    (``own_names``: the words of their name, lower case): "Johan, over to you.", "Right.
+    Michelle?", "Faith, do you have your questions?", "— Tom, Jasmine's come up from Hamilton
+    this morning." (said to Tom, asking nothing). None for a turn said to the person, or to no
+    one by name ("Brian, do you have any questions for us?" is theirs to answer), and for one
+    that asks the person something before the name ("What do you want to ask me? And Emma,
+    anything from you?") or in which the colleague then asks ("Rob, over to you. Thanks Gemma.
+    … Talk me through what you'd do.")."""
+    text = question.strip()
+    if only_small_talk(text):
+        return None
+    addressed = addressed_to(text)
+    if addressed is None or _is_own_name(addressed[0], own_names):
+        return None
+    name, start, end = addressed
+    if _asks_anything(text[:start]):
+        return None
+    after = text[end:]
+    handing = _HANDS_OVER.search(after)
+    if handing is not None:
+        # What the colleague goes on to ask, in the sentences after the one that hands over.
+        then = re.search(r"[.!?](?:\s|$)", after[handing.end():])
+        return None if then is not None and _asks_anything(after[handing.end() + then.end():]) else name
+    if not re.search(r"[A-Za-z]", after):
+        return name  # "Right. Michelle?"
+    # Said to the colleague and asking nothing at all: an introduction, a remark.
+    return None if _asks_anything(text) else name
+    after = text[text.rfind(name) + len(name):]
+    if _HANDS_OVER.search(after) or not re.search(r"[A-Za-z]", after.strip(" ,?")):
+        return name
+    # Said to the colleague and asking nothing at all: an introduction, a remark.
+    if "?" not in text and not _REQUEST_WORDS.search(text) and not any(is_request(s) for s in _SENTENCE_END.split(text)):
+        return name
+    return None

@@ -166,6 +166,10 @@ MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
     "ahead": (r"re:(?<![\w])(\d+|few|five|ten)\s*(-\s*\d+\s*)?(yrs?|years?)\b", "long-term", "long term", "future", "goal*",
               "one day", "eventually", "ambition*", "aspir*", "career plan*"),
 }
+# A note of the notice or the start, whatever else it says ("…want to give 2 wks proper, not leave them hanging").
+_NOTICE_NOTE = re.compile(r"^\W*(notice|start|availability|kündigungsfrist)\b")
+# A leaving said not to happen: "not leaving in 18 months", "won't leave mid-project".
+_NOT_LEAVING = re.compile(r"\b(not|never|won'?t|wouldn'?t|don'?t|no plans? to)\s+(be\s+)?leav")
 # "Where do you see yourself in three to five years?", "Where do you want to be in five years?"
 AHEAD = re.compile(r"\bwhere (do|would) you (see yourself|want to be|like to be|hope to be)\b|\b(five|5|ten|10|few) years'? (time|from now)\b|"
                    r"\bin (three|five|ten|3|5|10|a few|the next few)( to (five|ten|5|10))? years\b|\bcareer goals?\b|\blong[- ]term goals?\b",
@@ -514,6 +518,10 @@ class Retriever:
                 marked = why == _MOTIVE.get(id(markers))
             if marked and markers is MOTIVATION_TOPICS["join"] and re.search(r"(?<![\w])(leav\w*|quit\w*)", lowered):
                 marked = False  # "I'm leaving because …" is why they go, not why they come
+            if marked and markers is MOTIVATION_TOPICS["leave"] and (_NOTICE_NOTE.match(lowered.strip()) or _NOT_LEAVING.search(lowered)):
+                # "Notice 2 wks but it's AC season, … not leave them hanging", "FE1s — … but not
+                # leaving in 18 months": no reason to go (set q had said both to "why leave?").
+                marked = False
             score = scores[i] * prior + (2.0 * prior if marked else 0.0)
             if kind is QuestionType.EDUCATION and fact.section == "education":
                 score += 3.0

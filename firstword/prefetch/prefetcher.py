@@ -210,6 +210,7 @@ class Prefetcher:
         gate: BackgroundGate,
         config: PrefetchConfig,
         clock: Callable[[], float] = time.monotonic,
+        handed_over: Callable[[str], str | None] | None = None,
     ) -> None:
         # Whose answers: the session's own persona for questions typed to the session (the turn
         # manager's), "board:<id>" for an advisor's in the board room (its events name it).
@@ -220,6 +221,9 @@ class Prefetcher:
         self._gate = gate
         self._config = config
         self._clock = clock
+        # The colleague a turn hands the floor to ("Faith, do you have your questions?"), whose
+        # words are never the person's to answer: no prediction is shown for it.
+        self._handed_over = handed_over
         self.history: list[tuple[str, str]] = []
         self.predictions: list[Prediction] = []
         self._for_persona = persona  # whose follow-ups the predictions are
@@ -316,6 +320,9 @@ class Prefetcher:
         copilot's turn manager does; an advisor, whose every word is the model's, does not)."""
         persona = persona or self._persona
         if not self._config.enabled or not self.predictions:
+            return None
+        if self._handed_over is not None and not persona.startswith("board:") and self._handed_over(question) is not None:
+            self.stats.reasons["handed_over"] = self.stats.reasons.get("handed_over", 0) + 1
             return None
         chosen, live = self._choose(question, self.predictions, count=True, partly=partly)
         if not chosen:
