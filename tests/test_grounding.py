@@ -1847,6 +1847,14 @@ def test_a_note_of_a_name_and_what_it_means_to_the_person_is_no_note_on_intervie
      "what are you hoping for?", QuestionType.LOGISTICS),
     ("Why don't you start by walking us through what you're doing at Hanlon Pierce at the moment and — em — what's "
      "prompting the move?", QuestionType.MOTIVATION),
+    ("And I just have to ask — are you legally entitled to work in Canada?", QuestionType.LOGISTICS),
+    ("Good. And you're an Australian citizen, or do you have any visa conditions?", QuestionType.LOGISTICS),
+    ("Dave asked me to ask everyone this — can you tell me about a really tricky service call you've had, like one "
+     "where the fix wasn't obvious? And just, like, explain it for a non-tech, ha.", QuestionType.BEHAVIOURAL),
+    ("And when you present results and the leadership doesn't agree with you — did you have this situation? What "
+     "happened?", QuestionType.BEHAVIOURAL),
+    ("To start with, could you tell us a bit about your experience so far and why you've applied to Bramford?",
+     QuestionType.ABOUT_YOU),
 ])
 def test_the_cues_of_set_q(turn: str, kind: QuestionType) -> None:
     assert classify(turn).kind is kind
@@ -1901,3 +1909,10 @@ def test_a_resume_titled_curriculum_vitae_introduces_the_person_by_name(header: 
     opening = Grounding(profile).ground("Tell us about yourself.").composition.opening
     assert opening.startswith("I'm Brian Otieno Ochieng") or opening.startswith("I'm BRIAN OTIENO OCHIENG")
     assert "Curriculum" not in opening.title()
+
+
+def test_a_school_in_a_scene_is_no_question_of_schooling() -> None:
+    turn = ("I want to give you a scenario now. It's half four on a Friday. A school rings — a seven-year-old has come "
+            "in with a bruise on his cheek. Talk us through what you'd do, step by step.")
+    assert classify(turn).kind is not QuestionType.EDUCATION
+    assert classify("Where did you study? Talk us through what you'd do differently at university.").kind is QuestionType.EDUCATION

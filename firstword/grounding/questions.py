@@ -78,6 +78,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "And in terms of pay, the ad says forty-eight to fifty-five an hour. Where are you at?" (set q)
         r"\bin terms of (pay|salary|money|remuneration|wages)\b",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
+        # "are you legally entitled to work in Canada?", "you're an Australian citizen, or…" (set q)
+        r"\b(legally )?(entitled|eligible|authori[sz]ed|allowed) to work\b|\b(are you|you'?re|you are) (a|an) (\w+ ){0,2}citizen\b",
         # The job's hours, not "take me through the first two hours" of an incident (set m).
         r"full[- ]time|part[- ]time|contract (role|position)|(working|work|office|shift|contracted|opening|core|your) hours|"
         r"hours (a|per|each) (week|day|month)|how many hours|what hours|weekends",
@@ -105,6 +107,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"introduce yourself|who are you\W*$|who are you\?|describe yourself|(intro|introduction) (to|of) yourself|"
         r"(quick|short|brief) (intro|introduction)\b",
         r"(walk|take|talk) (me|us) through (your|the) (resume|cv|background|career|experience)",
+        # "…could you tell us a bit about your experience so far and why you've applied?" (set q)
+        r"(tell|talk) (me|us) (a (little )?bit |a little |briefly )?about your (experience|background|career) (so far|to date)\b",
         # "a quick overview of your background", "a whistle-stop tour of your background", "your
         # career to date", "What's your story?" (the blind sets' openers).
         r"(overview|tour|rundown|summary) of (your|the) (background|career|experience|cv|resume)",
@@ -139,7 +143,11 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
     (QuestionType.BEHAVIOURAL, (
         r"(tell|talk) (me|us) about a (time|situation|project|moment|case|decision)",
         # "Tell me about a process you improved", "… something you built": a thing done, a story.
-        r"(tell|talk) (me|us) about (a|an|one|something) (\w+ ){0,2}(you|you've|you have|that you) (\w+ed|built|led|ran|made|won|lost|fixed|set up|took)\b",
+        # "…tell me about a really tricky service call you've had" (set q)
+        r"(tell|talk) (me|us) about (a|an|one|something) (\w+ ){0,4}(you|you've|you have|that you) (\w+ed|built|led|ran|made|won|lost|fixed|"
+        r"set up|took|had|faced|seen|done|handled)\b",
+        # "…and the leadership doesn't agree with you — did you have this situation? What happened?"
+        r"\b(did|have) you (ever )?(had|have) (this|that|such a|a similar) (situation|experience)\b",
         r"(describe|give (me|us)( an)?|share) (a|an|one)? ?(time|situation|example|instance|occasion)",
         r"a time (when|that|you)|an example of|walk (me|us) through (a|an|one|the) (time|project|incident|decision)",
         r"how did you\b|how (do|would|will) you (handle|deal|cope|manage|respond|prioriti[sz]e|react|motivate)",
@@ -258,12 +266,17 @@ def classify(question: str) -> Classified:
     # What to do in a scene is not the scene's arrangements: "Let me throw a client at you. … He's
     # on a salary, $105k. … Where do you start?" is no question of the person's pay (set l).
     scene = _WHAT_TO_DO.search(asked) is not None
+    # Nor is a school in the scene a question of the person's schooling: "It's half four on a
+    # Friday. A school rings … Talk us through what you'd do" (set q had read their courses).
+    asking_last = masked(_last_ask(asked))
     for said in dict.fromkeys((masked(asking_sentences(asked)), masked(focus(asked)), text)):
         for kind, patterns in _COMPILED:
             if scene and kind is QuestionType.LOGISTICS and said is text:
                 continue
             for pattern in patterns:
                 if pattern.search(said):
+                    if scene and kind is QuestionType.EDUCATION and not pattern.search(asking_last):
+                        continue
                     return Classified(kind, pattern.pattern)
     return Classified(QuestionType.OTHER, None)
 
@@ -425,6 +438,12 @@ _WHAT_TO_DO = re.compile(
     r"\b(?:talk|walk|take) (?:me|us) through (?:what|how) you(?:'d| would)?\b",
     re.IGNORECASE,
 )
+
+
+def _last_ask(question: str) -> str:
+    """The turn's last sentence that asks (a "?" or a request), or ""."""
+    asking = [s for s in _SENTENCE_END.split(question.strip()) if s.strip() and _asks(s)]
+    return asking[-1] if asking else ""
 
 
 def _asks(sentence: str) -> bool:
@@ -666,6 +685,7 @@ def _is_own_name(name: str, own_names: frozenset[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
 def handed_over(question: str, own_names: frozenset[str]) -> str | None:
     """The colleague a turn hands the floor to, where it is someone other than the person
     (``own_names``: the words of their name, lower case): "Johan, over to you.", "Right.
@@ -676,10 +696,8 @@ def handed_over(question: str, own_names: frozenset[str]) -> str | None:
     anything from you?") or in which the colleague then asks ("Rob, over to you. Thanks Gemma.
     … Talk me through what you'd do.")."""
     text = question.strip()
-    if only_small_talk(text):
-        return None
     addressed = addressed_to(text)
-    if addressed is None or _is_own_name(addressed[0], own_names):
+    if addressed is None or _is_own_name(addressed[0], own_names) or only_small_talk(text):
         return None
     name, start, end = addressed
     if _asks_anything(text[:start]):
