@@ -180,3 +180,20 @@ def test_an_ask_cut_before_its_question_mark_is_still_asked() -> None:
     assert partly is not None and [m.prediction for m in partly.matches] == [salary]
     # The live answer reads the sentences that ask: "notice period" is one of them.
     assert partly.live.endswith("Notice period?") or partly.live.endswith("notice period?")
+
+
+def test_a_hesitation_between_two_asks_leaves_them_two() -> None:
+    # Set q: "…at the moment and — em — what's prompting the move?" had been a whole hit on the
+    # leaving question, the account of the current role left unanswered.
+    from firstword.prefetch.match import asks
+
+    leaving = Prediction(text="Why are you leaving your current role?", source="opening:leaving",
+                         kind=QuestionType.MOTIVATION, score=0.5, form="Why are you leaving [your current role]?")
+    turn = ("Why don't you start by walking us through what you're doing at Hanlon Pierce at the moment and — em — "
+            "what's prompting the move?")
+    assert asks(turn) == ["Why don't you start by walking us through what you're doing at Hanlon Pierce at the moment",
+                          "what's prompting the move?"]
+    assert decide(turn, [leaving]).match is None
+    partly = decide_partly(turn, [leaving])
+    assert partly is not None and [m.prediction for m in partly.matches] == [leaving]
+    assert "Hanlon Pierce" in partly.live

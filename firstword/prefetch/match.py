@@ -1240,6 +1240,11 @@ _ANYTHING_TO_ADD = re.compile(r"\banything (else )?(you'd|you would) like to add
 _RESTATING = re.compile(r"[?.]\s*(like|i mean|in other words|that is|or rather|as in)\W*$", re.IGNORECASE)
 
 
+# A hesitation set off by dashes: "…at the moment and — em — what's prompting the move?" is two
+# asks (set q), as it is without it.
+_HESITATION = re.compile(r"\s*[—–-]\s*(?:em|erm|um|umm|uh|er|ah|eh)\s*[—–-]\s*", re.IGNORECASE)
+
+
 def _piece_asks(piece: str) -> bool:
     piece = _LABEL.sub("", piece.strip().lstrip("—–-,;: "))
     return bool(_PIECE_ASKS.search(piece) or _ELLIPTICAL.match(piece)) and not small_talk(piece)
@@ -1301,7 +1306,7 @@ def _asks(text: str) -> tuple[str, ...]:
     starts: set[int] = set()  # the pieces that open such a sentence
     for group in groups:
         starts.add(len(pieces))
-        joined = _LISTED.sub(_one_ask_each, _ALTERNATIVE.sub(" or ", " ".join(group)))
+        joined = _LISTED.sub(_one_ask_each, _ALTERNATIVE.sub(" or ", _HESITATION.sub(" ", " ".join(group))))
         pieces += [p.strip() for p in _JOINED_ASK.split(joined) if p.strip()]
     out: list[str] = []
     held = ""  # pieces that ask nothing yet, joined to the next ask
