@@ -1916,3 +1916,13 @@ def test_a_school_in_a_scene_is_no_question_of_schooling() -> None:
             "in with a bruise on his cheek. Talk us through what you'd do, step by step.")
     assert classify(turn).kind is not QuestionType.EDUCATION
     assert classify("Where did you study? Talk us through what you'd do differently at university.").kind is QuestionType.EDUCATION
+
+
+@pytest.mark.parametrize("turn", ["Figma?", "Right. Figma?", "Kubernetes?", "Okay. Sepsis?"])
+def test_a_one_word_question_names_a_topic_not_a_colleague(turn: str) -> None:
+    # The answers bench's "Figma?", "Sepsis?", "Quota?" had been answered "Said to Figma, …".
+    profile = Profile(resume="Sam Lee\n\nExperience\n- Moved the design team from Sketch to Figma in 2019.\n"
+                             "- Sepsis champion: audited the Sepsis Six bundle.")
+    grounding = Grounding(profile)
+    assert grounding.handed_over(turn) is None
+    assert grounding.ground(turn).cue != "hand-over"

@@ -160,6 +160,13 @@ class FactBase:
             return frozenset(w.lower() for w in re.findall(r"[^\W\d_][^\W\d_'’-]*", name) if len(w) >= 2)
         return frozenset()
 
+    @cached_property
+    def own_words(self) -> frozenset[str]:
+        """The words of the resume, the stories and the job description, lower case: what a
+        one-word question names ("Figma?", "Sepsis?") rather than a colleague spoken to."""
+        return frozenset(w.lower() for f in self.facts if f.source is not Source.NOTES
+                         for w in re.findall(r"[^\W\d_][^\W_'’-]*", f.text))
+
     @property
     def text(self) -> str:
         """Everything the person wrote, for checking a claim against (``critic``)."""

@@ -71,8 +71,13 @@ class Grounding:
         return grounded
 
     def handed_over(self, question: str) -> str | None:
-        """The colleague ``question`` hands the floor to, or None (``questions.handed_over``)."""
-        return handed_over(question, self.facts.person_names)
+        """The colleague ``question`` hands the floor to, or None (``questions.handed_over``).
+        Not a word of the person's material or the job's: "Figma?", "Quota?" ask about it (the
+        answers bench had answered four such "Said to Figma")."""
+        name = handed_over(question, self.facts.person_names)
+        if name is None or any(w.lower().rstrip(".") in self.facts.own_words for w in name.split()[-1:]):
+            return None
+        return name
 
     def _ground(self, asked_as: str, topic: str | None) -> Grounded:
         question = asked_as

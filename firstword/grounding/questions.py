@@ -709,7 +709,9 @@ def handed_over(question: str, own_names: frozenset[str]) -> str | None:
         then = re.search(r"[.!?](?:\s|$)", after[handing.end():])
         return None if then is not None and _asks_anything(after[handing.end() + then.end():]) else name
     if not re.search(r"[A-Za-z]", after):
-        return name  # "Right. Michelle?"
+        # "Right. Michelle?": after something said first; a turn of one name alone ("Figma?",
+        # "Kubernetes?") asks about it.
+        return name if re.search(r"[A-Za-z]", text[:start]) else None
     # Said to the colleague and asking nothing at all: an introduction, a remark.
     return None if _asks_anything(text) else name
     after = text[text.rfind(name) + len(name):]
