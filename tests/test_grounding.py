@@ -1926,3 +1926,14 @@ def test_a_one_word_question_names_a_topic_not_a_colleague(turn: str) -> None:
     grounding = Grounding(profile)
     assert grounding.handed_over(turn) is None
     assert grounding.ground(turn).cue != "hand-over"
+
+
+@pytest.mark.parametrize("turn", ["That's fair. And what did you learn from that?", "Is there anything you'd do differently?"])
+def test_a_lesson_asked_of_a_story_the_profile_lacks_gets_what_to_cover_of_a_lesson(turn: str) -> None:
+    profile = Profile(resume="Daniel Tran\n\nExperience\n- Ran 25 CT scans a shift.")
+    grounded = Grounding(profile).ground(turn, before="Tell us about a time you disagreed with a radiologist.")
+    assert grounded.composition.opening == (
+        "Nothing in your profile covers what you took from it, so here is what to cover rather than a guess: what you "
+        "learned; what you do differently now because of it; where you have done that since.")
+    story = Grounding(profile).ground("Describe a time you had to challenge a colleague. What happened and what did you learn?")
+    assert "what you had to achieve" in story.composition.opening

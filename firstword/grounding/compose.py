@@ -872,6 +872,25 @@ _AHEAD_STRUCTURE = (
     "how this role is a step towards it",
 )
 
+# "And what did you learn from that?", "…would you do anything differently?" with no story of it
+# in the profile: what the person took from it, not the parts of a story (set q).
+_LESSON = re.compile(r"\b(learn\w*|lessons?|differently|(do|change) anything|take ?aways?|take away from)\b", re.IGNORECASE)
+# (Not "Describe a time you had to challenge… What happened and what did you learn?": the story first.)
+_STORY_ASKED = re.compile(r"\b(a time|an example|a situation|an occasion|an instance)\b", re.IGNORECASE)
+def _asks_a_lesson(question: str) -> bool:
+    """Whether the turn's last ask is for a lesson, not for a story with its lesson after it
+    (a follow-up is read after the question it follows: the sentence right before is its own)."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s]
+    at = next((i for i in range(len(sentences) - 1, -1, -1) if _LESSON.search(sentences[i])), None)
+    return at is not None and not any(_STORY_ASKED.search(s) for s in sentences[max(at - 1, 0): at + 1])
+
+
+_LESSON_STRUCTURE = (
+    "what you learned",
+    "what you do differently now because of it",
+    "where you have done that since",
+)
+
 _ACCEPT_STRUCTURE = (
     "a plain yes, or what would have to change",
     "where you have worked that way before",
@@ -914,6 +933,8 @@ def _not_covered(
             about, structure = "why you are moving on", _LEAVING
         elif kind in (QuestionType.OTHER, QuestionType.LOGISTICS) and asks_to_accept(question):
             about, structure = "whether this suits you", _ACCEPT_STRUCTURE
+        elif kind in (QuestionType.BEHAVIOURAL, QuestionType.EXPERIENCE, QuestionType.OTHER) and _asks_a_lesson(question):
+            about, structure = "what you took from it", _LESSON_STRUCTURE
         elif kind is QuestionType.MOTIVATION and AHEAD.search(question):
             # "Where do you see yourself in five years?" is not "why do you want this role?" (set k).
             about, structure = "where you want to be in a few years", _AHEAD_STRUCTURE

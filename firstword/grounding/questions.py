@@ -714,10 +714,3 @@ def handed_over(question: str, own_names: frozenset[str]) -> str | None:
         return name if re.search(r"[A-Za-z]", text[:start]) else None
     # Said to the colleague and asking nothing at all: an introduction, a remark.
     return None if _asks_anything(text) else name
-    after = text[text.rfind(name) + len(name):]
-    if _HANDS_OVER.search(after) or not re.search(r"[A-Za-z]", after.strip(" ,?")):
-        return name
-    # Said to the colleague and asking nothing at all: an introduction, a remark.
-    if "?" not in text and not _REQUEST_WORDS.search(text) and not any(is_request(s) for s in _SENTENCE_END.split(text)):
-        return name
-    return None
