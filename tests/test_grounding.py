@@ -495,6 +495,25 @@ def test_question_types_come_from_a_readable_cue_table(question, kind):
         # Where the asking sentence says nothing, the turn's lead does.
         ("The recruiter's note says you're at six-twenty CTC and looking for around eight hundred. That's towards "
          "the top of the band. Where's your flexibility?", QuestionType.LOGISTICS),
+        # set q
+        ("Great, thanks Daniel. That's everything from us. Have you got any questions?", QuestionType.CLOSING),
+        ("Lovely. Have you got any questions for Tom or me? And if you've got time afterwards, Mel would love to show "
+         "you the surgery.", QuestionType.CLOSING),
+        ("Great, thanks Lerato. That's it from our side — do you have any questions for Nadia or me?", QuestionType.CLOSING),
+        ("Makes sense. So, money. The range on this one is forty-six to fifty-four an hour. Where are you at now, and "
+         "what would it take to move?", QuestionType.LOGISTICS),
+        ("Perfect. And in terms of pay, the ad says forty-eight to fifty-five an hour. Where are you at currently, and "
+         "what are you hoping for?", QuestionType.LOGISTICS),
+        ("Why don't you start by walking us through what you're doing at Hanlon Pierce at the moment and — em — what's "
+         "prompting the move?", QuestionType.MOTIVATION),
+        ("And I just have to ask — are you legally entitled to work in Canada?", QuestionType.LOGISTICS),
+        ("Good. And you're an Australian citizen, or do you have any visa conditions?", QuestionType.LOGISTICS),
+        ("Dave asked me to ask everyone this — can you tell me about a really tricky service call you've had, like one "
+         "where the fix wasn't obvious? And just, like, explain it for a non-tech, ha.", QuestionType.BEHAVIOURAL),
+        ("And when you present results and the leadership doesn't agree with you — did you have this situation? What "
+         "happened?", QuestionType.BEHAVIOURAL),
+        ("To start with, could you tell us a bit about your experience so far and why you've applied to Bramford?",
+         QuestionType.ABOUT_YOU),
     ],
 )
 def test_the_type_is_read_where_the_turn_asks(question, kind):
@@ -1835,29 +1854,7 @@ def test_a_note_of_a_name_and_what_it_means_to_the_person_is_no_note_on_intervie
     assert _ABOUT_THE_PEOPLE.search(note) is None
 
 
-@pytest.mark.parametrize(("turn", "kind"), [
-    # set q
-    ("Great, thanks Daniel. That's everything from us. Have you got any questions?", QuestionType.CLOSING),
-    ("Lovely. Have you got any questions for Tom or me? And if you've got time afterwards, Mel would love to show "
-     "you the surgery.", QuestionType.CLOSING),
-    ("Great, thanks Lerato. That's it from our side — do you have any questions for Nadia or me?", QuestionType.CLOSING),
-    ("Makes sense. So, money. The range on this one is forty-six to fifty-four an hour. Where are you at now, and "
-     "what would it take to move?", QuestionType.LOGISTICS),
-    ("Perfect. And in terms of pay, the ad says forty-eight to fifty-five an hour. Where are you at currently, and "
-     "what are you hoping for?", QuestionType.LOGISTICS),
-    ("Why don't you start by walking us through what you're doing at Hanlon Pierce at the moment and — em — what's "
-     "prompting the move?", QuestionType.MOTIVATION),
-    ("And I just have to ask — are you legally entitled to work in Canada?", QuestionType.LOGISTICS),
-    ("Good. And you're an Australian citizen, or do you have any visa conditions?", QuestionType.LOGISTICS),
-    ("Dave asked me to ask everyone this — can you tell me about a really tricky service call you've had, like one "
-     "where the fix wasn't obvious? And just, like, explain it for a non-tech, ha.", QuestionType.BEHAVIOURAL),
-    ("And when you present results and the leadership doesn't agree with you — did you have this situation? What "
-     "happened?", QuestionType.BEHAVIOURAL),
-    ("To start with, could you tell us a bit about your experience so far and why you've applied to Bramford?",
-     QuestionType.ABOUT_YOU),
-])
-def test_the_cues_of_set_q(turn: str, kind: QuestionType) -> None:
-    assert classify(turn).kind is kind
+def test_questions_before_the_interview_starts_are_no_closing() -> None:
     assert classify("Do you have any questions before we start?").kind is not QuestionType.CLOSING
 
 

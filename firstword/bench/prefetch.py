@@ -460,15 +460,13 @@ def _problems(rec: dict[str, Any], *, prefetch: bool) -> list[str]:
 def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profile: Profile) -> list[dict[str, Any]]:
     """For each question, whether the rules of ``firstword.prefetch`` (as the server would run
     them, with the default limit) predict a question it matches, given what was said before it."""
-    from firstword.prefetch import DEFAULT_LIMIT, DEFAULT_OWN_WORK, decide, predict_questions, similarity
+    from firstword.grounding.grounding import Grounding
+    from firstword.prefetch import DEFAULT_LIMIT, DEFAULT_OWN_WORK, predict_questions
     from firstword.prefetch.predict import DEFAULT_NOTES_TOPICS
-    from firstword.prefetch.match import decide_each, decide_partly
 
     limit = _server_setting("predictions", DEFAULT_LIMIT)
     own_work = _server_setting("own_work", DEFAULT_OWN_WORK)
     notes_topics = _server_setting("notes_topics", DEFAULT_NOTES_TOPICS)
-    from firstword.grounding.grounding import Grounding
-
     grounding = Grounding(profile)
     out: list[dict[str, Any]] = []
     history: list[tuple[str, str]] = []
@@ -477,42 +475,47 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
             # Said to a colleague ("Johan, over to you."): the server shows nothing for it.
             out.append({"predicted": False, "reason": "handed_over", "prediction": None, "answered_live": None,
                         "rank": None, "predictions": []})
-            history.append(("user", rec["question"]))
-            if rec.get("answer"):
-                history.append(("assistant", rec["answer"]))
-            continue
-        predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work,
-                                        notes_topics=notes_topics)
-        decision = decide(rec["question"], predictions)
-        matched = decision.match.prediction if decision.match is not None else None
-        memo: dict[str, Any] = {}  # each ask decided once for both, as the server does
-        together = decide_each(rec["question"], predictions, memo=memo) if matched is None and not decision.ambiguous else ()
-        # The copilot answers a turn that asks several things, some predicted, partly live (its
-        # turn manager does; an advisor does not).
-        partly = decide_partly(rec["question"], predictions, memo=memo) if (
-            matched is None and not together and not decision.ambiguous and script.persona == COPILOT) else None
-        if partly is not None:
-            together = partly.matches
-        row: dict[str, Any] = {
-            "predicted": matched is not None or bool(together),
-            "reason": decision.reason if not together else "answered_partly" if partly else "asked_together",
-            "prediction": matched.text if matched is not None else (" ".join(m.prediction.text for m in together) or None),
-            "answered_live": partly.live if partly is not None else None,
-            # 1 = the top prediction: the server prepares the best few per pause, in rank order.
-            "rank": predictions.index(matched) + 1 if matched is not None else (
-                max(predictions.index(m.prediction) for m in together) + 1 if together else None),
-            "predictions": [p.text for p in predictions],
-        }
-        if decision.match is None and predictions:
-            # The closest prediction and why it did not match: what a matcher change would need.
-            scored = [(similarity(rec["question"], p.form or p.text), p) for p in predictions]
-            sim, best = max(scored, key=lambda x: x[0].score)
-            row["closest"] = {"prediction": best.text, "score": round(sim.score, 3), "veto": sim.veto}
-        out.append(row)
+        else:
+            predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work,
+                                            notes_topics=notes_topics)
+            out.append(_replayed(rec["question"], predictions, copilot=script.persona == COPILOT))
         history.append(("user", rec["question"]))
         if rec.get("answer"):
             history.append(("assistant", rec["answer"]))
     return out
+
+
+def _replayed(question: str, predictions: list[Any], *, copilot: bool) -> dict[str, Any]:
+    """One question of ``replay_predictions``, decided among the predictions made before it."""
+    from firstword.prefetch import decide, similarity
+    from firstword.prefetch.match import decide_each, decide_partly
+
+    decision = decide(question, predictions)
+    matched = decision.match.prediction if decision.match is not None else None
+    memo: dict[str, Any] = {}  # each ask decided once for both, as the server does
+    together = decide_each(question, predictions, memo=memo) if matched is None and not decision.ambiguous else ()
+    # The copilot answers a turn that asks several things, some predicted, partly live (its
+    # turn manager does; an advisor does not).
+    partly = decide_partly(question, predictions, memo=memo) if (
+        matched is None and not together and not decision.ambiguous and copilot) else None
+    if partly is not None:
+        together = partly.matches
+    row: dict[str, Any] = {
+        "predicted": matched is not None or bool(together),
+        "reason": decision.reason if not together else "answered_partly" if partly else "asked_together",
+        "prediction": matched.text if matched is not None else (" ".join(m.prediction.text for m in together) or None),
+        "answered_live": partly.live if partly is not None else None,
+        # 1 = the top prediction: the server prepares the best few per pause, in rank order.
+        "rank": predictions.index(matched) + 1 if matched is not None else (
+            max(predictions.index(m.prediction) for m in together) + 1 if together else None),
+        "predictions": [p.text for p in predictions],
+    }
+    if decision.match is None and predictions:
+        # The closest prediction and why it did not match: what a matcher change would need.
+        scored = [(similarity(question, p.form or p.text), p) for p in predictions]
+        sim, best = max(scored, key=lambda x: x[0].score)
+        row["closest"] = {"prediction": best.text, "score": round(sim.score, 3), "veto": sim.veto}
+    return row
 
 
 def run_offline(scripts_dir: Path, json_out: Path | None, *, limit: int | None = None, console: Console) -> dict[str, Any]:

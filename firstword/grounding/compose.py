@@ -13,7 +13,14 @@ from dataclasses import dataclass, field, replace
 
 from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, Fact, FactBase, Source, asks_them, role_title, to_ask
 from firstword.grounding.private import all_kept_to_self, kept_to_self
-from firstword.grounding.questions import QuestionType, asks_to_accept, names_in, question_sentences, without_instructions
+from firstword.grounding.questions import (
+    QuestionType,
+    asks_to_accept,
+    names_in,
+    question_sentences,
+    sentences_of,
+    without_instructions,
+)
 from firstword.grounding.retrieval import (
     AHEAD,
     ASK_FOR,
@@ -877,10 +884,12 @@ _AHEAD_STRUCTURE = (
 _LESSON = re.compile(r"\b(learn\w*|lessons?|differently|(do|change) anything|take ?aways?|take away from)\b", re.IGNORECASE)
 # (Not "Describe a time you had to challenge… What happened and what did you learn?": the story first.)
 _STORY_ASKED = re.compile(r"\b(a time|an example|a situation|an occasion|an instance)\b", re.IGNORECASE)
+
+
 def _asks_a_lesson(question: str) -> bool:
     """Whether the turn's last ask is for a lesson, not for a story with its lesson after it
     (a follow-up is read after the question it follows: the sentence right before is its own)."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s]
+    sentences = sentences_of(question)
     at = next((i for i in range(len(sentences) - 1, -1, -1) if _LESSON.search(sentences[i])), None)
     return at is not None and not any(_STORY_ASKED.search(s) for s in sentences[max(at - 1, 0): at + 1])
 

@@ -422,8 +422,8 @@ def _resume_facts(text: str) -> list[Fact]:
         # ("CURRICULUM VITAE" above it: the name is the line after, set q.)
         titled = (position == 1 and len(facts) == 1 and DOCUMENT_TITLE.match(facts[0].body) is not None
                   and ":" not in item)  # ("Name: BRIAN …" is read by its label)
-        name_line = (position == 0 or titled) and kind in ("line", "heading") and len(item) <= NAME_LINE_CHARS and not re.search(
-            r"[.!?]$", item) and (kind == "line" or titled)
+        name_line = ((position == 0 and kind == "line") or (titled and kind in ("line", "heading"))) and (
+            len(item) <= NAME_LINE_CHARS and not re.search(r"[.!?]$", item))
         if name_line:
             kind = "heading"
         if kind == "heading":

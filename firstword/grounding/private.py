@@ -145,11 +145,14 @@ def kept_to_self(body: str) -> str:
     sentences = re.split(r"(?<=[.!?])\s+", body)
     # "don't say "I'm bored of furnaces" lol - say want commercial + bigger equipment": what to
     # say instead is said (set q).
-    said = [instead.group("words") if (instead := _SAY_INSTEAD.search(x)) else x
-            for i, x in enumerate(sentences)
-            if (not _NOT_TO_SAY.match(x) or _SAY_INSTEAD.search(x))
-            # "Marlowe DOR leaving = why promo not coming. DON'T say that, …": what "that" is.
-            and not (i + 1 < len(sentences) and _NOT_THAT.match(sentences[i + 1]))]
+    said: list[str] = []
+    for i, sentence in enumerate(sentences):
+        if i + 1 < len(sentences) and _NOT_THAT.match(sentences[i + 1]):
+            continue  # "Marlowe DOR leaving = why promo not coming. DON'T say that, …": what "that" is
+        if (instead := _SAY_INSTEAD.search(sentence)) is not None:
+            said.append(instead.group("words"))
+        elif not _NOT_TO_SAY.match(sentence):
+            said.append(sentence)
     if said and len(said) < len(sentences):
         body = " ".join(said)
     # "… want assumption setting, not just running don't sound negative abt LCA": the reminder

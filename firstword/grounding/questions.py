@@ -305,6 +305,11 @@ def asks_to_accept(question: str) -> bool:
     return asking is not None and ACCEPTS.search(asking) is not None
 
 
+def sentences_of(question: str) -> list[str]:
+    """The turn's sentences, split where every reader of a turn splits them."""
+    return [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+
+
 def question_sentences(question: str) -> list[str]:
     """The turn's sentences with a question mark: not "Our range is 4.8 to 6.5 million"."""
     return [s for s in _SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
@@ -442,7 +447,7 @@ _WHAT_TO_DO = re.compile(
 
 def _last_ask(question: str) -> str:
     """The turn's last sentence that asks (a "?" or a request), or ""."""
-    asking = [s for s in _SENTENCE_END.split(question.strip()) if s.strip() and _asks(s)]
+    asking = [s for s in sentences_of(question) if _asks(s)]
     return asking[-1] if asking else ""
 
 
@@ -670,8 +675,7 @@ def addressed_to(question: str) -> tuple[str, int, int] | None:
 
 def _asks_anything(text: str) -> bool:
     """Whether ``text`` asks the person anything besides small talk."""
-    return any(("?" in s or _REQUEST_WORDS.search(s) or is_request(s)) and not small_talk(s)
-               for s in _SENTENCE_END.split(text.strip()) if s.strip())
+    return any(("?" in s or _REQUEST_WORDS.search(s) or is_request(s)) and not small_talk(s) for s in sentences_of(text))
 
 
 def _is_own_name(name: str, own_names: frozenset[str]) -> bool:
