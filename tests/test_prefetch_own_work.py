@@ -250,3 +250,23 @@ def test_an_interviewers_case_asked_forward_is_not_a_story_that_names_its_places
     # Asked of what was done, the same places name the story.
     assert _hit("Empty kilometres from Maasvlakte to Venlo, thirty-one to twenty-two percent. How?", "empty kilometres",
                 own_work.anchored(DEPOT))
+
+
+FITTER = Profile(
+    resume="# Brendan Tully\n\n## Experience\n**HD Fitter — Ironstone Mining Services** (2019 – present)\n"
+           "- Serviced a fleet of 14 Cat 793F haul trucks\n",
+    stories=["## Cutting 793F 1000-hour service time\nSituation: In 2021 a 1000-hour service on our 793F fleet at Ironstone "
+             "averaged 14 hours. Task: Get trucks back faster. Action: Pre-packed kits, a fixed sequence, two fitters "
+             "per side. Result: 10.5 hours on average."],
+)
+
+
+def test_an_employers_name_does_not_tell_the_story_that_happened_there() -> None:
+    # Set r: "What's the fleet at Ironstone?" asked about the workplace and was shown the story of
+    # cutting its trucks' service time, named by "fleet" and the employer.
+    story = _by_question(own_work.anchored(FITTER), "793F")
+    assert "ironston" not in story.strong
+    assert match.anchored_similarity("What's the fleet at Ironstone?", story).score < match.THRESHOLD
+    # Named by what it is about, it is still asked about.
+    assert match.anchored_similarity("You cut the 793F service from 14 hours at Ironstone. How did you do that?",
+                                     story).score >= match.THRESHOLD

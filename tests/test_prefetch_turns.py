@@ -265,3 +265,84 @@ def test_a_live_ask_that_says_one_thing_of_its_own_makes_the_turn_a_miss_whateve
     text = "Perfect. Salary-wise, what are you on at the moment and what are you looking for? Just so I can manage expectations both ways."
     partly = match.decide_partly(text, [current, START])
     assert partly is not None and partly.live.startswith("What are you looking for salary-wise?")
+
+
+# ----- set r: the ways its interviewers asked the common questions ------------------------------------
+
+
+def test_set_r_common_questions_asked_their_way_are_matched() -> None:
+    opening = predict_questions(sample_profile(), [], persona="copilot")
+    after_a_story = predict_questions(sample_profile(), [("user", "Tell me about a time you disagreed with a colleague.")],
+                                      persona="copilot")
+    for question, expected in [
+        # "looking to move" is leaving; a panel is told about yourself as "us" is; what was
+        # measured is how the result was known.
+        ("And you're with Ironstone at the moment, on an eight-six. Why are you looking to move?",
+         ["Why are you leaving your current role?"]),
+        ("Each panel member will score independently. Is that clear? Okay. The first question: please tell the "
+         "panel about yourself and why you applied for this post.", ["Tell me about yourself.", "Why do you want this role?"]),
+        ("Okay? Grand. So to start us off, maybe you'd give us a brief overview of your career to date and what's "
+         "drawn you to this post.", ["Walk me through your resume.", "Why do you want this role?"]),
+        ("And how did you know it worked? What did you actually measure?", ["How did you measure the result?"]),
+    ]:
+        predictions = after_a_story if "measure" in question else opening
+        decision = decide(question, predictions)
+        found = [decision.match.prediction.text] if decision.match else [m.prediction.text for m in decide_each(question, predictions)]
+        assert found == expected, question
+    # "…your OT journey so far" is the career so far, the other ask left live.
+    predictions = opening
+    partly = match.decide_partly("So to start us off, can you tell us a bit about your OT journey so far, and why acute "
+                                 "medicine at VGH?", predictions)
+    assert partly is not None and [m.prediction.text for m in partly.matches] == ["Walk me through your resume."]
+    assert partly.live == "Why acute medicine at VGH?"
+    # Not moving somewhere, not a career's goals.
+    assert decide("Why are you moving to Perth?", predictions).match is None
+    assert decide("What are your career goals?", predictions).match is None or decide(
+        "What are your career goals?", predictions).match.prediction.text != "Walk me through your resume."
+
+
+def test_set_r_the_care_of_yourself_is_not_who_you_are() -> None:
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    for turn in ("And how did you feel after that call? What did you do for yourself?",
+                 "What do you do to look after yourself on a hard shift?", "Be kind to yourself, what would you say?"):
+        decision = decide(turn, predictions)
+        assert decision.match is None and not decide_each(turn, predictions), turn
+        partly = match.decide_partly(turn, predictions)
+        assert partly is None or "Tell me about yourself." not in [m.prediction.text for m in partly.matches], turn
+    assert decide("Could you tell us a bit about yourself?", predictions).match.prediction.text == "Tell me about yourself."
+
+
+def test_set_r_pay_and_notice_asked_after_what_was_said_are_prepared_and_the_rest_is_live() -> None:
+    predictions = predict_questions(sample_profile(), [("user", "Tell me about yourself.")], persona="copilot")
+    cases = [
+        # A "when" of how the work runs sets no scene; "I'm not going to hold you to it" is a courtesy.
+        ("Hours are seven-thirty till four. When it's pouring we're in the yard doing maintenance. Pay, I was "
+         "thinking thirty-four an hour. What are you on at the moment?", ["What is your current salary?"], ""),
+        # "Saturday mornings when we need 'em" asks no colleague.
+        ("Hours are seven while five, Saturday mornings when we need 'em. Notice period? And what are you on now, "
+         "roughly, I'm not going to hold you to it.", ["What is your notice period?", "What is your current salary?"], ""),
+        # "Is okay for you?" asks whether the lead suits, without its "it".
+        ("After that, full commission, seventy is your side. Is okay for you? What is your current package, if you "
+         "don't mind?", ["What is your current salary?"], "After that, full commission, seventy is your side. Is okay for you?"),
+        # A few words asked after a question are an ask of their own.
+        ("Salary's twenty-eight four to thirty-one two. Is all that okay? You're already a PVG member, yes? And your "
+         "notice with Northwind?", ["What is your notice period?"],
+         "Salary's twenty-eight four to thirty-one two. Is all that okay? You're already a PVG member, yes?"),
+    ]
+    for turn, prepared, live in cases:
+        decision = decide(turn, predictions)
+        if decision.match is not None:
+            assert [decision.match.prediction.text] == prepared and not live, turn
+            continue
+        if each := decide_each(turn, predictions):
+            assert [m.prediction.text for m in each] == prepared and not live, turn
+            continue
+        partly = match.decide_partly(turn, predictions)
+        assert partly is not None and [m.prediction.text for m in partly.matches] == prepared, turn
+        assert partly.live == live, turn
+    # A scene put to the person keeps its question whole ("when you" / "if a patient…").
+    assert match._sets_a_scene("When a patient refuses the feed, and the family are upset")
+    assert not match._sets_a_scene("When it's pouring we're in the yard doing maintenance.")
+    # Still asked of a colleague.
+    assert match._ASKS_A_COLLEAGUE.search("Mark, what are we saying, end of next week?")
+    assert not match._ASKS_A_COLLEAGUE.search("Saturday mornings when we need 'em")

@@ -135,10 +135,12 @@ _CONTRACTIONS: tuple[tuple[str, str], ...] = (
 
 # Hesitations and acknowledgements around a spoken question: never what it asks.
 _FILLERS = re.compile(
-    r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right now|right|great|cool|sure|thanks|thank you|"
+    r"\b(um+|uh+|erm*|er|hmm+|ah+|oh|okay|ok|alright|right now|right|great|grand|cool|sure|thanks|thank you|"
     r"interesting|nice|well|so|yeah|yes|you know|i mean|kind of|sort of|basically|actually|"
     r"just|really|exactly|specifically|specific|personally|please|quickly|now then|roughly|approximately|"
-    r"realistically|honestly|briefly|in terms of|at the moment|at the minute|these days|right now|currently|in particular|in your own words)\b"
+    r"realistically|honestly|briefly|in terms of|at the moment|at the minute|these days|right now|currently|in particular|in your own words|"
+    # Courtesies said with a question of pay: "…roughly, I'm not going to hold you to it", "if you don't mind".
+    r"i am not (going to|gonna) hold you to (it|that)|i will not hold you to (it|that)|if you do not mind( me asking)?)\b"
 )
 
 # Ways to ask, not what is asked: "could you tell me about X" asks what "tell me about X" does,
@@ -150,13 +152,16 @@ _REQUEST = re.compile(
     # "Let's start with you telling me…", "could you start by …": where to begin, not what.
     r"\b(can|could|would) you (start|begin) by\b|"
     r"\b(let us|shall we|can we|could we|we can|we will) (start|begin|kick off)( (off|with|by))?( you)?\b|"
-    r"\b(to )?kick (things |it |us |you )?off\b|^\s*(to|first|just to) (start|begin)( (off|with))?\b|"
+    r"\b(to )?kick (things |it |us |you )?off\b|\b(to )?(start|begin) (us|things|it) off\b|^\s*(to|first|just to) (start|begin)( (off|with))?\b|"
     r"\b(do you mind|i'd like you to|i would like you to|i want you to)\b|\bwould you say\b|"
+    r"\b(maybe|perhaps) you (would|could|can|might)\b(?= (give|tell|walk|talk|take|run|share|describe|start)\b)|"
     # "Can I ask why…", "why don't you start by…" (spelled out: "why do not you"): a frame.
     r"\b(can|could|may) i ask( you)?\b|\bwhy do not (you|we)( (start|begin)( off)? (by|with))?\b"
 )
+# "Tell the panel about yourself": a panel is asked as "us" is.
+_ASKED = r"(me|us|the panel|the committee|the interview panel|the selection panel|the board)"
 _ASK_WHAT = re.compile(
-    r"\b(tell|telling|talk|talking) (me|us)( a (little|bit|little bit))?( more)? about\b|"
+    rf"\b(tell|telling|talk|talking) {_ASKED}( a (little|bit|little bit))?( more)? about\b|"
     r"\b(walk|walking|talk|talking|take|taking|run|running) (me|us) through\b|"
     r"\b(describe|share|give (me|us))\b|\b(i'd|i would|we'd|we would) (like|love) to (hear|know) about\b|"
     r"\b(i|we) (want|wanted) to (hear|know) about\b"
@@ -322,8 +327,15 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(what (would|will|does|do|did|is|are) [\w' ]{1,40}?) look(s|ed)? like\b", r"\1"),
     # "Why are you thinking of leaving", "are you looking to move on": the frame, not the topic.
     (r"\b(are|were) you (looking|thinking|planning|hoping|wanting) (to|of|about)\b", r"\1 you"),
+    # "Why are you looking to move?" asks why leave; not "why are you moving to Perth?".
+    (r"\bwhy (are|were) you (moving|move)( on| jobs?)?\b(?! (to|into|in|back|house|over|across|abroad|here|there)\b)",
+     "why are you leaving"),
     (r"\b(drawing|drawn|drew|draws|draw|attracted|attracting|attracts) you (to|towards)\b", "attracts you to"),
     (r"\b(this|the) (position|opening|vacancy|post)\b", "this role"),
+    # "Your OT journey so far" is asked as "your career so far" is; not "the customer journey".
+    (r"\byour ([\w-]+ )?journey\b", "your career"),
+    # "The first question: please tell the panel about yourself": which question it is, not what.
+    (r"\b(the |my |our |a )?(first|next|second|third|fourth|fifth|last|final|opening) question( (is|then|for you|from me))?\b", " "),
     (r"\bhow did (it|that|this) (end up|turn out|go|work out|pan out|play out)\b", "how did it turn out"),
     (r"\b(make|made|makes|making) (a|any) difference\b", "result"),
     (r"\bwork(ing|s)? on (it|that|this)\b", "improve on it"),
@@ -336,6 +348,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(do|did|does|doing|done|it|that|this|them|make|made|build|built|fix|fixed|handle|handled|write|wrote|run|ran|"
      r"lead|led|own|owned) (by )?yourself\b", r"\1"),
     (r"\babout you\s*$", "about yourself"),
+    # "What did you do for yourself?" after a hard call, "be kind to yourself": the person's care
+    # of themself, not who they are (set r).
+    (r"\b(for|to|with|on|after) yourself\b", ""),
     (r"\bwhere (should|do|would|can|could) (i|we) (start|begin)\b", r"what \1 \2 do first"),
     (r"\b(take ?aways?|take away|lessons? learned|lessons?)\b|\btake from\b", "learn"),
     (r"\blearn from (the|that) experience\b", "learn from it"),
@@ -768,7 +783,9 @@ _ACCEPTABLE = re.compile(
     r"an issue|doable|going to be (a problem|an issue|ok|okay))\b|"
     r"\b(are|would) you (be )?(ok|okay|alright|all right|fine|comfortable|happy|good)( with (that|this|it))?\s*[?.]?\s*$|"
     r"\bhow (do|would) you feel about (that|this|it)\b|\bhow (does|would) (that|this|it|all (of )?that) sound\b|"
-    r"\b(can|could) you (do|work|manage) (that|this|it|with that)\b",
+    r"\b(can|could) you (do|work|manage) (that|this|it|with that)\b|"
+    # "Is okay for you?": its "it" left out by a speaker of English as a second language (set r).
+    r"^\W*is (ok|okay|alright|all right|fine) (for|with) you\b",
     re.IGNORECASE,
 )
 _ACCEPT_WORDS = frozenset(read("work suit feel problem issue setup arrangement doable comfortable happy fine kind sort "
@@ -1135,8 +1152,15 @@ _SCENE = re.compile(
 )
 
 
+# "When it's pouring we're in the yard doing maintenance": how the work runs, said of "we", not a
+# situation put to the person (set r).
+_HOW_WE_WORK = re.compile(r"^\W*(?:(?:so|and)\b[ ,]*)?(?:if|when|whenever)\b[^.?!]*?\bwe(?:'re|'ll| are| will| do| just| usually| normally)\b",
+                          re.IGNORECASE)
+
+
 def _sets_a_scene(lead: str) -> bool:
-    return bool(_SCENE.search(lead.strip()))
+    lead = lead.strip()
+    return bool(_SCENE.search(lead)) and not _HOW_WE_WORK.match(lead)
 
 
 def _asks_to_accept(text: str) -> bool:
@@ -1212,7 +1236,10 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
 _JOINED_ASK = re.compile(
     # (a question mark stays with the ask it ends: "Notice period?" is an ask of its own)
     r"(?:(?:,\s*(?:and|or|plus)?|;|(?<=\?))\s+(?:and\s+|also\s+)?|\s+and\s+)"
-    r"(?=(?:what|how|why|when|where|who|which|is|are|do|does|did|would|could|can|have|has)\b)",
+    r"(?=(?:what|how|why|when|where|who|which|is|are|do|does|did|would|could|can|have|has)\b)|"
+    # "Is all that okay? … And your notice with OnFife?": a few words after a question, asked
+    # on their own (``_ELLIPTICAL`` says whether they ask).
+    r"(?<=\?)\s+(?:and\s+)?(?=your\b)",
     re.IGNORECASE,
 )
 MAX_ASKS = 3
@@ -1227,6 +1254,8 @@ _PIECE_ASKS = re.compile(
     r"(?:what|which|how|why|who|where)\b(?!\s+(?:you|i|we|they|he|she)\b)(?!'d\b)|"
     r"(?:when\s+)?(?:is|are|was|were|do|does|did|would|could|can|have|has|will|should)\s+"
     r"(?:you|we|i|they|it|that|this|there|the|your|our|he|she)\b|"
+    # "Is okay for you?": asked without its "it" by a speaker of English as a second language (set r).
+    r"is\s+(?:okay|ok|fine|alright|all right)\s+(?:for|with)\s+you\b|"
     r"(?:tell|walk|talk|give|describe|share|take)\b)",
     re.IGNORECASE,
 )
@@ -1274,6 +1303,13 @@ _LISTED = re.compile(
 )
 
 
+def _ends_asking(piece: str) -> bool:
+    """"…seventy is your side. Is that okay for you?": a piece whose last sentence asks, before
+    the next ask ("What is your current package?"), is an ask with its lead, not a lead."""
+    sentences = [p for p in _SENTENCE_END.split(piece.strip()) if p.strip()]
+    return len(sentences) >= 2 and sentences[-1].rstrip().endswith("?") and _piece_asks(sentences[-1])
+
+
 def _one_ask_each(listed: re.Match[str]) -> str:
     lead = listed.group("lead")
     items = [listed.group("first")] + [re.sub(r"^(?:,\s*)?(?:and\s+)?", "", i.strip())
@@ -1316,7 +1352,8 @@ def _asks(text: str) -> tuple[str, ...]:
             out.append(held)
             held = ""
         if not read(piece).content and piece is not pieces[-1] and not restating and not (
-                _POINTING & set(re.findall(r"[a-z]+", piece.lower())) or _ASK_WHAT.search(piece.lower())):
+                _POINTING & set(re.findall(r"[a-z]+", piece.lower())) or _ASK_WHAT.search(piece.lower())
+                or _ACCEPTABLE.search(piece)):
             # "…where you are at the moment, and what your day to day looks like?": a piece that
             # names nothing is the lead of the ask after it.
             held = f"{held}, {piece}" if held else piece
@@ -1328,7 +1365,12 @@ def _asks(text: str) -> tuple[str, ...]:
                 out.append(held)
             out.append(piece)
             held = ""
-        elif _piece_asks(piece) and not (_ANYTHING_TO_ADD.search(piece) and piece is not pieces[-1]):
+        elif (_piece_asks(piece) or _ends_asking(piece)) and not (_ANYTHING_TO_ADD.search(piece) and piece is not pieces[-1]):
+            if held and held.rstrip().endswith("?") and _ELLIPTICAL.match(piece) and _asks_something(held):
+                # "…Is all that okay? You're a PVG member, yes? And your notice with OnFife?":
+                # what was asked before the few words is an ask of its own, not their lead.
+                out.append(held)
+                held = ""
             out.append(f"{held}, {piece}" if held else piece)
             held = ""
         else:
@@ -1367,12 +1409,13 @@ def _salary_wanted(ask: str) -> str:
 # thing, told together; not "…a project you led and what you did to keep it on track", whose
 # second part is about the first.
 _ABOUT_YOU = r"\babout (yourself|you)\b"
-_YOUR_STORY = r"\byour (background|story|career( so far)?)\b"
+_YOUR_STORY = r"\byour (background|story|career|([\w-]+ )?journey)( so far| to date)?\b"
 _ABOUT_SELF = re.compile(rf"(?:{_ABOUT_YOU}|{_YOUR_STORY})\W*$", re.IGNORECASE)  # ending a piece
 # Anywhere in a sentence, but not "about you did…" (what the person did).
 _ABOUT_SELF_ANYWHERE = re.compile(rf"{_ABOUT_YOU}(?! (did|do|were|are|have|had|would|could|and))|{_YOUR_STORY}")
 # (Not "…and what you're doing at Brightline right now", which telling about yourself covers.)
-_WH_CLAUSE = re.compile(r"^(?:and\s+)?(?:why\b|how(?: did|'d| do)? you(?:'ve)? (?:got|get|ended|end|came|come|wound|found|made)\b)",
+_WH_CLAUSE = re.compile(r"^(?:and\s+)?(?:why\b|how(?: did|'d| do)? you(?:'ve)? (?:got|get|ended|end|came|come|wound|found|made)\b|"
+                        r"what(?:'s| is| has)? (?:drawn|drew|draws|attracted|brought|brings|made) you\b)",
                         re.IGNORECASE)
 
 
@@ -1468,7 +1511,10 @@ def decide_partly(
         if decision.ambiguous:
             return None
         if decision.match is None:
-            if not read(part).content or (found and _leans_on_the_ask_before(part)) or _ASKS_A_COLLEAGUE.search(part):
+            # (An ask whether what was said suits names nothing but is about the lead before it:
+            # "…seventy is your side. Is that okay for you? And your current package?")
+            names = read(part).content or (i == 0 and _ACCEPTABLE.search(part) and _lead(text))
+            if not names or (found and _leans_on_the_ask_before(part)) or _ASKS_A_COLLEAGUE.search(part):
                 return None
             live.append(part)
             continue
@@ -1495,8 +1541,9 @@ def _lead(text: str) -> str:
 
 
 # "…and we'll be in touch by — Mark, what are we saying, end of next week?": the interviewer
-# asking a colleague, not the person.
-_ASKS_A_COLLEAGUE = re.compile(r"\b(what|when|where|how|why|who|are|do|did|should|shall) (are |do |did |should |shall )?we\b(?!.*\byou)",
+# asking a colleague, not the person. Not "Saturday mornings when we need 'em" (set r): a "when
+# we" that asks has its verb before "we".
+_ASKS_A_COLLEAGUE = re.compile(r"\b((what|when|where|how|why|who) )?(are|do|did|should|shall) we\b(?!.*\byou)",
                                re.IGNORECASE)
 
 

@@ -70,7 +70,10 @@ class Item:
 
 def items(profile: Profile) -> list[Item]:
     """The stories and the resume's achievements, stories first, each with its terms."""
-    facts = FactBase.from_profile(profile)
+    return _items(FactBase.from_profile(profile))
+
+
+def _items(facts: FactBase) -> list[Item]:
     found: list[Item] = []
     for fact in facts.retrievable():
         if fact.source is Source.STORY and fact.part == "story":
@@ -105,7 +108,12 @@ def anchored(profile: Profile) -> list[tuple[Item, Anchors]]:
 
 @lru_cache(maxsize=64)
 def _anchored(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
-    found = items(Profile(key[0], key[1], key[2], list(key[3])))
+    facts = FactBase.from_profile(Profile(key[0], key[1], key[2], list(key[3])))
+    found = _items(facts)
+    # An employer's name tells a piece of work from the others only where it is what the work is
+    # about: "What's the fleet at Ironstone?" asks about the workplace, not the story of cutting
+    # its trucks' service time that happened there (set r).
+    employers = frozenset(t for f in facts.facts if f.employer for t in match.read(f.employer).content)
     # (Not "1": "one" is said in passing as often as counted, "Everyone's had one. Something that
     # went wrong on farm…" named a story of "1 farm assistant", set o; "seven days to five" does
     # name a close shortened from 7 to 5 days.)
@@ -120,7 +128,8 @@ def _anchored(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
             len({t for t in own & specific[s.fact.id] if spread[t] == 2}) >= _SAME_WORK_SHARED for s in stories
         ):
             continue
-        about = own & (_headline_terms(item) | _names(item.fact.text))
+        headline = _headline_terms(item)
+        about = own & (headline | (_names(item.fact.text) - employers))
         strong = frozenset(t for t in own if len(t) >= 2 and (t in about or _NUMBER.match(t)))
         if not strong:
             continue  # nothing tells it from the rest: every question about it would be ambiguous

@@ -94,7 +94,7 @@ INTERVIEW_FOLLOW_UPS: tuple[Row, ...] = (
     _row("result", "What was the result?", 0.65, *WORK,
          also=("How did it turn out?", "How did that end?", "What happened in the end?")),
     _row("measure", "How did you measure the result?", 0.6, *WORK,
-         also=("How did you measure success?", "How did you know it worked?")),
+         also=("How did you measure success?", "How did you know it worked?", "What did you measure?")),
     _row("hardest", "What was the hardest part?", 0.6, *WORK),
     _row("learn", "What did you learn from it?", 0.55, *STORY, also=("What did you learn [from that] [from it]?",)),
     _row("resolve", "How did you resolve it?", 0.45, *STORY, also=("What did you do to resolve it?",)),
