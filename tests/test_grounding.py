@@ -1934,3 +1934,52 @@ def test_a_lesson_asked_of_a_story_the_profile_lacks_gets_what_to_cover_of_a_les
         "learned; what you do differently now because of it; where you have done that since.")
     story = Grounding(profile).ground("Describe a time you had to challenge a colleague. What happened and what did you learn?")
     assert "what you had to achieve" in story.composition.opening
+
+
+# ----- set r: the pay a note says with "on", and an employer named by a common word ---------------
+
+SITE_ENGINEER_NOTES = """KEY POINTS
+- Control pt story - 38mm, 60m kerb, ~£7.5k
+- biggest pour 62m3 tank base
+
+$$ - on £35k + van. floor £38k. ask £40k. pension 6% matched good
+Notice - 1 month per contract."""
+
+
+@pytest.mark.parametrize(("question", "says", "never"), [
+    # "on £35k" is the pay had: the note answers what the person is on, and what they want.
+    ("What is your current salary?", "on £35k", ("£7.5k", "62m3", "£38k")),
+    ("What are you on now?", "on £35k", ("£7.5k", "62m3", "£38k")),
+    ("What are your salary expectations?", "£40k", ("£7.5k", "62m3", "£38k")),
+])
+def test_a_pay_note_with_on_answers_the_pay_had_and_a_cost_in_a_story_note_is_no_salary(question, says, never):
+    grounding = Grounding(Profile(resume="Daniel Osei\nSite Engineer, Bramhope Construction (2021 - present)\n- Set out roads.",
+                                  notes=SITE_ENGINEER_NOTES))
+    opening = grounding.ground(question).composition.opening
+    assert says in opening, opening
+    for word in never:
+        assert word not in opening, opening
+
+
+def test_a_common_word_names_an_employer_only_as_a_name_or_the_one_pointed_at():
+    # Set r: the resume's "School Librarian (…), Mount Carmel Secondary School" had made "School
+    # Librarian" an employer, and "we're a DEIS school" named it: the story asked for was then
+    # of another employer and left out.
+    resume = ("Aisling Moran\n\nEXPERIENCE\nSchool Librarian (fixed-term, 22 hrs/week), Mount Carmel Secondary School, "
+              "Dublin 8 | Aug 2021 - present\n- Sole librarian in a 610-student school.\n")
+    story = {"title": "Getting First Years reading for pleasure",
+             "situation": "In 2021 loans were low and only 38% of First Years said they enjoyed reading.",
+             "task": "Raise borrowing among the students flagged as reluctant readers.",
+             "action": "Graphic novels and Hi-Lo titles face-out at the entrance; Drop Everything and Read weekly.",
+             "result": "Loans rose 61%; 55% said they enjoyed reading."}
+    grounding = Grounding(Profile.from_dict({"resume": resume, "stories": [story]}))
+    opening = grounding.ground("We're a DEIS school, and a big part of this role is literacy. Can you tell us about a "
+                               "time you've engaged reluctant readers, and what you did specifically?").composition.opening
+    assert "38% of First Years" in opening, opening
+    retriever = grounding._retriever
+    employers = {f.employer for f in grounding.facts.facts if f.employer}
+    named = next(iter(employers))
+    first = named.split()[0]
+    assert retriever._employer_named(f"How was {first} to work for?") == named
+    assert retriever._employer_named(f"And before that, at the {first.lower()}?") == named
+    assert retriever._employer_named(f"We're a big {first.lower()} with two sites.") is None

@@ -27,8 +27,8 @@ from firstword.grounding.questions import (
     focus,
     is_request,
     last_asked,
-    question_sentences,
     names_in as _names_in,
+    question_sentences,
     sentence_weights,
 )
 
@@ -181,7 +181,9 @@ AHEAD = re.compile(r"\bwhere (do|would) you (see yourself|want to be|like to be|
 _MONEY = (r"[" + CURRENCY_SIGNS + r"]\s?\d|\b\d{1,3}(\.\d+)?k\b|\b(gbp|eur|usd|aud|nzd|cad|sgd|inr|zar|kes|ksh|aed|php|ngn|rs\.?)\s?\d|"
               r"\br\s?\d{2,}|\blpa\b")
 LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
-    "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote", "base",
+    # ("base" as in base salary, not "62m3 tank base", set r.)
+    "pay": ("salary", "compensation", "pay", "rate", "range", "package", "money", "earn", "band", "ote",
+            r"re:\bbase\b(?=\s*(salary|pay|rate|wage|only|plus|and comm\w*|is|of|was|\+|[$£€₹]|\d))|\b(on|of|plus) base\b",
             "ctc", "lpa", "wage", "hourly", "cost-to-company", "cost to company",
             # a figure of money: "around £48,000", "hoping for 32-35k", "now GBP 36.5k" (set k)
             "re:" + _MONEY,
@@ -477,6 +479,8 @@ class Retriever:
         # "What are your salary expectations?" is not "what are you on now?" (nor the other way).
         # (Of a turn about pay: "…are you interviewing anywhere else at the minute?" is not.)
         pay_asked = pay_side(question, asked=True) if kind is QuestionType.LOGISTICS and asks_about_pay(question) else None
+        # Asked in a sentence with a question mark, not only stated ("We pay mileage … right now").
+        pay_in_asking = pay_asked is not None and asks_about_pay(question, " ".join(question_sentences(question)) or question)
 
         # "What was your first job?", "How did you get started?": the earliest employer.
         first_job = self._earliest_employer() if FIRST_JOB.search(question) else None
@@ -591,6 +595,9 @@ class Retriever:
                     # "Need R30k minimum" over "Quayside R22,500 + service"; only of a turn about
                     # pay ("your expectations around the roster" is not: "Start mid-July ideally").
                     score += (PAY_SIDE_WEIGHT if pay_in_question else 1.0) * prior
+            elif pay_asked is not None and marked and fact.source is Source.NOTES and pay_in_asking and _says_both_pays(fact):
+                # "$$ - on £35k + van. floor £38k. ask £40k" answers either (set r).
+                score += (PAY_SIDE_WEIGHT if pay_in_question else 1.0) * prior
             if kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and _other_arrangement(fact, markers):
                 # "Visa: … Salary well above threshold." is the note about the visa.
                 marked = False
@@ -760,9 +767,14 @@ class Retriever:
         """The person's employer the question names ("at Basketly", "your time at Riverside")."""
         lowered = question.lower()
         for employer in sorted({f.employer for f in self._facts if f.employer}, key=len, reverse=True):
-            first = re.split(r"[\s,]+", employer.strip())[0].lower()
+            first = re.split(r"[\s,]+", employer.strip())[0]
+            # By its first word only as a name is written, or as "the county" points at it: "we're
+            # a DEIS school" names no employer "School …" (set r, whose resume line had put the
+            # title first).
             if employer.lower() in lowered or (
-                len(first) >= 4 and first not in STOPWORDS and re.search(rf"(?<![\w]){re.escape(first)}(?![\w])", lowered)
+                len(first) >= 4 and first.lower() not in STOPWORDS and first[:1].isupper() and (
+                    re.search(rf"(?<![\w]){re.escape(first)}(?![\w])", question)
+                    or re.search(rf"\bthe {re.escape(first.lower())}(?![\w])", lowered))
             ):
                 return employer
         return None
@@ -913,7 +925,9 @@ _PAY_WANTED = re.compile(
     r"go below|floor|walk away|would take|would accept)\b|"
     # "Salary: now $58.5k + OT. ask 68-70k" (set j, twice): what the person will ask for.
     r"\bask(ing)?\s+(?=[$£€₹]?\s?\d)", re.IGNORECASE)
-_PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b", re.IGNORECASE)
+# ("$$ - on £35k + van. floor £38k. ask £40k": "on £35k" is the pay had, set r.)
+_PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b|"
+                      r"\bon\s+(about\s+|around\s+|roughly\s+|~\s*)?([$£€₹]|R(?=\d))\s?\d", re.IGNORECASE)
 
 
 # Topic words that label a note about another thing as often ("Availability: weekends only").
@@ -960,6 +974,11 @@ def pay_side(text: str, *, asked: bool = False) -> str | None:
     wanted = (_PAY_WANTED_ASKED if asked else _PAY_WANTED).search(text) is not None
     had = (_PAY_HAD_ASKED if asked else _PAY_HAD).search(text) is not None
     return ("wanted" if wanted else "had") if wanted != had else None
+
+
+def _says_both_pays(fact: Fact) -> bool:
+    text = f"{fact.label}: {fact.body}" if fact.label and fact.follows is None else fact.body
+    return _PAY_FIGURE.search(text) is not None and _PAY_HAD.search(text) is not None and _PAY_WANTED.search(text) is not None
 
 
 def note_pay_side(fact: Fact) -> str | None:
@@ -1223,7 +1242,10 @@ def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
         # "…on the road two or three days a week. Is that going to be a problem?" is not about
         # when to start.
         accepting = asks_to_accept(question)
-        asked = [LOGISTICS_TOPICS[topic] for topic in arrangements(question, skip=("week",) if accepting else ())]
+        topics = arrangements(question, skip=("week",) if accepting else ())
+        if "pay" not in topics and _PAY_HAD_PHRASE.search(question):
+            topics = [*topics, "pay"]  # "What are you on now?" names no arrangement's word (set r)
+        asked = [LOGISTICS_TOPICS[topic] for topic in topics]
         if not asked and accepting:
             return ()  # whether a condition suits, of no arrangement the notes could name
         return tuple(w for words in asked for w in words) or tuple(
