@@ -19,7 +19,7 @@ from firstword.grounding import Grounding
 from firstword.grounding.compose import first_person
 from firstword.grounding.retrieval import asks_why_leaving
 from firstword.grounding.facts import FactBase, Source
-from firstword.grounding.questions import LEAD_WEIGHT, QuestionType, classify, follows_up, sentence_weights
+from firstword.grounding.questions import LEAD_WEIGHT, QuestionType, classify, follows_up, sentence_weights, small_talk
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "answers" / "profiles"
 
@@ -112,6 +112,12 @@ def test_role_lines_in_the_layouts_people_use_name_the_employer_of_the_bullets(l
         # The institution, not its lab or department.
         ("Research Assistant — Sleep & Memory Lab, Department of Psychology, Lakeside University, Albany, NY | "
          "Jan 2020 – Jun 2022", "Lakeside University"),
+        # Titles of trades and services first (set r had "At School Librarian I am sole librarian…",
+        # "At Landscaper I worked on…"); a co-operative is no operative.
+        ("School Librarian (fixed-term, 22 hrs/week), Mount Carmel Secondary School, Kilmainham, Dublin 8 | Aug 2021 - "
+         "present", "Mount Carmel Secondary School"),
+        ("Landscaper, Greenline Grounds & Gardens, Bristol, UK | Apr 2013 - Aug 2018", "Greenline Grounds & Gardens"),
+        ("Assistant Winemaker, Langvlei Cellars Co-operative, Robertson | Nov 2021 to present", "Langvlei Cellars Co-operative"),
     ],
 )
 def test_the_employer_is_the_organisation_whatever_the_title_says(layout, employer):
@@ -307,6 +313,13 @@ def test_a_logistics_turn_not_about_pay_keeps_its_notes_whatever_they_want():
     assert "4 weeks" in opening and "smaller contractor" in opening
 
 
+def test_the_goodbye_and_how_the_panel_runs_are_small_talk_not_the_question_after_them() -> None:
+    assert small_talk("Cheers for coming in, Daniel.") and small_talk("Thanks very much for coming in.")
+    assert small_talk("Is that clear?") and small_talk("Does that make sense?") and small_talk("Shall we begin?")
+    # Whether something said suits is asked, not small talk.
+    assert not small_talk("Is that okay?") and not small_talk("You found the bug quickly, how?")
+
+
 @pytest.mark.parametrize("turn", [
     "Come in, sit down there. Did you get parked alright? The car park's gone to pot since they started the works.",
     "Good afternoon, Mr Adams — Yusuf? Come in, take a seat. I'm Lindiwe, deputy principal. Did you manage to find "
@@ -325,6 +338,10 @@ def test_a_logistics_turn_not_about_pay_keeps_its_notes_whatever_they_want():
     "Hi Kit, can you hear me? Hello? I think — oh, okay, there you are. Sorry, Teams made me update. How are you?",
     "Hi, is this Ryan? Hi Ryan, it's Kayla Brandt from Bowline Talent — we had that time booked for ten-thirty? Is "
     "now still an okay time to chat?",
+    # set r: the way in, the checks of how the panel runs, the goodbye
+    "Chloe! Come in, grab a seat. So you found us alright? Parking on Lygon on a weekday's an absolute nightmare.",
+    "Each panel member will score independently, and you may ask for a question to be repeated. Is that clear?",
+    "It should take about an hour. Shall we begin?",
 ])
 def test_a_turn_of_small_talk_only_is_answered_with_no_line_of_the_profile(turn: str) -> None:
     profile = Profile(resume=PLAIN_RESUME, notes="- ask recep re visitor parking — DON'T park in short term, €€€")
@@ -1757,7 +1774,6 @@ def test_legally_entitled_to_work_is_the_right_to_work():
 
 @pytest.mark.parametrize("greeting", ["Hiya, Kirsty?", "Hi, is that Hannah?", "Hello, Marek?"])
 def test_a_greeting_that_asks_for_the_person_by_name_is_small_talk(greeting: str) -> None:
-    from firstword.grounding.questions import small_talk
 
     assert small_talk(greeting) and small_talk("Is now still a good time?")
     # The caller saying who they are and the plan for the call are small talk; a job's

@@ -719,7 +719,11 @@ _TITLE_WORDS = frozenset(
     estimator scheduler assessor adjuster underwriter broker valuer recruiter merchandiser translator
     interpreter overseer superintendent brewer sommelier concierge housekeeper bartender teller cashier
     secretary treasurer actuary fundraiser organiser organizer programmer tester investigator examiner
-    reviewer moderator rep""".split()
+    reviewer moderator rep
+    librarian landscaper gardener groundsman groundskeeper greenkeeper dietitian veterinarian handler
+    firefighter ranger warden curator conservator facilitator hairdresser barber nanny childminder
+    tradesman tradesperson roofer bricklayer plasterer tiler glazier scaffolder machinist
+    storeperson storeman packer picker presenter""".split()
 )
 # Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
 _PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")

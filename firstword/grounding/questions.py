@@ -506,7 +506,9 @@ _SMALL_TALK = re.compile(
     r"(?: today| this morning| this afternoon| so far)?\W*$|"
     r"(?:you|you're) (?:well|good|keeping well)\W*$|"
     r"how(?:'s| is| has| was) (?:your|the) (?:day|week|morning|afternoon|weekend)\b|(?:good|nice|busy) (?:weekend|week|day)\W*$|"
-    r"(?:did you |you )?find (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
+    r"(?:did you |you )?(?:find|found) (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
+    # The interview's goodbye: "Cheers for coming in, Daniel.", "Thanks very much for coming in." (set r)
+    r"(?:thanks|thank you|cheers)(?: (?:very|so) much| again)? for (?:coming in|coming|your time|coming to see us)\b|"
     r"(?:did you |you )?get (?:in|here|there) (?:ok|okay|all right|alright|fine|safely|easily)\b|"
     r"(?:i hope )?you didn'?t have (?:too much |any )?(?:trouble|problems?|difficulty) (?:getting|finding)\b|"
     r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
