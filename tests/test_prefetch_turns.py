@@ -301,6 +301,23 @@ def test_set_r_common_questions_asked_their_way_are_matched() -> None:
         "What are your career goals?", predictions).match.prediction.text != "Walk me through your resume."
 
 
+def test_set_r_a_failure_and_pressure_asked_their_way_are_matched_from_the_tables_and_the_job() -> None:
+    from firstword.answerer.profile import Profile
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    failed = decide("Thanks, Morven. Okay, responsible. Tell us about a time something went wrong, and it was, at least "
+                    "partly, your fault.", predictions).match
+    assert failed is not None and failed.prediction.text == "Tell me about a time you failed."
+    # Not any time something went wrong: that may be an incident, nobody's fault.
+    wrong = decide("Tell me about a time something went wrong.", predictions).match
+    assert wrong is None or wrong.prediction.text != "Tell me about a time you failed."
+    # A requirement of the job ("working under pressure") predicts the common question with all its forms.
+    job = Profile(resume=sample_profile().resume, job_description="Requirements:\n- Ability to work under pressure in a busy control room")
+    turn = ("In the Service Centre you'll be taking calls back to back. Tell us about a time you had to manage several "
+            "tasks at once under pressure, and how you made sure nothing was missed.")
+    hit = decide(turn, predict_questions(job, [], persona="copilot")).match
+    assert hit is not None and hit.prediction.text == "Tell me about a time you worked under pressure."
+
+
 def test_set_r_the_care_of_yourself_is_not_who_you_are() -> None:
     predictions = predict_questions(sample_profile(), [], persona="copilot")
     for turn in ("And how did you feel after that call? What did you do for yourself?",

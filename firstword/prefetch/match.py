@@ -334,6 +334,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(this|the) (position|opening|vacancy|post)\b", "this role"),
     # "Your OT journey so far" is asked as "your career so far" is; not "the customer journey".
     (r"\byour ([\w-]+ )?journey\b", "your career"),
+    # "…and how you made sure nothing was missed": a detail of the story asked, not a question in the negative.
+    (r"\b(and )?(how )?(you )?(made|make|making) sure nothing (was|is|gets|got|went) (missed|dropped|forgotten|lost)\b", " "),
     # "The first question: please tell the panel about yourself": which question it is, not what.
     (r"\b(the |my |our |a )?(first|next|second|third|fourth|fifth|last|final|opening) question( (is|then|for you|from me))?\b", " "),
     (r"\bhow did (it|that|this) (end up|turn out|go|work out|pan out|play out)\b", "how did it turn out"),

@@ -181,8 +181,11 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
     _row("disagree", "Tell me about a time you disagreed with a colleague.", 0.45,
          also=("Tell me about a time you had a disagreement [with someone] [on your team] [with a colleague].",)),
     _row("failed", "Tell me about a time you failed.", 0.4,
-         also=("Tell me about a mistake you made.", "Tell me about a time you made a mistake.")),
-    _row("pressure", "Tell me about a time you worked under pressure.", 0.35),
+         also=("Tell me about a mistake you made.", "Tell me about a time you made a mistake.",
+               # "…something went wrong, and it was, at least partly, your fault" (set r)
+               "Tell me about a time something went wrong [and] [it was] [at least] [partly] your fault.")),
+    _row("pressure", "Tell me about a time you worked under pressure.", 0.35,
+         also=("Tell me about a time you [had to] [manage] [several] [things] [tasks] [at once] [were] under pressure.",)),
     _row("proud", "What are you most proud of?", 0.35, also=_PROUD),
     _row("challenge", "What is the biggest challenge you have faced?", 0.3),
     _row("next-role", "What are you looking for in your next role?", 0.3, also=_NEXT_ROLE),
@@ -295,6 +298,9 @@ JD_ROWS: tuple[JdRow, ...] = (
 JD_ALSO: dict[str, tuple[str, ...]] = {
     "How do you mentor [people on your team]?": ("How do you mentor [junior engineers] [people] [on a team]?",),
     "How do you manage stakeholders?": ("How do you work with stakeholders?",),
+    # A requirement that calls for one of the common questions is asked the ways that question
+    # is ("working under pressure" had lost "…manage several tasks at once under pressure", set r).
+    **{row.form: row.also for row in INTERVIEW_COMMON if row.also},
 }
 
 # The short question per competency row of ``plan.REQUIREMENT_CUES`` (keyed by its ``topic``):
