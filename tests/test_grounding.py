@@ -1845,6 +1845,15 @@ def test_the_persons_names_are_read_past_a_document_title_with_their_nickname() 
         "chong", "wai", "kit"}
 
 
+def test_a_note_naming_the_role_first_is_about_who_interviews() -> None:
+    # Set r: "PM = Gary Holroyd. …" had answered the opening turn, which asked only "Fair?".
+    profile = Profile(resume="Daniel Osei\n\nExperience\n- Set out roads.",
+                      notes="- PM = Gary Holroyd, blunt per Jordan who worked for him\n- notice 1 month")
+    opening = Grounding(profile).ground("I'm Gary, the PM here. How would you work with a blunt project manager "
+                                        "like Jordan says I am?").composition.opening
+    assert "Holroyd" not in opening, opening
+
+
 @pytest.mark.parametrize("note", [
     "Declan Keane = partner, ex-barrister, apparently blunt, likes short answers",
     "Johan van der Merwe = HRBP",

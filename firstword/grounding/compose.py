@@ -438,6 +438,8 @@ _ROLE_IN_BRACKETS = rf"\((?:[^()]*\b{_ROLE}\b[^()]*)\)"
 _ABOUT_THE_PEOPLE = re.compile(
     r"^\W*(?:panel|interviewers?|interviewing)\b(?:\s+\w+)?\s*[=:]|"
     rf"^\W*(?-i:[A-Z]{{2,4}}\s+)?{_PERSON}\s*(?:=\s*(?:[\w&/-]+\s+){{0,3}}?{_ROLE}\b|{_ROLE_IN_BRACKETS})|"
+    # "PM = Gary Holroyd. Senior eng = Emma (surname?)": the role first (set r).
+    rf"^\W*(?:[\w&/-]+\s+){{0,2}}?{_ROLE}\b\s*=\s*{_PERSON}|"
     rf"\b(?:interview|round|call|panel)\b.*{_PERSON}\s*{_ROLE_IN_BRACKETS}|"
     r"\b(?:maybe|prob(?:ably)?) joins\b|\b(?:might|may|will) (?:also )?join (?:us|the call|later|halfway|in)\b|\bsitting in\b",
     re.IGNORECASE,
