@@ -595,7 +595,7 @@ class Retriever:
                     # "Need R30k minimum" over "Quayside R22,500 + service"; only of a turn about
                     # pay ("your expectations around the roster" is not: "Start mid-July ideally").
                     score += (PAY_SIDE_WEIGHT if pay_in_question else 1.0) * prior
-            elif pay_asked is not None and marked and fact.source is Source.NOTES and pay_in_asking and _says_both_pays(fact):
+            elif pay_in_asking and marked and fact.source is Source.NOTES and _says_both_pays(fact):
                 # "$$ - on £35k + van. floor £38k. ask £40k" answers either (set r).
                 score += (PAY_SIDE_WEIGHT if pay_in_question else 1.0) * prior
             if kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and _other_arrangement(fact, markers):
@@ -976,8 +976,13 @@ def pay_side(text: str, *, asked: bool = False) -> str | None:
     return ("wanted" if wanted else "had") if wanted != had else None
 
 
+def _labelled_text(fact: Fact) -> str:
+    """A note's words with its label, which belongs to the note's first sentence only."""
+    return f"{fact.label}: {fact.body}" if fact.label and fact.follows is None else fact.body
+
+
 def _says_both_pays(fact: Fact) -> bool:
-    text = f"{fact.label}: {fact.body}" if fact.label and fact.follows is None else fact.body
+    text = _labelled_text(fact)
     return _PAY_FIGURE.search(text) is not None and _PAY_HAD.search(text) is not None and _PAY_WANTED.search(text) is not None
 
 
@@ -987,7 +992,7 @@ def note_pay_side(fact: Fact) -> str | None:
     note's first sentence ("comp now: $162k base …" heads "ask 195 base", which is wanted)."""
     if pay_asked_for(fact):
         return "wanted"  # "ask: $65k" (set o: the pay had alone had answered both)
-    return pay_side(f"{fact.label}: {fact.body}" if fact.label and fact.follows is None else fact.body)
+    return pay_side(_labelled_text(fact))
 
 
 def why_topic(label: str | None) -> str | None:

@@ -778,6 +778,9 @@ class _Hearing:
 
 # Asking whether a condition the interviewer just stated suits the person: "We're hybrid, three
 # days in the office. Does that work for you?", "…some weekends. How do you feel about that?".
+# "Is okay for you?": its "it" left out by a speaker of English as a second language (set r); it asks
+# whether what was said suits, and is an ask of its own.
+_IS_OKAY_FOR_YOU = r"is\s+(?:ok|okay|fine|alright|all right)\s+(?:for|with)\s+you\b"
 _ACCEPTABLE = re.compile(
     r"\b(would|will|does|do|is|are|could|can) (that|this|it|those|these|all (of )?that|all (of )?this)"
     r"( (kind|sort) of (setup|thing|arrangement|pattern))? "
@@ -786,8 +789,7 @@ _ACCEPTABLE = re.compile(
     r"\b(are|would) you (be )?(ok|okay|alright|all right|fine|comfortable|happy|good)( with (that|this|it))?\s*[?.]?\s*$|"
     r"\bhow (do|would) you feel about (that|this|it)\b|\bhow (does|would) (that|this|it|all (of )?that) sound\b|"
     r"\b(can|could) you (do|work|manage) (that|this|it|with that)\b|"
-    # "Is okay for you?": its "it" left out by a speaker of English as a second language (set r).
-    r"^\W*is (ok|okay|alright|all right|fine) (for|with) you\b",
+    rf"^\W*{_IS_OKAY_FOR_YOU}",
     re.IGNORECASE,
 )
 _ACCEPT_WORDS = frozenset(read("work suit feel problem issue setup arrangement doable comfortable happy fine kind sort "
@@ -1256,8 +1258,7 @@ _PIECE_ASKS = re.compile(
     r"(?:what|which|how|why|who|where)\b(?!\s+(?:you|i|we|they|he|she)\b)(?!'d\b)|"
     r"(?:when\s+)?(?:is|are|was|were|do|does|did|would|could|can|have|has|will|should)\s+"
     r"(?:you|we|i|they|it|that|this|there|the|your|our|he|she)\b|"
-    # "Is okay for you?": asked without its "it" by a speaker of English as a second language (set r).
-    r"is\s+(?:okay|ok|fine|alright|all right)\s+(?:for|with)\s+you\b|"
+    rf"{_IS_OKAY_FOR_YOU}|"
     r"(?:tell|walk|talk|give|describe|share|take)\b)",
     re.IGNORECASE,
 )

@@ -128,8 +128,7 @@ def _anchored(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
             len({t for t in own & specific[s.fact.id] if spread[t] == 2}) >= _SAME_WORK_SHARED for s in stories
         ):
             continue
-        headline = _headline_terms(item)
-        about = own & (headline | (_names(item.fact.text) - employers))
+        about = own & (_headline_terms(item) | (_names(item.fact.text) - employers))
         strong = frozenset(t for t in own if len(t) >= 2 and (t in about or _NUMBER.match(t)))
         if not strong:
             continue  # nothing tells it from the rest: every question about it would be ambiguous
