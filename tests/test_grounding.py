@@ -1805,6 +1805,8 @@ _PANEL_NOTES = ("- Declan Keane = partner, ex-barrister, apparently blunt, likes
     ("Okay, Rick, go ahead.", "Rick"),
     ("Alright. Dana, all yours.", "Dana"),
     ("Right. Michelle?", "Michelle"),
+    # Set r: a colleague asked whether they have more, the person's name called after it.
+    ("Okay, we're nearly at time. Sunita, did you have anything else? No? Okay. Brian?", "Sunita"),
     ("Ha, good call. So this is Tom, our principal — Tom, Jasmine's come up from Hamilton this morning.", "Tom"),
     ("Oh — hi Patrick. Kit, this is Patrick Dubois, our GM, he's just joined. Patrick, Kit was just talking us "
      "through group displacement. Did you want to ask something?", "Patrick"),
@@ -2008,3 +2010,46 @@ def test_a_common_word_names_an_employer_only_as_a_name_or_the_one_pointed_at():
     assert retriever._employer_named(f"How was {first} to work for?") == named
     assert retriever._employer_named(f"And before that, at the {first.lower()}?") == named
     assert retriever._employer_named(f"We're a big {first.lower()} with two sites.") is None
+
+
+@pytest.mark.parametrize("turn", [
+    # The resume's name line had opened each (set h, p, q): "I'm Rosa Delgado.", "I'm CHONG WAI KIT (Kit)."
+    "Hey — Brian? Hi! Greg. So good to finally meet you. Grab a seat. How was the drive up from Nakuru?",
+    "Hi — Brian? Can you hear me okay? ... Oh, I think you're on mute — there you go. Hi! I'm Priya, I'm the area "
+    "manager for Nairobi. How's your day going so far?",
+    "Brian? Sorry — I lost you after 'displacement'. You're frozen on my screen. Can you hear me? ... Maybe try "
+    "turning off your video, see if that helps the connection.",
+])
+def test_the_person_called_by_name_around_small_talk_is_small_talk(turn: str) -> None:
+    grounded = Grounding(Profile(resume="BRIAN OTIENO OCHIENG\nField Agronomist, Nakuru\n\nExperience\n- Trained 6 spray providers.")).ground(turn)
+    assert grounded.cue == "small talk"
+    assert "BRIAN" not in grounded.composition.opening
+
+
+def test_the_person_called_by_name_does_not_make_a_question_of_its_own() -> None:
+    grounding = Grounding(Profile(resume="BRIAN OTIENO OCHIENG\nField Agronomist\n\nExperience\n- Trained 6 spray providers."))
+    # A colleague's name called alone is theirs ("Right. Michelle?" above); the person's is not.
+    assert grounding.handed_over("Okay. Brian?") is None
+    grounded = grounding.ground("Thanks. Brian? How many spray providers have you trained?")
+    assert "Trained 6" in grounded.composition.opening or "trained 6" in grounded.composition.opening
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    # Set j had "I'm Kuils River, Cape Town.", set q "I'm Registered Social Worker, Social Work England."
+    ("Kuils River, Cape Town", "I'm based in Kuils River, Cape Town."),
+    ("Brisbane QLD 4000", "I'm based in Brisbane QLD 4000."),
+    ("Airdrie, AB T4B 0X2", "I'm based in Airdrie, AB T4B 0X2."),
+    ("London (Walthamstow)", "I'm based in London (Walthamstow)."),
+    ("Registered Social Worker — Social Work England", "I'm a Registered Social Worker — Social Work England."),
+    ("UX Writer / Content Designer", "I'm a UX Writer / Content Designer."),
+    ("HPCSA Registered Dietitian (DT 0037215)", "I'm an HPCSA Registered Dietitian (DT 0037215)."),
+    ("Artisan Baker & Production Shift Lead", "I'm an Artisan Baker & Production Shift Lead."),
+    # Neither a place nor a job: said as before.
+    ("NZ Resident", "I'm NZ Resident."),
+    ("Bus Driver Accreditation (Safe Transport Victoria)", "I'm Bus Driver Accreditation (Safe Transport Victoria)."),
+])
+def test_a_header_line_is_said_as_a_place_or_a_job(line: str, said: str) -> None:
+    grounding = Grounding(Profile(resume=f"NADIA ABRAHAMS\n{line}\n082 614 3390 | nadia@example.com\n\nExperience\n- Ran a store."))
+    header = [f for f in grounding.facts.facts if f.source is Source.RESUME and f.section == "header"]
+    assert header[0].body == "NADIA ABRAHAMS" and first_person(header[0], grounding.facts) == "I'm NADIA ABRAHAMS."
+    assert first_person(header[1], grounding.facts) == said

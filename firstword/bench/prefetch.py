@@ -478,7 +478,10 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
         else:
             predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work,
                                             notes_topics=notes_topics)
-            out.append(_replayed(rec["question"], predictions, copilot=script.persona == COPILOT))
+            row = _replayed(rec["question"], predictions, copilot=script.persona == COPILOT)
+            if row["answered_live"] and grounding.handed_over(row["answered_live"]) is not None:
+                row["answered_live"] = None  # the colleague's ask left over: the server drops it too
+            out.append(row)
         history.append(("user", rec["question"]))
         if rec.get("answer"):
             history.append(("assistant", rec["answer"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, Fact, FactBase, Source, asks_them, role_title, to_ask
+from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, Fact, FactBase, Source, asks_them, is_title, role_title, to_ask
 from firstword.grounding.private import all_kept_to_self, kept_to_self
 from firstword.grounding.questions import (
     QuestionType,
@@ -554,6 +554,13 @@ def first_person(fact: Fact, facts: FactBase) -> str:
             # "Full UK driving licence, own car" in the contact line is what the person has, said
             # as written (set p had "I'm Full UK driving licence, own car").
             return _sentence(body)
+        if not _names_the_person(body, facts):
+            # A headline or the town of the contact line, said as one says them: set j had "I'm
+            # Kuils River, Cape Town.", set q "I'm Registered Social Worker, Social Work England."
+            if _headline_titled(body):
+                return _sentence(f"I'm {_headline_article(body)} {body}")
+            if _PLACE.match(body) and not _NOT_A_PLACE.search(body):
+                return _sentence(f"I'm based in {body}")
         return _sentence(_header(body))
     if fact.source is Source.RESUME and fact.section == "education":
         return _sentence(f"My education: {body}")
@@ -780,6 +787,45 @@ def _verb_led(clause: str) -> bool:
 
 _HELD_DOCUMENT = re.compile(r"\b(?:licen[cs]e|own car|own vehicle|visa|citizen(?:ship)?|permit|passport|DBS|PVG|clearance)\b",
                             re.IGNORECASE)
+
+
+# A town as a contact line writes it: "Kuils River, Cape Town", "Dunshaughlin, Co. Meath",
+# "Brampton, ON", "Horfield, Bristol BS7", "Brisbane QLD 4000", "London (Walthamstow)"; not a
+# title-cased line of one group ("Physical Sciences Educator (FET)").
+_PLACE_WORD = r"(?:[A-ZÀ-Ý][\w'’.-]*[a-zà-ÿ][\w'’.-]*)"
+_PLACE_CODE = r"(?:[A-Z]\d[A-Z](?:\s?\d[A-Z]\d)?|[A-Z]{1,2}\d[A-Z0-9]?(?:\s?\d[A-Z]{2})?|[A-Z]{2,3}|\d{1,6})"
+_PLACE_GROUP = rf"(?:(?:{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,2}}|{_PLACE_CODE})(?:\s+{_PLACE_CODE}){{0,2}})"
+_PLACE = re.compile(
+    rf"^(?:(?:\d+\s+)?{_PLACE_GROUP}(?:,\s*{_PLACE_GROUP})+|{_PLACE_WORD}(?:\s+{_PLACE_WORD})?(?:\s+{_PLACE_CODE}){{1,2}}|"
+    rf"{_PLACE_WORD})\s*(?:\([^)]*\))?$"
+)
+# Capitalised words of a contact line that name no place: "NZ Resident", "KISM Registered Member".
+_NOT_A_PLACE = re.compile(r"\b(?:resident|member|registered|registration|national|citizen|candidate|holder|certified|"
+                          r"accredited|licensed|chartered|reg|no|portfolio|available|open|statement|profile)\b\.?",
+                          re.IGNORECASE)
+# The first piece of a headline: "Registered Social Worker — Social Work England", "UX Writer / Content Designer".
+_HEADLINE_PIECE = re.compile(r"\s+[—–|/-]\s+|\s*[(,]")
+
+
+def _names_the_person(body: str, facts: FactBase) -> bool:
+    words = [w.lower() for w in re.findall(r"[^\W\d_][^\W\d_'’-]*", re.split(r"\s[—–|·-]\s|[,|·(]", body)[0])]
+    return bool(words) and sum(w in facts.person_names for w in words) * 2 >= len(words)
+
+
+def _headline_titled(body: str) -> bool:
+    """A headline whose first piece ends in a job's name ("Registered Social Worker — …"; not
+    "Bus Driver Accreditation")."""
+    words = _HEADLINE_PIECE.split(body)[0].split()
+    return bool(words) and is_title(words[-1])
+
+
+def _headline_article(phrase: str) -> str:
+    """"a" or "an" as the phrase is said: "an HPCSA…", "a UX…" (letters named), "an Event…"."""
+    first = re.match(r"[\w'’.]+", phrase)
+    word = first.group(0) if first else phrase
+    if len(word) >= 2 and word.isupper():
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    return "an" if re.match(r"[aeio]|u(?![nr]i|s[eu])|h(?:onou?r|our)", word, re.IGNORECASE) else "a"
 
 
 def _header(body: str) -> str:

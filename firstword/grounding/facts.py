@@ -445,7 +445,7 @@ def _resume_facts(text: str) -> list[Fact]:
                 role = employer is not None  # "### Basketly, Manchester — Data Engineer (2017–2021)"
             elif facts and not name_line:
                 section, employer, dates = item.lower(), None, None
-                if len(item) <= 60 and not _is_title(item) and not (item.isupper() and not _COMPANY_WORD.search(item)):
+                if len(item) <= 60 and not is_title(item) and not (item.isupper() and not _COMPANY_WORD.search(item)):
                     # ("EXTRA-CURRICULAR" over "Netball coach (Senior A, 2020-present)" is a
                     # section of the person's naming, set j.)
                     previous_line = item  # "### Acme Corp, Leeds" over "Senior Engineer, 2019–2022"
@@ -459,7 +459,7 @@ def _resume_facts(text: str) -> list[Fact]:
         item = _MARKUP.sub("", item)
         for sentence in _sentences(item) if kind == "line" else [item]:
             lead = _EMPLOYER_LEAD.match(sentence)
-            if lead and (_is_title(lead.group("name")) or not _proper_name(lead.group("name")) or _verb_first(lead.group("name"))):
+            if lead and (is_title(lead.group("name")) or not _proper_name(lead.group("name")) or _verb_first(lead.group("name"))):
                 # "Lead designer on the Loam Coffee rebrand (2020): identity, …" is a role held;
                 # "Led CLABSI prevention bundle project (2022-23): …", "Clinical informatics
                 # secondment (2022–2023, 12 months): …" work done, at the employer above.
@@ -469,13 +469,13 @@ def _resume_facts(text: str) -> list[Fact]:
             if lead:
                 fact_employer, fact_dates = lead.group("name").strip(), lead.group("dates").strip()
             elif _DATED_LINE.search(sentence) and len(_ASIDE.sub("", sentence)) <= ROLE_LINE_CHARS and _dates_close(sentence) and (
-                not _starts_with_verb(sentence) or _is_title(_ROLE_LINE_PART.split(sentence)[0])
+                not _starts_with_verb(sentence) or is_title(_ROLE_LINE_PART.split(sentence)[0])
             ):
                 # A role line of its own: the bullets that follow belong to it. Where it names
                 # only the title, the employer is the undated line just above it.
                 employer, dates = _employer_of_role_line(sentence)
                 if (previous_line is not None and employer is not None and not _COMPANY_WORD.search(employer)
-                        and _is_title(sentence.split(",")[0]) and not _is_title(previous_line.split(",")[0])):
+                        and is_title(sentence.split(",")[0]) and not is_title(previous_line.split(",")[0])):
                     # "Corvane Software, Austin TX" over "Regional Sales Manager, Mid-Market, 2021 -
                     # present": the line above is the employer, the part after the title its
                     # qualifier (the answers bench's sales lead had worked "At Mid-Market").
@@ -490,7 +490,7 @@ def _resume_facts(text: str) -> list[Fact]:
                         line_above = None
                         previous_line = None
                         continue
-                if previous_line is not None and employer is None and _is_title(sentence.split(",")[0]):
+                if previous_line is not None and employer is None and is_title(sentence.split(",")[0]):
                     employer = previous_line.split(",")[0].strip() or employer
                     # The line above named the employer: a heading, not something said.
                     if facts and facts[-1].text == previous_line:
@@ -555,7 +555,7 @@ def role_title(fact: Fact) -> str | None:
     """The job title a role line names ("Senior Staff Nurse (Band 6)"), if it names one."""
     text = _DATED_LINE.sub("", fact.text)
     parts = [p.strip(" ,|·–—-") for p in re.split(r"\s+[–—|]\s+|,\s+|;\s+", text) if p.strip(" ,|·–—-")]
-    titles = [p for p in parts if _is_title(p) and (fact.employer is None or fact.employer not in p)]
+    titles = [p for p in parts if is_title(p) and (fact.employer is None or fact.employer not in p)]
     return titles[0] if titles else None
 
 
@@ -623,7 +623,7 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
         # Then an institution over one of its units: "Research Assistant — Stress & Health Lab,
         # Department of Psychology, Northeastern University" worked for the university (set o).
         return next((p for p in named if _LEGAL_FORM.search(p)), next((p for p in named if not _UNIT.search(p)), named[0])), dates
-    heads = [group[0] for group in groups if group and not _is_title(group[0]) and re.search(r"[A-Za-z]", group[0])]
+    heads = [group[0] for group in groups if group and not is_title(group[0]) and re.search(r"[A-Za-z]", group[0])]
     # "Customer Service — Export Sea Freight — Aegean Cargo Forwarders, Piraeus, Greece": of
     # several, the one with its place after a comma is the employer (set o had "At Customer
     # Service I prepared B/L drafts").
@@ -637,9 +637,9 @@ def _employer_of_role_line(line: str) -> tuple[str | None, str | None]:
     # employer, not the place after it (set n had "At Chermside QLD I …").
     named_for_trade = [group[0] for group in groups[1:] if group and len(_words(group[0])) >= 3
                        and sum(_titled([w]) for w in _words(group[0])) * 3 <= len(_words(group[0]))]
-    if named_for_trade and groups[0] and _is_title(groups[0][0]):
+    if named_for_trade and groups[0] and is_title(groups[0][0]):
         return named_for_trade[0], dates
-    names = [p for p in parts if not _is_title(p) and _proper_name(p, strict=True)]
+    names = [p for p in parts if not is_title(p) and _proper_name(p, strict=True)]
     return (names[0] if names else None), dates
 
 
@@ -723,7 +723,7 @@ _TITLE_WORDS = frozenset(
     librarian landscaper gardener groundsman groundskeeper greenkeeper dietitian veterinarian handler
     firefighter ranger warden curator conservator facilitator hairdresser barber nanny childminder
     tradesman tradesperson roofer bricklayer plasterer tiler glazier scaffolder machinist
-    storeperson storeman packer picker presenter""".split()
+    storeperson storeman packer picker presenter radiographer sonographer gasfitter photographer""".split()
 )
 # Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
 _PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")
@@ -755,7 +755,7 @@ def _titled(words: list[str]) -> bool:
     return any(w in _TITLE_WORDS or (_PERSON_SUFFIX.match(w) is not None and w not in _NOT_PERSON) for w in words)
 
 
-def _is_title(part: str) -> bool:
+def is_title(part: str) -> bool:
     """Whether ``part`` names a job ("Senior Data Analyst", "Admissions Counselor", "Call Centre
     Agent"), by its words; an organisation's name is none ("Cost Consultants Ltd")."""
     words = _words(part)

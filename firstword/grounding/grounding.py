@@ -18,6 +18,7 @@ from firstword.grounding.questions import (
     follows_up,
     handed_over,
     without_instructions,
+    without_own_name_calls,
     without_small_talk,
 )
 from firstword.grounding.retrieval import Retriever, Scored, asks_why_leaving
@@ -74,16 +75,19 @@ class Grounding:
         """The colleague ``question`` hands the floor to, or None (``questions.handed_over``).
         Not a word of the person's material or the job's: "Figma?", "Quota?" ask about it (the
         answers bench had answered four such "Said to Figma")."""
-        name = handed_over(question, self.facts.person_names)
+        # ("…Sunita, did you have anything else? No? Okay. Hannah?": the person's name called
+        # after it asks them nothing yet.)
+        name = handed_over(without_own_name_calls(question, self.facts.person_names), self.facts.person_names)
         if name is None or any(w.lower().rstrip(".") in self.facts.own_words for w in name.split()[-1:]):
             return None
         return name
 
     def _ground(self, asked_as: str, topic: str | None) -> Grounded:
-        question = asked_as
         if (colleague := self.handed_over(asked_as)) is not None:
             return Grounded(asked_as, QuestionType.NOT_A_QUESTION, HAND_OVER, [],
                             Composition(HAND_OVER_ANSWER.format(name=colleague)))
+        # "Kit? Sorry — I lost you…": the person called asks nothing of their profile.
+        spoken = question = without_own_name_calls(asked_as, self.facts.person_names)
         classified = classify(question)
         if topic is not None:
             # Read with the question it follows, as one turn: the facts are the ones that
@@ -106,7 +110,7 @@ class Grounding:
         # What a follow-up names that the profile lacks is read from its own words: the question it
         # follows was answered already ("And what was the outcome?" had begun "Your profile
         # doesn't mention impartial", a word of the question before it).
-        said = asked if topic is None else without_small_talk(without_instructions(asked_as))
+        said = asked if topic is None else without_small_talk(without_instructions(spoken))
         unnamed = self._unnamed(said, classified.kind)
         composition = compose(question, classified.kind, ranked, self.facts, unnamed=unnamed)
         return Grounded(asked_as, classified.kind, classified.cue, ranked, composition)

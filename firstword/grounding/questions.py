@@ -550,7 +550,8 @@ _ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why
 
 # "Hiya, Kirsty?", "Hi, is that Hannah?": a greeting that asks for the person by name (three
 # openers of the held-out sets had said "Your profile doesn't mention Hiya").
-_GREETED = re.compile(r"^\W*(?:(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning|[Gg]ood (?:morning|afternoon|evening))\b[, ]+"
+# "Hey — Rosa?", "Hi — Daniel?" (set p, h: a dash as often as a comma).
+_GREETED = re.compile(r"^\W*(?:(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning|[Gg]ood (?:morning|afternoon|evening))\b(?:[, ]|[—–-])+"
                       r"(?:is (?:that|this|it) )?(?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?|(?:Mr|Mrs|Ms|Miss|Dr)\.? )"
                       r"[A-Z][\w'-]*(?:\s+[—–-]\s+[A-Z][\w'-]*)?\W*\?\W*$")
 # "Hi Darren, it's Kelly from Northway Recruitment, thanks for getting back to me.": the caller
@@ -653,7 +654,9 @@ _LISTED_AFTER = re.compile(r",\s*[A-Z][\w'’-]*\s*,")
 _HANDS_OVER = re.compile(
     r"\b(?:over to you|all yours|(?:the )?floor(?:'s| is) yours|go ahead|take it away|you(?:'re| are) up|your turn|"
     r"your questions|(?:do|did|would) you (?:want|like|wanna) to (?:take|start|ask|kick off|go|jump in|come in|pick up|"
-    r"lead|cover|do)\b|(?:anything|something) (?:from you|to add)\b)",
+    r"lead|cover|do)\b|(?:anything|something) (?:from you|to add)\b|"
+    # "Sunita, did you have anything else?" (set r): the colleague's turn to ask, if they want it.
+    r"(?:do|did) you have anything (?:else|more|further)\b)",
     re.IGNORECASE,
 )
 # Short forms people are called by that are no prefix of the name they wrote ("Tom" for Thomas).
@@ -693,6 +696,19 @@ def _is_own_name(name: str, own_names: frozenset[str]) -> bool:
         if len(word) >= 3 and any(own.startswith(word) for own in own_names):
             return True  # "Dan" for Daniel, "Chris" for Christopher
     return False
+
+
+# "Kit?", "Okay. Hannah?": the person called by name, which asks nothing yet (set q: "Kit? Sorry —
+# I lost you after 'displacement'. … Can you hear me?" had opened with the resume's name line).
+_CALLED = re.compile(r"^\W*(?i:" + _LEAD_INS + r")((?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+)\W*\?\W*$")
+
+
+def without_own_name_calls(question: str, own_names: frozenset[str]) -> str:
+    """``question`` without its sentences that only call the person by name ("Kit?"); a turn of
+    nothing else is kept whole."""
+    sentences = _SENTENCE_END.split(question.strip())
+    kept = [s for s in sentences if not ((m := _CALLED.match(s)) and _is_own_name(m.group(1), own_names))]
+    return " ".join(kept) if kept and len(kept) < len(sentences) else question
 
 
 @lru_cache(maxsize=1024)

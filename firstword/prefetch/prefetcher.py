@@ -351,7 +351,9 @@ class Prefetcher:
         predictions of the first match. Not whether the answer is still on hand: it was taken
         when shown, and once it has streamed the context moves on; a final that says the
         interim's words again must not redo it."""
-        chosen, live = self._choose(question, prepared.among, count=False, partly=bool(prepared.live))
+        # (Read as partly answered whatever ``prepared.live`` is: a colleague's ask left over
+        # leaves it empty, ``_choose``.)
+        chosen, live = self._choose(question, prepared.among, count=False, partly=True)
         if not chosen or normalise(live) != normalise(prepared.live):
             return False
         wanted = [p.prediction.text for p in prepared.parts] or [prepared.prediction.text]
@@ -380,7 +382,13 @@ class Prefetcher:
         if together or not partly:
             return together, ""
         some = decide_partly(question, predictions, memo=memo)
-        return ([m.prediction for m in some.matches], some.live) if some is not None else ([], "")
+        if some is None:
+            return [], ""
+        if self._handed_over is not None and self._handed_over(some.live) is not None:
+            # "…Sunita, did you have anything else? No? Okay. Hannah, what questions do you have
+            # for us?": the ask left over is the colleague's; the prepared answer is all.
+            return [m.prediction for m in some.matches], ""
+        return [m.prediction for m in some.matches], some.live
 
     def _usable(self, prediction_text: str, persona: str) -> Prepared | None:
         prepared = self._prepared.get(prediction_text)
