@@ -2053,3 +2053,15 @@ def test_a_header_line_is_said_as_a_place_or_a_job(line: str, said: str) -> None
     header = [f for f in grounding.facts.facts if f.source is Source.RESUME and f.section == "header"]
     assert header[0].body == "NADIA ABRAHAMS" and first_person(header[0], grounding.facts) == "I'm NADIA ABRAHAMS."
     assert first_person(header[1], grounding.facts) == said
+
+
+def test_a_check_on_the_interviewers_plan_is_small_talk() -> None:
+    # Set r: "Fair?" had been answered with a note on the project manager and the person's degree.
+    grounding = Grounding(Profile(resume="DANIEL OSEI\nSite Engineer\n\nEducation\nBEng Civil Engineering, Leeds, 2019",
+                                  notes="PM = Gary Holroyd, ex-Balfour?"))
+    turn = ("Right, Daniel, is it? Gary. Sit yourself down. Did you find us alright? Tea? No? Suit yourself. I've read "
+            "your CV. I'll ask you about it, then I'll tell you about the job, and then you can tell me if you still "
+            "want it. Fair?")
+    assert grounding.ground(turn).cue == "small talk"
+    # After a condition of the job the same word asks whether it suits.
+    assert grounding.ground("We start at six on site, every day. Fair?").cue != "small talk"

@@ -77,7 +77,7 @@ class Grounding:
         answers bench had answered four such "Said to Figma")."""
         # ("…Sunita, did you have anything else? No? Okay. Hannah?": the person's name called
         # after it asks them nothing yet.)
-        name = handed_over(without_own_name_calls(question, self.facts.person_names), self.facts.person_names)
+        name = handed_over(without_own_name_calls(question, self.facts.person_names, at_end=True), self.facts.person_names)
         if name is None or any(w.lower().rstrip(".") in self.facts.own_words for w in name.split()[-1:]):
             return None
         return name

@@ -215,11 +215,35 @@ def only_small_talk(question: str) -> bool:
     The car park's gone to pot since they started the works."): nothing in it is for the
     person's profile to answer (set p had answered with a note "DON'T park in short term, €€€")."""
     sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
-    asking = [s for s in sentences if _asks(s)]
+    chat = _small_talk_each(sentences)
+    asking = [i for i, s in enumerate(sentences) if _asks(s)]
     # A request anywhere in a sentence ("…so I won't go over everything again, but tell me in
     # your own words why…", "To begin with, kindly take us through your background") asks.
-    return bool(asking) and all(small_talk(s) for s in asking) and not any(
-        _ASKING.search(s.lower()) or _REQUEST_WORDS.search(s) for s in sentences if not small_talk(s))
+    return bool(asking) and all(chat[i] for i in asking) and not any(
+        _ASKING.search(s.lower()) or _REQUEST_WORDS.search(s) for s, said in zip(sentences, chat) if not said)
+
+
+# The interviewer's plan for the interview ("I'll ask you about it, then I'll tell you about the
+# job…"), and a word after it that checks it suits ("Fair?", "Okay?"): set r had answered that
+# "Fair?" with a note on the project manager and the person's degree. (After a condition of the
+# job, "We start at seven. All right?" asks whether it suits: ``ACCEPTS``.)
+_PLAN = re.compile(
+    r"\b(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
+    r"\b(?:run through|go through|go over|ask you|a few (?:questions|bits|things)|tell you (?:a bit|about)|"
+    r"start (?:with|by|off)|take (?:some )?notes|kick off|put you forward)\b",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"^\W*(?:fair|fair enough|okay|ok|alright|all right|sound good|sounds good|good|yeah|yes|cool)\W*\?\W*$",
+                  re.IGNORECASE)
+
+
+def _small_talk_each(sentences: list[str]) -> list[bool]:
+    """Whether each sentence is small talk: on its own (``small_talk``), or as a check on the
+    plan said just before it ("…then you can tell me if you still want it. Fair?")."""
+    checked = [i > 0 and _TAG.match(s) is not None and _PLAN.search(sentences[i - 1]) is not None
+               and "?" not in sentences[i - 1] for i, s in enumerate(sentences)]
+    # The plan too: "…and then you can tell me if you still want it" asks nothing yet.
+    return [small_talk(s) or checked[i] or (i + 1 < len(sentences) and checked[i + 1]) for i, s in enumerate(sentences)]
 
 
 _REQUEST_WORDS = re.compile(r"\b(?:tell|walk|talk|take|describe|explain|introduce|share|run)\b[^.?!]*\b(?:me|us|yourself|through)\b|"
@@ -363,7 +387,7 @@ def without_small_talk(question: str) -> str:
     its "want" is no cue to the note on the pay they want (set k). A turn of small talk alone is
     kept whole: it is what was said."""
     sentences = _SENTENCE_END.split(question.strip())
-    kept = [s for s in sentences if not small_talk(s)]
+    kept = [s for s, said in zip(sentences, _small_talk_each(sentences)) if not said]
     return " ".join(kept) if kept and len(kept) < len(sentences) else question
 
 
@@ -700,15 +724,28 @@ def _is_own_name(name: str, own_names: frozenset[str]) -> bool:
 
 # "Kit?", "Okay. Hannah?": the person called by name, which asks nothing yet (set q: "Kit? Sorry —
 # I lost you after 'displacement'. … Can you hear me?" had opened with the resume's name line).
-_CALLED = re.compile(r"^\W*(?i:" + _LEAD_INS + r")((?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+)\W*\?\W*$")
+# "Right, Daniel, is it?", "Hiya — Megan, is it?" (sets r, p) ask only whether it is them.
+_CALLED = re.compile(r"^\W*(?i:(?:hi|hiya|hello|hey|morning)\W+)?(?i:" + _LEAD_INS + r")"
+                     r"((?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+)(?i:,?\s+(?:is (?:it|that)|isn'?t it|right|yeah))?\W*\?\W*$")
 
 
-def without_own_name_calls(question: str, own_names: frozenset[str]) -> str:
-    """``question`` without its sentences that only call the person by name ("Kit?"); a turn of
+def without_own_name_calls(question: str, own_names: frozenset[str], *, at_end: bool = False) -> str:
+    """``question`` without its sentences that only call the person by name ("Kit?"), or
+    (``at_end``) only those that end it ("…Sunita, anything else? No? Okay. Hannah?"); a turn of
     nothing else is kept whole."""
     sentences = _SENTENCE_END.split(question.strip())
-    kept = [s for s in sentences if not ((m := _CALLED.match(s)) and _is_own_name(m.group(1), own_names))]
+    if at_end:
+        end = len(sentences)
+        while end > 0 and _is_call(sentences[end - 1], own_names):
+            end -= 1
+        kept = sentences[:end]
+    else:
+        kept = [s for s in sentences if not _is_call(s, own_names)]
     return " ".join(kept) if kept and len(kept) < len(sentences) else question
+
+
+def _is_call(sentence: str, own_names: frozenset[str]) -> bool:
+    return bool((m := _CALLED.match(sentence)) and _is_own_name(m.group(1), own_names))
 
 
 @lru_cache(maxsize=1024)
