@@ -175,3 +175,30 @@ async def test_a_question_on_a_topic_of_the_notes_is_answered_at_once_with_the_n
     assert asked["prepared_for"] == "What about Dutch?"
     assert asked["answer"].startswith("B2.") and "C1 course" in asked["answer"], asked["answer"]
     assert unpredicted["trigger"] != "prefetched" and unpredicted["answer"]
+
+
+def test_a_label_that_says_only_when_or_where_is_no_topic_and_no_floor_is_said() -> None:
+    # Set s: "Now at Olkinyei: KES 78,000 + tips … ASK 135k. Min 115k" had been a topic named by
+    # "now" and the employer, so "You've been at Olkinyei five years… What's making you want to
+    # move now?" was shown the pay, the floor said aloud.
+    resume = "JOSEPH SANKALE\nGuide\n\nExperience\n**Senior Guide — Olkinyei Camp** (2020 – present)\n- Led game drives."
+    profile = Profile(resume=resume, notes="Now at Olkinyei: KES 78,000 + tips. ASK 135k. Min 115k\n"
+                                           "Fuel sheet: built the Olkinyei fuel sheet in Excel. Min 2 hrs a week on it.\n")
+    found = {t.label: t for t in notes.topics(profile)}
+    assert "Now at Olkinyei" not in found
+    assert found["Fuel sheet"].anchors.strong == frozenset(match.read("fuel sheet").content)
+    predictions = predict_questions(profile, [], persona="copilot")
+    turn = "You've been at Olkinyei five years or so, by the look of it. What's making you want to move now?"
+    decision = match.decide(turn, predictions)
+    assert decision.match is not None and decision.match.prediction.source.endswith("leaving")
+    # A line the person keeps to themselves is no part of a topic's answer.
+    assert all("Min 115k" not in t.answer for t in notes.topics(profile))
+
+
+def test_shall_we_start_asks_no_start_date() -> None:
+    # Set s: "…Will we start? Could you give us a brief overview of your career to date…?" had been
+    # shown "When could you start?" (an Irish "shall we start?").
+    from firstword.grounding.questions import small_talk
+
+    assert small_talk("Will we start?") and small_talk("Shall we begin?")
+    assert not small_talk("When will you start?")

@@ -550,7 +550,7 @@ _SMALL_TALK = re.compile(
     # How the interview will run, checked before it starts (set r: "…Each panel member will score
     # independently. Is that clear? Okay. The first question: …").
     r"(?:is )?(?:that|everything|all that) clear(?: so far| enough)?\W*$|does (?:that|all that) make sense(?: so far)?\W*$|"
-    r"(?:are you )?ready to (?:start|begin|go)\W*$|shall we (?:start|begin|get started|get going)\W*$|"
+    r"(?:are you )?ready to (?:start|begin|go)\W*$|(?:shall|will|should) we (?:start|begin|get started|get going|kick off)\W*$|"
     # Set q: "You found the place okay?", "Did you find the visitor parking okay?", "Did you manage
     # okay with the parking?", "The Luas wasn't too mad?", "Security didn't give you too hard a
     # time?", "…we had that time booked for ten-thirty?"

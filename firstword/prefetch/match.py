@@ -273,6 +273,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwhat (is|was|has been) (prompting|driving|behind|motivating) (the|this|your) (move|change|search|decision)\b|"
      r"\bwhat (has|is) got you (looking|thinking about (a )?(move|change))\b(?! (at|into|in) (?!(the|this) (moment|minute|point|time)\b|present\b))",
      "why are you leaving"),
+    # "What's making you want to move now?" (set s)
+    (r"\bwhat (is|was) (making|made) you (want to |wanting to |think about |consider )?(move|leave|look)\b( now)?", "why are you leaving"),
     (r"\byou (are|were) (looking|thinking|planning|hoping|wanting) (to|of|about)\b", r"you \1"),
     # "Why are you looking (at the moment)?": on the market, the clause ending there.
     (r"\bwhy are you (looking|on the market)( (at the moment|right now|at the minute|at present|now))?(?=\s*([?.,]|$|and\b))",

@@ -27,6 +27,7 @@ from functools import lru_cache
 from firstword.answerer.profile import Profile
 from firstword.grounding.compose import first_person
 from firstword.grounding.facts import Fact, FactBase, Source
+from firstword.grounding.private import all_kept_to_self
 from firstword.prefetch import match
 from firstword.prefetch.match import Anchors
 
@@ -53,6 +54,10 @@ _NOT_ASKED = re.compile(
 # Words of a label that name no topic ("Costing approach", "Dish ideas for trial", "SLO math").
 _LABEL_FRAME = match.read("approach idea ideas thought thoughts point points plan view views review math numbers "
                           "key remember know note notes story case honest mention discuss say").content
+# Words of a label that say when, not what: "Now at Olkinyei: KES 78,000 + tips" (set s) named
+# nothing but the time and the employer, and any turn saying both ("You've been at Olkinyei five
+# years… What's making you want to move now?") had been shown the pay.
+_LABEL_TIME = match.read("now currently current today previous before recent recently last next then").content
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,8 @@ def _topics(resume: str, job: str, notes: str, stories: tuple[str, ...]) -> tupl
         return ()
     facts = FactBase.from_profile(Profile(resume, job, notes, list(stories)))
     note_facts = facts.of(Source.NOTES)
+    # The person's employers name where, not what a note is about.
+    employers = match.read(" ".join({f.employer for f in facts.facts if f.employer})).content
     found: list[Topic] = []
     for line in notes.splitlines():
         labelled = _LABELLED.match(line)
@@ -85,10 +92,11 @@ def _topics(resume: str, job: str, notes: str, stories: tuple[str, ...]) -> tupl
         label, body = labelled.group("label").strip(), labelled.group("body").strip()
         if _NOT_ASKED.search(label):
             continue
-        named = frozenset(t for t in match.read(label).content - _LABEL_FRAME if not t.startswith("@"))
+        named = frozenset(t for t in match.read(label).content - _LABEL_FRAME - _LABEL_TIME - employers
+                          if not t.startswith("@"))
         if not named:
             continue
-        answer = _answer(line, note_facts, facts)
+        answer = _answer([f for f in note_facts if _of_line(f, line)], facts)
         if not answer:
             continue
         terms = frozenset(t for t in match.read(f"{label} {body}").content if not t.startswith("@"))
@@ -99,11 +107,11 @@ def _topics(resume: str, job: str, notes: str, stories: tuple[str, ...]) -> tupl
     return tuple(found)
 
 
-def _answer(line: str, note_facts: list[Fact], facts: FactBase) -> str:
-    """The line's facts said as the person says a note, without the questions they mean to ask
-    or a line written to a model."""
-    said = [first_person(f, facts) for f in note_facts
-            if _of_line(f, line) and not f.instruction_like and not f.body.rstrip().endswith("?")]
+def _answer(of_line: list[Fact], facts: FactBase) -> str:
+    """The line's facts said as the person says a note, without the questions they mean to ask,
+    a line written to a model, or one the person keeps to themselves ("Min 115k")."""
+    said = [first_person(f, facts) for f in of_line
+            if not f.instruction_like and not f.body.rstrip().endswith("?") and not all_kept_to_self(f.body)]
     return " ".join(s for s in said if s.strip())
 
 
