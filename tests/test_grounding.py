@@ -2065,3 +2065,27 @@ def test_a_check_on_the_interviewers_plan_is_small_talk() -> None:
     assert grounding.ground(turn).cue == "small talk"
     # After a condition of the job the same word asks whether it suits.
     assert grounding.ground("We start at six on site, every day. Fair?").cue != "small talk"
+
+
+@pytest.mark.parametrize(("note", "kept"), [
+    # Set s: a floor on its own sentence had been said as the answer to the pay asked.
+    ("Floor R33k + svc charge - ask how svc charge is split (points?).", "ask how svc charge is split (points?)."),
+    ("ASK R38k basic. Floor R33k + svc charge", "ASK R38k basic."),
+    ("Min 115k", ""),
+    # A need is what the person asks for.
+    ("Need R30k minimum", "Need R30k minimum"),
+])
+def test_a_floor_is_kept_to_oneself_even_alone(note: str, kept: str) -> None:
+    from firstword.grounding.private import all_kept_to_self, kept_to_self
+
+    assert kept_to_self(note) == kept
+    assert all_kept_to_self(note) == (kept == "")
+
+
+def test_leave_one_takes_is_no_reason_to_leave() -> None:
+    # Set s: "What's making you want to move now?" had been answered with "Gold exam Nov - ask if
+    # they pay fees + study leave."
+    grounding = Grounding(Profile(resume="JOSEPH SANKALE\nGuide\n\nExperience\n- Led game drives.",
+                                  notes="Gold exam Nov - ask if they pay fees + study leave\nNotice: 1 month"))
+    opening = grounding.ground("You've been at Olkinyei five years. What's making you want to move now?").composition.opening
+    assert "Gold exam" not in opening

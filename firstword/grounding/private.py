@@ -21,7 +21,8 @@ _FLOOR = re.compile(
     rf"|(?:(?:will|would|i'?ll|i'?d|i)\s+)?(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+"
     rf"(?:(?:go(?:ing)?|take|accept|settle)\s+)?(?:under|below|lower than|less than|for less than|for under|for below)\s*{_SUM})"
     # "min R36k + 13th cheque", "min £41k + R&R": what goes with the least goes with it
-    r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[^.;,()+]{1,30})*"
+    # (up to a dash that starts the next piece: "Floor R33k + svc charge - ask how it's split")
+    r"(?:\s+(?:base|gross|net|total|ctc|tc|package|p\.?a\.?)\b)?(?:\s*\+\s*[^.;,()+]{1,30}?(?=$|[.;,()+]|\s[-–—>]))*"
     # "min R40k if cottage included": the condition goes with it.
     r"(?:\s+(?:if|with|incl\w*|unless|when)\b[^.;,()]*)?(?:\s*\([^)]*\))?",
     re.IGNORECASE,
@@ -47,6 +48,7 @@ _REMINDER_AFTER = re.compile(
     r"mention\w*|say\w*|bring\w* up)\b[^.!?]*",
     re.IGNORECASE,
 )
+_NEEDS = re.compile(r"\b(?:need|want|require|looking for|expect)\w*", re.IGNORECASE)
 _WANTED_BEFORE = re.compile(r"\b(?:want\w*|need\w*|ask\w*|expect\w*|looking for|hoping for|ideally)\s*$", re.IGNORECASE)
 
 
@@ -84,8 +86,9 @@ _ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont|double[- ]
 
 def all_kept_to_self(body: str) -> bool:
     """A note that is only reminders and to-dos of its writer ("if they say "package" →
-    clarify: base or incl super!!"): nothing in it to say aloud."""
-    return not _without_reminders(body, drop_all=True)
+    clarify: base or incl super!!"), or only the least they would take ("Min 115k"): nothing in
+    it to say aloud."""
+    return not _without_reminders(body, drop_all=True) or not re.search(r"[A-Za-z0-9]", kept_to_self(body))
 
 
 def _without_reminders(body: str, *, drop_all: bool = False) -> str:
@@ -164,11 +167,13 @@ def kept_to_self(body: str) -> str:
     if _ASK_ELSEWHERE.search(body):
         body = _SUM_MIN.sub("", _NEED_MIN.sub("", body)).strip()
     kept = _FLOOR.sub(_floor_unless_asked, body)
-    if kept == body or not _A_SUM.search(kept):
-        # Nothing to keep to oneself, or the least is the only sum the note says ("Need R30k
-        # minimum"): that is what the person asks for.
+    if kept == body or (not _A_SUM.search(kept) and _NEEDS.search(body)):
+        # Nothing to keep to oneself, or the least is the only sum the note says, as a need
+        # ("Need R30k minimum"): that is what the person asks for. Not a floor written as one
+        # ("Floor R33k + svc charge", "Min 115k" on a line after "ASK 135k", set s).
         return body
     kept = re.sub(r"\(\s*\)", " ", kept)  # "expected S$6,300 (min 6k)"
     kept = re.sub(r"([.,;])(?:\s+[.,;])+", r"\1", kept)  # "ask €48k. . notice" → "ask €48k. notice"
     kept = re.sub(r"\s+([.,;])", r"\1", kept)
-    return re.sub(r"^[\s.,;]+", "", re.sub(r"\s{2,}", " ", kept)).strip(" ,;")  # (". their band…" where "Min ₦6.8m" was)
+    kept = re.sub(r"([.;])\s*[-–—>]+\s+", r"\1 ", kept)  # "ask R38k. - ask how…" where the floor was
+    return re.sub(r"^[\s.,;–—>-]+", "", re.sub(r"\s{2,}", " ", kept)).strip(" ,;")  # (". their band…" where "Min ₦6.8m" was)

@@ -154,7 +154,10 @@ TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
 # A motivation question asks why join or why leave; the note that answers one does not answer
 # the other.
 MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
-    "leave": ("leav*", "quit", "move", "moving on", "looking to move", "change jobs",
+    # (Not the leave one takes: "Gold exam Nov - ask if they pay fees + study leave", set s.)
+    "leave": (r"re:(?<![\w])(?<!study )(?<!annual )(?<!sick )(?<!parental )(?<!maternity )(?<!paternity )"
+              r"(?<!compassionate )(?<!unpaid )(?<!shore )(?<!on )leav\w*(?! (?:during|days?|balance|allowance|entitlement|policy)\b)",
+              "quit", "move", "moving on", "looking to move", "change jobs",
               # "Okay, so why are you looking? What's not working where you are now?" (set o);
               # "And what's got you looking?" (set p)
               r"re:\bwhy (are|were) you (looking|on the market)\b|"
