@@ -202,3 +202,15 @@ def test_shall_we_start_asks_no_start_date() -> None:
 
     assert small_talk("Will we start?") and small_talk("Shall we begin?")
     assert not small_talk("When will you start?")
+
+
+def test_a_follow_up_is_no_hit_when_the_turn_first_names_another_piece_of_work() -> None:
+    # Set s: "Okay, your reel. … The energy company, that one I liked a lot. What was exactly your
+    # part in this?" had been shown the role prepared for the answer before: another project.
+    history = [("user", "Tell me about a time you challenged another agency's decision."), ("assistant", "…")]
+    predictions = predict_questions(PROFILE, history, persona="copilot")
+    plain = match.decide("What was exactly your part in this?", predictions)
+    assert plain.match is not None and plain.match.prediction.source == "pattern:role"
+    turn = "Okay, your CV. I read it yesterday. The budget one, I liked that a lot. What was exactly your part in this?"
+    decision = match.decide(turn, predictions)
+    assert decision.match is None and decision.reason == "points_elsewhere"

@@ -1234,7 +1234,22 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
     runner_up = scored[1].similarity.score if len(scored) > 1 else 0.0
     if len(above) > 1 and best.similarity.score - above[1].similarity.score < AMBIGUITY_MARGIN:
         return Decision(None, "ambiguous", above)
+    if not getattr(best.prediction, "standalone", True) and _lead_names_work(text, predictions):
+        return Decision(None, "points_elsewhere", above)
     return Decision(Match(best.prediction, best.similarity.score, runner_up), "hit", above)
+
+
+def _lead_names_work(text: str, predictions: Sequence[Predicted]) -> bool:
+    """Whether the sentences before the turn's ask name a piece of the person's work by its title
+    ("Okay, your reel. … The energy company, that one I liked a lot. What was exactly your part in
+    this?", set s): the ask's "this" is that work, and a follow-up prepared for the answer before
+    (its "that") would be about another (set s had shown the neobank story)."""
+    lead = _lead(text)
+    if not lead:
+        return False
+    said = read(lead).content
+    return any(anchors.asks_to == "hear" and anchors.strong & anchors.title & said
+               for p in predictions if (anchors := getattr(p, "anchors", None)) is not None)
 
 
 # Where one turn asks two or three things at once: "What salary are you looking for, and when
