@@ -2089,3 +2089,37 @@ def test_leave_one_takes_is_no_reason_to_leave() -> None:
                                   notes="Gold exam Nov - ask if they pay fees + study leave\nNotice: 1 month"))
     opening = grounding.ground("You've been at Olkinyei five years. What's making you want to move now?").composition.opening
     assert "Gold exam" not in opening
+
+
+def test_the_pay_asked_is_never_the_floor_alone() -> None:
+    # Set s: "Floor R33k + svc charge - ask how svc charge is split (points?)" had been the answer
+    # to the pay wanted, and "ASK R38k basic." not read as the pay wanted at all.
+    notes = ("Now: R24,500 basic + tips ~R8k/mo avg. ASK R38k basic. Floor R33k + svc charge - ask how svc charge is "
+             "split (points?)\nNotice: 1 calendar month.")
+    grounding = Grounding(Profile(resume="ANKE STEYN\nSommelier\n\nExperience\n- Ran a 300-bin list.", notes=notes))
+    assert grounding.ground("What are your salary expectations?").composition.opening == "I'd ask for R38k basic."
+    both = grounding.ground("And the money side. What are you on now and what are you looking for?").composition.opening
+    assert both == "R24,500 basic + tips ~R8k/mo avg. I'd ask for R38k basic."
+    assert "33" not in grounding.ground("What would you need to make the move?").composition.opening
+
+
+def test_a_note_of_how_long_and_on_what_the_interview_is_never_an_answer() -> None:
+    # Set j: "60 min, Teams" (the end of a note on the interview) had answered "what was your own
+    # role in that, as distinct from the wider team's?".
+    grounding = Grounding(Profile(resume="EILIDH MACLEOD\nPolicy Officer\n\nExperience\n- Wrote the housing strategy.",
+                                  notes="SG interview - Success Profiles. 4 behaviours @ L3. 60 min, Teams"))
+    opening = grounding.ground("And what was your own role in that, as distinct from the wider team's?").composition.opening
+    assert "Teams" not in opening and "60 min" not in opening
+
+
+def test_a_lesson_asked_after_its_story_finds_the_story_and_differently_names_nothing() -> None:
+    # Set s: "…a time you changed how you work to make a service more accessible? What did you learn
+    # from it?" had found no story; "would you do anything differently?" a note "IRISH DIFFERENCES".
+    story = ("## Outreach clinics with a community provider\nSituation: Children referred from school checks missed 40% "
+             "of appointments. Task: Make the service more accessible for families. Action: We set up two clinics at a community "
+             "provider in Te Puke. Result: Missed appointments fell to 12%.")
+    grounding = Grounding(Profile(resume="MERE TAIAROA\nAudiologist\n\nExperience\n- Ran paediatric clinics.",
+                                  notes="IRISH DIFFERENCES - HPRA not MHRA, NHO not SHOT.", stories=[story]))
+    asked = "Can you tell us about a time you changed how you work to make a service more accessible?"
+    assert "Te Puke" in grounding.ground(f"{asked} What did you learn from it?").composition.opening
+    assert "IRISH" not in grounding.ground("And looking back, would you do anything differently?", asked).composition.opening

@@ -425,7 +425,10 @@ _INTERVIEW_ARRANGED = re.compile(
     # "Wed 10am - Lisa Nguyen (owner, OT) + Ben …": a day and a time first.
     r"^\W*(mon|tues?|wed|thu|thurs|fri|sat|sun)\w*\.?\s+\d", re.IGNORECASE)
 _WHEN = re.compile(
-    r"\b(mon|tues?|wed|thu|thurs|fri|sat|sun)(day|s)?\b|\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
+    r"\b(mon|tues?|wed|thu|thurs|fri|sat|sun)(day|s)?\b|\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b|"
+    # How long, on what: "60 min, Teams" (set j: the end of a note on the interview, said as the
+    # answer to "what was your own role in that, as distinct from the wider team's?").
+    r"\b\d+\s?(min|mins|minutes|hrs?|hours?)\b(?=.*\b(teams|zoom|google meet|meet|skype|webex|video|phone)\b)", re.IGNORECASE)
 
 
 # A person's name as a note writes one: "Declan Keane", "Johan van der Merwe", "Niamh Ó Súilleabháin".

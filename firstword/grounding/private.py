@@ -84,6 +84,11 @@ _ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont|double[- ]
                              re.IGNORECASE)
 
 
+def says_a_sum(text: str) -> bool:
+    """Whether ``text`` writes a sum ("76", "R38k", "€59.5k")."""
+    return _A_SUM.search(text) is not None
+
+
 def all_kept_to_self(body: str) -> bool:
     """A note that is only reminders and to-dos of its writer ("if they say "package" →
     clarify: base or incl super!!"), or only the least they would take ("Min 115k"): nothing in

@@ -19,7 +19,7 @@ import snowballstemmer
 from rank_bm25 import BM25Okapi
 
 from firstword.grounding.facts import Fact, FactBase, Source, asks_them, pay_asked_for, to_ask
-from firstword.grounding.private import CURRENCY_SIGNS
+from firstword.grounding.private import CURRENCY_SIGNS, kept_to_self, says_a_sum
 from firstword.grounding.questions import (
     QuestionType,
     asking_sentences,
@@ -48,11 +48,14 @@ STOPWORDS = frozenset(
 )
 # Words that say what to do with a topic, not what the topic is: a fact sharing only these with
 # the question is near it, not about it ("design a rate limiter" vs "designed idempotent retries").
+# "Would you do anything differently?" names no topic (set s had answered it with a note "IRISH
+# DIFFERENCES").
 GENERIC = frozenset(
     _w
     for _w in """design build work use handle approach manage improve explain make do did go get
     want like think know new way best good role job company experience experienced career
-    time deal area part kind thing day give example""".split()
+    time deal area part kind thing day give example
+    different differently difference""".split()
 
 )
 
@@ -341,6 +344,9 @@ _CONTRACTION = re.compile(r"n['’]t\b|['’](?:s|t|re|ve|d|ll|m)\b")
 
 
 _GENERIC_STEMS = frozenset(_stem(w) for w in GENERIC)
+# A lesson asked after the story it is about names nothing ("…a time you changed how you work to
+# make a service more accessible? What did you learn from it?": set s had found no story for it).
+_LESSON_STEMS = frozenset(_stem(w) for w in ("learn", "learned", "learnt", "lesson", "lessons"))
 # The generic words as said ("design", "designed", "designing" but not "designers", "build" but
 # not "builder"): the stem alone would also silence the noun.
 _GENERIC_SAID = frozenset(
@@ -510,6 +516,10 @@ class Retriever:
                 # A salary, a notice period, a reason to join, a weakness are the person's notes
                 # (or a line labelled as one): "grew revenue to £2M" in a resume is not a salary,
                 # "improved conversion" is not a weakness, "interest rates" not a reason to join.
+                marked = False
+            if (pay_in_question and marked and fact.source is Source.NOTES and _PAY_FIGURE.search(fact.text)
+                    and not says_a_sum(kept_to_self(fact.body))):
+                # The only pay it says is kept back ("Floor R33k + svc charge", set s): it says no pay.
                 marked = False
             if kind is QuestionType.CLOSING:
                 # Under "Qs:" or "Questions for Ellen:" whatever its words; "Liffey might ask me
@@ -764,7 +774,7 @@ class Retriever:
         return self._absent_specifics(asking_sentences(self.asked_part(question)), kind)
 
     def _named_anywhere(self, said: list[str]) -> bool:
-        return any(t not in _GENERIC_STEMS and t in self._vocabulary for t in said)
+        return any(t not in _GENERIC_STEMS and t not in _LESSON_STEMS and t in self._vocabulary for t in said)
 
     def _employer_named(self, question: str) -> str | None:
         """The person's employer the question names ("at Basketly", "your time at Riverside")."""
@@ -927,7 +937,8 @@ _PAY_WANTED = re.compile(
     r"\b(want\w*|expect\w*|aim\w*|looking for|need\w*|min|minimum|target\w*|hoping|ask(ing)? for|ideally|"
     r"go below|floor|walk away|would take|would accept)\b|"
     # "Salary: now $58.5k + OT. ask 68-70k" (set j, twice): what the person will ask for.
-    r"\bask(ing)?\s+(?=[$£€₹]?\s?\d)", re.IGNORECASE)
+    # ("ASK R38k basic", "ask KES 135k": set s)
+    r"\bask(ing)?\s+(?=(?:[$£€₹]|R|Rs\.?|[A-Z]{3}\s?)?\s?\d)", re.IGNORECASE)
 # ("$$ - on £35k + van. floor £38k. ask £40k": "on £35k" is the pay had, set r.)
 _PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b|"
                       r"\bon\s+(about\s+|around\s+|roughly\s+|~\s*)?([$£€₹]|R(?=\d))\s?\d", re.IGNORECASE)
