@@ -2086,9 +2086,10 @@ def test_leave_one_takes_is_no_reason_to_leave() -> None:
     # Set s: "What's making you want to move now?" had been answered with "Gold exam Nov - ask if
     # they pay fees + study leave."
     grounding = Grounding(Profile(resume="JOSEPH SANKALE\nGuide\n\nExperience\n- Led game drives.",
-                                  notes="Gold exam Nov - ask if they pay fees + study leave\nNotice: 1 month"))
+                                  notes="Road from Talek bad after rain, leave early, take the Probox?\n"
+                                        "Gold exam Nov - ask if they pay fees + study leave\nNotice: 1 month"))
     opening = grounding.ground("You've been at Olkinyei five years. What's making you want to move now?").composition.opening
-    assert "Gold exam" not in opening
+    assert "Gold exam" not in opening and "Talek" not in opening
 
 
 def test_the_pay_asked_is_never_the_floor_alone() -> None:

@@ -159,7 +159,9 @@ TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
 MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
     # (Not the leave one takes: "Gold exam Nov - ask if they pay fees + study leave", set s.)
     "leave": (r"re:(?<![\w])(?<!study )(?<!annual )(?<!sick )(?<!parental )(?<!maternity )(?<!paternity )"
-              r"(?<!compassionate )(?<!unpaid )(?<!shore )(?<!on )leav\w*(?! (?:during|days?|balance|allowance|entitlement|policy)\b)",
+              r"(?<!compassionate )(?<!unpaid )(?<!shore )(?<!on )leav\w*\b(?! (?:during|days?|balance|allowance|entitlement|policy)\b)"
+              # (nor leaving for the interview: "Road from Talek bad after rain, leave early", set s)
+              r"(?! (?:early|by|at|home|the house|before|around|for (?:the|work|it))\b)",
               "quit", "move", "moving on", "looking to move", "change jobs",
               # "Okay, so why are you looking? What's not working where you are now?" (set o);
               # "And what's got you looking?" (set p)
