@@ -345,6 +345,8 @@ def test_an_arrangement_asked_with_words_that_ask_nothing_more_is_still_that_arr
     "Regarding compensation, HR would have discussed with you. What is your current CTC and what are you expecting?",
     "What is your current cost-to-company and your expectation?",
     "Salary. What are you earning now, and what would make you say yes?",
+    # Set s: the second without its "your".
+    "Okay. Now a few HR-type questions, Pooja asked me to confirm. What is your current CTC and expected CTC?",
 ])
 def test_what_is_wanted_after_the_pay_had_is_the_pay_wanted(turn: str) -> None:
     assert _answered(turn, _interview_predictions()) == ["What is your current salary?", "What are your salary expectations?"]
@@ -364,3 +366,19 @@ def test_a_question_word_that_did_something_asks_about_the_past() -> None:
     assert similarity("What actually happened?", "What would happen?").veto == "tense"
     assert similarity("What changed?", "What did you change?").veto is None
     assert similarity("What red flags do you see?", "What red flags do you see?").score == 1.0
+
+
+
+@pytest.mark.parametrize(("turn", "asked"), [
+    # Set s: each had missed for a word that asks nothing more.
+    ("What rate are you on at the moment?", "What is your current salary?"),
+    ("Thank you. That concludes the scored questions. Could you confirm your current notice period?",
+     "What is your notice period?"),
+    ("Sweet. Anything you want to ask me before I send it through?", "Do you have any questions for us?"),
+    ("Okay, noted. Is there anything you'd like to ask the panel?", "Do you have any questions for us?"),
+    ("Okay, noted. Any questions from your side, for me or Arjun?", "Do you have any questions for us?"),
+    ("Great, that's it from our side — do you have any questions for Nadia or me?", "Do you have any questions for us?"),
+    ("Are you holding any other offers currently?", "Are you interviewing elsewhere?"),
+])
+def test_common_questions_in_the_words_of_set_s(turn: str, asked: str) -> None:
+    assert _answered(turn, _interview_predictions()) == [asked]

@@ -210,6 +210,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     # "What are you earning now, and what would make you say yes?": read as words, "making" is
     # "make", which "what would make you say yes" says too (set o).
     (r"\bwhat are you (making|earning)\b", "what is your current salary"),
+    # "What rate are you on with Brolga at the moment?" (set s)
+    (r"\bwhat (hourly |day |daily )?(rate|salary|wage|wages|package|money|pay|base|ctc)( rate)? are you (on|getting)\b",
+     "what is your current salary"),
     (r"\b(what is your current salary\b[\w' ]{0,60}?) and what "
      r"(are you|would you be|would you|are you going to be) (looking for|need|want|after)\b",
      r"\1 and what salary \2 \3"),
@@ -316,15 +319,24 @@ PHRASES: tuple[tuple[str, str], ...] = (
     # "What did you do to resolve it" asks how you resolved it.
     (r"\bwhat (did|would|do|will|could|can|should) (you|i|we) do to\b", r"how \1 \2"),
     (r"\b(is there )?(anything|something|what) (else )?(would you like|you would like|do you want|you want|you wanted|"
-     r"you would want) to (ask|know about|know)( me| us)?( from me| from us)?\b", "do you have any questions for us"),
+     r"you would want) to (ask|know about|know)( me| us| the panel| the committee| the board| either of us)?( from me| from us)?\b",
+     "do you have any questions for us"),
     # What the closing question's questions may be about, and when, changes nothing of its answer
     # (the questions the person prepared): "Any questions for me about Harwood or the role before
     # I let you go?", "What questions do you have for me about the team or how we work?".
+    # "Anything you want to ask me before I send it through?", "…like to ask the panel?",
+    # "Any questions from your side, for me or Arjun?" (set s)
+    (r"\b(to ask|questions for) (the panel|the committee|the board|either of us|us both|both of us)\b", r"\1 us"),
+    (r"\bquestions (from your side|from your end|on your side|from you)\b", "questions"),
+    (r"\bquestions\s+for\s+(me or [a-z]+|[a-z]+ or me|me and [a-z]+|[a-z]+ and me)\b", "questions for us"),
     (r"\bbefore (i|we|you) (let you go|go|leave|head off|wrap up|finish|"
      r"pass (you|your details)( on| over)?( to (the|our) (hiring manager|team|client|manager))?|hand you (over|on))\b", " "),
     # (Punctuation is gone by now: the scope runs to the end of the ask, a few words at most.)
+    (r"\bbefore (i|we) (send|put|pass) (it|this|that|you|your (details|cv|resume|application)) (through|over|forward|on)\b", " "),
     (r"\b(do you have any questions for us|questions (do you have )?for (me|us))( (about|on|regarding|or)( \S+){1,8})\s*$",
      "do you have any questions for us"),
+    # "Could you confirm your current notice period?" asks what it is (set s).
+    (r"\b(?:(?:can|could|would) you (?:just |please )?|just |please )*confirm (your|the)\b", "what is your"),
     # "What would your notice period look like?" asks what it is.
     (r"\b(what (would|will|does|do|did|is|are) [\w' ]{1,40}?) look(s|ed)? like\b", r"\1"),
     # "Why are you thinking of leaving", "are you looking to move on": the frame, not the topic.
@@ -1318,7 +1330,8 @@ _ELLIPTICAL = re.compile(r"^(?:(?:and|so|also|plus)\b[ ,]*)?(?!not\b|no\b|good\b
 # date" stays one ask of the two. A lead-in label ("Just the practical points:") goes.
 _LISTED = re.compile(
     r"(?:(?<=^)|(?<=[.?!]\s))(?:[^.?!:]{0,60}:\s*)?(?P<lead>what(?:'s| is| are| would be)\s+)(?P<first>your [\w' -]+?)"
-    r"(?P<rest>(?:(?:,\s*(?:and\s+)?|\s+and\s+)your [\w' -]+?)+)\?",
+    # ("What is your current CTC and expected CTC?": the second without its "your", set s)
+    r"(?P<rest>(?:(?:,\s*(?:and\s+)?|\s+and\s+)(?:your |(?=(?:expected|current|present)\b))[\w' -]+?)+)\?",
     re.IGNORECASE,
 )
 
@@ -1333,8 +1346,9 @@ def _ends_asking(piece: str) -> bool:
 def _one_ask_each(listed: re.Match[str]) -> str:
     lead = listed.group("lead")
     items = [listed.group("first")] + [re.sub(r"^(?:,\s*)?(?:and\s+)?", "", i.strip())
-                                       for i in re.split(r"(?=,)|(?=\s+and\s+your\b)", listed.group("rest")) if i.strip(", ")]
-    return " ".join(f"{lead}{item.strip()}?" for item in items)
+                                       for i in re.split(r"(?=,)|(?=\s+and\s+(?:your|expected|current|present)\b)",
+                                                         listed.group("rest")) if i.strip(", ")]
+    return " ".join(f"{lead}{'' if item.strip().lower().startswith('your ') else 'your '}{item.strip()}?" for item in items)
 
 
 def asks(text: str) -> list[str]:

@@ -209,7 +209,10 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
     _row("other-interviews", "Are you interviewing elsewhere?", 0.3,
          also=("Are you interviewing [with] [at] [other] [companies] [elsewhere]?", "Are you [talking] [speaking] to other companies?",
                "Where are you in your [job] search?", "Are you in process [with] [other] [companies] elsewhere?",
-               "Do you have any other interviews [on the go] [lined up] [going on]?", "Any other interviews [on the go] [lined up]?")),
+               "Do you have any other interviews [on the go] [lined up] [going on]?", "Any other interviews [on the go] [lined up]?",
+               # "Are you holding any other offers currently?" (set s)
+               "Are you holding any [other] offers [currently]?", "Do you have any other offers [currently] [in hand]?",
+               "Any other offers [in hand]?")),
     # A recruiter's screen, when an offer would start: holidays already booked.
     _row("holidays", "Do you have any holidays booked?", 0.25,
          also=("Do you have any [holidays] [holiday] [time off] [dates] [leave] booked [already] [in the next few months]?",
