@@ -2124,3 +2124,16 @@ def test_a_lesson_asked_after_its_story_finds_the_story_and_differently_names_no
     asked = "Can you tell us about a time you changed how you work to make a service more accessible?"
     assert "Te Puke" in grounding.ground(f"{asked} What did you learn from it?").composition.opening
     assert "IRISH" not in grounding.ground("And looking back, would you do anything differently?", asked).composition.opening
+
+
+def test_how_the_person_got_started_is_their_first_job_not_a_story_about_starting() -> None:
+    # Set s: "How did you get started in your career?" had been answered with a story whose users
+    # "started onboarding".
+    resume = ("AISHA RAHMAN\nUX Researcher\n\n## Experience\n**UX Researcher, Northbridge, Toronto** (May 2021 – present)\n"
+              "- Ran 40 studies a year\n**Graduate Research Assistant, University of Waterloo** (2017 – Jun 2019)\n"
+              "- Ran lab studies")
+    story = ("## Onboarding drop-off\nSituation: Only 54% of businesses that started onboarding finished it. Task: Find "
+             "out why. Action: I ran 14 sessions. Result: Completion rose to 71%.")
+    grounding = Grounding(Profile(resume=resume, stories=[story]))
+    opening = grounding.ground("How did you get started in your career?").composition.opening
+    assert opening.startswith("I was Graduate Research Assistant at University of Waterloo")

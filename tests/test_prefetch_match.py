@@ -382,3 +382,18 @@ def test_a_question_word_that_did_something_asks_about_the_past() -> None:
 ])
 def test_common_questions_in_the_words_of_set_s(turn: str, asked: str) -> None:
     assert _answered(turn, _interview_predictions()) == [asked]
+
+
+@pytest.mark.parametrize("turn", [
+    # Set s, and two earlier sets' openers: how the person came to their line of work.
+    "So tell me, how did you end up in wine? Because you didn't start there, hey.",
+    "So, tell me a bit about you — how'd you land in admissions?",
+    "How did you become a guide?",
+])
+def test_how_the_person_came_to_their_work_is_how_they_got_started(turn: str) -> None:
+    assert _answered(turn, _interview_predictions()) == ["How did you get started in your career?"]
+
+
+@pytest.mark.parametrize("turn", ["How did you get into that situation?", "How did you end up in the end?"])
+def test_getting_into_a_situation_is_not_getting_started(turn: str) -> None:
+    assert "How did you get started in your career?" not in _answered(turn, _interview_predictions())

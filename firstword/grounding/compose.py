@@ -25,6 +25,7 @@ from firstword.grounding.retrieval import (
     AHEAD,
     ASK_FOR,
     CURRENT_RUNDOWN,
+    FIRST_JOB,
     Scored,
     _names_employer,
     arrangements,
@@ -132,12 +133,17 @@ def _compose(
     # A note written for another question (why join, a salary, what to ask) does not answer
     # this one.
     usable = [s for s in usable if not s.aside or kind is QuestionType.ABOUT_YOU]
-    if kind is not QuestionType.ABOUT_YOU and any(s.fact.part != "role" and s.fact.section != "header" for s in usable):
+    # "How did you get started?", "What was your first job?": the first role itself (not the work
+    # done in the previous one, "What did you do before Loopline?", which the lines below say).
+    by_when = FIRST_JOB.search(question) is not None
+    if kind is not QuestionType.ABOUT_YOU and not by_when and any(s.fact.part != "role" and s.fact.section != "header" for s in usable):
         # A role line or the headline says where or what title, not what was done: the work
         # done there answers better.
         plain = [s for s in usable if s.fact.part != "role" and s.fact.section != "header"]
         usable = plain + [s for s in usable if s not in plain]
-    if kind is QuestionType.BEHAVIOURAL and usable and usable[0].fact.source is not Source.STORY:
+    if kind is QuestionType.BEHAVIOURAL and usable and usable[0].fact.source is not Source.STORY and not by_when:
+        # (Not "How did you get started in your career?": the first job, not a story whose users
+        # "started onboarding", set s.)
         # "How did you work out what the food bank needed?": a story told about the same thing
         # as the top line (its title's words are in the line) has what was done and what came
         # of it; the line only names the work.

@@ -293,6 +293,15 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(for|to) (the )?(\d+|two|three|four|five|all|both|either|each) of us\b", "for us"),
     (r"\b(an? )?(short |quick |brief )?intro(duction)? (to|of) yourself\b", "tell me about yourself"),
     (r"\bgot (something|it|things) wrong\b", "made a mistake"),
+    # How the person came to their line of work, whatever it is called (set s): "how did you end
+    # up in wine", "how you got into customs", "how did you become a guide", "what got you into
+    # nursing". Not "into that", "into trouble", "in the end".
+    (r"\b(how (did )?you (first )?(end(ed)? up|get|got|come|came|wind up|wound up|land(ed)?|fall|fell|go|went) (in|into)|"
+     r"how (did )?you (first )?(become|became)( an?)?|what (first )?(got|get|brought|drew|took) you into) "
+     r"(?!(that|this|it|those|these|the|trouble|such|there|here|a|an|your|our)\b)[a-z]+"
+     r"( (?!(and|or|because|but|so|then|as|at|with|from|in|on|for|to)\b)[a-z]+)?\b",
+     "how did you get into your field"),
+    (r"\b(tell|give) (me|us) your (life )?story\b", "tell me about yourself"),
     # "…tell a client something they didn't want to hear" (spelled out: "did not").
     (r"\b(something|things|news) (that )?(they|he|she|people|someone|nobody) (did not|do not|does not|would not) "
      r"(want|like) to hear\b", "bad news"),

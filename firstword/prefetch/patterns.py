@@ -165,6 +165,10 @@ INTERVIEW_OPENERS: tuple[Row, ...] = (
     _row("why-role", "Why do you want this role?", 0.6, also=_WHY_ROLE),
     _row("why-here", "Why do you want to work here?", 0.55, also=_WHY_HERE),
     _row("leaving", "Why are you leaving [your current role]?", 0.45, also=_LEAVING),
+    # "So tell me, how did you end up in wine?", "Tell me how you got into customs", "How did you
+    # become a guide?" (set s; ``match`` reads the field named as "your field").
+    _row("started", "How did you get started in your career?", 0.4,
+         also=("How did you get into your field?", "What got you into your field?")),
 )
 
 # The questions of almost every interview, at any point until asked (at ``COMMON_FACTOR`` of their
