@@ -2137,3 +2137,16 @@ def test_how_the_person_got_started_is_their_first_job_not_a_story_about_startin
     grounding = Grounding(Profile(resume=resume, stories=[story]))
     opening = grounding.ground("How did you get started in your career?").composition.opening
     assert opening.startswith("I was Graduate Research Assistant at University of Waterloo")
+
+
+def test_a_difficult_customer_is_the_story_of_an_unhappy_guest_or_neighbour() -> None:
+    # Set s: the prepared answer to "Tell me about a time you dealt with a difficult customer." had
+    # been a story of the alcohol bans; the profile's story of a guest sending back a bottle was it.
+    stories = ["## Keeping the team alive during the alcohol bans\nSituation: Restaurants were closed for months. Task: "
+               "Keep two juniors employed. Action: I ran tastings online. Result: R180k revenue.",
+               "## The 'corked' Rubicon\nSituation: A guest at a business dinner sent back a R3,900 bottle, loudly "
+               "saying it was corked. Task: Keep the table happy. Action: I opened another and sold the first by the "
+               "glass. Result: They booked again."]
+    grounding = Grounding(Profile(resume="ANKE STEYN\nSommelier\n\nExperience\n- Ran a 300-bin list.", stories=stories))
+    opening = grounding.ground("Tell me about a time you dealt with a difficult customer.").composition.opening
+    assert "Rubicon" in opening or "guest at a business dinner" in opening

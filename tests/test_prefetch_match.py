@@ -397,3 +397,26 @@ def test_how_the_person_came_to_their_work_is_how_they_got_started(turn: str) ->
 @pytest.mark.parametrize("turn", ["How did you get into that situation?", "How did you end up in the end?"])
 def test_getting_into_a_situation_is_not_getting_started(turn: str) -> None:
     assert "How did you get started in your career?" not in _answered(turn, _interview_predictions())
+
+
+@pytest.mark.parametrize("turn", [
+    # Sets g, h, s: whoever the job serves, unhappy; the parts of the story asked after it.
+    "Can you tell us about a time when you've dealt with a patient who was unhappy with the care they'd received — what "
+    "happened, and what did you do?",
+    "Describe a time when you had to deal with a caller or customer who was extremely upset or hostile. What was the "
+    "situation, what did you do, and what was the outcome?",
+    "Planning can be very emotive for residents. Tell us about a time you dealt with a member of the public who was very "
+    "unhappy, and what the outcome was.",
+    "Tell me about a guest that went wrong. We've all got one.",
+])
+def test_a_difficult_customer_in_any_job_s_words_is_one_story(turn: str) -> None:
+    # (At the start of an interview: after a story, the list's limit keeps the follow-ups first.)
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    assert _answered(turn, predictions) == ["Tell me about a time you dealt with a difficult customer."]
+
+
+def test_a_story_asked_with_its_parts_and_then_something_else_is_no_whole_hit() -> None:
+    turn = ("Tell us about a time you dealt with a member of the public who was very unhappy. And what's your notice "
+            "period?")
+    decision = decide(turn, _interview_predictions())
+    assert decision.match is None

@@ -71,6 +71,11 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("conflict", "disagreement", "disagree", "argument", "argue", "clash", "tension", "pushback", "stakeholder"),
     ("failure", "fail", "failed", "mistake", "error", "outage", "incident", "setback", "wrong", "bug", "missed"),
     ("incident", "on-call", "oncall", "outage", "pager", "postmortem", "runbook", "reliability"),
+    # Whoever the job serves, unhappy with it (a story of "a difficult customer", sets g, h, s).
+    ("complaint", "complained", "complaining", "complain", "angry", "upset", "unhappy", "irate", "hostile", "furious",
+     "rude", "shouting", "shouted", "dissatisfied", "aggressive", "abusive"),
+    ("customer", "customers", "client", "clients", "guest", "guests", "patient", "patients", "caller", "callers",
+     "resident", "residents", "neighbour", "neighbor", "public", "diner", "diners", "passenger", "passengers"),
     ("weakness", "improve", "improvement", "struggle", "used", "learning", "overcome"),
     ("salary", "compensation", "pay", "range", "money", "package", "expectation", "expectations"),
     ("start", "notice", "available", "availability", "join", "period"),

@@ -55,7 +55,7 @@ from typing import Protocol
 
 import snowballstemmer
 
-from firstword.grounding.questions import names_in, small_talk
+from firstword.grounding.questions import QuestionType, names_in, small_talk
 from firstword.prefetch.literals import Substitution, Substitutions
 
 # Chosen by ``firstword.prefetch.evaluate`` on the dev split of ``data/paraphrases.jsonl``
@@ -293,6 +293,17 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(for|to) (the )?(\d+|two|three|four|five|all|both|either|each) of us\b", "for us"),
     (r"\b(an? )?(short |quick |brief )?intro(duction)? (to|of) yourself\b", "tell me about yourself"),
     (r"\bgot (something|it|things) wrong\b", "made a mistake"),
+    # Whoever the job serves, unhappy with it: "a difficult customer" (the row's words).
+    (r"\b(an? )?(caller or customer|customer or caller|member of the public|guest|client|patient|caller|resident|diner|"
+     r"passenger|customer)s? (who|that) (was|were|got|became) (very |really |quite |extremely |particularly )?"
+     r"(unhappy|angry|upset|rude|demanding|irate|dissatisfied|aggressive|abusive|difficult|hostile)"
+     r"( (or|and) (unhappy|angry|upset|rude|demanding|irate|dissatisfied|aggressive|abusive|difficult|hostile))?"
+     r"( with (the|their|your|our) (care|service|food|stay|experience|treatment)( (they|he|she) (had |would )?received| received)?)?\b|"
+     r"\b(an? )?(guest|customer|client|patient|diner) (who|that) went wrong\b", "a difficult customer"),
+    (r"\b(an? )?(difficult|unhappy|angry|upset|rude|demanding|irate|dissatisfied|aggressive|abusive|hostile) "
+     r"(member of the public|guest|client|patient|caller|resident|diner|passenger)\b", "a difficult customer"),
+    # "…something wrong on an entry. We all have.", "We've all got one.": a remark after the ask.
+    (r"\b(we|everyone|everybody) (have |has )?(all )?(have|has|got|had|do|did|make|made)( all)?( one| them| it| those)?\s*$", " "),
     # How the person came to their line of work, whatever it is called (set s): "how did you end
     # up in wine", "how you got into customs", "how did you become a guide", "what got you into
     # nursing". Not "into that", "into trouble", "in the end".
@@ -984,13 +995,20 @@ _STORY_REQUEST = re.compile(
     r"(example|time|situation|instance|occasion)|an example of|a time (when|you|that|where))",
     re.IGNORECASE,
 )
-_STORY_PART = re.compile(
-    r"^\W*(?:(?:and|so|then|also)\b\W*)*(?:what happened( next| then| in the end)?|what did you (do|learn|change)( about it| from (it|that)| afterwards| after that)?|"
+_STORY_PART_ASKED = (
+    r"(?:what happened( next| then| in the end)?|what did you (do|learn|change)( about it| from (it|that)| afterwards| after that)?|"
     r"how did you (handle|deal with|approach|manage|resolve|tackle) (it|that|this|the situation)|"
     r"how did (it|that|things) (play out|go|turn out|end( up)?|work out)|how would that play out|"
-    r"what was the (outcome|result|impact|end result)( for [\w' ]{1,30})?|what were the results?)\W*$",
-    re.IGNORECASE,
+    r"what was the (outcome|result|impact|end result)( for [\w' ]{1,30})?|what were the results?|"
+    # said inside the request: "…, and what the outcome was.", "…, and how you handled it." (set s)
+    r"what the (outcome|result|impact|end result) was|what you did( about it)?|"
+    r"how you (handled|dealt with|resolved) (it|that|them|the situation)|what was the situation)"
 )
+_STORY_PART = re.compile(rf"^\W*(?:(?:and|so|then|also)\b\W*)*{_STORY_PART_ASKED}\W*$", re.IGNORECASE)
+# The same at the end of a turn, after the request or another part ("… — what happened, and what
+# did you do?", "…. What was the situation, what did you do, and what was the outcome?").
+_TRAILING_PART = re.compile(rf"(?:\s*[,;:—–-]|(?<=[.?!]))\s*(?:(?:and|so|then|also)\s+)?{_STORY_PART_ASKED}\W*$",
+                            re.IGNORECASE)
 _STORY_FRAME = frozenset(read("time example situation instance occasion share give describe something someone "
                               "particular specific recent").content)
 # A story is the answer when the request's words are mostly its own (this share of them), two
@@ -1013,6 +1031,23 @@ def _story_request(text: str) -> frozenset[str] | None:
     if terms.negated or "~irrealis" in terms.tense:
         return None
     return frozenset(t for t in terms.content - _STORY_FRAME if not t.startswith("@"))
+
+
+def _story_asked_with_parts(text: str, predictions: Sequence[Predicted]) -> Decision | None:
+    """A request for a story followed by the parts of its telling ("Tell us about a time you dealt
+    with a member of the public who was very unhappy, and what the outcome was."; "Describe a
+    time… What was the situation, what did you do, and what was the outcome?"): the story a
+    table predicts, decided on the request alone, is its answer (a story tells them). Only a
+    story's question answers it; None when none does clearly."""
+    request = text.strip()
+    while (part := _TRAILING_PART.search(request)) is not None and part.start() > 0:
+        request = request[: part.start()].rstrip()
+    if request == text.strip() or not _STORY_REQUEST.search(request) or len(asks(request)) != 1:
+        return None
+    stories = [p for p in predictions if getattr(p, "kind", None) is QuestionType.BEHAVIOURAL
+               and getattr(p, "anchors", None) is None and getattr(p, "standalone", True)]
+    decision = decide(request, stories) if stories else None
+    return decision if decision is not None and decision.match is not None else None
 
 
 def _tells_story(text: str, anchors: Anchors) -> bool:
@@ -1227,6 +1262,8 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
     if not read(text).content:
         return Decision(None, "empty_question")
     several = len(asks(text)) >= 2
+    if several and (story := _story_asked_with_parts(text, predictions)) is not None:
+        return story
     if several and not any(getattr(p, "anchors", None) is not None for p in predictions):
         return Decision(None, "asks_several")
     parts = question_parts(text)

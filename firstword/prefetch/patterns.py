@@ -188,6 +188,13 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
          also=("Tell me about a mistake you made.", "Tell me about a time you made a mistake.",
                # "…something went wrong, and it was, at least partly, your fault" (set r)
                "Tell me about a time something went wrong [and] [it was] [at least] [partly] your fault.")),
+    # Of any job that serves people: "a patient who was unhappy with the care they'd received",
+    # "a caller or customer who was extremely upset or hostile", "a member of the public who was
+    # very unhappy", "a guest that went wrong" (sets g, h, s; ``match`` reads each as "a difficult
+    # customer").
+    _row("difficult-customer", "Tell me about a time you dealt with a difficult customer.", 0.25,
+         also=("Tell me about a difficult customer [you dealt with] [you had].",
+               "Tell me about a time you had to deal with a difficult customer.")),
     _row("pressure", "Tell me about a time you worked under pressure.", 0.35,
          also=("Tell me about a time you [had to] [manage] [several] [things] [tasks] [at once] [were] under pressure.",)),
     _row("proud", "What are you most proud of?", 0.35, also=_PROUD),
