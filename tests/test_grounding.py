@@ -2150,3 +2150,15 @@ def test_a_difficult_customer_is_the_story_of_an_unhappy_guest_or_neighbour() ->
     grounding = Grounding(Profile(resume="ANKE STEYN\nSommelier\n\nExperience\n- Ran a 300-bin list.", stories=stories))
     opening = grounding.ground("Tell me about a time you dealt with a difficult customer.").composition.opening
     assert "Rubicon" in opening or "guest at a business dinner" in opening
+
+
+def test_a_role_line_with_a_spaced_hyphen_and_piped_dates_is_said_as_a_role() -> None:
+    # Set j: "Approved Electrician - Northpoint Building Services, Trafford Park | Mar 2020 - present"
+    # had been said "I approved Electrician - Northpoint …", set s "I was a customer Service Representative - …".
+    resume = ("LIAM BRENNAN\nSalford | liam@example.com\n\nEXPERIENCE\n"
+              "Approved Electrician - Northpoint Building Services, Trafford Park | Mar 2020 - present\n"
+              "- Rewired 40 houses.\nLabourer - Coyle Construction, Salford | Jun 2014 - Aug 2015\n- Loaded skips.")
+    grounding = Grounding(Profile(resume=resume))
+    said = [first_person(f, grounding.facts) for f in grounding.facts if f.part == "role"]
+    assert said[0].startswith("I've been Approved Electrician at Northpoint Building Services since 2020")
+    assert said[1].startswith("I was Labourer at Coyle Construction")

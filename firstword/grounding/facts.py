@@ -554,7 +554,9 @@ def _in_header(kind: str, facts: list[Fact], employer: str | None) -> bool:
 def role_title(fact: Fact) -> str | None:
     """The job title a role line names ("Senior Staff Nurse (Band 6)"), if it names one."""
     text = _DATED_LINE.sub("", fact.text)
-    parts = [p.strip(" ,|·–—-") for p in re.split(r"\s+[–—|]\s+|,\s+|;\s+", text) if p.strip(" ,|·–—-")]
+    # ("Approved Electrician - Northpoint Building Services, Trafford Park | Mar 2020 - present": a
+    # spaced hyphen parts them as a dash does; set j had said "I approved Electrician - …")
+    parts = [p.strip(" ,|·–—-") for p in re.split(r"\s+[-–—|]\s+|,\s+|;\s+", text) if p.strip(" ,|·–—-")]
     titles = [p for p in parts if is_title(p) and (fact.employer is None or fact.employer not in p)]
     return titles[0] if titles else None
 
