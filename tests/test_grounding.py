@@ -2162,3 +2162,13 @@ def test_a_role_line_with_a_spaced_hyphen_and_piped_dates_is_said_as_a_role() ->
     said = [first_person(f, grounding.facts) for f in grounding.facts if f.part == "role"]
     assert said[0].startswith("I've been Approved Electrician at Northpoint Building Services since 2020")
     assert said[1].startswith("I was Labourer at Coyle Construction")
+
+
+def test_a_line_of_what_was_done_to_the_person_says_was() -> None:
+    # Set s: "Promoted to wine steward in 2017" had been said "I promoted to wine steward".
+    resume = ("ANKE STEYN\nSommelier\n\nEXPERIENCE\nWaiter - Die Kombuis, Stellenbosch | 2015 - 2019\n"
+              "- Promoted to wine steward in 2017.\n- Promoted 3 waiters to section leads.\n- Appointed as fire warden.")
+    grounding = Grounding(Profile(resume=resume))
+    said = " ".join(first_person(f, grounding.facts) for f in grounding.facts if f.source is Source.RESUME)
+    assert "I was promoted to wine steward in 2017" in said and "I was appointed as fire warden" in said
+    assert "I promoted 3 waiters to section leads" in said

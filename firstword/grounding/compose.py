@@ -665,6 +665,8 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             # "I led X, and cut Y": the subject is not repeated after a clause that has it. The
             # verb is lower-cased whatever its frequency ("Rebuilt" began the line, not a name).
             verb = clause[0].lower() + clause[1:]
+            if _DONE_TO.match(clause):
+                verb = f"was {verb}"  # "Promoted to wine steward in 2017" (set s had "I promoted to…")
             said = verb if out and out[-1].startswith("I ") else f"I {verb}"
         elif years:
             said = f"I have {_lower_first(clause)}"
@@ -781,6 +783,11 @@ _SECOND_VERB = re.compile(
 # Bankers (CIBN) — …", "Registered Environmental Health Practitioner with …", "Advanced Fire
 # Fighting, Medical First Aid …" (set p had said "I chartered Institute of Bankers").
 _STANDING = re.compile(r"^(?:chartered|registered|advanced|certified|qualified|accredited|licensed|licenced)\s+[A-Z]", re.IGNORECASE)
+
+
+# Verbs a line starts with that something was done to the person: "Promoted to…", "Appointed as…".
+_DONE_TO = re.compile(r"^(?:promoted|appointed|elected|nominated|shortlisted|seconded|headhunted)"
+                      r"(?= (?:to|as|into|onto|in|by|for|from|within|after|twice|again)\b)", re.IGNORECASE)
 
 
 def _verb_led(clause: str) -> bool:
