@@ -282,9 +282,15 @@ class VoiceOut:
                         first = False
                         if on_sentence is not None:
                             on_sentence(utterance, index)
+                    heard_at = t0 + utterance.sent_ms / 1000.0
+                    if (sent_at := self._clock()) > heard_at:
+                        # The page ran out while this piece was on its way: it plays from when it
+                        # was sent, and what follows plays after it (reported with ``max`` alone, a
+                        # piece could be placed a few microseconds into the one before it).
+                        t0 += sent_at - heard_at
+                        heard_at = sent_at
                     if self._on_sent is not None:
-                        heard_at = t0 + utterance.sent_ms / 1000.0
-                        self._on_sent(piece, utterance.sample_rate, max(heard_at, self._clock()))
+                        self._on_sent(piece, utterance.sample_rate, heard_at)
                     utterance.sent_bytes += len(piece)
             utterance.sentence = len(utterance.sentences)
             utterance.reason = VoiceEndReason.DONE
