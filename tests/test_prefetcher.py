@@ -406,19 +406,18 @@ def test_answers_shown_together_say_each_sentence_once() -> None:
     assert joined_answers(["8 wks NWAS per contract. Home since May.", "8 wks NWAS per contract."]) == "8 wks NWAS per contract. Home since May."
 
 
-async def test_a_turn_handing_the_floor_to_a_colleague_shows_nothing_prepared() -> None:
-    # Set q: "Faith, do you have your questions?" (the chair to HR) had shown the person's own
-    # questions for the panel; the same words said to the person are theirs.
+async def _closing_prepared(asked: str, answer: str, resume: str) -> Prefetcher:
+    """A copilot prefetcher whose one prediction is the closing question, prepared, and which
+    knows whose name is the person's (``Grounding.handed_over``)."""
     from firstword.answerer.profile import Profile
     from firstword.grounding.grounding import Grounding
-    from firstword.prefetch.prefetcher import Prefetcher
 
-    closing = Prediction(text="Do you have any questions for us?", source="common:closing", kind=QuestionType.CLOSING, score=0.5)
+    closing = Prediction(text=asked, source="common:closing", kind=QuestionType.CLOSING, score=0.5)
 
     async def generate(prediction, who, history):  # type: ignore[no-untyped-def]
-        yield "I'd like to ask about housing allowance."
+        yield answer
 
-    grounding = Grounding(Profile(resume="BRIAN OTIENO OCHIENG\nField Agronomist\n"))
+    grounding = Grounding(Profile(resume=resume))
     prefetcher = Prefetcher(persona="copilot", generate=generate, predict=lambda who, history: [closing],
                             gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.0),
                             handed_over=grounding.handed_over)
@@ -427,6 +426,14 @@ async def test_a_turn_handing_the_floor_to_a_colleague_shows_nothing_prepared() 
         await asyncio.sleep(0.01)
         if prefetcher.prepared():
             break
+    return prefetcher
+
+
+async def test_a_turn_handing_the_floor_to_a_colleague_shows_nothing_prepared() -> None:
+    # Set q: "Faith, do you have your questions?" (the chair to HR) had shown the person's own
+    # questions for the panel; the same words said to the person are theirs.
+    prefetcher = await _closing_prepared("Do you have any questions for us?", "I'd like to ask about housing allowance.",
+                                         "BRIAN OTIENO OCHIENG\nField Agronomist\n")
     assert prefetcher.lookup("Faith, do you have your questions?") is None
     assert prefetcher.stats.reasons["handed_over"] == 1
     assert prefetcher.lookup("Brian, do you have any questions for us?") is not None
@@ -436,29 +443,14 @@ async def test_a_turn_handing_the_floor_to_a_colleague_shows_nothing_prepared() 
 async def test_a_partial_hit_leaves_a_colleagues_ask_unanswered() -> None:
     # Set r: "…Sunita, did you have anything else? No? Okay. Hannah?" had been answered live
     # after the prepared closing questions, with "I'm Hannah Whitfield." (the name read as a topic).
-    from firstword.answerer.profile import Profile
-    from firstword.grounding.grounding import Grounding
-    from firstword.prefetch.prefetcher import Prefetcher
-
-    closing = Prediction(text="What questions do you have for us?", source="common:closing", kind=QuestionType.CLOSING, score=0.5)
-
-    async def generate(prediction, who, history):  # type: ignore[no-untyped-def]
-        yield "I'd like to ask about mentorship for new staff."
-
-    grounding = Grounding(Profile(resume="Hannah Whitfield\nOccupational Therapist\n"))
-    prefetcher = Prefetcher(persona="copilot", generate=generate, predict=lambda who, history: [closing],
-                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.0),
-                            handed_over=grounding.handed_over)
-    prefetcher.start()
-    for _ in range(50):
-        await asyncio.sleep(0.01)
-        if prefetcher.prepared():
-            break
+    prefetcher = await _closing_prepared("What questions do you have for us?", "I'd like to ask about mentorship for new staff.",
+                                         "Hannah Whitfield\nOccupational Therapist\n")
     turn = "Okay, we're nearly at time. Sunita, did you have anything else? No? Okay. Hannah, what questions do you have for us?"
     prepared = prefetcher.lookup(turn, partly=True)
     assert prepared is not None and prepared.live == ""
     assert prefetcher.asks_same(turn, prepared)
     # An ask of the person's own is still answered live after the prepared part.
     other = "Sunita, did you have anything else? No? Okay. Hannah, where are you based now, and what questions do you have for us?"
-    assert prefetcher.lookup(other, partly=True) is None or prefetcher.lookup(other, partly=True).live
+    other_prepared = prefetcher.lookup(other, partly=True)
+    assert other_prepared is None or other_prepared.live
     await prefetcher.aclose()

@@ -210,6 +210,13 @@ _ASKING = re.compile(r"\b(tell(ing)? (me|us)|can you|could you|would you|do you|
 SMALL_TALK = "small talk"
 
 
+# The interviewer saying how the interview will run: "I'll run through a few bits", "we'll ask you
+# about your CV", "I'll tell you about the job".
+_PLAN_SAID = (r"(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
+              r"\b(?:run through|go through|go over|ask you|a few (?:questions|bits|things)|tell you (?:a bit|about)|"
+              r"start (?:with|by|off)|take (?:some )?notes|kick off|put you forward)\b")
+
+
 def only_small_talk(question: str) -> bool:
     """A turn whose every ask is small talk ("…come in, sit down there. Did you get parked alright?
     The car park's gone to pot since they started the works."): nothing in it is for the
@@ -227,12 +234,7 @@ def only_small_talk(question: str) -> bool:
 # job…"), and a word after it that checks it suits ("Fair?", "Okay?"): set r had answered that
 # "Fair?" with a note on the project manager and the person's degree. (After a condition of the
 # job, "We start at seven. All right?" asks whether it suits: ``ACCEPTS``.)
-_PLAN = re.compile(
-    r"\b(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
-    r"\b(?:run through|go through|go over|ask you|a few (?:questions|bits|things)|tell you (?:a bit|about)|"
-    r"start (?:with|by|off)|take (?:some )?notes|kick off|put you forward)\b",
-    re.IGNORECASE,
-)
+_PLAN = re.compile(r"\b" + _PLAN_SAID, re.IGNORECASE)
 _TAG = re.compile(r"^\W*(?:fair|fair enough|okay|ok|alright|all right|sound good|sounds good|good|yeah|yes|cool)\W*\?\W*$",
                   re.IGNORECASE)
 
@@ -522,9 +524,7 @@ _SMALL_TALK = re.compile(
     + _GOOD_TIME_ASKED + r"|"
     # The interviewer's plan for the call, checked with a tag: "I just want to run through a few
     # bits with you before I put you forward to the client, okay?" asks nothing of the person's.
-    r"(?:[^?]*?[,;:]\s*)?(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
-    r"\b(?:run through|go through|go over|ask you|a few (?:questions|bits|things)|tell you (?:a bit|about)|"
-    r"start (?:with|by|off)|take (?:some )?notes|kick off|put you forward)\b[^?]*,\s*"
+    r"(?:[^?]*?[,;:]\s*)?" + _PLAN_SAID + r"[^?]*,\s*"
     r"(?:okay|ok|alright|all right|yeah|is that (?:ok|okay|alright|all right)|sound good|does that sound (?:ok|okay|good))\?\W*$|"
     r"how(?: are|'re|'s| is| have| has|'ve)? (?:you|things|it|life|you been)(?: doing| going| keeping| been)?"
     r"(?: today| this morning| this afternoon| so far)?\W*$|"
