@@ -1726,6 +1726,14 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
      "want commercial + bigger equipment"),
     ("Marlowe DOR leaving = why promo not coming. DON'T say that, say ready for own hotel",
      "ready for own hotel"),
+    # Set s: a question the person means to ask them, after the least they would take.
+    ("Now: R24,500 basic + tips ~R8k/mo avg. ASK R38k basic. Floor R33k + svc charge - ask how svc charge is split (points?)",
+     "Now: R24,500 basic + tips ~R8k/mo avg. ASK R38k basic."),
+    ("Hybrid 2 days. ask whether Fridays are flexible. ask about the team size.",
+     "Hybrid 2 days."),
+    # "I ask about allergies at every table" is what the person does.
+    ("I ask about allergies at every table.",
+     "I ask about allergies at every table."),
     # "take too much on at harvest" is a weakness, not a to-do.
     ("Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep.",
      "Afrikaans writing slow (speak fine). take too much on at harvest, don't sleep."),
@@ -2069,7 +2077,8 @@ def test_a_check_on_the_interviewers_plan_is_small_talk() -> None:
 
 @pytest.mark.parametrize(("note", "kept"), [
     # Set s: a floor on its own sentence had been said as the answer to the pay asked.
-    ("Floor R33k + svc charge - ask how svc charge is split (points?).", "ask how svc charge is split (points?)."),
+    # (with the question the person means to ask them, which is theirs too)
+    ("Floor R33k + svc charge - ask how svc charge is split (points?).", ""),
     ("ASK R38k basic. Floor R33k + svc charge", "ASK R38k basic."),
     ("Min 115k", ""),
     # A need is what the person asks for.

@@ -75,7 +75,10 @@ _REMINDER = re.compile(
 _TO_DO = re.compile(r"^(?i:check (?:w/|with|email|e-mail|again|the email|my email)|talk to|speak to|speak with|run it by|bring|"
                     r"wear|look up|google|print(?: out)?|clarify)(?=\s|$)|"
                     # "ask Jo (CD) if can be released early", "ask HR Mon" (set p): someone to ask
-                    r"^(?i:ask) (?:[A-Z][a-z]+\b(?! ?\d)|HR\b|(?i:him|her|them|my (?:boss|manager))\b)")
+                    r"^(?i:ask) (?:[A-Z][a-z]+\b(?! ?\d)|HR\b|(?i:him|her|them|my (?:boss|manager))\b)|"
+                    # "ask how svc charge is split (points?)", "ask about staff housing": a question
+                    # the person means to put to them (set s had said it after the pay wanted)
+                    r"^(?i:ask (?:how|whether|if|what|who|why|when|where|which|about|abt|re)\b)")
 _TITLE = re.compile(r"\b(?:Sr|Sra|Mr|Mrs|Ms|Dr|St|Prof)$")
 _SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->|→)\s*)")
