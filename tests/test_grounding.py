@@ -424,7 +424,7 @@ def test_a_past_role_with_months_owns_its_bullets():
     )
     facts = FactBase.from_profile(Profile(resume=resume))
     waste = next(f for f in facts if f.text.startswith("Cut produce waste"))
-    assert waste.employer == "FreshCo Markets" and waste.dates == "2016 - Jan 2020"
+    assert waste.employer == "FreshCo Markets" and waste.dates == "Mar 2016 - Jan 2020"
 
 
 def _pdf(path: Path, pages: list[str]) -> None:
@@ -1731,6 +1731,17 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
      "Now: R24,500 basic + tips ~R8k/mo avg. ASK R38k basic."),
     ("Hybrid 2 days. ask whether Fridays are flexible. ask about the team size.",
      "Hybrid 2 days."),
+    # Set t: a floor in Singapore dollars with its reminder, a claim not to overstate, words in
+    # quotes to say instead of the sentence.
+    ("Last drawn: S$13,800/mth + AWS 1 mth. Expected S$16,500. Floor S$15,000 - don't say.",
+     "Last drawn: S$13,800/mth + AWS 1 mth. Expected S$16,500."),
+    ("Only 20 t boat lifter at Tamar - don't overclaim.",
+     "Only 20 t boat lifter at Tamar"),
+    ("2nd stage at another Leeds practice Tues - say 'one other process, second stage', no names.",
+     "One other process, second stage."),
+    # "…, say 20% up" is no instruction; only words in quotes are.
+    ("Results were good, say 20% up on the year.",
+     "Results were good, say 20% up on the year."),
     # "I ask about allergies at every table" is what the person does.
     ("I ask about allergies at every table.",
      "I ask about allergies at every table."),
@@ -2146,6 +2157,56 @@ def test_how_the_person_got_started_is_their_first_job_not_a_story_about_startin
     grounding = Grounding(Profile(resume=resume, stories=[story]))
     opening = grounding.ground("How did you get started in your career?").composition.opening
     assert opening.startswith("I was Graduate Research Assistant at University of Waterloo")
+
+
+def test_an_expected_sum_in_a_note_is_the_pay_wanted_and_the_floor_is_never_said() -> None:
+    # Set t: "Can you share your last drawn salary and your expected salary?" had been answered
+    # "… I expected S$16,500. Floor S$15,000 - don't say."
+    from firstword.prefetch.notes import topics
+
+    notes = "Last drawn: S$13,800/mth + AWS 1 mth + variable bonus ~1.5 mths. Expected S$16,500. Floor S$15,000 - don't say."
+    said = topics(Profile(resume="RACHEL GOH\nData Protection Officer", notes=notes))[0].answer
+    assert said == "S$13,800/mth + AWS 1 mth + variable bonus ~1.5 mths. I'm looking for S$16,500."
+    # A count is no pay.
+    counted = topics(Profile(resume="A B\nEvents", notes="Launch: Expected 70 people, 140 came."))[0].answer
+    assert "looking for" not in counted
+
+
+def test_a_role_is_said_with_the_month_it_began() -> None:
+    # Set t: "Jun 2015 - Feb 2017" had been said "2015 - Feb 2017"; a current role still "since".
+    resume = ("ROSA LINDQVIST\nBrewer\n\nEXPERIENCE\nLead Brewer - High Desert Ale Works, Bend, OR | Jan 2020 - present\n"
+              "- Ran the brewhouse\nCellar Operator / Packaging - Lakeshore Brewpub, Chicago, IL | Jun 2015 - Feb 2017\n"
+              "- Kegging for a 10 bbl brewpub")
+    facts = FactBase.from_profile(Profile(resume=resume))
+    said = [first_person(f, facts) for f in facts if f.part == "role"]
+    assert said == ["I've been Lead Brewer at High Desert Ale Works since 2020.",
+                    "I was Cellar Operator / Packaging at Lakeshore Brewpub, Jun 2015 - Feb 2017."]
+
+
+def test_a_role_line_that_opens_with_its_dates_is_a_role() -> None:
+    # Set q: "Mar 2020 – Present | Sentinel … | Senior Payroll Administrator" had been said as
+    # written (the month was left before the dates), and "Apply NBCPSS … rules" as "I worked on apply".
+    resume = ("LERATO MOKOENA\nSenior Payroll Administrator\n\nExperience\n\n"
+              "Mar 2020 – Present | Sentinel Guarding Services (Pty) Ltd, Midrand | Senior Payroll Administrator\n"
+              "- Apply NBCPSS Main Collective Agreement rules: shift allowances and overtime")
+    facts = FactBase.from_profile(Profile(resume=resume))
+    said = [first_person(f, facts) for f in facts if f.employer]
+    assert said[0] == "I've been Senior Payroll Administrator at Sentinel Guarding Services Ltd since 2020."
+    assert said[1].startswith("At Sentinel Guarding Services Ltd I apply NBCPSS Main Collective Agreement rules")
+
+
+def test_the_words_of_getting_started_find_nothing_themselves() -> None:
+    # Set t: "How did you get started in your career?" (prepared for "How'd you end up in beer?")
+    # had been answered with the story of an IPA that "started failing" diacetyl tests.
+    resume = ("ROSA LINDQVIST\nBrewer\n\nEXPERIENCE\nLead Brewer - High Desert Ale Works, Bend, OR | Jan 2020 - present\n"
+              "- Ran the brewhouse\nCellar Operator / Packaging - Lakeshore Brewpub, Chicago, IL | Jun 2015 - Feb 2017\n"
+              "- Cellaring, filtration, kegging and bottle line for a 10 bbl brewpub")
+    story = ("## Hop-creep diacetyl\nSituation: Our flagship hazy IPA started failing forced diacetyl tests and getting "
+             "customer complaints. Task: Find the cause. Action: I moved the dry hop. Result: No failed tests for 18 months.")
+    grounding = Grounding(Profile(resume=resume, stories=[story]))
+    for asked in ("How did you get started in your career?", "How did you get started in brewing?"):
+        opening = grounding.ground(asked).composition.opening
+        assert "Lakeshore Brewpub" in opening and "diacetyl" not in opening, (asked, opening)
 
 
 def test_a_difficult_customer_is_the_story_of_an_unhappy_guest_or_neighbour() -> None:

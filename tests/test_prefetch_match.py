@@ -136,6 +136,22 @@ def test_nothing_to_match() -> None:
     assert decide("what's the weather like in Leeds", [P("What are the risks?")]).reason == "below_threshold"
 
 
+def test_asking_to_hear_again_what_was_cut_off_is_no_prediction() -> None:
+    # Set t: "…You said something about the valuation roll and then it cut. Just the end bit,
+    # please." had been shown the answer prepared for "What was the result?".
+    predictions = predict_questions(sample_profile(), [("user", "Tell me about a time you cut latency."), ("assistant", "…")],
+                                    persona="copilot")
+    for asked in ("You're breaking up again, sorry. I think we lost the last part. You said something about the "
+                  "valuation roll and then it cut. Just the end bit, please.",
+                  "Sorry, you froze. Can you say that again, how it ended?"):
+        decision = decide(asked, predictions)
+        assert decision.match is None and decision.reason == "asks_again", asked
+    # How it ended, asked, is still the result; and "the last part of the project" is no repeat.
+    decision = decide("And how did it all end up?", predictions)
+    assert decision.match is not None and decision.match.prediction.text == "What was the result?"
+    assert not match._SAY_AGAIN.search("What did you do in the last part of the project?")
+
+
 def test_predictions_match_with_their_optional_words() -> None:
     predictions = predict_questions(sample_profile(), [("user", "Tell me about yourself."), ("assistant", "…")],
                                     persona="copilot")

@@ -24,6 +24,7 @@ from firstword.grounding.questions import (
 from firstword.grounding.retrieval import (
     AHEAD,
     ASK_FOR,
+    EXPECTED_SUM,
     CURRENT_RUNDOWN,
     FIRST_JOB,
     Scored,
@@ -52,7 +53,7 @@ PRESENT_VERBS = frozenset(
     support deliver plan create help handle oversee work drive ship buy negotiate prepare
     supervise train liaise organise organize administer advise assess conduct install inspect
     monitor operate perform provide recruit resolve serve triage translate treat analyse analyze
-    assist collect cook prescribe coach""".split()
+    assist collect cook prescribe coach apply calculate reconcile submit implement ensure""".split()
 )
 # Words a line may start with as a noun ("Report writing", "Answer bank") that are a verb
 # when a preposition follows: "Buy flour …; report to the Head of Operations" had been said
@@ -528,13 +529,13 @@ def first_person(fact: Fact, facts: FactBase) -> str:
         return _story(fact, facts)
     if fact.part == "role" and (title := role_title(fact) or _title_below(fact, facts)) and fact.employer:
         current = bool(re.search(r"(now|present|current|today)\s*$", fact.dates or "", re.I))
-        start = re.match(r"\s*((?:19|20)\d{2})", fact.dates or "")
+        start = re.match(r"\s*(?:[A-Za-z]{3,9}\.?\s+|\d{1,2}[/.]\s?)?((?:19|20)\d{2})", fact.dates or "")
         if current and start:
             return _sentence(f"I've been {title} at {fact.employer} since {start.group(1)}")
         return _sentence(f"I was {title} at {fact.employer}" + (f", {fact.dates}" if fact.dates else ""))
     body = fact.body.strip()
     if fact.source is Source.NOTES:
-        body = kept_to_self(body)
+        body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body))
     if fact.source is Source.RESUME and fact.employer and (italic := re.fullmatch(r"\*([^*].*?[^*])\*\.?", body)):
         # A line in italics under a role says what the employer is ("*EASA Part-145 MRO with line
         # station and two-bay hangar*"), not work done (set p had "I worked on *EASA Part-145 …*").

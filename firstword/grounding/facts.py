@@ -75,6 +75,8 @@ _EMPLOYER_LEAD = re.compile(
 # Produce - Sunbake Supermarkets, Parow | Mar 2016 - Jan 2020" said as work at the current store).
 _DATED_LINE = re.compile(
     # ("09/2018 – 02/2021": a month in figures before the end's year, set q.)
+    # (The start's month with it: "Jun 2015 - Feb 2017" had been said "2015 - Feb 2017", set t.)
+    r"(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?\s+|\b\d{1,2}[/.]\s?)?"
     r"(?:19|20)\d{2}\s*(?:[–—-]|to)\s*(?:(?:[A-Z][a-z]{2,8}\.?\s+|\d{1,2}[/.]\s?)?(?:19|20)\d{2}|now|present|current|today)",
     re.IGNORECASE,
 )

@@ -13,7 +13,8 @@ CURRENCY_SIGNS = "$€£¥₹₦₱₩₺₪₫฿₴₽"
 # The least the person would take, written for themselves: "ask €48k. min 45", "floor 108",
 # "don't go under 80". An answer is read aloud; said, it is the number the other side pays
 # (sets k and n had said "…ask 82-85. don't go under 80." to "What are you on at the hotel?").
-_SUM = (r"[~≈]?\s*(?:[" + CURRENCY_SIGNS + r"]|R|Rs\.?|KSh|AUD|NZD|CAD|USD|EUR|GBP|NGN|KES|ZAR)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
+# ("S$15,000", "NZ$80k", "RM 6,500": a country's letters before its sign, or its code.)
+_SUM = (r"[~≈]?\s*(?:(?:S|A|AU|NZ|C|CA|US|HK|NT)?[" + CURRENCY_SIGNS + r"]|R|Rs\.?|RM|KSh|AUD|NZD|CAD|USD|EUR|GBP|NGN|KES|ZAR|SGD|INR|HKD|MYR|AED)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
     rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
@@ -43,6 +44,11 @@ _NOT_TO_SAY = re.compile(
 _NOT_THAT = re.compile(r"^\W*(?:don'?t|do not|dont|never)\s+(?:say|mention)\s+(?:that|this|it)\b", re.IGNORECASE)
 _SAY_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+(?![\"“'‘])(?P<words>[^.!?]*\w[^.!?]*)[.!?]?\s*$",
                           re.IGNORECASE)
+# "2nd stage at another practice - say 'one other process, second stage', no names": the words in
+# quotes are what to say, instead of the sentence (a short reminder after them goes too; set t).
+_SAY_QUOTED_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+"
+                                 r"(?:[\"“](?P<words>[^\"”]+)[\"”]|['‘](?P<single>[^'’]+(?:['’]\w[^'’]*)*)['’])"
+                                 r"(?:\s*[,;]\s*[^.!?,;\"“”]{1,25})?\W*$", re.IGNORECASE)
 _REMINDER_AFTER = re.compile(
     r"[\s,;–—-]+(?:but\s+)?(?:don'?t|do not|dont|never)\s+(?:sound\w*|badmouth\w*|bash\w*|trash\w*|moan\w*|complain\w*|"
     r"mention\w*|say\w*|bring\w* up)\b[^.!?]*",
@@ -60,7 +66,7 @@ _REMINDER = re.compile(
     r"^own it\W*$|^tell them\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
     r"^factor (?:it |that )?in\W*$|^say (?:that|so|this|it)\W*$|^mention (?:it |that |this )?(?:briefly|only if asked|if asked)\W*$|"
     r"^(?:don'?t|do not|dont|never)\s+(?:get|be|go|look|seem)\s+\w+\W*$|"
-    r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|haggle|interrogate|give exact|sound|badmouth|bash|moan|"
+    r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|overclaim|overstat\w*|exaggerat\w*|undersell|overpromis\w*|haggle|interrogate|give exact|sound|badmouth|bash|moan|"
     r"make (?:it|this|that|me) (?:sound|look|seem)|take (?:it|this|that) personally)\b.*|"
     # what the person means to try for, kept back like the least they would take: "try for 45" (set o)
     r"^try (?:for|to get)\b.*|^try not to\b.*|^(?:but )?if (?:asked|pushed)\W*$|"
@@ -150,6 +156,10 @@ def _floor_unless_asked(match: re.Match[str]) -> str:
     return match.group(0) if _WANTED_BEFORE.search(match.string[: match.start()]) else " "
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def kept_to_self(body: str) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
     what not to say (``_NOT_TO_SAY``); the rest as written."""
@@ -157,14 +167,18 @@ def kept_to_self(body: str) -> str:
     # "don't say "I'm bored of furnaces" lol - say want commercial + bigger equipment": what to
     # say instead is said (set q).
     said: list[str] = []
+    quoted = False  # words in quotes to say instead: said, whatever else the note keeps
     for i, sentence in enumerate(sentences):
         if i + 1 < len(sentences) and _NOT_THAT.match(sentences[i + 1]):
             continue  # "Marlowe DOR leaving = why promo not coming. DON'T say that, …": what "that" is
         if (instead := _SAY_INSTEAD.search(sentence)) is not None:
             said.append(instead.group("words"))
+        elif (instead := _SAY_QUOTED_INSTEAD.search(sentence)) is not None:
+            said.append(_upper_first((instead.group("words") or instead.group("single")).strip()) + ".")
+            quoted = True
         elif not _NOT_TO_SAY.match(sentence):
             said.append(sentence)
-    if said and len(said) < len(sentences):
+    if said and (quoted or len(said) < len(sentences)):
         body = " ".join(said)
     # "… want assumption setting, not just running don't sound negative abt LCA": the reminder
     # typed at the end of a line, after what is said.
@@ -180,6 +194,8 @@ def kept_to_self(body: str) -> str:
         # ("Need R30k minimum"): that is what the person asks for. Not a floor written as one
         # ("Floor R33k + svc charge", "Min 115k" on a line after "ASK 135k", set s).
         return body
+    if _NOT_TO_SAY.match(kept) and len(kept.split()) <= 4:
+        return ""  # "Floor S$15,000 - don't say.": the reminder was about the floor (set t)
     kept = re.sub(r"\(\s*\)", " ", kept)  # "expected S$6,300 (min 6k)"
     kept = re.sub(r"([.,;])(?:\s+[.,;])+", r"\1", kept)  # "ask €48k. . notice" → "ask €48k. notice"
     kept = re.sub(r"\s+([.,;])", r"\1", kept)

@@ -445,6 +445,10 @@ class Retriever:
         # "…where you're at now and what you're doing day to day?" (set k).
         current_asked = CURRENT.search(question) is not None
         worded = _CURRENT_WORD.sub(" ", question) if current_asked else question
+        # "How did you get started?" asks for the earliest job (``first_job`` below), not for
+        # the words: a story whose IPA "started failing" and was "getting complaints" had
+        # answered it (set t).
+        worded = FIRST_JOB.sub(" ", worded)
         weights = self._variants(weighted_terms(worded))
         weights = {t: w * FIGURE_WEIGHT if _FIGURE.match(t) else w for t, w in weights.items()}
         # What decides whether a fact is about the question is what the question asks, which
@@ -918,6 +922,11 @@ FOLLOWING_WEIGHT = 0.8
 # ``compose``), never a question to ask them.
 _SUM_ASKED = r"(?:ing)?(?: for)?\s+(?=[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d)"
 ASK_FOR = re.compile(rf"^ask{_SUM_ASKED}", re.IGNORECASE)
+# "Expected S$16,500", "Expectation: 70k": the pay the person wants, written as a noun (said "I
+# expected S$16,500", in the past, in set t). At the start of a sentence of a note.
+# (A sum of money: "Expected 70 people" is no pay.)
+EXPECTED_SUM = re.compile(r"(?:(?<=^)|(?<=[.!?;]\s))(?i:expect(?:ed|ing|ation))\s*[:=]?\s*"
+                          r"(?=(?:[A-Z]{1,3})?[$£€₹]|[A-Z]{1,3}\s?\d|R\s?\d|\d[\d,.]*\s?(?:k|K|m|LPA)\b|\d{1,3}(?:,\d{3})+\b|\d{4,}\b)")
 _ASKING = re.compile(
     rf"^\W*ask\b(?!{_SUM_ASKED})|\b(i would|i'd|i'll|i will|to) ask\b|"
     r"\bcurious\b|\bwould like to know\b|\bwonder",
@@ -1184,7 +1193,8 @@ PREVIOUS_JOB = re.compile(
     re.IGNORECASE,
 )
 FIRST_JOB = re.compile(
-    r"\b(first (job|role|position|design job|post)|get started|got started|start(ed)? (out|your career|in)|"
+    # ("…enabling works start in March" is no question of the person's start.)
+    r"\b(first (job|role|position|design job|post)|get started|got started|you (first )?start(ed)? (out|in)|start(ed)? out|start(ed)? your career|"
     r"earliest|began your career|beginning of your career)\b",
     re.IGNORECASE,
 )

@@ -1255,12 +1255,24 @@ def _said_twice(text: str, predictions: Sequence[Predicted], threshold: float) -
     return found[0]
 
 
+# Asking to hear again what the person just said, cut off by the line ("…I think we lost the last
+# part. Just the end bit, please.", "Could you say that again?"): what was said, not a question
+# anything was prepared for (set t had shown "What was the result?" for "the end bit").
+_SAY_AGAIN = re.compile(
+    r"\b(?:say|repeat) (?:that|it|this|the last (?:bit|part)|what you (?:just )?said)(?: again)?\b|"
+    r"\b(?:the )?(?:end|last) (?:bit|part)\b(?! of)|\bcome again\b|\bsay again\b|\bfrom (?:the top|where you (?:stopped|were))\b",
+    re.IGNORECASE,
+)
+
+
 def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> Decision:
     """Which prediction ``text`` asks, if exactly one clearly: see the module's docstring."""
     if not predictions:
         return Decision(None, "no_predictions")
     if not read(text).content:
         return Decision(None, "empty_question")
+    if any(_SAY_AGAIN.search(ask) for ask in asks(text)):
+        return Decision(None, "asks_again")
     several = len(asks(text)) >= 2
     if several and (story := _story_asked_with_parts(text, predictions)) is not None:
         return story
