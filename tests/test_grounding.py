@@ -2195,6 +2195,38 @@ def test_a_role_line_that_opens_with_its_dates_is_a_role() -> None:
     assert said[1].startswith("At Sentinel Guarding Services Ltd I apply NBCPSS Main Collective Agreement rules")
 
 
+def test_who_someone_else_is_and_what_was_done_to_the_employer_are_not_said_as_the_person() -> None:
+    # Set t: "I was Aoife Breen = H&S / crane coordinator." and "I bought by a beverage group last
+    # year" (the brewery was bought); "- tell her" is a reminder.
+    notes = ("Gerry Nolan = site manager. Aoife Breen = H&S / crane coordinator.\n"
+             "Leaving High Desert: bought by a beverage group last year, recipes frozen.\n"
+             "Booked: holiday 12-19 April (Umrah) - tell her.")
+    resume = "DARREN K\nCrane operator\n\nExperience\nOperator - Acme Cranes | 2019 - present\n- Reduced downtime by 12%"
+    facts = FactBase.from_profile(Profile(resume=resume, notes=notes))
+    said = {f.text: first_person(f, facts) for f in facts}
+    assert said["Aoife Breen = H&S / crane coordinator."] == "Aoife Breen = H&S / crane coordinator."
+    assert said["Gerry Nolan = site manager."] == "Gerry Nolan = site manager."
+    assert said["Leaving High Desert: bought by a beverage group last year, recipes frozen."] == (
+        "Bought by a beverage group last year, recipes frozen.")
+    assert said["Booked: holiday 12-19 April (Umrah) - tell her."] == "Holiday 12-19 April (Umrah)."
+    assert said["Reduced downtime by 12%"] == "At Acme Cranes I reduced downtime by 12%."
+
+
+def test_a_span_of_years_in_a_bullet_and_initials_in_an_employer_are_kept_whole() -> None:
+    # Set t: "Led our internal evaluation on risky play (2022-23): introduced…" had been said "I
+    # worked on 23): introduced…", and "U.S. District Court" split into a role of its own.
+    resume = ("LEILANI F\nTeacher\n\nEXPERIENCE\nHead Teacher - Little Kererū Early Learning, Wellington | Mar 2021 - present\n"
+              "- Led our internal evaluation on risky play (2022-23): introduced real tools\n\n"
+              "Contract Court Interpreter (Spanish) - Eleventh Judicial Circuit of Florida and U.S. District Court, "
+              "Southern District of Florida | Jan 2016 - Feb 2021\n- Interpreted at trials")
+    facts = FactBase.from_profile(Profile(resume=resume))
+    said = [first_person(f, facts) for f in facts if f.employer]
+    assert said[1] == ("At Little Kererū Early Learning I led our internal evaluation on risky play (2022-23): introduced "
+                       "real tools.")
+    assert said[2].startswith("I was Contract Court Interpreter (Spanish) at Eleventh Judicial Circuit of Florida and U.S. "
+                              "District Court")
+
+
 def test_the_words_of_getting_started_find_nothing_themselves() -> None:
     # Set t: "How did you get started in your career?" (prepared for "How'd you end up in beer?")
     # had been answered with the story of an IPA that "started failing" diacetyl tests.

@@ -642,7 +642,12 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             results.append(clause)
             continue
         years = re.match(r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s+years?\b", clause, re.I)
-        if TITLE_LED.match(clause) or (i == 0 and _role_led(clause)):
+        if _SOMEONE_IS.match(clause) or _PASSIVE.match(clause):
+            # "Aoife Breen = H&S / crane coordinator" is who someone else is, and "bought by a
+            # beverage group last year" what was done to the employer: as written (set t had "I
+            # was Aoife Breen = …" and "I bought by a beverage group").
+            said = _upper_first(clause) if i == 0 else clause
+        elif TITLE_LED.match(clause) or (i == 0 and _role_led(clause)):
             # "Nurse in charge of a 16-bed ICU", "Registered nurse with 9 years …": a role, said
             # as one ("I'm a registered nurse …"), not a verb ("I registered nurse …").
             if employer is None and not current:
@@ -706,6 +711,8 @@ _RESULT = re.compile(
 )
 
 
+_SOMEONE_IS = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s*(?:=|->|→)")
+_PASSIVE = re.compile(r"^(?:\w+ed|" + "|".join(sorted(IRREGULAR_PAST)) + r")\s+by\b(?!\s+\d)", re.IGNORECASE)
 _GERUND = re.compile(r"[a-z]{3,}ing\b", re.IGNORECASE)
 _ADVERB_FIRST = re.compile(r"^(currently|now|also|still|regularly|often|usually|occasionally|personally)\s+", re.IGNORECASE)
 _STATE_LED = re.compile(r"^(?:highly |very )?(experienced|skilled|qualified|certified|licensed|trained|proficient|"

@@ -64,7 +64,8 @@ _PART_NAMES = {"context": "situation", "background": "situation", "problem": "si
                "approach": "action", "outcome": "result", "impact": "result"}
 # "Northwind Logistics (2021–now): led …", "Brightpay, 2018-2021 — built …"
 _EMPLOYER_LEAD = re.compile(
-    r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)\s*\)?"
+    # (Not a span of one year into the next, "risky play (2022-23): introduced…", set t.)
+    r"^(?P<name>[A-Z][\w&.'’ -]{1,60}?)\s*[,(]\s*(?P<dates>(?:19|20)\d{2}\s*(?:[–—-]\s*(?:(?:19|20)\d{2}|now|present|current|today))?)(?!\s*[–—-]?\s*\d)\s*\)?"
     # "Lumen Analytics (2019–2021), Data Engineer: clickstream jobs …": the title after the dates
     # (the lead had stopped at "2019–", and "2021), Data Engineer" was said as the work).
     r"(?:\s*,\s*(?P<title>[A-Z][^:,()]{1,50}?))?\s*[:—–-]\s*(?!\s*(?:now|present|current|today)\b)(?P<rest>.*[A-Za-z].*)$",
@@ -81,7 +82,8 @@ _DATED_LINE = re.compile(
     re.IGNORECASE,
 )
 # "Title, 2021 - present" is a role line, not "Title" followed by the words "present".
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+# (Not after initials: "U.S. District Court" had been split into a role of "District Court", set t.)
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<![A-Za-z]\.[A-Za-z]\.)\s+(?=[A-Z0-9\"'(])")
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /&'-]{1,40}):\s+(?P<rest>\S.*)$")
 # A label as people type it in quick notes, in any case: "salary: 32-35k", "notice: 1 week".
 _SHORT_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*){0,2}):\s+(?P<rest>\S.*)$")

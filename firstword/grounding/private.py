@@ -63,7 +63,7 @@ _WANTED_BEFORE = re.compile(r"\b(?:want\w*|need\w*|ask\w*|expect\w*|looking for|
 # j, k, l, n had read them aloud). "say \"mid to high forties\"" is what to say: its words stay.
 _REMINDER = re.compile(
     r"^(?:(?:be|stay) )?honest\W*$|^(?:be|stay) (?:consistent|positive|calm|brief|concise|humble)\W*$|"
-    r"^own it\W*$|^tell them\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
+    r"^own it\W*$|^tell (?:them|her|him|the (?:recruiter|panel|client))\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
     r"^factor (?:it |that )?in\W*$|^say (?:that|so|this|it)\W*$|^mention (?:it |that |this )?(?:briefly|only if asked|if asked)\W*$|"
     r"^(?:don'?t|do not|dont|never)\s+(?:get|be|go|look|seem)\s+\w+\W*$|"
     r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|overclaim|overstat\w*|exaggerat\w*|undersell|overpromis\w*|haggle|interrogate|give exact|sound|badmouth|bash|moan|"
