@@ -1454,6 +1454,13 @@ def test_an_acronym_in_the_plural_is_the_profile_s_own():
         ("Money. What are you on at the hotel?", QuestionType.LOGISTICS),
         # Pay named inside a sentence is no topic said alone.
         ("Tell me about pay. What did you change?", QuestionType.OTHER),
+        # Set t: the pay had asked with where, and money talk before the ask.
+        ("What are you earning at Northstar right now, and what would you be looking for to make the move? For reference, "
+         "the posting is sixty-eight to ninety-eight.", QuestionType.LOGISTICS),
+        ("Money talk. We're thinking seventy-two to eighty-five. Where are you at now, and where do you need to be?",
+         QuestionType.LOGISTICS),
+        # What a bakery makes is no pay.
+        ("What are you making at the bakery these days?", QuestionType.OTHER),
         # The asking sentence decides before its lead-in's words.
         ("You'd be managing four people, two of them part-time. How have you gone about managing someone "
          "who's more experienced than you?", QuestionType.EXPERIENCE),
@@ -1739,6 +1746,9 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
      "Only 20 t boat lifter at Tamar"),
     ("2nd stage at another Leeds practice Tues - say 'one other process, second stage', no names.",
      "One other process, second stage."),
+    # Set j: where the person would settle is theirs; settling claims is work.
+    ("ask 85k, would settle for 80k", "ask 85k"),
+    ("We had to settle 3 claims in 2021.", "We had to settle 3 claims in 2021."),
     # "…, say 20% up" is no instruction; only words in quotes are.
     ("Results were good, say 20% up on the year.",
      "Results were good, say 20% up on the year."),

@@ -17,7 +17,9 @@ CURRENCY_SIGNS = "$€£¥₹₦₱₩₺₪₫฿₴₽"
 _SUM = (r"[~≈]?\s*(?:(?:S|A|AU|NZ|C|CA|US|HK|NT)?[" + CURRENCY_SIGNS + r"]|R|Rs\.?|RM|KSh|AUD|NZD|CAD|USD|EUR|GBP|NGN|KES|ZAR|SGD|INR|HKD|MYR|AED)?\s*\d(?:[\d.,]*\d)?\s*(?:k|K|m|M|mil|million|lakh|LPA)?"
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
-    rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*)\b\s*(?:is|at|of|=|:)?\s*{_SUM}"
+    # ("£19.50 -> settle £19?": where the person would settle, set j)
+    rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*|"
+    rf"(?:would |could |i'?d |will )?settle(?: for| at| on)?(?=\s*(?:[{CURRENCY_SIGNS}]|R\s?\d|\d[\d.,]*\s*[kK]\b)))\b\s*(?:is|at|of|=|:)?\s*{_SUM}\??"
     # "will NOT go under 43k" (set q had said "…ask for 46k. will.")
     rf"|(?:(?:will|would|i'?ll|i'?d|i)\s+)?(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+"
     rf"(?:(?:go(?:ing)?|take|accept|settle)\s+)?(?:under|below|lower than|less than|for less than|for under|for below)\s*{_SUM})"

@@ -57,6 +57,10 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"salary|\bcomp\b(?! time)|(landing|land|be|sit|sitting) on base\b|base salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         # What the person is paid now, said the way recruiters ask it.
         r"what are you (earning|making|on)( at the moment| at the minute| now| currently| at present| these days)?(?=\s*([?.!,]|and\b|$))|"
+        # "What are you earning at Northstar right now", "what are you on at the moment with
+        # Kavanagh's" (set t): where, before or after when.
+        r"what are you (earning|on)( (at|with) [\w'’&.-]+( [\w'’&.-]+){0,2}?)?( right now| at the moment| at the minute| now| currently| at present| these days)"
+        r"( (at|with) [\w'’&.-]+( [\w'’&.-]+){0,2}?)?(?=\s*([?.!,]|and\b|$))|"
         # "Money-wise — what are you on now and what are you after?" (set g); "what sort of
         # figure did you have in mind?" (set p)
         r"\b(money|pay|salary)[- ]wise\b|\b(figure|ballpark)\b.{0,20}\bin mind\b|"
@@ -74,7 +78,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # alone, then the ask.
         # (After a full stop the cue starts at the space: every cue starts at a word's start.)
         r"(^|(?<=[.?!])\s+)\W*(and |so )?notice (is|was)\b|\bnotice (is|was) what\b|"
-        r"(^|(?<=[.?!])\s+)((ok(ay)?|right|now|and|so),?\s+)?(money|pay|wages)\s*[.?!:]",
+        # ("Money talk. We're thinking seventy-two to eighty-five… Where are you at now?", set t)
+        r"(^|(?<=[.?!])\s+)((ok(ay)?|right|now|and|so),?\s+)?(money|pay|wages)( talk)?\s*[.?!:]|\blet'?s talk (money|pay|salary)\b",
         # "And in terms of pay, the ad says forty-eight to fifty-five an hour. Where are you at?" (set q)
         r"\bin terms of (pay|salary|money|remuneration|wages)\b",
         r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
