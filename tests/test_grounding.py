@@ -2156,6 +2156,10 @@ def test_a_lesson_asked_after_its_story_finds_the_story_and_differently_names_no
     assert "IRISH" not in grounding.ground("And looking back, would you do anything differently?", asked).composition.opening
 
 
+def _opening_with_story(resume: str, story: str, asked: str) -> str:
+    return Grounding(Profile(resume=resume, stories=[story])).ground(asked).composition.opening
+
+
 def test_how_the_person_got_started_is_their_first_job_not_a_story_about_starting() -> None:
     # Set s: "How did you get started in your career?" had been answered with a story whose users
     # "started onboarding".
@@ -2164,9 +2168,21 @@ def test_how_the_person_got_started_is_their_first_job_not_a_story_about_startin
               "- Ran lab studies")
     story = ("## Onboarding drop-off\nSituation: Only 54% of businesses that started onboarding finished it. Task: Find "
              "out why. Action: I ran 14 sessions. Result: Completion rose to 71%.")
-    grounding = Grounding(Profile(resume=resume, stories=[story]))
-    opening = grounding.ground("How did you get started in your career?").composition.opening
+    opening = _opening_with_story(resume, story, "How did you get started in your career?")
     assert opening.startswith("I was Graduate Research Assistant at University of Waterloo")
+
+
+def test_the_words_of_getting_started_find_nothing_themselves() -> None:
+    # Set t: "How did you get started in your career?" (prepared for "How'd you end up in beer?")
+    # had been answered with the story of an IPA that "started failing" diacetyl tests.
+    resume = ("ROSA LINDQVIST\nBrewer\n\nEXPERIENCE\nLead Brewer - High Desert Ale Works, Bend, OR | Jan 2020 - present\n"
+              "- Ran the brewhouse\nCellar Operator / Packaging - Lakeshore Brewpub, Chicago, IL | Jun 2015 - Feb 2017\n"
+              "- Cellaring, filtration, kegging and bottle line for a 10 bbl brewpub")
+    story = ("## Hop-creep diacetyl\nSituation: Our flagship hazy IPA started failing forced diacetyl tests and getting "
+             "customer complaints. Task: Find the cause. Action: I moved the dry hop. Result: No failed tests for 18 months.")
+    for asked in ("How did you get started in your career?", "How did you get started in brewing?"):
+        opening = _opening_with_story(resume, story, asked)
+        assert "Lakeshore Brewpub" in opening and "diacetyl" not in opening, (asked, opening)
 
 
 def test_an_expected_sum_in_a_note_is_the_pay_wanted_and_the_floor_is_never_said() -> None:
@@ -2235,20 +2251,6 @@ def test_a_span_of_years_in_a_bullet_and_initials_in_an_employer_are_kept_whole(
                        "real tools.")
     assert said[2].startswith("I was Contract Court Interpreter (Spanish) at Eleventh Judicial Circuit of Florida and U.S. "
                               "District Court")
-
-
-def test_the_words_of_getting_started_find_nothing_themselves() -> None:
-    # Set t: "How did you get started in your career?" (prepared for "How'd you end up in beer?")
-    # had been answered with the story of an IPA that "started failing" diacetyl tests.
-    resume = ("ROSA LINDQVIST\nBrewer\n\nEXPERIENCE\nLead Brewer - High Desert Ale Works, Bend, OR | Jan 2020 - present\n"
-              "- Ran the brewhouse\nCellar Operator / Packaging - Lakeshore Brewpub, Chicago, IL | Jun 2015 - Feb 2017\n"
-              "- Cellaring, filtration, kegging and bottle line for a 10 bbl brewpub")
-    story = ("## Hop-creep diacetyl\nSituation: Our flagship hazy IPA started failing forced diacetyl tests and getting "
-             "customer complaints. Task: Find the cause. Action: I moved the dry hop. Result: No failed tests for 18 months.")
-    grounding = Grounding(Profile(resume=resume, stories=[story]))
-    for asked in ("How did you get started in your career?", "How did you get started in brewing?"):
-        opening = grounding.ground(asked).composition.opening
-        assert "Lakeshore Brewpub" in opening and "diacetyl" not in opening, (asked, opening)
 
 
 def test_a_difficult_customer_is_the_story_of_an_unhappy_guest_or_neighbour() -> None:

@@ -158,10 +158,6 @@ def _floor_unless_asked(match: re.Match[str]) -> str:
     return match.group(0) if _WANTED_BEFORE.search(match.string[: match.start()]) else " "
 
 
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def kept_to_self(body: str) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
     what not to say (``_NOT_TO_SAY``); the rest as written."""
@@ -176,7 +172,8 @@ def kept_to_self(body: str) -> str:
         if (instead := _SAY_INSTEAD.search(sentence)) is not None:
             said.append(instead.group("words"))
         elif (instead := _SAY_QUOTED_INSTEAD.search(sentence)) is not None:
-            said.append(_upper_first((instead.group("words") or instead.group("single")).strip()) + ".")
+            words = (instead.group("words") or instead.group("single")).strip()
+            said.append(f"{words[:1].upper()}{words[1:]}.")
             quoted = True
         elif not _NOT_TO_SAY.match(sentence):
             said.append(sentence)

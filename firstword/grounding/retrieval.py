@@ -448,7 +448,9 @@ class Retriever:
         # "How did you get started?" asks for the earliest job (``first_job`` below), not for
         # the words: a story whose IPA "started failing" and was "getting complaints" had
         # answered it (set t).
-        worded = FIRST_JOB.sub(" ", worded)
+        first_job_asked = FIRST_JOB.search(question) is not None
+        if first_job_asked:
+            worded = FIRST_JOB.sub(" ", worded)
         weights = self._variants(weighted_terms(worded))
         weights = {t: w * FIGURE_WEIGHT if _FIGURE.match(t) else w for t, w in weights.items()}
         # What decides whether a fact is about the question is what the question asks, which
@@ -503,7 +505,7 @@ class Retriever:
         pay_in_asking = pay_asked is not None and asks_about_pay(question, " ".join(question_sentences(question)) or question)
 
         # "What was your first job?", "How did you get started?": the earliest employer.
-        first_job = self._earliest_employer() if FIRST_JOB.search(question) else None
+        first_job = self._earliest_employer() if first_job_asked else None
         # "What did you do before Loopline?", "your previous role": the employer before the latest.
         if first_job is None and PREVIOUS_JOB.search(question):
             first_job = self._previous_employer()

@@ -1271,9 +1271,10 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
         return Decision(None, "no_predictions")
     if not read(text).content:
         return Decision(None, "empty_question")
-    if any(_SAY_AGAIN.search(ask) for ask in asks(text)):
+    each = asks(text)
+    if any(_SAY_AGAIN.search(ask) for ask in each):
         return Decision(None, "asks_again")
-    several = len(asks(text)) >= 2
+    several = len(each) >= 2
     if several and (story := _story_asked_with_parts(text, predictions)) is not None:
         return story
     if several and not any(getattr(p, "anchors", None) is not None for p in predictions):
