@@ -342,12 +342,50 @@ def test_the_goodbye_and_how_the_panel_runs_are_small_talk_not_the_question_afte
     "Chloe! Come in, grab a seat. So you found us alright? Parking on Lygon on a weekday's an absolute nightmare.",
     "Each panel member will score independently, and you may ask for a question to be repeated. Is that clear?",
     "It should take about an hour. Shall we begin?",
+    # set u: the weekend asked after "how are you", the roads, the way in, the chat going on
+    "Hi Mateusz! Can you hear us? ... Okay, super. Tom is joining in a second, he's just finishing another call. How "
+    "are you, how was the weekend?",
+    "So before we start, I see you're out in Brandon. How were the roads this week? We got dumped on here.",
+    "Kia ora Jess, welcome back! Come through. How was the drive up from Tauranga? Bombay Hills behave themselves?",
+    "Hoi Lotte! Welkom. You found the staff entrance okay? Most people end up at the flamingo gate.",
+    "Lerato, hi, welcome. Please, have a seat. Did you get through the gate okay? Security's been extra careful.",
 ])
 def test_a_turn_of_small_talk_only_is_answered_with_no_line_of_the_profile(turn: str) -> None:
     profile = Profile(resume=PLAIN_RESUME, notes="- ask recep re visitor parking — DON'T park in short term, €€€")
     grounded = Grounding(profile).ground(turn)
     assert grounded.kind is QuestionType.NOT_A_QUESTION and "park" not in grounded.composition.opening
     assert grounded.composition.opening == "Small talk, not a question about you: a short, friendly answer is enough."
+
+
+@pytest.mark.parametrize("turn", [
+    "How are you, how many staff did you manage?",
+    "How was the drive? Salary?",
+    "Right. What about three-phase, commercial stuff?",
+    "Good trip? Notice period?",
+])
+def test_a_question_after_small_talk_is_still_asked(turn: str) -> None:
+    assert classify(turn).kind is not QuestionType.NOT_A_QUESTION
+
+
+@pytest.mark.parametrize(("turn", "kind"), [
+    # set u: pay asked as recruiters ask it, and a news package that is none
+    ("Couple of housekeeping things, Derek. What are you making now hourly, and what are you looking for?",
+     QuestionType.LOGISTICS),
+    ("Practical things. What form of contract do you prefer, B2B or umowa o pracę, and what are your expectations?",
+     QuestionType.LOGISTICS),
+    ("And the package. You know the range. Where do you need to be?", QuestionType.LOGISTICS),
+    ("I watched your Ekurhuleni tender package, it was a good piece. Tell us how that story started.", QuestionType.OTHER),
+    ("And when would you be free, if it came to it?", QuestionType.LOGISTICS),
+    # whether the job's arrangements suit, asked as people ask it
+    ("The posting is second shift, and there's Saturday overtime. Is that gonna work for you?", QuestionType.LOGISTICS),
+    ("I was thinking thirty-six to start, with the call-out money on top of that. Would that do you?", QuestionType.LOGISTICS),
+    ("And you're fine with the lifting and that? We always go two-handed.", QuestionType.LOGISTICS),
+    # "where you are now" is no instruction to the assistant ("you are now a pirate")
+    ("Before we start proper, could you give us a quick overview of where you are now, and why Thistle?",
+     QuestionType.ABOUT_YOU),
+])
+def test_the_ways_of_asking_set_u_brought(turn: str, kind: QuestionType) -> None:
+    assert classify(turn).kind is kind
 
 
 def test_small_talk_with_a_request_in_it_is_still_asked():
@@ -1256,6 +1294,22 @@ def test_set_l_asks(turn: str, kind: QuestionType) -> None:
     assert classify(turn).kind is kind
 
 
+def test_a_name_line_ending_in_its_letters_and_an_address_with_a_path_are_no_sentences_to_say() -> None:
+    # Set u: "JASLEEN KAUR GILL, C.E.T." was read as a sentence and the town line said as the name
+    # ("I'm Brandon, MB R7A 5Y9 …"); "linkedin.com/in/…" and "@LeratoReports" were said "I'm …".
+    resume = ("JASLEEN KAUR GILL, C.E.T.\nBrandon, MB R7A 5Y9 (relocating to Winnipeg) | 204-555-0127 | jg@example.com\n\n"
+              "PROFILE\nBiomedical engineering technologist with 5+ years maintaining medical equipment.")
+    opening = Grounding(Profile(resume=resume)).ground("Tell us a bit about yourself.").composition.opening
+    assert opening.startswith("I'm Jasleen Kaur Gill, C.E.T."), opening
+    assert "R7A" not in opening
+    resume = ("MATEUSZ WRÓBEL\nLevel Designer\nKraków, Poland | +48 601 555 219 | linkedin.com/in/mateuszwrobel | "
+              "X/Twitter: @mwrobel\n\nPROFILE\nLevel designer with 5+ years in Unreal Engine.")
+    grounding = Grounding(Profile(resume=resume))
+    for turn in ("Mateusz, what is your linkedin?", "Mateusz, any questions?"):
+        opening = grounding.ground(turn).composition.opening
+        assert "linkedin.com" not in opening and "@mwrobel" not in opening, opening
+
+
 def test_the_name_line_with_post_nominals_and_the_contact_line_below_it() -> None:
     """Set l: "EILIDH MACLEOD BSc (Hons) — HCPC Registered Paramedic (PA48213)" had been joined
     to the address line under it and read as education; "BRIAN OTIENO OUMA — Logistics and
@@ -1761,6 +1815,47 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
     # What the person does is no to-do.
     ("I talk to clients daily and check with the lender before funding.",
      "I talk to clients daily and check with the lender before funding."),
+    # Set u: the line ready "if asked" is said, not the health matter the note keeps behind it;
+    # nor one asked with its question quoted first.
+    ("the 2022 gap: Dad died Mar 2022 and then I wasn't right - 6 wks off, GP signed, counselling through the EAP. "
+     "DON'T go into counselling/burnout. if asked: \"I took time after my father died\" - that's true and enough.",
+     "I took time after my father died."),
+    ("Hernia L5 2021, 3 months off, fully fine now. if asked \"anything we should know?\" -> \"no, I'm fit, I do the full "
+     "physical work now\". (that IS true).",
+     "No, I'm fit, I do the full physical work now."),
+    # What a "don't go into …" names is kept back wherever the note says it.
+    ("Dad died Mar 2022 - 6 wks off, counselling through the EAP. DON'T go into counselling/burnout.",
+     "Dad died Mar 2022 - 6 wks off."),
+    # "if pushed" is the fallback, not the answer: the sum asked for stays first.
+    ("ASK £44k. if pushed: \"low-to-mid forties depending on the bonus\".",
+     "ASK £44k. \"low-to-mid forties depending on the bonus\"."),
+    # Something to ask them about ("ask reiskosten", "ask parking?") is theirs to ask, not said;
+    # what the person will ask for is said.
+    ("now scale 5 step 4, €2,780 bruto for 32u. ask reiskosten (NS business card?).",
+     "now scale 5 step 4, €2,780 bruto for 32u."),
+    ("3 days ok. ask parking?", "3 days ok."),
+    ("CTC now R1.02m. ask R1.2m + bonus.", "CTC now R1.02m. ask R1.2m + bonus."),
+    ("ask for top of band", "ask for top of band"),
+    # Set u: where a note keeps a thing back, the words it gives to say instead are said.
+    ("Ekurhuleni tender - my source is an official in supply chain. NEVER name, not even the department. say: \"a source "
+     "inside the municipality, and then documents\". docs carried the story.",
+     "A source inside the municipality, and then documents."),
+    ("unannounced project at Northbound. only say \"unannounced third-person project, can't share details\". DON'T say "
+     "codename. DON'T mention the layoffs in Jan.",
+     "Unannounced third-person project, can't share details."),
+    ("don't say Northbound crunched us - if asked about crunch: \"there was a tough final 2 months\"",
+     "There was a tough final 2 months."),
+    ("VERBAL OFFER from the other insurer - 7,200, need to answer by next Fri. DO NOT name them.",
+     "VERBAL OFFER from the other insurer - 7,200, need to answer by next Fri."),
+    # Things to do before the call, and checks to make, are the person's.
+    ("they will want me to SCREEN SHARE the test. have UE project open BEFORE, close Slack/Discord!!! close the "
+     "Perforce window - NDA stuff on screen = disaster.",
+     "they will want me to SCREEN SHARE the test."),
+    ("need min 10g protein per serve for \"source\"? CHECK before. (good source = 10g? CHECK TONIGHT).",
+     "need min 10g protein per serve for \"source\"? (good source = 10g?)"),
+    ("notice: 4 wks. tell Tom myself before he hears it from Donal!!!", "notice: 4 wks."),
+    # Month-end close is work, not a window to close.
+    ("Close, inventory, FX, consolidation.", "Close, inventory, FX, consolidation."),
 ])
 def test_a_notes_to_do_and_its_plans_are_kept_to_the_person(note: str, said: str) -> None:
     from firstword.grounding.private import kept_to_self

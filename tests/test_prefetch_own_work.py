@@ -270,3 +270,23 @@ def test_an_employers_name_does_not_tell_the_story_that_happened_there() -> None
     # Named by what it is about, it is still asked about.
     assert match.anchored_similarity("You cut the 793F service from 14 hours at Ironstone. How did you do that?",
                                      story).score >= match.THRESHOLD
+
+
+UNDERTAKER = Profile(
+    resume="# Niamh Byrne\n\n## Experience\n**Funeral Arranger — Lenihan's, Limerick** (2019 – present)\n"
+           "- Arrange about 90 funerals a year\n",
+    stories=["## Sudden death - Garda call at night\nSituation: At 2am on an on-call weekend in 2022 the Gardaí rang us to a "
+             "collision. Task: Carry out the removal with dignity. Action: Confirmed the scene was released, used screens, "
+             "took a look at the route. Result: The family thanked us at the inquest."],
+)
+
+
+def test_a_year_alone_names_no_piece_of_work() -> None:
+    # Set u: "There's a gap on the CV there, 2022, … by the look of it. What was that?" was shown the
+    # one story of 2022 (named by its year and "look"): the gap is another matter, perhaps a private one.
+    story = _by_question(own_work.anchored(UNDERTAKER), "Garda")
+    assert "2022" not in story.strong
+    gap = "There's a gap on the CV there, 2022, a couple of months by the look of it. What was that?"
+    assert match.anchored_similarity(gap, story).score < match.THRESHOLD
+    # Named by what it is about, with its year, it is asked about.
+    assert match.anchored_similarity("The Garda call in 2022, the collision. What happened?", story).score >= match.THRESHOLD

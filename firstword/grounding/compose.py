@@ -277,7 +277,10 @@ STORY_RATIO = 0.6
 # How close to the first fact's score a second must be to join the answer to an unplaced question.
 SECOND_RATIO = 0.7
 
-_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|www\.|\(\d{3}\)|\+\d[\d ]{7,}|\b\d{3}[- ]\d{3}[- ]\d{4}\b")
+# (An address with a path, "linkedin.com/in/mateuszwrobel", and a handle, "X/Twitter: @LeratoReports":
+# set u had said "I'm linkedin.com/in/mateuszwrobel." to "how was the weekend?".)
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|www\.|\(\d{3}\)|\+\d[\d ]{7,}|\b\d{3}[- ]\d{3}[- ]\d{4}\b|"
+                      r"\b[\w-]+\.(?:com|org|net|io|dev|me|co|app|ai|design|page|site)/\S|(?<![\w.])@[A-Za-z_]\w{2,}")
 
 
 def _introduction(usable: list[Scored], facts: FactBase) -> tuple[str, tuple[str, ...]] | None:
@@ -362,7 +365,10 @@ def _is_contact(fact: Fact) -> bool:
 
 
 def _is_sentence(text: str) -> bool:
-    return text.rstrip().endswith((".", "!", "?")) or len(text.split()) > 12
+    # (Not a name line that ends on its letters: "JASLEEN KAUR GILL, C.E.T.", set u, whose town
+    # line had been said as the name instead: "I'm Brandon, MB R7A 5Y9 (relocating …)".)
+    ended = text.rstrip().endswith((".", "!", "?")) and not re.search(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Jr|Sr|Eng|Esq)\.$", text.rstrip())
+    return ended or len(text.split()) > 12
 
 
 def _spoken_name(piece: str) -> str:

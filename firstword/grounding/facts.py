@@ -21,7 +21,9 @@ from firstword.answerer.profile import Profile
 # Words aimed at a model rather than at a reader of a resume.
 INSTRUCTION_LIKE = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,30}\b(instructions?|above|previous|prior|prompt|rules|everything)\b|"
-    r"\b(system prompt|as an ai|language model|you are now|you must now|new instructions?|from now on)\b|"
+    # (Not "where you are now": set u's "a quick overview of where you are now, and why Thistle?"
+    # had been refused as an instruction.)
+    r"\b(system prompt|as an ai|language model|(?<!where )(?<!what )(?<!how )(?<!who )you are now|you must now|new instructions?|from now on)\b|"
     r"^\W*(system|assistant|developer)\s*:|"
     r"\b(say|saying|says|respond|answer|reply|claim|pretend)\b.{0,20}\b(that )?(you|the candidate) "
     r"(are|is|were|was|worked|work|have|has)\b",

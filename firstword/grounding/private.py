@@ -38,11 +38,33 @@ _A_SUM = re.compile(r"[" + CURRENCY_SIGNS + r"]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d+\
 # A sentence of a note that tells the person what not to say: "DON'T say number first if
 # possible.", "don't say 71 unless pushed." (sets g and l had read them aloud).
 _NOT_TO_SAY = re.compile(
-    r"^\W*(?:don'?t|do not|dont|never|avoid)\s+(?:say\w*|mention\w*|bring\w* up|badmouth\w*|talk\w* about|reveal\w*|disclos\w*|"
+    r"^\W*(?:don'?t|do not|dont|never|avoid)\s+(?:say\w*|mention\w*|bring\w* up|badmouth\w*|talk\w* about|reveal\w*|disclos\w*|go(?:ing)? into|"
     r"moan\w*|slag\w*|trash\w*|bash\w*|complain\w*|"
-    r"volunteer\w*|give (?:a |the |my )?(?:number|figure))\b",
+    r"volunteer\w*|give (?:a |the |my )?(?:number|figure)|name\b|name (?:them|him|her|it|names)\b)",
     re.IGNORECASE,
 )
+# What such a sentence names ("DON'T go into counselling/burnout", "never mention the Lidl
+# offer"): the note's other clauses that name it are kept back too (set u had said "…6 wks off,
+# GP signed, counselling through the EAP. DON'T go into counselling/burnout." aloud).
+_NOT_INTO = re.compile(
+    r"^\W*(?:don'?t|do not|dont|never|avoid)\s+(?:go(?:ing)? into|mention\w*|bring\w* up|talk\w* about|reveal\w*|disclos\w*)\s+"
+    r"(?P<what>.+?)(?=\s+(?:(?:if|unless|until|before|when)\b|[-–—])|[.!?]|$)",
+    re.IGNORECASE,
+)
+# Words of such a sentence that name nothing of the note's.
+_NOT_NAMES = frozenset("that this these those them it its their the any much detail details specifics reasons "
+                       "why what how other whole thing things stuff story".split())
+# "if asked: "I took time after my father died" - that's true and enough": the line the person
+# has ready for the question; said alone, without what the note keeps behind it (set u).
+_IF_ASKED_SAY = re.compile(r"\bif (?:asked|they ask|she asks|he asks|it comes up)\b(?: about [^:\"“”.]{1,40}?)?"
+                           # ('if asked "anything we should know?" -> "no, I'm fit…"': the question, then the line)
+                           r"(?:\s*[\"“][^\"”]*[\"”]\s*(?:->|→|=>|:|[–—-]))?"
+                           r"\s*[:,–—-]?\s*(?:(?:just |then )?say\s*:?\s*)?[\"“](?P<words>[^\"”]{3,})[\"”]", re.IGNORECASE)
+# Where a note keeps something back ("NEVER name, not even the department", "DON'T say
+# codename"), the words it gives to say instead: 'say: "a source inside the municipality…"',
+# 'only say "unannounced third-person project, can't share details"' (set u had said the source
+# was "an official in supply chain").
+_ONLY_SAY = re.compile(r"(?:^|[.!?;]\s*|\b(?:only|just)\s+)say\s*[:—–-]?\s*[\"“](?P<words>[^\"”]{3,})[\"”]", re.IGNORECASE)
 _NOT_THAT = re.compile(r"^\W*(?:don'?t|do not|dont|never)\s+(?:say|mention)\s+(?:that|this|it)\b", re.IGNORECASE)
 _SAY_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+(?![\"“'‘])(?P<words>[^.!?]*\w[^.!?]*)[.!?]?\s*$",
                           re.IGNORECASE)
@@ -80,16 +102,31 @@ _REMINDER = re.compile(
 # Gary if annual leave can come off it (have 9 days left)", "talk to Sr. Alves (GM Porto), he
 # knows I want Lisbon eventually" (sets l, o had read them aloud as the notice period's answer).
 # "wear the good polo not work gear", "Venue – CHECK EMAIL AGAIN", "look up their CQC report".
-_TO_DO = re.compile(r"^(?i:check (?:w/|with|email|e-mail|again|the email|my email)|talk to|speak to|speak with|run it by|bring|"
-                    r"wear|look up|google|print(?: out)?|clarify)(?=\s|$)|"
+_TO_DO = re.compile(r"^(?i:check (?:w/|with|email|e-mail|again|the email|my email|before|tonight|tomorrow|first|later|manual)|"
+                    r"talk to|speak to|speak with|run it by|bring|wear|look up|google|print(?: out)?|clarify|"
+                    # "have UE project open BEFORE, close Slack/Discord!!!" (set u)
+                    r"close(?= [^,.;!]{0,40}\b(?:windows?|tabs?|apps?|slack|discord|teams|outlook|email|notifications|browser|door)\b)|"
+                    r"mute|have [^,.;]{1,30} open)(?=[\s)]|$)|"
                     # "ask Jo (CD) if can be released early", "ask HR Mon" (set p): someone to ask
                     r"^(?i:ask) (?:[A-Z][a-z]+\b(?! ?\d)|HR\b|(?i:him|her|them|my (?:boss|manager))\b)|"
+                    # "tell Tom myself before he hears it from Donal!!!" (set u): someone to tell
+                    r"^(?i:tell) [A-Z][a-z]+\b(?! ?\d)|"
                     # "ask how svc charge is split (points?)", "ask about staff housing": a question
                     # the person means to put to them (set s had said it after the pay wanted)
                     r"^(?i:ask (?:how|whether|if|what|who|why|when|where|which|about|abt|re)\b)")
+# "ask reiskosten (NS business card?)" (set u): a thing to ask them about; not what the person
+# will ask for ("ask 45k", "ask for top of band", "ask mid-forties").
+_ASK_FOR_PAY = re.compile(r"^ask\s+(?:for|around|about|abt|approx|c\.?|~|top|high|low|mid|upper|lower|the (?:top|upper|high)|more|market|"
+                          r"[a-z]+ties\b|[a-z]+ty\b)|\b(?:band|range|rate|salary|pay|package|base)\b", re.IGNORECASE)
+
+
+def _asks_them(clause: str) -> bool:
+    return clause[:4].lower() == "ask " and not re.search(r"\d", clause) and not _ASK_FOR_PAY.search(clause)
+
+
 _TITLE = re.compile(r"\b(?:Sr|Sra|Mr|Mrs|Ms|Dr|St|Prof)$")
 _SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!]+|:(?=\s)|\s[-–—]+|->|→)\s*)")
+_CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!?]+|:(?=\s)|\s[-–—]+|->|→)\s*)")
 # "(don't give exact)", "(I think!! double-check)".
 _ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont|double[- ]check)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)",
                              re.IGNORECASE)
@@ -116,10 +153,10 @@ def _without_reminders(body: str, *, drop_all: bool = False) -> str:
     for i in range(0, len(pieces), 2):
         clause, gap = pieces[i], (pieces[i + 1] if i + 1 < len(pieces) else "")
         stripped = clause.strip().lstrip("—–-:> ")
-        if to_do or _TO_DO.match(stripped) or (dropped and re.fullmatch(r"\([^()]*\)", stripped)):
+        if to_do or _TO_DO.match(stripped) or _asks_them(stripped) or (dropped and re.fullmatch(r"\([^()]*\)", stripped)):
             # (An aside in brackets right after what was kept back goes with it: "clarify: base
             # or incl super!! (Brooke will prob say "140 package" = less)", set p.)
-            to_do = not re.search(r"[.!?]", gap) or bool(_TITLE.search(clause))  # "Sr. Alves" goes on
+            to_do = not re.search(r"[.!]", gap) or bool(_TITLE.search(clause))  # "Sr. Alves" goes on
             if not to_do and out:
                 out[-1] = out[-1].rstrip(" ,;-–—.") + ". "
             dropped = True
@@ -139,7 +176,9 @@ def _without_reminders(body: str, *, drop_all: bool = False) -> str:
     if not re.search(r"[A-Za-z0-9]", kept):
         return "" if drop_all else body
     kept = re.sub(r"\s+([.,;])", r"\1", kept)
-    return re.sub(r"([,;])\s*([.])", r"\2", kept)
+    if kept.count("(") > kept.count(")") and kept.rfind("(") > kept.rfind(")"):
+        kept = kept.rstrip(" .,;") + ")"  # its reminder was the end of an aside: "(… 10g? CHECK TONIGHT)"
+    return re.sub(r"([,;])\s*([.])|([?!])\s*\.", r"\2\3", kept)
 
 
 # Where a note says what the person will ask for ("ask for R37k", "ideally 76"), a "need min
@@ -158,10 +197,37 @@ def _floor_unless_asked(match: re.Match[str]) -> str:
     return match.group(0) if _WANTED_BEFORE.search(match.string[: match.start()]) else " "
 
 
+def _named_not_to_say(sentences: list[str]) -> list[str]:
+    """What the note's "don't go into …" sentences name, as word stems ("counsel", "burnout")."""
+    named: list[str] = []
+    for sentence in sentences:
+        if (into := _NOT_INTO.match(sentence)) is not None:
+            words = re.findall(r"[A-Za-z][A-Za-z'-]{3,}", into.group("what"))
+            named += [w.lower()[:max(4, len(w) - 3)] for w in words if w.lower() not in _NOT_NAMES]
+    return named
+
+
+def _without_clauses_naming(body: str, named: list[str]) -> str:
+    pieces = _CLAUSE_BREAK.split(body)
+    out: list[str] = []
+    for i in range(0, len(pieces), 2):
+        clause, gap = pieces[i], (pieces[i + 1] if i + 1 < len(pieces) else "")
+        if any(re.search(rf"\b{re.escape(stem)}", clause, re.IGNORECASE) for stem in named):
+            if out and re.search(r"[.!?]", gap):
+                out[-1] = out[-1].rstrip(" ,;-–—") + ". "  # the sentence ends where the dropped clause did
+            continue
+        out.append(clause + gap)
+    return re.sub(r"\s+([.,;])", r"\1", "".join(out)).strip(" ,;-–—")
+
+
 def kept_to_self(body: str) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
     what not to say (``_NOT_TO_SAY``); the rest as written."""
     sentences = re.split(r"(?<=[.!?])\s+", body)
+    keeps_back = any(_NOT_TO_SAY.match(s) or _NOT_INTO.match(s) for s in sentences)
+    if ready := _IF_ASKED_SAY.findall(body) or (keeps_back and _ONLY_SAY.findall(body)):
+        return " ".join(f"{w.strip()[:1].upper()}{w.strip()[1:].rstrip('.!?,; ')}." for w in ready)
+    named = _named_not_to_say(sentences)
     # "don't say "I'm bored of furnaces" lol - say want commercial + bigger equipment": what to
     # say instead is said (set q).
     said: list[str] = []
@@ -179,6 +245,8 @@ def kept_to_self(body: str) -> str:
             said.append(sentence)
     if said and (quoted or len(said) < len(sentences)):
         body = " ".join(said)
+    if named:
+        body = _without_clauses_naming(body, named)
     # "… want assumption setting, not just running don't sound negative abt LCA": the reminder
     # typed at the end of a line, after what is said.
     tail = _REMINDER_AFTER.search(body)

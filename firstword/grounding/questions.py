@@ -56,7 +56,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # agreed figure on the compensation events?" was answered with the pay note).
         r"salary|\bcomp\b(?! time)|(landing|land|be|sit|sitting) on base\b|base salary|compensation(?! events?)|pay (range|expectation)|expected pay|how much .*(earn|paid|make)|rate you",
         # What the person is paid now, said the way recruiters ask it.
-        r"what are you (earning|making|on)( at the moment| at the minute| now| currently| at present| these days)?(?=\s*([?.!,]|and\b|$))|"
+        r"what are you (earning|making|on)( at the moment| at the minute| now| currently| at present| these days)?"
+        r"( hourly| an hour| per hour| a year| per year| annually)?(?=\s*([?.!,]|and\b|$))|"
         # "What are you earning at Northstar right now", "what are you on at the moment with
         # Kavanagh's" (set t): where, before or after when.
         r"what are you (earning|on)( (at|with) [\w'’&.-]+( [\w'’&.-]+){0,2}?)?( right now| at the moment| at the minute| now| currently| at present| these days)"
@@ -64,7 +65,12 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "Money-wise — what are you on now and what are you after?" (set g); "what sort of
         # figure did you have in mind?" (set p)
         r"\b(money|pay|salary)[- ]wise\b|\b(figure|ballpark)\b.{0,20}\bin mind\b|"
-        r"\b(ctc|package|cost[- ]to[- ]company)\b",
+        # (Not a news package: "I watched your Ekurhuleni tender package… Tell us how that story
+        # started", set u.)
+        r"\b(ctc|cost[- ]to[- ]company)\b|\b(the|your|a|our|this|that|current|salary|pay|remuneration|total|benefits|overall|"
+        r"present|existing|compensation|whole|full) package\b|"
+        # "…B2B or umowa o pracę, and what are your expectations?" (set u)
+        r"\bwhat are your expectations(?=\s*([?.!]|$))",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start|"
         # "…the next intake starts on the third of March. Any reason you couldn't start then?"
         r"(any reason|anything stopping|anything that would stop) you (couldn'?t|could not|can'?t|from) start",
@@ -72,6 +78,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # give?", "And notice with ASB — four weeks, is it?" (set l).
         r"when (can|could|would) you (\w+ ){0,2}(be able to )?(start|join)|what notice\b|^\W*(and )?notice (with|at|to|for)\b",
         r"how soon (can|could|would) you|how (much|long a) notice",
+        # "And when would you be free, if it came to it?" (set u)
+        r"when (would|could|will|can) you be (free|available)\b",
         # "What's your notice like down there?", "your notice at St Aidan's?" (set k).
         r"\b(your|the) notice\b",
         # "And notice is what, a month?"; "Money. What do you want?" (set n): the topic said
@@ -117,6 +125,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "a quick overview of your background", "a whistle-stop tour of your background", "your
         # career to date", "What's your story?" (the blind sets' openers).
         r"(overview|tour|rundown|summary) of (your|the) (background|career|experience|cv|resume)",
+        # "…a quick overview of where you are now, and why Thistle?", "…telling us a bit about
+        # where you are now, at Calder Valley" (sets u, p)
+        r"(overview|rundown|summary|(tell|telling) (me|us) (a (little )?bit |a little )?about) (of )?where you are now\b",
         r"your (career|story|journey) (to date|so far)|what'?s your story|(start|begin) with your story|"
         # "…give me the version of your story that isn't on the resume" (set m); "how you ended
         # up in wine", "how'd you end up in the trade".
@@ -244,13 +255,28 @@ _TAG = re.compile(r"^\W*(?:fair|fair enough|okay|ok|alright|all right|sound good
                   re.IGNORECASE)
 
 
+# Words at most of a question that goes on with the small talk before it, and asks nothing of "you".
+CHAT_ON_WORDS = 5
+_ASKS_WORD = re.compile(r"^\W*(?:and |so |but |okay,? |right,? )*(?:what|how|why|which|where|when|who|any|tell|can|could|would|will|"
+                        r"is|are|do|does|have|has)\b", re.IGNORECASE)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you'\w+)\b", re.IGNORECASE)
+
+
 def _small_talk_each(sentences: list[str]) -> list[bool]:
     """Whether each sentence is small talk: on its own (``small_talk``), or as a check on the
     plan said just before it ("…then you can tell me if you still want it. Fair?")."""
     checked = [i > 0 and _TAG.match(s) is not None and _PLAN.search(sentences[i - 1]) is not None
                and "?" not in sentences[i - 1] for i, s in enumerate(sentences)]
     # The plan too: "…and then you can tell me if you still want it" asks nothing yet.
-    return [small_talk(s) or checked[i] or (i + 1 < len(sentences) and checked[i + 1]) for i, s in enumerate(sentences)]
+    chat = [small_talk(s) or checked[i] or (i + 1 < len(sentences) and checked[i + 1]) for i, s in enumerate(sentences)]
+    for i in range(1, len(chat)):
+        # The chat going on: "How was the drive up from Tauranga? Bombay Hills behave themselves?"
+        # (set u), a few words that ask nothing of the person.
+        chat[i] = chat[i] or (chat[i - 1] and _SMALL_TALK.search(sentences[i - 1]) is not None
+                              and sentences[i].rstrip().endswith("?") and len(sentences[i].split()) <= CHAT_ON_WORDS
+                              and not _SECOND_PERSON.search(sentences[i]) and not _ASKS_WORD.match(sentences[i])
+                              and classify(sentences[i]).cue is None)
+    return chat
 
 
 _REQUEST_WORDS = re.compile(r"\b(?:tell|walk|talk|take|describe|explain|introduce|share|run)\b[^.?!]*\b(?:me|us|yourself|through)\b|"
@@ -316,17 +342,21 @@ def classify(question: str) -> Classified:
 # you alright with that?", "How do you feel about that?" (said after the job's conditions).
 ACCEPTS = re.compile(
     r"\b(would|will|does|do|is|are) (that|this|it|all (of )?that)( (kind|sort) of (setup|thing|arrangement))? "
-    r"((going to )?work|suit|sound|be (ok|okay|alright|all right|fine|a problem|an issue|workable|doable|manageable)|ok|okay|"
+    # ("Is that gonna work for you?", "Would that do you?": set u)
+    r"((going to |gonna )?work|suit|sound|do you|be (ok|okay|alright|all right|fine|a problem|an issue|workable|doable|manageable)|ok|okay|"
     r"alright|all right|fine|a problem|an issue|workable|doable|manageable|going to be (a problem|an issue))\b|"
     r"\bi hope (that|this|it)('s| is) (ok|okay|alright|all right|fine)\b|"
     r"\b(are|would) you (be )?(ok|okay|alright|all right|fine|comfortable|happy) with (that|this|it)\b|"
+    # "And you're fine with the lifting and that?" (set u): an arrangement said, asked whether it suits.
+    r"^\W*(and |so )?you'?re (ok|okay|alright|all right|fine|comfortable|happy) with\b[^?]*\?|"
     r"\bhow (do|would) you feel about (that|this|it)\b|\bhow (does|would) (that|this|it|all (of )?that) sound\b",
     re.IGNORECASE,
 )
 # The job's arrangements such a turn may be about, which the person's notes may answer.
 _ARRANGEMENT = re.compile(
     r"\b(overtime|on-?call|nights?|night shifts?|splits?|split shifts?|shifts?|rota|roster|weekends?|travel|on the road|"
-    r"hybrid|in the office|on site|on-site|commute|relocat\w*|salary|pay|range|rate|hours)\b", re.IGNORECASE)
+    r"hybrid|in the office|on site|on-site|commute|relocat\w*|salary|pay|range|rate|hours|money|call-?outs?|lifting|package|"
+    r"notice|visa)\b", re.IGNORECASE)
 
 
 def asks_to_accept(question: str) -> bool:
@@ -532,7 +562,7 @@ _SMALL_TALK = re.compile(
     r"(?:[^?]*?[,;:]\s*)?" + _PLAN_SAID + r"[^?]*,\s*"
     r"(?:okay|ok|alright|all right|yeah|is that (?:ok|okay|alright|all right)|sound good|does that sound (?:ok|okay|good))\?\W*$|"
     r"how(?: are|'re|'s| is| have| has|'ve)? (?:you|things|it|life|you been)(?: doing| going| keeping| been)?"
-    r"(?: today| this morning| this afternoon| so far)?\W*$|"
+    r"(?: today| this morning| this afternoon| so far)?(?:\W*$|(?=[,;]\s*how\b))|"
     r"(?:you|you're) (?:well|good|keeping well)\W*$|"
     r"how(?:'s| is| has| was) (?:your|the) (?:day|week|morning|afternoon|weekend)\b|(?:good|nice|busy) (?:weekend|week|day)\W*$|"
     r"(?:did you |you )?(?:find|found) (?:us|the (?:office|place|building|site|room|clinic|shop|kitchen|yard|restaurant|school|depot|store))\b|"
@@ -543,7 +573,10 @@ _SMALL_TALK = re.compile(
     r"(?:did you )?find (?:it|parking) (?:ok|okay|all right|alright|fine|easily|easy)\b|"
     r"(?:did you )?(?:find )?(?:get )?park(?:ing|ed)?\b(?: (?:was|is))? (?:ok|okay|all right|alright|fine|easy)\b|"
     r"(?:did you )?(?:get|manage to get) parked\b|"
-    r"how was (?:the|your) (?:drive|journey|trip|traffic|flight|train|bus|commute|ride)\b|(?:have|did) you (?:come|travel(?:led)?) far\b|"
+    r"how was (?:the|your) (?:drive|journey|trip|traffic|flight|train|bus|commute|ride)\b|"
+    # Set u: "How were the roads this week?", "Did you get through the gate okay?"
+    r"how (?:were|are|was|is|'re) the roads\b|(?:did you |you )?get through (?:the )?(?:gate|security|reception|traffic|roadworks)\b"
+    r"[^?]*\b(?:ok|okay|all right|alright|fine)\b|(?:have|did) you (?:come|travel(?:led)?) far\b|"
     r"(?:good|easy|smooth|long) (?:journey|trip|drive|flight|commute)\b[^?]*\?\W*$|(?:was the )?traffic (?:ok|okay|all right|alright|bad)\b|"
     r"(?:can|could) i (?:get|grab|offer|make) you (?:a|an|some|anything)\b|"
     r"(?:would you like|will you have|do you want|you want|fancy|are you after|can i tempt you with) (?:a |some )?"
@@ -559,7 +592,7 @@ _SMALL_TALK = re.compile(
     # Set q: "You found the place okay?", "Did you find the visitor parking okay?", "Did you manage
     # okay with the parking?", "The Luas wasn't too mad?", "Security didn't give you too hard a
     # time?", "…we had that time booked for ten-thirty?"
-    r"(?:did you |you )?(?:find|found) (?:the )?(?:\w+ )?(?:parking|car park|place|office|building)\b[^?]*"
+    r"(?:did you |you )?(?:find|found) (?:the )?(?:\w+ )?(?:parking|car park|place|office|building|entrance|gate|door|way in|reception)\b[^?]*"
     r"\b(?:ok|okay|all right|alright|fine|easily|easy)\b|"
     r"(?:did you )?manage (?:ok|okay|all right|alright|fine) (?:with|on) (?:the )?(?:parking|traffic|drive|journey|trains?|buses)\b|"
     r"[^?]*\b(?:wasn'?t|weren'?t|isn'?t|didn'?t)\b[^?]*\btoo (?:mad|bad|busy|crazy|rough|awful|hard|much trouble)\b[^?]*\?\W*$|"
@@ -608,6 +641,8 @@ def small_talk(sentence: str) -> bool:
     if found is None:
         return False
     rest = sentence[found.end():]
+    if _ASKS_ON.search(rest) and (more := re.sub(r"^[\s,;—–-]*(?:(?:and|so|but)\s+)?", "", rest)) != rest.strip():
+        return small_talk(more)  # "How are you, how was the weekend?" (set u)
     return len(rest.split()) <= 8 and not _ASKS_ON.search(rest)
 
 

@@ -54,9 +54,13 @@ _GENERIC = match.read("""
     company business process processes role staff people customer customers client clients system systems
     result task action situation delivered deliver ran run running created create set up made make help
     helped support supported including responsible across main also around about approx approximately
-    percent resume cv after before
+    percent resume cv after before look looking looked
     """).content
 _NUMBER = re.compile(r"^\d")
+# A year says when a piece of work happened, not which: "There's a gap on the CV there, 2022 …
+# What was that?" had named the one story of 2022 (set u). It counts towards naming, with a
+# word of what the work is about.
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +133,7 @@ def _anchored(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
         ):
             continue
         about = own & (_headline_terms(item) | (_names(item.fact.text) - employers))
-        strong = frozenset(t for t in own if len(t) >= 2 and (t in about or _NUMBER.match(t)))
+        strong = frozenset(t for t in own if len(t) >= 2 and (t in about or _NUMBER.match(t) and not _YEAR.match(t)))
         if not strong:
             continue  # nothing tells it from the rest: every question about it would be ambiguous
         negated = match.read(item.fact.title or item.fact.body).negated
