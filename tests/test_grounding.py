@@ -1856,6 +1856,10 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
     ("notice: 4 wks. tell Tom myself before he hears it from Donal!!!", "notice: 4 wks."),
     # Month-end close is work, not a window to close.
     ("Close, inventory, FX, consolidation.", "Close, inventory, FX, consolidation."),
+    # Reminders not to pretend, promise or claim more (set u).
+    ("IT + vendor do it - I validate after. don't pretend we have a big program.", "IT + vendor do it - I validate after."),
+    ("1 month (B2B, 30 days). could maybe finish faster, don't promise.", "1 month (B2B, 30 days). could maybe finish faster"),
+    ("Afrikaans: can understand some, NOT broadcast level. don't claim.", "Afrikaans: can understand some, NOT broadcast level."),
 ])
 def test_a_notes_to_do_and_its_plans_are_kept_to_the_person(note: str, said: str) -> None:
     from firstword.grounding.private import kept_to_self
@@ -2381,3 +2385,33 @@ def test_a_line_of_what_was_done_to_the_person_says_was() -> None:
     said = " ".join(first_person(f, grounding.facts) for f in grounding.facts if f.source is Source.RESUME)
     assert "I was promoted to wine steward in 2017" in said and "I was appointed as fire warden" in said
     assert "I promoted 3 waiters to section leads" in said
+
+
+def test_a_turn_asking_to_hear_again_shows_what_was_said_to_the_question_before() -> None:
+    # Set u: "…you froze. Can you go back to where you said you'd test it in... something?" had been
+    # answered with the person's notes on their laptop and wifi; set t's "Just the end bit, please."
+    profile = Profile(resume="Jo Bloggs\n\nExperience\nBiomed Tech — BRHC | 2019 – present\n- Validate patches on monitoring centrals",
+                      notes="- setup: Laptop plugged in, ethernet not wifi (my wifi drops!!). test camera at 9:45.\n"
+                            "- cyber: IT + vendor patch the centrals - I validate after.")
+    grounding = Grounding(profile)
+    before = "Say the vendor pushes a security patch for the monitoring central station. What's your process?"
+    again = ("Sorry, Jo, you froze on our end for a second there. Can you go back to where you said you'd test it in... "
+             "something? We lost about ten seconds.")
+    assert follows_up(again)
+    opening = grounding.ground(again, before).composition.opening
+    assert opening == grounding.ground(before).composition.opening and "wifi" not in opening
+    # With nothing said before it, it says so, not a line of the profile.
+    assert grounding.ground("Sorry, could you say that again?").composition.opening.startswith("Asked to say that again")
+    # Not the plan for the call, nor "anything you didn't get a chance to say that you'd like to add".
+    assert not follows_up("Rick is gonna hop on for the last bit to ask the shop questions. So tell me about yourself.")
+    assert classify("Is there anything you'd like to ask us, or anything you feel you didn't get a chance to say that "
+                    "you'd like to add?").kind is QuestionType.CLOSING
+
+
+def test_other_processes_asked_as_anyone_else_find_the_line_ready_for_it() -> None:
+    notes = ("- move: Tom can work remote, looking at rentals.\n"
+             "- !! ALSO final round at the other one (cereals) Thurs. DON'T mention unless asked directly. If asked: \"yes, "
+             "one other process at a late stage, but this role is my first choice\". don't name them.")
+    opening = Grounding(Profile(resume="Jess Tane\n\nExperience\n- NPD technologist", notes=notes)).ground(
+        "Are you talking to anyone else at the moment?").composition.opening
+    assert opening == "Yes, one other process at a late stage, but this role is my first choice."

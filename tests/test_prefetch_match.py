@@ -149,7 +149,7 @@ def test_asking_to_hear_again_what_was_cut_off_is_no_prediction() -> None:
     # How it ended, asked, is still the result; and "the last part of the project" is no repeat.
     decision = decide("And how did it all end up?", predictions)
     assert decision.match is not None and decision.match.prediction.text == "What was the result?"
-    assert not match._SAY_AGAIN.search("What did you do in the last part of the project?")
+    assert not match.SAY_AGAIN.search("What did you do in the last part of the project?")
 
 
 def test_predictions_match_with_their_optional_words() -> None:

@@ -12,8 +12,10 @@ from firstword.grounding.facts import FactBase
 from firstword.grounding.questions import (
     ACCEPTS,
     HAND_OVER,
+    SAY_AGAIN,
     SMALL_TALK,
     QuestionType,
+    asks_again,
     classify,
     follows_up,
     handed_over,
@@ -30,6 +32,8 @@ RECENT_QUESTIONS = 16
 # What the copilot shows for a turn of small talk only: no line of the profile, which would be
 # read aloud as the answer to "Did you find us all right?".
 SMALL_TALK_ANSWER = "Small talk, not a question about you: a short, friendly answer is enough."
+# What it shows for a turn that asks to hear again what was said, with nothing said before it.
+SAY_AGAIN_ANSWER = "Asked to say that again: repeat your last point, briefly."
 # What it shows for a turn that hands the floor to a colleague ("Johan, over to you."): no line of
 # the profile, least of all the notes on who the interviewers are.
 HAND_OVER_ANSWER = "Said to {name}, not to you: nothing to answer yet."
@@ -88,6 +92,13 @@ class Grounding:
                             Composition(HAND_OVER_ANSWER.format(name=colleague)))
         # "Kit? Sorry — I lost you…": the person called asks nothing of their profile.
         spoken = question = without_own_name_calls(asked_as, self.facts.person_names)
+        if asks_again(spoken):
+            # "…you froze. Can you go back to where you said…?": what was said to the question
+            # before, shown again; never a line the words of the line's trouble are near.
+            if topic is None:
+                return Grounded(asked_as, QuestionType.NOT_A_QUESTION, SAY_AGAIN.pattern, [], Composition(SAY_AGAIN_ANSWER))
+            again = self.ground(topic)
+            return Grounded(asked_as, again.kind, again.cue, again.ranked, again.composition)
         classified = classify(question)
         if topic is not None:
             # Read with the question it follows, as one turn: the facts are the ones that

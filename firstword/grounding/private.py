@@ -90,7 +90,9 @@ _REMINDER = re.compile(
     r"^own it\W*$|^tell (?:them|her|him|the (?:recruiter|panel|client))\W*$|^double[- ]check\W*$|^careful\b.*|^remember\b.*|"
     r"^factor (?:it |that )?in\W*$|^say (?:that|so|this|it)\W*$|^mention (?:it |that |this )?(?:briefly|only if asked|if asked)\W*$|"
     r"^(?:don'?t|do not|dont|never)\s+(?:get|be|go|look|seem)\s+\w+\W*$|"
+    # ("don't pretend we have a big program", "don't promise", "don't claim more": set u)
     r"^maybe don'?t\b.*|^(?:don'?t|do not|dont|never)\s+(?:oversell|overclaim|overstat\w*|exaggerat\w*|undersell|overpromis\w*|haggle|interrogate|give exact|sound|badmouth|bash|moan|"
+    r"pretend|promise|claim|"
     r"make (?:it|this|that|me) (?:sound|look|seem)|take (?:it|this|that) personally)\b.*|"
     # what the person means to try for, kept back like the least they would take: "try for 45" (set o)
     r"^try (?:for|to get)\b.*|^try not to\b.*|^(?:but )?if (?:asked|pushed)\W*$|"

@@ -100,9 +100,10 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # talking to other companies?", "any other offers in hand?".
         # Not "why are you looking elsewhere?", which asks why leave.
         r"^(?!.*\b(why|what (made|makes|is making|'s making)|reason)\b).*?(?:"
-        r"\b(interviewing|applying|applied|talking|speaking|looking) (to |with |at )?(anywhere else|elsewhere|"
+        # ("Are you talking to anyone else at the moment?", "Are you in any other processes?": set u)
+        r"\b(interviewing|applying|applied|talking|speaking|looking) (to |with |at )?(anywhere else|anyone else|elsewhere|"
         r"other (compan|role|place|firm|employer|opportunit))|"
-        r"\bother (offers?|processes|interviews)\b|\boffers? in hand\b)",
+        r"\bother (offers?|processes|interviews)\b|\boffers? in hand\b|\bother process\b)",
     )),
     (QuestionType.WEAKNESS, (
         r"weakness|weak (point|spot)|areas? (of|for) (improvement|development|growth)",
@@ -675,10 +676,40 @@ _OWN_ANSWER = frozenset({QuestionType.CLOSING, QuestionType.LOGISTICS, QuestionT
                          QuestionType.ABOUT_YOU, QuestionType.MOTIVATION, QuestionType.NOT_A_QUESTION})
 
 
+# Asking to hear again what the person just said, cut off by the line ("…I think we lost the last
+# part. Just the end bit, please.", "Could you say that again?", "Can you go back to where you
+# said you'd test it in… something?"): what was said, not a new question (set t had been shown
+# "What was the result?" for "the end bit"; set u the person's notes on their laptop and wifi).
+SAY_AGAIN = re.compile(
+    # (Not "anything you didn't get a chance to say that you'd like to add", sets g, k.)
+    r"\bsay (?:that|it|this|the last (?:bit|part)|what you (?:just )?said) (?:again|one more time)\b|"
+    r"\brepeat (?:that|it|this|the last (?:bit|part)|what you (?:just )?said)\b|"
+    # ("…we lost the last part", "Just the end bit, please", "What was the last bit?"; not "Rick's
+    # gonna hop on for the last bit", set u)
+    r"\b(?:just|what was|missed|lost|catch|caught|hear|heard|get|got|repeat) (?:the |that )?(?:end|last) (?:bit|part)\b(?! of)|"
+    r"\b(?:end|last) (?:bit|part),? (?:please|again)\b|\bcome again\b|\bsay again\b|\bfrom (?:the top|where you (?:stopped|were))\b|"
+    r"\bgo back to (?:where|what) you (?:said|were saying|were)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_again(question: str) -> bool:
+    """Whether the turn asks to hear again what was just said (``SAY_AGAIN``), where it asks: its
+    last question or its last sentence, not its plan ("Rick is gonna hop on for the last bit").
+    ("…Just the end bit, please." asks with no question mark.)"""
+    # (The last three: "Can you go back to where you said you'd test it in... something? We lost
+    # about ten seconds.")
+    sentences = sentences_of(question)
+    return any(SAY_AGAIN.search(s) for s in {last_asked(question) or "", *sentences[-3:]} if s)
+
+
 def follows_up(question: str) -> bool:
     """Whether ``question`` is a follow-up that leans on the question before it for its topic:
     short, after nothing but an acknowledgement, pointing back ("that", "then", "she", "the
-    outcome"), and of no type a cue answers by itself (salary, the closing question)."""
+    outcome"), and of no type a cue answers by itself (salary, the closing question); or asks
+    to hear again what was said to it (``asks_again``)."""
+    if asks_again(question):
+        return True
     sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
     if not sentences or any(len(s.split()) > ACKNOWLEDGEMENT_WORDS for s in sentences[:-1]):
         return False

@@ -211,8 +211,8 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
                "entitled to work", "eligible to work", r"re:\bauthori[sz]ed to work\b", r"re:\bwork authori[sz]ation\b"),
     # Other processes the person is in ("Other processes: agency (final rd next wk), …").
     # (Not "offers", "final round": a note says those of the company and of this interview.)
-    "elsewhere": ("elsewhere", "anywhere else", "other places", "other process*", "other offer*", "other interview*", "other compan*",
-                  "offer in hand", "offers in hand", "interviewing with",
+    "elsewhere": ("elsewhere", "anywhere else", "anyone else", "other places", "other process*", "other offer*", "other interview*", "other compan*",
+                  "offer in hand", "offers in hand", "interviewing with", "one other", "final round at",
                   # "also chatting to Hutchinson Electrical … 2nd chat next wk" (set k)
                   r"re:\balso (chatting|talking|speaking|interviewing|applied|applying|in process|in the running|"
                   r"(a |my )?(2nd|second|final|3rd|third) (interview|round|chat|stage))\b"),

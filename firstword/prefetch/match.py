@@ -55,7 +55,7 @@ from typing import Protocol
 
 import snowballstemmer
 
-from firstword.grounding.questions import QuestionType, names_in, small_talk
+from firstword.grounding.questions import SAY_AGAIN, QuestionType, names_in, small_talk
 from firstword.prefetch.literals import Substitution, Substitutions
 
 # Chosen by ``firstword.prefetch.evaluate`` on the dev split of ``data/paraphrases.jsonl``
@@ -1255,16 +1255,6 @@ def _said_twice(text: str, predictions: Sequence[Predicted], threshold: float) -
     return found[0]
 
 
-# Asking to hear again what the person just said, cut off by the line ("…I think we lost the last
-# part. Just the end bit, please.", "Could you say that again?"): what was said, not a question
-# anything was prepared for (set t had shown "What was the result?" for "the end bit").
-_SAY_AGAIN = re.compile(
-    r"\b(?:say|repeat) (?:that|it|this|the last (?:bit|part)|what you (?:just )?said)(?: again)?\b|"
-    r"\b(?:the )?(?:end|last) (?:bit|part)\b(?! of)|\bcome again\b|\bsay again\b|\bfrom (?:the top|where you (?:stopped|were))\b",
-    re.IGNORECASE,
-)
-
-
 def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD) -> Decision:
     """Which prediction ``text`` asks, if exactly one clearly: see the module's docstring."""
     if not predictions:
@@ -1272,7 +1262,7 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
     if not read(text).content:
         return Decision(None, "empty_question")
     each = asks(text)
-    if any(_SAY_AGAIN.search(ask) for ask in each):
+    if any(SAY_AGAIN.search(ask) for ask in each):
         return Decision(None, "asks_again")
     several = len(each) >= 2
     if several and (story := _story_asked_with_parts(text, predictions)) is not None:
