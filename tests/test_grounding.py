@@ -2415,3 +2415,12 @@ def test_other_processes_asked_as_anyone_else_find_the_line_ready_for_it() -> No
     opening = Grounding(Profile(resume="Jess Tane\n\nExperience\n- NPD technologist", notes=notes)).ground(
         "Are you talking to anyone else at the moment?").composition.opening
     assert opening == "Yes, one other process at a late stage, but this role is my first choice."
+
+
+def test_a_keepers_and_a_reporters_role_lines_are_roles() -> None:
+    # Set u: "Animal Keeper - Primates & Small Mammals - Dierenpark De Zonnehoek, Apeldoorn" had been
+    # said "I worked on animal Keeper - Primates & Small Mammals - …".
+    resume = ("LOTTE VERHOEVEN\n\nEXPERIENCE\nAnimal Keeper - Primates & Small Mammals - Dierenpark De Zonnehoek, Apeldoorn\n"
+              "Apr 2019 - present\n- Daily care of approx. 25 species\n")
+    opening = Grounding(Profile(resume=resume)).ground("How did you get started in your career?").composition.opening
+    assert opening == "I've been Animal Keeper at Dierenpark De Zonnehoek since 2019."

@@ -731,7 +731,8 @@ _TITLE_WORDS = frozenset(
     librarian landscaper gardener groundsman groundskeeper greenkeeper dietitian veterinarian handler
     firefighter ranger warden curator conservator facilitator hairdresser barber nanny childminder
     tradesman tradesperson roofer bricklayer plasterer tiler glazier scaffolder machinist
-    storeperson storeman packer picker presenter radiographer sonographer gasfitter photographer""".split()
+    storeperson storeman packer picker presenter radiographer sonographer gasfitter photographer
+    keeper zookeeper bookkeeper gamekeeper reporter correspondent embalmer arranger""".split()
 )
 # Words ending so name a person who does a job ("Speech Pathologist", "Dietician").
 _PERSON_SUFFIX = re.compile(r"^[a-z]{4,}(?:ologist|ist|ician)$")
