@@ -349,6 +349,8 @@ def test_the_goodbye_and_how_the_panel_runs_are_small_talk_not_the_question_afte
     "Kia ora Jess, welcome back! Come through. How was the drive up from Tauranga? Bombay Hills behave themselves?",
     "Hoi Lotte! Welkom. You found the staff entrance okay? Most people end up at the flamingo gate.",
     "Lerato, hi, welcome. Please, have a seat. Did you get through the gate okay? Security's been extra careful.",
+    "Hello? Sorry, sorry, can you hear me? I think my audio... okay, is it working now? Hello Rachel, I'm Kenji. Apologies "
+    "for being late, the earlier call with Tokyo overran.",
 ])
 def test_a_turn_of_small_talk_only_is_answered_with_no_line_of_the_profile(turn: str) -> None:
     profile = Profile(resume=PLAIN_RESUME, notes="- ask recep re visitor parking — DON'T park in short term, €€€")
@@ -1860,6 +1862,9 @@ def test_an_ask_label_before_a_sum_is_the_pay_asked_for_not_a_question_to_ask():
     ("IT + vendor do it - I validate after. don't pretend we have a big program.", "IT + vendor do it - I validate after."),
     ("1 month (B2B, 30 days). could maybe finish faster, don't promise.", "1 month (B2B, 30 days). could maybe finish faster"),
     ("Afrikaans: can understand some, NOT broadcast level. don't claim.", "Afrikaans: can understand some, NOT broadcast level."),
+    # What led to a floor goes with it: "if they push UoP - 16.5k gross minimum" (set u).
+    ("now 14,000 net B2B. ask 20k B2B. floor 17.5k - DON'T SAY. if they push UoP - 16.5k gross minimum",
+     "now 14,000 net B2B. ask 20k B2B."),
 ])
 def test_a_notes_to_do_and_its_plans_are_kept_to_the_person(note: str, said: str) -> None:
     from firstword.grounding.private import kept_to_self
@@ -2424,3 +2429,16 @@ def test_a_keepers_and_a_reporters_role_lines_are_roles() -> None:
               "Apr 2019 - present\n- Daily care of approx. 25 species\n")
     opening = Grounding(Profile(resume=resume)).ground("How did you get started in your career?").composition.opening
     assert opening == "I've been Animal Keeper at Dierenpark De Zonnehoek since 2019."
+
+
+def test_a_short_bracket_ends_no_sentence_and_expectations_asked_alone_are_pay() -> None:
+    # Set u: "Full clean Irish driving licence (Cat. B)" had been said "… (Cat."; "…B2B or umowa o
+    # pracę, and what are your expectations?" had found only the notes on contracts (none).
+    grounding = Grounding(Profile(resume="Aoife Cronin\n\nExperience\n- Funeral arranger\n\nOther\n"
+                                         "Full clean Irish driving licence (Cat. B).",
+                                  notes="- money: now 14,000 net B2B. ask 20k B2B.\n- roster: fine w/ nights."))
+    assert "(Cat. B)" in grounding.ground("You've a full licence, yeah?").composition.opening
+    opening = grounding.ground("What form of contract do you prefer, B2B or UoP, and what are your expectations?").composition.opening
+    assert "20k" in opening
+    # Expectations of something else are not the pay.
+    assert "20k" not in grounding.ground("What are your expectations around the roster?").composition.opening

@@ -85,7 +85,8 @@ _DATED_LINE = re.compile(
 )
 # "Title, 2021 - present" is a role line, not "Title" followed by the words "present".
 # (Not after initials: "U.S. District Court" had been split into a role of "District Court", set t.)
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?<![A-Za-z]\.[A-Za-z]\.)\s+(?=[A-Z0-9\"'(])")
+# (Not inside a short bracket: "Full clean Irish driving licence (Cat. B)" had been said "… (Cat.", set u.)
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<![A-Za-z]\.[A-Za-z]\.)\s+(?=[A-Z0-9\"'(])(?![A-Za-z0-9]{1,3}\))")
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /&'-]{1,40}):\s+(?P<rest>\S.*)$")
 # A label as people type it in quick notes, in any case: "salary: 32-35k", "notice: 1 week".
 _SHORT_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*){0,2}):\s+(?P<rest>\S.*)$")

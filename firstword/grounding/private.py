@@ -269,4 +269,6 @@ def kept_to_self(body: str) -> str:
     kept = re.sub(r"([.,;])(?:\s+[.,;])+", r"\1", kept)  # "ask €48k. . notice" → "ask €48k. notice"
     kept = re.sub(r"\s+([.,;])", r"\1", kept)
     kept = re.sub(r"([.;])\s*[-–—>]+\s+", r"\1 ", kept)  # "ask R38k. - ask how…" where the floor was
+    # "… if they push UoP -" where "16.5k gross minimum" was (set u): what led to it goes with it.
+    kept = re.sub(r"(?:(?<=[.;,])|^)\s*[^.;,]{0,40}?\s[-–—>]+\s*\.?\s*$", "", kept)
     return re.sub(r"^[\s.,;–—>-]+", "", re.sub(r"\s{2,}", " ", kept)).strip(" ,;")  # (". their band…" where "Min ₦6.8m" was)

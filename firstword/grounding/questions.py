@@ -555,6 +555,7 @@ _SMALL_TALK = re.compile(
     r"(?:is|are) (?:my|the) (?:audio|sound|video|mic|microphone|connection|line|camera)\b|"
     r"am i (?:coming through|breaking up|on mute)\b|(?:you're|you are|i think you're|i was) on mute\b|"
     r"(?:have|did) i lose you\b|(?:have|did) we lose you\b|(?:you|i) (?:froze|cut out|dropped out)\b|is that better\b|"
+    r"is (?:it|this|that) working(?: now)?\W*$|"
     r"are you (?:still )?there\b|"
     # A phone screen's opening: "Is now still a good time?" (set k, after "Hi, is that Craig?").
     + _GOOD_TIME_ASKED + r"|"

@@ -995,7 +995,10 @@ def asks_about_pay(question: str, asking: str | None = None) -> bool:
 
 
 _PAY_HAD_PHRASE = re.compile(r"\bwhat are you (on|earning|making|paid|getting)\b|\bearning\b|\blast drawn\b|"
-                             r"\bwhat(?:'re| are) they paying you\b", re.IGNORECASE)
+                             r"\bwhat(?:'re| are) they paying you\b|"
+                             # "…B2B or umowa o pracę, and what are your expectations?" (set u); not "…
+                             # your expectations around the roster"
+                             r"\bwhat are your expectations(?=\s*(?:[?.!]|$))", re.IGNORECASE)
 _PAY_CONTEXT = re.compile(r"\b(salary|pay|money|wages?|range|package|comp|compensation|ctc|band|scale|remuneration)\b",
                           re.IGNORECASE)
 
