@@ -40,7 +40,7 @@ _A_SUM = re.compile(r"[" + CURRENCY_SIGNS + r"]\s*\d|\d\s*(?:k|K|m|LPA)\b|\b\d+\
 _NOT_TO_SAY = re.compile(
     r"^\W*(?:don'?t|do not|dont|never|avoid)\s+(?:say\w*|mention\w*|bring\w* up|badmouth\w*|talk\w* about|reveal\w*|disclos\w*|go(?:ing)? into|"
     r"moan\w*|slag\w*|trash\w*|bash\w*|complain\w*|"
-    r"volunteer\w*|give (?:a |the |my )?(?:number|figure)|name\b|name (?:them|him|her|it|names)\b)",
+    r"volunteer\w*|give (?:a |the |my )?(?:number|figure)|name)\b",
     re.IGNORECASE,
 )
 # What such a sentence names ("DON'T go into counselling/burnout", "never mention the Lidl
@@ -118,7 +118,7 @@ _TO_DO = re.compile(r"^(?i:check (?:w/|with|email|e-mail|again|the email|my emai
                     r"^(?i:ask (?:how|whether|if|what|who|why|when|where|which|about|abt|re)\b)")
 # "ask reiskosten (NS business card?)" (set u): a thing to ask them about; not what the person
 # will ask for ("ask 45k", "ask for top of band", "ask mid-forties").
-_ASK_FOR_PAY = re.compile(r"^ask\s+(?:for|around|about|abt|approx|c\.?|~|top|high|low|mid|upper|lower|the (?:top|upper|high)|more|market|"
+_ASK_FOR_PAY = re.compile(r"^ask\s+(?:for|around|approx|c\.?|~|top|high|low|mid|upper|lower|the (?:top|upper|high)|more|market|"
                           r"[a-z]+ties\b|[a-z]+ty\b)|\b(?:band|range|rate|salary|pay|package|base)\b", re.IGNORECASE)
 
 
@@ -222,13 +222,20 @@ def _without_clauses_naming(body: str, named: list[str]) -> str:
     return re.sub(r"\s+([.,;])", r"\1", "".join(out)).strip(" ,;-–—")
 
 
+def _said_line(words: str) -> str:
+    """Words the note gives to say, as a sentence: "one other process" → "One other process."."""
+    words = words.strip()
+    return f"{words[:1].upper()}{words[1:]}."
+
+
 def kept_to_self(body: str) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
     what not to say (``_NOT_TO_SAY``); the rest as written."""
     sentences = re.split(r"(?<=[.!?])\s+", body)
-    keeps_back = any(_NOT_TO_SAY.match(s) or _NOT_INTO.match(s) for s in sentences)
+    # (``_NOT_INTO``'s sentences are ``_NOT_TO_SAY``'s too.)
+    keeps_back = any(_NOT_TO_SAY.match(s) for s in sentences)
     if ready := _IF_ASKED_SAY.findall(body) or (keeps_back and _ONLY_SAY.findall(body)):
-        return " ".join(f"{w.strip()[:1].upper()}{w.strip()[1:].rstrip('.!?,; ')}." for w in ready)
+        return " ".join(_said_line(w.rstrip(".!?,; ")) for w in ready)
     named = _named_not_to_say(sentences)
     # "don't say "I'm bored of furnaces" lol - say want commercial + bigger equipment": what to
     # say instead is said (set q).
@@ -241,7 +248,7 @@ def kept_to_self(body: str) -> str:
             said.append(instead.group("words"))
         elif (instead := _SAY_QUOTED_INSTEAD.search(sentence)) is not None:
             words = (instead.group("words") or instead.group("single")).strip()
-            said.append(f"{words[:1].upper()}{words[1:]}.")
+            said.append(_said_line(words))
             quoted = True
         elif not _NOT_TO_SAY.match(sentence):
             said.append(sentence)

@@ -103,7 +103,7 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # ("Are you talking to anyone else at the moment?", "Are you in any other processes?": set u)
         r"\b(interviewing|applying|applied|talking|speaking|looking) (to |with |at )?(anywhere else|anyone else|elsewhere|"
         r"other (compan|role|place|firm|employer|opportunit))|"
-        r"\bother (offers?|processes|interviews)\b|\boffers? in hand\b|\bother process\b)",
+        r"\bother (offers?|process(es)?|interviews)\b|\boffers? in hand\b)",
     )),
     (QuestionType.WEAKNESS, (
         r"weakness|weak (point|spot)|areas? (of|for) (improvement|development|growth)",
