@@ -436,3 +436,92 @@ def test_a_story_asked_with_its_parts_and_then_something_else_is_no_whole_hit() 
             "period?")
     decision = decide(turn, _interview_predictions())
     assert decision.match is None
+
+
+# ----- which predictions a turn may ask at all (``may_ask``): the lookup on a miss ----------------
+
+
+def _shipped_turns():
+    """Each question of the shipped scripts with the predictions made before it, as the server
+    makes them, and an interim of it (the first two thirds)."""
+    from pathlib import Path
+
+    from firstword.bench.prefetch import load_scripts
+    from firstword.prefetch import DEFAULT_LIMIT, DEFAULT_OWN_WORK
+
+    for script in load_scripts(Path(__file__).resolve().parents[1] / "bench" / "prefetch"):
+        profile = script.profile or sample_profile()
+        history: list[tuple[str, str]] = []
+        for question in script.questions:
+            predictions = predict_questions(profile, history, persona=script.persona, limit=DEFAULT_LIMIT,
+                                            own_work=DEFAULT_OWN_WORK)
+            yield question, predictions
+            yield question[: 2 * len(question) // 3], predictions
+            history.append(("user", question))
+
+
+def test_a_turn_that_may_ask_no_prediction_matches_none_whichever_way_it_is_read():
+    """``may_ask`` stops the lookup before the turn is read further: it must never stop one that
+    ``decide``, ``decide_each`` or ``decide_partly`` would match, or call ambiguous. Over the
+    shipped scripts, questions and interims, with the predictions made before each."""
+    gated = 0
+    for text, predictions in _shipped_turns():
+        if match.may_ask(text, predictions):
+            continue
+        gated += 1
+        decision = decide(text, predictions)
+        assert decision.match is None and not decision.ambiguous, text
+        assert match.decide_each(text, predictions) == (), text
+        assert match.decide_partly(text, predictions) is None, text
+    assert gated >= 20, "the test no longer exercises the gate"
+
+
+def test_what_a_piece_of_a_turn_reads_is_said_anywhere_in_the_turn():
+    """A piece read alone may hold a term the whole turn's reading does not ("about you" ending
+    a sentence is "about yourself"; the whole turn goes on): ``said_anywhere`` holds it, so no
+    prediction that a piece asks is left unscored."""
+    turn = "Ha, the fluted doors, everyone loves those. So tell me a bit about you. You're at HomeCraft now?"
+    piece = "So tell me a bit about you."
+    assert "yourself" in match.read(piece).content and "yourself" not in match.read(turn).content
+    assert match.read(piece).content <= match.said_anywhere(turn)
+    yourself = Prediction("Tell me about yourself.", "opening:test", QuestionType.ABOUT_YOU, 1.0)
+    assert match.may_ask(turn, [yourself])
+    for text, _ in _shipped_turns():
+        said = match.said_anywhere(text)
+        for piece in {*match.asks(text), *match.question_parts(text)}:
+            assert match.read(piece).content <= said, (piece, text)
+
+
+def test_only_predictions_a_turn_may_ask_are_scored(monkeypatch: pytest.MonkeyPatch):
+    """Of a session's ~60 predictions a turn shares the needed words with a few; the rest score
+    0 and are not scored (the lookup sits before every live first word of a typed question)."""
+    scored: list[str] = []
+    real = match.best_similarity
+
+    def counting(parts, prediction):  # type: ignore[no-untyped-def]
+        scored.append(prediction.text)
+        return real(parts, prediction)
+
+    monkeypatch.setattr(match, "best_similarity", counting)
+    others = [Prediction(f"How did you handle the {w} migration?", "pattern:test", QuestionType.OTHER, 0.5)
+              for w in ("kafka", "postgres", "redis", "kubernetes", "terraform")]
+    notice = Prediction("What is your notice period?", "common:test", QuestionType.LOGISTICS, 0.5,
+                        form="What is your notice [period]?")
+    decision = decide("Great. And what's your notice period at the moment?", [*others, notice])
+    assert decision.match is not None and decision.match.prediction is notice
+    assert scored == [notice.text]
+
+
+def test_a_prediction_is_read_for_matching_when_it_is_made():
+    """The words a prediction's forms need, and its context's and names' terms, are read when it
+    is made (in idle time), not at its first lookup; a changed copy is read again."""
+    from dataclasses import replace
+
+    made = Prediction("Why are you leaving Northwind?", "common:test", QuestionType.MOTIVATION, 0.5,
+                      form="Why are you leaving [your current role]?", context="on-call for data systems",
+                      names="Northwind Analytics")
+    assert made.required == (match.read_form(made.form).required.content,)
+    assert made.context_terms == match.topic_terms("on-call for data systems")
+    assert made.name_terms == match.topic_terms("Northwind Analytics")
+    changed = replace(made, form="", text="What is your notice period?")
+    assert changed.required == (match.read("What is your notice period?").content,)

@@ -220,13 +220,24 @@ def test_substitutions_rescan_for_a_literal_a_replacement_brings_in() -> None:
     assert Substitutions([]).apply("foo") == "foo"
 
 
+def test_substitutions_name_what_a_piece_may_have_written_that_the_whole_did_not() -> None:
+    # Only a pattern that looks at where the text ends (or begins) matches a piece that ends
+    # sooner but not the whole; what its replacement brings in is followed ("yourself" -> "self").
+    substitutions = Substitutions([Substitution.of(r"\babout you\s*$", "about yourself"),
+                                   Substitution.of(r"\byourself\b", "self"), Substitution.of(r"\bfoo\b", "bar"),
+                                   Substitution.of(r"^so\b", "")])
+    assert substitutions.outputs("tell me about you. you're at foo now?") == ["about yourself", "self"]
+    assert substitutions.outputs("so foo") == [""]
+    assert substitutions.outputs("a foo") == []
+
+
 def _ungated(text: str) -> str:
     """``match.normalise`` with every phrase run, as before the literal test existed."""
     saved = match._PHRASES_RE, match._CONTRACTIONS_RE
     try:
         match._PHRASES_RE = Substitutions([Substitution(re.compile(p), r, ()) for p, r in match.PHRASES])
         match._CONTRACTIONS_RE = Substitutions([Substitution(re.compile(p), r, ()) for p, r in match._CONTRACTIONS])
-        return match.normalise(text)
+        return match.normalise.__wrapped__(text)  # past its cache: read again, every phrase run
     finally:
         match._PHRASES_RE, match._CONTRACTIONS_RE = saved
 

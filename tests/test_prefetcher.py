@@ -454,3 +454,13 @@ async def test_a_partial_hit_leaves_a_colleagues_ask_unanswered() -> None:
     other_prepared = prefetcher.lookup(other, partly=True)
     assert other_prepared is None or other_prepared.live
     await prefetcher.aclose()
+
+
+async def test_a_turn_that_shares_no_needed_word_with_any_prediction_is_a_miss_read_no_further():
+    log, manager, prefetcher, writer, live, _ = rig([ROLE, DIFFERENTLY, MEASURE], idle_after_s=0.0)
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 3)
+    assert prefetcher.lookup("Which stadium do you support on Saturdays?") is None
+    assert prefetcher.stats.reasons == {"no_shared_words": 1}
+    assert prefetcher.lookup("And what would you do differently?") is not None
+    await prefetcher.aclose()

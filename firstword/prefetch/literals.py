@@ -30,6 +30,11 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
+_GROUP_REFERENCE = re.compile(r"\\(?:\d+|g<\w+>)")
+# Where a pattern looks at the end or the start of the text: "$", "\Z", "\A", or "^" outside a
+# character class.
+_AT_EDGES = re.compile(r"\$|\\[AZ]|(?<!\[)\^")
+
 # A literal shorter than this says too little to be worth the test ("a", " o").
 MIN_LITERAL = 2
 
@@ -116,6 +121,10 @@ class Substitutions:
         for i, substitution in enumerate(self._substitutions):
             for literal in substitution.literals:
                 needing.setdefault(literal, []).append(i)
+        # What each writes, its group references left out (``outputs``).
+        self._written = tuple(_GROUP_REFERENCE.sub(" ", s.replacement) for s in self._substitutions)
+        self._leads_to: list[frozenset[int]] | None = None
+        self._at_edges = frozenset(i for i, s in enumerate(self._substitutions) if _AT_EDGES.search(s.pattern.pattern))
         self._automaton: ahocorasick.Automaton | None = None
         if needing:
             automaton = ahocorasick.Automaton()
@@ -131,6 +140,35 @@ class Substitutions:
             for _, indices in self._automaton.iter(text):
                 due.update(indices)
         return sorted(i for i in due if i > after)
+
+    def outputs(self, text: str) -> list[str]:
+        """What applying these to a piece of ``text`` may write that applying them to the whole
+        does not: the replacements (group references left out) of the substitutions that look
+        at where the text ends or begins ("about you" at the end is "about yourself"; a piece
+        of a turn ends where the turn may not) and whose literals ``text`` says, and of those
+        whose literals such replacements write, in turn. (Any other match in a piece is a match
+        in the whole.)"""
+        if self._leads_to is None:
+            self._leads_to = self._closure()
+        reached: set[int] = set()
+        for i in self._due(text, -1):
+            if i in self._at_edges:
+                reached |= self._leads_to[i]
+        return [self._written[i] for i in sorted(reached)]
+
+    def _closure(self) -> list[frozenset[int]]:
+        """For each substitution, itself and every substitution its replacement (or theirs, in
+        turn) may bring a literal to, worked out once."""
+        brings = [set(self._due(written, -1)) for written in self._written]
+        out: list[frozenset[int]] = []
+        for i in range(len(self._substitutions)):
+            reached, todo = {i}, [i]
+            while todo:
+                for j in brings[todo.pop()] - reached:
+                    reached.add(j)
+                    todo.append(j)
+            out.append(frozenset(reached))
+        return out
 
     def apply(self, text: str) -> str:
         due = self._due(text, -1)

@@ -504,6 +504,7 @@ _SYMBOLS = re.compile(r"[^\w'+#. -]+")
 _STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Lower case, contractions spelled out, hyphens and symbols as spaces, fillers and the
     frames of asking taken out, number words as digits."""
@@ -712,14 +713,14 @@ def forms_of(prediction: Predicted) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _topic_terms(text: str) -> frozenset[str]:
+def topic_terms(text: str) -> frozenset[str]:
     return frozenset(t for t in read(text).content if not t.startswith("@")) if text else frozenset()
 
 
 @lru_cache(maxsize=4096)
 def _names_said(question: str) -> frozenset[str]:
     said = names_in(question)
-    return _topic_terms(" ".join(said)) if said else frozenset()
+    return topic_terms(" ".join(said)) if said else frozenset()
 
 
 def context_of(prediction: Predicted, question: str) -> frozenset[str]:
@@ -727,16 +728,71 @@ def context_of(prediction: Predicted, question: str) -> frozenset[str]:
     ``context`` (a JD question's requirement), and of its ``names`` (the dossier's employers and
     products) those the question writes as names ("Why are you leaving Northwind?"; "how would
     you scale the team" does not make "team" a name because a resume says "Payments Team")."""
-    context = _topic_terms(getattr(prediction, "context", ""))
-    names = getattr(prediction, "names", "")
-    if names:
+    context = getattr(prediction, "context_terms", None)
+    if context is None:
+        context = topic_terms(getattr(prediction, "context", ""))
+    if getattr(prediction, "names", ""):
         said = _names_said(question)
         if said:
-            context = context | (_topic_terms(names) & said)
+            names = getattr(prediction, "name_terms", None)
+            context = context | ((names if names is not None else topic_terms(prediction.names)) & said)
     return context
 
 
 _NO_MATCH = Similarity(0.0, 0.0, 0.0, "missing_words", ())
+
+
+# ----- which predictions a turn may ask at all -------------------------------------------------------
+
+_PIECES = re.compile(r"[a-z0-9][a-z0-9+#_]*")
+
+
+@lru_cache(maxsize=2048)
+def said_anywhere(text: str) -> frozenset[str]:
+    """Every term a reading of ``text`` or of any piece of it can hold. Matching reads pieces of
+    a turn (its asks, its asking sentence, a clause), and a piece read alone may hold a term the
+    whole turn's reading does not: a word the whole drops ("that project" points at the project,
+    "can you tell me" is a frame), or one a phrase writes only where the piece ends ("So tell me
+    a bit about you." is "…about yourself"). So: the turn's own reading, the stem of each of its
+    words and number words, and the words of every phrase and contraction whose literals it
+    says (``Substitutions.outputs``), and the third person wherever a word of it is said."""
+    raw = text.lower().replace("’", "'")
+    written = " ".join((raw, *_CONTRACTIONS_RE.outputs(raw), *_PHRASES_RE.outputs(raw)))
+    words = set(_PIECES.findall(written))
+    said = set(read(text).content) | {_stem(w) for w in words} | {_NUMBERS[w] for w in words if w in _NUMBERS}
+    if words & _THIRD_PERSON or "possessive_" in words:
+        said.add("@third")
+    return frozenset(said)
+
+
+def required_of(prediction: Predicted) -> tuple[frozenset[str], ...]:
+    """The words each form of ``prediction`` needs said (forms that need none never match)."""
+    return tuple(r for f in forms_of(prediction) if (r := read_form(f).required.content))
+
+
+def _may_score(prediction: Predicted, said: frozenset[str]) -> bool:
+    """Whether ``prediction`` can score above 0 on a turn whose words are ``said``
+    (``said_anywhere``): a form needs every required word said (``best_similarity``), a piece of
+    work or a note a strong word or a word of its title (``anchored_similarity``,
+    ``topic_similarity``, ``_tells_story``). Most predictions of a session share no such word
+    with a given turn; scoring only the rest keeps the lookup on a miss, which is on the path
+    of every live first word, small."""
+    anchors = getattr(prediction, "anchors", None)
+    if anchors is not None:
+        return not anchors.keys.isdisjoint(said)
+    required = getattr(prediction, "required", None)
+    for words in required if required is not None else required_of(prediction):
+        if words <= said:
+            return True
+    return False
+
+
+def may_ask(text: str, predictions: Sequence[Predicted]) -> bool:
+    """Whether ``text`` may ask any of ``predictions`` (``_may_score``): when it may not, no way
+    of deciding it (``decide``, ``decide_each``, ``decide_partly``) finds a match, and the turn
+    is a miss without being read further."""
+    said = said_anywhere(text)
+    return any(_may_score(p, said) for p in predictions)
 
 
 def best_similarity(parts: Sequence[str], prediction: Predicted) -> Similarity:
@@ -780,6 +836,11 @@ class Anchors:
     negated: bool = False
     # Its title's terms (a story's): a question that says all of them names it, however few.
     title: frozenset[str] = frozenset()
+    # A turn that says none of these cannot name it, whichever way it is read (``_may_score``).
+    keys: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", self.strong | self.title)
 
 
 # An anchored hit scores below a question the tables ask word for word (1.0) by more than the
@@ -1277,14 +1338,16 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
     # "…Pay range is seventy-eight to ninety-five. Does all that work for you?" asks whether
     # what was just said suits: only a condition of the job or a note on it answers that.
     accepting = _asks_to_accept(text)
+    eligible = [p for p in predictions if not (several or accepting) or _accepts_or_anchored(p, accepting)]
+    # Only those that can score above 0 are scored: the rest would be 0 (``_may_score``).
+    said = said_anywhere(text)
     scored = sorted(
-        (Candidate(p, best_similarity(parts, p)) for p in predictions
-         if not (several or accepting) or _accepts_or_anchored(p, accepting)),
+        (Candidate(p, best_similarity(parts, p)) for p in eligible if _may_score(p, said)),
         key=lambda c: -c.similarity.score,
     )
     if several and (not scored or scored[0].similarity.score < threshold):
         return Decision(None, "asks_several")
-    if not scored:
+    if not eligible:
         return Decision(None, "below_threshold")
     above = tuple(c for c in scored if c.similarity.score >= threshold)
     if not above and not several and (same := _said_twice(text, predictions, threshold)) is not None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from firstword.answerer.profile import Profile
@@ -112,6 +112,17 @@ class Prediction:
     # The answer itself, where it is known when the prediction is made (a topic of the person's
     # notes is answered by that note: ``notes``); "" for one the answerer writes.
     answer: str = ""
+    # What matching reads of it, read once when it is made (in idle time), not on the way to a
+    # live first word: the words each of its forms needs said (``match.may_ask``), and the terms
+    # of its ``context`` and ``names`` (``match.context_of``).
+    required: tuple[frozenset[str], ...] = field(init=False, compare=False, repr=False)
+    context_terms: frozenset[str] = field(init=False, compare=False, repr=False)
+    name_terms: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "required", () if self.anchors is not None else match.required_of(self))
+        object.__setattr__(self, "context_terms", match.topic_terms(self.context))
+        object.__setattr__(self, "name_terms", match.topic_terms(self.names))
 
     @property
     def standalone(self) -> bool:

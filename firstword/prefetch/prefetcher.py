@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from firstword.config import PrefetchConfig
 from firstword.critic.sentences import split as sentences_of
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
-from firstword.prefetch.match import Decision, decide, decide_each, decide_partly, normalise
+from firstword.prefetch.match import Decision, decide, decide_each, decide_partly, may_ask, normalise
 from firstword.prefetch.predict import Prediction
 
 log = logging.getLogger("firstword.prefetch")
@@ -366,6 +366,12 @@ class Prefetcher:
         it is left to answer live (``partly`` only); ([], "") on a miss or when two predictions
         are close (a false hit is worse than none)."""
         if not predictions:
+            return [], ""
+        if not may_ask(question, predictions):
+            # No prediction's needed words are all said (~1 turn in 8): a miss, not read
+            # further, on the way to the live first word.
+            if count:
+                self.stats.reasons["no_shared_words"] = self.stats.reasons.get("no_shared_words", 0) + 1
             return [], ""
         decision = decide(question, predictions)
         if count:
