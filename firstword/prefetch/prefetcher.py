@@ -368,7 +368,7 @@ class Prefetcher:
         if not predictions:
             return [], ""
         if not may_ask(question, predictions):
-            # No prediction's needed words are all said (~1 turn in 8): a miss, not read
+            # No prediction's needed words are all said (~1 question in 11): a miss, not read
             # further, on the way to the live first word.
             if count:
                 self.stats.reasons["no_shared_words"] = self.stats.reasons.get("no_shared_words", 0) + 1
