@@ -504,7 +504,10 @@ _SYMBOLS = re.compile(r"[^\w'+#. -]+")
 _STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
-@lru_cache(maxsize=8192)
+# Within one lookup a text is normalised for its reading and again for the pay check of the ask
+# after it (``_asks_pay_had``): a small cache serves both, and bounds what typed turns of up to
+# ``max_message_chars`` can hold (~8 MB at 4 000 characters).
+@lru_cache(maxsize=2048)
 def normalise(text: str) -> str:
     """Lower case, contractions spelled out, hyphens and symbols as spaces, fillers and the
     frames of asking taken out, number words as digits."""
