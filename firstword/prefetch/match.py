@@ -757,8 +757,9 @@ def said_anywhere(text: str) -> frozenset[str]:
     whole turn's reading does not: a word the whole drops ("that project" points at the project,
     "can you tell me" is a frame), or one a phrase writes only where the piece ends ("So tell me
     a bit about you." is "…about yourself"). So: the turn's own reading, the stem of each of its
-    words and number words, and the words of every phrase and contraction whose literals it
-    says (``Substitutions.outputs``), and the third person wherever a word of it is said."""
+    words and number words, the words a phrase or contraction that looks at where a text ends
+    or begins may write where the turn says its literals (``Substitutions.outputs``), and the
+    third person wherever a word of it is said."""
     raw = text.lower().replace("’", "'")
     written = " ".join((raw, *_CONTRACTIONS_RE.outputs(raw), *_PHRASES_RE.outputs(raw)))
     words = set(_PIECES.findall(written))
