@@ -525,3 +525,76 @@ def test_a_prediction_is_read_for_matching_when_it_is_made():
     assert made.name_terms == match.topic_terms("Northwind Analytics")
     changed = replace(made, form="", text="What is your notice period?")
     assert changed.required == (match.read("What is your notice period?").content,)
+
+
+@pytest.mark.parametrize(("turn", "asked"), [
+    # Sets b and p: the table's story, asked in a setting any working life has.
+    ("Tell me about a time you disagreed with a colleague on another team. How did you handle it?",
+     "Tell me about a time you disagreed with a colleague."),
+    ("Can you tell us about a time you got something wrong at work — and what you did about it?",
+     "Tell me about a time you failed."),
+    ("Tell me about a time you made a mistake in your last job.", "Tell me about a time you failed."),
+])
+def test_a_table_story_asked_in_any_working_setting_is_that_story(turn: str, asked: str) -> None:
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    assert decide(turn, predictions).match is not None
+    assert _answered(turn, predictions) == [asked]
+
+
+@pytest.mark.parametrize("turn", [
+    # Set u: a setting that names the story: the one prepared from the form's words may be
+    # another ("…on air" had been a broken link's story, not a wrong figure's).
+    "Tell me about a time you got something wrong on air.",
+    "Tell me about a time you made a mistake on a study. Something that actually went wrong.",
+    # A setting that asks, negates or makes the story another one.
+    "Tell me about a time you made a mistake at work that nobody noticed.",
+    "Tell me about a time your team failed at work.",
+    "Tell me about a time you disagreed with your manager at work.",
+])
+def test_a_table_story_in_a_named_or_other_setting_is_not_matched_by_its_setting(turn: str) -> None:
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    stories = [p for p in predictions if p.kind is QuestionType.BEHAVIOURAL and p.anchors is None]
+    assert stories and decide(turn, stories).match is None
+
+
+def test_a_setting_is_read_only_when_nothing_else_matched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A story the person told, named by the turn, stays its answer (set i: "…a disagreement or a
+    # conflict with a coworker" is their story of the narcotic count, not the table's).
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    turn = "Tell me about a time you disagreed with a colleague."
+    assert decide(turn, predictions).match is not None
+
+    def unread(*args: object) -> None:
+        raise AssertionError("the setting was read although a prediction matched")
+
+    monkeypatch.setattr(match, "_story_in_setting", unread)
+    decision = decide(turn, predictions)
+    assert decision.match is not None and decision.match.prediction.text == turn
+
+
+@pytest.mark.parametrize("turn", [
+    # Sets j, l, s: the interviewer's guess at the notice, said with the question.
+    "And what would your notice period be - two weeks?",
+    "And notice with Northwind — four weeks, is it?",
+    "And your notice period at Northwind, it is one month?",
+    "Okay, that's within the range. Your notice is two months, right?",
+    "And your notice period - is it one calendar month?",
+])
+def test_a_guess_at_the_notice_asks_the_notice(turn: str) -> None:
+    assert _answered(turn, _interview_predictions()) == ["What is your notice period?"]
+
+
+def test_a_duration_after_notice_in_another_sense_asks_no_notice() -> None:
+    assert "notice" in match.normalise("Would you notice two weeks later?")
+    assert decide("They give us short notice, two weeks at most. How do you plan around that?",
+                  _interview_predictions()).match is None
+
+
+def test_what_the_person_is_driving_is_not_what_drives_them() -> None:
+    # Set v: "What are you driving at the moment, and why are you looking?" (a truck driver) had
+    # been answered as "What motivates you?".
+    predictions = predict_questions(sample_profile(), [], persona="copilot", limit=60)
+    motivates = [p for p in predictions if p.text == "What motivates you?"]
+    assert motivates and decide("What drives you?", motivates).match is not None
+    assert decide("What are you driving at the moment?", motivates).match is None
+    assert "What motivates you?" not in _answered("What are you driving at the moment, and why are you looking?", predictions)

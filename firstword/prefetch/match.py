@@ -179,6 +179,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bbuy[- ]in\b", "buyin"),
     (r"\bnon[- ](\w+)", r"non\1"),
     (r"\bco[- ]?workers?\b|\bteammates?\b|\bpeers?\b", "colleague"),
+    # "What are you driving at the moment?" (set v: a truck) is not "What drives you?": the
+    # person drives, nothing drives them.
+    (r"\b(you are|are you|you were|were you|i am|am i) driving\b", r"\1 at the wheel of"),
     (r"\bpart (did |do |would |will )?you play(ed)?\b", r"role \1"),
     (r"\byour (own )?part (in|on)\b", r"your role \2"),
     # "How do you go about mentoring", "a quick overview of your background": the frame.
@@ -198,6 +201,12 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bday[ -]to[ -]day\b|\b(typical|normal|usual|average) (work ?|working )?(day|week)\b", "daytoday"),
     # "What's your notice period looking like?": the notice period.
     (r"\b(is |are )?looking like(?=\s*[?.]?\s*$)", " "),
+    # "Your notice is two months, right?", "And notice with ASB — four weeks, is it?", "…notice
+    # period at Pixelhaven, it is one month?": the interviewer's guess at the notice asks it.
+    (r"\b(notice( period)?( +(at|with|in) [\w'&]+)?( +(is|be|would be))?) +(- +)?((is it|is that|it is|is) +)?(what +)?"
+     r"((just|only|about|around|still) +)?(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+|"
+     r"thirty|forty five|sixty|ninety)( calendar)? (weeks?|months?|days?)( +or +(two|three|four|five|six|\d+)"
+     r"( (weeks?|months?|days?))?)?( +(is it|is that|right|correct|yeah|yes))?\b", r"\1"),
     # A condition on the whole question, not part of what it asks: "when could you start, if it
     # worked out?", "what is your notice period, if you were successful?".
     (r"\bif (it|all|everything|things) (works|worked|work|goes|went) (out|well)\b|"
@@ -1115,6 +1124,58 @@ def _story_asked_with_parts(text: str, predictions: Sequence[Predicted]) -> Deci
     return decision if decision is not None and decision.match is not None else None
 
 
+# Where a story asked for took place, said after what it is about: "…a time you made a mistake
+# at work", "…disagreed with a colleague on another team" (sets a-u: the table's story asked
+# in a setting its form leaves open).
+_SETTING = re.compile(r"(?:\s*[,;:—–-])?\s+(?=(?:at|on|in|during|while)\b)", re.IGNORECASE)
+SETTING_WORDS = 6
+# The settings any working life has, which narrow no story: a named one does ("…got something
+# wrong on air", "…a mistake on a study"), and the table's story, prepared from the form's
+# words alone, may be another (set u: "…on air" would have shown a story of a broken link, not
+# of a wrong figure said on air).
+_ANY_SETTING = frozenset(read("work job shift workplace office role team another other current previous last past "
+                              "career company organisation organization place day days week").content)
+
+
+def _story_in_setting(text: str, predictions: Sequence[Predicted], threshold: float) -> Decision | None:
+    """The table's story ``text`` asks for in a setting its form leaves open, read only when
+    nothing else matched (a piece of the person's own work the turn names is its answer first):
+    the turn is one request for a story (with, at most, the parts of its telling after it), and
+    that request, read up to where a setting begins (a preposition after the form's words),
+    asks one table story ("Tell me about a time you made a mistake."), in a setting any working
+    life has (``_ANY_SETTING``; no question, no negation, at most ``SETTING_WORDS`` words).
+    None when no one story is asked so."""
+    if not _STORY_REQUEST.search(text):
+        return None  # most misses: read no further on the way to the live answer
+    pieces = [p for p in asks(text) if not _STORY_PART.match(p.strip())]
+    if len(pieces) != 1:
+        return None
+    asked = pieces[0].strip()
+    while (part := _TRAILING_PART.search(asked)) is not None and part.start() > 0:
+        asked = asked[: part.start()].rstrip()
+    # A remark may follow the request ("…on an entry. We all have."): it asks nothing (one ask).
+    requests = [s for s in _SENTENCE_END.split(asked) if _STORY_REQUEST.search(s)]
+    if len(requests) != 1 or _sets_a_scene(requests[0]):
+        return None
+    request = requests[0]
+    stories = [p for p in predictions if getattr(p, "kind", None) is QuestionType.BEHAVIOURAL
+               and getattr(p, "anchors", None) is None and getattr(p, "standalone", True)]
+    for cut in _SETTING.finditer(request) if stories else ():
+        head, setting = request[: cut.start()], request[cut.end():]
+        said = read(setting)
+        if said.negated or said.wh or len(setting.split()) > SETTING_WORDS or not said.content <= _ANY_SETTING:
+            continue
+        found = sorted((Candidate(p, best_similarity([head], p)) for p in stories), key=lambda c: -c.similarity.score)
+        above = tuple(c for c in found if c.similarity.score >= threshold)
+        if not above:
+            continue
+        if len(above) > 1 and above[0].similarity.score - above[1].similarity.score < AMBIGUITY_MARGIN:
+            return Decision(None, "ambiguous", above)
+        runner_up = found[1].similarity.score if len(found) > 1 else 0.0
+        return Decision(Match(above[0].prediction, above[0].similarity.score, runner_up), "hit", above)
+    return None
+
+
 def _tells_story(text: str, anchors: Anchors) -> bool:
     asked = _story_request(text)
     if not asked or not anchors.title:
@@ -1333,7 +1394,7 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
     if several and (story := _story_asked_with_parts(text, predictions)) is not None:
         return story
     if several and not any(getattr(p, "anchors", None) is not None for p in predictions):
-        return Decision(None, "asks_several")
+        return _story_in_setting(text, predictions, threshold) or Decision(None, "asks_several")
     parts = question_parts(text)
     # "Why are you leaving, and why us?": one prediction answers one of the asks; the turn is
     # matched ask by ask (``decide_each``) or not at all. Only a story may answer a turn that
@@ -1350,14 +1411,14 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
         key=lambda c: -c.similarity.score,
     )
     if several and (not scored or scored[0].similarity.score < threshold):
-        return Decision(None, "asks_several")
+        return _story_in_setting(text, predictions, threshold) or Decision(None, "asks_several")
     if not eligible:
         return Decision(None, "below_threshold")
     above = tuple(c for c in scored if c.similarity.score >= threshold)
     if not above and not several and (same := _said_twice(text, predictions, threshold)) is not None:
         return same
     if not above:
-        return Decision(None, "below_threshold")
+        return _story_in_setting(text, predictions, threshold) or Decision(None, "below_threshold")
     best = above[0]
     runner_up = scored[1].similarity.score if len(scored) > 1 else 0.0
     if len(above) > 1 and best.similarity.score - above[1].similarity.score < AMBIGUITY_MARGIN:
