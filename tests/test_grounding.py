@@ -1232,6 +1232,11 @@ def test_a_summary_that_starts_with_a_title_is_said_as_one() -> None:
     "Approved Electrician with nine years" "I approved Electrician"."""
     for line, said in [
         ("HCPC-registered physiotherapist with three years' NHS experience.", "I'm a HCPC-registered physiotherapist"),
+        # An acronym takes the article of its letters' sound (set u had "I'm CNC machinist").
+        ("CNC machinist with 9 years in job-shop and AS9100 aerospace environments.", "I'm a CNC machinist with 9 years"),
+        # Set v: "I licensed counselling psychologist"; a nationality keeps its capital.
+        ("Licensed counselling psychologist with 8 years' experience.", "I'm a licensed counselling psychologist"),
+        ("British translator with 8 years in Japan.", "I'm a British translator"),
         ("Licensed air-conditioning and refrigeration technician with 9 years in the trade.", "I'm a licensed air-conditioning"),
         ("Approved Electrician with nine years in the trade.", "I'm an approved Electrician"),
     ]:
@@ -2442,3 +2447,76 @@ def test_a_short_bracket_ends_no_sentence_and_expectations_asked_alone_are_pay()
     assert "20k" in opening
     # Expectations of something else are not the pay.
     assert "20k" not in grounding.ground("What are your expectations around the roster?").composition.opening
+
+
+@pytest.mark.parametrize("question", [
+    # Set m: hybrid cars, not hybrid working (answered with the notice note, "1 month.").
+    "We are also starting to see more hybrids and even a few electric vehicles on our book. How comfortable are you "
+    "assessing those?",
+    # Set u: a case study's student visa is the customer's, not the person's (answered with their pay note).
+    "Okay, case study. Customer, twenty-three, on a student visa, opens an account with us in March. He receives "
+    "thirty-two faster payments and forwards most of it to a crypto exchange. Talk me through it.",
+])
+def test_an_arrangement_s_word_in_a_scene_or_another_sense_is_no_logistics_question(question: str) -> None:
+    assert classify(question).kind is not QuestionType.LOGISTICS
+
+
+def test_hybrid_working_and_visas_asked_of_the_person_are_still_logistics() -> None:
+    assert classify("We're hybrid, three days in the office. Does that work for you?").kind is QuestionType.LOGISTICS
+    assert classify("Are you sorted visa-wise?").kind is QuestionType.LOGISTICS
+
+
+def test_a_rota_s_weeks_said_with_the_pay_band_do_not_make_it_a_question_of_notice() -> None:
+    # Set s: "…gross a month, … six weeks on, two off. Where would you need to be?" had opened
+    # with the notice note ("1 month.").
+    profile = Profile(resume=PLAIN_RESUME, notes="Notice: 1 month\nNow: KES 78,000 + tips.\nASK 135k.")
+    opening = _opening(profile, "On the package, the range is a hundred and ten to a hundred and forty thousand "
+                                "shillings gross a month, plus tips, six weeks on, two off. Where would you need to be?")
+    assert "1 month" not in opening and "135k" in opening
+
+
+PRIVATE_NOTES = (
+    "Notice 2 wks. Could start mid-month.\n"
+    "PRIVATE: left Marine Crest b/c unpaid OT + fight with Exec Pastry Chef Rao. DON'T SAY. "
+    "Say \"wanted GCC experience, bigger international team\" (also true)\n"
+    "PRIVATE: sleep apnoea (dx 2022), CPAP. Fine, but a week of 12-hr nights on a shutdown wrecks me.\n"
+    "Confidential - 2015 drink driving, 6 months off licence. Clean since.\n"
+)
+
+
+@pytest.mark.parametrize("question", [
+    # Set v: each had opened with a sentence of a note marked PRIVATE, read without the
+    # sentence after it that kept it back.
+    "And he's still with you? Or he left Marine Crest?",
+    "There's shift work on cutovers, twelve-hour nights for a week or more. How do you go with that?",
+    "What about your licence? Anything on your traffic history I'm gonna see when we run it?",
+])
+def test_a_note_marked_private_is_never_said(question: str) -> None:
+    opening = _opening(Profile(resume=PLAIN_RESUME, notes=PRIVATE_NOTES), question)
+    for private in ("Rao", "unpaid", "apnoea", "wrecks", "drink", "licence"):
+        assert private not in opening
+
+
+def test_a_note_marked_private_gives_only_the_words_it_says_to_say() -> None:
+    from firstword.grounding.private import all_kept_to_self, kept_to_self, private_label
+
+    assert private_label("PRIVATE") and private_label("Confidential") and not private_label("Private practice hours")
+    body = 'left Marine Crest b/c unpaid OT. DON\'T SAY. Say "wanted GCC experience, bigger international team" (also true)'
+    assert kept_to_self(body, "PRIVATE") == "Wanted GCC experience, bigger international team."
+    assert all_kept_to_self("sleep apnoea (dx 2022), CPAP.", "PRIVATE")
+    assert not all_kept_to_self("sleep apnoea (dx 2022), CPAP.", "Health")
+
+
+def test_leaving_for_the_interview_at_a_time_is_no_reason_to_leave() -> None:
+    # Set v: "why are you looking?" had opened with "4hr drive, leave 5:30!!".
+    profile = Profile(resume=PLAIN_RESUME, notes="BHH interview TUES 10am MACKAY depot. 4hr drive, leave 5:30!!")
+    assert "5:30" not in _opening(profile, "So why are you looking to leave?")
+
+
+def test_the_notice_in_the_person_s_own_language_is_the_notice() -> None:
+    # Set v: "how much notice do you have?" had opened with "…decision in ~2 weeks" of another process.
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "Aviso prévio 30 days (maybe negotiate 2 wks)\n"
+        "Other: final round at a delivery app Thursday. If asked -> \"I'm in another final process, decision in ~2 weeks\""))
+    opening = _opening(profile, "And how much notice do you have?")
+    assert "30 days" in opening and "final process" not in opening

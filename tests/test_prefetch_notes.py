@@ -214,3 +214,15 @@ def test_a_follow_up_is_no_hit_when_the_turn_first_names_another_piece_of_work()
     turn = "Okay, your CV. I read it yesterday. The budget one, I liked that a lot. What was exactly your part in this?"
     decision = match.decide(turn, predictions)
     assert decision.match is None and decision.reason == "points_elsewhere"
+
+
+def test_a_note_marked_private_is_no_topic() -> None:
+    # Set v: "PRIVATE: 2015 drink driving, 6 months off licence. …" had been the prediction
+    # "What about PRIVATE?", its prepared answer the note itself.
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Drove road trains.", notes=(
+        "PRIVATE: 2015 drink driving (mid range), 6 months off licence. Clean since.\n"
+        "Confidential: back, L4/L5 disc bulge 2022, fine now.\n"
+        "Chain down D10: direct restraint, min 4 chains rated for it.\n"))
+    found = notes.topics(profile)
+    assert [t.label for t in found] == ["Chain down D10"]
+    assert all("drink" not in t.answer and "disc" not in t.answer for t in found)

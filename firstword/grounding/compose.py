@@ -412,7 +412,7 @@ def _may_open(fact: Fact) -> bool:
     if fact.source is Source.JOB or _CONTACT.search(fact.text):
         return False
     if fact.source is Source.NOTES and (STYLE_NOTE.match(fact.body) or STYLE_NOTE.match(fact.label or "")
-                                        or all_kept_to_self(fact.body)):
+                                        or all_kept_to_self(fact.body, fact.label)):
         return False  # "Avoid: …", "Keep answers short": advice to oneself, not words to say
     if fact.source is Source.NOTES and _ABOUT_THE_INTERVIEW.match(fact.label or ""):
         # "Panel: Nadia Haddad (Pharmacy Ops Manager), Kevin Lau …" said as the answer to "tell
@@ -541,7 +541,7 @@ def first_person(fact: Fact, facts: FactBase) -> str:
         return _sentence(f"I was {title} at {fact.employer}" + (f", {fact.dates}" if fact.dates else ""))
     body = fact.body.strip()
     if fact.source is Source.NOTES:
-        body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body))
+        body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body, fact.label))
     if fact.source is Source.RESUME and fact.employer and (italic := re.fullmatch(r"\*([^*].*?[^*])\*\.?", body)):
         # A line in italics under a role says what the employer is ("*EASA Part-145 MRO with line
         # station and two-bay hangar*"), not work done (set p had "I worked on *EASA Part-145 …*").
@@ -737,7 +737,11 @@ _ROLE_NOUN = re.compile(
     r"clerk|driver|operator|supervisor|hygienist|receptionist|administrator|bookkeeper|surveyor|adviser|advisor|"
     r"agent|writer|researcher|cook|carer|buyer|planner|controller|auditor|mechanic|pathologist|dietitian|"
     r"paralegal|counsel+or|representative|executive|editor|journalist|librarian|attendant|engineer|developer|"
-    r"designer|manager|analyst|consultant|officer|coordinator|accountant|chef|specialist|leader|teacher))"
+    r"designer|manager|analyst|consultant|officer|coordinator|accountant|chef|specialist|leader|teacher|"
+    # ("Licensed counselling psychologist with 8 years' experience…": set v had "I licensed …".)
+    r"psychologist|psychiatrist|physician|surgeon|dentist|radiographer|optometrist|audiologist|dispatcher|"
+    r"architect|lawyer|solicitor|pharmacist|midwife|paramedic|lecturer|practitioner|director|scientist|tuner|"
+    r"investigator|underwriter|broker|interpreter|translator|keeper|baker|sommelier|trainer|instructor|machinist))"
     r"(?=\s+(?:with|of|in|and|who|for|specialising|specializing)\b|\s*[,(.;]|\s*$)",
     re.IGNORECASE,
 )
@@ -756,9 +760,14 @@ def _role_led(clause: str) -> bool:
 
 def _article(clause: str) -> str:
     first = _WORD.match(clause)
-    if first is None or first.group(0).lower() in ("the", "a", "an") or first.group(0).isupper():
+    if first is None or first.group(0).lower() in ("the", "a", "an"):
         return ""
-    return "an " if first.group(0)[0].lower() in "aeiou" else "a "
+    word = first.group(0)
+    if word.isupper() and len(word) > 1:
+        # An acronym is read by its letters: "a CNC machinist", "an NHS band 6 nurse" (set u had
+        # "I'm CNC machinist").
+        return "an " if word[0] in "AEFHILMNORSX" else "a "
+    return "an " if word[0].lower() in "aeiou" else "a "
 
 
 def _lower_first_pronoun(text: str) -> str:
@@ -1056,7 +1065,16 @@ def _lower_first(text: str) -> str:
         return text
     if word.lower() not in _COMMON_START and not _ordinary(word):
         return text
+    if _NATIONALITY.match(word):
+        return text  # "I'm a British translator", not "british"
     return text[0].lower() + text[1:]
+
+
+_NATIONALITY = re.compile(
+    r"^(?:British|English|Irish|Scottish|Welsh|American|Canadian|Australian|French|German|Dutch|Spanish|Italian|Polish|"
+    r"Portuguese|Brazilian|Japanese|Chinese|Indian|Kenyan|Nigerian|Filipino|Mexican|Argentin(?:e|ian)|Chilean|Austrian|"
+    r"Swiss|Swedish|Norwegian|Danish|Finnish|Greek|Turkish|Arabic|Korean|Vietnamese|Thai|Malaysian|Singaporean|"
+    r"European|African|Asian|Latin|Welsh-speaking|Bilingual)$")
 
 
 def _ordinary(word: str) -> bool:

@@ -139,10 +139,31 @@ def says_a_sum(text: str) -> bool:
     return _A_SUM.search(text) is not None
 
 
-def all_kept_to_self(body: str) -> bool:
+# A note its writer marked as theirs alone ("PRIVATE: sleep apnoea (dx 2022), CPAP. Fine, but a
+# week of 12-hr nights wrecks me.", "Confidential - …"): none of it is said but the words it
+# gives to say. Each sentence of a note is read alone, and set v had said three of them aloud
+# ("I left Marine Crest b/c unpaid OT + fight with Exec Pastry Chef Rao", whose "DON'T SAY."
+# was the next sentence).
+# (Not "Private practice hours", "Private clients": the word alone, or with what kind of private
+# matter it is.)
+_PRIVATE_LABEL = re.compile(r"^\W*(?:private|confidential|secret|off[- ]the[- ]record|personal\W+private)"
+                            r"(?:\s*(?:[-–—(/].*|notes?|info|stuff|matters?|only|!+))?\W*$", re.IGNORECASE)
+# 'Say "wanted GCC experience, bigger international team" (also true)': the words to say.
+_SAY_GIVEN = re.compile(r"(?:^|(?<=[.!?;]))\W*(?:(?:but|instead|rather|just|only)\s+)?say\s*[:—–-]?\s*[\"“](?P<words>[^\"”]{3,})[\"”]",
+                        re.IGNORECASE)
+
+
+def private_label(label: str | None) -> bool:
+    """Whether a note's label marks it as its writer's alone ("PRIVATE", "Confidential")."""
+    return bool(label) and _PRIVATE_LABEL.match(label or "") is not None
+
+
+def all_kept_to_self(body: str, label: str | None = None) -> bool:
     """A note that is only reminders and to-dos of its writer ("if they say "package" →
-    clarify: base or incl super!!"), or only the least they would take ("Min 115k"): nothing in
-    it to say aloud."""
+    clarify: base or incl super!!"), or only the least they would take ("Min 115k"), or one
+    marked private that gives no words to say: nothing in it to say aloud."""
+    if private_label(label):
+        return not kept_to_self(body, label)
     return not _without_reminders(body, drop_all=True) or not re.search(r"[A-Za-z0-9]", kept_to_self(body))
 
 
@@ -228,9 +249,13 @@ def _said_line(words: str) -> str:
     return f"{words[:1].upper()}{words[1:]}."
 
 
-def kept_to_self(body: str) -> str:
+def kept_to_self(body: str, label: str | None = None) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
-    what not to say (``_NOT_TO_SAY``); the rest as written."""
+    what not to say (``_NOT_TO_SAY``); the rest as written. Of a note marked private
+    (``private_label``), only the words it gives to say."""
+    if private_label(label):
+        given = [m.group("words") for m in _SAY_GIVEN.finditer(body)] + _IF_ASKED_SAY.findall(body)
+        return " ".join(_said_line(w.rstrip(".!?,; ")) for w in given if w.strip())
     sentences = re.split(r"(?<=[.!?])\s+", body)
     # (``_NOT_INTO``'s sentences are ``_NOT_TO_SAY``'s too.)
     keeps_back = any(_NOT_TO_SAY.match(s) for s in sentences)

@@ -90,7 +90,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"(^|(?<=[.?!])\s+)((ok(ay)?|right|now|and|so),?\s+)?(money|pay|wages)( talk)?\s*[.?!:]|\blet'?s talk (money|pay|salary)\b",
         # "And in terms of pay, the ad says forty-eight to fifty-five an hour. Where are you at?" (set q)
         r"\bin terms of (pay|salary|money|remuneration|wages)\b",
-        r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid|travel",
+        # ("…more hybrids and even a few electric vehicles on our book. How comfortable are you
+        # assessing those?" is about cars, not hybrid working: set m.)
+        r"relocat|visa|sponsorship|work permit|right to work|commute|remote|on-?site|hybrid(?!s)|travel",
         # "are you legally entitled to work in Canada?", "you're an Australian citizen, or…" (set q)
         r"\b(legally )?(entitled|eligible|authori[sz]ed|allowed) to work\b|\b(are you|you'?re|you are) (a|an) (\w+ ){0,2}citizen\b",
         # The job's hours, not "take me through the first two hours" of an incident (set m).
@@ -502,7 +504,10 @@ _ENDS_ON_IT = re.compile(r"\bit\W*$", re.IGNORECASE)
 _WHAT_TO_DO = re.compile(
     r"\bwhat (?:would|do|will|should) you (?:do|say)\b|\bwhat(?:'s| is) your (?:first|next) (?:move|step|worry)\b|"
     r"\bwhere (?:do|would) you (?:start|begin|go)\b|\bwhat now\b|"
-    r"\b(?:talk|walk|take) (?:me|us) through (?:what|how) you(?:'d| would)?\b",
+    r"\b(?:talk|walk|take) (?:me|us) through (?:what|how) you(?:'d| would)?\b|"
+    # "Okay, case study. Customer, twenty-three, on a student visa, … Talk me through it." (set u:
+    # answered with the person's pay note, read as a question of visas.)
+    r"\bcase study\b|(?<![\w'])(?:talk|walk|take) (?:me|us) through (?:it|this one|that one)\W*$",
     re.IGNORECASE,
 )
 

@@ -166,7 +166,9 @@ MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
     "leave": (r"re:(?<![\w])(?<!study )(?<!annual )(?<!sick )(?<!parental )(?<!maternity )(?<!paternity )"
               r"(?<!compassionate )(?<!unpaid )(?<!shore )(?<!on )leav\w*\b(?! (?:during|days?|balance|allowance|entitlement|policy)\b)"
               # (nor leaving for the interview: "Road from Talek bad after rain, leave early", set s)
-              r"(?! (?:early|by|at|home|the house|before|around|for (?:the|work|it))\b)",
+              r"(?! (?:early|by|at|home|the house|before|around|for (?:the|work|it))\b)"
+              # (nor at a time: "4hr drive, leave 5:30!!", set v)
+              r"(?! ?\d)",
               "quit", "move", "moving on", "looking to move", "change jobs",
               # "Okay, so why are you looking? What's not working where you are now?" (set o);
               # "And what's got you looking?" (set p)
@@ -204,7 +206,10 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
             r"re:\bask(ing)?( for)? \d[\d.,]*(k\b|\s?[-–]\s?\d[\d.,]*k?\b| (base|basic|gross)\b)"),
     # ("…what is your expectation if you join us?" is no question of when: set p.)
     "start": ("start", "notice", "available", "availability", r"re:(?<!if you )(?<!when you )(?<!once you )\bjoin\b",
-              "begin", "week"),
+              "begin", "week",
+              # The notice in the words of the person's own country, as their notes write it
+              # ("Aviso prévio 30 days", set v; "1 month (opzegtermijn)", set o).
+              "aviso pr*", "preaviso", "opzegtermijn", "kündigungsfrist", "préavis"),
     "place": ("relocat*", "remote", "on-site", "onsite", "hybrid", "office", "commute", "travel", "location", "move"),
     "permit": ("visa", "sponsor*", "permit", "right to work", "citizen*",
                # "are you legally entitled to work in Canada?" (set o)
@@ -531,7 +536,7 @@ class Retriever:
                 # "improved conversion" is not a weakness, "interest rates" not a reason to join.
                 marked = False
             if (pay_in_question and marked and fact.source is Source.NOTES and _PAY_FIGURE.search(fact.text)
-                    and not says_a_sum(kept_to_self(fact.body))):
+                    and not says_a_sum(kept_to_self(fact.body, fact.label))):
                 # The only pay it says is kept back ("Floor R33k + svc charge", set s): it says no pay.
                 marked = False
             if kind is QuestionType.CLOSING:
@@ -1283,7 +1288,9 @@ def _markers(kind: QuestionType, question: str) -> tuple[str, ...]:
         # "…on the road two or three days a week. Is that going to be a problem?" is not about
         # when to start.
         accepting = asks_to_accept(question)
-        topics = arrangements(question, skip=("week",) if accepting else ())
+        # Nor is "…gross a month, … six weeks on, two off. Where would you need to be?" (set s:
+        # answered with the notice note): "week" alone names no start date.
+        topics = arrangements(question, skip=("week",))
         if "pay" not in topics and _PAY_HAD_PHRASE.search(question):
             topics = [*topics, "pay"]  # "What are you on now?" names no arrangement's word (set r)
         asked = [LOGISTICS_TOPICS[topic] for topic in topics]

@@ -47,7 +47,9 @@ _NOT_ASKED = re.compile(
     r"recruiter|agenda|logistics|reminders?|remember|prep|notes?|todo|to do|owner|company|about (them|the company)|"
     r"research|tips?|dress|time|date|where|location of interview|"
     # A reminder to oneself: "Keep answers short: …", "Mention: …", "Don't: …".
-    r"keep|remember|avoid|don't|do not|mention|bring up|say|stress|highlight|emphasi[sz]e|focus|be|stay|try|check|remind)\b|"
+    r"keep|remember|avoid|don't|do not|mention|bring up|say|stress|highlight|emphasi[sz]e|focus|be|stay|try|check|remind|"
+    # A note kept to oneself ("PRIVATE: …"): no topic to be asked about (``private_label``).
+    r"private|confidential|secret|off[- ]the[- ]record)\b|"
     r"'s\b|\bfeedback\b",
     re.IGNORECASE,
 )
@@ -111,7 +113,7 @@ def _answer(of_line: list[Fact], facts: FactBase) -> str:
     """The line's facts said as the person says a note, without the questions they mean to ask,
     a line written to a model, or one the person keeps to themselves ("Min 115k")."""
     said = [first_person(f, facts) for f in of_line
-            if not f.instruction_like and not f.body.rstrip().endswith("?") and not all_kept_to_self(f.body)]
+            if not f.instruction_like and not f.body.rstrip().endswith("?") and not all_kept_to_self(f.body, f.label)]
     return " ".join(s for s in said if s.strip())
 
 
