@@ -2520,3 +2520,30 @@ def test_the_notice_in_the_person_s_own_language_is_the_notice() -> None:
         "Other: final round at a delivery app Thursday. If asked -> \"I'm in another final process, decision in ~2 weeks\""))
     opening = _opening(profile, "And how much notice do you have?")
     assert "30 days" in opening and "final process" not in opening
+
+
+@pytest.mark.parametrize("turn", [
+    # Set v: each had opened with a line of the profile ("I'm Auckland, New Zealand, moving to
+    # Melbourne June 2025.", "British "brilliant" ≠ brilliant lol.").
+    "Grüß Gott, Ms Marsh? Or Ellie, is that all right? Come in, come in, please. You found the stage door? Everybody "
+    "goes first to the main entrance, it's completely normal, don't worry. Can I get you a coffee, a glass of water?",
+    "Hey Jordan, can you hear me okay? ... Perfect. Sorry we're starting a few minutes late, it's been a bit of a day. "
+    "Where are you calling in from?",
+    "Lucía, hi, can you hear us? ... Brilliant. Sorry, we've been wrestling with the camera in this meeting room. "
+    "What time is it there, still morning?",
+    "G'day Sam, come on through. Grab a seat. Do you want a water, a coffee? You only got in on the weekend, yeah? "
+    "How are you finding Melbourne so far?",
+    "Today's the technical one: your background first, then Greg's got some design questions, then we'll talk about "
+    "the boring stuff at the end. About an hour, hour and a bit. That work for you?",
+])
+def test_small_talk_and_the_interview_s_plan_in_more_words_ask_nothing_of_the_profile(turn: str) -> None:
+    assert classify(turn).kind is QuestionType.NOT_A_QUESTION
+
+
+@pytest.mark.parametrize("turn", [
+    "How are you finding management so far?",
+    "We're hybrid, three days in the office. Does that work for you?",
+    "The role is nights, four on four off. That work for you?",
+])
+def test_a_question_about_the_work_said_like_small_talk_still_asks(turn: str) -> None:
+    assert classify(turn).kind is not QuestionType.NOT_A_QUESTION

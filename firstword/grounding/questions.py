@@ -233,7 +233,10 @@ SMALL_TALK = "small talk"
 # about your CV", "I'll tell you about the job".
 _PLAN_SAID = (r"(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to|'re going to| are going to| thought)\b[^?]*?"
               r"\b(?:run through|go through|go over|ask you|a few (?:questions|bits|things)|tell you (?:a bit|about)|"
-              r"start (?:with|by|off)|take (?:some )?notes|kick off|put you forward)\b")
+              r"start (?:with|by|off)|take (?:some )?notes|kick off|put you forward|"
+              # ("…we'll both be taking notes and scoring, and we'll leave time at the end for your
+              # questions. Should be about an hour. Sound good?", set v)
+              r"(?:be )?taking (?:some )?notes|leave (?:some |a bit of )?time|talk about the)\b")
 
 
 def only_small_talk(question: str) -> bool:
@@ -254,8 +257,14 @@ def only_small_talk(question: str) -> bool:
 # "Fair?" with a note on the project manager and the person's degree. (After a condition of the
 # job, "We start at seven. All right?" asks whether it suits: ``ACCEPTS``.)
 _PLAN = re.compile(r"\b" + _PLAN_SAID, re.IGNORECASE)
-_TAG = re.compile(r"^\W*(?:fair|fair enough|okay|ok|alright|all right|sound good|sounds good|good|yeah|yes|cool)\W*\?\W*$",
+_TAG = re.compile(r"^\W*(?:fair|fair enough|okay|ok|alright|all right|sound good|sounds good|good|yeah|yes|cool|"
+                  r"(?:does )?that work(?:s)? for you|(?:is )?that (?:ok|okay|alright|all right)(?: with you| for you)?)\W*\?\W*$",
                   re.IGNORECASE)
+# How long it will take, said between the plan and its check: "Should be about an hour.", "About
+# an hour, hour and a bit." (set v).
+_DURATION = re.compile(r"^\W*(?:(?:it'?ll|it will|it should|should|this will|this should|that'?ll) (?:be|take|last) |"
+                       r"(?:we have|we've got) )?(?:about |around |roughly |maybe |just |under |up to )?(?:an? |half an |one )?"
+                       r"(?:hour|\d+ (?:minutes|mins)|(?:forty|thirty|twenty)[- ]?(?:five )?(?:minutes|mins))\b[^?]*$", re.IGNORECASE)
 
 
 # Words at most of a question that goes on with the small talk before it, and asks nothing of "you".
@@ -268,10 +277,17 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you'\w+)\b", re.IGNOR
 def _small_talk_each(sentences: list[str]) -> list[bool]:
     """Whether each sentence is small talk: on its own (``small_talk``), or as a check on the
     plan said just before it ("…then you can tell me if you still want it. Fair?")."""
-    checked = [i > 0 and _TAG.match(s) is not None and _PLAN.search(sentences[i - 1]) is not None
-               and "?" not in sentences[i - 1] for i, s in enumerate(sentences)]
+    def plan_at(j: int) -> bool:
+        return j >= 0 and _PLAN.search(sentences[j]) is not None and "?" not in sentences[j]
+
+    # How many sentences before the check its plan ends: 1, or 2 when how long it takes is said between.
+    back = [0] * len(sentences)
+    for i, s in enumerate(sentences):
+        if i > 0 and _TAG.match(s) is not None:
+            back[i] = 1 if plan_at(i - 1) else 2 if _DURATION.match(sentences[i - 1]) and plan_at(i - 2) else 0
     # The plan too: "…and then you can tell me if you still want it" asks nothing yet.
-    chat = [small_talk(s) or checked[i] or (i + 1 < len(sentences) and checked[i + 1]) for i, s in enumerate(sentences)]
+    chat = [small_talk(s) or bool(back[i]) or any(0 < j - i <= back[j] for j in range(i + 1, min(i + 3, len(sentences))))
+            for i, s in enumerate(sentences)]
     for i in range(1, len(chat)):
         # The chat going on: "How was the drive up from Tauranga? Bombay Hills behave themselves?"
         # (set u), a few words that ask nothing of the person.
@@ -553,7 +569,8 @@ def _recited(text: str) -> bool:
 # them run together with the first real question (the blind sets' openers, `i`'s most of all).
 # "Is now still a good time?", "…is now still an okay time to chat?"
 _GOOD_TIME_ASKED = r"is (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$"
-_GREETING = r"^\W*(?:(?:hi|hiya|hello|hey|morning|afternoon|good (?:morning|afternoon))\b[^?]*?,\s*)?(?:(?:so|and|oh|well|right|okay|ok|now|sorry)\b[ ,]*)*"
+# (The name may come first: "Lucía, hi, can you hear us?", set v.)
+_GREETING = r"^\W*(?:(?-i:[A-Z])[\w'-]*,\s*)?(?:(?:hi|hiya|hello|hey|morning|afternoon|good (?:morning|afternoon))\b[^?]*?,\s*)?(?:(?:so|and|oh|well|right|okay|ok|now|sorry)\b[ ,]*)*"
 _SMALL_TALK = re.compile(
     _GREETING + r"(?:"
     r"(?:can|could) you (?:hear|see) (?:me|us)\b|(?:can|could) you still (?:hear|see)\b|"
@@ -591,6 +608,16 @@ _SMALL_TALK = re.compile(
     r"(?:(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar)(?:,? (?:or )?(?:a |some )?(?:tea|coffee|water|brew|cuppa|milk|sugar))*\W*$)|"
     r"(?:you |did you )?(?:came|come|drove|driven|get|got|made it) (?:in |up |down |over |across )?from\b[^?]*\?\W*$|"
     r"(?:did you )?(?:manage to )?(?:find|get) (?:a )?(?:parking|park|parking space|car park)\b|not (?:too|so) bad\W*$|"
+    # Set v: "Where are you calling in from?", "What time is it there, still morning?", "How are
+    # you finding Melbourne so far?", "You only got in on the weekend, yeah?", "You found the stage door?"
+    r"where are you (?:calling|dialling|dialing|joining|ringing|phoning|zooming|speaking to us)(?: in| us)? from\b|"
+    # What to call the person: "Ms Marsh? Or Ellie, is that all right?"
+    r"or (?-i:[A-Z])[\w'-]+,? (?:is that|is it|would that be) (?:all right|alright|ok|okay|fine)\W*\?\W*$|"
+    r"what time is it (?:there|for you|where you are|over there)\b|"
+    r"how (?:are you finding|do you like|are you liking|are you enjoying) (?:the (?:city|area|town|weather|country|place)\b|"
+    r"(?-i:[A-Z][a-z]+) (?:so far|yet)\b)|"
+    r"(?:you )?(?:only |just )?(?:got|flew|arrived|came|landed) in (?:on|at|last|this|yesterday|over)\b[^?]*\?\W*$|"
+    r"(?:did you |you )?(?:find|found) (?:the )?(?:\w+ )?(?:door|entrance|gate|way in|reception|office|building|place|room)\W*\?\W*$|"
     r"(?:is it still|still) raining\b|(?:hot|cold|wet|lovely|miserable|glorious|horrible) (?:one|day|morning|out there|weather)\b|"
     # How the interview will run, checked before it starts (set r: "…Each panel member will score
     # independently. Is that clear? Okay. The first question: …").
@@ -620,7 +647,9 @@ _ASKS_ON = re.compile(r"[,;—–-]\s*(?:(?:and|so|but|then)\s+)?(?:what|how|why
 # "Hiya, Kirsty?", "Hi, is that Hannah?": a greeting that asks for the person by name (three
 # openers of the held-out sets had said "Your profile doesn't mention Hiya").
 # "Hey — Rosa?", "Hi — Daniel?" (set p, h: a dash as often as a comma).
-_GREETED = re.compile(r"^\W*(?:(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning|[Gg]ood (?:morning|afternoon|evening))\b(?:[, ]|[—–-])+"
+_GREETED = re.compile(r"^\W*(?:(?:[Hh]iya|[Hh]i|[Hh]ello|[Hh]ey|[Mm]orning|[Gg]ood (?:morning|afternoon|evening)|"
+                      # In the words of the interview's country (set v: "Grüß Gott, Ms Marsh?")
+                      r"G'day|Grüß Gott|Gruess Gott|Kia ora|Karibu|Bore da|Hola|Bonjour|Ciao|Olá|Oi|Salaam|Namaste)\b(?:[, ]|[—–-])+"
                       r"(?:is (?:that|this|it) )?(?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?|(?:Mr|Mrs|Ms|Miss|Dr)\.? )"
                       r"[A-Z][\w'-]*(?:\s+[—–-]\s+[A-Z][\w'-]*)?\W*\?\W*$")
 # "Hi Darren, it's Kelly from Northway Recruitment, thanks for getting back to me.": the caller
