@@ -226,3 +226,15 @@ def test_a_note_marked_private_is_no_topic() -> None:
     found = notes.topics(profile)
     assert [t.label for t in found] == ["Chain down D10"]
     assert all("drink" not in t.answer and "disc" not in t.answer for t in found)
+
+
+def test_a_labelled_line_after_the_questions_to_ask_is_a_topic_of_its_own() -> None:
+    # Set v: "Chain down D10: …" after "Qs for Shane:" and its list had been said "I'd like to
+    # ask about chain down D10 — … I'd like to ask about REVISE the LRG!!".
+    profile = Profile(resume="Jo Bloggs\n\nExperience\n- Drove road trains.", notes=(
+        "Qs for Shane:\n- what gear (C509s?)\n- who does permits/route surveys\n"
+        "Chain down D10: direct restraint, chains rated for it, tracks chocked, pins/locks... REVISE the LRG!!\n"))
+    found = {t.label: t for t in notes.topics(profile)}
+    assert "Chain down D10" in found
+    answer = found["Chain down D10"].answer
+    assert answer.startswith("Direct restraint") and "ask" not in answer and "REVISE" not in answer

@@ -89,7 +89,9 @@ _DATED_LINE = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<![A-Za-z]\.[A-Za-z]\.)\s+(?=[A-Z0-9\"'(])(?![A-Za-z0-9]{1,3}\))")
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /&'-]{1,40}):\s+(?P<rest>\S.*)$")
 # A label as people type it in quick notes, in any case: "salary: 32-35k", "notice: 1 week".
-_SHORT_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*){0,2}):\s+(?P<rest>\S.*)$")
+# ("Chain down D10: direct restraint, …" after a list of questions to ask is a topic of its own,
+# not one more question: set v had said "I'd like to ask about chain down D10 — …".)
+_SHORT_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z'-]*(?: [A-Za-z0-9][A-Za-z0-9'-]*){0,2}):\s+(?P<rest>\S.*)$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,8 @@ _REMINDER = re.compile(
 # "wear the good polo not work gear", "Venue – CHECK EMAIL AGAIN", "look up their CQC report".
 _TO_DO = re.compile(r"^(?i:check (?:w/|with|email|e-mail|again|the email|my email|before|tonight|tomorrow|first|later|manual)|"
                     r"talk to|speak to|speak with|run it by|bring|wear|look up|google|print(?: out)?|clarify|"
+                    # "REVISE the LRG!!", "brush up on the GMP rules" (set v): what to study first
+                    r"revise|brush up(?: on)?|read up(?: on)?|re-?read|"
                     # "have UE project open BEFORE, close Slack/Discord!!!" (set u)
                     r"close(?= [^,.;!]{0,40}\b(?:windows?|tabs?|apps?|slack|discord|teams|outlook|email|notifications|browser|door)\b)|"
                     r"mute|have [^,.;]{1,30} open)(?=[\s)]|$)|"
