@@ -2547,3 +2547,11 @@ def test_small_talk_and_the_interview_s_plan_in_more_words_ask_nothing_of_the_pr
 ])
 def test_a_question_about_the_work_said_like_small_talk_still_asks(turn: str) -> None:
     assert classify(turn).kind is not QuestionType.NOT_A_QUESTION
+
+
+def test_a_question_to_oneself_of_where_to_live_is_no_reason_to_leave() -> None:
+    # Set v: "why are you looking?" had opened with "Move to Mackay??".
+    profile = Profile(resume=PLAIN_RESUME, notes="Move to Mackay?? Kel says yes if it's worth it.\nNotice 2 wks.")
+    assert "Mackay" not in _opening(profile, "So why are you looking to leave?")
+    moving = Profile(resume=PLAIN_RESUME, notes="Why move: want to move to a bigger unit, no progression here.")
+    assert "bigger unit" in _opening(moving, "So why are you looking to leave?")

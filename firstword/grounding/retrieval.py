@@ -169,7 +169,8 @@ MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
               r"(?! (?:early|by|at|home|the house|before|around|for (?:the|work|it))\b)"
               # (nor at a time: "4hr drive, leave 5:30!!", set v)
               r"(?! ?\d)",
-              "quit", "move", "moving on", "looking to move", "change jobs",
+              # (Not "Move to Mackay?? Kel says yes…", a question to oneself of where to live: set v.)
+              "quit", r"re:(?<![\w])move(s|es|ed|ing)?(?![\w])(?! to [\w' ]{1,30}\?)", "moving on", "looking to move", "change jobs",
               # "Okay, so why are you looking? What's not working where you are now?" (set o);
               # "And what's got you looking?" (set p)
               r"re:\bwhy (are|were) you (looking|on the market)\b|"
