@@ -2555,3 +2555,14 @@ def test_a_question_to_oneself_of_where_to_live_is_no_reason_to_leave() -> None:
     assert "Mackay" not in _opening(profile, "So why are you looking to leave?")
     moving = Profile(resume=PLAIN_RESUME, notes="Why move: want to move to a bigger unit, no progression here.")
     assert "bigger unit" in _opening(moving, "So why are you looking to leave?")
+
+
+def test_a_name_in_capitals_is_said_as_a_name_with_its_accents_and_the_letters_after_it() -> None:
+    # Set v: "I'm LucÍA Ferreyra", "I'm SAMUEL (SAM) WHITAKER BE(Hons) MIRSE".
+    for header, said in [
+        ("LUCÍA FERREYRA\nMendoza, Argentina | lucia@example.org", "I'm Lucía Ferreyra."),
+        ("SAMUEL (SAM) WHITAKER BE(Hons) MIRSE\nAuckland | sam@example.org", "I'm Samuel (Sam) Whitaker BE(Hons) MIRSE."),
+        ("PRIYA MENON RN\nLeeds", "I'm Priya Menon RN."),
+    ]:
+        profile = Profile(resume=f"{header}\n\nEXPERIENCE\nNurse — Acme | 2020 - present\n- Ran the ward.")
+        assert Grounding(profile).ground("Tell me about yourself.").composition.opening.startswith(said)

@@ -374,13 +374,24 @@ def _is_sentence(text: str) -> bool:
 def _spoken_name(piece: str) -> str:
     """"HANNAH OKAFOR" as said: "Hannah Okafor" (a heading's capitals are layout, not a name's)."""
     words = piece.split()
-    if piece.isupper() and 1 < len(words) <= 4 and all(w.strip("()").isalpha() for w in words):
+    # Letters after the name are kept as written, and do not keep the name from being said:
+    # "SAMUEL (SAM) WHITAKER BE(Hons) MIRSE" is "Samuel (Sam) Whitaker BE(Hons) MIRSE" (set v).
+    after = len(words)
+    while after > 2 and _DEGREE_AFTER.match(words[after - 1]):
+        after -= 1
+    name, letters = words[:after], words[after:]
+    if " ".join(name).isupper() and 1 < len(name) <= 4 and all(w.strip("()").isalpha() for w in name):
         # A registration after the name stays as written: "PRIYA MENON RN" is "Priya Menon RN".
         # So does one in brackets: "ADAEZE CHIOMA OKONKWO (ACA)" is "… Okonkwo (ACA)" (set p), not a
-        # nickname: "MICHAEL (MICK) TRAN" is "Michael (Mick) Tran".
-        return " ".join(w if w.strip("(),") in _POST_NOMINALS else re.sub(r"[A-Z]+", lambda m: m.group(0).capitalize(), w)
-                        for w in words)
+        # nickname: "MICHAEL (MICK) TRAN" is "Michael (Mick) Tran"; "LUCÍA" is "Lucía" (set v).
+        said = [w if w.strip("(),") in _POST_NOMINALS else re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), w)
+                for w in name]
+        return " ".join(said + letters)
     return piece
+
+
+# A degree or membership written after a name: "BE(Hons)", "BSc(Hons)", "MIRSE", "MIET", "CEng".
+_DEGREE_AFTER = re.compile(r"^(?:[A-Z][A-Za-z]{0,4}\((?:Hons|Hon|Dist)\)|(?:A?M|F|C)I[A-Z][A-Za-z]{1,6}|CEng|IEng|MEng|BEng)[,.]?$")
 
 
 # Letters after a name on a resume's first line (a heading's capitals are kept for these).
