@@ -150,9 +150,6 @@ def says_a_sum(text: str) -> bool:
 # matter it is.)
 _PRIVATE_LABEL = re.compile(r"^\W*(?:private|confidential|secret|off[- ]the[- ]record|personal\W+private)"
                             r"(?:\s*(?:[-–—(/].*|notes?|info|stuff|matters?|only|!+))?\W*$", re.IGNORECASE)
-# 'Say "wanted GCC experience, bigger international team" (also true)': the words to say.
-_SAY_GIVEN = re.compile(r"(?:^|(?<=[.!?;]))\W*(?:(?:but|instead|rather|just|only)\s+)?say\s*[:—–-]?\s*[\"“](?P<words>[^\"”]{3,})[\"”]",
-                        re.IGNORECASE)
 
 
 def private_label(label: str | None) -> bool:
@@ -256,7 +253,8 @@ def kept_to_self(body: str, label: str | None = None) -> str:
     what not to say (``_NOT_TO_SAY``); the rest as written. Of a note marked private
     (``private_label``), only the words it gives to say."""
     if private_label(label):
-        given = [m.group("words") for m in _SAY_GIVEN.finditer(body)] + _IF_ASKED_SAY.findall(body)
+        # ('Say "wanted GCC experience, bigger international team" (also true)')
+        given = [m.group("words") for m in _ONLY_SAY.finditer(body)] + _IF_ASKED_SAY.findall(body)
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in given if w.strip())
     sentences = re.split(r"(?<=[.!?])\s+", body)
     # (``_NOT_INTO``'s sentences are ``_NOT_TO_SAY``'s too.)

@@ -1107,15 +1107,22 @@ def _story_request(text: str) -> frozenset[str] | None:
     return frozenset(t for t in terms.content - _STORY_FRAME if not t.startswith("@"))
 
 
+def _without_story_parts(text: str) -> str:
+    """A story's request without the parts of its telling asked after it ("… What happened, and
+    what did you learn?")."""
+    request = text.strip()
+    while (part := _TRAILING_PART.search(request)) is not None and part.start() > 0:
+        request = request[: part.start()].rstrip()
+    return request
+
+
 def _story_asked_with_parts(text: str, predictions: Sequence[Predicted]) -> Decision | None:
     """A request for a story followed by the parts of its telling ("Tell us about a time you dealt
     with a member of the public who was very unhappy, and what the outcome was."; "Describe a
     time… What was the situation, what did you do, and what was the outcome?"): the story a
     table predicts, decided on the request alone, is its answer (a story tells them). Only a
     story's question answers it; None when none does clearly."""
-    request = text.strip()
-    while (part := _TRAILING_PART.search(request)) is not None and part.start() > 0:
-        request = request[: part.start()].rstrip()
+    request = _without_story_parts(text)
     if request == text.strip() or not _STORY_REQUEST.search(request) or len(asks(request)) != 1:
         return None
     stories = [p for p in predictions if getattr(p, "kind", None) is QuestionType.BEHAVIOURAL
@@ -1150,9 +1157,7 @@ def _story_in_setting(text: str, predictions: Sequence[Predicted], threshold: fl
     pieces = [p for p in asks(text) if not _STORY_PART.match(p.strip())]
     if len(pieces) != 1:
         return None
-    asked = pieces[0].strip()
-    while (part := _TRAILING_PART.search(asked)) is not None and part.start() > 0:
-        asked = asked[: part.start()].rstrip()
+    asked = _without_story_parts(pieces[0])
     # A remark may follow the request ("…on an entry. We all have."): it asks nothing (one ask).
     requests = [s for s in _SENTENCE_END.split(asked) if _STORY_REQUEST.search(s)]
     if len(requests) != 1 or _sets_a_scene(requests[0]):
