@@ -2535,6 +2535,9 @@ def test_the_notice_in_the_person_s_own_language_is_the_notice() -> None:
     "How are you finding Melbourne so far?",
     "Today's the technical one: your background first, then Greg's got some design questions, then we'll talk about "
     "the boring stuff at the end. About an hour, hour and a bit. That work for you?",
+    # (had opened "Your profile doesn't mention Passt; …")
+    "We'll do this in English, but if you want to switch to German at any moment, bitte, no problem. We talk for "
+    "about forty-five minutes, and then Katalin takes you down to the Großer Saal for the practical part. Passt das?",
 ])
 def test_small_talk_and_the_interview_s_plan_in_more_words_ask_nothing_of_the_profile(turn: str) -> None:
     assert classify(turn).kind is QuestionType.NOT_A_QUESTION
@@ -2563,6 +2566,87 @@ def test_a_name_in_capitals_is_said_as_a_name_with_its_accents_and_the_letters_a
         ("LUCÍA FERREYRA\nMendoza, Argentina | lucia@example.org", "I'm Lucía Ferreyra."),
         ("SAMUEL (SAM) WHITAKER BE(Hons) MIRSE\nAuckland | sam@example.org", "I'm Samuel (Sam) Whitaker BE(Hons) MIRSE."),
         ("PRIYA MENON RN\nLeeds", "I'm Priya Menon RN."),
+        ("KEABETSWE MOLOI (Kea)\nJohannesburg", "I'm Keabetswe Moloi (Kea)."),
     ]:
         profile = Profile(resume=f"{header}\n\nEXPERIENCE\nNurse — Acme | 2020 - present\n- Ran the ward.")
         assert Grounding(profile).ground("Tell me about yourself.").composition.opening.startswith(said)
+
+
+def test_a_note_that_gives_its_own_words_to_say_is_said_in_them() -> None:
+    # Set v: "…were you thinking of relocating?" had opened with "Vernon -> Kamloops = 1h40 each
+    # way + 12-hr shifts = NO WAY." to a panel in Kamloops.
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "Notice at OVR = 2 weeks.\n"
+        "Commute: Vernon -> Kamloops = 1h40 each way + 12-hr shifts = NO WAY. Trev's basement suite for shift "
+        "blocks, ask him THIS WEEK. Say \"I've got a place lined up in Kamloops for shift blocks\"\n"))
+    opening = _opening(profile, "You'd be coming from Vernon? Were you thinking of relocating?")
+    assert opening == "I've got a place lined up in Kamloops for shift blocks."
+
+
+def test_a_note_to_be_upfront_about_is_said_with_the_words_it_gives() -> None:
+    # Set i: "…any non-compete or non-solicit in your contract?" is answered by the fact.
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "Non-solicit: 6 months non-solicit of customers in my contract!! Be upfront if asked. "
+        "Say I will respect it fully, won't approach my accounts.\n"))
+    assert "6 months non-solicit" in _opening(profile, "Do you have any non-compete or non-solicit in your contract?")
+
+
+def test_a_private_note_s_words_after_an_arrow_are_what_it_gives_to_say() -> None:
+    from firstword.grounding.private import kept_to_self
+
+    assert kept_to_self('DON\'T frame as "couldn\'t hack it" -> say I wanted the coordination side, the radio '
+                        'was what I loved (true)', "PRIVATE") == "I wanted the coordination side, the radio was what I loved."
+    assert kept_to_self('Don\'t go into custody stuff -> "I\'ve got family support lined up"', "PRIVATE") == (
+        "I've got family support lined up.")
+    assert kept_to_self("Kayla & me separated last Oct, week on/week off with Ava (7).", "PRIVATE") == ""
+
+
+def test_a_sum_asked_for_roughly_is_the_pay_wanted() -> None:
+    # Set v: "Ask ~$32 if it comes up." was read as a question to ask them, and "what are you
+    # looking for?" answered with the posting's band ("Posting $29.70-33.65.").
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "Current: $27.50/hr at OVR + lots of OT in winter\n"
+        "Posting $29.70-33.65. Ask ~$32 if it comes up. FLOOR $30, don't say.\n"))
+    opening = _opening(profile, "What are your salary expectations?")
+    assert opening == "I'd ask for ~$32." and "30" not in opening.replace("$32", "")
+
+
+def test_a_labelled_note_after_a_list_is_a_note_of_its_own_and_reminders_are_never_said() -> None:
+    # Set v: "Remember: 24hr clock, say "I" not "we"…" had been read as the end of the last
+    # question to ask; "Reminders: they'll say "points" …" was said aloud.
+    from firstword.grounding.facts import _items
+
+    notes = ("Qs to ask:\n- training: how long shadowing before I'm on the radio solo?\n- chance of going permanent?\n"
+             "- how many dispatchers/shift in peak\nRemember: 24hr clock, say \"I\" not \"we\". Plug in laptop!!\n")
+    items = [text for _, text in _items(notes, prose=True, notes=True)]
+    assert "how many dispatchers/shift in peak" in items and any(t.startswith("Remember:") for t in items)
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "Standards: KiwiRail signalling standards, reading MTM ones now.\n"
+        "Reminders: they'll say \"points\" and \"signal box\" same as us mostly. Don't say \"bro\".\n"))
+    assert "points" not in _opening(profile, "How do you get up to speed on a new rule book and its signal box standards?")
+
+
+@pytest.mark.parametrize("turn", [
+    # Set v: opened with a note of the person's winter plans ("Your profile doesn't mention bit").
+    "Sorry, Jordan, you froze on me there, right around... I think you said something about the plow trucks? "
+    "Can you back up a bit? I lost maybe twenty seconds. I think it's our end, the Wi-Fi is not great.",
+    "Sorry, we lost you for a moment. Where were you?",
+    "We lost the connection. What were you saying about the budget?",
+])
+def test_a_dropped_line_asks_to_hear_it_again(turn: str) -> None:
+    from firstword.grounding.questions import asks_again
+
+    assert asks_again(turn)
+    assert _opening(Profile(resume=PLAIN_RESUME, notes="Winter: nothing Nov-Mar, maybe casual plow work."), turn).startswith(
+        "Asked to say that again")
+
+
+@pytest.mark.parametrize("turn", [
+    "We lost the account in 2021. How did you handle that?",
+    "I lost my keys. Anyway, what's your notice?",
+    "Can you go back a bit in your career — what did you do before Acme?",
+])
+def test_losing_something_else_is_no_dropped_line(turn: str) -> None:
+    from firstword.grounding.questions import asks_again
+
+    assert not asks_again(turn)

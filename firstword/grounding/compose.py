@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, Fact, FactBase, Source, asks_them, is_title, role_title, to_ask
-from firstword.grounding.private import all_kept_to_self, kept_to_self
+from firstword.grounding.private import all_kept_to_self, kept_to_self, words_given
 from firstword.grounding.questions import (
     QuestionType,
     asks_to_accept,
@@ -73,6 +73,9 @@ LIST_LABELS = {
 }
 # Notes that tell the copilot how to answer rather than say something about the person.
 STYLE_NOTE = re.compile(r"^(keep|be|answer|use|avoid|don'?t|do not|always|never|speak|sound|lead with)\b", re.I)
+# A note's label that makes all of it the writer's reminders: "Reminders: they'll say "points" and
+# "signal box" same as us mostly. Don't say "bro". …" (set v had said its first sentence).
+_REMINDERS_LABEL = re.compile(r"^\W*(?:reminders?|remember|note to self|notes to self|don'?t forget|to ?dos?)\W*$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +227,9 @@ def _compose(
             for other in found:
                 covered |= _arrangements_of(other)
         if len(chosen) > 1:
-            return Composition(" ".join(first_person(f, facts) for f in chosen), tuple(f.id for f in chosen), (), context)
+            # (Two notes of one that gives its own words to say say them once.)
+            said = dict.fromkeys(first_person(f, facts) for f in chosen)
+            return Composition(" ".join(said), tuple(f.id for f in chosen), (), context)
     if asking and asks_about_pay(question) and (side := pay_side(asking, asked=True)) is not None:
         # (Only of a turn about pay: "…are you interviewing anywhere else at the minute?" asks
         # nothing of the pay had, and had lost its notice note for saying "want", set e.)
@@ -248,7 +253,8 @@ def _compose(
     )
     if pictured and len(usable) > 1 and top.source is not Source.STORY:
         second = usable[1].fact
-        if second.source is not Source.STORY and not _same_material(top, second):
+        if second.source is not Source.STORY and not _same_material(top, second) and (
+                (second.follows or second.id) != (top.follows or top.id) or _note_says(top, facts) is None):
             opening = f"{opening} {first_person(second, facts)}"
             used.append(second.id)
     return Composition(opening, tuple(used), (), context)
@@ -377,7 +383,8 @@ def _spoken_name(piece: str) -> str:
     # Letters after the name are kept as written, and do not keep the name from being said:
     # "SAMUEL (SAM) WHITAKER BE(Hons) MIRSE" is "Samuel (Sam) Whitaker BE(Hons) MIRSE" (set v).
     after = len(words)
-    while after > 2 and _DEGREE_AFTER.match(words[after - 1]):
+    # So is a nickname written as said: "KEABETSWE MOLOI (Kea)" is "Keabetswe Moloi (Kea)" (set t).
+    while after > 2 and (_DEGREE_AFTER.match(words[after - 1]) or re.fullmatch(r"\([A-Z][a-z]+\)", words[after - 1])):
         after -= 1
     name, letters = words[:after], words[after:]
     if " ".join(name).isupper() and 1 < len(name) <= 4 and all(w.strip("()").isalpha() for w in name):
@@ -423,6 +430,7 @@ def _may_open(fact: Fact) -> bool:
     if fact.source is Source.JOB or _CONTACT.search(fact.text):
         return False
     if fact.source is Source.NOTES and (STYLE_NOTE.match(fact.body) or STYLE_NOTE.match(fact.label or "")
+                                        or _REMINDERS_LABEL.match(fact.label or "")
                                         or all_kept_to_self(fact.body, fact.label)):
         return False  # "Avoid: …", "Keep answers short": advice to oneself, not words to say
     if fact.source is Source.NOTES and _ABOUT_THE_INTERVIEW.match(fact.label or ""):
@@ -541,6 +549,29 @@ def _same_material(a: Fact, b: Fact) -> bool:
 # ----- first person ----------------------------------------------------------------------------
 
 
+def _note_says(fact: Fact, facts: FactBase) -> str | None:
+    """The words a labelled note gives to say for itself: "Commute: Vernon -> Kamloops = 1h40 each
+    way + 12-hr shifts = NO WAY. Trev's basement suite … Say "I've got a place lined up in
+    Kamloops for shift blocks"" is said in those words, whichever of its sentences was found (set
+    v had said "…= NO WAY." to a panel in Kamloops)."""
+    if fact.label is None:
+        return None
+    note = fact.follows or fact.id
+    sentences = [other for other in facts.of(Source.NOTES) if (other.follows or other.id) == note]
+    if words_given(fact.body) is None and any(_UPFRONT.search(other.body) for other in sentences):
+        # "6 months non-solicit … Be upfront if asked. Say I will respect it fully": the
+        # note's facts are to be said, and the words it gives with them.
+        return None
+    return next((words for other in sentences if (words := words_given(other.body)) is not None), None)
+
+
+_UPFRONT = re.compile(r"\bbe (?:upfront|up front|honest|open|straight|transparent|direct)\b", re.I)
+
+
+# A condition of the writer's on when to say a line: "… if it comes up", "… if asked".
+_WHEN_TO_SAY = re.compile(r"[\s,(]+(?:only )?(?:if|when) (?:it comes up|asked|they ask|pushed|needed)\W*$", re.IGNORECASE)
+
+
 def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.STORY and fact.part == "story":
         return _story(fact, facts)
@@ -551,6 +582,8 @@ def first_person(fact: Fact, facts: FactBase) -> str:
             return _sentence(f"I've been {title} at {fact.employer} since {start.group(1)}")
         return _sentence(f"I was {title} at {fact.employer}" + (f", {fact.dates}" if fact.dates else ""))
     body = fact.body.strip()
+    if fact.source is Source.NOTES and (given := _note_says(fact, facts)) is not None:
+        return _sentence(given)
     if fact.source is Source.NOTES:
         body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body, fact.label))
     if fact.source is Source.RESUME and fact.employer and (italic := re.fullmatch(r"\*([^*].*?[^*])\*\.?", body)):
@@ -594,7 +627,8 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     clauses = [c.strip() for c in re.split(r";\s+", body) if c.strip()]
     if fact.source is Source.NOTES and clauses and (ask := ASK_FOR.match(clauses[0])):
         # "ask R44k. min R40k" is the pay the person will ask for, not a question to ask them.
-        clauses[0] = f"I'd ask for {clauses[0][ask.end():]}"
+        # ("Ask ~$32 if it comes up": when to say it is the writer's, set v.)
+        clauses[0] = f"I'd ask for {_WHEN_TO_SAY.sub('', clauses[0][ask.end():])}"
         return _sentence("; ".join(clauses))
     if fact.source is Source.NOTES and clauses and _imperative(clauses[0]):
         # A note to self ("Discuss range after …") said aloud: "I'd like to discuss range …".

@@ -314,6 +314,10 @@ def _items(text: str, *, prose: bool = False, notes: bool = False) -> Iterator[t
         if (
             current and kind == "bullet" and full_stops and not current[-1].rstrip().endswith((".", "!", "?", ":"))
             and not _BULLET.match(line) and not _DATED_LINE.search(line) and not _HEADING_MD.match(line)
+            # A labelled line of notes after a list is a note of its own: "- how many dispatchers/
+            # shift in peak" then "Remember: 24hr clock, …" (set v had said the reminder as the
+            # end of a question to ask).
+            and not (notes and _SHORT_LABEL.match(line.strip()))
         ):
             current.append(line)
             continue

@@ -65,6 +65,13 @@ _IF_ASKED_SAY = re.compile(r"\bif (?:asked|they ask|she asks|he asks|it comes up
 # 'only say "unannounced third-person project, can't share details"' (set u had said the source
 # was "an official in supply chain").
 _ONLY_SAY = re.compile(r"(?:^|[.!?;]\s*|\b(?:only|just)\s+)say\s*[:—–-]?\s*[\"“](?P<words>[^\"”]{3,})[\"”]", re.IGNORECASE)
+# 'DON'T frame as "couldn't hack it" -> say I wanted the coordination side (true)', 'Don't go into
+# custody stuff -> "I've got family support lined up"': after an arrow, what to say instead (set v
+# had said nothing of either private note, or would have said the note).
+_ARROW_SAY = re.compile(r"(?:->|→|=>)\s*(?:(?:just|only|instead|rather)\s+)?(?:say\s*[:—–-]?\s*[\"“](?P<quoted>[^\"”]{3,})[\"”]|"
+                        r"[\"“](?P<bare>[^\"”]{3,})[\"”]|"
+                        r"say\s*[:—–-]?\s*(?P<own>(?:I|I'm|I've|I'd|I'll|I’m|I’ve|I’d|I’ll)\b[^\"”()]*?))"
+                        r"\s*(?:\((?:true|honest|it'?s true|all true)\)\s*)?[.!]*\s*$", re.IGNORECASE)
 _NOT_THAT = re.compile(r"^\W*(?:don'?t|do not|dont|never)\s+(?:say|mention)\s+(?:that|this|it)\b", re.IGNORECASE)
 _SAY_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+(?![\"“'‘])(?P<words>[^.!?]*\w[^.!?]*)[.!?]?\s*$",
                           re.IGNORECASE)
@@ -129,7 +136,9 @@ def _asks_them(clause: str) -> bool:
 
 
 _TITLE = re.compile(r"\b(?:Sr|Sra|Mr|Mrs|Ms|Dr|St|Prof)$")
-_SAY_QUOTED = re.compile(r"^say\s+[\"'“‘](?P<words>[^\"'”’]+)[\"'”’]\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$", re.IGNORECASE)
+# ('Say "I've got a place lined up in Kamloops"': an apostrophe inside double quotes, set v.)
+_SAY_QUOTED = re.compile(r"^say\s+(?:[\"“](?P<words>[^\"”]+)[\"”]|['‘](?P<single>[^'’]+)['’])\W*$|^say\s+(?P<own>(?:I'?ll|I'?m|I)\b.*)$",
+                         re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(\s*(?:[.;,!?]+|:(?=\s)|\s[-–—]+|->|→)\s*)")
 # "(don't give exact)", "(I think!! double-check)".
 _ASIDE_REMINDER = re.compile(r"\s*\((?:[^()]*?\b(?:don'?t|do not|dont|double[- ]check)\b[^()]*|(?:careful|be honest|own it)[^()]*)\)",
@@ -166,6 +175,16 @@ def all_kept_to_self(body: str, label: str | None = None) -> bool:
     return not _without_reminders(body, drop_all=True) or not re.search(r"[A-Za-z0-9]", kept_to_self(body))
 
 
+def words_given(body: str) -> str | None:
+    """The words a sentence of a note gives to say ('Say "I've got a place lined up in Kamloops
+    for shift blocks"', "say I'm open to relocating"), or None when it is not such a line."""
+    said = _SAY_QUOTED.match(body.strip())
+    if said is None:
+        return None
+    words = (said.group("words") or said.group("single") or said.group("own") or "").strip()
+    return words if len(words) >= 3 else None
+
+
 def _without_reminders(body: str, *, drop_all: bool = False) -> str:
     text = _ASIDE_REMINDER.sub("", body)
     pieces = _CLAUSE_BREAK.split(text)
@@ -190,9 +209,9 @@ def _without_reminders(body: str, *, drop_all: bool = False) -> str:
         if stripped and whole and _REMINDER.match(stripped):
             dropped = True
             continue
-        said = _SAY_QUOTED.match(stripped) if whole or stripped.startswith(("say \"", "say '")) else None
+        said = _SAY_QUOTED.match(stripped) if whole or stripped.lower().startswith(("say \"", "say '", "say “", "say ‘")) else None
         if said:
-            clause = said.group("words") or said.group("own")
+            clause = said.group("words") or said.group("single") or said.group("own")
         out.append(clause + gap)
     kept = "".join(out).strip(" ,;-–—>")
     if not re.search(r"[A-Za-z0-9]", kept):
@@ -254,7 +273,9 @@ def kept_to_self(body: str, label: str | None = None) -> str:
     (``private_label``), only the words it gives to say."""
     if private_label(label):
         # ('Say "wanted GCC experience, bigger international team" (also true)')
-        given = [m.group("words") for m in _ONLY_SAY.finditer(body)] + _IF_ASKED_SAY.findall(body)
+        given = [m.group("words") for m in _ONLY_SAY.finditer(body)] + _IF_ASKED_SAY.findall(body) + [
+            m.group("quoted") or m.group("bare") or m.group("own") for sentence in re.split(r"(?<=[.!?])\s+", body)
+            if (m := _ARROW_SAY.search(sentence)) is not None]
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in given if w.strip())
     sentences = re.split(r"(?<=[.!?])\s+", body)
     # (``_NOT_INTO``'s sentences are ``_NOT_TO_SAY``'s too.)

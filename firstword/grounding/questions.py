@@ -256,9 +256,17 @@ def only_small_talk(question: str) -> bool:
 # job…"), and a word after it that checks it suits ("Fair?", "Okay?"): set r had answered that
 # "Fair?" with a note on the project manager and the person's degree. (After a condition of the
 # job, "We start at seven. All right?" asks whether it suits: ``ACCEPTS``.)
-_PLAN = re.compile(r"\b" + _PLAN_SAID, re.IGNORECASE)
+_PLAN = re.compile(r"\b(?:" + _PLAN_SAID + "|"
+                   # "We talk for about forty-five minutes, and then Katalin takes you down…" (set v)
+                   r"(?:i|we)(?:'ll| will)? (?:talk|chat|speak) for (?:about |around |roughly |maybe |up to )?"
+                   r"(?:an? |half an |one |\d+ |(?:ninety|sixty|forty|thirty|twenty|fifteen|ten)[- ]?(?:five )?)(?:hours?|minutes|mins)\b)",
+                   re.IGNORECASE)
 _TAG = re.compile(r"^\W*(?:fair|fair enough|okay|ok|alright|all right|sound good|sounds good|good|yeah|yes|cool|"
-                  r"(?:does )?that work(?:s)? for you|(?:is )?that (?:ok|okay|alright|all right)(?: with you| for you)?)\W*\?\W*$",
+                  r"(?:does )?that work(?:s)? for you|(?:is )?that (?:ok|okay|alright|all right)(?: with you| for you)?|"
+                  # the same check in the interview's country's words ("We talk for about forty-
+                  # five minutes, … Passt das?", set v)
+                  r"passt das|passt es|in ordnung|d'accord|ça (?:vous|te) va|ça va|vale|de acuerdo|va bene|tudo bem|"
+                  r"pode ser|está bem|goed zo|oké|prima)\W*\?\W*$",
                   re.IGNORECASE)
 # How long it will take, said between the plan and its check: "Should be about an hour.", "About
 # an hour, hour and a bit." (set v).
@@ -410,13 +418,21 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.-]*")
+_CAPITAL = re.compile(r"[A-Z]")
+
+
 def names_in(question: str) -> list[str]:
     """Words the question capitalises inside a sentence ("Rust", "Google Classroom") or writes in
     capitals ("SEND", "ECMO"): names of things, however common the word is in English."""
     out = []
     for sentence in _SENTENCE_END.split(question.strip()):
-        words = re.findall(r"[A-Za-z][A-Za-z0-9+#.-]*", sentence)
+        if not _CAPITAL.search(sentence):
+            continue  # (most sentences of a spoken turn: read on the way to every first word)
+        words = _NAME_WORD.findall(sentence)
         for i, word in enumerate(words):
+            if not word[0].isupper():
+                continue  # a word that starts in lower case is neither a name nor in capitals
             word = word.strip(".-")
             if word in ("I", "I'm", "OK") or len(word) < 2:
                 continue
@@ -723,7 +739,14 @@ SAY_AGAIN = re.compile(
     # gonna hop on for the last bit", set u)
     r"\b(?:just|what was|missed|lost|catch|caught|hear|heard|get|got|repeat) (?:the |that )?(?:end|last) (?:bit|part)\b(?! of)|"
     r"\b(?:end|last) (?:bit|part),? (?:please|again)\b|\bcome again\b|\bsay again\b|\bfrom (?:the top|where you (?:stopped|were))\b|"
-    r"\bgo back to (?:where|what) you (?:said|were saying|were)\b",
+    r"\bgo back to (?:where|what) you (?:said|were saying|were)\b|\bgo back to how you\b|"
+    # ("…you froze for a bit there. … can you just repeat from there?", "Go ahead from there")
+    r"\b(?:repeat|go ahead|carry on|continue|pick (?:it |that )?up) from (?:there|where you (?:left off|stopped))\b|"
+    # "You froze on me there … Can you back up a bit? I lost maybe twenty seconds." (set v had
+    # opened with a note of the person's winter plans)
+    r"\bback up (?:a bit|a little|a few seconds|a sec|a second)\b|"
+    r"\b(?:i|we)(?:'ve)? lost (?:you\b|(?:(?:maybe|about|around|like|the last|a few|some) )*(?:\w+ )?seconds\b|"
+    r"the (?:line|connection|audio|sound|signal|video)\b)",
     re.IGNORECASE,
 )
 

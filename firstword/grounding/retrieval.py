@@ -928,7 +928,10 @@ FOLLOWING_WEIGHT = 0.8
 # Not "ask 88-90" nor "ask for R44k": the pay the person will ask for (set g, read again in m).
 # "ask R44k", "ask for 68-70k", "ask 195 base": the sum the person will ask for (said so by
 # ``compose``), never a question to ask them.
-_SUM_ASKED = r"(?:ing)?(?: for)?\s+(?=[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d)"
+# ("Ask ~$32 if it comes up", "ask around $90k": the sum said roughly; set v had read it as a
+# question to ask them, and said "Posting $29.70-33.65." as the pay the person wants.)
+_SUM_ASKED = (r"(?:ing)?(?: for)?\s+(?=(?:[~≈]\s?|(?:around|approx\.?|roughly)\s+(?=[$£€₹]|\d[\d,.]*\s?[kK]\b))?"
+              r"(?:[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d))")
 ASK_FOR = re.compile(rf"^ask{_SUM_ASKED}", re.IGNORECASE)
 # "Expected S$16,500", "Expectation: 70k": the pay the person wants, written as a noun (said "I
 # expected S$16,500", in the past, in set t). At the start of a sentence of a note.
@@ -962,7 +965,7 @@ _PAY_WANTED = re.compile(
     r"go below|floor|walk away|would take|would accept)\b|"
     # "Salary: now $58.5k + OT. ask 68-70k" (set j, twice): what the person will ask for.
     # ("ASK R38k basic", "ask KES 135k": set s)
-    r"\bask(ing)?\s+(?=(?:[$£€₹]|R|Rs\.?|[A-Z]{3}\s?)?\s?\d)", re.IGNORECASE)
+    r"\bask(ing)?\s+(?=(?:[~≈]\s?)?(?:[$£€₹]|R|Rs\.?|[A-Z]{3}\s?)?\s?\d)", re.IGNORECASE)
 # ("$$ - on £35k + van. floor £38k. ask £40k": "on £35k" is the pay had, set r.)
 _PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b|"
                       r"\bon\s+(about\s+|around\s+|roughly\s+|~\s*)?([$£€₹]|R(?=\d))\s?\d", re.IGNORECASE)
