@@ -2536,6 +2536,9 @@ def test_the_notice_in_the_person_s_own_language_is_the_notice() -> None:
     "Today's the technical one: your background first, then Greg's got some design questions, then we'll talk about "
     "the boring stuff at the end. About an hour, hour and a bit. That work for you?",
     # (had opened "Your profile doesn't mention Passt; …")
+    # (had opened "HE rings ME. apparently blunt, ex-sparky.", a note on the interviewer)
+    "Craig Polson, Brightline Solar. You right to talk? I'm in the ute, so if I drop out going through the hills "
+    "I'll ring you straight back.",
     "We'll do this in English, but if you want to switch to German at any moment, bitte, no problem. We talk for "
     "about forty-five minutes, and then Katalin takes you down to the Großer Saal for the practical part. Passt das?",
 ])
@@ -2650,3 +2653,88 @@ def test_losing_something_else_is_no_dropped_line(turn: str) -> None:
     from firstword.grounding.questions import asks_again
 
     assert not asks_again(turn)
+
+
+def test_a_list_under_do_not_say_is_never_said_but_the_words_it_gives() -> None:
+    # Set w: "Where do you see yourself in three years?" had opened with "PREGNANT (11 wks) - nobody
+    # until after the 12 wk scan next week. …", a line under "DO NOT SAY:".
+    notes = ("Salary: ad 28-34. ASK 33 + bonus.\n\n"
+             "DO NOT SAY:\n"
+             "- PREGNANT (11 wks) - nobody until after the 12 wk scan next week. due Sept.\n"
+             "- CDTO practical - failed the denture part Oct 2024. retake in May. say 'practical exam scheduled in May' "
+             "- that's true.\n"
+             "- Lakeshore pays part cash on top of T4 (42k on paper). NEVER. if current pay asked -> 'around 30 an hour'.\n")
+    profile = Profile(resume=PLAIN_RESUME, notes=notes)
+    for question in ("Where do you see yourself in three years?", "Are you registered yet? Where are you with the exam?",
+                     "What are you on at the moment?"):
+        opening = _opening(profile, question)
+        for private in ("PREGNANT", "scan", "failed", "cash", "T4"):
+            assert private not in opening, (question, opening)
+    from firstword.grounding.private import kept_to_self
+
+    assert kept_to_self("CDTO practical - failed the denture part. say 'practical exam scheduled in May' - that's true.",
+                        "DO NOT SAY") == "Practical exam scheduled in May."
+    assert kept_to_self("Northwoods exit. DO NOT get into it. line = 'plant reorganized the supervisor roles, I took it "
+                        "as the sign to go artisan'.", "DON'T TALK ABOUT") == (
+        "Plant reorganized the supervisor roles, I took it as the sign to go artisan.")
+
+
+def test_a_sentence_that_keeps_itself_back_is_not_said() -> None:
+    # Set w: "…co-op in Marathon offered me shift sup $31/hr + OT -- NOT saying the number." was said.
+    from firstword.grounding.private import kept_to_self
+
+    body = "ad says 24-28. ASK 28. co-op in Marathon offered me shift sup $31/hr + OT -- NOT saying the number. " \
+           "only 'I've got other options' if they go 24."
+    assert kept_to_self(body) == "ad says 24-28. ASK 28."
+
+
+def test_a_lesson_asked_for_next_time_is_about_the_story_before_it() -> None:
+    # Set w: "…I see an LPC in 2023 with a retest. Tell me what happened. What would you do differently
+    # next time?" was grounded on another story whose "next option Belfast" said "next".
+    profile = Profile(resume=PLAIN_RESUME, stories=[
+        "SPEAKING UP - DONEGAL FUEL (Jan 2023)\nS: captain planned close to min fuel. alternate Derry, next option Belfast\n"
+        "A: raised it at the briefing.\nR: took +500 kg, diverted Belfast.",
+        "LPC RETEST (Oct 2023)\nS: LPC, EFATO on a wet runway\nA: late rudder, drifted ~8 m off centreline.\n"
+        "R: passed retest 9 days later. brief it out loud every take-off."])
+    opening = _opening(profile, "Your training file. I see an LPC in 2023 with a retest. Tell me what happened. "
+                                "What would you do differently next time?")
+    assert "DONEGAL" not in opening and "Belfast" not in opening
+
+
+def test_have_you_any_questions_is_the_closing_question() -> None:
+    # Set w: "…We're just about out of time, Nikhil - have you any questions for either of us?" had
+    # opened "I'm NIKHIL RAO.".
+    assert classify("Lovely, thanks Marek. We're just about out of time, Nikhil - have you any questions for either "
+                    "of us?").kind is QuestionType.CLOSING
+    assert classify("Have you any experience with Gazex?").kind is not QuestionType.CLOSING
+
+
+def test_when_and_with_whom_the_interview_is_answers_nothing_asked_in_it() -> None:
+    # Set w: "This is Marisol, she runs our ceramics bench." had opened with "BAYVIEW - Thurs 10:00 -
+    # Daniel Kwan (owner, RDT) + Marisol (ceramics).".
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "BAYVIEW - Thurs 10:00 - Daniel Kwan (owner, RDT) + Marisol (ceramics).\n"
+        "BRIGHTLINE - Tues 12:30 - Craig Polson (ops mgr) rings me.\n"
+        "Shifts: Mon 7am-3pm suits me.\n"))
+    opening = _opening(profile, "Your RDT - where are you at with Marisol and Daniel on the ceramics? What about Craig?")
+    assert "Thurs 10:00" not in opening and "12:30" not in opening
+    from firstword.grounding.compose import _may_open
+
+    # A day and a time with no one's role beside them is the person's own arrangement.
+    shifts = next(f for f in Grounding(profile).facts if "7am" in f.text)
+    assert _may_open(shifts)
+
+
+def test_a_story_written_by_its_letters_under_a_plain_title_is_told_as_a_story() -> None:
+    # Set w: "3. THE CORNICE CALL - MONASHEE, FEB 2024" over "S: …", "T: …" lines had been said "3.", and
+    # others "SPEAKING UP - DONEGAL FUEL (Jan 2023) S — winter evening…", "I had to me PM…".
+    story = ("3. THE HOLD (LEP, Oct 2024)\nS: 40 wheels of curd cheese, pH log missing for one make\nT: me on shift, "
+             "my call\nA: put the lot on hold myself, told Marv, pulled samples for lab\nR: results fine, released 5 "
+             "days later. (NOT the Zone 2 thing. never the Zone 2 thing.)")
+    profile = Profile(resume=PLAIN_RESUME, stories=[story])
+    grounding = Grounding(profile)
+    whole = next(f for f in grounding.facts if f.id == "story:1")
+    assert whole.title == "THE HOLD (LEP, Oct 2024)" and whole.employer is None
+    told = _opening(profile, "Tell me about a time something nearly went wrong with food safety, with a pH log.")
+    assert told.startswith("40 wheels of curd cheese") and "I put the lot on hold myself" in told
+    assert "S —" not in told and "3." not in told and "I had to me" not in told and "Zone 2" not in told

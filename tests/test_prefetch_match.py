@@ -11,7 +11,7 @@ import pytest
 from firstword.answerer.profile import sample_profile
 from firstword.grounding.questions import QuestionType
 from firstword.prefetch import evaluate, match, patterns
-from firstword.prefetch.match import THRESHOLD, decide, match_question, similarity
+from firstword.prefetch.match import THRESHOLD, decide, decide_each, match_question, similarity
 from firstword.prefetch.predict import Prediction, predict_questions
 
 
@@ -598,3 +598,19 @@ def test_what_the_person_is_driving_is_not_what_drives_them() -> None:
     assert motivates and decide("What drives you?", motivates).match is not None
     assert decide("What are you driving at the moment?", motivates).match is None
     assert "What motivates you?" not in _answered("What are you driving at the moment, and why are you looking?", predictions)
+
+
+def test_what_the_person_needs_to_do_the_work_is_not_the_pay_they_want() -> None:
+    # Set w: "VRI. … What's different for you on screen, and what do you need to do it well?" had
+    # been shown the pay wanted: the form "What would you need to [be able to] say yes?" read
+    # "what need" alone, its "yes" a filler.
+    predictions = predict_questions(sample_profile(), [], persona="copilot")
+    for asked in ("And what do you need to do it well?",
+                  "VRI. We do maybe twenty percent video now. What's different for you on screen, and what do you need "
+                  "to do it well?"):
+        assert not any(m.prediction.text == "What are your salary expectations?"
+                       for m in decide_each(asked, predictions)), asked
+        assert decide(asked, predictions).match is None
+    # Asked of an offer, it is still the pay wanted.
+    found = decide("If we make you an offer, what would you need to be able to say yes?", predictions)
+    assert found.match is not None and found.match.prediction.text == "What are your salary expectations?"

@@ -290,3 +290,16 @@ def test_a_year_alone_names_no_piece_of_work() -> None:
     assert match.anchored_similarity(gap, story).score < match.THRESHOLD
     # Named by what it is about, with its year, it is asked about.
     assert match.anchored_similarity("The Garda call in 2022, the collision. What happened?", story).score >= match.THRESHOLD
+
+
+def test_a_place_put_to_the_person_is_a_scene_not_their_own_work() -> None:
+    # Set w: "Right, practical one. You're in a hall on Mull, … at five o'clock the lighting desk
+    # won't boot. … What are you doing?" had been shown the person's lighting plan for a portable desk.
+    profile = Profile(resume="# Inés Ruiz\n\n## Experience\n**Stage Manager — Clydeside Repertory Touring** (2019 – present)\n"
+                             "- Redesigned the lighting plan for a 24-channel portable desk so the show could run in halls "
+                             "with only 13-amp supplies\n")
+    entries = own_work.anchored(profile)
+    scene = ("Right, practical one. You're in a hall on Mull, show's at half seven, and at five o'clock the lighting desk "
+             "won't boot. There's no phone signal. What are you doing?")
+    assert not _hit(scene, "lighting plan", entries)
+    assert _hit("Tell me about redesigning the lighting plan for the portable desk.", "lighting plan", entries)

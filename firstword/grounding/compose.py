@@ -455,7 +455,12 @@ _INTERVIEW_ARRANGED = re.compile(
     r"\b(interview|round|final|screen|screening|call|calling|ringing|phoning|panel|chat|teams|zoom|google meet|meet link|"
     r"video call)\b|"
     # "Wed 10am - Lisa Nguyen (owner, OT) + Ben …": a day and a time first.
-    r"^\W*(mon|tues?|wed|thu|thurs|fri|sat|sun)\w*\.?\s+\d", re.IGNORECASE)
+    r"^\W*(mon|tues?|wed|thu|thurs|fri|sat|sun)\w*\.?\s+\d|"
+    # "BAYVIEW - Thurs 10:00 - Daniel Kwan (owner, RDT) + Marisol (ceramics).": a day and a time
+    # with who will be there (set w had said it to "This is Marisol, she runs our ceramics bench").
+    r"\b(mon|tues?|wed|thu|thurs|fri|sat|sun)\w*\.?\s+\d{1,2}(?::\d{2}|\s?(?:am|pm))\b(?=.*\((?:[^()]*\b(?:mgr|manager|director|"
+    r"head|lead|partner|hr|owner|founder|chief|supervisor|recruiter|principal|senior|sr|ceo|cto|coo|gm)\b[^()]*)\))",
+    re.IGNORECASE)
 _WHEN = re.compile(
     r"\b(mon|tues?|wed|thu|thurs|fri|sat|sun)(day|s)?\b|\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b|"
     # How long, on what: "60 min, Teams" (set j: the end of a note on the interview, said as the
@@ -933,22 +938,32 @@ def _story(story: Fact, facts: FactBase, *, brief: bool = False) -> str:
     if story.employer and situation_mentions(parts, story.employer):
         where = ""  # "At Halcyon Retail, Halcyon Retail had …": the story names it itself
     if situation is not None:
-        text = _trim(situation.text)
+        text = _trim(_without_asides(situation.text))
         sentences.append(where + (_lower_first(text) if where else _upper_first(text)))
         where = ""
     if task is not None:
-        text = _trim(task.text)
+        text = _trim(_without_asides(task.text))
         sentences.append(f"{where}I had to {_lower_first(text)}" if _base_verb(text) else f"{where}The task: {_lower_first(text)}")
         where = ""
     if action is not None:
-        text = _trim(action.text)
+        text = _trim(_without_asides(action.text))
         sentences.append(f"I {_lower_first(text)}" if _verb_led(text) else f"My approach: {_lower_first(text)}")
     if result is not None:
-        sentences.append(f"The result: {_lower_first(_trim(result.text))}")
+        sentences.append(f"The result: {_lower_first(_trim(_without_asides(result.text)))}")
     if not sentences:  # a story with no STAR parts: its sentences as written
         rest = [f.text for key, f in parts.items() if key.isdigit()]
         return " ".join(_sentence(s) for s in rest) or _sentence(story.text)
     return " ".join(_sentence(s) for s in sentences)
+
+
+# A story's aside to its writer, in brackets: "(NOT the Zone 2 thing. never the Zone 2 thing.)",
+# "(use THIS one for 'someone you know')", "(keep details confidential)" (set w had said them).
+_STORY_ASIDE = re.compile(r"\s*[(\[](?=[^()\[\]]*(?:\b(?-i:NOT)\b|\bnever\b|\bdon'?t\b|\bdo not\b|\buse this\b|"
+                          r"\bkeep (?:\w+ )?(?:confidential|private|quiet|to myself)\b|\bcareful\b))[^()\[\]]*[)\]]", re.IGNORECASE)
+
+
+def _without_asides(text: str) -> str:
+    return _STORY_ASIDE.sub("", text).strip()
 
 
 def situation_mentions(parts: dict[str, Fact], name: str) -> bool:
@@ -956,8 +971,14 @@ def situation_mentions(parts: dict[str, Fact], name: str) -> bool:
     return first is not None and name.lower() in first.text.lower()
 
 
+# A task's first word that starts no verb phrase: "T: me PM, 2 yrs on type" is no "I had to me PM…" (set w).
+_NOT_A_VERB = frozenset("me my i we our us the a an his her their them it its this that these those".split())
+
+
 def _base_verb(text: str) -> bool:
     match = _WORD.match(text)
+    if match is not None and match.group(0).lower() in _NOT_A_VERB:
+        return False
     return match is not None and not match.group(0)[0].isupper() or (
         match is not None and match.group(0).lower() in PRESENT_VERBS | {"make", "stop", "fix", "get", "find", "reduce", "improve", "cut", "move", "keep", "bring", "launch"}
     )

@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 
 from firstword.answerer.profile import Profile
+from firstword.grounding.private import private_label
 
 
 # Words aimed at a model rather than at a reader of a resume.
@@ -821,18 +822,34 @@ def _sentences(text: str) -> list[str]:
 # ----- stories -------------------------------------------------------------------------------------
 
 
+# A story's parts written by their letters, a line each: "S: winter evening, …", "T: me PM", "A: …",
+# "R: …" (set w had said "S — winter evening…" as the story's words).
+_STAR_LETTER = re.compile(r"^\s*(?P<letter>[STAR])\s*[:.-]\s+")
+_STAR_LETTER_NAMES = {"S": "Situation", "T": "Task", "A": "Action", "R": "Result"}
+_ENUMERATED = re.compile(r"^\s*\d{1,2}[.)]\s+")
+# Longest a plain first line may be to be a story's title.
+STORY_TITLE_WORDS = 16
+
+
 def _story_facts(story: str, index: int) -> list[Fact]:
     lines = [line for line in story.replace("\r\n", "\n").split("\n")]
+    if sum(1 for line in lines if _STAR_LETTER.match(line)) >= 2:
+        lines = [_STAR_LETTER.sub(lambda m: f"{_STAR_LETTER_NAMES[m.group('letter')]}: ", line, count=1) for line in lines]
     title: str | None = None
+    plain_title = False
     body_lines: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if title is None and (match := _HEADING_MD.match(line)):
             title = match.group(1).strip()
+        elif title is None and not body_lines and line.strip() and _plain_title(line, lines[i + 1:]):
+            # "1. BURIAL SEARCH - KAWARAU, AUG 2021" over its "Situation: …" lines: the title, said
+            # without its number (set w had said "3." as the story).
+            title, plain_title = _ENUMERATED.sub("", line).strip(), True
         else:
             body_lines.append(line.strip())
     body = _MARKUP.sub("", " ".join(line for line in body_lines if line))
     employer = None
-    if title and (paren := re.search(r"\(([^)]+)\)\s*$", title)):
+    if title and (paren := re.search(r"\(([^)]+)\)\s*$", title)) and not (plain_title and re.search(r"\b(?:19|20)\d{2}\b|\d{2}\b", paren.group(1))):
         employer = paren.group(1).strip()
     # The story as a whole is what retrieval finds; its parts are what an answer quotes.
     whole = " ".join(x for x in (title, body) if x)
@@ -860,6 +877,14 @@ def _story_facts(story: str, index: int) -> list[Fact]:
             Fact(f"story:{index}:{part}", Source.STORY, text, "stories", employer, part=part, title=title)
         )
     return facts
+
+
+def _plain_title(line: str, rest: list[str]) -> bool:
+    """Whether a story's first line is its title: short, and the next line that says anything
+    starts one of its parts ("Situation: …")."""
+    following = next((x for x in rest if x.strip()), "")
+    return (len(line.split()) <= STORY_TITLE_WORDS and _STAR_PART.match(following.strip()) is not None
+            and _STAR_PART.match(line.strip()) is None)
 
 
 # ----- job description and notes -------------------------------------------------------------------
@@ -903,7 +928,8 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
                 # them); "Weakness: workload. Now … leave by 5 two nights a week." is all about
                 # a weakness, not a reason to leave; "Why move: …" all a reason to move. A line
                 # under a "Qs:" heading is one to ask.
-                own = line_label or (section if section and asks_them(section) else None)
+                # So is a line under "DO NOT SAY:" the writer's alone (``private_label``).
+                own = line_label or (section if section and (asks_them(section) or private_label(section)) else None)
                 follows = line_first if line_label else None
             for piece in pieces:
                 n += 1

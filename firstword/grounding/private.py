@@ -64,14 +64,24 @@ _IF_ASKED_SAY = re.compile(r"\bif (?:asked|they ask|she asks|he asks|it comes up
 # codename"), the words it gives to say instead: 'say: "a source inside the municipality…"',
 # 'only say "unannounced third-person project, can't share details"' (set u had said the source
 # was "an official in supply chain").
-_ONLY_SAY = re.compile(r"(?:^|[.!?;]\s*|\b(?:only|just)\s+)say\s*[:—–-]?\s*[\"“](?P<words>[^\"”]{3,})[\"”]", re.IGNORECASE)
+# (Single quotes too, with an apostrophe inside: "say 'practical exam scheduled in May'", "line =
+# 'plant reorganized the supervisor roles, I took it as the sign to go artisan'", set w.)
+_SINGLE_QUOTED = r"['‘](?P<single>[^'‘’]{3,}?(?:['’](?=\w)[^'‘’]*?)*)['’](?!\w)"
+_ONLY_SAY = re.compile(r"(?:^|[.!?;]\s*|\b(?:only|just)\s+)(?:say|line)\s*[:=—–-]?\s*(?:[\"“](?P<words>[^\"”]{3,})[\"”]|"
+                       + _SINGLE_QUOTED + ")", re.IGNORECASE)
 # 'DON'T frame as "couldn't hack it" -> say I wanted the coordination side (true)', 'Don't go into
 # custody stuff -> "I've got family support lined up"': after an arrow, what to say instead (set v
 # had said nothing of either private note, or would have said the note).
 _ARROW_SAY = re.compile(r"(?:->|→|=>)\s*(?:(?:just|only|instead|rather)\s+)?(?:say\s*[:—–-]?\s*[\"“](?P<quoted>[^\"”]{3,})[\"”]|"
-                        r"[\"“](?P<bare>[^\"”]{3,})[\"”]|"
+                        r"[\"“](?P<bare>[^\"”]{3,})[\"”]|(?:say\s*[:—–-]?\s*)?" + _SINGLE_QUOTED + "|"
                         r"say\s*[:—–-]?\s*(?P<own>(?:I|I'm|I've|I'd|I'll|I’m|I’ve|I’d|I’ll)\b[^\"”()]*?))"
                         r"\s*(?:\((?:true|honest|it'?s true|all true)\)\s*)?[.!]*\s*$", re.IGNORECASE)
+# "co-op in Marathon offered me shift sup $31/hr + OT -- NOT saying the number." (set w had said
+# it): a sentence that ends by keeping itself back; "only 'I've got other options' if they go 24."
+# is what to say if something happens later, not now.
+_KEPT_BACK_AFTER = re.compile(r"(?:--|[-–—,;(])\s*(?:(?:i'?m|am|i am)\s+)?(?:not|never|won'?t be|not gonna be|not going to be)\s+"
+                              r"(?:saying|telling|mentioning|sharing|giving|disclosing|revealing)\b", re.IGNORECASE)
+_ONLY_IF = re.compile(r"^\W*only\s+[\"“'‘][^\"”'’]+(?:['’]\w[^\"”'’]*)*[\"”'’]\s+(?:if|when|once)\b", re.IGNORECASE)
 _NOT_THAT = re.compile(r"^\W*(?:don'?t|do not|dont|never)\s+(?:say|mention)\s+(?:that|this|it)\b", re.IGNORECASE)
 _SAY_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+(?![\"“'‘])(?P<words>[^.!?]*\w[^.!?]*)[.!?]?\s*$",
                           re.IGNORECASE)
@@ -157,7 +167,11 @@ def says_a_sum(text: str) -> bool:
 # was the next sentence).
 # (Not "Private practice hours", "Private clients": the word alone, or with what kind of private
 # matter it is.)
-_PRIVATE_LABEL = re.compile(r"^\W*(?:private|confidential|secret|off[- ]the[- ]record|personal\W+private)"
+# ("DO NOT SAY:" over a list, "DON'T TALK ABOUT: Northwoods exit. …", "NOT for interview": set w had
+# said "PREGNANT (11 wks) - nobody until after the 12 wk scan…" to "where do you see yourself?")
+_PRIVATE_LABEL = re.compile(r"^\W*(?:private|confidential|secret|off[- ]the[- ]record|personal\W+private|"
+                            r"(?:do not|don'?t|dont|never)\s+(?:say|talk about|mention|bring up|raise|disclose)|"
+                            r"not for (?:the )?interview|keep to (?:my ?self|me))"
                             r"(?:\s*(?:[-–—(/].*|notes?|info|stuff|matters?|only|!+))?\W*$", re.IGNORECASE)
 
 
@@ -273,14 +287,14 @@ def kept_to_self(body: str, label: str | None = None) -> str:
     (``private_label``), only the words it gives to say."""
     if private_label(label):
         # ('Say "wanted GCC experience, bigger international team" (also true)')
-        given = [m.group("words") for m in _ONLY_SAY.finditer(body)] + _IF_ASKED_SAY.findall(body) + [
-            m.group("quoted") or m.group("bare") or m.group("own") for sentence in re.split(r"(?<=[.!?])\s+", body)
+        given = [m.group("words") or m.group("single") for m in _ONLY_SAY.finditer(body)] + _IF_ASKED_SAY.findall(body) + [
+            m.group("quoted") or m.group("bare") or m.group("single") or m.group("own") for sentence in re.split(r"(?<=[.!?])\s+", body)
             if (m := _ARROW_SAY.search(sentence)) is not None]
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in given if w.strip())
     sentences = re.split(r"(?<=[.!?])\s+", body)
     # (``_NOT_INTO``'s sentences are ``_NOT_TO_SAY``'s too.)
     keeps_back = any(_NOT_TO_SAY.match(s) for s in sentences)
-    if ready := _IF_ASKED_SAY.findall(body) or (keeps_back and _ONLY_SAY.findall(body)):
+    if ready := _IF_ASKED_SAY.findall(body) or (keeps_back and [m.group("words") or m.group("single") for m in _ONLY_SAY.finditer(body)]):
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in ready)
     named = _named_not_to_say(sentences)
     # "don't say "I'm bored of furnaces" lol - say want commercial + bigger equipment": what to
@@ -296,7 +310,7 @@ def kept_to_self(body: str, label: str | None = None) -> str:
             words = (instead.group("words") or instead.group("single")).strip()
             said.append(_said_line(words))
             quoted = True
-        elif not _NOT_TO_SAY.match(sentence):
+        elif not _NOT_TO_SAY.match(sentence) and not _KEPT_BACK_AFTER.search(sentence) and not _ONLY_IF.match(sentence):
             said.append(sentence)
     if said and (quoted or len(said) < len(sentences)):
         body = " ".join(said)

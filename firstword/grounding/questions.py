@@ -36,6 +36,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "…any questions for Tom or me?" (set q: a name reads as "x" here).
         r"(any|do you have( any| some)?) questions? (for|about|to) (us|me|x( (or|and) (me|x))?|(me|us) (or|and) x|"
         r"the (team|role|company|panel|practice|school|job|position))",
+        # "…have you any questions for either of us?" (set w: said "I'm Nikhil Rao.")
+        r"have you (any|some) questions( for (us|me|either of us|both of us|the (two|both) of us))?\W*$",
         # "That's everything from us. Have you got any questions?" (set q), not "…before we start?"
         r"(have you got|do you have|you got|got) any questions\W*$",
         r"questions? (do|would|did) you have (for|about)|what (would|do) you (like|want) to ask",
@@ -584,7 +586,9 @@ def _recited(text: str) -> bool:
 # have a tea or a coffee? No?", "Sorry, you froze there. Is that better?". Interviews open with
 # them run together with the first real question (the blind sets' openers, `i`'s most of all).
 # "Is now still a good time?", "…is now still an okay time to chat?"
-_GOOD_TIME_ASKED = r"is (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*\?\W*$"
+# ("You right to talk?", set w: Australian for the same.)
+_GOOD_TIME_ASKED = (r"(?:is (?:now|this|it) (?:still )?(?:a |an )?(?:good|ok|okay|convenient|bad) time\b[^?]*|"
+                    r"(?:are )?you (?:right|ok|okay|free|good) (?:to talk|to chat|for a chat|for a minute)(?: now)?)\?\W*$")
 # (The name may come first: "Lucía, hi, can you hear us?", set v.)
 _GREETING = r"^\W*(?:(?-i:[A-Z])[\w'-]*,\s*)?(?:(?:hi|hiya|hello|hey|morning|afternoon|good (?:morning|afternoon))\b[^?]*?,\s*)?(?:(?:so|and|oh|well|right|okay|ok|now|sorry)\b[ ,]*)*"
 _SMALL_TALK = re.compile(

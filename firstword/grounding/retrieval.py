@@ -357,6 +357,10 @@ _CONTRACTION = re.compile(r"n['’]t\b|['’](?:s|t|re|ve|d|ll|m)\b")
 
 
 _GENERIC_STEMS = frozenset(_stem(w) for w in GENERIC)
+# Words of a lesson asked that name no topic of its own: "…I see an LPC in 2023 with a retest.
+# Tell me what happened. What would you do differently next time?" is about the retest, not a
+# story whose "next option Belfast" says "next" (set w).
+_NAMES_NO_TOPIC = re.compile(r"\b(?:the )?next time\b", re.IGNORECASE)
 # A lesson asked after the story it is about names nothing ("…a time you changed how you work to
 # make a service more accessible? What did you learn from it?": set s had found no story for it).
 _LESSON_STEMS = frozenset(_stem(w) for w in ("learn", "learned", "learnt", "lesson", "lessons"))
@@ -774,7 +778,7 @@ class Retriever:
         question when that sentence names nothing the profile has ("The unit is full and ED are
         calling. How do you prioritise?": what it is about is in the sentences before)."""
         asking = _asking_part(question)
-        return asking if self._named_anywhere(tokens(asking)) else question
+        return asking if self._named_anywhere(tokens(_NAMES_NO_TOPIC.sub(" ", asking))) else question
 
     @staticmethod
     def _pointed_at(question: str, asking: str) -> str:

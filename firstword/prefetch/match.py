@@ -230,6 +230,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(what is your current salary\b[\w' ]{0,60}?) and what "
      r"(are you|would you be|would you|are you going to be) (looking for|need|want|after)\b",
      r"\1 and what salary \2 \3"),
+    # "…what would you need to be able to say yes?" asks the pay; its "yes" is no filler here, or
+    # the question reads "what would you need" alone, which "VRI. … what do you need to do it
+    # well?" asks too (set w had shown it the pay wanted).
+    (r"\bsay yes\b", "sayyes"),
     # "Just a practical question: …", "a couple of housekeeping ones then": the frame.
     (r"\b(just )?(a|one|two|a couple of|a few) ((quick|practical|last|final|logistical|housekeeping|admin) )+"
      r"(question|questions|ones|things|bits)( then| now| for you)?\b", " "),
@@ -1342,6 +1346,11 @@ def _question_parts(text: str) -> tuple[str, ...]:
 _SCENE = re.compile(
     r"^\W*(?:(?:so|okay|ok|now|right|alright|and)\b[ ,]*)*(?:say|imagine|suppose|supposing|picture|hypothetically|"
     r"let(?:'s| us) say|let(?:'s| us) imagine|you (?:come|walk|get) in)\b|\b(?:scenario|hypothetical|case study)\b|"
+    # "Right, practical one. You're in a hall on Mull, show's at half seven, and at five o'clock
+    # the lighting desk won't boot. … What are you doing?" (set w had shown the person's lighting
+    # plan for a portable desk): a place put to the person, and a practical question.
+    r"^\W*(?:(?:so|okay|ok|now|right|alright|and)\b[ ,]*)*you(?:'re| are) (?:in|on|at) an? \w|"
+    r"\b(?:practical|hypothetical) (?:one|question)\b|"
     r"^\W*(?:(?:so|okay|ok|and)\b[ ,]*)*(?:if|when)\b(?!\s+(?:you (?:joined|join|started|start|got|get|were (?:to )?"
     r"(?:start|starting|join|joining|offered)|"
     r"(?:did|do|were doing|were to do|had to do|could do|were starting|started)(?: (?:it|that|this|the))?(?: \w+)? (?:again|over))|"
@@ -1783,7 +1792,7 @@ def _leans_on_the_ask_before(piece: str) -> bool:
 # (After the pay had: "what sort of figure did you have in mind?", "what would you need to make
 # the jump?", set p.)
 _WANTING = frozenset(_stem(w) for w in "look looking need want after expect expecting think thinking hope hoping make take "
-                     "figure number ballpark mind jump sort kind".split())
+                     "figure number ballpark mind jump sort kind sayyes".split())
 
 
 def _as_asked(piece: str) -> str:

@@ -61,6 +61,8 @@ _NUMBER = re.compile(r"^\d")
 # What was that?" had named the one story of 2022 (set u). It counts towards naming, with a
 # word of what the work is about.
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_MONTHS = frozenset(t for w in ("jan january feb february mar march apr april jun june jul july aug august sep sept "
+                                "september oct october nov november dec december").split() for t in match.read(w).content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +135,10 @@ def _anchored(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
         ):
             continue
         about = own & (_headline_terms(item) | (_names(item.fact.text) - employers))
-        strong = frozenset(t for t in own if len(t) >= 2 and (t in about or _NUMBER.match(t) and not _YEAR.match(t)))
+        # (A date in a title says when, not which: "SPEAKING UP - DONEGAL FUEL (Jan 2023)" had
+        # been named by "I see an LPC in 2023 with a retest", set w.)
+        strong = frozenset(t for t in own if len(t) >= 2 and not _YEAR.match(t) and t not in _MONTHS
+                           and (t in about or _NUMBER.match(t)))
         if not strong:
             continue  # nothing tells it from the rest: every question about it would be ambiguous
         negated = match.read(item.fact.title or item.fact.body).negated
