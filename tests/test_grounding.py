@@ -2535,10 +2535,10 @@ def test_the_notice_in_the_person_s_own_language_is_the_notice() -> None:
     "How are you finding Melbourne so far?",
     "Today's the technical one: your background first, then Greg's got some design questions, then we'll talk about "
     "the boring stuff at the end. About an hour, hour and a bit. That work for you?",
-    # (had opened "Your profile doesn't mention Passt; …")
     # (had opened "HE rings ME. apparently blunt, ex-sparky.", a note on the interviewer)
     "Craig Polson, Brightline Solar. You right to talk? I'm in the ute, so if I drop out going through the hills "
     "I'll ring you straight back.",
+    # (had opened "Your profile doesn't mention Passt; …")
     "We'll do this in English, but if you want to switch to German at any moment, bitte, no problem. We talk for "
     "about forty-five minutes, and then Katalin takes you down to the Großer Saal for the practical part. Passt das?",
 ])

@@ -189,6 +189,11 @@ def all_kept_to_self(body: str, label: str | None = None) -> bool:
     return not _without_reminders(body, drop_all=True) or not re.search(r"[A-Za-z0-9]", kept_to_self(body))
 
 
+def _only_said(body: str) -> list[str]:
+    """The words ``_ONLY_SAY`` finds, in double quotes or single."""
+    return [m.group("words") or m.group("single") for m in _ONLY_SAY.finditer(body)]
+
+
 def words_given(body: str) -> str | None:
     """The words a sentence of a note gives to say ('Say "I've got a place lined up in Kamloops
     for shift blocks"', "say I'm open to relocating"), or None when it is not such a line."""
@@ -287,14 +292,14 @@ def kept_to_self(body: str, label: str | None = None) -> str:
     (``private_label``), only the words it gives to say."""
     if private_label(label):
         # ('Say "wanted GCC experience, bigger international team" (also true)')
-        given = [m.group("words") or m.group("single") for m in _ONLY_SAY.finditer(body)] + _IF_ASKED_SAY.findall(body) + [
+        given = _only_said(body) + _IF_ASKED_SAY.findall(body) + [
             m.group("quoted") or m.group("bare") or m.group("single") or m.group("own") for sentence in re.split(r"(?<=[.!?])\s+", body)
             if (m := _ARROW_SAY.search(sentence)) is not None]
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in given if w.strip())
     sentences = re.split(r"(?<=[.!?])\s+", body)
     # (``_NOT_INTO``'s sentences are ``_NOT_TO_SAY``'s too.)
     keeps_back = any(_NOT_TO_SAY.match(s) for s in sentences)
-    if ready := _IF_ASKED_SAY.findall(body) or (keeps_back and [m.group("words") or m.group("single") for m in _ONLY_SAY.finditer(body)]):
+    if ready := _IF_ASKED_SAY.findall(body) or (keeps_back and _only_said(body)):
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in ready)
     named = _named_not_to_say(sentences)
     # "don't say "I'm bored of furnaces" lol - say want commercial + bigger equipment": what to
