@@ -273,7 +273,8 @@ class SessionRegistry:
             if prediction.answer:
                 # A topic of the person's notes: its answer is that note, in their voice.
                 return prepared_text(prediction.answer)
-            return answerer.stream(with_topic(prediction, history), priority=Priority.BACKGROUND)
+            own = None if prediction.standalone else prediction.text
+            return answerer.stream(with_topic(prediction, history), priority=Priority.BACKGROUND, own=own)
 
         def predict(who: str, history: Sequence[tuple[str, str]]) -> list[Prediction]:
             config = self._settings.prefetch

@@ -2121,7 +2121,7 @@ def test_a_pay_note_with_on_answers_the_pay_had_and_a_cost_in_a_story_note_is_no
     grounding = Grounding(Profile(resume="Daniel Osei\nSite Engineer, Bramhope Construction (2021 - present)\n- Set out roads.",
                                   notes=SITE_ENGINEER_NOTES))
     opening = grounding.ground(question).composition.opening
-    assert says in opening, opening
+    assert says.lower() in opening.lower(), opening  # ("$$ - on £35k…" is said "On £35k…")
     for word in never:
         assert word not in opening, opening
 
@@ -2738,3 +2738,184 @@ def test_a_story_written_by_its_letters_under_a_plain_title_is_told_as_a_story()
     told = _opening(profile, "Tell me about a time something nearly went wrong with food safety, with a pH log.")
     assert told.startswith("40 wheels of curd cheese") and "I put the lot on hold myself" in told
     assert "S —" not in told and "3." not in told and "I had to me" not in told and "Zone 2" not in told
+
+
+@pytest.mark.parametrize("line, private_word", [
+    # Set x: each had been said aloud, or the sentence before its mark had.
+    ("T1 diabetes - fine, pump, just need to eat on time on nights. no need to tell them, keep to myself.", "diabetes"),
+    ("IVF - 2nd round starting Oct/Nov, clinic appts at short notice. NONE OF HER BUSINESS, not saying anything. "
+     "deal w/ it when I'm in.", "IVF"),
+    ("Revenue - payment plan, ~€3,100 left from the 2023 return. private, why the van's going partly.", "3,100"),
+    ("(don't say) - plan to keep 4-5 of my oldest clients on Sundays. check if contract has a non-compete.", "Sundays"),
+    ("CANNOT MENTION - the complaint against the new MD (Jan) + the settlement talks. solicitor says nothing.", "complaint"),
+    ("Jess due Oct!! want 2 wks off when bub comes. NOT FOR INTERVIEW - raise it after offer, not before", "Jess"),
+])
+def test_a_line_that_marks_itself_private_anywhere_is_never_said(line: str, private_word: str) -> None:
+    profile = Profile(resume=PLAIN_RESUME, notes=f"Salary: ASK 52k.\n\n{line}\n")
+    for question in ("Is there anything coming up we should know about?", "The role covers nights, one week in four. "
+                     "How does that work for you?", "Why are you looking to leave?", "When could you start?",
+                     "What would you do with your clients?", "Is there anything you'd like us to know about your "
+                     "situation, any plans for time off?"):
+        assert private_word not in _opening(profile, question), question
+
+
+def test_a_private_line_gives_its_words_to_say_and_other_lines_are_not_private() -> None:
+    from firstword.grounding.private import kept_to_self, marks_itself_private
+
+    assert kept_to_self("NOT FOR INTERVIEW. just say roster is fine.", "private") == "Roster is fine."
+    assert kept_to_self("saw psychologist since Feb. Just say I value intervision + debriefing.", "private") == (
+        "I value intervision + debriefing.")
+    for line in ("why leaving Northside -> \"want more access control\". (don't mention Northside being sold)",
+                 "nothing negative about Dales, not saying anything negative.", "Private practice 2 days a week.",
+                 "Private clients on Saturdays, ~6 a month."):
+        assert not marks_itself_private(line), line
+    # A sentence of a private line that gives its own condition keeps its words: 'If nights come up:
+    # "happy to do my share…"' (set v, under "PRIVATE: sleep apnoea…").
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "PRIVATE: sleep apnoea (dx 2022), CPAP. keep to myself. If nights come up: \"happy to do my share, I plan "
+        "recovery properly\".\n"))
+    opening = _opening(profile, "There's shift work, nights and weekends, twelve-hour nights. How do you go with that?")
+    assert "apnoea" not in opening and "CPAP" not in opening and "happy to do my share" in opening
+
+
+def test_the_writers_own_questions_in_a_note_are_not_said_but_an_unsure_number_is() -> None:
+    # Set x: "…want 50+. bonus - how is it measured?" and "…commission on call-outs??" were said.
+    from firstword.grounding.private import kept_to_self
+
+    assert kept_to_self("$$ now £44k. want 50+. bonus - how is it measured?") == "$$ now £44k. want 50+."
+    assert kept_to_self("now $37.50 + $180/wk on-call. commission on call-outs??") == "now $37.50 + $180/wk on-call."
+    assert kept_to_self("Start Term 3 - ok. notice — 1 month?? check with DP.") == "Start Term 3 - ok. notice — 1 month??"
+    assert kept_to_self("why leaving? -> want bigger ships.") == "why leaving? -> want bigger ships."
+
+
+def test_minutes_are_not_the_pay_wanted_and_a_prepared_answer_is_not_a_reason_to_leave() -> None:
+    # Set x: "…what are you looking for?" had opened with "OEE 61 -> 74% in 9 months, changeover 45 ->
+    # 18 min, ~£180k/yr" (its "min" read as the least), and "Why are you leaving?" with "lashing q ->
+    # trailers: … check tensioners after leaving".
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "OEE 61 -> 74% in 9 months, changeover 45 -> 18 min, ~£180k/yr\n\n"
+        "$$ now £44k + £3k car allowance = £47k. want 50+.\n\n"
+        "lashing q -> trailers: chains on every lashing point, check tensioners after leaving port.\n"))
+    assert "want 50+" in _opening(profile, "And in terms of salary, what are you looking for?").lower()
+    for question in ("Why are you leaving your current role?", "Why'd you leave Harbour Cat Ferries?"):
+        assert "lashing" not in _opening(profile, question).lower(), question
+
+
+def test_a_lesson_asked_after_the_story_is_the_story_s_lesson_or_what_to_cover() -> None:
+    # Set x: "And looking back on that, is there anything you'd have done differently?" had been answered
+    # with the story's first sentence again, though the story said "Would do diff: …".
+    with_lesson = ("DIGNITY - deceased patient transfer, family arrived early in the main corridor. Turned the trolley "
+                   "into the side corridor, spoke to the family. Would do diff: check with the ward first, every time.")
+    without = "ROTA - two porters off sick on a Saturday. I called the bank, moved the discharges to the afternoon."
+    grounding = Grounding(Profile(resume=PLAIN_RESUME, stories=[with_lesson, without]))
+    asked = "Tell us about a time you had to make sure a patient's dignity was kept."
+    lesson = grounding.ground("And looking back on that, is there anything you'd have done differently?", asked)
+    assert lesson.composition.opening == "What I would do differently — check with the ward first, every time."
+    # The same, written ahead with the question it follows (``prefetch.with_topic``).
+    ahead = grounding.ground(f"{asked} What would you do differently next time?", own="What would you do differently next time?")
+    assert ahead.composition.opening == lesson.composition.opening
+    # A story with no lesson: what to cover, not the story again.
+    none = grounding.ground("Looking back, would you do anything differently?", "Tell me about a Saturday you were short of porters.")
+    assert none.composition.opening.startswith("Nothing in your profile covers what you took from it")
+    # A turn that asks the story and its lesson is told the story.
+    both = grounding.ground("Tell us about a time you had to make sure a patient's dignity was kept. What would you do "
+                            "differently?")
+    assert "deceased patient transfer" in both.composition.opening and "differently" not in both.composition.opening
+
+
+def test_the_interviewers_introducing_themselves_ask_nothing() -> None:
+    # Set x: "Kia ora Ben, come on through. I'm Sarah Lockwood, … and this is Mere Tipene from our crewing
+    # team." had opened with "Your profile doesn't mention Tipene; the nearest it has: …", and "Denise.
+    # Rick Hanlon. Have a seat." with the person's note about Rick.
+    from firstword.grounding.questions import classify
+
+    for turn in ("Kia ora Ben, come on through. I'm Sarah Lockwood, Chief Officer on the Strait Navigator, and this is "
+                 "Mere Tipene from our crewing team.", "Denise. Rick Hanlon. Have a seat.",
+                 "Good afternoon, Stephen, thanks for coming in. I'm Karen Docherty, and this is Andrew Baird from HR."):
+        assert classify(turn).kind is QuestionType.NOT_A_QUESTION, turn
+    for turn in ("I'm Sarah. Tell me about your time at Acme.", "Welcome. Walk me through your background.",
+                 "I'm Sarah, the ops manager. Why do you want to join us?"):
+        assert classify(turn).kind is not QuestionType.NOT_A_QUESTION, turn
+    # The closing question, however tersely or casually it is put.
+    for turn in ("Alright. What have you got for me?", "Cool. What do you wanna know about us?"):
+        assert classify(turn).kind is QuestionType.CLOSING, turn
+    assert classify("What have you got for me on the Henley account?").kind is not QuestionType.CLOSING
+
+
+def test_a_note_on_the_interviewer_by_first_name_and_a_reminder_in_capitals_are_never_said() -> None:
+    # Set x: "Rick = ex-mechanic. ppl say he's blunt, hates fluff.", "Marco is a trad guy, he'll go straight
+    # for healed lines." and "SHORT ANSWERS." had been said.
+    notes = ("Rick = ex-mechanic. ppl say he's blunt, hates fluff. SHORT ANSWERS. NUMBERS. let him ask follow-ups.\n\n"
+             "Marco = artist/owner, trad + neo trad. Marco is a trad guy, he'll go straight for healed lines.\n\n"
+             "Start = asap, she said March is ok.\n")
+    profile = Profile(resume=PLAIN_RESUME, notes=notes)
+    for question in ("I'm going to be straight with you, I don't do small talk. Fair?", "Marco's gonna look at your "
+                     "linework. What do you think of trad?", "Can you do that reliably?", "Rick here. Why this job?"):
+        opening = _opening(profile, question)
+        for said in ("ex-mechanic", "blunt", "SHORT ANSWERS", "trad guy", "artist/owner"):
+            assert said not in opening, (question, opening)
+    assert "March" in _opening(profile, "When could you start?")
+
+
+def test_a_line_of_pay_led_by_money_signs_is_pay_in_each_sentence() -> None:
+    # Set x: "$$ now $24.80/hr … range 52-61. ASK 58." had answered "Range is fifty-two to sixty-one.
+    # Where do you need to be?" with "74 -> 69 routes, ~$310k/yr", and "What happened to your on-time
+    # numbers?" with "I'd ask for 58."
+    notes = ("numbers:\n- 74 -> 69 routes, ~$310k/yr\n- on-time 91 -> 96%\n\n"
+             "$$ now $24.80/hr x ~7.5 hrs x 190 days = ~$35k. range 52-61. ASK 58. SERS years carry over, good.\n")
+    profile = Profile(resume=PLAIN_RESUME, notes=notes)
+    assert _opening(profile, "Range is fifty-two to sixty-one. Where do you need to be?") == "I'd ask for 58."
+    assert "58" not in _opening(profile, "What happened to your on-time numbers after?")
+
+
+def test_what_the_person_has_never_done_is_no_advice_and_a_later_sentence_needs_its_first() -> None:
+    # Set g: "WEAK SPOT: never done a full consolidation of a foreign sub. Parent did it." had been read
+    # as a reminder ("never …"), and then "Parent did it." said alone as the weakness.
+    profile = Profile(resume=PLAIN_RESUME, notes=(
+        "WEAK SPOT: never done a full consolidation of a foreign sub. Parent did it. BE HONEST.\n\n"
+        "Never say 'we' for what I did.\n"))
+    opening = _opening(profile, "What would your current manager say is the one thing you need to work on?")
+    assert opening.startswith("Never done a full consolidation"), opening
+    assert "Never say" not in _opening(profile, "How do you talk about your own work?")
+
+
+def test_a_story_with_its_letters_in_one_line_is_told_as_a_story() -> None:
+    # Set x: "KAYAKER RESCUE 2018 (STAR) - S: Harbour Cat run … T: get him out. A: … R: …" had been said
+    # "… (STAR) - S — Harbour Cat run…", and a task "supt. asked transportation…" as "I had to supt. asked".
+    story = ("ROUTE CONSOLIDATION 2022 (STAR) - S: 74 routes, 9 driver vacancies, kids late. T: supt. asked transportation "
+             "for options to cut routes. A: ran the Transfinder models, built 3 options with costs. R: board picked option "
+             "B, 74 -> 69 routes, on-time 91% -> 96%.")
+    profile = Profile(resume=PLAIN_RESUME, stories=[story])
+    whole = next(f for f in Grounding(profile).facts if f.id == "story:1")
+    assert whole.title == "ROUTE CONSOLIDATION 2022" and whole.employer is None
+    told = _opening(profile, "Walk me through the route consolidation. Five routes cut. How did you do it?")
+    assert told.startswith("74 routes, 9 driver vacancies") and "The task — supt. asked" in told
+    assert "STAR" not in told and "S —" not in told and "I ran the Transfinder models" in told
+    # Not every "A:" in a line: "Plan A: …" alone is no story's part.
+    from firstword.grounding.facts import _inline_letters
+
+    assert _inline_letters("Plan A: call the bank. Plan B: move the discharges.") == [
+        "Plan A: call the bank. Plan B: move the discharges."]
+
+
+def test_what_the_person_was_part_of_and_their_numbers_are_said_as_theirs() -> None:
+    # Set x: "Involved in the recovery of a capsized kayaker" was said "I involved in …"; "my numbers: …
+    # 14 porters on shift." answered whether a rotating shift pattern suits; "$$ - now $37.50 …" was read
+    # with its money signs.
+    resume = ("BEN HARRIS\nDeck rating, Wellington\n\nEXPERIENCE\n\nAB - Southern Coastal Shipping | 2019 - present\n"
+              "- Lashing and securing of containers\n\nDeckhand - Harbour Cat Ferries | 2016 - 2019\n"
+              "- Involved in the recovery of a capsized kayaker, 2018\n")
+    profile = Profile(resume=resume, notes="my numbers: 72% -> 88% urgent within 15 min. 14 porters on shift.\n\n"
+                                           "$$ - now $37.50 + $180/wk on-call when rostered. ask 43-44.\n")
+    assert "I was involved in the recovery" in _opening(profile, "Tell us about the kayaker recovery at Harbour Cat.")
+    assert "porters" not in _opening(profile, "The post works a rotating pattern, days and nights. Is that going to be "
+                                              "a problem for you?")
+    assert _opening(profile, "What are you on at the moment?").startswith("Now $37.50")
+
+
+def test_the_pay_to_say_is_the_pay_wanted_and_the_ads_range_is_not_the_persons() -> None:
+    # Set v: "Ad £27-31k. SAY £30k." had answered "…what would you be looking for to make the move?"
+    # with "Ad £27-31k."
+    profile = Profile(resume=PLAIN_RESUME, notes="Current: £27,400 at LM + 5% pension\nAd £27-31k. SAY £30k. Floor £28.5k\n")
+    assert _opening(profile, "What are you looking for salary-wise?") == "I'd ask for £30k."
+    assert "27-31" not in _opening(profile, "What are you on now, and what would you be looking for?")

@@ -614,3 +614,22 @@ def test_what_the_person_needs_to_do_the_work_is_not_the_pay_they_want() -> None
     # Asked of an offer, it is still the pay wanted.
     found = decide("If we make you an offer, what would you need to be able to say yes?", predictions)
     assert found.match is not None and found.match.prediction.text == "What are your salary expectations?"
+
+
+def test_a_licence_still_current_is_not_the_current_salary_nor_a_past_job_the_current_one() -> None:
+    # Set x: "You've got a CDL. Still current? P and S?" had been answered with the current salary
+    # (its form "What is your current [base] [salary] [package]?" read "what is your current" with
+    # every optional word left out), and "Why'd you leave Harbour Cat Ferries?" (a job before this
+    # one) as "Why are you leaving your current role?" ("why'd" read "why would").
+    predictions = predict_questions(sample_profile(), [], persona="copilot", limit=80)
+    texts = {p.text for p in predictions}
+    assert {"What is your current salary?", "Why are you leaving your current role?"} <= texts
+    for asked in ("You've got a CDL. Still current? P and S?", "Is your forklift licence still current?",
+                  "Okay, great. Do you have your pesticide course certificate, and is it current?",
+                  "Why'd you leave Harbour Cat Ferries?"):
+        assert decide(asked, predictions).match is None, asked
+        assert not decide_each(asked, predictions), asked
+    for asked, wanted in (("What is your current base salary?", "What is your current salary?"),
+                          ("What's your current package?", "What is your current salary?")):
+        found = decide(asked, predictions)
+        assert found.match is not None and found.match.prediction.text == wanted, asked

@@ -69,13 +69,14 @@ class Answerer:
         return opening
 
     def stream(
-        self, question: str, *, follows: str | None = None, priority: Priority = Priority.LIVE
+        self, question: str, *, follows: str | None = None, priority: Priority = Priority.LIVE, own: str | None = None
     ) -> AsyncIterator[str]:
-        """The answer's text; closing the iterator stops the model."""
-        return self._answer(question, follows, priority)
+        """The answer's text; closing the iterator stops the model. ``own``: see
+        ``Grounding.ground``."""
+        return self._answer(question, follows, priority, own)
 
-    async def _answer(self, question: str, follows: str | None, priority: Priority) -> AsyncIterator[str]:
-        grounded = self.grounding.ground(question, follows)
+    async def _answer(self, question: str, follows: str | None, priority: Priority, own: str | None = None) -> AsyncIterator[str]:
+        grounded = self.grounding.ground(question, follows, own=own)
         composition = grounded.composition
         opening = self._opening(grounded)
         if opening:

@@ -72,7 +72,10 @@ LIST_LABELS = {
     "certificates": "I hold",
 }
 # Notes that tell the copilot how to answer rather than say something about the person.
-STYLE_NOTE = re.compile(r"^(keep|be|answer|use|avoid|don'?t|do not|always|never|speak|sound|lead with)\b", re.I)
+# (Not "never done a full consolidation of a foreign sub": what the person has not done, set g's
+# weak spot, is no advice.)
+STYLE_NOTE = re.compile(r"^(keep|be|answer|use|avoid|don'?t|do not|always|never(?! (?:done|had|been|worked|used|led|managed|run|"
+                        r"touched|seen|tried|needed|owned|built|handled|taught|driven|flown|held))|speak|sound|lead with)\b", re.I)
 # A note's label that makes all of it the writer's reminders: "Reminders: they'll say "points" and
 # "signal box" same as us mostly. Don't say "bro". …" (set v had said its first sentence).
 _REMINDERS_LABEL = re.compile(r"^\W*(?:reminders?|remember|note to self|notes to self|don'?t forget|to ?dos?)\W*$", re.I)
@@ -98,12 +101,15 @@ class Composition:
 
 
 def compose(
-    question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase, *, unnamed: list[str] | None = None
+    question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase, *, unnamed: list[str] | None = None,
+    own: str | None = None,
 ) -> Composition:
     """The opening for ``question``. ``unnamed``: for a yes/no question, the words of what it asks
     about that the person's material never uses ("budget" in "Have you managed a food budget?"):
-    the answer says the profile does not mention it before giving the nearest fact."""
-    composition = _compose(question, kind, ranked, facts, unnamed or [])
+    the answer says the profile does not mention it before giving the nearest fact. ``own``: of
+    a follow-up read with the question before it, its own words ("What would you do differently?"
+    after the story was told asks the lesson alone)."""
+    composition = _compose(question, kind, ranked, facts, unnamed or [], own)
     if unnamed and composition.grounded and kind not in (QuestionType.CLOSING, QuestionType.LOGISTICS):
         said = " ".join(unnamed)
         body = composition.opening
@@ -121,7 +127,7 @@ MAX_WORDS = 95
 
 
 def _compose(
-    question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase, unnamed: list[str]
+    question: str, kind: QuestionType, ranked: list[Scored], facts: FactBase, unnamed: list[str], own: str | None = None
 ) -> Composition:
     if kind is QuestionType.NOT_A_QUESTION:
         if not without_instructions(question).strip():
@@ -133,7 +139,7 @@ def _compose(
             "That sounded like a statement or a reading, not a question, so there is nothing to "
             "answer yet."
         )
-    usable = [s for s in ranked if s.on_topic and _may_open(s.fact) and _fits(s, kind)]
+    usable = [s for s in ranked if s.on_topic and _may_open(s.fact) and _fits(s, kind) and _line_may_open(s.fact, facts)]
     # A note written for another question (why join, a salary, what to ask) does not answer
     # this one.
     usable = [s for s in usable if not s.aside or kind is QuestionType.ABOUT_YOU]
@@ -195,6 +201,15 @@ def _compose(
                 again = re.sub(rf"^At {re.escape(top.employer)}:?\s+", "", again)
                 return Composition(f"{first} {_upper_first(again)}", (there[0].fact.id, there[1].fact.id), (), context)
             return Composition(first, (there[0].fact.id,), (), context)
+    if top.source is Source.STORY and kind in (QuestionType.BEHAVIOURAL, QuestionType.EXPERIENCE, QuestionType.OTHER) \
+            and _asks_only_a_lesson(own if own is not None else question):
+        # "…What would you do differently now?" after the story: its lesson, where the story
+        # gives one ("Would do diff: check with the ward first"), not its first sentence again
+        # (set x had prepared the situation as the answer); where it gives none, what to cover.
+        whole = facts.by_id(top.id.split(":")[0] + ":" + top.id.split(":")[1]) or top
+        if (lesson := story_lesson(whole.text)) is None:
+            return _not_covered(question, kind, facts, context, unnamed)
+        return Composition(lesson, (whole.id,), (), context)
     opening = first_person(top, facts)
     used = [top.id]
     if (kind is QuestionType.LOGISTICS and top.source is Source.NOTES and asks_both_pays(question)
@@ -423,6 +438,15 @@ def _header_parts(body: str) -> list[str]:
             and not (len(re.findall(r"\d", p)) >= 7 and len(re.findall(r"[A-Za-z]", p)) <= 3)]  # a phone number
 
 
+def _line_may_open(fact: Fact, facts: FactBase) -> bool:
+    """A labelled note's later sentence opens only where its line's first may: "WEAK SPOT: never
+    done a full consolidation of a foreign sub. Parent did it." is not "Parent did it." alone."""
+    if fact.follows is None:
+        return True
+    first = facts.by_id(fact.follows)
+    return first is None or _may_open(first)
+
+
 def _may_open(fact: Fact) -> bool:
     """Facts about the person may open an answer: not the job description (it is the
     employer's), not a note about how to answer, not contact details (nobody says their
@@ -481,7 +505,16 @@ _ABOUT_THE_PEOPLE = re.compile(
     # "PM = Gary Holroyd. Senior eng = Emma (surname?)": the role first (set r).
     rf"^\W*(?:[\w&/-]+\s+){{0,2}}?{_ROLE}\b\s*=\s*{_PERSON}|"
     rf"\b(?:interview|round|call|panel)\b.*{_PERSON}\s*{_ROLE_IN_BRACKETS}|"
-    r"\b(?:maybe|prob(?:ably)?) joins\b|\b(?:might|may|will) (?:also )?join (?:us|the call|later|halfway|in)\b|\bsitting in\b",
+    r"\b(?:maybe|prob(?:ably)?) joins\b|\b(?:might|may|will) (?:also )?join (?:us|the call|later|halfway|in)\b|\bsitting in\b|"
+    # "Rick = ex-mechanic. ppl say he's blunt, hates fluff.", "Marco = artist/owner, trad + neo
+    # trad": a first name alone, then what they are (set x had said both to them).
+    # (Not "Start = asap, she said March ok": an arrangement's word.)
+    r"^\W*(?!(?:start|notice|salary|pay|rate|commute|hours|visa|location|availability|budget|bonus|relocation|travel|"
+    r"benefits|holidays?|leave|shifts?|roster|contract|package|offer|ask|why|weakness|strengths?)\b)"
+    rf"(?-i:[A-Z][a-z]{{2,}})\s*=\s*(?:(?:[\w&/+-]+\s+){{0,3}}?(?:{_ROLE}|ex-\w+|\w+/{_ROLE})\b|"
+    r".*\b(?:he|she)(?:'s|'ll| is| was| will| might| may| likes| hates| wants)\b)|"
+    # "Marco is a trad guy, he'll go straight for healed lines."
+    r"^\W*(?-i:[A-Z][a-z]{2,}) (?:is|'s) (?:a|an|the|very|super|quite|really) [^.!?]*\b(?:he|she)(?:'s|'ll| is| will| might| may)\b",
     re.IGNORECASE,
 )
 
@@ -591,6 +624,8 @@ def first_person(fact: Fact, facts: FactBase) -> str:
         return _sentence(given)
     if fact.source is Source.NOTES:
         body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body, fact.label))
+        # "$$ - now $37.50 + $180/wk on-call": the money signs are the writer's label, not words.
+        body = re.sub(r"^\s*(?:\$\$+|££+|€€+)\s*(?:[-–—:>]+\s*)?", "", body) or body
     if fact.source is Source.RESUME and fact.employer and (italic := re.fullmatch(r"\*([^*].*?[^*])\*\.?", body)):
         # A line in italics under a role says what the employer is ("*EASA Part-145 MRO with line
         # station and two-bay hangar*"), not work done (set p had "I worked on *EASA Part-145 …*").
@@ -714,6 +749,11 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             # "Experienced in running procurement …", "Skilled in …": how the person is, said
             # "I'm experienced in …", not "I experienced in …" (set l).
             said = f"I'm {_lower_first(clause)}"
+        elif re.match(r"(?:was |been )?(?:involved|engaged|part of|responsible for|in charge of)\b", clause, re.IGNORECASE):
+            # "Involved in the recovery of a capsized kayaker": "I was involved in …", not "I
+            # involved in …" (set x).
+            held = re.sub(r"^(?:was|been)\s+", "", _lower_first(clause), flags=re.IGNORECASE)
+            said = f"{'I was' if i == 0 else 'was'} {held}"
         elif (adverb := _ADVERB_FIRST.match(clause)) and (
                 (gerund := _GERUND.match(rest := clause[adverb.end():])) or _verb_led(rest)):
             # "Currently run two sites…", "currently running a $6.8M fit-out": "I currently run…",
@@ -810,7 +850,8 @@ def _role_led(clause: str) -> bool:
 
 def _article(clause: str) -> str:
     first = _WORD.match(clause)
-    if first is None or first.group(0).lower() in ("the", "a", "an"):
+    # ("Currently senior accountant at …" is "I'm currently senior accountant", not "a currently".)
+    if first is None or first.group(0).lower() in ("the", "a", "an", "currently", "presently", "now", "also", "still"):
         return ""
     word = first.group(0)
     if word.isupper() and len(word) > 1:
@@ -979,6 +1020,8 @@ def _base_verb(text: str) -> bool:
     match = _WORD.match(text)
     if match is not None and match.group(0).lower() in _NOT_A_VERB:
         return False
+    if re.match(r"[\w'’]+\.\s", text):
+        return False  # "supt. asked transportation for options": an abbreviation, no verb (set x)
     return match is not None and not match.group(0)[0].isupper() or (
         match is not None and match.group(0).lower() in PRESENT_VERBS | {"make", "stop", "fix", "get", "find", "reduce", "improve", "cut", "move", "keep", "bring", "launch"}
     )
@@ -1045,6 +1088,59 @@ def _asks_a_lesson(question: str) -> bool:
     sentences = sentences_of(question)
     at = next((i for i in range(len(sentences) - 1, -1, -1) if _LESSON.search(sentences[i])), None)
     return at is not None and not any(_STORY_ASKED.search(s) for s in sentences[max(at - 1, 0): at + 1])
+
+
+# Where a story says what its writer took from it: "Would do diff: check with the ward first",
+# "Diff next time: grab the thermal protective aid before…", "Lesson: …", "-> always follow the
+# verification procedure even if it loses the job".
+_STORY_LESSON = re.compile(
+    r"(?:^|(?<=[.;!?)])\s+|\s[-–—]\s+|\(\s*)(?P<label>(?:would|i'?d|i would) do diff\w*|diff\w*(?: next time)?|"
+    r"(?:what )?i'?d do differently|(?:do )?differently(?: now| next time)?|next time|lessons?(?: learn[et]d?)?|"
+    r"(?:what )?i learn(?:ed|t)|learn(?:ed|t|ings?)|take-?aways?|reflection|looking back)\s*[:=–—-]+\s*"
+    r"(?P<text>[^.!?\n()]{4,})"
+    r"|(?:->|→)\s*(?P<rule>(?:always|never|now i|i now|i always|i never)\b[^.!?\n()]{4,})",
+    re.IGNORECASE,
+)
+
+
+# A turn that asks only what the person took from the story just told: "Fair enough. What would
+# you do differently now?", "Looking back, is there anything you'd have done differently?".
+_ONLY_A_LESSON = re.compile(
+    r"^(?:(?:and|so|okay|ok|right|fair enough|looking back(?: on (?:that|it|this))?|with hindsight|in hindsight|now|then)\W+)*"
+    r"(?:what would you (?:do|have done|change) differently|what would you do differently|"
+    r"(?:would|is there anything) you(?:'d| would)? (?:do|have done|change) (?:anything )?differently|"
+    r"is there anything you(?:'d| would) (?:do|have done) differently|would you do anything differently|"
+    r"what did you learn(?: from (?:that|it|this|all that))?|what(?:'s| was| is) the (?:lesson|takeaway|learning)|"
+    r"what did you take away(?: from (?:that|it|this))?)\b[^?]*\?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _asks_only_a_lesson(turn: str) -> bool:
+    """Whether the turn's only ask is for the lesson of what was just told (``_ONLY_A_LESSON``),
+    not a story with its lesson ("Tell me about a time … What did you learn?") nor a lesson
+    beside another ask."""
+    asking = question_sentences(turn)
+    return (len(asking) == 1 and _ONLY_A_LESSON.match(asking[0].strip()) is not None
+            and _STORY_REQUEST.search(turn) is None)
+
+
+# A story asked for in the same turn: "Tell us about a time something you tried didn't work. What
+# did you learn from it?" wants the story first.
+_STORY_REQUEST = re.compile(r"\b(?:a time|an example|a situation|an occasion|an instance|tell (?:me|us) about|"
+                            r"walk (?:me|us) through|talk (?:me|us) through|describe|give (?:me|us))\b", re.IGNORECASE)
+
+
+def story_lesson(story: str) -> str | None:
+    """What a story says its writer would do differently or learned, said as theirs, or None."""
+    match = _STORY_LESSON.search(story)
+    if match is None:
+        return None
+    if match.group("rule"):
+        return _sentence(f"What I took from it: {_lower_first(match.group('rule').strip())}")
+    label, text = match.group("label").lower(), match.group("text").strip(" ,;-–—")
+    differently = re.search(r"diff|next time", label) is not None
+    return _sentence(f"{'What I would do differently' if differently else 'What I took from it'}: {_lower_first(text)}")
 
 
 _LESSON_STRUCTURE = (

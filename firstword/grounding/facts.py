@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 
 from firstword.answerer.profile import Profile
-from firstword.grounding.private import private_label
+from firstword.grounding.private import marks_itself_private, private_label
 
 
 # Words aimed at a model rather than at a reader of a resume.
@@ -831,8 +831,29 @@ _ENUMERATED = re.compile(r"^\s*\d{1,2}[.)]\s+")
 STORY_TITLE_WORDS = 16
 
 
+# The same letters run together in one line: "KAYAKER RESCUE 2018 (STAR) - S: Harbour Cat run back
+# … T: get him out. A: skipper manoeuvred upwind … R: out of the water in ~6 min." (set x had
+# said "… (STAR) - S — Harbour Cat run back…" as the story).
+_INLINE_LETTER = re.compile(r"(?:^|(?<=\s))(?P<letter>[STAR]):\s")
+_STAR_TAG = re.compile(r"\s*[(\[]\s*(?:STAR|S\.?T\.?A\.?R\.?)\s*[)\]]\s*")
+
+
+def _inline_letters(line: str) -> list[str]:
+    """``line`` cut before each of its STAR letters, its lead (a title) first; the line as it is
+    unless it runs S, then at least two of T, A and R, in that order."""
+    found = list(_INLINE_LETTER.finditer(line))
+    letters = [m.group("letter") for m in found]
+    if not letters or letters[0] != "S" or len(set(letters)) < 3 or letters != sorted(letters, key="STAR".index):
+        return [line]
+    lead = _STAR_TAG.sub(" ", line[: found[0].start()]).strip().rstrip("-–—:").strip()
+    cuts = [m.start() for m in found] + [len(line)]
+    return ([lead] if lead else []) + [line[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
 def _story_facts(story: str, index: int) -> list[Fact]:
     lines = [line for line in story.replace("\r\n", "\n").split("\n")]
+    if sum(1 for line in lines if _STAR_LETTER.match(line)) < 2:
+        lines = [part for line in lines for part in _inline_letters(line)]
     if sum(1 for line in lines if _STAR_LETTER.match(line)) >= 2:
         lines = [_STAR_LETTER.sub(lambda m: f"{_STAR_LETTER_NAMES[m.group('letter')]}: ", line, count=1) for line in lines]
     title: str | None = None
@@ -890,6 +911,9 @@ def _plain_title(line: str, rest: list[str]) -> bool:
 # ----- job description and notes -------------------------------------------------------------------
 
 
+# A note's line led by money signs, its writer's label for pay ("$$ - now $37.50…", "££ 44k").
+_MONEY_LEAD = re.compile(r"^\s*(?:[-*•]\s*)?(?:\$\$+|££+|€€+)")
+
 # Labels that introduce a list of requirements in a job description.
 _REQUIREMENT_LISTS = re.compile(
     r"^(looking for|requirements?|must[- ]haves?|nice[- ]to[- ]haves?|you have|you bring|we want|"
@@ -911,6 +935,12 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
             continue
         line_label: str | None = None
         line_first: str | None = None
+        # ("… no need to tell them, keep to myself.": every sentence of the line is the writer's.)
+        kept = source is Source.NOTES and marks_itself_private(item)
+        if source is Source.NOTES and _MONEY_LEAD.match(item):
+            # "$$ now $24.80/hr … range 52-61. ASK 58. SERS years carry over": every sentence of
+            # the line is about pay, as under "Salary:" (set x had read "ASK 58." as about nothing).
+            line_label = "pay"
         for sentence in _sentences(item) if kind == "line" else [item]:
             label = _LABEL.match(sentence) or (_SHORT_LABEL.match(sentence) if source is Source.NOTES else None)
             line_label = line_label or (label.group("label") if label else None)
@@ -931,6 +961,9 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
                 # So is a line under "DO NOT SAY:" the writer's alone (``private_label``).
                 own = line_label or (section if section and (asks_them(section) or private_label(section)) else None)
                 follows = line_first if line_label else None
+            if kept and not private_label(own) and not (own or "").lower().startswith("if "):
+                # (Not 'If nights come up: "happy to do my share…"': the words it gives to say.)
+                own = "private"
             for piece in pieces:
                 n += 1
                 facts.append(Fact(f"{prefix}:{n}", source, piece, section, label=own, follows=follows))

@@ -60,16 +60,18 @@ class Grounding:
         self._retriever = Retriever(self.facts)
         # The last questions' results: the answer and the critic that checks it (which shares
         # this Grounding) ask for the same question once each.
-        self._recent: OrderedDict[tuple[str, str | None], Grounded] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str | None, str | None], Grounded] = OrderedDict()
 
-    def ground(self, question: str, before: str | None = None) -> Grounded:
+    def ground(self, question: str, before: str | None = None, *, own: str | None = None) -> Grounded:
         """The facts and opening for ``question``; ``before``: the question answered last, which
-        a follow-up ("How did she take that?", ``questions.follows_up``) is about."""
+        a follow-up ("How did she take that?", ``questions.follows_up``) is about. ``own``: where
+        ``question`` is a follow-up already written after the question it follows (an answer
+        prepared ahead, ``prefetch.with_topic``), the follow-up's own words."""
         topic = before.strip() if before and before.strip() and follows_up(question) else None
-        key = (question, topic)
+        key = (question, topic, own)
         if (known := self._recent.get(key)) is not None:
             return known
-        grounded = self._ground(question, topic)
+        grounded = self._ground(question, topic, own)
         self._recent[key] = grounded
         if len(self._recent) > RECENT_QUESTIONS:
             self._recent.popitem(last=False)
@@ -86,7 +88,7 @@ class Grounding:
             return None
         return name
 
-    def _ground(self, asked_as: str, topic: str | None) -> Grounded:
+    def _ground(self, asked_as: str, topic: str | None, own: str | None = None) -> Grounded:
         if (colleague := self.handed_over(asked_as)) is not None:
             return Grounded(asked_as, QuestionType.NOT_A_QUESTION, HAND_OVER, [],
                             Composition(HAND_OVER_ANSWER.format(name=colleague)))
@@ -123,7 +125,8 @@ class Grounding:
         # doesn't mention impartial", a word of the question before it).
         said = asked if topic is None else without_small_talk(without_instructions(spoken))
         unnamed = self._unnamed(said, classified.kind)
-        composition = compose(question, classified.kind, ranked, self.facts, unnamed=unnamed)
+        composition = compose(question, classified.kind, ranked, self.facts, unnamed=unnamed,
+                              own=spoken if topic is not None else own)
         return Grounded(asked_as, classified.kind, classified.cue, ranked, composition)
 
     def unnamed(self, question: str) -> list[str]:

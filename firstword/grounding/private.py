@@ -81,6 +81,10 @@ _ARROW_SAY = re.compile(r"(?:->|→|=>)\s*(?:(?:just|only|instead|rather)\s+)?(?
 # is what to say if something happens later, not now.
 _KEPT_BACK_AFTER = re.compile(r"(?:--|[-–—,;(])\s*(?:(?:i'?m|am|i am)\s+)?(?:not|never|won'?t be|not gonna be|not going to be)\s+"
                               r"(?:saying|telling|mentioning|sharing|giving|disclosing|revealing)\b", re.IGNORECASE)
+# "NOT FOR INTERVIEW. just say roster is fine.", "Just say I value intervision + debriefing." (set
+# x): a private note's words to say, unquoted, to the end of their sentence.
+_JUST_SAY = re.compile(r"(?:^|(?<=[.!?;,])\s*)(?:then\s+)?(?:just|only)\s+say\s+(?![\"“'‘])(?!(?:that|this|it|so|nothing|anything|no)\b)"
+                       r"(?P<words>[^.!?;\"“”()]{3,}?)\s*(?:\((?:true|honest|it'?s true|all true)\)\s*)?(?:[.!?;]|$)", re.IGNORECASE)
 _ONLY_IF = re.compile(r"^\W*only\s+[\"“'‘][^\"”'’]+(?:['’]\w[^\"”'’]*)*[\"”'’]\s+(?:if|when|once)\b", re.IGNORECASE)
 _NOT_THAT = re.compile(r"^\W*(?:don'?t|do not|dont|never)\s+(?:say|mention)\s+(?:that|this|it)\b", re.IGNORECASE)
 _SAY_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+(?![\"“'‘])(?P<words>[^.!?]*\w[^.!?]*)[.!?]?\s*$",
@@ -114,7 +118,10 @@ _REMINDER = re.compile(
     # what the person means to try for, kept back like the least they would take: "try for 45" (set o)
     r"^try (?:for|to get)\b.*|^try not to\b.*|^(?:but )?if (?:asked|pushed)\W*$|"
     # "if she asks NET → clarify gross vs net!!" (set p)
-    r"^if (?:she|he|they) (?:asks?|says?|pushes?)\b.*",
+    r"^if (?:she|he|they) (?:asks?|says?|pushes?)\b.*|"
+    # "SHORT ANSWERS. NUMBERS. let him ask follow-ups.", "STAR STAR STAR" (set x had said them)
+    r"^(?:short|brief|concise|clear) answers?\W*$|^(?:give |use |with |my )?numbers\W*$|^(?:star\W*)+$|^star every time\W*$|"
+    r"^let (?:him|her|them) (?:talk|ask|lead|finish|speak)\b.*",
     re.IGNORECASE,
 )
 # A to-do of the writer's, with the rest of its sentence (who they will ask, and why): "check w/
@@ -171,8 +178,36 @@ def says_a_sum(text: str) -> bool:
 # said "PREGNANT (11 wks) - nobody until after the 12 wk scan…" to "where do you see yourself?")
 _PRIVATE_LABEL = re.compile(r"^\W*(?:private|confidential|secret|off[- ]the[- ]record|personal\W+private|"
                             r"(?:do not|don'?t|dont|never)\s+(?:say|talk about|mention|bring up|raise|disclose)|"
+                            r"(?:cannot|can'?t|can not|must not|mustn'?t)\s+(?:say|mention|talk about|bring up|raise|disclose)|"
                             r"not for (?:the )?interview|keep to (?:my ?self|me))"
                             r"(?:\s*(?:[-–—(/].*|notes?|info|stuff|matters?|only|!+))?\W*$", re.IGNORECASE)
+
+
+# A line of a note that says, anywhere in it, that it is its writer's alone: "T1 diabetes - fine,
+# pump … no need to tell them, keep to myself.", "IVF - 2nd round … NONE OF HER BUSINESS, not
+# saying anything.", "Revenue - payment plan, ~€3,100 left … private, why the van's going
+# partly.", "(don't say) - plan to keep 4-5 of my oldest clients", "CANNOT MENTION - the
+# complaint against the new MD" (set x had said each, or the sentence before the mark, aloud:
+# a note is read a sentence at a time, and the mark is often the last sentence of its line).
+# Not "don't mention Northside being sold" (what not to say is named: ``_NOT_INTO``), nor "not
+# saying anything negative about Dales", nor "private practice" / "private clients".
+_MARKS_ITSELF_PRIVATE = re.compile(
+    r"\bkeep(?:ing)?\s+(?:it\s+|this\s+|that\s+)?to\s+(?:my\s?self|me)\b"
+    r"|\bnot\s+for\s+(?:the\s+)?(?:interview|call|panel)\b"
+    r"|\bnone\s+of\s+(?:her|his|their|your|anyone'?s|the\s+\w+'?s?)\s+business\b"
+    r"|(?:^|[.,;:(!]\s*|\s[-–—]\s*)private\s*(?:[,.;:)!]|[-–—]\s|$)"
+    r"|\(\s*(?:don'?t|do not|dont|never)\s+(?:say|mention)(?:\s+(?:it|this|that|anything))?\s*\)"
+    r"|\bnot\s+(?:saying|telling|mentioning)\s+(?:anything|anyone|them|her|him)\b(?!\s+(?:negative|bad)\b)"
+    r"|\bkeep\s+(?:it\s+)?quiet\b"
+    r"|^\W*(?:cannot|can'?t|can not|must not|mustn'?t)\s+(?:say|mention|talk about|bring up|raise|disclose)\b",
+    re.IGNORECASE,
+)
+
+
+def marks_itself_private(line: str) -> bool:
+    """Whether a line of a note says it is its writer's alone (``_MARKS_ITSELF_PRIVATE``): then
+    each of its sentences is, whichever one says so."""
+    return _MARKS_ITSELF_PRIVATE.search(line) is not None
 
 
 def private_label(label: str | None) -> bool:
@@ -286,6 +321,9 @@ def _said_line(words: str) -> str:
     return f"{words[:1].upper()}{words[1:]}."
 
 
+_OWN_QUESTION = re.compile(r"^[^\d()]*\?\W*$")
+
+
 def kept_to_self(body: str, label: str | None = None) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
     what not to say (``_NOT_TO_SAY``); the rest as written. Of a note marked private
@@ -294,9 +332,19 @@ def kept_to_self(body: str, label: str | None = None) -> str:
         # ('Say "wanted GCC experience, bigger international team" (also true)')
         given = _only_said(body) + _IF_ASKED_SAY.findall(body) + [
             m.group("quoted") or m.group("bare") or m.group("single") or m.group("own") for sentence in re.split(r"(?<=[.!?])\s+", body)
-            if (m := _ARROW_SAY.search(sentence)) is not None]
+            if (m := _ARROW_SAY.search(sentence)) is not None] + [m.group("words") for m in _JUST_SAY.finditer(body)]
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in given if w.strip())
     sentences = re.split(r"(?<=[.!?])\s+", body)
+    if len(sentences) > 1 and not sentences[0].rstrip().endswith("?"):
+        # "$$ now £44k … want 50+. bonus - how is it measured?", "… commission on call-outs??": the
+        # writer's own question after what they say, to ask or to find out, not said (set x).
+        # (Not a note that starts with its question: "why leaving? -> …".)
+        # (Not one that says a number: "notice — 1 month??", "ask 10,800??" are the person's
+        # answer, unsure; nor one cut inside a bracket.)
+        asked = [s for s in sentences if _OWN_QUESTION.search(s)]
+        if asked and len(asked) < len(sentences):
+            sentences = [s for s in sentences if s not in asked]
+            body = " ".join(sentences)
     # (``_NOT_INTO``'s sentences are ``_NOT_TO_SAY``'s too.)
     keeps_back = any(_NOT_TO_SAY.match(s) for s in sentences)
     if ready := _IF_ASKED_SAY.findall(body) or (keeps_back and _only_said(body)):

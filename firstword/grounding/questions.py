@@ -44,7 +44,11 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"anything (else )?you('d| would)? (like|want|wanted) to ask",
         # "Alright, anything you wanna ask me?" (set o).
         r"(anything|what do) (else )?you (wanna|want to) ask",
-        r"what (would|do) you (like|want) to (ask|know) (about|from) (us|me)",
+        # ("What do you wanna know about us?", set x.)
+        r"what (would|do) you (like|want|wanna) to (ask|know) (about|from) (us|me)",
+        r"what do you (wanna|want to) know (about|from) (us|me)",
+        # "Alright. What have you got for me?" at the end of a terse screen (set x).
+        r"^\W*(?:(?:alright|all right|right|okay|ok|so|now|over to you)\W+)*what (have you got|you got|'ve you got) for (me|us)\W*$",
         # "Any last questions?", not "Last question from me. If you join, what would you do…?"
         r"^(any )?(last|final) questions?(?! from (me|us))",
         # "What questions have you got for me?" (set l).
@@ -73,6 +77,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"present|existing|compensation|whole|full) package\b|"
         # "…B2B or umowa o pracę, and what are your expectations?" (set u)
         r"\bwhat are your expectations(?=\s*([?.!]|$))",
+        # "Range is fifty-two to sixty-one. Where do you need to be?" (set x)
+        r"\b(range|band|scale)\b[^?]*[.,;]\s*where (do|would) you (need|want|like) to (be|sit|land|come in)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start|"
         # "…the next intake starts on the third of March. Any reason you couldn't start then?"
         r"(any reason|anything stopping|anything that would stop) you (couldn'?t|could not|can'?t|from) start",
@@ -241,6 +247,21 @@ _PLAN_SAID = (r"(?:i|we)(?:'ll| will| just| want| wanna|'m going to| am going to
               r"(?:be )?taking (?:some )?notes|leave (?:some |a bit of )?time|talk about the)\b")
 
 
+# The interviewers saying who they are, asking nothing: "Kia ora Ben, come on through. I'm Sarah
+# Lockwood, Chief Officer …, and this is Mere Tipene from our crewing team.", "Denise. Rick
+# Hanlon. Have a seat." (set x had answered both from the resume).
+_INTRODUCTION = re.compile(r"\b(?:I'?m|I am|my name is|this is|meet) (?-i:[A-Z])|\bthanks? (?:you )?for coming\b|"
+                           r"\bcome (?:on )?(?:in|through|on back)\b|\b(?:have|take|grab) a seat\b|\bkia ora\b|"
+                           r"\bnice to meet you\b|\bgood to meet you\b|\bwelcome\b", re.IGNORECASE)
+
+
+def _only_introductions(question: str) -> bool:
+    """A turn that only greets and says who is there (``_INTRODUCTION``): no question mark, no
+    request."""
+    return ("?" not in question and _INTRODUCTION.search(question) is not None
+            and not _ASKING.search(question.lower()) and not _REQUEST_WORDS.search(question))
+
+
 def only_small_talk(question: str) -> bool:
     """A turn whose every ask is small talk ("…come in, sit down there. Did you get parked alright?
     The car park's gone to pot since they started the works."): nothing in it is for the
@@ -319,9 +340,10 @@ def classify(question: str) -> Classified:
     asked = without_small_talk(without_instructions(question))
     if not asked.strip():
         return Classified(QuestionType.NOT_A_QUESTION, "instruction")
-    if only_small_talk(question):
+    if only_small_talk(question) or _only_introductions(asked):
         return Classified(QuestionType.NOT_A_QUESTION, SMALL_TALK)
-    text = " ".join(asked.lower().split())
+    # ("Why'd you leave Harbour Cat?" is "why did you leave", set x.)
+    text = re.sub(r"\bwhy['’]d\b", "why did", " ".join(asked.lower().split()))
     if _recited(text):
         return Classified(QuestionType.NOT_A_QUESTION, None)
     # Names are not cues: "Why do you want to work at Kestrel Travel?" is not about travel.

@@ -544,6 +544,10 @@ class Retriever:
                     and not says_a_sum(kept_to_self(fact.body, fact.label))):
                 # The only pay it says is kept back ("Floor R33k + svc charge", set s): it says no pay.
                 marked = False
+            if pay_in_question and marked and fact.source is Source.NOTES and not fact.label and _THEIR_RANGE.match(fact.body):
+                # "Ad £27-31k." is what the job pays, not what the person is on or wants (set v had
+                # said it to "…what are you on just now, and what would you be looking for?").
+                marked = False
             if kind is QuestionType.CLOSING:
                 # Under "Qs:" or "Questions for Ellen:" whatever its words; "Liffey might ask me
                 # to stay", "haven't asked", "Dish ideas if he asks": the word, not a question
@@ -562,7 +566,16 @@ class Retriever:
                 # "Notice 2 wks but it's AC season, … not leave them hanging", "FE1s — … but not
                 # leaving in 18 months": no reason to go (set q had said both to "why leave?").
                 marked = False
+            # "lashing q -> trailers: …", "tunnel oven q -> …": the answer the person prepared for
+            # a question about something else, not a reason to leave or an arrangement ("…check
+            # tensioners after leaving…" had been said as why the person leaves, set x).
+            other_question = (kind in (QuestionType.MOTIVATION, QuestionType.LOGISTICS) and fact.source is Source.NOTES
+                              and _prepared_for_other(fact.body, question))
+            if other_question:
+                marked = False
             score = scores[i] * prior + (2.0 * prior if marked else 0.0)
+            if other_question:
+                score *= ASIDE_WEIGHT
             if kind is QuestionType.EDUCATION and fact.section == "education":
                 score += 3.0
             elif kind is QuestionType.EDUCATION and fact.source is Source.RESUME:
@@ -634,7 +647,10 @@ class Retriever:
             elif pay_in_asking and marked and fact.source is Source.NOTES and _says_both_pays(fact):
                 # "$$ - on £35k + van. floor £38k. ask £40k" answers either (set r).
                 score += (PAY_SIDE_WEIGHT if pay_in_question else 1.0) * prior
-            if kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and _other_arrangement(fact, markers):
+            if kind is QuestionType.LOGISTICS and marked and fact.source is Source.NOTES and (
+                    _other_arrangement(fact, markers) or _NUMBERS_LABEL.match(fact.label or "")):
+                # (And "my numbers: … 14 porters on shift." is what the person achieved, not
+                # whether a rotating shift pattern suits them, set x.)
                 # "Visa: … Salary well above threshold." is the note about the visa.
                 marked = False
                 score *= ASIDE_WEIGHT
@@ -923,6 +939,20 @@ HEADCOUNT = re.compile(
 METRIC = re.compile(r"\d\s?%|[£$€]\s?\d|\bfrom \S+ (?:\S+ ){0,3}to \S+|\b\d+(?:\.\d+)?\s?(?:x|k|m|bn)\b", re.I)
 # A note written for one kind of question counts this much for the others.
 ASIDE_WEIGHT = 0.5
+
+# A note that says which question it answers: "lashing q -> …", "ID verification q: …", "GP
+# scenario -> …".
+_FOR_QUESTION = re.compile(r"^\W*(?P<topic>[\w'’ /&+-]{2,40}?)\s+(?:q|qs|question|scenario)\s*(?:->|→|=>|:|[-–—])\s", re.IGNORECASE)
+
+
+def _prepared_for_other(body: str, question: str) -> bool:
+    """Whether a note is the answer prepared for a question (``_FOR_QUESTION``) whose words
+    ``question`` does not say."""
+    match = _FOR_QUESTION.match(body)
+    if match is None:
+        return False
+    named = set(tokens(match.group("topic")))
+    return bool(named) and not named & set(tokens(question))
 # A later sentence of a labelled line counts this much: a tie goes to the line's first sentence
 # (the designer's weakness, bench/answers), a clear lead does not (a salary line's "Want 46-47k"
 # for "where are you looking to be?", set i).
@@ -936,7 +966,8 @@ FOLLOWING_WEIGHT = 0.8
 # question to ask them, and said "Posting $29.70-33.65." as the pay the person wants.)
 _SUM_ASKED = (r"(?:ing)?(?: for)?\s+(?=(?:[~≈]\s?|(?:around|approx\.?|roughly)\s+(?=[$£€₹]|\d[\d,.]*\s?[kK]\b))?"
               r"(?:[$£€₹]|[A-Z]{1,3}\$?\s?\d|R\s?\d|\d))")
-ASK_FOR = re.compile(rf"^ask{_SUM_ASKED}", re.IGNORECASE)
+# ("SAY £30k" is the same, set v: what the person will say they want.)
+ASK_FOR = re.compile(rf"^(?:ask|say){_SUM_ASKED}", re.IGNORECASE)
 # "Expected S$16,500", "Expectation: 70k": the pay the person wants, written as a noun (said "I
 # expected S$16,500", in the past, in set t). At the start of a sentence of a note.
 # (A sum of money: "Expected 70 people" is no pay.)
@@ -960,20 +991,35 @@ _PAY_WANTED_ASKED = re.compile(
     r"aim\w*|ask(ing)? for|(where|what) would you (need|like|want)|thinking|"
     # "…And what are you after?", "what would make this work for you?" (sets k, m)
     r"(what|where) (are|would) you (be )?after|what would (make|it take|get)|"
+    # "Range is fifty-two to sixty-one. Where do you need to be?" (set x)
+    r"where (do|would) you (need|want|like) to (be|sit|land|come in)|"
     # "What sort of figure did you have in mind?" (set p)
     r"(figure|number|ballpark)\b.{0,20}\bin mind)\b", re.IGNORECASE)
 _PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|at the minute|earning|making|last drawn|on at present|at present)\b|"
                             r"\bwhat are you on\b", re.IGNORECASE)
 _PAY_WANTED = re.compile(
-    r"\b(want\w*|expect\w*|aim\w*|looking for|need\w*|min|minimum|target\w*|hoping|ask(ing)? for|ideally|"
+    # (Not the "min" of "changeover 45 -> 18 min": minutes, after a plain number, set x; "45k min"
+    # is the least.)
+    r"\b(want\w*|expect\w*|aim\w*|looking for|need\w*|(?<!\d\s)(?<!\d)min|minimum|target\w*|hoping|ask(ing)? for|ideally|"
     r"go below|floor|walk away|would take|would accept)\b|"
     # "Salary: now $58.5k + OT. ask 68-70k" (set j, twice): what the person will ask for.
     # ("ASK R38k basic", "ask KES 135k": set s)
-    r"\bask(ing)?\s+(?=(?:[~≈]\s?)?(?:[$£€₹]|R|Rs\.?|[A-Z]{3}\s?)?\s?\d)", re.IGNORECASE)
+    r"\b(ask|say)(ing)?\s+(?=(?:[~≈]\s?)?(?:[$£€₹]|R|Rs\.?|[A-Z]{3}\s?)?\s?\d)", re.IGNORECASE)
 # ("$$ - on £35k + van. floor £38k. ask £40k": "on £35k" is the pay had, set r.)
 _PAY_HAD = re.compile(r"\b(now|current\w*|at the moment|last drawn|on about|earning|at present)\b|"
                       r"\bon\s+(about\s+|around\s+|roughly\s+|~\s*)?([$£€₹]|R(?=\d))\s?\d", re.IGNORECASE)
 
+
+# A note of the job's advertised pay: "Ad £27-31k.", "posting $29.70-33.65", "JD says 62-71".
+# (A band or scale only as a range of sums: "Band 7 is set by Agenda for Change" names the band.)
+_THEIR_RANGE = re.compile(r"^\W*(?:the |their )?(?:(?:ad|advert|advertised|posting|posted|jd|job ad|listing)\b"
+                          r"\s*(?:says|said|is|=|:|-)?\s*[~≈]?\s*(?:[$£€₹]|R\s?\d|\d)|"
+                          r"(?:range|band|scale)\b\s*(?:says|is|=|:|-)?\s*[$£€₹]?\s?\d[\d.,]*\s?[kK]?\s*(?:-|–|to)\s*[$£€₹]?\s?\d)",
+                          re.IGNORECASE)
+
+# The label of a note's list of the person's results: "my numbers", "stats", "wins".
+_NUMBERS_LABEL = re.compile(r"^\W*(?:my |key |big |the )?(?:numbers|stats|statistics|metrics|wins|results|achievements|"
+                            r"figures|kpis?)\W*$", re.IGNORECASE)
 
 # Topic words that label a note about another thing as often ("Availability: weekends only").
 _WEAK_LABELS = frozenset({"available", "availability", "week", "join", "begin"})

@@ -122,7 +122,9 @@ def _stem(word: str) -> str:
 
 _CONTRACTIONS: tuple[tuple[str, str], ...] = (
     # "How'd that play out?", "how'd you get there": "did" (before the general "'d" = "would").
-    (r"\bhow'd\b", "how did"),
+    # "Why'd you leave Harbour Cat Ferries?" asks why the person left a past job (set x had read
+    # "why would you leave", the reason to leave the current one).
+    (r"\b(how|why)'d\b", r"\1 did"),
     (r"\bhow long's\b", "how long is"),
     (r"\bwon't\b", "will not"), (r"\bcan't\b", "can not"), (r"\bshan't\b", "shall not"),
     (r"n't\b", " not"), (r"\blet's\b", "let us"), (r"'re\b", " are"), (r"'ve\b", " have"),

@@ -230,7 +230,10 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
                "Are there any [holidays] [dates] [already] booked?", "Any holidays booked?")),
     _row("current-salary", "What is your current salary?", 0.3,
          also=("What are you [currently] earning?", "What are you making [now] [currently]?",
-               "What is your current [base] [salary] [package]?"), qualifiers=_PAY_HAD_QUALIFIERS),
+               # (Never "What is your current?" with every optional word left out: "You've got a
+               # CDL. Still current?" asks about a licence, set x.)
+               "What is your current [base] package?", "What is your current base [salary]?"),
+         qualifiers=_PAY_HAD_QUALIFIERS),
 )
 
 # The closing question comes last; its weight grows with the turns (``predict.closing_weight``).
