@@ -2919,3 +2919,18 @@ def test_the_pay_to_say_is_the_pay_wanted_and_the_ads_range_is_not_the_persons()
     profile = Profile(resume=PLAIN_RESUME, notes="Current: £27,400 at LM + 5% pension\nAd £27-31k. SAY £30k. Floor £28.5k\n")
     assert _opening(profile, "What are you looking for salary-wise?") == "I'd ask for £30k."
     assert "27-31" not in _opening(profile, "What are you on now, and what would you be looking for?")
+
+
+def test_a_private_note_s_answer_ready_for_someone_asking_outright_is_its_words() -> None:
+    # Set x: 'also talking to Sacred Ink on S Congress - quiet about it. … if Jess asks straight: "I'm
+    # talking to one other place" - no name.' was not marked private, nor its words taken.
+    from firstword.grounding.private import kept_to_self, marks_itself_private
+
+    line = ("also talking to Sacred Ink on S Congress - quiet about it. decide by the 20th. if Jess asks straight: "
+            "\"I'm talking to one other place\" - no name.")
+    assert marks_itself_private(line)
+    assert kept_to_self(line, "private") == "I'm talking to one other place."
+    profile = Profile(resume=PLAIN_RESUME, notes=f"Salary: ASK 52k.\n\n{line}\n")
+    for question in ("Are you interviewing anywhere else at the moment?", "When could you start?"):
+        opening = _opening(profile, question)
+        assert "Sacred Ink" not in opening and "20th" not in opening, opening

@@ -7,6 +7,7 @@ shorthand for what they mean to keep back."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # The signs a sum of money is written with, in notes and questions alike.
 CURRENCY_SIGNS = "$€£¥₹₦₱₩₺₪₫฿₴₽"
@@ -56,7 +57,9 @@ _NOT_NAMES = frozenset("that this these those them it its their the any much det
                        "why what how other whole thing things stuff story".split())
 # "if asked: "I took time after my father died" - that's true and enough": the line the person
 # has ready for the question; said alone, without what the note keeps behind it (set u).
-_IF_ASKED_SAY = re.compile(r"\bif (?:asked|they ask|she asks|he asks|it comes up)\b(?: about [^:\"“”.]{1,40}?)?"
+# ('if Jess asks straight: "I'm talking to one other place"', set x: someone named, asking outright.)
+_IF_ASKED_SAY = re.compile(r"\bif (?:asked|they ask|she asks|he asks|(?-i:[A-Z][a-z]+) asks|it comes up)\b"
+                           r"(?: (?:straight|directly|outright|straight out|point blank))?(?: about [^:\"“”.]{1,40}?)?"
                            # ('if asked "anything we should know?" -> "no, I'm fit…"': the question, then the line)
                            r"(?:\s*[\"“][^\"”]*[\"”]\s*(?:->|→|=>|:|[–—-]))?"
                            r"\s*[:,–—-]?\s*(?:(?:just |then )?say\s*:?\s*)?[\"“](?P<words>[^\"”]{3,})[\"”]", re.IGNORECASE)
@@ -198,7 +201,7 @@ _MARKS_ITSELF_PRIVATE = re.compile(
     r"|(?:^|[.,;:(!]\s*|\s[-–—]\s*)private\s*(?:[,.;:)!]|[-–—]\s|$)"
     r"|\(\s*(?:don'?t|do not|dont|never)\s+(?:say|mention)(?:\s+(?:it|this|that|anything))?\s*\)"
     r"|\bnot\s+(?:saying|telling|mentioning)\s+(?:anything|anyone|them|her|him)\b(?!\s+(?:negative|bad)\b)"
-    r"|\bkeep\s+(?:it\s+)?quiet\b"
+    r"|\bkeep\s+(?:it\s+)?quiet\b|\bquiet about (?:it|this|that)\b"
     r"|^\W*(?:cannot|can'?t|can not|must not|mustn'?t)\s+(?:say|mention|talk about|bring up|raise|disclose)\b",
     re.IGNORECASE,
 )
@@ -215,6 +218,7 @@ def private_label(label: str | None) -> bool:
     return bool(label) and _PRIVATE_LABEL.match(label or "") is not None
 
 
+@lru_cache(maxsize=8192)
 def all_kept_to_self(body: str, label: str | None = None) -> bool:
     """A note that is only reminders and to-dos of its writer ("if they say "package" →
     clarify: base or incl super!!"), or only the least they would take ("Min 115k"), or one
@@ -324,6 +328,7 @@ def _said_line(words: str) -> str:
 _OWN_QUESTION = re.compile(r"^[^\d()]*\?\W*$")
 
 
+@lru_cache(maxsize=8192)
 def kept_to_self(body: str, label: str | None = None) -> str:
     """A note without the least the person would take (``_FLOOR``) and without its reminders of
     what not to say (``_NOT_TO_SAY``); the rest as written. Of a note marked private
