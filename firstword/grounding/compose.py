@@ -206,7 +206,7 @@ def _compose(
         # "…What would you do differently now?" after the story: its lesson, where the story
         # gives one ("Would do diff: check with the ward first"), not its first sentence again
         # (set x had prepared the situation as the answer); where it gives none, what to cover.
-        whole = facts.by_id(top.id.split(":")[0] + ":" + top.id.split(":")[1]) or top
+        whole = facts.by_id(":".join(top.id.split(":")[:2])) or top  # "story:3:result" is of "story:3"
         if (lesson := story_lesson(whole.text)) is None:
             return _not_covered(question, kind, facts, context, unnamed)
         return Composition(lesson, (whole.id,), (), context)
@@ -1107,9 +1107,8 @@ _STORY_LESSON = re.compile(
 # you do differently now?", "Looking back, is there anything you'd have done differently?".
 _ONLY_A_LESSON = re.compile(
     r"^(?:(?:and|so|okay|ok|right|fair enough|looking back(?: on (?:that|it|this))?|with hindsight|in hindsight|now|then)\W+)*"
-    r"(?:what would you (?:do|have done|change) differently|what would you do differently|"
+    r"(?:what would you (?:do|have done|change) differently|"
     r"(?:would|is there anything) you(?:'d| would)? (?:do|have done|change) (?:anything )?differently|"
-    r"is there anything you(?:'d| would) (?:do|have done) differently|would you do anything differently|"
     r"what did you learn(?: from (?:that|it|this|all that))?|what(?:'s| was| is) the (?:lesson|takeaway|learning)|"
     r"what did you take away(?: from (?:that|it|this))?)\b[^?]*\?\s*$",
     re.IGNORECASE,
