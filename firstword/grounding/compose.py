@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, Fact, FactBase, Source, asks_them, is_title, role_title, to_ask
+from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, MONEY_LEAD, Fact, FactBase, Source, asks_them, is_title, role_title, to_ask
 from firstword.grounding.private import all_kept_to_self, kept_to_self, words_given
 from firstword.grounding.questions import (
     QuestionType,
@@ -625,7 +625,7 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.NOTES:
         body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body, fact.label))
         # "$$ - now $37.50 + $180/wk on-call": the money signs are the writer's label, not words.
-        body = re.sub(r"^\s*(?:\$\$+|££+|€€+)\s*(?:[-–—:>]+\s*)?", "", body) or body
+        body = MONEY_LEAD.sub("", body, count=1) or body
     if fact.source is Source.RESUME and fact.employer and (italic := re.fullmatch(r"\*([^*].*?[^*])\*\.?", body)):
         # A line in italics under a role says what the employer is ("*EASA Part-145 MRO with line
         # station and two-bay hangar*"), not work done (set p had "I worked on *EASA Part-145 …*").
@@ -749,7 +749,7 @@ def _clauses(clauses: list[str], *, employer: str | None, current: bool = False)
             # "Experienced in running procurement …", "Skilled in …": how the person is, said
             # "I'm experienced in …", not "I experienced in …" (set l).
             said = f"I'm {_lower_first(clause)}"
-        elif re.match(r"(?:was |been )?(?:involved|engaged|part of|responsible for|in charge of)\b", clause, re.IGNORECASE):
+        elif _PART_OF.match(clause):
             # "Involved in the recovery of a capsized kayaker": "I was involved in …", not "I
             # involved in …" (set x).
             held = re.sub(r"^(?:was|been)\s+", "", _lower_first(clause), flags=re.IGNORECASE)
@@ -811,6 +811,8 @@ _SOMEONE_IS = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s*(?:=|
 _PASSIVE = re.compile(r"^(?:\w+ed|" + "|".join(sorted(IRREGULAR_PAST)) + r")\s+by\b(?!\s+\d)", re.IGNORECASE)
 _GERUND = re.compile(r"[a-z]{3,}ing\b", re.IGNORECASE)
 _ADVERB_FIRST = re.compile(r"^(currently|now|also|still|regularly|often|usually|occasionally|personally)\s+", re.IGNORECASE)
+# "Involved in the recovery…", "Part of the out-of-hours rota": what the person was, not a verb.
+_PART_OF = re.compile(r"(?:was |been )?(?:involved|engaged|part of|responsible for|in charge of)\b", re.IGNORECASE)
 _STATE_LED = re.compile(r"^(?:highly |very )?(experienced|skilled|qualified|certified|licensed|trained|proficient|"
                         r"fluent|passionate|comfortable|confident|used)\s+(in|with|at|as|about|to)\b", re.IGNORECASE)
 
@@ -1079,7 +1081,8 @@ _AHEAD_STRUCTURE = (
 # in the profile: what the person took from it, not the parts of a story (set q).
 _LESSON = re.compile(r"\b(learn\w*|lessons?|differently|(do|change) anything|take ?aways?|take away from)\b", re.IGNORECASE)
 # (Not "Describe a time you had to challenge… What happened and what did you learn?": the story first.)
-_STORY_ASKED = re.compile(r"\b(a time|an example|a situation|an occasion|an instance)\b", re.IGNORECASE)
+_STORY_NOUNS = r"a time|an example|a situation|an occasion|an instance"
+_STORY_ASKED = re.compile(rf"\b({_STORY_NOUNS})\b", re.IGNORECASE)
 
 
 def _asks_a_lesson(question: str) -> bool:
@@ -1126,7 +1129,7 @@ def _asks_only_a_lesson(turn: str) -> bool:
 
 # A story asked for in the same turn: "Tell us about a time something you tried didn't work. What
 # did you learn from it?" wants the story first.
-_STORY_REQUEST = re.compile(r"\b(?:a time|an example|a situation|an occasion|an instance|tell (?:me|us) about|"
+_STORY_REQUEST = re.compile(rf"\b(?:{_STORY_NOUNS}|tell (?:me|us) about|"
                             r"walk (?:me|us) through|talk (?:me|us) through|describe|give (?:me|us))\b", re.IGNORECASE)
 
 

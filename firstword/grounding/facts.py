@@ -916,8 +916,9 @@ def _plain_title(line: str, rest: list[str]) -> bool:
 # ----- job description and notes -------------------------------------------------------------------
 
 
-# A note's line led by money signs, its writer's label for pay ("$$ - now $37.50…", "££ 44k").
-_MONEY_LEAD = re.compile(r"^\s*(?:[-*•]\s*)?(?:\$\$+|££+|€€+)")
+# A note's line led by money signs, its writer's label for pay ("$$ - now $37.50…", "££ 44k"), with
+# the dash or colon after them (``compose`` says the line without it).
+MONEY_LEAD = re.compile(r"^\s*(?:[-*•]\s*)?(?:\$\$+|££+|€€+)\s*(?:[-–—:>]+\s*)?")
 
 # Labels that introduce a list of requirements in a job description.
 _REQUIREMENT_LISTS = re.compile(
@@ -941,8 +942,8 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
         line_label: str | None = None
         line_first: str | None = None
         # ("… no need to tell them, keep to myself.": every sentence of the line is the writer's.)
-        kept = source is Source.NOTES and marks_itself_private(item)
-        if source is Source.NOTES and _MONEY_LEAD.match(item):
+        private_line = source is Source.NOTES and marks_itself_private(item)
+        if source is Source.NOTES and MONEY_LEAD.match(item):
             # "$$ now $24.80/hr … range 52-61. ASK 58. SERS years carry over": every sentence of
             # the line is about pay, as under "Salary:" (set x had read "ASK 58." as about nothing).
             line_label = "pay"
@@ -966,7 +967,7 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
                 # So is a line under "DO NOT SAY:" the writer's alone (``private_label``).
                 own = line_label or (section if section and (asks_them(section) or private_label(section)) else None)
                 follows = line_first if line_label else None
-            if kept and not private_label(own) and not (own or "").lower().startswith("if "):
+            if private_line and not private_label(own) and not (own or "").lower().startswith("if "):
                 # (Not 'If nights come up: "happy to do my share…"': the words it gives to say.)
                 own = "private"
             for piece in pieces:
