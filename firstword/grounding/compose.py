@@ -37,6 +37,7 @@ from firstword.grounding.retrieval import (
     names_arrangement,
     note_pay_side,
     pay_side,
+    tokens,
 )
 
 # Verbs a resume line starts with, in the past tense, that "I" can be put in front of. Regular
@@ -139,10 +140,16 @@ def _compose(
             "That sounded like a statement or a reading, not a question, so there is nothing to "
             "answer yet."
         )
-    usable = [s for s in ranked if s.on_topic and _may_open(s.fact) and _fits(s, kind) and _line_may_open(s.fact, facts)]
+    usable = [s for s in ranked if s.on_topic and _may_open(s.fact) and _fits(s, kind) and _line_may_open(s.fact, facts)
+              and asked_so(s.fact, question)]
     # A note written for another question (why join, a salary, what to ask) does not answer
     # this one.
-    usable = [s for s in usable if not s.aside or kind is QuestionType.ABOUT_YOU]
+    # The words a note has ready for this very question ('if "any leave planned?" -> …'): the
+    # person's own answer to it, wherever its other words rank, whatever else the note is for.
+    ready = next((s for s in usable if asked_so(s.fact, question, exactly=True)), None)
+    usable = [s for s in usable if (not s.aside or kind is QuestionType.ABOUT_YOU) and s is not ready]
+    if ready is not None:
+        usable = [ready, *usable]
     # "How did you get started?", "What was your first job?": the first role itself (not the work
     # done in the previous one, "What did you do before Loopline?", which the lines below say).
     by_when = FIRST_JOB.search(question) is not None
@@ -438,6 +445,30 @@ def _header_parts(body: str) -> list[str]:
             and not (len(re.findall(r"\d", p)) >= 7 and len(re.findall(r"[A-Za-z]", p)) <= 3)]  # a phone number
 
 
+# Words of a note's condition that say who asks and how, not what: "if he asks straight", "if it
+# comes up", "if timing Q", "only explain if THEY ask, short".
+_CONDITION_FRAME = frozenset(tokens("asked ask asks they she he it comes come up question q straight directly outright "
+                                    "short briefly about pushed push brought raised other stuff thing things anything something"))
+_SHORT_FORMS = {"yrs": "years", "yr": "year", "wks": "weeks", "mths": "months", "q's": "questions", "w/": "with"}
+
+
+def asked_so(fact: Fact, question: str, *, exactly: bool = False) -> bool:
+    """Whether ``question`` is the one a note's line has its words ready for (``Fact.asked_if``):
+    at least half of what the condition names is said ('if "how long will you stay?" -> …' is
+    "How long do you see yourself sticking around?"). The words are the person's answer to that
+    question only: set y's 'if she asks about the van -> …' had been said to a question about
+    hours."""
+    if not fact.asked_if:
+        return not exactly
+    condition = " ".join(_SHORT_FORMS.get(w.lower(), w) for w in fact.asked_if.replace('"', " ").split())
+    named = {t for t in tokens(condition) if t not in _CONDITION_FRAME}
+    if not named:
+        return not exactly
+    said = len(named & set(tokens(question)))
+    # ``exactly``: every word it names is said, of a sentence that gives the words.
+    return said == len(named) and bool(kept_to_self(fact.body, fact.label)) if exactly else 2 * said >= len(named)
+
+
 def _line_may_open(fact: Fact, facts: FactBase) -> bool:
     """A labelled note's later sentence opens only where its line's first may: "WEAK SPOT: never
     done a full consolidation of a foreign sub. Parent did it." is not "Parent did it." alone."""
@@ -497,11 +528,15 @@ _PERSON = r"(?-i:[A-Z][\w'’.-]+(?:\s+(?:van|der|de|da|du|von|le|la|di|del|bin|
 # A note on who interviews: a name with their role after "=" or in brackets, a panel, someone who
 # "maybe joins" ("Dana Whitfield (Claims Mgr) + Rick Serrano (Sr Field Adj, ex-roofer like me)").
 _ROLE = (r"(?:mgr|manager|director|head|lead|partner|hr|hrbp|ceo|cto|coo|cfo|gm|owner|founder|chief|supervisor|supv|"
-         r"recruiter|principal|assoc\w*|senior|sr|dept|department|pm)")
+         r"recruiter|principal|assoc\w*|senior|sr|dept|department|pm|dir|exec|producer|prod)")
 _ROLE_IN_BRACKETS = rf"\((?:[^()]*\b{_ROLE}\b[^()]*)\)"
 _ABOUT_THE_PEOPLE = re.compile(
     r"^\W*(?:panel|interviewers?|interviewing)\b(?:\s+\w+)?\s*[=:]|"
     rf"^\W*(?-i:[A-Z]{{2,4}}\s+)?{_PERSON}\s*(?:=\s*(?:[\w&/-]+\s+){{0,3}}?{_ROLE}\b|{_ROLE_IN_BRACKETS})|"
+    # "Mathieu (loc lead) + Rebecca Lin (narrative dir.) + Sanjay (exec prod)" (set y)
+    rf"^\W*(?-i:[A-Z][a-z]{{2,}})\s*{_ROLE_IN_BRACKETS}\s*(?:[+&,/]|and\b)|"
+    # "Reporter 26 yrs herself, reputation: blunt, hates long answers." (set y)
+    r"\b(?:her|him)self\b.*\breputation\b|\breputation\s*[:=-]|\bhates (?:long|fluff|waffle|rambling)\b|"
     # "PM = Gary Holroyd. Senior eng = Emma (surname?)": the role first (set r).
     rf"^\W*(?:[\w&/-]+\s+){{0,2}}?{_ROLE}\b\s*=\s*{_PERSON}|"
     rf"\b(?:interview|round|call|panel)\b.*{_PERSON}\s*{_ROLE_IN_BRACKETS}|"

@@ -7,8 +7,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from firstword.answerer.profile import Profile
-from firstword.grounding.compose import Composition, compose
-from firstword.grounding.facts import FactBase
+from firstword.grounding.compose import Composition, asked_so, compose
+from firstword.grounding.facts import FactBase, Source
 from firstword.grounding.questions import (
     ACCEPTS,
     HAND_OVER,
@@ -58,6 +58,8 @@ class Grounding:
         self.profile = profile
         self.facts = FactBase.from_profile(profile)
         self._retriever = Retriever(self.facts)
+        # The notes' lines with words ready for one question (``Fact.asked_if``).
+        self._ready = [f for f in self.facts.of(Source.NOTES) if f.asked_if]
         # The last questions' results: the answer and the critic that checks it (which shares
         # this Grounding) ask for the same question once each.
         self._recent: OrderedDict[tuple[str, str | None, str | None], Grounded] = OrderedDict()
@@ -120,6 +122,12 @@ class Grounding:
             composition = compose(question, classified.kind, [], self.facts)
             return Grounded(asked_as, classified.kind, classified.cue, [], composition)
         ranked = self._retriever.search(asked, classified.kind, TOP_K, follows=topic)
+        if (ready := next((f for f in self._ready if asked_so(f, asked, exactly=True)), None)) is not None and all(
+                s.fact is not ready for s in ranked):
+            # 'if "any leave planned?" -> "nothing major…"': the person's answer to this very
+            # question, however few of its words the rest of its line shares (set y).
+            top = ranked[0].score if ranked else 1.0
+            ranked = [Scored(ready, top + 1.0, (), on_topic=True, marked=True), *ranked]
         # What a follow-up names that the profile lacks is read from its own words: the question it
         # follows was answered already ("And what was the outcome?" had begun "Your profile
         # doesn't mention impartial", a word of the question before it).

@@ -19,7 +19,10 @@ _SUM = (r"[~≈]?\s*(?:(?:S|A|AU|NZ|C|CA|US|HK|NT)?[" + CURRENCY_SIGNS + r"]|R|R
         r"(?:\s*(?:-|–|to)\s*[$€£]?\d(?:[\d.,]*\d)?\s*(?:k|K)?)?(?!\s*(?:\+\s*)?(?:yrs?|years?|days?|hours?|hrs?|weeks?|wks?|months?|mths?|%|people|staff|shifts?)\b)(?![\d%])")
 _FLOOR = re.compile(
     # ("£19.50 -> settle £19?": where the person would settle, set j)
-    rf"\b(?:(?:min|minimum|floor|walk[- ]?away(?: (?:point|number|at|below|under))?|bottom[- ]line|lowest|absolute min\w*|"
+    rf"\b(?:(?:min|minimum|floor|walk(?:[- ]?away)?(?: (?:point|number|at|if|below|under))?(?: (?:less than|lower than|under|below))?|"
+    # ("walk at less than 88k", "will take 29.5": set y had said both)
+    # (Not "I'd take $120k–$125k base with meaningful equity": what the person asks for, set b.)
+    rf"(?:i'?ll|i will|will) (?:take|accept)(?=\s*{_SUM})|would accept(?=\s*{_SUM})|bottom[- ]line|lowest|absolute min\w*|"
     rf"(?:would |could |i'?d |will )?settle(?: for| at| on)?(?=\s*(?:[{CURRENCY_SIGNS}]|R\s?\d|\d[\d.,]*\s*[kK]\b)))\b\s*(?:is|at|of|=|:)?\s*{_SUM}\??"
     # "will NOT go under 43k" (set q had said "…ask for 46k. will.")
     rf"|(?:(?:will|would|i'?ll|i'?d|i)\s+)?(?:don'?t|do not|never|won'?t|wont|wouldn'?t|wouldnt|would not|not)\s+"
@@ -124,7 +127,7 @@ _REMINDER = re.compile(
     r"^if (?:she|he|they) (?:asks?|says?|pushes?)\b.*|"
     # "SHORT ANSWERS. NUMBERS. let him ask follow-ups.", "STAR STAR STAR" (set x had said them)
     r"^(?:short|brief|concise|clear) answers?\W*$|^(?:give |use |with |my )?numbers\W*$|^(?:star\W*)+$|^star every time\W*$|"
-    r"^let (?:him|her|them) (?:talk|ask|lead|finish|speak)\b.*",
+    r"^let (?:him|her|them) (?:talk|ask|lead|finish|speak)\b.*|^stop talking\W*$|^(?:speak|talk) slow(?:er|ly)?\W*$",
     re.IGNORECASE,
 )
 # A to-do of the writer's, with the rest of its sentence (who they will ask, and why): "check w/
@@ -202,15 +205,67 @@ _MARKS_ITSELF_PRIVATE = re.compile(
     r"|\(\s*(?:don'?t|do not|dont|never)\s+(?:say|mention)(?:\s+(?:it|this|that|anything))?\s*\)"
     r"|\bnot\s+(?:saying|telling|mentioning)\s+(?:anything|anyone|them|her|him)\b(?!\s+(?:negative|bad)\b)"
     r"|\bkeep\s+(?:it\s+)?quiet\b|\bquiet about (?:it|this|that)\b"
-    r"|^\W*(?:cannot|can'?t|can not|must not|mustn'?t)\s+(?:say|mention|talk about|bring up|raise|disclose)\b",
+    r"|^\W*(?:cannot|can'?t|can not|must not|mustn'?t)\s+(?:say|mention|talk about|bring up|raise|disclose)\b"
+    # "-- not a thing to tell a recruiter", "NOT their business", "= nobody's business", "family
+    # stuff -> mine, not his", "not saying at interview", "not a word", "shhh Perth", "🤐", "SHUT
+    # UP", "BACK POCKET", "keep in my pocket", "I don't want it to look like…", "LEGALLY don't
+    # have to say", "don't explain why", "all fine, nothing to say" (set y had said eight such
+    # lines, or their other sentences, aloud).
+    r"|\bnot\s+(?:a\s+thing|something|one)\s+to\s+(?:tell|say|share|mention)\b"
+    r"|\b(?:not|none\s+of)\s+(?:their|his|her|your|the\s+\w+'?s?)\s+(?:business|problem|concern)\b|\bnobody'?s\s+business\b"
+    r"|\bmine,?\s+not\s+(?:his|hers|theirs|yours|the\s+\w+'?s)\b"
+    r"|\bnot\s+(?:saying|telling|mentioning)\s+(?:it\s+|this\s+|that\s+)?(?:at|in)\s+(?:the\s+)?(?:interview|call|panel)\b"
+    r"|\bnot\s+a\s+word\b|\bsh{2,}\b|\bhush\b|[\U0001F910\U0001F92B]|\bshut\s+up\b|\bback\s+pocket\b|\bkeep\s+(?:it\s+)?in\s+my\s+pocket\b"
+    r"|\bdon'?t\s+(?:want|need)\s+(?:it|them|him|her|anyone|people)\s+to\s+(?:look|know|think|see)\b"
+    r"|\b(?:legally\s+)?don'?t\s+have\s+to\s+(?:say|tell|disclose|mention)\b"
+    # (Not "don't bring it up", "don't volunteer": said when asked, set r's "other process" note.)
+    r"|\b(?:don'?t|do not|never)\s+explain\s+why\b"
+    r"|\bnothing\s+to\s+(?:say|tell)\s*\W*$",
+    re.IGNORECASE,
+)
+# The words a note has ready for one question: 'if "know anyone there?" -> "a couple of people
+# from Dublin socially"', 'if pets come up just say "had dogs all my life"', 'if asked about
+# licence: "full licence, current"', 'only if they ask "final stages elsewhere?" -> "yes, one
+# other process"', '(if lifting asked: "I use the trolley…")', 'answer: "Yes, I can."'. The rest
+# of such a line is why the person has the words ready (set y: a break-up, a panic attack, a
+# pregnancy, demerit points), never itself the answer. ("words" never end in "?": a quoted
+# question is the condition.)
+_COVER = re.compile(
+    # (A mark or "say" between: 'if they say "package" → clarify…' quotes what they say.)
+    r"\bif\s+(?P<condition>(?:[^\"“”.;:!()\n]|[\"“][^\"”]{2,80}[\"”]){1,90}?)\s*(?:(?:->|→|=>|=|:|,|[-–—])\s*"
+    r"(?:(?:just|then|only)\s+)?(?:(?:say|answer)\s*:?\s*)?|(?:just|then|only)\s+(?:say|answer)\s*:?\s*)"
+    r"[\"“](?P<words>[^\"”]{2,}[^\"”?\s])[\"”]"
+    r"|\banswer\s*[:=]\s*[\"“](?P<answer>[^\"”]{2,}[^\"”?\s])[\"”]",
     re.IGNORECASE,
 )
 
 
+# A cover's condition that names no question: the line's own subject, asked again or harder
+# ("want 74k BASE min, ideally 76 … if pushed: "mid-seventies base"" is still the pay wanted).
+_ANY_ASKING = re.compile(r"^(?:(?:they|she|he|it|(?-i:[A-Z][a-z]+))\s+)?(?:asked|asks?|pushed|push(?:es)?|comes? up|needed|"
+                         r"presses|probes?)(?:\s+(?:straight|directly|again|hard|further|more))?$", re.IGNORECASE)
+
+
 def marks_itself_private(line: str) -> bool:
-    """Whether a line of a note says it is its writer's alone (``_MARKS_ITSELF_PRIVATE``): then
-    each of its sentences is, whichever one says so."""
-    return _MARKS_ITSELF_PRIVATE.search(line) is not None
+    """Whether a line of a note says it is its writer's alone (``_MARKS_ITSELF_PRIVATE``), or
+    gives the words it has ready for a question it names (``cover``): then each of its
+    sentences is, whichever one says so, and only the words it gives are said."""
+    if _MARKS_ITSELF_PRIVATE.search(line) is not None:
+        return True
+    ready = cover(line)
+    return ready is not None and bool(ready[0]) and _ANY_ASKING.match(ready[0]) is None
+
+
+@lru_cache(maxsize=4096)
+def cover(line: str) -> tuple[str, str] | None:
+    """The question a note's line has words ready for, and the words ('if "how long will you
+    stay?" -> "I'm after something long term"' → ('"how long will you stay?"', "I'm after
+    something long term")); ("", words) where no question is named ('answer: "Yes, I can."',
+    'if asked -> "…"'). None: the line has none."""
+    found = _COVER.search(line)
+    if found is None:
+        return None
+    return (found.group("condition") or "").strip(), (found.group("words") or found.group("answer")).strip()
 
 
 def private_label(label: str | None) -> bool:
@@ -337,8 +392,13 @@ def kept_to_self(body: str, label: str | None = None) -> str:
         # ('Say "wanted GCC experience, bigger international team" (also true)')
         given = _only_said(body) + _IF_ASKED_SAY.findall(body) + [
             m.group("quoted") or m.group("bare") or m.group("single") or m.group("own") for sentence in re.split(r"(?<=[.!?])\s+", body)
-            if (m := _ARROW_SAY.search(sentence)) is not None] + [m.group("words") for m in _JUST_SAY.finditer(body)]
-        return " ".join(_said_line(w.rstrip(".!?,; ")) for w in given if w.strip())
+            if (m := _ARROW_SAY.search(sentence)) is not None] + [m.group("words") for m in _JUST_SAY.finditer(body)] + [
+            m.group("words") or m.group("answer") for m in _COVER.finditer(body)]
+        once: dict[str, str] = {}  # ('if asked -> "…"' is read by two of these)
+        for words in given:
+            if words and words.strip():
+                once.setdefault(" ".join(words.rstrip(".!?,; ").lower().split()), words)
+        return " ".join(_said_line(w.rstrip(".!?,; ")) for w in once.values())
     sentences = re.split(r"(?<=[.!?])\s+", body)
     if len(sentences) > 1 and not sentences[0].rstrip().endswith("?"):
         # "$$ now £44k … want 50+. bonus - how is it measured?", "… commission on call-outs??": the

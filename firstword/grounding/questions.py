@@ -78,7 +78,8 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         # "…B2B or umowa o pracę, and what are your expectations?" (set u)
         r"\bwhat are your expectations(?=\s*([?.!]|$))",
         # "Range is fifty-two to sixty-one. Where do you need to be?" (set x)
-        r"\b(range|band|scale)\b[^?]*[.,;]\s*where (do|would) you (need|want|like) to (be|sit|land|come in)\b",
+        # ("The range is sixty-four to seventy-six. Where do you see yourself?", set y)
+        r"\b(range|band|scale)\b[^?]*[.,;]\s*where (do|would) you ((need|want|like) to (be|sit|land|come in)|see yourself)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start|"
         # "…the next intake starts on the third of March. Any reason you couldn't start then?"
         r"(any reason|anything stopping|anything that would stop) you (couldn'?t|could not|can'?t|from) start",
@@ -377,6 +378,10 @@ def classify(question: str) -> Classified:
     # Nor is a school in the scene a question of the person's schooling: "It's half four on a
     # Friday. A school rings … Talk us through what you'd do" (set q had read their courses).
     asking_last = masked(_last_ask(asked))
+    if _RANGE_THEN_WHERE.search(text):
+        # "The range is sixty-four to seventy-six. Where do you see yourself?" asks the pay
+        # wanted, not the person's plans, though its asking sentence alone would say so (set y).
+        return Classified(QuestionType.LOGISTICS, _RANGE_THEN_WHERE.pattern)
     for said in dict.fromkeys((masked(asking_sentences(asked)), masked(focus(asked)), text)):
         for kind, patterns in _COMPILED:
             if scene and kind is QuestionType.LOGISTICS and said is text:
@@ -408,6 +413,9 @@ _ARRANGEMENT = re.compile(
     r"\b(overtime|on-?call|nights?|night shifts?|splits?|split shifts?|shifts?|rota|roster|weekends?|travel|on the road|"
     r"hybrid|in the office|on site|on-site|commute|relocat\w*|salary|pay|range|rate|hours|money|call-?outs?|lifting|package|"
     r"notice|visa)\b", re.IGNORECASE)
+
+
+_RANGE_THEN_WHERE = re.compile(r"\b(range|band|scale)\b[^?]*[.,;]\s*where (do|would) you see yourself\W*$")
 
 
 def asks_to_accept(question: str) -> bool:

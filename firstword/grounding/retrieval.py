@@ -993,6 +993,8 @@ _PAY_WANTED_ASKED = re.compile(
     r"(what|where) (are|would) you (be )?after|what would (make|it take|get)|"
     # "Range is fifty-two to sixty-one. Where do you need to be?" (set x)
     r"where (do|would) you (need|want|like) to (be|sit|land|come in)|"
+    # "The range is sixty-four to seventy-six. Where do you see yourself?" (set y; the turn talks money)
+    r"where (do|would) you see yourself(?= ?[?.!]|$)|"
     # "What sort of figure did you have in mind?" (set p)
     r"(figure|number|ballpark)\b.{0,20}\bin mind)\b", re.IGNORECASE)
 _PAY_HAD_ASKED = re.compile(r"\b(current\w*|now|at the moment|at the minute|earning|making|last drawn|on at present|at present)\b|"

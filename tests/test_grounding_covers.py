@@ -1,0 +1,138 @@
+"""A note's words ready for one question ('if "know anyone there?" -> "…"'), the other ways a line
+marks itself private, and the least the person would take in more words (held-out set y had
+said a break-up, a panic attack, a pregnancy, a lawsuit and a floor aloud)."""
+
+from __future__ import annotations
+
+import pytest
+
+from firstword.answerer.profile import Profile
+from firstword.grounding import Grounding
+from firstword.grounding.private import cover, kept_to_self, marks_itself_private
+from firstword.grounding.questions import QuestionType, classify
+
+RESUME = "CHIARA FERRARO\nFront Office Supervisor\n\n## Experience\n**Front Office Supervisor, Harcourt Lane Hotel** (2022 – present)\n" \
+         "- Supervise a front desk team of 8 across early, late and night shifts\n- Handle escalated complaints\n"
+
+
+def _opening(notes: str, question: str) -> str:
+    return Grounding(Profile(resume=RESUME, notes=notes)).ground(question).composition.opening
+
+
+EX = ('- D. is FO at Lir Air, Cork base!!! we broke up 2023, fine-ish. if "know anyone there?" -> '
+      '"a couple of people from Dublin socially, nobody in recruitment"')
+
+
+def test_words_ready_for_a_question_are_said_to_it_and_nothing_else_of_their_line() -> None:
+    said = _opening(EX, "Do you know anyone working with us at the minute? There's a referral scheme.")
+    assert "A couple of people from Dublin socially, nobody in recruitment." in said
+    assert "broke up" not in said and "FO" not in said
+
+
+def test_words_ready_for_one_question_are_not_said_to_another() -> None:
+    # Set y had said the whole line to "the role is Cork-based, would you be moving down?".
+    for asked in ("The role is Cork-based and I see you're in Dublin - would you be moving down?",
+                  "Is Lir Air somewhere you've flown with?"):
+        said = _opening(EX, asked)
+        assert "broke up" not in said and "couple of people" not in said, asked
+
+
+def test_words_ready_for_a_question_are_found_however_the_rest_of_the_line_ranks() -> None:
+    notes = ('- mediation dates w/ Faizal not fixed yet, probably 2-3 half days Jan/Feb, will take leave [FJC]. '
+             'if "any leave planned?" -> "nothing major, maybe a few personal half days, will plan around payroll close"\n'
+             "- leave records and CPF submissions for 22 clients")
+    said = _opening(notes, "Any leave planned in the next two, three months? Sometimes the client asks.")
+    assert said.startswith("Nothing major, maybe a few personal half days")
+    assert "mediation" not in said and "Faizal" not in said
+
+
+@pytest.mark.parametrize(("line", "asked", "given"), [
+    # a mark of the writer's own, at the start, the middle or the end of the line
+    ('- flying: 2019 turbulence, panic attack, did the fear of flying course = fine now -- not a thing to tell a recruiter. '
+     'if "how do you feel about flying?" -> "love it, fly home 4-5x a year"', "How do you find flying, generally?",
+     "Love it, fly home 4-5x a year."),
+    ("- Kuba: every 2nd weekend w/ me, 14/14 has to let me swap. NOT their business. ask if rotation is fixed",
+     "The rotation is 14/14. Does that work with things at home, with Kuba?", None),
+    ('- Rawiri\'s work -> maybe Perth mid next yr?? nothing signed. shhh Perth. if "how long will you stay?" -> '
+     '"I\'m after something long term" (which is true if Perth falls over...)',
+     "How long do you see yourself sticking around? Perth?", "I'm after something long term."),
+    ('- baby 11 wks, due end May. LEGALLY don\'t have to say. not saying at interview. if timing Q -> '
+     '"nothing that would stop me delivering the project" + talk about handover planning',
+     "Is there anything about dates or timings we should be aware of as we plan the project?",
+     "Nothing that would stop me delivering the project."),
+    ("- knee op 2021 (meniscus) -> passed the medical, all fine, nothing to say", "Any knee or back problems we should know about?", None),
+    ('- ££ - card 4.8k still + Italy loan -> I NEED the training paid. don\'t explain why, just ask if training is paid',
+     "Is the training paid, and is money a worry for you?", None),
+])
+def test_a_line_marked_private_anywhere_says_only_the_words_it_gives(line: str, asked: str, given: str | None) -> None:
+    assert marks_itself_private(line)
+    said = _opening(line, asked)
+    for private in ("panic", "Kuba", "Perth mid", "baby", "meniscus", "Italy loan", "card 4.8k"):
+        assert private not in said, (line, said)
+    if given is not None:
+        assert said.startswith(given), said
+
+
+def test_a_condition_that_names_no_question_leaves_its_line_as_it_is() -> None:
+    # "if pushed" is the line's own subject asked harder: the pay note stays the pay note (set u).
+    notes = '- SALARY: now £36.5k + ~5% bonus. ASK £44k. if pushed: "low-to-mid forties depending on the bonus".'
+    assert not marks_itself_private(notes)
+    assert "£44k" in _opening(notes, "And what are your salary expectations?")
+
+
+def test_what_they_might_say_in_quotes_is_not_words_to_say() -> None:
+    line = '- if they say "package" → clarify: base or incl super!! (Brooke will prob say "140 package" = less)'
+    assert cover(line) is None
+    assert not marks_itself_private(line)
+
+
+@pytest.mark.parametrize(("line", "ready"), [
+    ('if pets come up just say "had dogs all my life, currently just the cat"', ("pets come up", "had dogs all my life, currently just the cat")),
+    ('only if they ask "final stages elsewhere?" -> "yes, one other process at a late stage" - NO NAME',
+     ('they ask "final stages elsewhere?"', "yes, one other process at a late stage")),
+    ('(if lifting asked: "I use the trolley and two-person lift like everyone should" - true)',
+     ("lifting asked", "I use the trolley and two-person lift like everyone should")),
+    ('can do full days. not their business unless accommodation needed. answer: "Yes, I can."', ("", "Yes, I can.")),
+    ('boat + stomach: sick whole trip. if "any problem on boats?" = "been out on boats fine"',
+     ('"any problem on boats?"', "been out on boats fine")),
+])
+def test_the_question_a_line_has_words_ready_for(line: str, ready: tuple[str, str]) -> None:
+    assert cover(line) == ready
+
+
+def test_the_words_given_are_said_once() -> None:
+    assert kept_to_self('tattoo under watch. if asked -> "nothing visible in uniform"', "private") == "Nothing visible in uniform."
+
+
+@pytest.mark.parametrize(("note", "floor"), [
+    ("salary: ask 92k. walk at less than 88k. transcript fees on top", "88k"),
+    ("salary: top if poss (31k). now 27,180 at uni. will take 29.5.", "29.5"),
+])
+def test_the_least_the_person_would_take_in_other_words_is_kept_back(note: str, floor: str) -> None:
+    assert floor not in kept_to_self(note)
+    assert floor not in _opening(f"- {note}", "Where do you land on salary?")
+
+
+def test_what_the_person_would_take_is_still_what_they_ask_for() -> None:
+    note = "Currently $115k, and for a seed-stage role I'd take $120k–$125k base with meaningful equity."
+    assert "$120k–$125k" in kept_to_self(note)
+
+
+def test_a_range_then_where_do_you_see_yourself_asks_the_pay_wanted() -> None:
+    assert classify("Let's talk numbers. The range is sixty-four to seventy-six. Where do you see yourself?").kind \
+        is QuestionType.LOGISTICS
+    assert classify("Where do you see yourself in five years?").kind is QuestionType.MOTIVATION
+    said = _opening("- salary: ask 74k. min 70k.", "Let's talk numbers. The range is sixty-four to seventy-six. Where do you see yourself?")
+    assert "74k" in said and "70k" not in said
+
+
+@pytest.mark.parametrize("line", [
+    '- Mathieu (loc lead) + Rebecca Lin (narrative dir.) + Sanjay (exec prod) "pour la fin"',
+    "- L. Dietz = Director. Reporter 26 yrs herself, reputation: blunt, hates long answers. -> SHORT ANSWERS. STOP TALKING.",
+])
+def test_notes_on_the_interviewers_and_reminders_are_not_said(line: str) -> None:
+    for asked in ("Questions. Keep them short.", "What do you know about our launch plan, and where does loc go wrong?",
+                  "Two lawyers talking over each other. What do you do."):
+        said = _opening(line, asked)
+        for words in ("Mathieu", "reputation", "STOP TALKING", "hates long"):
+            assert words not in said, (asked, said)
