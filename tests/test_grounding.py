@@ -2775,7 +2775,7 @@ def test_a_private_line_gives_its_words_to_say_and_other_lines_are_not_private()
         "PRIVATE: sleep apnoea (dx 2022), CPAP. keep to myself. If nights come up: \"happy to do my share, I plan "
         "recovery properly\".\n"))
     opening = _opening(profile, "There's shift work, nights and weekends, twelve-hour nights. How do you go with that?")
-    assert "apnoea" not in opening and "CPAP" not in opening and "happy to do my share" in opening
+    assert "apnoea" not in opening and "CPAP" not in opening and "happy to do my share" in opening.lower()
 
 
 def test_the_writers_own_questions_in_a_note_are_not_said_but_an_unsure_number_is() -> None:

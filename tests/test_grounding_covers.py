@@ -136,3 +136,16 @@ def test_notes_on_the_interviewers_and_reminders_are_not_said(line: str) -> None
         said = _opening(line, asked)
         for words in ("Mathieu", "reputation", "STOP TALKING", "hates long"):
             assert words not in said, (asked, said)
+
+
+def test_a_private_line_answers_its_matter_in_the_words_it_gives_whichever_sentence_is_found() -> None:
+    # Set v: the sentence about travel named the father's dialysis; the words to say were two
+    # sentences later, and the answer had been the whole first sentence, then nothing at all.
+    notes = ("Travel 30-35% -> OK BUT Papá (San Rafael, dialysis 3x/week since Jan) -> need to get down there most weekends. "
+             'Trips 1-2 wks fine, NOT 4-week US tours. PRIVATE -> say "happy with 30%, I work best with trips up to two weeks". '
+             "Don't explain why.")
+    said = _opening(notes, "Travel. We're thinking roughly a third of the time, London four times a year. How does that sit with you?")
+    assert said == "Happy with 30%, I work best with trips up to two weeks."
+    # Not to a turn that only shares a word with the line's other sentences.
+    other = _opening(notes, "San Rafael - have you been to the wineries there?")
+    assert "Happy with 30%" not in other and "dialysis" not in other

@@ -141,7 +141,7 @@ def _compose(
             "answer yet."
         )
     usable = [s for s in ranked if s.on_topic and _may_open(s.fact) and _fits(s, kind) and _line_may_open(s.fact, facts)
-              and asked_so(s.fact, question)]
+              and asked_so(s.fact, question) and (kind in _MATTERS or not _gives_only_for_its_line(s.fact))]
     # A note written for another question (why join, a salary, what to ask) does not answer
     # this one.
     # The words a note has ready for this very question ('if "any leave planned?" -> …'): the
@@ -276,7 +276,8 @@ def _compose(
     if pictured and len(usable) > 1 and top.source is not Source.STORY:
         second = usable[1].fact
         if second.source is not Source.STORY and not _same_material(top, second) and (
-                (second.follows or second.id) != (top.follows or top.id) or _note_says(top, facts) is None):
+                (second.follows or second.id) != (top.follows or top.id) or _note_says(top, facts) is None) and (
+                not second.line_gives or second.line_gives != top.line_gives):
             opening = f"{opening} {first_person(second, facts)}"
             used.append(second.id)
     return Composition(opening, tuple(used), (), context)
@@ -466,7 +467,18 @@ def asked_so(fact: Fact, question: str, *, exactly: bool = False) -> bool:
         return not exactly
     said = len(named & set(tokens(question)))
     # ``exactly``: every word it names is said, of a sentence that gives the words.
-    return said == len(named) and bool(kept_to_self(fact.body, fact.label)) if exactly else 2 * said >= len(named)
+    return said == len(named) and bool(kept_to_self(fact.body, fact.label) or fact.line_gives) if exactly else 2 * said >= len(named)
+
+
+# The questions a private line's words answer from any of its sentences (``Fact.line_gives``): an
+# arrangement ("Travel 30-35% -> OK BUT Papá … PRIVATE -> say "happy with 30%…"") or a reason
+# ("PRIVATE: leaving RNCM partly b/c … Say "ready for a concert house…""). Not a turn that shares
+# a word with the line's other sentences ("And he's still with you? Or he left?", set v).
+_MATTERS = (QuestionType.LOGISTICS, QuestionType.MOTIVATION)
+
+
+def _gives_only_for_its_line(fact: Fact) -> bool:
+    return bool(fact.line_gives) and not kept_to_self(fact.body, fact.label)
 
 
 def _line_may_open(fact: Fact, facts: FactBase) -> bool:
@@ -475,7 +487,7 @@ def _line_may_open(fact: Fact, facts: FactBase) -> bool:
     if fact.follows is None:
         return True
     first = facts.by_id(fact.follows)
-    return first is None or _may_open(first)
+    return first is None or (_may_open(first) and not _gives_only_for_its_line(first))
 
 
 def _may_open(fact: Fact) -> bool:
@@ -486,7 +498,7 @@ def _may_open(fact: Fact) -> bool:
         return False
     if fact.source is Source.NOTES and (STYLE_NOTE.match(fact.body) or STYLE_NOTE.match(fact.label or "")
                                         or _REMINDERS_LABEL.match(fact.label or "")
-                                        or all_kept_to_self(fact.body, fact.label)):
+                                        or (all_kept_to_self(fact.body, fact.label) and not fact.line_gives)):
         return False  # "Avoid: …", "Keep answers short": advice to oneself, not words to say
     if fact.source is Source.NOTES and _ABOUT_THE_INTERVIEW.match(fact.label or ""):
         # "Panel: Nadia Haddad (Pharmacy Ops Manager), Kevin Lau …" said as the answer to "tell
@@ -658,7 +670,7 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.NOTES and (given := _note_says(fact, facts)) is not None:
         return _sentence(given)
     if fact.source is Source.NOTES:
-        body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body, fact.label))
+        body = EXPECTED_SUM.sub("I'm looking for ", kept_to_self(body, fact.label) or fact.line_gives or "")
         # "$$ - now $37.50 + $180/wk on-call": the money signs are the writer's label, not words.
         body = MONEY_LEAD.sub("", body, count=1) or body
     if fact.source is Source.RESUME and fact.employer and (italic := re.fullmatch(r"\*([^*].*?[^*])\*\.?", body)):

@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 
 from firstword.answerer.profile import Profile
-from firstword.grounding.private import cover, marks_itself_private, private_label
+from firstword.grounding.private import cover, kept_to_self, marks_itself_private, private_label
 
 
 # Words aimed at a model rather than at a reader of a resume.
@@ -116,6 +116,10 @@ class Fact:
     # Of a note's line that has words ready for one question ('if "know anyone there?" -> "…"',
     # ``private.cover``): that question, as written; "" where the line names none.
     asked_if: str | None = None
+    # Of a line marked private (``private.marks_itself_private``), the words it gives to say,
+    # whichever of its sentences gives them: "Travel 30-35% -> OK BUT Papá (dialysis …). …
+    # PRIVATE -> say "happy with 30%…"" answers a question about travel in those words (set v).
+    line_gives: str | None = None
 
     @property
     def instruction_like(self) -> bool:
@@ -947,6 +951,7 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
         # ("… no need to tell them, keep to myself.": every sentence of the line is the writer's.)
         private_line = source is Source.NOTES and marks_itself_private(item)
         ready = cover(item) if source is Source.NOTES else None
+        gives = (kept_to_self(item, "private") or None) if private_line else None
         if source is Source.NOTES and MONEY_LEAD.match(item):
             # "$$ now $24.80/hr … range 52-61. ASK 58. SERS years carry over": every sentence of
             # the line is about pay, as under "Salary:" (set x had read "ASK 58." as about nothing).
@@ -977,7 +982,7 @@ def _plain_facts(text: str, source: Source, prefix: str) -> list[Fact]:
             for piece in pieces:
                 n += 1
                 facts.append(Fact(f"{prefix}:{n}", source, piece, section, label=own, follows=follows,
-                                  asked_if=ready[0] if ready is not None else None))
+                                  asked_if=ready[0] if ready is not None else None, line_gives=gives))
                 line_first = line_first or facts[-1].id
     return facts
 
