@@ -300,3 +300,41 @@ def test_the_offline_replay_counts_the_questions_a_prediction_answers(tmp_path: 
         "Tell me about yourself.", "What is your notice period?", "What are your salary expectations?"]
     assert [h["answered_live"] for h in result["hits"]] == [None, None, "How would you shard a ledger across regions?"]
     assert json.loads(out.read_text())["by_script"] == [{"name": "one", "persona": "copilot", "questions": 4, "hits": 3}]
+
+
+def test_the_warm_up_asks_no_question_a_script_asks() -> None:
+    # A measured question answered warm (its type, its words read once already) would be faster
+    # on whichever session asked it; the warm-up is for what a process pays once.
+    from firstword.bench.prefetch import WARM_UP_PAUSE_S, WARM_UP_QUESTIONS
+    from firstword.config import PrefetchConfig
+
+    asked = {normalise(q) for folder in ("bench/prefetch", "bench/prefetch-heldout") for s in load_scripts(Path(folder))
+             for q in s.questions}
+    assert not asked & {normalise(q) for q in WARM_UP_QUESTIONS}
+    # Its prefetching session pauses long enough to predict and prepare.
+    assert WARM_UP_PAUSE_S > PrefetchConfig().idle_after_s
+
+
+@pytest.mark.engine
+@pytest.mark.e2e
+async def test_the_warm_up_runs_against_the_bundled_server_and_leaves_no_session() -> None:
+    import asyncio
+
+    import httpx
+
+    from firstword.bench.prefetch import warm_up
+    from firstword.config import Settings
+    from firstword.engines import load_engines
+    from firstword.server.app import create_app
+    from tests.conftest import InLoopServer
+
+    settings = Settings()
+    app = create_app(settings, load_engines(settings))
+    async with InLoopServer(app) as srv, httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
+        await warm_up(http)
+        assert (await http.get("/healthz")).status_code == 200
+        for _ in range(50):  # a deleted session closes in the background
+            if len(app.state.registry) == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert len(app.state.registry) == 0, "the warm-up's sessions are closed"

@@ -149,3 +149,23 @@ def test_a_private_line_answers_its_matter_in_the_words_it_gives_whichever_sente
     # Not to a turn that only shares a word with the line's other sentences.
     other = _opening(notes, "San Rafael - have you been to the wineries there?")
     assert "Happy with 30%" not in other and "dialysis" not in other
+
+
+def test_what_the_person_means_to_find_out_answers_nothing_but_the_closing_question() -> None:
+    # Set v had said "I'm a pastry sous chef? how many CDPs?" to "what are you not so good at?".
+    notes = "- team structure: pastry sous chef? how many CDPs?\n- HR = pay during stoppage?\n- salary: ask R1.2m + bonus"
+    for asked in ("What is the thing you're not so good at?", "How do you run a pastry section with CDPs?"):
+        assert "CDPs?" not in _opening(notes, asked), asked
+    assert "pay during stoppage" not in _opening(notes, "And the package. You know the range. Where do you need to be?")
+    # One sentence unsure of itself is still the person's answer.
+    assert "Guest week the week after next?" in _opening("- start: Guest week the week after next?",
+                                                          "When could you start if this works out?")
+
+
+def test_a_topic_of_the_notes_with_words_ready_is_answered_in_those_words() -> None:
+    from firstword.prefetch.notes import topics
+
+    notes = ('- tattoo: small swallow inner L wrist ~2cm. under watch. if asked -> "nothing visible in uniform, one very '
+             'small one that\'s always covered by my watch" (check their policy page again before)\n')
+    [topic] = [t for t in topics(Profile(resume=RESUME, notes=notes)) if t.label == "tattoo"]
+    assert topic.answer == "Nothing visible in uniform, one very small one that's always covered by my watch."

@@ -141,7 +141,8 @@ def _compose(
             "answer yet."
         )
     usable = [s for s in ranked if s.on_topic and _may_open(s.fact) and _fits(s, kind) and _line_may_open(s.fact, facts)
-              and asked_so(s.fact, question) and (kind in _MATTERS or not _gives_only_for_its_line(s.fact))]
+              and asked_so(s.fact, question) and (kind in _MATTERS or not _gives_only_for_its_line(s.fact))
+              and (kind is QuestionType.CLOSING or not _only_questions(s.fact))]
     # A note written for another question (why join, a salary, what to ask) does not answer
     # this one.
     # The words a note has ready for this very question ('if "any leave planned?" -> …'): the
@@ -479,6 +480,26 @@ _MATTERS = (QuestionType.LOGISTICS, QuestionType.MOTIVATION)
 
 def _gives_only_for_its_line(fact: Fact) -> bool:
     return bool(fact.line_gives) and not kept_to_self(fact.body, fact.label)
+
+
+def _only_questions(fact: Fact) -> bool:
+    """A note that is only what the person means to find out ("team structure: pastry sous chef?
+    how many CDPs?"): asked at the end, never an answer to anything else (set v had said "I'm a
+    pastry sous chef? how many CDPs?" to "what are you not so good at?"). Not "notice — 1
+    month??": a number is the person's answer, unsure."""
+    if fact.source is not Source.NOTES:
+        return False
+    said = [x for x in re.split(r"(?<=[.!?])\s+", fact.body.strip()) if x.strip()]
+    if not said or re.search(r"\d", fact.body) or not all(x.rstrip().endswith("?") for x in said):
+        return False
+    # One sentence is a question only as one is asked ("HR = pay during stoppage?" is; "Guest
+    # week the week after next?" and "ROW_NUMBER dedupe, tie-break on txn_id?" are the person's
+    # answer, unsure).
+    return len(said) > 1 or _ASKS.match(said[0]) is not None or " = " in said[0]
+
+
+_ASKS = re.compile(r"^\W*(?:how|what|who|whom|whose|why|when|where|which|is|are|do|does|did|can|could|will|would|should|"
+                   r"any|has|have)\b", re.IGNORECASE)
 
 
 def _line_may_open(fact: Fact, facts: FactBase) -> bool:

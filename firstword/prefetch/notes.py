@@ -27,7 +27,7 @@ from functools import lru_cache
 from firstword.answerer.profile import Profile
 from firstword.grounding.compose import first_person
 from firstword.grounding.facts import Fact, FactBase, Source
-from firstword.grounding.private import all_kept_to_self
+from firstword.grounding.private import all_kept_to_self, cover, kept_to_self
 from firstword.prefetch import match
 from firstword.prefetch.match import Anchors
 
@@ -98,7 +98,11 @@ def _topics(resume: str, job: str, notes: str, stories: tuple[str, ...]) -> tupl
                           if not t.startswith("@"))
         if not named:
             continue
-        answer = _answer([f for f in note_facts if _of_line(f, line)], facts)
+        # 'tattoo: small swallow inner L wrist … if asked -> "nothing visible in uniform…"': the
+        # words the person has ready for being asked about it are the answer (set y's prepared
+        # answer had been the whole line, its reminder to check their policy page with it).
+        answer = kept_to_self(body, "private") if cover(body) is not None else _answer(
+            [f for f in note_facts if _of_line(f, line)], facts)
         if not answer:
             continue
         terms = frozenset(t for t in match.read(f"{label} {body}").content if not t.startswith("@"))
