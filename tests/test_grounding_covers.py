@@ -169,3 +169,10 @@ def test_a_topic_of_the_notes_with_words_ready_is_answered_in_those_words() -> N
              'small one that\'s always covered by my watch" (check their policy page again before)\n')
     [topic] = [t for t in topics(Profile(resume=RESUME, notes=notes)) if t.label == "tattoo"]
     assert topic.answer == "Nothing visible in uniform, one very small one that's always covered by my watch."
+
+
+def test_a_record_not_to_be_discussed_is_not_said() -> None:
+    notes = ("- 2009 OVI - record sealed 2015. not discussing. school BCI/FBI check might still show it?? if it comes up, "
+             "short + honest: old, sealed, clean since, 14 yrs driving kids w/ zero preventable accidents.")
+    said = _opening(notes, "Anything going to come back on the background check I should know about now?")
+    assert "OVI" not in said and "not discussing" not in said and "sealed" not in said

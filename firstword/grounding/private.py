@@ -220,7 +220,10 @@ _MARKS_ITSELF_PRIVATE = re.compile(
     r"|\b(?:legally\s+)?don'?t\s+have\s+to\s+(?:say|tell|disclose|mention)\b"
     # (Not "don't bring it up", "don't volunteer": said when asked, set r's "other process" note.)
     r"|\b(?:don'?t|do not|never)\s+explain\s+why\b"
-    r"|\bnothing\s+to\s+(?:say|tell)\s*\W*$",
+    r"|\bnothing\s+to\s+(?:say|tell)\s*\W*$"
+    # ("2009 OVI - record sealed 2015. not discussing. …": set x had said it whole, "not
+    # discussing" and all, to a question about the background check.)
+    r"|\bnot\s+discussing(?:\s+(?:it|this|that))?\s*[.!;,]",
     re.IGNORECASE,
 )
 # The words a note has ready for one question: 'if "know anyone there?" -> "a couple of people
