@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, MONEY_LEAD, Fact, FactBase, Source, asks_them, is_title, role_title, to_ask
 from firstword.grounding.private import all_kept_to_self, kept_to_self, words_given
@@ -460,15 +461,20 @@ def asked_so(fact: Fact, question: str, *, exactly: bool = False) -> bool:
     "How long do you see yourself sticking around?"). The words are the person's answer to that
     question only: set y's 'if she asks about the van -> …' had been said to a question about
     hours."""
-    if not fact.asked_if:
-        return not exactly
-    condition = " ".join(_SHORT_FORMS.get(w.lower(), w) for w in fact.asked_if.replace('"', " ").split())
-    named = {t for t in tokens(condition) if t not in _CONDITION_FRAME}
+    named = _condition_names(fact.asked_if) if fact.asked_if else frozenset()
     if not named:
         return not exactly
     said = len(named & set(tokens(question)))
     # ``exactly``: every word it names is said, of a sentence that gives the words.
     return said == len(named) and bool(kept_to_self(fact.body, fact.label) or fact.line_gives) if exactly else 2 * said >= len(named)
+
+
+@lru_cache(maxsize=4096)
+def _condition_names(condition: str) -> frozenset[str]:
+    """What a note's condition names ("if timing Q" → {"time"}), read once per note: every
+    question of the session is checked against it."""
+    spelled = " ".join(_SHORT_FORMS.get(w.lower(), w) for w in condition.replace('"', " ").split())
+    return frozenset(t for t in tokens(spelled) if t not in _CONDITION_FRAME)
 
 
 # The questions a private line's words answer from any of its sentences (``Fact.line_gives``): an

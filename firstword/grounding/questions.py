@@ -77,9 +77,9 @@ CUES: tuple[tuple[QuestionType, tuple[str, ...]], ...] = (
         r"present|existing|compensation|whole|full) package\b|"
         # "…B2B or umowa o pracę, and what are your expectations?" (set u)
         r"\bwhat are your expectations(?=\s*([?.!]|$))",
-        # "Range is fifty-two to sixty-one. Where do you need to be?" (set x)
-        # ("The range is sixty-four to seventy-six. Where do you see yourself?", set y)
-        r"\b(range|band|scale)\b[^?]*[.,;]\s*where (do|would) you ((need|want|like) to (be|sit|land|come in)|see yourself)\b",
+        # "Range is fifty-two to sixty-one. Where do you need to be?" (set x; "… Where do you see
+        # yourself?" is ``_RANGE_THEN_WHERE``, read before the asking sentence alone decides)
+        r"\b(range|band|scale)\b[^?]*[.,;]\s*where (do|would) you (need|want|like) to (be|sit|land|come in)\b",
         r"notice period|when (can|could|would) you (start|join)|start date|availability|available to start|"
         # "…the next intake starts on the third of March. Any reason you couldn't start then?"
         r"(any reason|anything stopping|anything that would stop) you (couldn'?t|could not|can'?t|from) start",
