@@ -38,6 +38,7 @@ from firstword.stt.scheduler import DecodeScheduler
 from firstword.llm.base import Priority
 from firstword.prefetch.predict import Prediction, predict_questions
 from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher, prepared_text, with_topic
+from firstword.prefetch.worker import MatchWorker
 
 log = logging.getLogger("firstword.sessions")
 
@@ -133,6 +134,10 @@ class SessionRegistry:
         self._reaper: asyncio.Task[None] | None = None
         # Every session's background generation passes this one door (prefetch.global_share).
         self.background_gate = BackgroundGate(settings.prefetch.global_share)
+        # Every session's lookups are decided beside the loop by one child process
+        # (prefetch.match_worker); it starts with the first predictions.
+        p = settings.prefetch
+        self.match_worker = MatchWorker(wait_s=p.match_wait_s) if p.enabled and p.match_worker else None
         # One decoder for every session's local decodes: the engine's, or where the engine
         # streams by itself (Deepgram), its local fallback's.
         local = getattr(engines.stt, "fallback", None) if hasattr(engines.stt, "open_transcriber") else engines.stt
@@ -289,6 +294,7 @@ class SessionRegistry:
         return Prefetcher(
             persona=persona_name, start_as=start_as, generate=generate, predict=predict, gate=self.background_gate,
             config=self._settings.prefetch, handed_over=lambda question: answerer.grounding.handed_over(question),
+            matcher=self.match_worker,
         )
 
     async def _warm(self, session: Session) -> None:
@@ -465,3 +471,5 @@ class SessionRegistry:
                     await task
         for session_id in list(self._sessions):
             await self.close(session_id, reason="shutdown")
+        if self.match_worker is not None:
+            self.match_worker.close()

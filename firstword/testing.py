@@ -75,6 +75,8 @@ class GatedAnswers:
     follows: list[str | None] = field(default_factory=list)
     cancelled: int = 0
     completed: int = 0
+    # The questions read ahead of their answer (``AnswerSource.read_ahead``).
+    read_ahead_of: list[str] = field(default_factory=list)
     _gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(0))
 
     def release(self, n: int = 1) -> None:
@@ -83,6 +85,9 @@ class GatedAnswers:
 
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return "".join(self.tokens) if self.settles else None
+
+    def read_ahead(self, question: str, *, follows: str | None = None) -> None:
+        self.read_ahead_of.append(question)
 
     def stream(self, question: str, *, follows: str | None = None) -> AsyncIterator[str]:
         self.questions.append(question)
@@ -114,9 +119,14 @@ class InstantAnswers:
     # What each stream was told the question follows (``AnswerSource.stream``).
     follows: list[str | None] = field(default_factory=list)
     cancelled: int = 0
+    # The questions read ahead of their answer (``AnswerSource.read_ahead``).
+    read_ahead_of: list[str] = field(default_factory=list)
 
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return None  # streamed as a model would: never known ahead
+
+    def read_ahead(self, question: str, *, follows: str | None = None) -> None:
+        self.read_ahead_of.append(question)
 
     def stream(self, question: str, *, follows: str | None = None) -> AsyncIterator[str]:
         self.questions.append(question)

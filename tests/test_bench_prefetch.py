@@ -338,3 +338,42 @@ async def test_the_warm_up_runs_against_the_bundled_server_and_leaves_no_session
                 break
             await asyncio.sleep(0.1)
         assert len(app.state.registry) == 0, "the warm-up's sessions are closed"
+
+
+def test_the_summary_counts_the_lookups_the_server_decided_beside_its_loop():
+    with_figures = runs()
+    with_figures[0]["prefetch"] = {"lookups": 4, "decided_beside": 3, "hits": 2}
+    with_figures[1]["prefetch"] = {"lookups": 2, "decided_beside": 2}
+    s = summarise(with_figures, judge())["summary"]
+    assert (s["lookups"], s["lookups_decided_beside"]) == (6, 5)
+    # A server that does not say (an older one, or a session that never ran): None, not 0.
+    s = summarise(runs(), judge())["summary"]
+    assert s["lookups"] is None and s["lookups_decided_beside"] is None
+
+
+@pytest.mark.engine
+@pytest.mark.e2e
+async def test_the_bundled_server_decides_its_lookups_beside_the_loop() -> None:
+    import httpx
+
+    from firstword.bench.prefetch import COPILOT, Script, run_session
+    from firstword.config import Settings
+    from firstword.engines import load_engines
+    from firstword.server.app import create_app
+    from tests.conftest import InLoopServer
+
+    settings = Settings()
+    app = create_app(settings, load_engines(settings))
+    script = Script(name="beside", persona=COPILOT, profile=None, questions=(
+        "What are your salary expectations?", "When could you start?", "Which part of the job do you like least?"))
+    figures: dict[str, object] = {}
+    async with InLoopServer(app) as srv, httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
+        records = await run_session(http, script, prefetch=True, pause_s=2.0, prefetch_stats=figures)
+        worker = app.state.registry.match_worker
+        assert worker is not None and worker.ready
+    assert [r["error"] for r in records] == [None, None, None]
+    assert figures["lookups"] == 3
+    # The worker starts with the session and is up well before the first pause ends (~0.3 s of
+    # imports); a machine slow enough to miss that still decides the later turns beside.
+    assert 2 <= figures["decided_beside"] <= 3  # type: ignore[operator]
+    assert not worker.ready  # closed with the server

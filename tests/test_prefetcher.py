@@ -68,6 +68,7 @@ class LiveAnswers:
 
     def __init__(self) -> None:
         self.questions: list[str] = []
+        self.read_ahead_of: list[str] = []
 
     def stream(self, question: str, *, follows: str | None = None) -> AsyncIterator[str]:
         self.questions.append(question)
@@ -75,6 +76,9 @@ class LiveAnswers:
 
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return None
+
+    def read_ahead(self, question: str, *, follows: str | None = None) -> None:
+        self.read_ahead_of.append(question)
 
     async def _run(self) -> AsyncIterator[str]:
         for word in ("Live", " answer", "."):

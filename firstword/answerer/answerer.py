@@ -61,6 +61,10 @@ class Answerer:
     def ground(self, question: str, follows: str | None = None) -> Grounded:
         return self.grounding.ground(question, follows)
 
+    def read_ahead(self, question: str, *, follows: str | None = None) -> None:
+        # ``Grounding.ground`` keeps its last results: ``_answer`` finds this one there.
+        self.grounding.ground(question, follows)
+
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         grounded = self.grounding.ground(question, follows)
         opening = self._opening(grounded)

@@ -21,3 +21,9 @@ class AnswerSource(Protocol):
         The turn manager keeps a shown answer when the speaker goes on only if this is, word
         for word, what is already on screen: the answer to the longer question is the same."""
         ...
+
+    def read_ahead(self, question: str, *, follows: str | None = None) -> None:
+        """Do now the work ``stream`` does before its first word (the copilot's grounding), so
+        that ``stream`` for the same question starts from it; called while something else that
+        must come first is worked out beside the loop (``firstword.prefetch.worker``)."""
+        ...

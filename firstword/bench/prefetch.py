@@ -41,7 +41,11 @@ as well), is sent, and its answer is followed to ``answer.done`` over the sessio
   own first-token time (``turn.latency.llm_ttft_ms``) where both runs report it. ``by_route``
   gives both per route (``message``: the copilot, whose first words are the profile's own and
   come in milliseconds; ``board``: an advisor's, written by the model), since one pooled median
-  of the two says little about either; with p95, where a delay behind background work shows.
+  of the two says little about either; with p95, where a delay behind background work shows;
+- ``lookups`` and ``lookups_decided_beside``: the prefetching sessions' turns looked up, and
+  how many of them the server decided in its lookup process beside the event loop
+  (``prefetch.match_worker``) rather than on the loop (``GET /sessions/{id}``'s ``prefetch``,
+  read before each session closes): a ratio measured with the worker off, or not yet up, says so.
 
 **False hits: how a hit is judged.** Every hit's pair (the question asked, the ``prepared_for``
 question the answer was written for) is judged, after both are normalised (lower case,
@@ -301,6 +305,12 @@ def _paired_ratio(on: Sequence[float], off: Sequence[float]) -> float | None:
     return round(statistics.median(ratios), 3) if ratios else None
 
 
+def _total(runs: Sequence[dict[str, Any]], figure: str) -> int | None:
+    """A figure of the prefetching sessions' (``run_session``'s ``prefetch_stats``), summed."""
+    values = [run["prefetch"][figure] for run in runs if isinstance((run.get("prefetch") or {}).get(figure), int)]
+    return sum(values) if values else None
+
+
 def _is_hit(record: dict[str, Any]) -> bool:
     return record.get("trigger") == PREFETCHED
 
@@ -419,6 +429,10 @@ def summarise(runs: Sequence[dict[str, Any]], judge: HitJudge) -> dict[str, Any]
         "misses_predicted_offline": predicted_misses,
         "misses_unpredicted_offline": unpredicted_misses,
         "problems": len(problems),
+        # The prefetching sessions' lookups, and how many the server decided beside its loop
+        # (``prefetch.match_worker``); None where the server did not say.
+        "lookups": _total(runs, "lookups"),
+        "lookups_decided_beside": _total(runs, "decided_beside"),
     }
     by_persona: dict[str, dict[str, Any]] = {}
     for row in per_script:
@@ -747,8 +761,11 @@ async def run_session(
     pause_s: float,
     on_question: Callable[[str], None] | None = None,
     on_answer: Callable[[], None] | None = None,
+    prefetch_stats: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """One session of one script: its questions asked in order with the pause before each."""
+    """One session of one script: its questions asked in order with the pause before each.
+    ``prefetch_stats``: filled with the session's prefetch figures (``GET /sessions/{id}``'s
+    ``prefetch``) before it is closed."""
     import websockets
 
     session = await _create_session(http, script, prefetch)
@@ -801,6 +818,12 @@ async def run_session(
                 except (asyncio.CancelledError, Exception):  # noqa: BLE001 - the socket closing under it
                     pass
     finally:
+        if prefetch_stats is not None and prefetch:
+            try:
+                info = await http.get(f"/sessions/{session['session_id']}", params={"token": session["owner_token"]})
+                prefetch_stats.update(info.json().get("prefetch") or {})
+            except Exception:  # noqa: BLE001 - figures only; the records stand
+                pass
         try:
             await http.delete(f"/sessions/{session['session_id']}", params={"token": session["owner_token"]})
         except Exception:  # noqa: BLE001 - the server may already be gone
@@ -867,9 +890,13 @@ async def run_async(scripts: Sequence[Script], url: str, *, pause_s: float, cons
                     def asking(question: str, mode: str = mode, script: Script = script) -> None:
                         progress.update(task, description=f"{script.name} · prefetch {mode} · {question[:40]}")
 
+                    figures: dict[str, Any] = {}
+                    if prefetch:
+                        run["prefetch"] = figures
                     try:
                         run[mode] = await run_session(http, script, prefetch=prefetch, pause_s=pause_s,
-                                                      on_question=asking, on_answer=lambda: progress.advance(task))
+                                                      on_question=asking, on_answer=lambda: progress.advance(task),
+                                                      prefetch_stats=figures)
                     except Exception as exc:  # noqa: BLE001 - reported per question, the bench goes on
                         # The session could not run (not created, never ready, its socket refused):
                         # every question is recorded with the reason, and the next script runs.
@@ -942,6 +969,8 @@ def _print(result: dict[str, Any], console: Console) -> None:
             f"{_ms(r['first_word_off_ms_p50'])} ms off (ratio {r['live_ttft_ratio']}), p95 {_ms(r['first_word_on_ms_p95'])} on, "
             f"{_ms(r['first_word_off_ms_p95'])} off; LLM first token ratio {r['llm_ttft_ratio']}"
         )
+    if s.get("lookups") is not None:
+        console.print(f"lookups: {s['lookups']}, of them decided beside the server's loop: {s['lookups_decided_beside']}")
     console.print(
         f"misses: {b['misses']}; of them predicted by the offline replay but not shown: {b['predicted_offline_not_shown']}, "
         f"not predicted: {b['not_predicted_offline']}"

@@ -374,6 +374,7 @@ class TurnLatency(Payload):
     stt_final_ms: float | None = None
     answer_id: Id | None = None
     trigger: AnswerTrigger | None = None
+    # From the answer's request (before the prefetch lookup, which is on its way) to its first text.
     llm_ttft_ms: float | None = None
     vad_to_first_word_ms: float | None = None
     e2e_first_word_ms: float | None = None

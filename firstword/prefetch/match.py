@@ -1813,3 +1813,45 @@ def match_question(text: str, predictions: Sequence[Predicted], *, threshold: fl
     """The one prediction ``text`` asks, or None (no prediction close enough, or two: see
     ``decide`` for the reason)."""
     return decide(text, predictions, threshold=threshold).match
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Which of a list of predictions a turn asks (``choose``), as positions in that list, so
+    that it crosses a process boundary as a few numbers (``firstword.prefetch.worker``)."""
+
+    # The prediction asked, or the two or three asked together, in the turn's order; () on a miss.
+    chosen: tuple[int, ...]
+    # The asks no prediction answers, to be answered live after the prepared answers (``partly``
+    # only; "" when the chosen answer the whole turn).
+    live: str
+    # Why, as the whole turn was decided: a ``Decision.reason``, or "no_shared_words" (no
+    # prediction's needed words are all said).
+    reason: str
+    ambiguous: bool = False
+
+
+def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False) -> Choice:
+    """The prediction(s) ``text`` asks (``decide``, else ``decide_each``, else, with ``partly``,
+    ``decide_partly``); a miss when two predictions are close (a false hit is worse than none)."""
+    if not predictions:
+        return Choice((), "", "no_predictions")
+    if not may_ask(text, predictions):
+        # No prediction's needed words are all said (~1 question in 11): a miss, not read
+        # further, on the way to the live first word.
+        return Choice((), "", "no_shared_words")
+    position = {id(p): i for i, p in enumerate(predictions)}
+    decision = decide(text, predictions)
+    if decision.match is not None:
+        return Choice((position[id(decision.match.prediction)],), "", decision.reason)
+    if decision.ambiguous:
+        return Choice((), "", decision.reason, ambiguous=True)
+    # One question said twice ("What's prompting the move? Why now?") gives one match.
+    memo: dict[str, Decision] = {}  # each ask decided once for both
+    together = decide_each(text, predictions, memo=memo)
+    if together or not partly:
+        return Choice(tuple(position[id(m.prediction)] for m in together), "", decision.reason)
+    some = decide_partly(text, predictions, memo=memo)
+    if some is None:
+        return Choice((), "", decision.reason)
+    return Choice(tuple(position[id(m.prediction)] for m in some.matches), some.live, decision.reason)

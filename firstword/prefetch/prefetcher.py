@@ -25,7 +25,10 @@ Pre-generation never delays a live answer:
 ``lookup(question, persona)`` is the hand-over: a hit needs the matcher to pick exactly one
 prediction (``match.decide``: ambiguous and near questions are misses), an answer prepared for
 that prediction in the current context (same history, same profile), and the same persona. A
-miss costs nothing but the budget already spent. ``invalidate`` (the profile changed) drops
+miss costs nothing but the budget already spent: with the server's lookup process
+(``prefetch.worker``), each pause's predictions are sent to it, and a turn is decided there while
+the loop does the live answer's reading of it (``meanwhile``); without it, or when it is not
+up, the same decision is made here. ``invalidate`` (the profile changed) drops
 every prediction and prepared answer; nothing written from the old profile is ever shown.
 """
 
@@ -41,8 +44,9 @@ from dataclasses import dataclass, field, replace
 from firstword.config import PrefetchConfig
 from firstword.critic.sentences import split as sentences_of
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
-from firstword.prefetch.match import Decision, decide, decide_each, decide_partly, may_ask, normalise
+from firstword.prefetch.match import Choice, choose, normalise
 from firstword.prefetch.predict import Prediction
+from firstword.prefetch.worker import MatchWorker
 
 log = logging.getLogger("firstword.prefetch")
 
@@ -197,6 +201,8 @@ class PrefetchStats:
     compute_s: float = 0.0
     not_preparable: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    lookups: int = 0  # turns decided (a colleague's turn is not)
+    beside: int = 0  # of them, decided by the lookup worker (``prefetch.worker``), not on the loop
 
 
 class Prefetcher:
@@ -211,6 +217,7 @@ class Prefetcher:
         config: PrefetchConfig,
         clock: Callable[[], float] = time.monotonic,
         handed_over: Callable[[str], str | None] | None = None,
+        matcher: MatchWorker | None = None,
     ) -> None:
         # Whose answers: the session's own persona for questions typed to the session (the turn
         # manager's), "board:<id>" for an advisor's in the board room (its events name it).
@@ -224,6 +231,13 @@ class Prefetcher:
         # The colleague a turn hands the floor to ("Faith, do you have your questions?"), whose
         # words are never the person's to answer: no prediction is shown for it.
         self._handed_over = handed_over
+        # The server's lookup process (``prefetch.worker``), which decides a turn beside the
+        # live path; ``_generation``: the predictions it holds for this session, None while it
+        # holds none of the current ones (the lookup is then made here).
+        self._matcher = matcher
+        self._key = matcher.register() if matcher is not None else 0
+        self._generation: int | None = None
+        self._installed: list[Prediction] | None = None  # the very list the worker holds
         self.history: list[tuple[str, str]] = []
         self.predictions: list[Prediction] = []
         self._for_persona = persona  # whose follow-ups the predictions are
@@ -243,6 +257,8 @@ class Prefetcher:
 
     def start(self) -> None:
         """The session is ready: predict its openers and prepare them once idle."""
+        if self._matcher is not None:
+            self._matcher.start()  # once per server, ~0.3 s before it answers: up by the first pause
         self._moved_on(self._start_as)
         self._schedule()
 
@@ -303,6 +319,7 @@ class Prefetcher:
         self.stats.dropped += len(self._prepared)
         self._prepared.clear()
         self.predictions = []
+        self._generation = None
         self._suspended = True
 
     def invalidate(self) -> None:
@@ -313,24 +330,43 @@ class Prefetcher:
         self._moved_on(self._for_persona)
         self._schedule()
 
-    def lookup(self, question: str, persona: str | None = None, *, partly: bool = False) -> Prepared | None:
+    def lookup(
+        self, question: str, persona: str | None = None, *, partly: bool = False,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> Prepared | None:
         """The answer prepared for ``question`` (asked of ``persona``), or None (module doc).
         ``partly``: a turn that asks several things, some predicted, is a hit too, its other
         asks in ``Prepared.live`` for the caller to answer live after the prepared text (the
-        copilot's turn manager does; an advisor, whose every word is the model's, does not)."""
+        copilot's turn manager does; an advisor, whose every word is the model's, does not).
+        ``meanwhile``: the live answer's own reading of the turn, run while the lookup worker
+        decides (``prefetch.worker``); not run when the lookup is made here."""
         persona = persona or self._persona
         if not self._config.enabled or not self.predictions:
             return None
+        predictions = self.predictions
+        request = None
+        if self._matcher is not None and self._generation is not None and predictions is self._installed:
+            request = self._matcher.ask(self._key, self._generation, question, partly=partly)
         if self._handed_over is not None and not persona.startswith("board:") and self._handed_over(question) is not None:
             self.stats.reasons["handed_over"] = self.stats.reasons.get("handed_over", 0) + 1
-            return None
-        chosen, live = self._choose(question, self.predictions, count=True, partly=partly)
+            return None  # (the worker's reply, if any, is dropped when the next one is read)
+        choice: Choice | None = None
+        if request is not None and self._matcher is not None:
+            if meanwhile is not None:
+                try:
+                    meanwhile()
+                except Exception:  # the live answer meets it again, and reports it
+                    log.exception("prefetch: reading ahead failed")
+            choice = self._matcher.reply(request)
+        self.stats.lookups += 1
+        self.stats.beside += choice is not None
+        chosen, live = self._choose(question, predictions, count=True, partly=partly, choice=choice)
         if not chosen:
             return None
         each = [self._usable(p.text, persona) for p in chosen]
         if any(p is None for p in each):
             return None
-        among = tuple(self.predictions)
+        among = tuple(predictions)
         if len(each) == 1:
             return replace(each[0], among=among, live=live)  # type: ignore[arg-type]
         parts = tuple(p for p in each if p is not None)
@@ -360,41 +396,25 @@ class Prefetcher:
         return [p.text for p in chosen] == wanted
 
     def _choose(
-        self, question: str, predictions: Sequence[Prediction], *, count: bool, partly: bool = False
+        self, question: str, predictions: Sequence[Prediction], *, count: bool, partly: bool = False,
+        choice: Choice | None = None,
     ) -> tuple[list[Prediction], str]:
         """The prediction ``question`` asks, or the two or three it asks together, and what of
         it is left to answer live (``partly`` only); ([], "") on a miss or when two predictions
-        are close (a false hit is worse than none)."""
-        if not predictions:
-            return [], ""
-        if not may_ask(question, predictions):
-            # No prediction's needed words are all said (~1 question in 11): a miss, not read
-            # further, on the way to the live first word.
-            if count:
-                self.stats.reasons["no_shared_words"] = self.stats.reasons.get("no_shared_words", 0) + 1
-            return [], ""
-        decision = decide(question, predictions)
+        are close (a false hit is worse than none). ``choice``: the worker's (``match.choose``
+        over ``predictions``), else it is made here."""
+        if choice is None:
+            choice = choose(question, predictions, partly=partly)
         if count:
-            self.stats.reasons[decision.reason] = self.stats.reasons.get(decision.reason, 0) + 1
-            if decision.ambiguous:
+            self.stats.reasons[choice.reason] = self.stats.reasons.get(choice.reason, 0) + 1
+            if choice.ambiguous:
                 self.stats.ambiguous += 1
-        if decision.match is not None:
-            return [decision.match.prediction], ""
-        if decision.ambiguous:
-            return [], ""
-        # One question said twice ("What's prompting the move? Why now?") gives one match.
-        memo: dict[str, Decision] = {}  # each ask decided once for both
-        together = [m.prediction for m in decide_each(question, predictions, memo=memo)]
-        if together or not partly:
-            return together, ""
-        some = decide_partly(question, predictions, memo=memo)
-        if some is None:
-            return [], ""
-        if self._handed_over is not None and self._handed_over(some.live) is not None:
+        chosen = [predictions[i] for i in choice.chosen]
+        if choice.live and self._handed_over is not None and self._handed_over(choice.live) is not None:
             # "…Sunita, did you have anything else? No? Okay. Hannah, what questions do you have
             # for us?": the ask left over is the colleague's; the prepared answer is all.
-            return [m.prediction for m in some.matches], ""
-        return [m.prediction for m in some.matches], some.live
+            return chosen, ""
+        return chosen, choice.live
 
     def _usable(self, prediction_text: str, persona: str) -> Prepared | None:
         prepared = self._prepared.get(prediction_text)
@@ -416,6 +436,9 @@ class Prefetcher:
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._matcher is not None and self._generation is not None:
+            self._matcher.forget(self._key)
+            self._generation = None
         worker, self._worker = self._worker, None
         if worker is not None:
             worker.cancel()
@@ -433,6 +456,7 @@ class Prefetcher:
         self._prepared.clear()
         self._for_persona = persona
         self.predictions = []
+        self._generation = None
         self._stale = True
 
     def _repredict(self) -> None:
@@ -445,6 +469,9 @@ class Prefetcher:
             log.exception("prefetch: prediction failed")
             self.predictions = []
         self.stats.predicted += len(self.predictions)
+        if self._matcher is not None and self.predictions:
+            self._generation = self._matcher.install(self._key, self.predictions)
+            self._installed = self.predictions
 
     def _schedule(self) -> None:
         if self._closed or self._suspended or not self._config.enabled or self._config.prepared_per_pause <= 0:

@@ -124,7 +124,10 @@ def says_nothing_new(turn_text: str, new: str) -> bool:
 class PreparedAnswers(Protocol):
     """Answers written ahead (``firstword.prefetch.Prefetcher``)."""
 
-    def lookup(self, question: str, persona: str | None = None, *, partly: bool = False) -> Prepared | None: ...
+    def lookup(
+        self, question: str, persona: str | None = None, *, partly: bool = False,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> Prepared | None: ...
 
     def took(self, prepared: Prepared) -> None: ...
 
@@ -532,10 +535,16 @@ class TurnManager:
             self._retire_run()
         self._supersede()
         self._next_answer += 1
-        # A turn that asks several things, some predicted, starts with what was prepared and
-        # goes on live with the rest (``Prepared.live``).
-        prepared = self._prefetch.lookup(question, partly=True) if self._prefetch is not None else None
+        # Before the lookup and the reading ahead: both are on the way to the first word.
+        requested_at = self._clock()
         follows = self._follows(question, turn)
+        # A turn that asks several things, some predicted, starts with what was prepared and
+        # goes on live with the rest (``Prepared.live``). Where the lookup runs beside the loop
+        # (``prefetch.worker``), the live answer's reading of the turn is done meanwhile: a miss
+        # then costs the live first word two pipe messages, not the lookup.
+        prepared = self._prefetch.lookup(
+            question, partly=True, meanwhile=lambda: self._answers.read_ahead(question, follows=follows)
+        ) if self._prefetch is not None else None
         if self._asked is not None and self._asked[0] != turn.turn_id:
             self._asked_before = self._asked
         self._asked = (turn.turn_id, question, follows)
@@ -545,7 +554,7 @@ class TurnManager:
             question=question,
             trigger=AnswerTrigger.PREFETCHED if prepared is not None else trigger,
             visible=visible,
-            requested_at=self._clock(),
+            requested_at=requested_at,
             prepared=prepared,
             follows=follows,
         )

@@ -141,6 +141,9 @@ async def get_session(session_id: str, access: SessionAccess, registry: Registry
             "prepared": [p.prediction.text for p in prefetch.prepared()],
             "hits": prefetch.stats.hits,
             "compute_s": round(prefetch.stats.compute_s, 2),
+            # Turns looked up, and of them those decided beside the loop (prefetch.match_worker).
+            "lookups": prefetch.stats.lookups,
+            "decided_beside": prefetch.stats.beside,
         }
     return info
 
