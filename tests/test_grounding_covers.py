@@ -176,3 +176,36 @@ def test_a_record_not_to_be_discussed_is_not_said() -> None:
              "short + honest: old, sealed, clean since, 14 yrs driving kids w/ zero preventable accidents.")
     said = _opening(notes, "Anything going to come back on the background check I should know about now?")
     assert "OVI" not in said and "not discussing" not in said and "sealed" not in said
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    # Set y: the reason, a reminder, then what to say (the opening had been the whole line,
+    # "DON'T lead w/ money. say —" and all).
+    ("freelance = feast/famine, I pay $1,100/mo for insurance on my own -> DON'T lead w/ money. "
+     "say: courtroom, trial work, consistent record, benefits as bonus", "courtroom, trial work, consistent record, benefits as bonus"),
+    ("fixed-term ends? no - mine's permanent. say: want to lead a move not assist, want textiles",
+     "want to lead a move not assist, want textiles"),
+    # Sets o, q, r: the worry, or the reason not to say, before it; a dash before it.
+    ("corporate worry: planograms, head office. say: I LIKE process — deposit system was me adding process!",
+     "I LIKE process — deposit system was me adding process!"),
+    ("DON'T say I'm leaving bc Dr N keeps squeezing to 30 min cleans. say: want longer appts + more perio",
+     "want longer appts + more perio"),
+    ("Ironstone contract finishing end of June (client taking maint in-house?) - say: contract finishing + want permanence",
+     "contract finishing + want permanence"),
+    # Not what someone else says, nor a colon after another word.
+    ("they say: it's hard to hire here", "they say: it's hard to hire here"),
+    ("the essay: I wrote it on kerbside recycling", "the essay: I wrote it on kerbside recycling"),
+])
+def test_a_line_that_says_what_to_say_after_say_colon_gives_only_those_words(line: str, said: str) -> None:
+    assert kept_to_self(line) == said
+
+
+def test_what_to_say_after_say_colon_is_the_answer_and_the_reason_before_it_is_not_said() -> None:
+    notes = ("why: freelance = feast/famine, I pay $1,100/mo for insurance on my own -> DON'T lead w/ money. "
+             "say: courtroom, trial work, consistent record, benefits as bonus")
+    said = _opening(notes, "Eight years of depositions. Never a courtroom. Why now.")
+    assert "Courtroom, trial work, consistent record, benefits as bonus." in said
+    assert "money" not in said and "insurance" not in said and " say" not in said.lower()
+    # A line marked private gives its words after "say:" too, and nothing else of it.
+    assert kept_to_self("moved for family - private. say: wanted to be closer to the coast", "PRIVATE") == \
+        "Wanted to be closer to the coast."

@@ -91,6 +91,11 @@ _KEPT_BACK_AFTER = re.compile(r"(?:--|[-–—,;(])\s*(?:(?:i'?m|am|i am)\s+)?(?
 # x): a private note's words to say, unquoted, to the end of their sentence.
 _JUST_SAY = re.compile(r"(?:^|(?<=[.!?;,])\s*)(?:then\s+)?(?:just|only)\s+say\s+(?![\"“'‘])(?!(?:that|this|it|so|nothing|anything|no)\b)"
                        r"(?P<words>[^.!?;\"“”()]{3,}?)\s*(?:\((?:true|honest|it'?s true|all true)\)\s*)?(?:[.!?;]|$)", re.IGNORECASE)
+# "why: freelance = feast/famine, I pay $1,100/mo for insurance -> DON'T lead w/ money. say:
+# courtroom, trial work, consistent record", "say: 8 yrs, peppers now but started TOMATOES…": what
+# to say, unquoted, after "say:"; what comes before it is the reason the person keeps to themselves
+# (sets o, q, r, x, y had said such lines whole, "say:" and all).
+_SAY_COLON = re.compile(r"(?:^|(?<=[.!?;])\s+|\s*(?:->|→|=>|[-–—])\s*)\bsay\s*[:=—–]\s*(?![\"“'‘])(?=\w)", re.IGNORECASE)
 _ONLY_IF = re.compile(r"^\W*only\s+[\"“'‘][^\"”'’]+(?:['’]\w[^\"”'’]*)*[\"”'’]\s+(?:if|when|once)\b", re.IGNORECASE)
 _NOT_THAT = re.compile(r"^\W*(?:don'?t|do not|dont|never)\s+(?:say|mention)\s+(?:that|this|it)\b", re.IGNORECASE)
 _SAY_INSTEAD = re.compile(r"(?:[,;–—-]|\blol\b)\s*(?:but\s+|instead\s+|rather\s+)?say\s+(?![\"“'‘])(?P<words>[^.!?]*\w[^.!?]*)[.!?]?\s*$",
@@ -396,12 +401,15 @@ def kept_to_self(body: str, label: str | None = None) -> str:
         given = _only_said(body) + _IF_ASKED_SAY.findall(body) + [
             m.group("quoted") or m.group("bare") or m.group("single") or m.group("own") for sentence in re.split(r"(?<=[.!?])\s+", body)
             if (m := _ARROW_SAY.search(sentence)) is not None] + [m.group("words") for m in _JUST_SAY.finditer(body)] + [
-            m.group("words") or m.group("answer") for m in _COVER.finditer(body)]
+            m.group("words") or m.group("answer") for m in _COVER.finditer(body)] + [
+            re.split(r"(?<=[.!?])\s", body[m.end():], maxsplit=1)[0] for m in _SAY_COLON.finditer(body)]
         once: dict[str, str] = {}  # ('if asked -> "…"' is read by two of these)
         for words in given:
             if words and words.strip():
                 once.setdefault(" ".join(words.rstrip(".!?,; ").lower().split()), words)
         return " ".join(_said_line(w.rstrip(".!?,; ")) for w in once.values())
+    if (say := _SAY_COLON.search(body)) is not None:
+        body = body[say.end():]
     sentences = re.split(r"(?<=[.!?])\s+", body)
     if len(sentences) > 1 and not sentences[0].rstrip().endswith("?"):
         # "$$ now £44k … want 50+. bonus - how is it measured?", "… commission on call-outs??": the
