@@ -254,3 +254,14 @@ def test_the_wire_reads_whole_messages_however_the_pipe_cuts_them() -> None:
     with pytest.raises(EOFError):
         reader.recv(1.0)
     reader.close()
+
+
+def test_the_child_ends_by_itself_when_the_server_closes_its_pipe() -> None:
+    w = MatchWorker(wait_s=1.0)
+    w.start()
+    wait_ready(w)
+    process = w._process
+    assert process is not None
+    w.close()
+    assert process.returncode == 0  # it ended on the closed pipe, not killed
+    assert not w.ready and w.ask(1, 1, "When could you start?", partly=False) is None
