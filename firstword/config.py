@@ -897,7 +897,8 @@ class PrefetchConfig(BaseModel):
     # Decide each lookup in one child process beside the event loop (``prefetch.worker``) while
     # the loop reads the turn for its live answer: in-process, the lookup's 0.5 ms (1.2 ms p50
     # in the server after a pause) preceded every live first word, and the bench's
-    # live_ttft_ratio was 1.18; beside it a miss costs two pipe messages. Off: in-process.
+    # live_ttft_ratio was 1.18; beside it a miss costs ~0.1 ms on the server's clock (1.03-1.08
+    # in four runs). Off: in-process.
     match_worker: bool = True
     # How long the loop waits for the worker's choice once its own reading is done before it
     # decides in-process instead: the worker decides in 0.5 ms p50, 2.5 ms p90 (cold); 20 ms is

@@ -135,7 +135,7 @@ class SessionRegistry:
         # Every session's background generation passes this one door (prefetch.global_share).
         self.background_gate = BackgroundGate(settings.prefetch.global_share)
         # Every session's lookups are decided beside the loop by one child process
-        # (prefetch.match_worker); it starts with the first predictions.
+        # (prefetch.match_worker); it starts when the first prefetching session is ready.
         p = settings.prefetch
         self.match_worker = MatchWorker(wait_s=p.match_wait_s) if p.enabled and p.match_worker else None
         # One decoder for every session's local decodes: the engine's, or where the engine

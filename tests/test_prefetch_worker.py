@@ -5,7 +5,6 @@ in-process."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 
@@ -21,7 +20,7 @@ from firstword.prefetch.predict import Prediction
 from firstword.prefetch.prefetcher import BackgroundGate, Prefetcher
 from firstword.prefetch.worker import MatchWorker
 from firstword.turns.manager import TurnManager
-from tests.test_prefetcher import LiveAnswers
+from tests.test_prefetcher import LiveAnswers, until
 
 SALARY = Prediction(text="What are your salary expectations?", source="common:salary", kind=QuestionType.LOGISTICS, score=0.5)
 START = Prediction(text="When could you start?", source="common:start", kind=QuestionType.LOGISTICS, score=0.4)
@@ -39,18 +38,20 @@ TURNS = (
 )
 
 
-def wait_ready(worker: MatchWorker, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
+def started(wait_s: float) -> MatchWorker:
+    """A real lookup worker, up."""
+    worker = MatchWorker(wait_s=wait_s)
+    worker.start()
+    deadline = time.monotonic() + 30.0
     while not worker.ready:
         assert time.monotonic() < deadline, "the lookup worker did not come up"
         time.sleep(0.01)
+    return worker
 
 
 @pytest.fixture(scope="module")
 def worker() -> Iterator[MatchWorker]:
-    w = MatchWorker(wait_s=5.0)  # a loaded CI machine: this file tests decisions, not speed
-    w.start()
-    wait_ready(w)
+    w = started(5.0)  # a loaded CI machine: this file tests decisions, not speed
     yield w
     w.close()
 
@@ -99,10 +100,7 @@ async def prepared_prefetcher(matcher: MatchWorker | None, predictions: list[Pre
     prefetcher = Prefetcher(persona="copilot", generate=generate, predict=lambda who, history: list(predictions),
                             gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.0), matcher=matcher)
     prefetcher.start()
-    deadline = time.monotonic() + 5
-    while len(prefetcher.prepared()) < len(predictions):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.01)
+    await until(lambda: len(prefetcher.prepared()) == len(predictions), timeout=5.0)
     return prefetcher
 
 
@@ -134,9 +132,7 @@ async def test_without_the_worker_up_the_lookup_is_made_in_process_and_nothing_i
 
 
 async def test_a_reply_that_comes_late_is_decided_in_process_and_dropped_when_it_comes() -> None:
-    slow = MatchWorker(wait_s=1e-9)
-    slow.start()
-    wait_ready(slow)
+    slow = started(1e-9)
     try:
         prefetcher = await prepared_prefetcher(slow, [SALARY, START])
         hit = prefetcher.lookup("What salary are you expecting?", meanwhile=lambda: None)
@@ -153,9 +149,7 @@ async def test_a_reply_that_comes_late_is_decided_in_process_and_dropped_when_it
 
 
 async def test_a_worker_that_dies_leaves_every_lookup_in_process() -> None:
-    doomed = MatchWorker(wait_s=5.0)
-    doomed.start()
-    wait_ready(doomed)
+    doomed = started(5.0)
     prefetcher = await prepared_prefetcher(doomed, [SALARY, START])
     assert doomed._process is not None
     doomed._process.kill()
@@ -186,10 +180,7 @@ async def test_the_turn_manager_reads_the_turn_ahead_while_the_worker_decides(wo
     manager = TurnManager(log.publish, live, prefetch=prefetcher)
     manager.ask("Tell me about the hardest bug you fixed.")
     assert live.read_ahead_of == ["Tell me about the hardest bug you fixed."]
-    deadline = time.monotonic() + 5
-    while not live.questions:
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.005)
+    await until(lambda: bool(live.questions))
     assert live.questions == ["Tell me about the hardest bug you fixed."]
     await prefetcher.aclose()
 
@@ -214,9 +205,7 @@ async def test_a_stuck_worker_is_stopped_after_two_late_replies_and_the_loop_dec
 
     from firstword.prefetch.worker import LATE_IN_A_ROW
 
-    stuck = MatchWorker(wait_s=0.02)
-    stuck.start()
-    wait_ready(stuck)
+    stuck = started(0.02)
     prefetcher = await prepared_prefetcher(stuck, [SALARY, START])
     assert stuck._process is not None
     os.kill(stuck._process.pid, signal.SIGSTOP)  # alive, answering nothing
@@ -257,9 +246,7 @@ def test_the_wire_reads_whole_messages_however_the_pipe_cuts_them() -> None:
 
 
 def test_the_child_ends_by_itself_when_the_server_closes_its_pipe() -> None:
-    w = MatchWorker(wait_s=1.0)
-    w.start()
-    wait_ready(w)
+    w = started(1.0)
     process = w._process
     assert process is not None
     w.close()

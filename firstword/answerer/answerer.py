@@ -63,7 +63,7 @@ class Answerer:
 
     def read_ahead(self, question: str, *, follows: str | None = None) -> None:
         # ``Grounding.ground`` keeps its last results: ``_answer`` finds this one there.
-        self.grounding.ground(question, follows)
+        self.ground(question, follows)
 
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         grounded = self.grounding.ground(question, follows)

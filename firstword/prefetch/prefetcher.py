@@ -232,12 +232,11 @@ class Prefetcher:
         # words are never the person's to answer: no prediction is shown for it.
         self._handed_over = handed_over
         # The server's lookup process (``prefetch.worker``), which decides a turn beside the
-        # live path; ``_generation``: the predictions it holds for this session, None while it
-        # holds none of the current ones (the lookup is then made here).
+        # live path; ``_installed``: the very list of predictions it holds for this session, and
+        # their generation there (a lookup among any other list is made here).
         self._matcher = matcher
         self._key = matcher.register() if matcher is not None else 0
-        self._generation: int | None = None
-        self._installed: list[Prediction] | None = None  # the very list the worker holds
+        self._installed: tuple[list[Prediction], int] | None = None
         self.history: list[tuple[str, str]] = []
         self.predictions: list[Prediction] = []
         self._for_persona = persona  # whose follow-ups the predictions are
@@ -319,7 +318,6 @@ class Prefetcher:
         self.stats.dropped += len(self._prepared)
         self._prepared.clear()
         self.predictions = []
-        self._generation = None
         self._suspended = True
 
     def invalidate(self) -> None:
@@ -345,8 +343,8 @@ class Prefetcher:
             return None
         predictions = self.predictions
         request = None
-        if self._matcher is not None and self._generation is not None and predictions is self._installed:
-            request = self._matcher.ask(self._key, self._generation, question, partly=partly)
+        if self._matcher is not None and self._installed is not None and self._installed[0] is predictions:
+            request = self._matcher.ask(self._key, self._installed[1], question, partly=partly)
         if self._handed_over is not None and not persona.startswith("board:") and self._handed_over(question) is not None:
             self.stats.reasons["handed_over"] = self.stats.reasons.get("handed_over", 0) + 1
             return None  # (the worker's reply, if any, is dropped when the next one is read)
@@ -436,9 +434,9 @@ class Prefetcher:
 
     async def aclose(self) -> None:
         self._closed = True
-        if self._matcher is not None and self._generation is not None:
+        if self._matcher is not None and self._installed is not None:
             self._matcher.forget(self._key)
-            self._generation = None
+            self._installed = None
         worker, self._worker = self._worker, None
         if worker is not None:
             worker.cancel()
@@ -456,7 +454,6 @@ class Prefetcher:
         self._prepared.clear()
         self._for_persona = persona
         self.predictions = []
-        self._generation = None
         self._stale = True
 
     def _repredict(self) -> None:
@@ -470,8 +467,8 @@ class Prefetcher:
             self.predictions = []
         self.stats.predicted += len(self.predictions)
         if self._matcher is not None and self.predictions:
-            self._generation = self._matcher.install(self._key, self.predictions)
-            self._installed = self.predictions
+            generation = self._matcher.install(self._key, self.predictions)
+            self._installed = (self.predictions, generation) if generation is not None else None
 
     def _schedule(self) -> None:
         if self._closed or self._suspended or not self._config.enabled or self._config.prepared_per_pause <= 0:
