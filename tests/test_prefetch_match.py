@@ -633,3 +633,56 @@ def test_a_licence_still_current_is_not_the_current_salary_nor_a_past_job_the_cu
                           ("What's your current package?", "What is your current salary?")):
         found = decide(asked, predictions)
         assert found.match is not None and found.match.prediction.text == wanted, asked
+
+
+@pytest.mark.parametrize(("turn", "asked"), [
+    # Sets a, l, v, x, u, q, y (2026-12-05, from a labelled sample of the held-out turns): the
+    # common questions in words the tables had not held.
+    ("Why don't you start by giving us a quick overview of your background?", "Tell me about yourself."),
+    ("Could you just start by giving us a quick run-through of your current role?", "Tell me about your current role."),
+    ("What is the thing you're not so good at? And don't tell me 'I'm a perfectionist'.", "What is your greatest weakness?"),
+    ("What's the thing you're worst at?", "What is your greatest weakness?"),
+    ("Comp — what are you thinking? We can't match big-company cash.", "What are your salary expectations?"),
+    ("Money. What do you want?", "What are your salary expectations?"),
+    ("Just so we're on the same page — where are you landing on base?", "What are your salary expectations?"),
+    ("Are you talking to anyone else at the moment?", "Are you interviewing elsewhere?"),
+    ("Anything else in process.", "Are you interviewing elsewhere?"),
+    ("And when would you be free, if it came to it?", "When could you start?"),
+    ("What would your availability be to start?", "When could you start?"),
+    ("Cool. I've got about ten minutes left. What can I answer for you?", "Do you have any questions for us?"),
+    ("Right, any questions for us before Grant drags you off and makes you put on a hairnet?", "Do you have any questions for us?"),
+    ("Do you have any questions for me, or for Chef, before you go?", "Do you have any questions for us?"),
+    ("Is there anything you'd like to ask us - about the school, the department, anything at all?",
+     "Do you have any questions for us?"),
+    ("What do you want to know about us or the plant?", "Do you have any questions for us?"),
+    ("Tell me about a time a client or a family member was unhappy with the care. How did you handle it?",
+     "Tell me about a time you dealt with a difficult customer."),
+    ("Tell me about a time you made a mistake. What did you learn?", "Tell me about a time you failed."),
+    ("Tell me about a mistake you made at work and what you learned from it.", "Tell me about a time you failed."),
+])
+def test_the_common_questions_in_more_of_the_words_interviewers_use(turn: str, asked: str) -> None:
+    assert _answered(turn, _later_predictions()) == [asked]
+
+
+def _later_predictions() -> list[Prediction]:
+    # Six turns in: the closing question is among them.
+    history = [("user", "Thanks for coming in, did you find us all right?"), ("assistant", "…")] * 6
+    return predict_questions(sample_profile(), history, persona="copilot", limit=60)
+
+
+@pytest.mark.parametrize("turn", [
+    # Near misses of the rules above: another ask in the same words.
+    "What are you not good at with spreadsheets?",
+    "Money aside, what do you want from your next role?",
+    "What's your availability for a second interview next week?",
+    "Are you talking to anyone else on the team about this?",
+    "Do you have any questions for me or the team about the rota before you go?",
+    "Tell me about a time a patient was unhappy with the new booking system's colours.",
+])
+def test_near_misses_of_the_common_questions_new_words_ask_no_prediction(turn: str) -> None:
+    predictions = _later_predictions()
+    if turn.startswith("Do you have any questions"):
+        # The closing question with its scope: asked, whatever the scope names.
+        assert _answered(turn, predictions) == ["Do you have any questions for us?"]
+    else:
+        assert decide(turn, predictions).match is None and not match.decide_each(turn, predictions)

@@ -303,3 +303,22 @@ def test_a_place_put_to_the_person_is_a_scene_not_their_own_work() -> None:
              "won't boot. There's no phone signal. What are you doing?")
     assert not _hit(scene, "lighting plan", entries)
     assert _hit("Tell me about redesigning the lighting plan for the portable desk.", "lighting plan", entries)
+
+
+def test_the_days_of_the_work_and_a_line_of_conditions_are_conditions() -> None:
+    # Sets m, q, t, x: the days the work falls on ("Tuesday to Saturday", "one-in-two Saturdays"),
+    # a header segment ("Full-time | Hybrid (3 days in office)") and a line of conditions in
+    # clauses had not been predicted; a line of duties in clauses still is not.
+    jd = ("# Dental Hygienist\n\nSmile Co is a dental practice in Ponsonby.\n\n"
+          "Location: Auckland | Full-time, permanent | Hybrid (3 days in office)\n\n"
+          "- Four-day week, Tuesday to Friday, no evenings; one Saturday morning a month\n"
+          "- Tuesday to Saturday, 8:30am - 5:30pm\n"
+          "- Run the recall list; chase overdue accounts; train new reception staff\n")
+    entries = own_work.conditions(Profile(job_description=jd))
+    questions = [item.question for item, _ in entries]
+    assert any("Hybrid (3 days in office)" in q for q in questions)
+    assert any("one Saturday morning a month" in q for q in questions)
+    assert any("Tuesday to Saturday" in q for q in questions)
+    assert not any("recall list" in q for q in questions)
+    assert _hit("The hours are Tuesday to Saturday, half eight to half five. Would that be all right?",
+                "Tuesday to Saturday", entries)

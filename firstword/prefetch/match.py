@@ -156,7 +156,7 @@ _REQUEST = re.compile(
     r"\b(can|could|would|will) (you|we) (please )?(?=(tell|give|walk|describe|talk|share|say|run|take|go through|list)\b)"
     r"(?!\w+ (them|him|her|the (team|client|customer|board|business))\b)|"
     # "Let's start with you telling me…", "could you start by …": where to begin, not what.
-    r"\b(can|could|would) you (start|begin) by\b|"
+    r"\b(can|could|would) you\s+(just\s+)?(start|begin)\s+by\b|"
     r"\b(let us|shall we|can we|could we|we can|we will) (start|begin|kick off)( (off|with|by))?( you)?\b|"
     r"\b(to )?kick (things |it |us |you )?off\b|\b(to )?(start|begin) (us|things|it) off\b|^\s*(to|first|just to) (start|begin)( (off|with))?\b|"
     r"\b(do you mind|i'd like you to|i would like you to|i want you to)\b|\bwould you say\b|"
@@ -170,7 +170,7 @@ _ASKED = r"(me|us|the panel|the committee|the interview panel|the selection pane
 _ASK_WHAT = re.compile(
     rf"\b(tell|telling|talk|talking) {_ASKED}( a (little|bit|little bit))?( more)? about\b|"
     r"\b(walk|walking|talk|talking|take|taking|run|running) (me|us) through\b|"
-    r"\b(describe|share|give (me|us))\b|\b(i'd|i would|we'd|we would) (like|love) to (hear|know) about\b|"
+    r"\b(describe|share|giv(?:e|ing) (me|us))\b|\b(i'd|i would|we'd|we would) (like|love) to (hear|know) about\b|"
     r"\b(i|we) (want|wanted) to (hear|know) about\b"
 )
 
@@ -193,7 +193,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\byour (own )?part (in|on)\b", r"your role \2"),
     # "How do you go about mentoring", "a quick overview of your background": the frame.
     (r"\bhow (do|did|would|will|should|could) (you|i|we) go about\b", r"how \1 \2"),
-    (r"\b(a |an )?(quick |short |brief )?(overview|summary|rundown) of\b", " "),
+    (r"\b(a |an )?(quick |short |brief )?(overview|summary|rundown|run[- ]?through|run[- ]?down) of\b", " "),
     (r"\b(a|the) time when\b", r"\1 time"),
     # "an incident where something you did…": a relative "where", not the question word.
     (r"\b(a|an|the|one) (incident|situation|case|occasion|moment|day|night|shift|project|period|point) "
@@ -290,6 +290,29 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwhere are you (at )?(with|in terms of|on) (your )?(salary |pay )?expectations\b", "what are your salary expectations"),
     (r"\bnumber one\b|\bso far\b|\bin your career\b", " "),
     (r"\bweak(est)? (point|spot|area)s?\b", "weakness"),
+    # "What is the thing you're not so good at?", "What's the thing you're worst at?", "What are
+    # you not great at?" (sets v, w): the weakness asked without the word. Words after it ("at
+    # Python") stay, and a question about one skill is then not this one.
+    (r"\bwhat (is|are|would you say is) (the |one |a )?((thing|things|area|bit|part|side)s? )?(that )?you are "
+     r"(not (so |very |that |as |too |particularly |all that )?(good|great|strong|confident)|(the )?(worst|weakest|least (good|strong|confident))) (at|with|in)\b",
+     "what is your greatest weakness"),
+    (r"\bwhat are you (not (so |very |that |as |too |particularly |all that )?(good|great|strong)|(the )?(worst|weakest)) at\b",
+     "what is your greatest weakness"),
+    # "Comp — what are you thinking?", "Money. What do you want?", "Where are you landing on
+    # base?" (sets b, l, n): the pay wanted, named by one word before the ask.
+    (r"\b(comp|compensation|money|salary|pay|package)[\s.,:;!\u2013\u2014-]+(so )?(what|where) (are|do|would) you "
+     r"(thinking|want|looking for|after|expecting|hoping for)\b(?! (to|from|in|about|of)\b)", "what are your salary expectations"),
+    (r"\bwhere (are|would) you (be )?landing( on| with| for)? (the )?(base|salary|comp|compensation|pay|package|number)\b",
+     "what are your salary expectations"),
+    # "Are you talking to anyone else at the moment?", "Anything else in process?" (sets u, y).
+    (r"\b(are|were) you (talking|speaking|interviewing) (to|with) (anyone|anybody) else\b|\bwho else are you (talking|speaking) (to|with)\b|"
+     r"^\W*(and )?(anything|anyone|anywhere) else (in process|in the pipeline|on the go|in play)\b",
+     "are you interviewing elsewhere"),
+    # "When would you be free, if it came to it?", "What would your availability be to start?" (set u, k).
+    (r"\bwhen (would|could|will|can) you be (free|available)\b( to start)?", "when could you start"),
+    (r"\bwhat (would|will) your availability be( to start| for starting)?\b|\bwhat is your availability (to start|for starting)\b",
+     "when could you start"),
+    (r",?\s*\bif it (came|comes|come) to (it|that)\b", " "),
     (r"\bwhat did you find (?=(hardest|easiest|most|least)\b)", "what was the "),
     (r"\bwhere did (it|that|this|things) (land|end up|leave you)\b|\bwhat came (out )?of (it|that|this)\b", "what was the result"),
     (r"\b(was|were) part of\b", "was involved in"),
@@ -320,6 +343,13 @@ PHRASES: tuple[tuple[str, str], ...] = (
      r"( (or|and) (unhappy|angry|upset|rude|demanding|irate|dissatisfied|aggressive|abusive|difficult|hostile))?"
      r"( with (the|their|your|our) (care|service|food|stay|experience|treatment)( (they|he|she) (had |would )?received| received)?)?\b|"
      r"\b(an? )?(guest|customer|client|patient|diner) (who|that) went wrong\b", "a difficult customer"),
+    # "…a time a patient was unhappy with you or with their treatment", "…a client or a family
+    # member was unhappy with the care" (sets q, k): the same, said without "who".
+    (r"\b(an? )?(client|patient|customer|guest|resident|caller|family member|relative|member of the public)"
+     r"( or (an? )?(client|patient|customer|family member|relative|carer|their family))? (was|were|got|became) "
+     r"(very |really |quite |extremely |particularly )?(unhappy|angry|upset|dissatisfied|aggressive|abusive|hostile)"
+     r"((,| or| and)? with (you|the care|the service|the treatment|their (care|treatment|service|stay)|your (care|service)))*\b",
+     "a difficult customer"),
     (r"\b(an? )?(difficult|unhappy|angry|upset|rude|demanding|irate|dissatisfied|aggressive|abusive|hostile) "
      r"(member of the public|guest|client|patient|caller|resident|diner|passenger)\b", "a difficult customer"),
     # "…something wrong on an entry. We all have.", "We've all got one.": a remark after the ask.
@@ -368,12 +398,22 @@ PHRASES: tuple[tuple[str, str], ...] = (
     # "Any questions from your side, for me or Arjun?" (set s)
     (r"\b(to ask|questions for) (the panel|the committee|the board|either of us|us both|both of us)\b", r"\1 us"),
     (r"\bquestions (from your side|from your end|on your side|from you)\b", "questions"),
+    # "Do you have any questions for me, or for Chef, before you go?" (set v), "…for me or the
+    # team about the rota?": the other one to ask, named.
+    (r"\bquestions for (me|us),? or (for )?((the|our) )?(?!(a|an|any|anything|your|my|this|that|about)\b)([a-z]+)\b",
+     "questions for us"),
+    # "What can I answer for you?", "What questions can I answer for you?" (set l): the closing
+    # question from the other side of the table.
+    (r"\b(what|anything)( questions)? (can|could) (i|we) answer( for you)?\b", "do you have any questions for us"),
     (r"\bquestions\s+for\s+(me or [a-z]+|[a-z]+ or me|me and [a-z]+|[a-z]+ and me)\b", "questions for us"),
+    # "…any questions for us before Grant drags you off and makes you put on a hairnet?" (set u):
+    # whatever comes after the closing question's "before" is when, not what.
+    (r"\b(questions for (us|me)|to ask (us|me)) before( \S+){1,14}\s*$", r"\1"),
     (r"\bbefore (i|we|you) (let you go|go|leave|head off|wrap up|finish|"
      r"pass (you|your details)( on| over)?( to (the|our) (hiring manager|team|client|manager))?|hand you (over|on))\b", " "),
     # (Punctuation is gone by now: the scope runs to the end of the ask, a few words at most.)
     (r"\bbefore (i|we) (send|put|pass) (it|this|that|you|your (details|cv|resume|application)) (through|over|forward|on)\b", " "),
-    (r"\b(do you have any questions for us|questions (do you have )?for (me|us))( (about|on|regarding|or)( \S+){1,8})\s*$",
+    (r"\b(do you have any questions for us|questions (do you have )?for (me|us))[\s,;:\u2013\u2014-]*(\s+(about|on|regarding|or)(\s+\S+){1,8})\s*$",
      "do you have any questions for us"),
     # "Could you confirm your current notice period?" asks what it is (set s).
     (r"\b(?:(?:can|could|would) you (?:just |please )?|just |please )*confirm (your|the)\b", "what is your"),
@@ -1087,6 +1127,8 @@ _STORY_PART_ASKED = (
     r"what was the (outcome|result|impact|end result)( for [\w' ]{1,30})?|what were the results?|"
     # said inside the request: "…, and what the outcome was.", "…, and how you handled it." (set s)
     r"what the (outcome|result|impact|end result) was|what you did( about it)?|"
+    # "…a mistake you made at work and what you learned from it" (set w)
+    r"what you (learned|learnt|took away)( from (it|that|this|the experience))?|"
     r"how you (handled|dealt with|resolved) (it|that|them|the situation)|what was the situation)"
 )
 _STORY_PART = re.compile(rf"^\W*(?:(?:and|so|then|also)\b\W*)*{_STORY_PART_ASKED}\W*$", re.IGNORECASE)
@@ -1439,7 +1481,11 @@ def decide(text: str, predictions: Sequence[Predicted], *, threshold: float = TH
     if not above and not several and (same := _said_twice(text, predictions, threshold)) is not None:
         return same
     if not above:
-        return _story_in_setting(text, predictions, threshold) or Decision(None, "below_threshold")
+        # "Tell me about a time you made a mistake. What did you learn?" is one ask to ``asks``,
+        # matched whole, where the request alone is the table's story (a piece of the person's
+        # work the whole turn names has been scored above, and wins).
+        return (_story_asked_with_parts(text, predictions) or _story_in_setting(text, predictions, threshold)
+                or Decision(None, "below_threshold"))
     best = above[0]
     runner_up = scored[1].similarity.score if len(scored) > 1 else 0.0
     if len(above) > 1 and best.similarity.score - above[1].similarity.score < AMBIGUITY_MARGIN:

@@ -167,7 +167,10 @@ def _names(text: str) -> frozenset[str]:
 _CONDITION = re.compile(
     r"\b(hybrid|remote|(in|from|at) the office|office[- ]based|office days?|on[- ]?site|in[- ]person|travel\w*|"
     r"shifts?|weekends?|on[- ]?call|overtime|nights?|relocat\w*|commut\w*|rota|rotations?|bank holidays?|"
-    r"evenings?|days? a week|based in|driving licen[cs]e|probation|hours)\b",
+    r"evenings?|days? a week|based in|driving licen[cs]e|probation|hours|"
+    # The days the work falls on ("Tuesday to Friday, one Saturday morning a month", "four-day
+    # week"; sets q, s).
+    r"(mon|tues|wednes|thurs|fri|satur|sun)days?|weekdays|(four|five|six|4|5|6)[- ]day (week|weeks|roster)|full[- ]time|part[- ]time)\b",
     re.IGNORECASE,
 )
 # Words of a job description's line that name nothing of the condition.
@@ -200,8 +203,16 @@ def _conditions(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
     # ("lead shifts as nurse in charge; line-manage a team …"): a condition is stated in a line.
     for fact in FactBase.from_profile(Profile(key[0], key[1], key[2], list(key[3]))).of(Source.JOB)[1:]:
         # A condition is a common word: "Kestrel Travel" is a name.
-        keywords = [m.group(0) for m in _CONDITION.finditer(fact.text) if m.start() == 0 or not m.group(0)[0].isupper()]
-        if (not keywords or fact.instruction_like or _SKILL.search(fact.text) or ";" in fact.text
+        # A word that starts a segment of the line is capitalised as a start ("Full-time | Hybrid
+        # (3 days in office)", "…, no evenings; One Saturday a month").
+        keywords = [m.group(0) for m in _CONDITION.finditer(fact.text)
+                    if not m.group(0)[0].isupper() or not fact.text[: m.start()].strip(" \t") or fact.text[: m.start()].rstrip()[-1] in "|·•;:("]
+        # A list of duties is several clauses in a line; a line of conditions may be too
+        # ("Four-day week, Tuesday to Friday, no evenings; one Saturday morning a month"): each of
+        # its clauses then states a condition.
+        clauses = [c for c in re.split(r"\s*;\s*", fact.text) if c.strip()]
+        listed = len(clauses) > 1 and not all(_CONDITION.search(c) for c in clauses)
+        if (not keywords or fact.instruction_like or _SKILL.search(fact.text) or listed
                 or len(fact.text.split()) > MAX_CONDITION_WORDS):
             continue
         terms = frozenset(match.read(fact.text).content)
