@@ -398,14 +398,13 @@ PHRASES: tuple[tuple[str, str], ...] = (
     # "Any questions from your side, for me or Arjun?" (set s)
     (r"\b(to ask|questions for) (the panel|the committee|the board|either of us|us both|both of us)\b", r"\1 us"),
     (r"\bquestions (from your side|from your end|on your side|from you)\b", "questions"),
-    # "Do you have any questions for me, or for Chef, before you go?" (set v), "…for me or the
-    # team about the rota?": the other one to ask, named.
-    (r"\bquestions for (me|us),? or (for )?((the|our) )?(?!(a|an|any|anything|your|my|this|that|about)\b)([a-z]+)\b",
-     "questions for us"),
     # "What can I answer for you?", "What questions can I answer for you?" (set l): the closing
     # question from the other side of the table.
     (r"\b(what|anything)( questions)? (can|could) (i|we) answer( for you)?\b", "do you have any questions for us"),
-    (r"\bquestions\s+for\s+(me or [a-z]+|[a-z]+ or me|me and [a-z]+|[a-z]+ and me)\b", "questions for us"),
+    # The other one to ask, named: "…for me or Arjun?", "Do you have any questions for me, or for
+    # Chef, before you go?" (set v), "…for me or the team about the rota?".
+    (r"\bquestions\s+for\s+((me|us),? or (for )?((the|our) )?(?!(a|an|any|anything|your|my|this|that|about)\b)[a-z]+|"
+     r"me or [a-z]+|[a-z]+ or me|me and [a-z]+|[a-z]+ and me)\b", "questions for us"),
     # "…any questions for us before Grant drags you off and makes you put on a hairnet?" (set u):
     # whatever comes after the closing question's "before" is when, not what.
     (r"\b(questions for (us|me)|to ask (us|me)) before( \S+){1,14}\s*$", r"\1"),
@@ -1175,6 +1174,8 @@ def _story_asked_with_parts(text: str, predictions: Sequence[Predicted]) -> Deci
     time… What was the situation, what did you do, and what was the outcome?"): the story a
     table predicts, decided on the request alone, is its answer (a story tells them). Only a
     story's question answers it; None when none does clearly."""
+    if not _STORY_REQUEST.search(text):
+        return None  # most misses (it is read on the way to every live answer that misses)
     request = _without_story_parts(text)
     if request == text.strip() or not _STORY_REQUEST.search(request) or len(asks(request)) != 1:
         return None

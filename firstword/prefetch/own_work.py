@@ -189,6 +189,13 @@ _WILLING = re.compile(
 _SKILL = re.compile(r"\b(experience|experienced|knowledge|proficien\w*|familiar\w*|track record|skills?)\b", re.IGNORECASE)
 
 
+def _starts_segment(text: str, at: int) -> bool:
+    """Whether ``at`` starts the line or a segment of it, where a word is capitalised as a start
+    ("Full-time | Hybrid (3 days in office)", "…, no evenings; One Saturday a month")."""
+    before = text[:at].rstrip()
+    return not before or before[-1] in "|·•;:("
+
+
 def conditions(profile: Profile) -> list[tuple[Item, Anchors]]:
     """The job description's lines that state a condition of the job (``_CONDITION``), each as
     a prediction whose question asks whether it suits, at most ``MAX_CONDITIONS`` (once per
@@ -203,10 +210,8 @@ def _conditions(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
     # ("lead shifts as nurse in charge; line-manage a team …"): a condition is stated in a line.
     for fact in FactBase.from_profile(Profile(key[0], key[1], key[2], list(key[3]))).of(Source.JOB)[1:]:
         # A condition is a common word: "Kestrel Travel" is a name.
-        # A word that starts a segment of the line is capitalised as a start ("Full-time | Hybrid
-        # (3 days in office)", "…, no evenings; One Saturday a month").
         keywords = [m.group(0) for m in _CONDITION.finditer(fact.text)
-                    if not m.group(0)[0].isupper() or not fact.text[: m.start()].strip(" \t") or fact.text[: m.start()].rstrip()[-1] in "|·•;:("]
+                    if not m.group(0)[0].isupper() or _starts_segment(fact.text, m.start())]
         # A list of duties is several clauses in a line; a line of conditions may be too
         # ("Four-day week, Tuesday to Friday, no evenings; one Saturday morning a month"): each of
         # its clauses then states a condition.
