@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	fi
 	$(PY) -m pip install --quiet $(WHEELHOUSE)/llama_cpp_python-*.whl
 	@echo "installing firstword and its engines"
-	$(PY) -m pip install --quiet -e '.[test,voice,deepgram]'
+	$(PY) -m pip install --quiet -e '.[test,voice,deepgram,train]'
 	@touch $(STAMP)
 
 browser:

@@ -452,6 +452,27 @@ def bench_prefetch_match(
     raise typer.Exit(main(args))
 
 
+@bench_app.command("prefetch-intents")
+def bench_prefetch_intents(
+    data: Annotated[Path, typer.Option(help="labelled interviewer turns: train/*.jsonl and check/*.jsonl")] = Path(
+        "bench/prefetch-intents"),
+    train: Annotated[bool, typer.Option(help="fit the classifier on train/ first and write it to --model "
+                                             "(needs the train extra: scikit-learn)")] = False,
+    model_file: Annotated[Path | None, typer.Option("--model", help="the weights to read or write "
+                                                                    "(default: the shipped ones)")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full results here")] = None,
+) -> None:
+    """The prefetch intent classifier on the blind check split: precision, recall, false hits."""
+    from firstword.bench.prefetch_intents import run
+    from firstword.prefetch.intents_train import DataError
+
+    try:
+        run(data, json_out, train=train, model_file=model_file, console=console)
+    except (DataError, FileNotFoundError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
 @bench_app.command("answers")
 def bench_answers(
     profiles: Annotated[Path, typer.Option(help="one folder per profile, each with a questions.jsonl")],

@@ -512,31 +512,30 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
 
 
 def _replayed(question: str, predictions: list[Any], *, copilot: bool) -> dict[str, Any]:
-    """One question of ``replay_predictions``, decided among the predictions made before it."""
-    from firstword.prefetch import decide, similarity
-    from firstword.prefetch.match import decide_each, decide_partly
+    """One question of ``replay_predictions``: ``match.choose`` among the predictions made before
+    it, as the server's lookup runs it. The copilot answers a turn that asks several things, some
+    predicted, partly live (its turn manager does; an advisor does not)."""
+    from firstword.prefetch import similarity
+    from firstword.prefetch.match import choose
 
-    decision = decide(question, predictions)
-    matched = decision.match.prediction if decision.match is not None else None
-    memo: dict[str, Any] = {}  # each ask decided once for both, as the server does
-    together = decide_each(question, predictions, memo=memo) if matched is None and not decision.ambiguous else ()
-    # The copilot answers a turn that asks several things, some predicted, partly live (its
-    # turn manager does; an advisor does not).
-    partly = decide_partly(question, predictions, memo=memo) if (
-        matched is None and not together and not decision.ambiguous and copilot) else None
-    if partly is not None:
-        together = partly.matches
+    choice = choose(question, predictions, partly=copilot)
+    chosen = [predictions[i] for i in choice.chosen]
+    if choice.live:
+        reason = "answered_partly"
+    elif chosen and choice.reason not in ("hit", "intent"):
+        reason = "asked_together"
+    else:
+        reason = choice.reason
     row: dict[str, Any] = {
-        "predicted": matched is not None or bool(together),
-        "reason": decision.reason if not together else "answered_partly" if partly else "asked_together",
-        "prediction": matched.text if matched is not None else (" ".join(m.prediction.text for m in together) or None),
-        "answered_live": partly.live if partly is not None else None,
+        "predicted": bool(chosen),
+        "reason": reason,
+        "prediction": " ".join(p.text for p in chosen) or None,
+        "answered_live": choice.live or None,
         # 1 = the top prediction: the server prepares the best few per pause, in rank order.
-        "rank": predictions.index(matched) + 1 if matched is not None else (
-            max(predictions.index(m.prediction) for m in together) + 1 if together else None),
+        "rank": max(choice.chosen) + 1 if chosen else None,
         "predictions": [p.text for p in predictions],
     }
-    if decision.match is None and predictions:
+    if choice.reason != "hit" and predictions:
         # The closest prediction and why it did not match: what a matcher change would need.
         scored = [(similarity(question, p.form or p.text), p) for p in predictions]
         sim, best = max(scored, key=lambda x: x[0].score)

@@ -105,6 +105,8 @@ WH_WEIGHT = 0.5
 TENSE_WEIGHT = 1.0
 # Every required content term of the prediction must be in the question (veto 4 above).
 INTERIM_RULE = True
+# The intent classifier as the fallback of a miss (``choose``; off to measure the rules alone).
+INTENTS = True
 
 
 # ----- reading a question --------------------------------------------------------------------------
@@ -563,6 +565,17 @@ _SYMBOLS = re.compile(r"[^\w'+#. -]+")
 _STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+def spell_out(text: str) -> str:
+    """Lower case, with curly quotes straight and contractions spelled out (``normalise``'s first
+    step; ``intents`` reads a turn from here)."""
+    return _CONTRACTIONS_RE.apply(text.lower().replace("’", "'").replace("‘", "'"))
+
+
+def stem(word: str) -> str:
+    """A word's Snowball stem (cached, thread-safe)."""
+    return _stem(word)
+
+
 # Within one lookup a text is normalised for its reading and again for the pay check of the ask
 # after it (``_asks_pay_had``): a small cache serves both, and bounds what typed turns of up to
 # ``max_message_chars`` can hold (~8 MB at 4 000 characters).
@@ -570,8 +583,7 @@ _STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 def normalise(text: str) -> str:
     """Lower case, contractions spelled out, hyphens and symbols as spaces, fillers and the
     frames of asking taken out, number words as digits."""
-    text = text.lower().replace("’", "'").replace("‘", "'")
-    text = _CONTRACTIONS_RE.apply(text)
+    text = spell_out(text)
     text = _SYMBOLS.sub(" ", text)
     text = _STOPS.sub(" ", text)
     text = _PHRASES_RE.apply(text)
@@ -703,7 +715,7 @@ def similarity(question: str, prediction: str, context: frozenset[str] = frozens
         veto = "negation"
     elif _tense_conflict(p.tense, q.tense):
         veto = "tense"
-    elif (p.wh | q.wh) & DISTINCT_WH and p.wh and q.wh and not (p.wh & q.wh):
+    elif _wh_conflict(p.wh, q.wh):
         veto = "question_word"
     elif INTERIM_RULE and missing:
         veto = "missing_words"
@@ -741,6 +753,12 @@ def _tense_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
         return False
     a_now, b_now = bool(a - {"~past"}), bool(b - {"~past"})
     return not (("~past" in a and "~past" in b) or (a_now and b_now))
+
+
+def _wh_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two questions asked with different question words, one of them "why", "when", "where" or
+    "who" (``DISTINCT_WH``): they ask different things."""
+    return bool((a | b) & DISTINCT_WH and a and b and not (a & b))
 
 
 def _mid_phrase(question: str) -> bool:
@@ -1884,9 +1902,9 @@ def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False)
     if not predictions:
         return Choice((), "", "no_predictions")
     if not may_ask(text, predictions):
-        # No prediction's needed words are all said (~1 question in 11): a miss, not read
-        # further, on the way to the live first word.
-        return Choice((), "", "no_shared_words")
+        # No prediction's needed words are all said (~1 question in 11): not read further by
+        # the rules, on the way to the live first word; the classifier may know the words.
+        return _by_intent(text, predictions) or Choice((), "", "no_shared_words")
     position = {id(p): i for i, p in enumerate(predictions)}
     decision = decide(text, predictions)
     if decision.match is not None:
@@ -1896,9 +1914,79 @@ def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False)
     # One question said twice ("What's prompting the move? Why now?") gives one match.
     memo: dict[str, Decision] = {}  # each ask decided once for both
     together = decide_each(text, predictions, memo=memo)
-    if together or not partly:
+    if together:
         return Choice(tuple(position[id(m.prediction)] for m in together), "", decision.reason)
+    if decision.reason in INTENT_AFTER and (by_intent := _by_intent(text, predictions)) is not None:
+        return by_intent
+    if not partly:
+        return Choice((), "", decision.reason)
     some = decide_partly(text, predictions, memo=memo)
     if some is None:
         return Choice((), "", decision.reason)
     return Choice(tuple(position[id(m.prediction)] for m in some.matches), some.live, decision.reason)
+
+
+# The rules' misses the classifier may still answer: none of their deliberate refusals (two
+# predictions close, a turn pointing at another piece of work, "say that again").
+INTENT_AFTER = frozenset({"below_threshold"})
+
+
+def _row_of(prediction: Predicted) -> str | None:
+    """The table row a prediction was made from ("common:salary" -> "salary"), or None."""
+    source = getattr(prediction, "source", "")
+    if source == "closing":
+        return "questions-for-us"
+    kind, _, row = source.partition(":")
+    return row if kind in ("opening", "common", "pattern") else None
+
+
+def _by_intent(text: str, predictions: Sequence[Predicted]) -> Choice | None:
+    """The one prediction made from the table row the intent classifier reads ``text`` as asking
+    (``intents``), or None: not sure enough, no such prediction, or (never expected) two."""
+    from firstword.prefetch import intents  # intents reads words with this module's helpers
+
+    if not INTENTS or _mid_phrase(text):
+        return None
+    each = asks(text)
+    # A turn that asks two things, or puts a scene to the person ("Say you inherit an account
+    # … What do you do in your first 30 days?"), is no common question, whatever its words.
+    if len(each) != 1 or _AND_ASKS.search(each[0]) or any(_sets_a_scene(s) for s in _SENTENCE_END.split(text)):
+        return None
+    asked = intents.classify(text).asks
+    if asked is None:
+        return None
+    # The ask alone must read as the same question, as surely: a lead-in may not carry it ("…the
+    # export book from Mendoza. Does that make sense so far?" had read as the introduction, set
+    # v). And so must every other sentence that asks something ("You've got a full licence,
+    # yeah? And notice is what, a month?").
+    if intents.classify(each[0]).asks != asked or any(
+            intents.classify(s).intent != asked for s in _SENTENCE_END.split(text.strip()) if s.rstrip().endswith("?")):
+        return None
+    found = [i for i, p in enumerate(predictions) if _row_of(p) == asked]
+    if len(found) != 1:
+        return None
+    # Said in another tense, or with another question word, than any way of asking the
+    # prediction (``similarity``'s vetoes): "Why did you leave Acme?" is not why the person is
+    # leaving now, "Range is fifty-two to sixty-one. Where do you need to be?" not the weakness
+    # (set x). A "'d" that may be "did" is read both ways ("And what'd your supervisor say?",
+    # after a story, asks what was said then).
+    forms = [read_form(f).required for f in forms_of(predictions[found[0]])]
+    for ask in {each[0], _MAYBE_DID.sub(r"\1 did", each[0])}:
+        said = read(ask)
+        if all(_tense_conflict(f.tense, said.tense) or _wh_conflict(f.wh, said.wh) for f in forms):
+            return None
+    # "…one little girl who's just arrived from Colombia. Her mum's quite anxious. What would you
+    # do in those first couple of weeks?": the ask points back at someone else the lead is about.
+    if _POINTS_BACK.search(each[0]) and "@third" in read(_lead(text)).content:
+        return None
+    return Choice((found[0],), "", "intent")
+
+
+# "…take us through your career so far, briefly, and tell us why you're interested in this
+# role": a second ask joined in the sentence (``asks`` splits only the joins it is sure of).
+_AND_ASKS = re.compile(
+    r"(?<=\w),? and (then |also )?(tell|walk|talk|take|give|describe|share|explain|why|what|how|when|where|who|which)\b",
+    re.IGNORECASE,
+)
+_MAYBE_DID = re.compile(r"\b(what|who|where|when)'d\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(r"\b(those|these)\b", re.IGNORECASE)

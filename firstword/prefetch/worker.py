@@ -36,6 +36,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from firstword.prefetch import intents
 from firstword.prefetch.match import Choice, Predicted, choose, decide
 
 log = logging.getLogger("firstword.prefetch")
@@ -269,6 +270,7 @@ def serve(wire: Wire) -> None:
 
 def _serve(wire: Wire) -> None:
     installed: dict[int, tuple[int, list[Predicted]]] = {}
+    intents.shipped()  # the classifier ``choose`` falls back on, loaded before the first question
     wire.send(("ready",))
     while True:
         _, message = wire.recv()

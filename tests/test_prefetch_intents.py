@@ -1,0 +1,199 @@
+"""The prefetch intent classifier: what it reads of a turn, that the shipped weights are what
+the shipped data trains, how it does on the blind check split, and how ``match.choose`` uses it
+(only after the rules miss, only for a table row a prediction was made from)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from firstword.prefetch import intents, match
+from firstword.prefetch.intents_train import DATA, DataError, check, fit, load_split, score, train
+from tests.test_prefetch_match import _later_predictions
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / DATA
+
+
+def test_features_read_words_pairs_and_the_last_sentence_apart() -> None:
+    f = intents.features("Thanks, that's helpful. What're you on at the moment?")
+    assert "thank" in f and "q:thank" not in f  # the lead-in, in the whole turn only
+    assert "q:what" in f and "q:^ what" in f and "q:moment $" in f
+    assert "are" in f  # "What're" spelled out
+    assert intents.features("WHAT'S YOUR NOTICE?") == intents.features("what is your notice?")
+
+
+def test_the_shipped_model_is_what_the_shipped_training_data_fits() -> None:
+    pytest.importorskip("sklearn", reason="fitting needs the train extra (scikit-learn); make installs it")
+    model = intents.shipped()
+    turns = load_split(DATA_DIR / "train")
+    from firstword.prefetch.intents_train import _digest
+
+    assert model.meta["train_digest"] == _digest(turns), "retrain: firstword bench prefetch-intents --train"
+    again = fit(turns, float(model.meta["c"]), model.threshold)
+    assert again.classes == model.classes and again.index == model.index
+    assert np.allclose(again.weights, model.weights, atol=2e-3) and np.allclose(again.bias, model.bias, atol=2e-3)
+
+
+def test_the_threshold_is_the_lowest_with_no_false_hit_out_of_fold() -> None:
+    model = intents.shipped()
+    assert model.classes == (*intents.INTENTS, intents.NONE)
+    assert 0.6 <= model.threshold < 1.0
+    tried = model.meta["tried"]
+    assert isinstance(tried, dict) and str(model.meta["c"]) in tried
+
+
+def test_on_the_blind_check_split_precision_holds() -> None:
+    measured = check(intents.shipped(), DATA_DIR)
+    c = measured["check"]
+    # Measured 2026-12-05 (README, "The intent classifier"): a regression here is a model or
+    # feature change that carries worse to phrasings nobody trained on.
+    assert c["precision"] >= 0.99, c["false"]
+    assert c["recall"] >= 0.6
+    assert measured["read_ms_per_turn"] < 5
+
+
+# Ways of asking the rules do not know (``test_choose_falls_back_…`` checks they miss them).
+RULES_MISS = [
+    ("What's your Achilles heel?", "weakness"),
+    ("What gets you out of bed in the morning?", "motivates"),
+    ("How soon could you be with us?", "start"),
+    ("Any hols booked?", "holidays"),
+    ("What's your superpower?", "strength"),
+]
+
+
+@pytest.mark.parametrize(("turn", "intent"), RULES_MISS)
+def test_phrasings_the_rules_miss_are_read(turn: str, intent: str) -> None:
+    assert intents.classify(turn).asks == intent
+
+
+@pytest.mark.parametrize("turn", [
+    "What's your team's biggest weakness?",
+    "What did you earn in your first job?",
+    "When does the project start?",
+    "Why did your manager leave?",
+    "The salary is forty-five thousand. Is that okay for you?",
+    "Why are you leaving, and why us?",
+])
+def test_near_misses_are_not_read_as_an_intent(turn: str) -> None:
+    assert intents.classify(turn).asks is None
+
+
+@pytest.mark.parametrize(("turn", "intent"), RULES_MISS)
+def test_choose_falls_back_on_the_classifier_after_the_rules_miss(
+        turn: str, intent: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    predictions = _later_predictions()
+    choice = match.choose(turn, predictions)
+    assert choice.reason == "intent"
+    assert [predictions[i].source for i in choice.chosen] == [f"common:{intent}"]
+    monkeypatch.setattr(match, "INTENTS", False)
+    assert match.choose(turn, predictions).chosen == ()
+
+
+def test_choose_answers_by_intent_only_with_a_prediction_of_that_row() -> None:
+    predictions = [p for p in _later_predictions() if p.source != "common:weakness"]
+    assert match.choose("What's your Achilles heel?", predictions).chosen == ()
+
+
+@pytest.mark.parametrize("turn", [
+    # Two asks joined in one sentence, or in two questions.
+    "So just to start us off, take us through your career so far, and tell us why you're interested in this role.",
+    "You've got a full driving licence, yeah? And what's your Achilles heel?",
+    # A lead-in that reads as an intent, with an ask that is none.
+    "We're nine people, and honestly the brand is our Achilles heel. Does that make sense so far?",
+    # A scene put to the person.
+    "Say you inherit an account that's about to churn. What would you do in your first 90 days?",
+    # Another tense, another question word than any way of asking the prediction.
+    "Why did you leave your last job?",
+    "Range is fifty-two to sixty-one. Where do you need to be?",
+    # The ask points back at someone the lead is about.
+    "One little girl has just arrived with no English. Her mum's anxious. What would you do in those first weeks?",
+])
+def test_the_fallback_refuses_what_the_rules_would(turn: str) -> None:
+    assert match.choose(turn, _later_predictions()).reason != "intent"
+
+
+def test_an_interim_cut_mid_phrase_is_not_read() -> None:
+    predictions = _later_predictions()
+    assert match.choose("what would you say is your", predictions).chosen == ()
+
+
+def test_the_rules_refusals_stand(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "say that again" is not the question before it, whatever the classifier reads.
+    predictions = _later_predictions()
+    assert match.choose("Sorry, say that again — what are you on at the moment?", predictions).reason != "intent"
+
+
+def test_bad_training_data_is_named_with_its_line(tmp_path: Path) -> None:
+    folder = tmp_path / "train"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"text": "Notice?", "intent": "notice"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"a\.jsonl:2"):
+        load_split(folder)
+    (folder / "a.jsonl").write_text('{"text": "Notice?", "intent": "notise"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="unknown intent 'notise'"):
+        load_split(folder)
+    with pytest.raises(DataError, match="no labelled turns"):
+        load_split(tmp_path / "check")
+
+
+def test_score_counts_a_confident_wrong_intent_as_a_false_hit() -> None:
+    from firstword.prefetch.intents_train import Scored, Turn
+
+    scored = [Scored(Turn("Notice?", "notice", "positive", "x:1"), "notice", 0.9),
+              Scored(Turn("When does it start?", "none", "near_miss", "x:2"), "start", 0.95),
+              Scored(Turn("Salary?", "salary", "positive", "x:3"), "salary", 0.5)]
+    s = score(scored, 0.8)
+    assert (s["hits"], s["false_hits"], s["asking"]) == (1, 1, 2) and s["precision"] == 0.5
+
+
+def test_a_small_model_trains_and_round_trips(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn", reason="fitting needs the train extra (scikit-learn); make installs it")
+    data = tmp_path / "data"
+    for split in ("train", "check"):
+        (data / split).mkdir(parents=True)
+    rows = [{"text": t, "intent": i} for t, i in [
+        ("What is your notice period?", "notice"), ("How long is your notice?", "notice"),
+        ("How much notice do you need to give?", "notice"), ("Notice period?", "notice"),
+        ("What's your notice like?", "notice"),
+        ("When could you start?", "start"), ("When can you start?", "start"), ("Earliest start date?", "start"),
+        ("When would you be able to start?", "start"), ("How soon could you start?", "start"),
+        ("What did you do at the weekend?", "none"), ("Tell me about a time you failed.", "none"),
+        ("How would you test it?", "none"), ("What is a linked list?", "none"), ("Did you find us okay?", "none"),
+    ] * 2]
+    (data / "train" / "t.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    (data / "check" / "c.jsonl").write_text(json.dumps({"text": "When could you start with us?", "intent": "start"}),
+                                            encoding="utf-8")
+    out = tmp_path / "m.npz"
+    model, meta = train(data, out)
+    again = intents.load(out)
+    assert again.index == model.index and np.allclose(again.weights, model.weights)
+    assert meta["train_turns"] == len(rows)
+    assert again.read("When could you start with us?").intent == "start"
+
+
+def test_the_bench_command_measures_the_shipped_model_and_writes_its_json(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from firstword.cli import app
+
+    out = tmp_path / "intents.json"
+    result = CliRunner().invoke(app, ["bench", "prefetch-intents", "--data", str(DATA_DIR), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    measured = json.loads(out.read_text(encoding="utf-8"))
+    assert measured["fitted_now"] is False and measured["check"]["turns"] == len(load_split(DATA_DIR / "check"))
+    assert set(measured["per_intent"]) == set(intents.INTENTS)
+    assert "precision" in result.output
+
+
+def test_the_bench_command_names_a_folder_with_no_data(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from firstword.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "prefetch-intents", "--data", str(tmp_path)])
+    assert result.exit_code == 2 and "no labelled turns" in result.output
