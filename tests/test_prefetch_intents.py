@@ -38,7 +38,14 @@ def test_the_shipped_model_is_what_the_shipped_training_data_fits() -> None:
     assert np.allclose(again.weights, model.weights, atol=2e-3) and np.allclose(again.bias, model.bias, atol=2e-3)
 
 
-def test_the_threshold_is_the_lowest_with_no_false_hit_out_of_fold() -> None:
+def test_every_intent_is_a_row_of_the_interview_table() -> None:
+    from firstword.prefetch import patterns
+
+    rows = {r.id for r in (*patterns.INTERVIEW_OPENERS, *patterns.INTERVIEW_COMMON, patterns.CLOSING)}
+    assert set(intents.INTENTS) <= rows
+
+
+def test_the_threshold_was_chosen_out_of_fold() -> None:
     model = intents.shipped()
     assert model.classes == (*intents.INTENTS, intents.NONE)
     assert 0.6 <= model.threshold < 1.0

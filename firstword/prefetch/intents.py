@@ -2,16 +2,17 @@
 fallback when its rules find no prediction (``match.choose``).
 
 The rules (``match.PHRASES``, ``similarity``) hold to no false hit, and so know only about half
-the ways the common questions are put ("Comp — what are you thinking?", "What's the thing you're
-worst at?"): the README's "What bounds the hit rate" measured it on labelled held-out turns. A
-linear classifier over a turn's word stems and stem pairs, trained on a few thousand labelled
-interviewer turns (``bench/prefetch-intents``: phrasings of 26 common questions, their near
-misses, and other interview turns), reads the rest by the words it has learned to weigh. It
-answers only above a probability chosen for no false hit on held-out folds of its training
-data, and is measured on a check split written blind (``intents_train``).
+the ways the common questions are put ("What's your Achilles heel?", "Any hols booked?"): the
+README's "What bounds the hit rate" measured it on labelled held-out turns. A linear classifier
+over a turn's word stems and stem pairs, trained on a few thousand labelled interviewer turns
+(``bench/prefetch-intents``: phrasings of 26 common questions, their near misses, and whole
+labelled interviews), reads the rest by the words it has learned to weigh. Its threshold is
+chosen out of fold on its training data (``intents_train``), its precision measured on a check
+split written blind, and ``match`` takes its reading only after the rules miss and only past the
+rules' own guards (one ask, no scene, a compatible tense and question word, …).
 
 Linear on purpose: reading a turn is a dictionary lookup per feature and a sum over ~27 rows
-(~0.1 ms, on the way to the first word), where an embedding model costs ~8 ms a turn (README).
+(~0.06 ms, on the way to the first word), where an embedding model costs ~8 ms a turn (README).
 The weights are trained by ``firstword bench prefetch-intents --train`` (scikit-learn, the
 ``train`` extra) and shipped as ``data/intents.npz``; reading them needs only numpy.
 """
