@@ -36,6 +36,7 @@ from firstword.pipeline.user_voice import UserVoicePipeline
 from firstword.store.base import SessionRecord, Store
 from firstword.stt.scheduler import DecodeScheduler
 from firstword.llm.base import Priority
+from firstword.prefetch import intents
 from firstword.prefetch.predict import Prediction, predict_questions
 from firstword.prefetch.prefetcher import BackgroundGate, NotPreparable, Prefetcher, prepared_text, with_topic
 from firstword.prefetch.worker import MatchWorker
@@ -138,6 +139,10 @@ class SessionRegistry:
         # (prefetch.match_worker); it starts when the first prefetching session is ready.
         p = settings.prefetch
         self.match_worker = MatchWorker(wait_s=p.match_wait_s) if p.enabled and p.match_worker else None
+        if p.enabled:
+            # The matcher's classifier, for a lookup the loop decides itself (~30 ms once, here at
+            # start-up rather than in a first session's start or lookup).
+            intents.shipped()
         # One decoder for every session's local decodes: the engine's, or where the engine
         # streams by itself (Deepgram), its local fallback's.
         local = getattr(engines.stt, "fallback", None) if hasattr(engines.stt, "open_transcriber") else engines.stt

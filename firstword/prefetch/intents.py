@@ -44,7 +44,6 @@ INTENTS: tuple[str, ...] = (
 NONE = "none"
 
 _WORD = re.compile(r"[a-z0-9]+(?:_[a-z]+)?")
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def model_path() -> Path:
@@ -71,8 +70,8 @@ def _stems(text: str) -> tuple[str, ...]:
 
 
 def _last_sentence(text: str) -> str:
-    sentences = [s for s in _SENTENCES.split(text) if _WORD.search(s)]
-    return sentences[-1] if sentences else text
+    said = [s for s in match.sentences_of(text) if _WORD.search(s)]
+    return said[-1] if said else text
 
 
 @lru_cache(maxsize=4096)

@@ -565,6 +565,7 @@ _SYMBOLS = re.compile(r"[^\w'+#. -]+")
 _STOPS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+@lru_cache(maxsize=4096)
 def spell_out(text: str) -> str:
     """Lower case, with curly quotes straight and contractions spelled out (``normalise``'s first
     step; ``intents`` reads a turn from here)."""
@@ -982,7 +983,7 @@ def _hearing(text: str, asks_to: str, negated: bool = False) -> _Hearing:
     named = frozenset(read(text).content)
     if len(asks(text)) != 1:
         return _Hearing("asks_several", frozenset(), named, "")
-    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()] or [text]
+    sentences = sentences_of(text) or [text]
     asking = [s for s in sentences if _asks_something(s) or _piece_asks(s)]
     if not asking:
         return _Hearing("asks_nothing", frozenset(), named, "")
@@ -1068,7 +1069,7 @@ class _TopicTurn:
 
 @lru_cache(maxsize=1024)
 def _topic_turn(text: str) -> _TopicTurn:
-    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()] or [text]
+    sentences = sentences_of(text) or [text]
     at = max((i for i, s in enumerate(sentences) if _asks_something(s) or _piece_asks(s)), default=None)
     if len(asks(text)) != 1:
         return _TopicTurn("asks_several")
@@ -1338,6 +1339,11 @@ class Decision:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
+def sentences_of(text: str) -> list[str]:
+    """The sentences of ``text``, stripped, none empty."""
+    return [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+
+
 # A clause that asks on its own after a comma, a colon or a dash: "If everything lined up, what
 # would your notice be?", "Last thing from me: what would you like to ask?" (not one joined by a
 # conjunction: "…you failed, and what did you learn?" asks two things).
@@ -1385,7 +1391,7 @@ def _question_parts(text: str) -> tuple[str, ...]:
       word ("And if everything lined up, what would your notice period be?").
 
     Each part is held to the same vetoes and threshold."""
-    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    sentences = sentences_of(text)
     parts = [text]
     # The sentence that asks: the last one that does; a remark after it ("What do you want to
     # ask me? Anything's fair game.") is context like a lead-in.
@@ -1436,7 +1442,7 @@ def _sets_a_scene(lead: str) -> bool:
 def _asks_to_accept(text: str) -> bool:
     """The turn's last asking sentence asks whether something already said suits ("Does that
     work for you?", "Are you OK with that?", "How does that sound?")."""
-    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()] or [text]
+    sentences = sentences_of(text) or [text]
     asking = [s for s in sentences if _asks_something(s)]
     last = asking[-1] if asking else sentences[-1]
     return _accept_ask(last) is not None
@@ -1452,7 +1458,7 @@ def _accepts_or_anchored(prediction: Predicted, accepting: bool) -> bool:
 def _said_twice(text: str, predictions: Sequence[Predicted], threshold: float) -> Decision | None:
     """The same question asked twice in one turn ("What's prompting the move? Like, why are you
     looking right now?"): each asking sentence a clear hit on one and the same prediction."""
-    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    sentences = sentences_of(text)
     asking = [s for s in sentences if _asks_something(s)]
     if not 2 <= len(asking) <= MAX_ASKS:
         return None
@@ -1624,7 +1630,7 @@ def _asks(text: str) -> tuple[str, ...]:
     """The separate questions of one turn, after any lead-in that asks nothing; one item when it
     asks one thing. A piece that asks nothing of its own ("Looking back,", "If you joined,",
     "When you review a pull request,") belongs to the ask after it."""
-    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    sentences = sentences_of(text)
     while len(sentences) > 1 and not _asks_something(sentences[0]):
         sentences.pop(0)
     # "…tell me about yourself in your own words. How did you end up in dentistry?": two
@@ -1830,7 +1836,7 @@ def decide_partly(
 
 def _lead(text: str) -> str:
     """The sentences before a turn's first ask (which ``_asks`` leaves out)."""
-    sentences = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    sentences = sentences_of(text)
     lead: list[str] = []
     while len(sentences) > 1 and not _asks_something(sentences[0]):
         lead.append(sentences.pop(0))
@@ -1950,7 +1956,8 @@ def _by_intent(text: str, predictions: Sequence[Predicted]) -> Choice | None:
     each = asks(text)
     # A turn that asks two things, or puts a scene to the person ("Say you inherit an account
     # … What do you do in your first 30 days?"), is no common question, whatever its words.
-    if len(each) != 1 or _AND_ASKS.search(each[0]) or any(_sets_a_scene(s) for s in _SENTENCE_END.split(text)):
+    said = sentences_of(text)
+    if len(each) != 1 or _AND_ASKS.search(each[0]) or any(_sets_a_scene(s) for s in said):
         return None
     asked = intents.classify(text).asks
     if asked is None:
@@ -1960,7 +1967,7 @@ def _by_intent(text: str, predictions: Sequence[Predicted]) -> Choice | None:
     # v). And so must every other sentence that asks something ("You've got a full licence,
     # yeah? And notice is what, a month?").
     if intents.classify(each[0]).asks != asked or any(
-            intents.classify(s).intent != asked for s in _SENTENCE_END.split(text.strip()) if s.rstrip().endswith("?")):
+            intents.classify(s).intent != asked for s in said if s.endswith("?")):
         return None
     found = [i for i, p in enumerate(predictions) if _row_of(p) == asked]
     if len(found) != 1:
@@ -1972,8 +1979,8 @@ def _by_intent(text: str, predictions: Sequence[Predicted]) -> Choice | None:
     # after a story, asks what was said then).
     forms = [read_form(f).required for f in forms_of(predictions[found[0]])]
     for ask in {each[0], _MAYBE_DID.sub(r"\1 did", each[0])}:
-        said = read(ask)
-        if all(_tense_conflict(f.tense, said.tense) or _wh_conflict(f.wh, said.wh) for f in forms):
+        terms = read(ask)
+        if all(_tense_conflict(f.tense, terms.tense) or _wh_conflict(f.wh, terms.wh) for f in forms):
             return None
     # "…one little girl who's just arrived from Colombia. Her mum's quite anxious. What would you
     # do in those first couple of weeks?": the ask points back at someone else the lead is about.

@@ -44,7 +44,6 @@ from dataclasses import dataclass, field, replace
 from firstword.config import PrefetchConfig
 from firstword.critic.sentences import split as sentences_of
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
-from firstword.prefetch import intents
 from firstword.prefetch.match import Choice, choose, normalise
 from firstword.prefetch.predict import Prediction
 from firstword.prefetch.worker import MatchWorker
@@ -259,8 +258,6 @@ class Prefetcher:
         """The session is ready: predict its openers and prepare them once idle."""
         if self._matcher is not None:
             self._matcher.start()  # once per server, ~0.3 s before it answers: up by the first pause
-        if self._config.enabled:
-            intents.shipped()  # the matcher's classifier (~30 ms once per process), not on a first lookup
         self._moved_on(self._start_as)
         self._schedule()
 
