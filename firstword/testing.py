@@ -86,6 +86,9 @@ class GatedAnswers:
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return "".join(self.tokens) if self.settles else None
 
+    def tells(self, question: str, text: str, *, follows: str | None = None) -> bool:
+        return self.settled(question, follows=follows) == text
+
     def read_ahead(self, question: str, *, follows: str | None = None) -> None:
         self.read_ahead_of.append(question)
 
@@ -124,6 +127,9 @@ class InstantAnswers:
 
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return None  # streamed as a model would: never known ahead
+
+    def tells(self, question: str, text: str, *, follows: str | None = None) -> bool:
+        return False
 
     def read_ahead(self, question: str, *, follows: str | None = None) -> None:
         self.read_ahead_of.append(question)

@@ -86,3 +86,13 @@ async def test_a_question_the_profile_does_not_cover_is_answered_alike_however_f
     a, _ = answerer(["x"], continuation="off")
     assert a.settled("How do you prioritise,") == a.settled("How do you prioritise, when everything is urgent?")
     assert "prioritise" not in (a.settled("How do you prioritise,") or "")
+
+
+def test_tells_is_the_persons_own_answer_word_for_word_and_nothing_else():
+    a, _ = answerer(["."], continuation="off")
+    weakness = "What is your biggest weakness?"
+    said = a.settled(weakness)
+    assert said and a.tells(weakness, said) and not a.tells(weakness, said + " And more.")
+    # Where the profile covers nothing, the guidance shown is not an answer to confirm.
+    nothing = "Tell me about a conflict with a colleague."
+    assert a.settled(nothing) and not a.tells(nothing, a.settled(nothing) or "")

@@ -2934,3 +2934,16 @@ def test_a_private_note_s_answer_ready_for_someone_asking_outright_is_its_words(
     for question in ("Are you interviewing anywhere else at the moment?", "When could you start?"):
         opening = _opening(profile, question)
         assert "Sacred Ink" not in opening and "20th" not in opening, opening
+
+
+def test_a_story_the_question_names_by_its_title_is_told_over_one_that_says_its_words_more():
+    # Set aa: "upset customers" twice in the story of a returns rule had been told for "a time
+    # you dealt with an angry or upset customer", over the story titled "Angry customer".
+    profile = Profile(resume="- Resolved customer complaints at the pharmacy counter, Walgreens 2016-2022.", stories=[
+        "Angry customer (Walgreens, 2021): A customer at pharmacy pickup started yelling because his prescription "
+        "wasn't ready. I kept my voice low, found the doctor's office had sent it to the wrong store, and fixed it.",
+        "Following a rule I disagreed with (Walgreens, 2018): The store stopped returns without a receipt. I thought "
+        "it would upset loyal customers, and some customers were upset. I explained it the same way to every customer.",
+    ])
+    opening = Grounding(profile).ground("Tell us about a time you dealt with an angry or upset customer.").composition.opening
+    assert opening.startswith("Angry customer")

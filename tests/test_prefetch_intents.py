@@ -65,7 +65,7 @@ def test_on_the_blind_check_split_precision_holds() -> None:
 
 # Ways of asking the rules do not know (``test_choose_falls_back_…`` checks they miss them).
 RULES_MISS = [
-    ("What's your Achilles heel?", "weakness"),
+    ("What do you struggle with most at work?", "weakness"),
     ("What gets you out of bed in the morning?", "motivates"),
     ("How soon could you be with us?", "start"),
     ("Any hols booked?", "holidays"),
@@ -103,13 +103,13 @@ def test_choose_falls_back_on_the_classifier_after_the_rules_miss(
 
 def test_choose_answers_by_intent_only_with_a_prediction_of_that_row() -> None:
     predictions = [p for p in _later_predictions() if p.source != "common:weakness"]
-    assert match.choose("What's your Achilles heel?", predictions).chosen == ()
+    assert match.choose("What do you struggle with most at work?", predictions).chosen == ()
 
 
 @pytest.mark.parametrize("turn", [
     # Two asks joined in one sentence, or in two questions.
     "So just to start us off, take us through your career so far, and tell us why you're interested in this role.",
-    "You've got a full driving licence, yeah? And what's your Achilles heel?",
+    "You've got a full driving licence, yeah? And what do you struggle with most at work?",
     # A lead-in that reads as an intent, with an ask that is none.
     "We're nine people, and honestly the brand is our Achilles heel. Does that make sense so far?",
     # A scene put to the person.
@@ -204,3 +204,102 @@ def test_the_bench_command_names_a_folder_with_no_data(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["bench", "prefetch-intents", "--data", str(tmp_path)])
     assert result.exit_code == 2 and "no labelled turns" in result.output
+
+
+# ----- story requests: read by kind, shown only as the live answer would tell them --------------
+
+STORY_ASKS = [
+    ("Tell me about a time you made a mistake at work.", "failed"),
+    ("Can you give me an example of when you had to deal with a really angry customer?", "difficult-customer"),
+    ("Talk me through a time you disagreed with your manager.", "disagree"),
+    ("Tell me about a time you had to deliver bad news to a client.", "bad-news"),
+]
+
+
+@pytest.mark.parametrize(("turn", "intent"), STORY_ASKS)
+def test_story_requests_are_read_as_their_kind(turn: str, intent: str) -> None:
+    assert intents.classify(turn).story == intent
+    assert intents.classify(turn).asks is None or intents.classify(turn).asks == intent
+
+
+@pytest.mark.parametrize("turn", [
+    "What would you do if a customer started shouting at you?",
+    "How do you handle conflict?",
+    "Tell me about a time you went above and beyond for a customer.",
+    "What's your notice period?",
+])
+def test_what_is_no_story_request_is_read_as_none_of_the_stories(turn: str) -> None:
+    assert intents.classify(turn).story is None
+
+
+def test_the_story_threshold_was_chosen_out_of_fold_below_the_common_one() -> None:
+    model = intents.shipped()
+    assert 0.5 <= model.story_threshold <= model.threshold
+    assert model.meta["story_threshold"] == model.story_threshold
+
+
+def test_on_the_blind_check_split_story_readings_hold() -> None:
+    stories = check(intents.shipped(), DATA_DIR)["stories"]
+    # Measured 2026-12-06: 0.963 / 0.613 (three of the four wrong readings ask two stories,
+    # which the matcher refuses; every one is shown only as the live answer would tell it).
+    assert stories["asking"] >= 150 and stories["precision"] >= 0.93 and stories["recall"] >= 0.5
+
+
+def test_a_story_read_by_the_classifier_asks_the_live_answer_to_confirm_it() -> None:
+    turn = "Tell me about a time you stuffed something up on a job. Everyone has. What happened?"
+    predictions = _later_predictions()
+    choice = match.choose(turn, predictions)
+    assert choice.reason == "intent" and choice.confirm and choice.kind == "failed"
+    assert [predictions[i].source for i in choice.chosen] == ["common:failed"]
+    # The common questions' readings are shown as prepared.
+    assert not match.choose("What do you struggle with most at work?", predictions).confirm
+
+
+@pytest.mark.parametrize("turn", [
+    "Tell me about a time you dealt with a difficult customer and a time you dealt with a difficult colleague.",
+    "Tell me about a time you made a mistake at work, and what are your salary expectations?",
+])
+def test_a_story_request_with_a_second_ask_is_not_read(turn: str) -> None:
+    assert match.choose(turn, _later_predictions()).reason != "intent"
+
+
+def test_the_parts_of_a_storys_telling_are_no_second_ask() -> None:
+    assert match._only_parts("How'd that play out?") and match._only_parts("What happened, and what did you learn from it?")
+    assert match._only_parts("How did you take it?")
+    assert not match._only_parts("Who was right in the end?")
+
+
+HELDOUT = ROOT / "bench" / "prefetch-heldout"
+
+
+def _replayed_turn(tmp_path: Path, name: str, said: str) -> dict:
+    from firstword.bench.prefetch import load_scripts, replay_predictions
+
+    (tmp_path / f"{name}.json").write_bytes((HELDOUT / f"{name}.json").read_bytes())
+    script = load_scripts(tmp_path, None)[0]
+    rows = replay_predictions(script, [{"question": q} for q in script.questions], script.profile)
+    return next(r for q, r in zip(script.questions, rows, strict=True) if said in q)
+
+
+def test_a_story_asked_in_its_own_words_is_answered_by_the_story_the_live_answer_tells(tmp_path: Path) -> None:
+    if not HELDOUT.is_dir():
+        pytest.skip("bench/prefetch-heldout is absent")
+    row = _replayed_turn(tmp_path, "x01_locksmith", "stuffed something up")
+    assert row["predicted"] and row["reason"] == "intent" and row["prediction"] == "Tell me about a time you failed."
+    # Not the row's story: one of the person's own, named by the request, and the live answer's.
+    row = _replayed_turn(tmp_path, "a03_mfg_engineer_hm", "disagreed with production")
+    assert row["prediction"] == "Tell me about disagreement with production on a changeover."
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    # The live answer tells another story than the one prepared for "a time you failed".
+    ("o07_clinical_research_coordinator", "mistake on a study"),
+    # The live answer's story (a colleague's password) says no word of a difficult customer's.
+    ("k09_it_support_specialist", "frustrated user"),
+])
+def test_a_story_the_live_answer_would_not_tell_or_not_of_that_kind_is_not_shown(
+        tmp_path: Path, name: str, said: str) -> None:
+    if not HELDOUT.is_dir():
+        pytest.skip("bench/prefetch-heldout is absent")
+    row = _replayed_turn(tmp_path, name, said)
+    assert not row["predicted"] and row["reason"] == "not_the_live_answer"

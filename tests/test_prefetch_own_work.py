@@ -322,3 +322,21 @@ def test_the_days_of_the_work_and_a_line_of_conditions_are_conditions() -> None:
     assert not any("recall list" in q for q in questions)
     assert _hit("The hours are Tuesday to Saturday, half eight to half five. Would that be all right?",
                 "Tuesday to Saturday", entries)
+
+
+def test_words_most_english_says_name_no_piece_of_work() -> None:
+    # "Can you talk me through how that came about? … because nothing works first time" had
+    # named the story "The bus that never came" by "came" and "because" (set ab), asked about
+    # another story, "Relaxed Mornings".
+    profile = Profile(resume="", stories=[
+        "The bus that never came (Tay Museum, 2023): A class had their coach cancelled forty minutes before "
+        "they were due, because the company double-booked it. I took the session to the school instead.",
+        "Relaxed Mornings (Tay Museum, 2022): Parents told us the museum was too loud for their autistic children, "
+        "so I wrote a bid for monthly sensory-friendly openings.",
+    ])
+    bus = next(a for item, a in own_work.anchored(profile) if "bus" in a.strong)
+    assert not bus.anchors & frozenset(match.read("came because now only same").content)
+    turn = ("The relaxed mornings, I saw those on your form. Can you talk me through how that came about? "
+            "And be honest about what didn't work, because nothing works first time.")
+    chosen = match.choose(turn, predict_questions(profile, [], persona="copilot"))
+    assert all("bus" not in p for p in [predict_questions(profile, [], persona="copilot")[i].text for i in chosen.chosen])

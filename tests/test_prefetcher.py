@@ -77,6 +77,9 @@ class LiveAnswers:
     def settled(self, question: str, *, follows: str | None = None) -> str | None:
         return None
 
+    def tells(self, question: str, text: str, *, follows: str | None = None) -> bool:
+        return False
+
     def read_ahead(self, question: str, *, follows: str | None = None) -> None:
         self.read_ahead_of.append(question)
 
@@ -467,4 +470,27 @@ async def test_a_turn_that_shares_no_needed_word_with_any_prediction_is_a_miss_r
     assert prefetcher.lookup("Which stadium do you support on Saturdays?") is None
     assert prefetcher.stats.reasons == {"no_shared_words": 1}
     assert prefetcher.lookup("And what would you do differently?") is not None
+    await prefetcher.aclose()
+
+
+async def test_a_story_read_by_the_classifier_is_shown_only_as_the_live_answer_would_tell_it():
+    failed = Prediction(text="Tell me about a time you failed.", source="common:failed",
+                        kind=QuestionType.BEHAVIOURAL, score=0.9)
+    named = Prediction(text="Tell me about the job I got wrong at Acme.", source="own_work:story:1",
+                       kind=QuestionType.OTHER, score=0.5)
+    writer = Writer(delay_s=0.0)
+    prefetcher = Prefetcher(persona="copilot", generate=writer, predict=lambda who, history: [failed, named],
+                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.01))
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 2)
+    turn = "Tell me about a time you stuffed something up on a job. Everyone has. What happened?"
+    # Without the live answer's reading, or where it tells another story: a miss.
+    assert prefetcher.lookup(turn) is None
+    assert prefetcher.lookup(turn, agrees=lambda text: False) is None
+    assert prefetcher.stats.reasons["not_the_live_answer"] == 2
+    hit = prefetcher.lookup(turn, agrees=lambda text: text == f"Prepared: {failed.text}")
+    assert hit is not None and hit.prediction is failed
+    # Another of the person's stories, named by the request ("job"), when it is the live answer.
+    other = prefetcher.lookup(turn, agrees=lambda text: text == f"Prepared: {named.text}")
+    assert other is not None and other.prediction is named
     await prefetcher.aclose()

@@ -72,6 +72,10 @@ class Answerer:
             return None
         return opening
 
+    def tells(self, question: str, text: str, *, follows: str | None = None) -> bool:
+        return self.grounding.ground(question, follows).composition.grounded and self.settled(
+            question, follows=follows) == text
+
     def stream(
         self, question: str, *, follows: str | None = None, priority: Priority = Priority.LIVE, own: str | None = None
     ) -> AsyncIterator[str]:

@@ -22,6 +22,13 @@ class AnswerSource(Protocol):
         for word, what is already on screen: the answer to the longer question is the same."""
         ...
 
+    def tells(self, question: str, text: str, *, follows: str | None = None) -> bool:
+        """Whether the answer to ``question`` is ``text`` word for word, told from the person's
+        own material (not the guidance given where the profile covers nothing): an answer
+        prepared for another wording of the question may then be shown for this one
+        (``firstword.prefetch.match.Choice.confirm``)."""
+        ...
+
     def read_ahead(self, question: str, *, follows: str | None = None) -> None:
         """Do now the work ``stream`` does before its first word (the copilot's grounding), so
         that ``stream`` for the same question starts from it; called while something else that

@@ -80,7 +80,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -501,7 +501,9 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
         else:
             predictions = predict_questions(profile, history, persona=script.persona, limit=limit, own_work=own_work,
                                             notes_topics=notes_topics)
-            row = _replayed(rec["question"], predictions, copilot=script.persona == COPILOT)
+            asked = [text for role, text in history if role == "user"]
+            row = _replayed(rec["question"], predictions, copilot=script.persona == COPILOT, grounding=grounding,
+                            before=asked[-1] if asked else None)
             if row["answered_live"] and grounding.handed_over(row["answered_live"]) is not None:
                 row["answered_live"] = None  # the colleague's ask left over: the server drops it too
             out.append(row)
@@ -511,15 +513,24 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
     return out
 
 
-def _replayed(question: str, predictions: list[Any], *, copilot: bool) -> dict[str, Any]:
+def _replayed(question: str, predictions: list[Any], *, copilot: bool, grounding: Any = None,
+              before: str | None = None) -> dict[str, Any]:
     """One question of ``replay_predictions``: ``match.choose`` among the predictions made before
     it, as the server's lookup runs it. The copilot answers a turn that asks several things, some
-    predicted, partly live (its turn manager does; an advisor does not)."""
+    predicted, partly live (its turn manager does; an advisor does not). A choice whose prepared
+    answer must be the live answer (``Choice.confirm``) is held to it with the answers the copilot
+    prepares and gives live (the profile's own words, ``grounding``; ``before``: the question
+    asked last), as the server's lookup is."""
     from firstword.prefetch import similarity
     from firstword.prefetch.match import choose
 
     choice = choose(question, predictions, partly=copilot)
     chosen = [predictions[i] for i in choice.chosen]
+    if choice.confirm:
+        options = [*chosen, *(predictions[i] for i in choice.alternatives)] if grounding is not None and copilot else []
+        chosen = next(([p] for p in options if _fits(question, p, choice.kind, grounding, before)), [])
+        if not chosen:
+            choice = replace(choice, chosen=(), reason="not_the_live_answer")
     if choice.live:
         reason = "answered_partly"
     elif chosen and choice.reason not in ("hit", "intent"):
@@ -532,7 +543,7 @@ def _replayed(question: str, predictions: list[Any], *, copilot: bool) -> dict[s
         "prediction": " ".join(p.text for p in chosen) or None,
         "answered_live": choice.live or None,
         # 1 = the top prediction: the server prepares the best few per pause, in rank order.
-        "rank": max(choice.chosen) + 1 if chosen else None,
+        "rank": max(i for i, p in enumerate(predictions) if any(p is c for c in chosen)) + 1 if chosen else None,
         "predictions": [p.text for p in predictions],
     }
     if choice.reason != "hit" and predictions:
@@ -541,6 +552,17 @@ def _replayed(question: str, predictions: list[Any], *, copilot: bool) -> dict[s
         sim, best = max(scored, key=lambda x: x[0].score)
         row["closest"] = {"prediction": best.text, "score": round(sim.score, 3), "veto": sim.veto}
     return row
+
+
+def _fits(question: str, prediction: Any, kind: str, grounding: Any, before: str | None) -> bool:
+    """``Prefetcher._confirmed`` offline: the copilot's answer prepared for ``prediction`` (its
+    grounded opening, as the server writes it ahead) tells a story of ``kind`` and is its live
+    answer to ``question``, told from the profile (``Answerer.tells``)."""
+    from firstword.prefetch.match import tells_kind
+
+    prepared = grounding.ground(prediction.text).composition.opening.strip()
+    live = grounding.ground(question, before).composition
+    return tells_kind(prediction, prepared, kind) and live.grounded and live.opening.strip() == prepared
 
 
 def run_offline(scripts_dir: Path, json_out: Path | None, *, limit: int | None = None, console: Console) -> dict[str, Any]:

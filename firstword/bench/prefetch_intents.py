@@ -1,6 +1,6 @@
 """``firstword bench prefetch-intents``: the prefetch intent classifier (``prefetch.intents``) on
 the labelled interviewer turns' blind check split: precision, recall and every false hit, with
-``--train`` the fitting first (``prefetch.intents_train``: C and the threshold out of fold)."""
+``--train`` the fitting first (``prefetch.intents_train``: C and the thresholds out of fold)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def run(data: Path, json_out: Path | None, *, train: bool, model_file: Path | No
     result = {"model": str(target), "trained": model.meta, "fitted_now": fitted is not None, **measured}
     c = measured["check"]
     table = Table(title=f"intent classifier on the check split (threshold {model.threshold:.3f}, "
-                        f"≤ {model.max_unknown} unknown words)")
+                        f"≤ {model.max_unknown} unknown words; stories {model.story_threshold:.3f})")
     for column in ("intent", "asking", "hits", "false hits"):
         table.add_column(column, justify="right" if column != "intent" else "left")
     for name, row in measured["per_intent"].items():
@@ -41,6 +41,13 @@ def run(data: Path, json_out: Path | None, *, train: bool, model_file: Path | No
         f"check: {c['turns']} turns, {c['asking']} asking an intent; hits {c['hits']} (recall {c['recall']:.3f}), "
         f"false hits {c['false_hits']} (precision {c['precision']:.3f}); out-of-fold recall on train "
         f"{model.meta.get('out_of_fold_recall')}; {measured['read_ms_per_turn']:.3f} ms a turn")
+    s = measured["stories"]
+    for f in s["false"]:
+        console.print(f"[yellow]story read wrong[/] {f['read']} (p {f['p']}) for {f['label']}: {f['text']!r} ({f['where']})")
+    console.print(
+        f"stories (threshold {model.story_threshold:.3f}, shown only where the live answer tells the same story): "
+        f"{s['asking']} asking one; hits {s['hits']} (recall {s['recall']:.3f}), read wrong {s['false_hits']} "
+        f"(precision {s['precision']:.3f})")
     u = measured["check_unseen"]
     console.print(f"check turns not word for word in train: {u['turns']}, recall {u['recall']:.3f}, "
                   f"false hits {u['false_hits']} (precision {u['precision']:.3f})")

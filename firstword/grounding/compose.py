@@ -170,6 +170,12 @@ def _compose(
             _tells(s.fact, usable[0].fact) or s.score >= STORY_RATIO * usable[0].score)), None)
         if story is not None:
             usable = [story] + [s for s in usable if s is not story]
+    if kind is QuestionType.BEHAVIOURAL and usable and usable[0].fact.part == "story" and not _names_title(
+            usable[0].fact, question) and (titled := next((s for s in usable[1:] if s.fact.part == "story" and _names_title(
+                s.fact, question) and s.score >= STORY_RATIO * usable[0].score), None)):
+        # "Tell us about a time you dealt with an angry or upset customer": the story titled
+        # "Angry customer", not one whose telling says "upset customers" more often (set aa).
+        usable = [titled] + [s for s in usable if s is not titled]
     if usable and usable[0].fact.part != "story" and (named := next(
             (s for s in usable if s.fact.part == "story" and _names_title(s.fact, question, least=2)), None)):
         # "Tell me about investigating a notifiable fall from a ladder." names the story by its
@@ -643,8 +649,20 @@ def _tells(story: Fact, line: Fact) -> bool:
     return _names_title(story, line.text)
 
 
+# A story written "Angry customer (Walgreens, 2021): A customer at pharmacy pickup…": its title
+# is the words before the colon (and the place and year in brackets).
+_LEADING_TITLE = re.compile(r"^\s*([^:()\n]{3,60}?)\s*(?:\([^)\n]{0,60}\))?\s*:\s")
+
+
+def _title_of(story: Fact) -> str:
+    if story.title:
+        return story.title
+    lead = _LEADING_TITLE.match(story.text) if story.part == "story" else None
+    return lead.group(1) if lead else ""
+
+
 def _names_title(story: Fact, text: str, least: int = 1) -> bool:
-    title = {w for w in re.findall(r"[a-z]{4,}", (story.title or "").lower())}
+    title = {w for w in re.findall(r"[a-z]{4,}", _title_of(story).lower())}
     words = set(re.findall(r"[a-z]{4,}", text.lower()))
     return bool(title) and len(title & words) >= max(least, round(len(title) * 2 / 3))
 

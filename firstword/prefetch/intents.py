@@ -33,14 +33,21 @@ from firstword.grounding.questions import names_in
 from firstword.prefetch import match
 
 # The interview table's rows the classifier knows (``patterns``: openers, common questions, the
-# closing question). Stories ("a time you disagreed…") are left to the rules: a named setting
-# narrows a story, and a story's telling is the person's own.
-INTENTS: tuple[str, ...] = (
+# closing question).
+COMMON: tuple[str, ...] = (
     "about-yourself", "current-role", "resume", "started", "why-role", "why-here", "leaving",
     "know-company", "weakness", "strength", "five-years", "next-role", "proud", "challenge",
     "described", "first-90", "why-hire", "manager-style", "motivates", "salary", "current-salary",
     "start", "notice", "other-interviews", "holidays", "questions-for-us",
 )
+# The table's story requests ("Tell me about a time you made a mistake."): one story of a kind
+# the person has prepared. A setting narrows a story ("…a mistake you made on a filing"), and
+# the story prepared from the row's form may be another, so one read here is shown only when it
+# is the story the live answer would tell (``match.Choice.confirm``).
+STORIES: tuple[str, ...] = (
+    "disagree", "failed", "difficult-customer", "pressure", "feedback", "bad-news", "led",
+)
+INTENTS: tuple[str, ...] = (*COMMON, *STORIES)
 NONE = "none"
 
 _WORD = re.compile(r"[a-z0-9]+(?:_[a-z]+)?")
@@ -102,6 +109,16 @@ class Reading:
     # and how many a reading may have and still answer (``Model.max_unknown``).
     unknown: frozenset[str] = frozenset()
     max_unknown: int = 0
+    # The threshold for a story intent (``story``), chosen apart (``Model.story_threshold``).
+    story_threshold: float = 1.0
+
+    @property
+    def story(self) -> str | None:
+        """The story intent asked, or None: a story's request read surely enough, whatever words
+        it says that its intent's training turns never did. Those are where or with whom the
+        story took place ("…a mistake on a filing"), which only the live answer's reading of the
+        turn can say the prepared story fits (``match.Choice.confirm``)."""
+        return self.intent if self.intent in STORIES and self.probability >= self.story_threshold else None
 
     @property
     def asks(self) -> str | None:
@@ -126,6 +143,11 @@ class Model:
     known: dict[str, frozenset[str]]
     max_unknown: int
     meta: dict[str, object]
+    # A story intent is answered at this probability: lower than ``threshold``, since a story
+    # read is shown only where the live answer to the turn would tell the same story
+    # (``match.Choice.confirm``), and chosen out of fold at a precision of its own
+    # (``intents_train.STORY_PRECISION``).
+    story_threshold: float = 1.0
 
     def read(self, text: str) -> Reading:
         columns = [self.index[f] for f in features(text) if f in self.index]
@@ -136,7 +158,7 @@ class Model:
         best = int(p.argmax())
         intent = self.classes[best]
         unknown = content(text) - self.known.get(intent, frozenset()) - _named(text) if intent != NONE else frozenset()
-        return Reading(intent, float(p[best]), self.threshold, unknown, self.max_unknown)
+        return Reading(intent, float(p[best]), self.threshold, unknown, self.max_unknown, self.story_threshold)
 
 
 def save(path: Path, model: Model) -> None:
@@ -146,6 +168,7 @@ def save(path: Path, model: Model) -> None:
         classes=np.array(model.classes), features=np.array("\n".join(sorted(model.index, key=model.index.get))),
         weights=model.weights.astype(np.float32), bias=model.bias.astype(np.float32),
         threshold=np.float64(model.threshold), max_unknown=np.int64(model.max_unknown),
+        story_threshold=np.float64(model.story_threshold),
         known=np.array(json.dumps({k: sorted(v) for k, v in sorted(model.known.items())})),
         meta=np.array(json.dumps(model.meta, sort_keys=True)),
     )
@@ -159,6 +182,7 @@ def load(path: Path | None = None) -> Model:
             weights=data["weights"], bias=data["bias"], threshold=float(data["threshold"]),
             known={k: frozenset(v) for k, v in json.loads(str(data["known"])).items()},
             max_unknown=int(data["max_unknown"]), meta=json.loads(str(data["meta"])),
+            story_threshold=float(data["story_threshold"]),
         )
 
 
@@ -177,3 +201,4 @@ def shipped() -> Model:
 
 def classify(text: str) -> Reading:
     return shipped().read(text)
+

@@ -49,6 +49,12 @@ PRECISION = 0.98
 # None: allowing one or two gained ~0.2 points of out-of-fold recall (2026-12-05), and let "What's
 # the most dangerous situation you've been in at work?" (set u) read as the biggest challenge.
 UNKNOWN_GRID = (0,)
+# A story intent's reading is shown only where the live answer to the turn would tell the very
+# story prepared (``match.Choice.confirm``): a wrong reading then shows what the live answer
+# would have shown anyway. Its threshold is chosen apart, at this out-of-fold precision, never
+# below ``STORY_MIN_THRESHOLD`` (below it the likeliest reading may be one of three).
+STORY_PRECISION = 0.9
+STORY_MIN_THRESHOLD = 0.5
 SWEEP = tuple(round(0.5 + i / 200, 3) for i in range(100))  # 0.500 … 0.995
 
 
@@ -115,7 +121,7 @@ def _matrix(turns: Sequence[Turn], index: dict[str, int]) -> Any:
 
 
 def fit(turns: Sequence[Turn], c: float, threshold: float = 1.0, max_unknown: int = 0,
-        meta: dict[str, object] | None = None) -> Model:
+        meta: dict[str, object] | None = None, story_threshold: float = 1.0) -> Model:
     from sklearn.linear_model import LogisticRegression
 
     index = _vocabulary(turns)
@@ -134,7 +140,7 @@ def fit(turns: Sequence[Turn], c: float, threshold: float = 1.0, max_unknown: in
         if t.intent != NONE:
             known[t.intent] |= intents.content(t.text, whole=True)
     return Model(classes, index, weights, bias, threshold, {k: frozenset(v) for k, v in known.items()}, max_unknown,
-                 meta or {})
+                 meta or {}, story_threshold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +182,35 @@ def score(scored: Sequence[Scored], threshold: float, max_unknown: int | None = 
     }
 
 
+def score_stories(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
+    """``score`` of the story intents alone, each read at ``threshold`` whatever its unknown
+    words (``intents.Reading.story``): hits, false hits (a story read for a turn that asks
+    another story or none), recall over the turns that ask a story."""
+    asked = [s for s in scored if s.turn.intent in intents.STORIES]
+    answered = [s for s in scored if s.intent in intents.STORIES and s.probability >= threshold]
+    hits = [s for s in answered if s.intent == s.turn.intent]
+    false = [s for s in answered if s.intent != s.turn.intent]
+    return {
+        "asking": len(asked), "hits": len(hits), "false_hits": len(false),
+        "precision": round(len(hits) / len(answered), 4) if answered else 1.0,
+        "recall": round(len(hits) / len(asked), 4) if asked else 0.0,
+        "false": [{"text": s.turn.text, "label": s.turn.intent, "read": s.intent, "p": round(s.probability, 3),
+                   "where": s.turn.source} for s in false],
+    }
+
+
+def _story_point(scored: Sequence[Scored]) -> tuple[float, dict[str, Any]]:
+    """The story threshold with the best out-of-fold recall at ``STORY_PRECISION`` or above."""
+    best: tuple[float, dict[str, Any]] | None = None
+    for t in SWEEP:
+        if t < STORY_MIN_THRESHOLD:
+            continue
+        at = score_stories(scored, t)
+        if at["precision"] >= STORY_PRECISION and (best is None or at["recall"] > best[1]["recall"]):
+            best = (t, at)
+    return best or (1.0, score_stories(scored, 1.0))
+
+
 def _best_point(scored: Sequence[Scored]) -> tuple[float, int, dict[str, Any]]:
     """The (threshold, max_unknown) with the best out-of-fold recall at ``PRECISION`` or above."""
     best: tuple[float, int, dict[str, Any]] | None = None
@@ -195,26 +230,31 @@ def train(data: Path = DATA, out: Path | None = None) -> tuple[Model, dict[str, 
     turns = load_split(data / "train")
     tried: dict[str, Any] = {}
     best: tuple[float, float, int, float] | None = None  # (recall, c, max_unknown, threshold)
+    folded: dict[float, list[Scored]] = {}
     for c in C_GRID:
-        t, max_unknown, at = _best_point(_out_of_fold(turns, c))
+        folded[c] = _out_of_fold(turns, c)
+        t, max_unknown, at = _best_point(folded[c])
         tried[str(c)] = {"threshold": t, "max_unknown": max_unknown, "recall": at["recall"],
                          "precision": at["precision"], "false_hits": at["false_hits"]}
         if best is None or at["recall"] > best[0]:
             best = (at["recall"], c, max_unknown, t)
     assert best is not None
     recall, c, max_unknown, threshold = best
+    story_threshold, stories = _story_point(folded[c])
     meta = {"c": c, "threshold": threshold, "max_unknown": max_unknown, "out_of_fold_recall": recall,
+            "story_threshold": story_threshold, "stories_out_of_fold": {k: v for k, v in stories.items() if k != "false"},
             "out_of_fold_precision": tried[str(c)]["precision"], "folds": FOLDS, "tried": tried,
             "train_turns": len(turns), "train_digest": _digest(turns), "min_count": MIN_COUNT,
             "per_intent": dict(sorted(Counter(t.intent for t in turns).items()))}
-    model = fit(turns, c, threshold, max_unknown, meta)
+    model = fit(turns, c, threshold, max_unknown, meta, story_threshold)
     if out is not None:
         intents.save(out, model)
     return model, meta
 
 
 def check(model: Model, data: Path = DATA) -> dict[str, Any]:
-    """The model's readings of ``data/check`` at its threshold, overall and per intent."""
+    """The model's readings of ``data/check`` at its threshold, overall and per intent, and of
+    the story intents at theirs (``stories``; ``Model.story_threshold``)."""
     turns = load_split(data / "check")
     started = time.perf_counter()
     scored = []
@@ -226,8 +266,11 @@ def check(model: Model, data: Path = DATA) -> dict[str, Any]:
     per_intent = {}
     for name in intents.INTENTS:
         asking = [s for s in scored if s.turn.intent == name]
-        read_as = [s for s in scored if s.intent == name and s.probability >= model.threshold
-                   and s.unknown <= model.max_unknown]
+        if name in intents.STORIES:
+            read_as = [s for s in scored if s.intent == name and s.probability >= model.story_threshold]
+        else:
+            read_as = [s for s in scored if s.intent == name and s.probability >= model.threshold
+                       and s.unknown <= model.max_unknown]
         per_intent[name] = {"asking": len(asking), "hits": sum(s.turn.intent == name for s in read_as),
                             "false_hits": sum(s.turn.intent != name for s in read_as)}
     by_kind = {k: sum(1 for s in scored if s.turn.kind == k) for k in ("positive", "near_miss", "other")}
@@ -236,6 +279,7 @@ def check(model: Model, data: Path = DATA) -> dict[str, Any]:
     trained = {_said(t.text) for t in load_split(data / "train")}
     unseen = score([s for s in scored if _said(s.turn.text) not in trained], model.threshold, model.max_unknown)
     return {"threshold": model.threshold, "max_unknown": model.max_unknown, "check": overall,
+            "story_threshold": model.story_threshold, "stories": score_stories(scored, model.story_threshold),
             "check_unseen": {k: v for k, v in unseen.items() if k != "false"}, "per_intent": per_intent,
             "kinds": by_kind, "read_ms_per_turn": round(per_turn_ms, 4),
             "check_digest": _digest(turns)}

@@ -57,6 +57,7 @@ import snowballstemmer
 
 from firstword.grounding.questions import SAY_AGAIN, QuestionType, names_in, small_talk
 from firstword.prefetch.literals import Substitution, Substitutions
+from firstword.prefetch import patterns
 
 # Chosen by ``firstword.prefetch.evaluate`` on the dev split of ``data/paraphrases.jsonl``
 # (260 pairs; 340 with the check split, written with the first 226 dev pairs before any matcher
@@ -1140,8 +1141,9 @@ _STORY_REQUEST = re.compile(
 )
 _STORY_PART_ASKED = (
     r"(?:what happened( next| then| in the end)?|what did you (do|learn|change)( about it| from (it|that)| afterwards| after that)?|"
-    r"how did you (handle|deal with|approach|manage|resolve|tackle) (it|that|this|the situation)|"
-    r"how did (it|that|things) (play out|go|turn out|end( up)?|work out)|how would that play out|"
+    # "How'd that play out?" (set a), "How did you take it?" after feedback (set a)
+    r"how(?: did|'d) you (handle|deal with|approach|manage|resolve|tackle|take|cope with) (it|that|this|the situation)|"
+    r"how(?: did|'d) (it|that|things) (play out|go|turn out|end( up)?|work out)|how would that play out|"
     r"what was the (outcome|result|impact|end result)( for [\w' ]{1,30})?|what were the results?|"
     # said inside the request: "…, and what the outcome was.", "…, and how you handled it." (set s)
     r"what the (outcome|result|impact|end result) was|what you did( about it)?|"
@@ -1900,6 +1902,18 @@ class Choice:
     # prediction's needed words are all said).
     reason: str
     ambiguous: bool = False
+    # Shown only if the live answer to this turn would be the prepared answer, told from the
+    # person's material: a story the classifier read. A story asked in a setting ("…a mistake
+    # on a filing", "…disagreed with a PM about scope") or with its own words ("an angry or
+    # upset customer") may be another than the one prepared from the row's form; only the
+    # turn's own reading says which (``AnswerSource.tells``).
+    confirm: bool = False
+    # With ``confirm``: the person's stories, each prepared as a piece of their own work
+    # (``own_work``), any of which may be the one the live answer tells, if the row's is not.
+    alternatives: tuple[int, ...] = ()
+    # With ``confirm``: the kind of story asked (its row, "failed"); the story shown must say a
+    # word of that kind (``tells_kind``).
+    kind: str = ""
 
 
 def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False) -> Choice:
@@ -1922,7 +1936,8 @@ def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False)
     together = decide_each(text, predictions, memo=memo)
     if together:
         return Choice(tuple(position[id(m.prediction)] for m in together), "", decision.reason)
-    if decision.reason in INTENT_AFTER and (by_intent := _by_intent(text, predictions)) is not None:
+    if decision.reason in INTENT_AFTER and (
+            by_intent := _by_intent(text, predictions, stories_only=decision.reason == "asks_several")) is not None:
         return by_intent
     if not partly:
         return Choice((), "", decision.reason)
@@ -1933,8 +1948,9 @@ def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False)
 
 
 # The rules' misses the classifier may still answer: none of their deliberate refusals (two
-# predictions close, a turn pointing at another piece of work, "say that again").
-INTENT_AFTER = frozenset({"below_threshold"})
+# predictions close, a turn pointing at another piece of work, "say that again"). Several asks:
+# only a story's request with the parts of its telling after it (``_by_intent``).
+INTENT_AFTER = frozenset({"below_threshold", "asks_several"})
 
 
 def _row_of(prediction: Predicted) -> str | None:
@@ -1946,28 +1962,44 @@ def _row_of(prediction: Predicted) -> str | None:
     return row if kind in ("opening", "common", "pattern") else None
 
 
-def _by_intent(text: str, predictions: Sequence[Predicted]) -> Choice | None:
+def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: bool = False) -> Choice | None:
     """The one prediction made from the table row the intent classifier reads ``text`` as asking
-    (``intents``), or None: not sure enough, no such prediction, or (never expected) two."""
+    (``intents``), or None: not sure enough, no such prediction, or (never expected) two.
+    ``stories_only``: a turn the rules read as several asks, which only a story's request with
+    the parts of its telling may be."""
     from firstword.prefetch import intents  # intents reads words with this module's helpers
 
     if not INTENTS or _mid_phrase(text):
         return None
-    each = asks(text)
     # A turn that asks two things, or puts a scene to the person ("Say you inherit an account
-    # … What do you do in your first 30 days?"), is no common question, whatever its words.
+    # … What do you do in your first 30 days?"), is no common question, whatever its words. A
+    # story's request may ask the parts of its telling after it ("…? What happened, and what
+    # did you learn?"): one ask, for one story.
+    every = asks(text)
+    each = [p for p in every if not _only_parts(p)]
     said = sentences_of(text)
-    if len(each) != 1 or _AND_ASKS.search(each[0]) or any(_sets_a_scene(s) for s in said):
+    if len(each) != 1 or any(_sets_a_scene(s) for s in said):
         return None
-    asked = intents.classify(text).asks
-    if asked is None:
+    reading = intents.classify(text)
+    story = reading.asks is None or reading.asks in intents.STORIES
+    if story:
+        # A story's request is read without the parts of its telling asked after it ("…with an
+        # angry customer. What was the situation, what did you do, and what was the outcome?"):
+        # they are any story's, and say nothing of which.
+        reading = intents.classify(_told(text) or text)
+    asked = reading.story if story else reading.asks
+    if asked is None or (not story and (stories_only or len(every) != 1)):
+        return None
+    request = _without_story_parts(each[0]) if story else each[0]
+    if _AND_ASKS.search(request):
         return None
     # The ask alone must read as the same question, as surely: a lead-in may not carry it ("…the
     # export book from Mendoza. Does that make sense so far?" had read as the introduction, set
     # v). And so must every other sentence that asks something ("You've got a full licence,
-    # yeah? And notice is what, a month?").
-    if intents.classify(each[0]).asks != asked or any(
-            intents.classify(s).intent != asked for s in said if s.endswith("?")):
+    # yeah? And notice is what, a month?"), a story's parts apart.
+    alone = intents.classify(request)
+    if (alone.story if story else alone.asks) != asked or any(
+            intents.classify(s).intent != asked for s in said if s.endswith("?") and not (story and _only_parts(s))):
         return None
     found = [i for i, p in enumerate(predictions) if _row_of(p) == asked]
     if len(found) != 1:
@@ -1977,22 +2009,74 @@ def _by_intent(text: str, predictions: Sequence[Predicted]) -> Choice | None:
     # leaving now, "Range is fifty-two to sixty-one. Where do you need to be?" not the weakness
     # (set x). A "'d" that may be "did" is read both ways ("And what'd your supervisor say?",
     # after a story, asks what was said then).
-    forms = [read_form(f).required for f in forms_of(predictions[found[0]])]
-    for ask in {each[0], _MAYBE_DID.sub(r"\1 did", each[0])}:
+    forms = forms_of(predictions[found[0]])
+    required = [read_form(f).required for f in forms]
+    for ask in {request, _MAYBE_DID.sub(r"\1 did", request)}:
         terms = read(ask)
-        if all(_tense_conflict(f.tense, terms.tense) or _wh_conflict(f.wh, terms.wh) for f in forms):
+        if all(_tense_conflict(f.tense, terms.tense) or _wh_conflict(f.wh, terms.wh) for f in required):
             return None
     # "…one little girl who's just arrived from Colombia. Her mum's quite anxious. What would you
     # do in those first couple of weeks?": the ask points back at someone else the lead is about.
-    if _POINTS_BACK.search(each[0]) and "@third" in read(_lead(text)).content:
+    if _POINTS_BACK.search(request) and "@third" in read(_lead(text)).content:
         return None
+    # A story read so is shown only if it is the one the live answer would tell this turn: the
+    # row's, or another of the person's stories (``Choice.alternatives``).
+    if story:
+        # Another of the person's stories, only if its title says a word of the request ("…push
+        # back on a senior manager": "Pushing back on a GM who wanted to dismiss a shop
+        # steward"): the live answer had told a story of site enrolment for "a mistake on a
+        # study", and one of interpreting through fatigue for "a conflict with a court official"
+        # (sets o, t).
+        named = read(request).content - _STORY_FRAME - _TOLD_FRAME
+        stories = tuple(i for i, p in enumerate(predictions) if getattr(p, "source", "").startswith(OWN_STORY)
+                        and read(p.text).content & named)
+        return Choice((found[0],), "", "intent", confirm=True, alternatives=stories, kind=asked)
     return Choice((found[0],), "", "intent")
+
+
+# The source of a prediction that is one of the person's stories (``own_work``).
+OWN_STORY = "own_work:story:"
+
+
+# The words of asking for a story, said by every request and every story's prediction ("Tell me
+# about …"): they name none.
+_TOLD_FRAME = frozenset(read("tell talk me us about through walk describe give share").content)
+
+
+@lru_cache(maxsize=16)
+def _story_kind_terms(row: str) -> frozenset[str]:
+    return frozenset(read(patterns.STORY_KIND_WORDS.get(row, "")).content)
+
+
+def tells_kind(prediction: Predicted, answer: str, kind: str) -> bool:
+    """Whether ``answer``, prepared for ``prediction``, tells a story of ``kind`` (a story row):
+    it, or the story's own words (its anchors: a piece of the person's work), say one of
+    ``patterns.STORY_KIND_WORDS[kind]``. The live answer to "Tell us about a time you dealt with a
+    frustrated user" had told of a nurse manager asking for a colleague's password, because the
+    lead-in said users are not always "patient" (set k)."""
+    anchors = getattr(prediction, "anchors", None)
+    said = read(answer).content | (anchors.terms if anchors is not None else frozenset())
+    return bool(said & _story_kind_terms(kind))
+
+
+def _only_parts(sentence: str) -> bool:
+    """Whether ``sentence`` asks only the parts of a story's telling ("What happened, and what
+    did you learn from it?")."""
+    return _STORY_PART.match(_without_story_parts(sentence).strip()) is not None
+
+
+def _told(text: str) -> str:
+    """``text`` without the parts of a story's telling asked in it, in sentences of their own or
+    after the request."""
+    return _without_story_parts(" ".join(s for s in sentences_of(text) if not _only_parts(s)))
 
 
 # "…take us through your career so far, briefly, and tell us why you're interested in this
 # role": a second ask joined in the sentence (``asks`` splits only the joins it is sure of).
 _AND_ASKS = re.compile(
-    r"(?<=\w),? and (then |also )?(tell|walk|talk|take|give|describe|share|explain|why|what|how|when|where|who|which)\b",
+    r"(?<=\w),? and (then |also )?(tell|walk|talk|take|give|describe|share|explain|why|what|how|when|where|who|which|"
+    # "…with a difficult customer and a time you dealt with a difficult colleague": two stories
+    r"a time|an? (?:example|instance|occasion))\b",
     re.IGNORECASE,
 )
 _MAYBE_DID = re.compile(r"\b(what|who|where|when)'d\b", re.IGNORECASE)

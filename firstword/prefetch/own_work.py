@@ -65,6 +65,21 @@ _MONTHS = frozenset(t for w in ("jan january feb february mar march apr april ju
                                 "september oct october nov november dec december").split() for t in match.read(w).content)
 
 
+# Words this frequent in English (``wordfreq``'s Zipf scale: "because" 6.0, "came" 5.5, "team"
+# 5.7; "bus" 4.8, "museum" 4.7) name no piece of work, whatever list above leaves them out: "Can
+# you talk me through how that came about? … because nothing works first time" had named the
+# story "The bus that never came" by "came" and "because" (set ab), asked about another.
+EVERYDAY_ZIPF = 5.5
+
+
+def _everyday(text: str) -> frozenset[str]:
+    """The terms (as ``match.read`` gives them) of the words of ``text`` that most English says."""
+    from wordfreq import zipf_frequency
+
+    words = {w for w in re.findall(r"[a-z]+", text.lower()) if zipf_frequency(w, "en") >= EVERYDAY_ZIPF}
+    return frozenset(match.read(" ".join(sorted(words))).content) if words else frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One piece of the person's own work, as predicted."""
@@ -123,7 +138,8 @@ def _anchored(key: _Key) -> tuple[tuple[Item, Anchors], ...]:
     # (Not "1": "one" is said in passing as often as counted, "Everyone's had one. Something that
     # went wrong on farm…" named a story of "1 farm assistant", set o; "seven days to five" does
     # name a close shortened from 7 to 5 days.)
-    specific = {item.fact.id: frozenset(t for t in item.terms - _GENERIC if not t.startswith("@") and t != "1")
+    specific = {item.fact.id: frozenset(t for t in item.terms - _GENERIC - _everyday(item.fact.text)
+                                        if not t.startswith("@") and t != "1")
                 for item in found}
     spread = Counter(t for terms in specific.values() for t in terms)
     kept: list[tuple[Item, Anchors]] = []

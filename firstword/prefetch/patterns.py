@@ -236,6 +236,21 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
          qualifiers=_PAY_HAD_QUALIFIERS),
 )
 
+# What a story of each of the table's kinds says, in some of these words: a story the live
+# answer tells for "You ever had a customer really go off at you?" is shown as prepared only if
+# it is one ("…walked toward an unprotected skylight" is not, set g). Read by ``match``.
+STORY_KIND_WORDS: dict[str, str] = {
+    "disagree": "disagree disagreed disagreement conflict clash clashed argued argument objected pushed push "
+                "pushback challenged opposed tension insisted",
+    "failed": "mistake error wrong missed failed failure fault forgot slip overlooked incorrect miscounted",
+    "difficult-customer": "angry upset furious complaint complained complaining shouting shouted yelling rude "
+                          "aggressive unhappy frustrated hostile irate abusive distressed",
+    "pressure": "deadline deadlines pressure busy urgent rush juggling priorities backlog overtime",
+    "feedback": "feedback criticism criticised critical appraisal",
+    "bad-news": "news disappointed disappointing unwelcome told tell",
+    "led": "led lead leading leader chair charge coordinated organised organized",
+}
+
 # The closing question comes last; its weight grows with the turns (``predict.closing_weight``).
 CLOSING = _row("questions-for-us", "Do you have any questions for us?", 0.2,
                also=("Do you have any questions for us [about the role] [the company] [the team] [the process]?",

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from firstword.config import PrefetchConfig
 from firstword.critic.sentences import split as sentences_of
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
-from firstword.prefetch.match import Choice, choose, normalise
+from firstword.prefetch.match import Choice, choose, normalise, tells_kind
 from firstword.prefetch.predict import Prediction
 from firstword.prefetch.worker import MatchWorker
 
@@ -330,14 +330,16 @@ class Prefetcher:
 
     def lookup(
         self, question: str, persona: str | None = None, *, partly: bool = False,
-        meanwhile: Callable[[], object] | None = None,
+        meanwhile: Callable[[], object] | None = None, agrees: Callable[[str], bool] | None = None,
     ) -> Prepared | None:
         """The answer prepared for ``question`` (asked of ``persona``), or None (module doc).
         ``partly``: a turn that asks several things, some predicted, is a hit too, its other
         asks in ``Prepared.live`` for the caller to answer live after the prepared text (the
         copilot's turn manager does; an advisor, whose every word is the model's, does not).
         ``meanwhile``: the live answer's own reading of the turn, run while the lookup worker
-        decides (``prefetch.worker``); not run when the lookup is made here."""
+        decides (``prefetch.worker``); not run when the lookup is made here. ``agrees``: whether
+        the live answer to ``question`` would be this text (``Choice.confirm``); without it, a
+        choice that needs it is a miss."""
         persona = persona or self._persona
         if not self._config.enabled or not self.predictions:
             return None
@@ -358,7 +360,10 @@ class Prefetcher:
             choice = self._matcher.reply(request)
         self.stats.lookups += 1
         self.stats.beside += choice is not None
-        chosen, live = self._choose(question, predictions, count=True, partly=partly, choice=choice)
+        chosen, live, choice = self._choose(question, predictions, count=True, partly=partly, choice=choice)
+        if chosen and choice.confirm:
+            chosen = self._confirmed([*chosen, *(predictions[i] for i in choice.alternatives)], choice.kind, persona,
+                                     agrees)
         if not chosen:
             return None
         each = [self._usable(p.text, persona) for p in chosen]
@@ -387,20 +392,23 @@ class Prefetcher:
         interim's words again must not redo it."""
         # (Read as partly answered whatever ``prepared.live`` is: a colleague's ask left over
         # leaves it empty, ``_choose``.)
-        chosen, live = self._choose(question, prepared.among, count=False, partly=True)
+        chosen, live, choice = self._choose(question, prepared.among, count=False, partly=True)
         if not chosen or normalise(live) != normalise(prepared.live):
             return False
         wanted = [p.prediction.text for p in prepared.parts] or [prepared.prediction.text]
+        if choice.confirm:  # the story shown is the row's or one of the person's (``_confirmed``)
+            return wanted[0] in {p.text for p in (*chosen, *(prepared.among[i] for i in choice.alternatives))}
         return [p.text for p in chosen] == wanted
 
     def _choose(
         self, question: str, predictions: Sequence[Prediction], *, count: bool, partly: bool = False,
         choice: Choice | None = None,
-    ) -> tuple[list[Prediction], str]:
-        """The prediction ``question`` asks, or the two or three it asks together, and what of
-        it is left to answer live (``partly`` only); ([], "") on a miss or when two predictions
-        are close (a false hit is worse than none). ``choice``: the worker's (``match.choose``
-        over ``predictions``), else it is made here."""
+    ) -> tuple[list[Prediction], str, Choice]:
+        """The prediction ``question`` asks, or the two or three it asks together, what of it is
+        left to answer live (``partly`` only), and the choice they came from (what the prepared
+        answer must say, ``_fits``); ([], "", …) on a miss or when two predictions are close (a
+        false hit is worse than none). ``choice``: the worker's (``match.choose`` over
+        ``predictions``), else it is made here."""
         if choice is None:
             choice = choose(question, predictions, partly=partly)
         if count:
@@ -411,8 +419,20 @@ class Prefetcher:
         if choice.live and self._handed_over is not None and self._handed_over(choice.live) is not None:
             # "…Sunita, did you have anything else? No? Okay. Hannah, what questions do you have
             # for us?": the ask left over is the colleague's; the prepared answer is all.
-            return chosen, ""
-        return chosen, choice.live
+            return chosen, "", choice
+        return chosen, choice.live, choice
+
+    def _confirmed(self, options: Sequence[Prediction], kind: str, persona: str,
+                   agrees: Callable[[str], bool] | None) -> list[Prediction]:
+        """Of ``options`` (a story's row, then the person's stories: ``Choice.confirm``), the
+        first whose prepared answer tells a story of ``kind`` and is the live answer to the
+        turn; [] when none is."""
+        for option in options if agrees is not None else ():
+            prepared = self._usable(option.text, persona)
+            if prepared is not None and tells_kind(option, prepared.text, kind) and agrees(prepared.text):
+                return [option]
+        self.stats.reasons["not_the_live_answer"] = self.stats.reasons.get("not_the_live_answer", 0) + 1
+        return []
 
     def _usable(self, prediction_text: str, persona: str) -> Prepared | None:
         prepared = self._prepared.get(prediction_text)

@@ -543,7 +543,8 @@ class TurnManager:
         # (``prefetch.worker``), the live answer's reading of the turn is done meanwhile: a miss
         # then costs the live first word two pipe messages, not the lookup.
         prepared = self._prefetch.lookup(
-            question, partly=True, meanwhile=lambda: self._answers.read_ahead(question, follows=follows)
+            question, partly=True, meanwhile=lambda: self._answers.read_ahead(question, follows=follows),
+            agrees=lambda text: self._answers.tells(question, text, follows=follows),
         ) if self._prefetch is not None else None
         if self._asked is not None and self._asked[0] != turn.turn_id:
             self._asked_before = self._asked
