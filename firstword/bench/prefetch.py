@@ -527,9 +527,9 @@ def _replayed(question: str, predictions: list[Any], *, copilot: bool, grounding
     choice = choose(question, predictions, partly=copilot)
     chosen = [predictions[i] for i in choice.chosen]
     if choice.confirm:
-        options = [*chosen, *(predictions[i] for i in choice.alternatives)] if grounding is not None and copilot else []
-        chosen = next(([p] for p in options if _fits(question, p, choice.kind, grounding, before)), [])
-        if not chosen:
+        told = _told_live(question, choice, chosen, predictions, grounding, before) if copilot else None
+        chosen = [told] if told is not None else []
+        if told is None:
             choice = replace(choice, chosen=(), reason="not_the_live_answer")
     if choice.live:
         reason = "answered_partly"
@@ -554,15 +554,20 @@ def _replayed(question: str, predictions: list[Any], *, copilot: bool, grounding
     return row
 
 
-def _fits(question: str, prediction: Any, kind: str, grounding: Any, before: str | None) -> bool:
-    """``Prefetcher._confirmed`` offline: the copilot's answer prepared for ``prediction`` (its
-    grounded opening, as the server writes it ahead) tells a story of ``kind`` and is its live
-    answer to ``question``, told from the profile (``Answerer.tells``)."""
-    from firstword.prefetch.match import tells_kind
+def _told_live(question: str, choice: Any, chosen: list[Any], predictions: list[Any], grounding: Any,
+               before: str | None) -> Any:
+    """``Prefetcher._confirmed`` offline (``match.confirmed``): of the story chosen and the
+    person's stories the request names, the one whose copilot answer prepared ahead (its
+    grounded opening, as the server writes it) is the live answer to ``question``, told from
+    the profile (``Answerer.tells``); None when none is."""
+    from firstword.prefetch.match import confirmed
 
-    prepared = grounding.ground(prediction.text).composition.opening.strip()
+    if grounding is None:
+        return None
     live = grounding.ground(question, before).composition
-    return tells_kind(prediction, prepared, kind) and live.grounded and live.opening.strip() == prepared
+    return confirmed([*chosen, *(predictions[i] for i in choice.alternatives)], choice.kind,
+                     lambda p: grounding.ground(p.text).composition.opening.strip(),
+                     lambda text: live.grounded and live.opening.strip() == text)
 
 
 def run_offline(scripts_dir: Path, json_out: Path | None, *, limit: int | None = None, console: Console) -> dict[str, Any]:

@@ -48,10 +48,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import snowballstemmer
 
@@ -783,6 +783,9 @@ class Predicted(Protocol):
 
     @property
     def form(self) -> str: ...
+
+
+P = TypeVar("P", bound=Predicted)
 
 
 def _form_of(prediction: Predicted) -> str:
@@ -2057,6 +2060,19 @@ def tells_kind(prediction: Predicted, answer: str, kind: str) -> bool:
     anchors = getattr(prediction, "anchors", None)
     said = read(answer).content | (anchors.terms if anchors is not None else frozenset())
     return bool(said & _story_kind_terms(kind))
+
+
+def confirmed(options: Sequence[P], kind: str, prepared: Callable[[P], str | None],
+              agrees: Callable[[str], bool]) -> P | None:
+    """Of ``options`` (a story's row, then the person's stories named by the request:
+    ``Choice.confirm``), the first whose answer ``prepared`` ahead tells a story of ``kind`` and
+    ``agrees`` with the live answer to the turn; None when none does (the server's lookup and
+    the offline replay alike)."""
+    for option in options:
+        text = prepared(option)
+        if text is not None and tells_kind(option, text, kind) and agrees(text):
+            return option
+    return None
 
 
 def _only_parts(sentence: str) -> bool:

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from firstword.config import PrefetchConfig
 from firstword.critic.sentences import split as sentences_of
 from firstword.events import AnswerDone, AnswerStarted, Event, EventType
-from firstword.prefetch.match import Choice, choose, normalise, tells_kind
+from firstword.prefetch.match import Choice, choose, confirmed, normalise
 from firstword.prefetch.predict import Prediction
 from firstword.prefetch.worker import MatchWorker
 
@@ -405,9 +405,9 @@ class Prefetcher:
         choice: Choice | None = None,
     ) -> tuple[list[Prediction], str, Choice]:
         """The prediction ``question`` asks, or the two or three it asks together, what of it is
-        left to answer live (``partly`` only), and the choice they came from (what the prepared
-        answer must say, ``_fits``); ([], "", …) on a miss or when two predictions are close (a
-        false hit is worse than none). ``choice``: the worker's (``match.choose`` over
+        left to answer live (``partly`` only), and the choice they came from (whether the prepared
+        answer must be the live one, ``_confirmed``); ([], "", …) on a miss or when two
+        predictions are close (a false hit is worse than none). ``choice``: the worker's (``match.choose`` over
         ``predictions``), else it is made here."""
         if choice is None:
             choice = choose(question, predictions, partly=partly)
@@ -427,10 +427,12 @@ class Prefetcher:
         """Of ``options`` (a story's row, then the person's stories: ``Choice.confirm``), the
         first whose prepared answer tells a story of ``kind`` and is the live answer to the
         turn; [] when none is."""
-        for option in options if agrees is not None else ():
-            prepared = self._usable(option.text, persona)
-            if prepared is not None and tells_kind(option, prepared.text, kind) and agrees(prepared.text):
-                return [option]
+        def prepared(option: Prediction) -> str | None:
+            usable = self._usable(option.text, persona)
+            return usable.text if usable is not None else None
+
+        if agrees is not None and (option := confirmed(options, kind, prepared, agrees)) is not None:
+            return [option]
         self.stats.reasons["not_the_live_answer"] = self.stats.reasons.get("not_the_live_answer", 0) + 1
         return []
 
