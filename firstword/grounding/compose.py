@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, MONEY_LEAD, Fact, FactBase, Source, asks_them, is_title, role_title, to_ask
+from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, MONEY_LEAD, Fact, FactBase, Source, asks_them, is_title, role_title, story_title, to_ask
 from firstword.grounding.private import all_kept_to_self, kept_to_self, words_given
 from firstword.grounding.questions import (
     QuestionType,
@@ -649,20 +649,8 @@ def _tells(story: Fact, line: Fact) -> bool:
     return _names_title(story, line.text)
 
 
-# A story written "Angry customer (Walgreens, 2021): A customer at pharmacy pickup…": its title
-# is the words before the colon (and the place and year in brackets).
-_LEADING_TITLE = re.compile(r"^\s*([^:()\n]{3,60}?)\s*(?:\([^)\n]{0,60}\))?\s*:\s")
-
-
-def _title_of(story: Fact) -> str:
-    if story.title:
-        return story.title
-    lead = _LEADING_TITLE.match(story.text) if story.part == "story" else None
-    return lead.group(1) if lead else ""
-
-
 def _names_title(story: Fact, text: str, least: int = 1) -> bool:
-    title = {w for w in re.findall(r"[a-z]{4,}", _title_of(story).lower())}
+    title = {w for w in re.findall(r"[a-z]{4,}", story_title(story).lower())}
     words = set(re.findall(r"[a-z]{4,}", text.lower()))
     return bool(title) and len(title & words) >= max(least, round(len(title) * 2 / 3))
 

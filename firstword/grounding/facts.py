@@ -912,6 +912,20 @@ def _story_facts(story: str, index: int) -> list[Fact]:
     return facts
 
 
+# A story written on one line, "Angry customer (Walgreens, 2021): A customer at pharmacy
+# pickup…": its title is the words before the colon (and the place and year in brackets).
+_LEADING_TITLE = re.compile(r"^\s*([^:()\n]{3,60}?)\s*(?:\([^)\n]{0,60}\))?\s*:\s")
+
+
+def story_title(fact: Fact) -> str:
+    """A story's title: the heading or title line it was written under, else, for the whole
+    story, the words it opens with before a colon; "" when it has none."""
+    if fact.title:
+        return fact.title
+    lead = _LEADING_TITLE.match(fact.text) if fact.part == "story" else None
+    return lead.group(1) if lead else ""
+
+
 def _plain_title(line: str, rest: list[str]) -> bool:
     """Whether a story's first line is its title: short, and the next line that says anything
     starts one of its parts ("Situation: …")."""

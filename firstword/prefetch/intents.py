@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from firstword.grounding.questions import names_in
-from firstword.prefetch import match
+from firstword.prefetch import match, patterns
 
 # The interview table's rows the classifier knows (``patterns``: openers, common questions, the
 # closing question).
@@ -44,9 +44,7 @@ COMMON: tuple[str, ...] = (
 # the person has prepared. A setting narrows a story ("…a mistake you made on a filing"), and
 # the story prepared from the row's form may be another, so one read here is shown only when it
 # is the story the live answer would tell (``match.Choice.confirm``).
-STORIES: tuple[str, ...] = (
-    "disagree", "failed", "difficult-customer", "pressure", "feedback", "bad-news", "led",
-)
+STORIES: tuple[str, ...] = tuple(patterns.STORY_KIND_WORDS)
 INTENTS: tuple[str, ...] = (*COMMON, *STORIES)
 NONE = "none"
 

@@ -21,7 +21,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,26 +168,20 @@ def score(scored: Sequence[Scored], threshold: float, max_unknown: int | None = 
     """Hits (an intent read at or above ``threshold``, with at most ``max_unknown`` words its
     training turns never said, that the turn asks), false hits (one it does not ask), and
     recall over the turns that ask an intent."""
-    asked = [s for s in scored if s.turn.intent != NONE]
     answered = [s for s in scored if s.intent != NONE and s.probability >= threshold
                 and (max_unknown is None or s.unknown <= max_unknown)]
-    hits = [s for s in answered if s.intent == s.turn.intent]
-    false = [s for s in answered if s.intent != s.turn.intent]
-    return {
-        "turns": len(scored), "asking": len(asked), "hits": len(hits), "false_hits": len(false),
-        "precision": round(len(hits) / len(answered), 4) if answered else 1.0,
-        "recall": round(len(hits) / len(asked), 4) if asked else 0.0,
-        "false": [{"text": s.turn.text, "label": s.turn.intent, "read": s.intent, "p": round(s.probability, 3),
-                   "where": s.turn.source} for s in false],
-    }
+    return {"turns": len(scored), **_tally([s for s in scored if s.turn.intent != NONE], answered)}
 
 
 def score_stories(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
     """``score`` of the story intents alone, each read at ``threshold`` whatever its unknown
     words (``intents.Reading.story``): hits, false hits (a story read for a turn that asks
     another story or none), recall over the turns that ask a story."""
-    asked = [s for s in scored if s.turn.intent in intents.STORIES]
     answered = [s for s in scored if s.intent in intents.STORIES and s.probability >= threshold]
+    return _tally([s for s in scored if s.turn.intent in intents.STORIES], answered)
+
+
+def _tally(asked: Sequence[Scored], answered: Sequence[Scored]) -> dict[str, Any]:
     hits = [s for s in answered if s.intent == s.turn.intent]
     false = [s for s in answered if s.intent != s.turn.intent]
     return {
@@ -199,28 +193,29 @@ def score_stories(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
     }
 
 
-def _story_point(scored: Sequence[Scored]) -> tuple[float, dict[str, Any]]:
-    """The story threshold with the best out-of-fold recall at ``STORY_PRECISION`` or above."""
+def _best_at(measure: Callable[[float], dict[str, Any]], lowest: float, precision: float) -> tuple[float, dict[str, Any]] | None:
+    """The threshold of ``SWEEP`` (``lowest`` at least) with the best recall at ``precision`` or
+    above, as ``measure`` scores it; None when none reaches it."""
     best: tuple[float, dict[str, Any]] | None = None
     for t in SWEEP:
-        if t < STORY_MIN_THRESHOLD:
-            continue
-        at = score_stories(scored, t)
-        if at["precision"] >= STORY_PRECISION and (best is None or at["recall"] > best[1]["recall"]):
+        if t >= lowest and (at := measure(t))["precision"] >= precision and (best is None or at["recall"] > best[1]["recall"]):
             best = (t, at)
-    return best or (1.0, score_stories(scored, 1.0))
+    return best
+
+
+def _story_point(scored: Sequence[Scored]) -> tuple[float, dict[str, Any]]:
+    """The story threshold with the best out-of-fold recall at ``STORY_PRECISION`` or above."""
+    return (_best_at(lambda t: score_stories(scored, t), STORY_MIN_THRESHOLD, STORY_PRECISION)
+            or (1.0, score_stories(scored, 1.0)))
 
 
 def _best_point(scored: Sequence[Scored]) -> tuple[float, int, dict[str, Any]]:
     """The (threshold, max_unknown) with the best out-of-fold recall at ``PRECISION`` or above."""
     best: tuple[float, int, dict[str, Any]] | None = None
     for max_unknown in UNKNOWN_GRID:
-        for t in SWEEP:
-            if t < MIN_THRESHOLD:
-                continue
-            at = score(scored, t, max_unknown)
-            if at["precision"] >= PRECISION and (best is None or at["recall"] > best[2]["recall"]):
-                best = (t, max_unknown, at)
+        found = _best_at(lambda t, m=max_unknown: score(scored, t, m), MIN_THRESHOLD, PRECISION)
+        if found is not None and (best is None or found[1]["recall"] > best[2]["recall"]):
+            best = (found[0], max_unknown, found[1])
     return best or (1.0, 0, score(scored, 1.0, 0))
 
 

@@ -1905,18 +1905,21 @@ class Choice:
     # prediction's needed words are all said).
     reason: str
     ambiguous: bool = False
-    # Shown only if the live answer to this turn would be the prepared answer, told from the
-    # person's material: a story the classifier read. A story asked in a setting ("…a mistake
-    # on a filing", "…disagreed with a PM about scope") or with its own words ("an angry or
-    # upset customer") may be another than the one prepared from the row's form; only the
-    # turn's own reading says which (``AnswerSource.tells``).
-    confirm: bool = False
-    # With ``confirm``: the person's stories, each prepared as a piece of their own work
+    # The kind of story the classifier read (its row, "failed"), or "": the story shown must
+    # say a word of that kind (``tells_kind``) and be the live answer (``confirm``).
+    kind: str = ""
+    # With a ``kind``: the person's stories, each prepared as a piece of their own work
     # (``own_work``), any of which may be the one the live answer tells, if the row's is not.
     alternatives: tuple[int, ...] = ()
-    # With ``confirm``: the kind of story asked (its row, "failed"); the story shown must say a
-    # word of that kind (``tells_kind``).
-    kind: str = ""
+
+    @property
+    def confirm(self) -> bool:
+        """Shown only if the live answer to this turn would be the prepared answer, told from
+        the person's material: a story the classifier read. A story asked in a setting ("…a
+        mistake on a filing", "…disagreed with a PM about scope") or with its own words ("an
+        angry or upset customer") may be another than the one prepared from the row's form;
+        only the turn's own reading says which (``AnswerSource.tells``)."""
+        return bool(self.kind)
 
 
 def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False) -> Choice:
@@ -2033,7 +2036,7 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
         named = read(request).content - _STORY_FRAME - _TOLD_FRAME
         stories = tuple(i for i, p in enumerate(predictions) if getattr(p, "source", "").startswith(OWN_STORY)
                         and read(p.text).content & named)
-        return Choice((found[0],), "", "intent", confirm=True, alternatives=stories, kind=asked)
+        return Choice((found[0],), "", "intent", kind=asked, alternatives=stories)
     return Choice((found[0],), "", "intent")
 
 

@@ -236,9 +236,10 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
          qualifiers=_PAY_HAD_QUALIFIERS),
 )
 
-# What a story of each of the table's kinds says, in some of these words: a story the live
-# answer tells for "You ever had a customer really go off at you?" is shown as prepared only if
-# it is one ("…walked toward an unprotected skylight" is not, set g). Read by ``match``.
+# The table's story kinds the intent classifier reads (``intents.STORIES``), each with what a
+# story of that kind says, in some of these words: a story the live answer tells for "You ever
+# had a customer really go off at you?" is shown as prepared only if it is one ("…walked toward
+# an unprotected skylight" is not, set g). Read by ``match``.
 STORY_KIND_WORDS: dict[str, str] = {
     "disagree": "disagree disagreed disagreement conflict clash clashed argued argument objected pushed push "
                 "pushback challenged opposed tension insisted",
