@@ -2947,3 +2947,43 @@ def test_a_story_the_question_names_by_its_title_is_told_over_one_that_says_its_
     ])
     opening = Grounding(profile).ground("Tell us about a time you dealt with an angry or upset customer.").composition.opening
     assert opening.startswith("Angry customer")
+
+
+MARKED_UP_NOTES = (
+    "$$: now basic 3,650 + standby. ASK 4,200 basic.\n"
+    "notice = 1 month. 8 days leave left -> offset, could start ~3 wks\n"
+    "**PRIVATE** why leaving = supervisor asking us to sign checklists for lifts we never serviced. "
+    "DON'T say -> say: 'bigger portfolio, newer MRL + escalator, clear path to supervisor'\n"
+)
+
+
+def test_a_note_marked_private_in_markup_gives_only_its_words_and_leave_days_are_no_reason_to_go() -> None:
+    # Set z: "Why do you want to move?" had been answered with "8 days leave left" (its "leave"),
+    # and, once past that, with the private note's first sentence (its "**PRIVATE**" unread).
+    profile = Profile(resume=PLAIN_RESUME, notes=MARKED_UP_NOTES)
+    for question in ("Why do you want to move?", "Why are you leaving your current role?"):
+        opening = _opening(profile, question)
+        assert "checklists" not in opening and "leave left" not in opening
+        assert "Bigger portfolio" in opening
+    assert "leave left" in _opening(profile, "When could you start?")
+
+
+def test_a_sum_labelled_ask_is_the_pay_asked_for() -> None:
+    # Set ac: "What are your salary expectations?" had been answered with "D&D: 212k -> 146k =
+    # 31%." (a sum in thousands), the note "Ask: 4,100." unread as pay.
+    notes = "Current: EUR 3,450 gross + 8% HA, no bonus\nAsk: 4,100. Minimum 3,800\nD&D: 212k -> 146k = 31%. Dashboard = free days\n"
+    profile = Profile(resume=PLAIN_RESUME, notes=notes)
+    assert _opening(profile, "What are your salary expectations?") == "I'd ask for 4,100."
+    assert _opening(profile, "What are you earning now?").startswith("EUR 3,450")
+
+
+def test_the_first_days_of_a_job_are_not_a_number_of_days_a_story_says() -> None:
+    # Set i: "What would you do in your first ninety days?" had told a story of payment terms
+    # moving "from 30 to 90 days".
+    story = ("Payment terms (Acme, 2023): An EMS customer asked for payment terms to move from 30 to 90 days as a "
+             "condition of renewing. I modelled the cash cost and agreed 60 days with a volume commitment.")
+    for asked in ("What would you do in your first 90 days?", "What would you do in your first, let's say, ninety days?"):
+        assert "payment terms" not in _opening_with_story(PLAIN_RESUME, story, asked)
+    # A note of the first weeks answers it, however long.
+    notes = "Plan: first month shadowing each outlet, then a cost review.\n"
+    assert "shadowing" in _opening(Profile(resume=PLAIN_RESUME, notes=notes), "What would your first ninety days look like?")

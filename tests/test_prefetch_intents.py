@@ -303,3 +303,74 @@ def test_a_story_the_live_answer_would_not_tell_or_not_of_that_kind_is_not_shown
         pytest.skip("bench/prefetch-heldout is absent")
     row = _replayed_turn(tmp_path, name, said)
     assert not row["predicted"] and row["reason"] == "not_the_live_answer"
+
+
+@pytest.mark.parametrize(("turn", "intent"), [
+    # Words no training turn of the notice says ("medical centre").
+    ("And how long's your notice at the medical centre?", "notice"),
+    # The ask alone is any question's ("What are you looking for?"); the lead makes it the pay.
+    ("Pay-wise we're twenty-eight to thirty-four an hour, then a production bonus over the daily target. "
+     "What are you looking for?", "salary"),
+])
+def test_a_common_question_read_less_surely_asks_the_live_answer_to_confirm_it(turn: str, intent: str) -> None:
+    predictions = _later_predictions()
+    choice = match.choose(turn, predictions)
+    assert choice.reason == "intent" and choice.confirm and choice.kind == intent
+    assert [predictions[i].source for i in choice.chosen] == [f"common:{intent}"]
+
+
+def test_a_reading_with_words_its_training_never_saw_is_a_doubt() -> None:
+    reading = intents.classify("And how long's your notice at the medical centre?")
+    assert reading.asks is None and reading.unknown and reading.doubted == "notice"
+    assert intents.classify("Which stadium do you support?").doubted is None
+
+
+@pytest.mark.parametrize("turn", [
+    # The manager the person is or would be, not the one who brings out their best.
+    "What sort of manager do you want to be?",
+    "What kind of leader are you?",
+    # A move from one field to another, not how they got into theirs.
+    "And what brought you from engineering into teaching?",
+])
+def test_asks_one_word_from_a_row_are_not_read_as_it(turn: str) -> None:
+    assert match._by_intent(turn, _later_predictions()) is None
+
+
+def test_the_manager_who_brings_out_the_best_is_still_read() -> None:
+    predictions = _later_predictions()
+    choice = match._by_intent("What sort of boss do you work best for?", predictions)
+    assert choice is not None and [predictions[i].source for i in choice.chosen] == ["common:manager-style"]
+
+
+def test_a_name_said_as_the_persons_own_thing_is_what_is_asked() -> None:
+    assert intents.foreign_names("What is your OTA share currently", "current-salary", "OTA Marlin Suites") == {"ota"}
+    # Where, not what: the dossier's employer, and the company applied to.
+    assert not intents.foreign_names("What's your notice at Northwind?", "notice", "Northwind Brightpay")
+    choice = match._by_intent("What is your OTA share currently?", _later_predictions())
+    assert choice is None or choice.confirm
+
+
+def test_a_reading_in_doubt_with_a_second_ask_joined_is_refused() -> None:
+    turn = "So, to kick us off, tell us a bit about your background, and what's drawing you to dispatch work?"
+    choice = match._by_intent(turn, _later_predictions())
+    assert choice is None or not choice.confirm
+
+
+def test_an_ask_the_classifier_reads_is_answered_and_the_rest_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    predictions = _later_predictions()
+    turn = "We'll take you out to the yard after. Let's kick off easy: tell us a bit about yourself and why you're after a trainer role."
+    choice = match.choose(turn, predictions, partly=True)
+    assert [predictions[i].source for i in choice.chosen] == ["opening:about-yourself"]
+    assert "trainer" in choice.live
+    monkeypatch.setattr(match, "INTENTS", False)  # the rules alone read neither ask
+    assert match.choose(turn, predictions, partly=True).chosen == ()
+
+
+def test_the_same_question_said_twice_beside_another_is_answered_once() -> None:
+    predictions = _later_predictions()
+    turn = ("It's one-fifteen to one-thirty-five, plus options. Is that in the ballpark for you? And where are you "
+            "at in your search, are you talking to other places?")
+    choice = match.choose(turn, predictions, partly=True)
+    assert [predictions[i].source for i in choice.chosen] == ["common:other-interviews"]
+    # The classifier reads the second way of asking as the same question: said once, not live.
+    assert "ballpark" in choice.live and "other places" not in choice.live

@@ -676,6 +676,8 @@ def _later_predictions() -> list[Prediction]:
     "Money aside, what do you want from your next role?",
     "What's your availability for a second interview next week?",
     "Are you talking to anyone else on the team about this?",
+    # The interview itself, not others elsewhere (set ac).
+    "So, it's okay for you if we do the interview in English?",
     "Do you have any questions for me or the team about the rota before you go?",
     "Tell me about a time a patient was unhappy with the new booking system's colours.",
 ])

@@ -494,3 +494,21 @@ async def test_a_story_read_by_the_classifier_is_shown_only_as_the_live_answer_w
     other = prefetcher.lookup(turn, agrees=lambda text: text == f"Prepared: {named.text}")
     assert other is not None and other.prediction is named
     await prefetcher.aclose()
+
+
+async def test_a_common_question_read_less_surely_is_shown_only_as_the_live_answer_would_give_it():
+    notice = Prediction(text="What is your notice period?", source="common:notice", kind=QuestionType.LOGISTICS,
+                        score=0.9)
+    writer = Writer(delay_s=0.0)
+    prefetcher = Prefetcher(persona="copilot", generate=writer, predict=lambda who, history: [notice],
+                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.01))
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == 1)
+    # "medical centre": words no training turn of the notice says, so the reading is a doubt.
+    turn = "And how long's your notice at the medical centre?"
+    assert prefetcher.lookup(turn) is None
+    assert prefetcher.lookup(turn, agrees=lambda text: False) is None
+    # No word of a kind to say, as a story must: the live answer's agreement is the whole test.
+    hit = prefetcher.lookup(turn, agrees=lambda text: text == f"Prepared: {notice.text}")
+    assert hit is not None and hit.prediction is notice
+    await prefetcher.aclose()

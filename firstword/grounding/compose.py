@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, MONEY_LEAD, Fact, FactBase, Source, asks_them, is_title, role_title, story_title, to_ask
+from firstword.grounding.facts import _DATED_LINE, DOCUMENT_TITLE, MONEY_LEAD, Fact, FactBase, Source, asks_them, is_title, pay_asked_for, role_title, story_title, to_ask
 from firstword.grounding.private import all_kept_to_self, kept_to_self, words_given
 from firstword.grounding.questions import (
     QuestionType,
@@ -745,6 +745,10 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.RESUME and fact.section == "education":
         return _sentence(f"My education: {body}")
     clauses = [c.strip() for c in re.split(r";\s+", body) if c.strip()]
+    if fact.source is Source.NOTES and clauses and pay_asked_for(fact) and not ASK_FOR.match(clauses[0]):
+        # "Ask: 4,100." (its label says what the sum is): "I'd ask for 4,100.", not "4,100." (set ac)
+        clauses[0] = f"I'd ask for {_WHEN_TO_SAY.sub('', clauses[0])}"
+        return _sentence("; ".join(clauses))
     if fact.source is Source.NOTES and clauses and (ask := ASK_FOR.match(clauses[0])):
         # "ask R44k. min R40k" is the pay the person will ask for, not a question to ask them.
         # ("Ask ~$32 if it comes up": when to say it is the writer's, set v.)

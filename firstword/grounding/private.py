@@ -206,7 +206,8 @@ _MARKS_ITSELF_PRIVATE = re.compile(
     r"\bkeep(?:ing)?\s+(?:it\s+|this\s+|that\s+)?to\s+(?:my\s?self|me)\b"
     r"|\bnot\s+for\s+(?:the\s+)?(?:interview|call|panel)\b"
     r"|\bnone\s+of\s+(?:her|his|their|your|anyone'?s|the\s+\w+'?s?)\s+business\b"
-    r"|(?:^|[.,;:(!]\s*|\s[-–—]\s*)private\s*(?:[,.;:)!]|[-–—]\s|$)"
+    # ("**PRIVATE** why leaving = …", "[private] …": marked up as a heading is, set z)
+    r"|(?:^\W*|[.,;:(!]\s*|\s[-–—]\s*)private\s*(?:\*+|[,.;:)!\]]|[-–—]\s|$)"
     r"|\(\s*(?:don'?t|do not|dont|never)\s+(?:say|mention)(?:\s+(?:it|this|that|anything))?\s*\)"
     r"|\bnot\s+(?:saying|telling|mentioning)\s+(?:anything|anyone|them|her|him)\b(?!\s+(?:negative|bad)\b)"
     r"|\bkeep\s+(?:it\s+)?quiet\b|\bquiet about (?:it|this|that)\b"

@@ -164,7 +164,9 @@ TYPE_MARKERS: dict[QuestionType, tuple[str, ...]] = {
 MOTIVATION_TOPICS: dict[str, tuple[str, ...]] = {
     # (Not the leave one takes: "Gold exam Nov - ask if they pay fees + study leave", set s.)
     "leave": (r"re:(?<![\w])(?<!study )(?<!annual )(?<!sick )(?<!parental )(?<!maternity )(?<!paternity )"
-              r"(?<!compassionate )(?<!unpaid )(?<!shore )(?<!on )leav\w*\b(?! (?:during|days?|balance|allowance|entitlement|policy)\b)"
+              # (nor the days of it left: "8 days leave left -> offset", set z)
+              r"(?<!compassionate )(?<!unpaid )(?<!shore )(?<!on )(?<!days )(?<!day )(?<!wks )(?<!weeks )"
+              r"leav\w*\b(?! (?:during|days?|balance|allowance|entitlement|policy|left|owed|accrued|booked)\b)"
               # (nor leaving for the interview: "Road from Talek bad after rain, leave early", set s)
               r"(?! (?:early|by|at|home|the house|before|around|for (?:the|work|it))\b)"
               # (nor at a time: "4hr drive, leave 5:30!!", set v)
@@ -204,7 +206,9 @@ LOGISTICS_TOPICS: dict[str, tuple[str, ...]] = {
             # a figure of money: "around £48,000", "hoping for 32-35k", "now GBP 36.5k" (set k)
             "re:" + _MONEY,
             # what the person will ask for, written as a bare range: "ask 88-90. floor 82" (set g)
-            r"re:\bask(ing)?( for)? \d[\d.,]*(k\b|\s?[-–]\s?\d[\d.,]*k?\b| (base|basic|gross)\b)"),
+            r"re:\bask(ing)?( for)? \d[\d.,]*(k\b|\s?[-–]\s?\d[\d.,]*k?\b| (base|basic|gross)\b)|"
+            # or as a labelled sum in thousands: "Ask: 4,100. Minimum 3,800" (set ac)
+            r"\bask(ing)?( for)?: \d{1,3}(,\d{3})+\b"),
     # ("…what is your expectation if you join us?" is no question of when: set p.)
     "start": ("start", "notice", "available", "availability", r"re:(?<!if you )(?<!when you )(?<!once you )\bjoin\b",
               "begin", "week",
@@ -326,6 +330,7 @@ def _words(text: str) -> list[str]:
     """Lower-cased words without their contractions' tails ("what's" → "what", not "what", "s"),
     "on-call" as one word (its "call" is not the "called the GP" of a story)."""
     text = _FIRST_AID.sub("firstaid", _ON_CALL.sub("oncall", _CONTRACTION.sub("", text.lower())))
+    text = _FIRST_DAYS.sub(" firstdays ", text)
     text = _amounts(text)
     return [w for w in _TOKEN.findall(text) if len(w) > 1 or w.isdigit()]
 
@@ -348,6 +353,12 @@ def _amounts(text: str) -> str:
 
 
 _ON_CALL = re.compile(r"\bon[- ]?call\b")
+# The first days of a job are one thing, however long ("your first 90 days", "first month
+# shadowing each outlet", "the first couple of weeks"): not the 90 of "payment terms from 30 to 90
+# days", which had answered "What would you do in your first ninety days?" (set i).
+_FIRST_DAYS = re.compile(
+    r"\b(?:first|opening|initial)\s+(?:(?:few|couple(?: of)?|\d+|thirty|sixty|ninety|hundred|one|two|three|"
+    r"four|six|twelve)[\s-]+)?(?:days?|weeks?|months?)\b")
 # "First aid" is one thing: its "first" is not the "first" of "your first week" (set n had opened
 # "Your first week — what do you do with him?" with "Occupational First Aid").
 _FIRST_AID = re.compile(r"\bfirst[- ]aid(?:er)?\b")

@@ -95,6 +95,26 @@ def _named(text: str) -> frozenset[str]:
     return frozenset(match.stem(w) for name in names_in(text) for w in _WORD.findall(match.spell_out(name)))
 
 
+def foreign_names(text: str, intent: str, dossier: str) -> frozenset[str]:
+    """The names ``text`` says that neither the dossier (``dossier``: its employers, places,
+    tools, as one string) nor any training turn of ``intent`` does: "What is your OTA share
+    currently" had read as the current pay, "OTA" taken for a name of the person's own (set ac)."""
+    known = shipped().known.get(intent, frozenset())
+    # A name said as the person's own thing ("your OTA share") is what is asked about, wherever
+    # the dossier says it; one said as a place or an employer ("your notice at Brantwood") is
+    # where.
+    owned = frozenset(match.stem(w) for w in _OWNED.findall(match.spell_out(text).lower())) & _named(text)
+    return ((_named(text) - _stems_of(dossier)) | owned) - known
+
+
+_OWNED = re.compile(r"\byour ([a-z0-9]+)")
+
+
+@lru_cache(maxsize=64)
+def _stems_of(dossier: str) -> frozenset[str]:
+    return frozenset(match.stem(w) for w in _WORD.findall(match.spell_out(dossier)))
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """The classifier's reading of a turn: its likeliest intent (``NONE`` included) and how sure."""
@@ -117,6 +137,14 @@ class Reading:
         story took place ("…a mistake on a filing"), which only the live answer's reading of the
         turn can say the prepared story fits (``match.Choice.confirm``)."""
         return self.intent if self.intent in STORIES and self.probability >= self.story_threshold else None
+
+    @property
+    def doubted(self) -> str | None:
+        """A common question read less surely than ``asks`` holds to, or with words its training
+        never saw with it ("…your notice at the medical centre?"), at ``story_threshold`` or
+        above: shown only where the live answer to the turn is the one prepared for the question
+        (``match.Choice.confirm``), as a story's is."""
+        return self.intent if self.intent in COMMON and self.probability >= self.story_threshold else None
 
     @property
     def asks(self) -> str | None:

@@ -1746,11 +1746,18 @@ def _second_to_self(before: str, piece: str) -> bool:
 def _decide_ask(part: str, predictions: Sequence[Predicted], threshold: float, memo: dict[str, Decision] | None) -> Decision:
     """``decide`` of one ask of a turn, once for ``decide_each`` and ``decide_partly`` together
     (a miss is looked up both ways: each ask read twice cost a multi-ask miss ~0.2 ms more)."""
-    if memo is None:
-        return decide(part, predictions, threshold=threshold)
-    if part not in memo:
-        memo[part] = decide(part, predictions, threshold=threshold)
-    return memo[part]
+    if memo is not None and part in memo:
+        return memo[part]
+    decision = decide(part, predictions, threshold=threshold)
+    if decision.reason in INTENT_AFTER and (by_intent := _by_intent(part, predictions)) is not None and not by_intent.confirm:
+        # An ask the rules miss and the classifier reads surely, alone, past its guards ("…tell
+        # us a wee bit about yourself, what's bringing you back up north?": the introduction,
+        # then the rest live). Not a reading only the live answer could confirm: the live
+        # answer here is to the rest of the turn.
+        decision = Decision(Match(predictions[by_intent.chosen[0]], threshold, 0.0), "intent")
+    if memo is not None:
+        memo[part] = decision
+    return decision
 
 
 def decide_each(
@@ -1807,8 +1814,8 @@ def decide_partly(
       without its topic; one before the predicted asks is answered as any live question is;
     - an ask of the interviewer's colleague ("what are we saying, end of next week?") makes the
       turn a miss;
-    - no two asks on one prediction (the same question said twice, ``_said_twice``, is a whole
-      hit of its own)."""
+    - two asks on one prediction are the same question said twice, answered once (as a whole
+      turn's are, ``_said_twice``)."""
     parts = asks(text)
     if not 2 <= len(parts) <= MAX_ASKS:
         return None
@@ -1828,8 +1835,12 @@ def decide_partly(
             continue
         if i > 0 and not getattr(decision.match.prediction, "standalone", False):
             return None
+        if any(m.prediction is decision.match.prediction for m in found):
+            # The same question said again ("where are you at in your search, are you talking
+            # to other places?"): answered once.
+            continue
         found.append(decision.match)
-    if not found or not live or len({id(m.prediction) for m in found}) < len(found):
+    if not found or not live:
         return None
     said = [_as_asked(p) for p in live]
     if live[0] is parts[0] and (lead := _lead(text)):
@@ -1905,8 +1916,10 @@ class Choice:
     # prediction's needed words are all said).
     reason: str
     ambiguous: bool = False
-    # The kind of story the classifier read (its row, "failed"), or "": the story shown must
-    # say a word of that kind (``tells_kind``) and be the live answer (``confirm``).
+    # The row the classifier read where only the live answer can confirm it, or "": a story
+    # ("failed"), whose answer shown must say a word of its kind (``tells_kind``) and be the live
+    # answer, or a common question read in doubt (``intents.Reading.doubted``: "notice"), whose
+    # answer shown must be the live answer (``confirm``).
     kind: str = ""
     # With a ``kind``: the person's stories, each prepared as a piece of their own work
     # (``own_work``), any of which may be the one the live answer tells, if the row's is not.
@@ -1915,10 +1928,12 @@ class Choice:
     @property
     def confirm(self) -> bool:
         """Shown only if the live answer to this turn would be the prepared answer, told from
-        the person's material: a story the classifier read. A story asked in a setting ("…a
-        mistake on a filing", "…disagreed with a PM about scope") or with its own words ("an
-        angry or upset customer") may be another than the one prepared from the row's form;
-        only the turn's own reading says which (``AnswerSource.tells``)."""
+        the person's material: a story the classifier read, or a common question it read in
+        doubt. A story asked in a setting ("…a mistake on a filing", "…disagreed with a PM about
+        scope") or with its own words ("an angry or upset customer") may be another than the one
+        prepared from the row's form, and "…your notice at the medical centre?" another
+        question than the notice; only the turn's own reading says which
+        (``AnswerSource.tells``)."""
         return bool(self.kind)
 
 
@@ -1986,7 +2001,7 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
     said = sentences_of(text)
     if len(each) != 1 or any(_sets_a_scene(s) for s in said):
         return None
-    reading = intents.classify(text)
+    first = reading = intents.classify(text)
     story = reading.asks is None or reading.asks in intents.STORIES
     if story:
         # A story's request is read without the parts of its telling asked after it ("…with an
@@ -1994,6 +2009,11 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
         # they are any story's, and say nothing of which.
         reading = intents.classify(_told(text) or text)
     asked = reading.story if story else reading.asks
+    # Read less surely, or with words its training never saw with the question ("…your notice
+    # at the medical centre?"): shown only where the live answer to the turn is the prepared
+    # one (``Choice.confirm``).
+    doubted = asked is None and (asked := first.doubted) is not None
+    story = story and not doubted
     if asked is None or (not story and (stories_only or len(every) != 1)):
         return None
     request = _without_story_parts(each[0]) if story else each[0]
@@ -2004,12 +2024,27 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
     # v). And so must every other sentence that asks something ("You've got a full licence,
     # yeah? And notice is what, a month?"), a story's parts apart.
     alone = intents.classify(request)
-    if (alone.story if story else alone.asks) != asked or any(
-            intents.classify(s).intent != asked for s in said if s.endswith("?") and not (story and _only_parts(s))):
+    if (alone.story if story else alone.asks) != asked:
+        # "Pay-wise, we're twenty-eight to thirty-four an hour… What are you looking for?": the
+        # ask alone may be any question's; the turn says which, and the live answer confirms it.
+        if story or alone.doubted != asked:
+            return None
+        doubted = True
+    if any(intents.classify(s).intent != asked for s in said if s.endswith("?") and not (story and _only_parts(s))):
+        return None
+    if doubted and _SECOND_ASK.search(text):
+        # "…tell us a bit about your background, and what's drawing you to dispatch?": the
+        # second ask, which ``asks`` joins into one, is no part of the question prepared.
         return None
     found = [i for i, p in enumerate(predictions) if _row_of(p) == asked]
     if len(found) != 1:
         return None
+    prediction = predictions[found[0]]
+    dossier = " ".join(getattr(prediction, f, "") or "" for f in ("names", "text", "context"))
+    if not story and intents.foreign_names(request, asked, dossier):
+        # A name neither the dossier nor the question's training says ("What is your OTA share
+        # currently?"): what it asks about is the live answer's to say.
+        doubted = True
     # Said in another tense, or with another question word, than any way of asking the
     # prediction (``similarity``'s vetoes): "Why did you leave Acme?" is not why the person is
     # leaving now, "Range is fifty-two to sixty-one. Where do you need to be?" not the weakness
@@ -2025,6 +2060,8 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
     # do in those first couple of weeks?": the ask points back at someone else the lead is about.
     if _POINTS_BACK.search(request) and "@third" in read(_lead(text)).content:
         return None
+    if (other := _NOT_THE_ROW.get(asked)) is not None and other.search(request):
+        return None
     # A story read so is shown only if it is the one the live answer would tell this turn: the
     # row's, or another of the person's stories (``Choice.alternatives``).
     if story:
@@ -2037,7 +2074,7 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
         stories = tuple(i for i, p in enumerate(predictions) if getattr(p, "source", "").startswith(OWN_STORY)
                         and read(p.text).content & named)
         return Choice((found[0],), "", "intent", kind=asked, alternatives=stories)
-    return Choice((found[0],), "", "intent")
+    return Choice((found[0],), "", "intent", kind=asked if doubted else "")
 
 
 # The source of a prediction that is one of the person's stories (``own_work``).
@@ -2067,13 +2104,13 @@ def tells_kind(prediction: Predicted, answer: str, kind: str) -> bool:
 
 def confirmed(options: Sequence[P], kind: str, prepared: Callable[[P], str | None],
               agrees: Callable[[str], bool]) -> P | None:
-    """Of ``options`` (a story's row, then the person's stories named by the request:
-    ``Choice.confirm``), the first whose answer ``prepared`` ahead tells a story of ``kind`` and
-    ``agrees`` with the live answer to the turn; None when none does (the server's lookup and
-    the offline replay alike)."""
+    """Of ``options`` (a story's row, then the person's stories named by the request, or a
+    common question's row: ``Choice.confirm``), the first whose answer ``prepared`` ahead tells a
+    story of ``kind`` (a story row's) and ``agrees`` with the live answer to the turn; None when
+    none does (the server's lookup and the offline replay alike)."""
     for option in options:
         text = prepared(option)
-        if text is not None and tells_kind(option, text, kind) and agrees(text):
+        if text is not None and (kind not in patterns.STORY_KIND_WORDS or tells_kind(option, text, kind)) and agrees(text):
             return option
     return None
 
@@ -2098,5 +2135,17 @@ _AND_ASKS = re.compile(
     r"a time|an? (?:example|instance|occasion))\b",
     re.IGNORECASE,
 )
+# Asks one word from a row that the classifier reads as it (set e had "What sort of manager do
+# you want to be?" read as the manager who brings out the best in the person, set g "what
+# brought you from engineering into teaching" as how they started).
+_NOT_THE_ROW: dict[str, re.Pattern[str]] = {
+    # the manager the person is, or would be
+    "manager-style": re.compile(r"\b(manager|leader|boss|supervisor) (are|were) you\b|"
+                                r"\b(manager|leader|boss|supervisor) (would|will|do|did) you (want to |hope to |like to |aim to |try to )?be\b",
+                                re.IGNORECASE),
+    # a move from one field to another, not the way in
+    "started": re.compile(r"\bfrom [\w' -]{2,40}? (in)?to\b", re.IGNORECASE),
+}
+_SECOND_ASK = re.compile(r"(?<=\w)(?:,? and|\s[-\u2013\u2014])\s+(?:what|why|how|who|where|when|which)\b", re.IGNORECASE)
 _MAYBE_DID = re.compile(r"\b(what|who|where|when)'d\b", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(those|these)\b", re.IGNORECASE)

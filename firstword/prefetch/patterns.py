@@ -218,7 +218,10 @@ INTERVIEW_COMMON: tuple[Row, ...] = (
     _row("led", "Tell me about a time you showed leadership.", 0.25),
     # A recruiter's screen: where else the person is in process, and what they earn now.
     _row("other-interviews", "Are you interviewing elsewhere?", 0.3,
-         also=("Are you interviewing [with] [at] [other] [companies] [elsewhere]?", "Are you [talking] [speaking] to other companies?",
+         # Not "Are you interviewing?" alone: "So, it's okay for you if we do the interview in
+         # English?" had read as it (set ac).
+         also=("Are you interviewing [with] [at] other companies?", "Are you interviewing [with] [at] other places?",
+               "Are you [talking] [speaking] to other companies?",
                "Where are you in your [job] search?", "Are you in process [with] [other] [companies] elsewhere?",
                "Do you have any other interviews [on the go] [lined up] [going on]?", "Any other interviews [on the go] [lined up]?",
                # "Are you holding any other offers currently?" (set s)

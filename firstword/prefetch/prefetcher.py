@@ -424,9 +424,9 @@ class Prefetcher:
 
     def _confirmed(self, options: Sequence[Prediction], kind: str, persona: str,
                    agrees: Callable[[str], bool] | None) -> list[Prediction]:
-        """Of ``options`` (a story's row, then the person's stories: ``Choice.confirm``), the
-        first whose prepared answer tells a story of ``kind`` and is the live answer to the
-        turn; [] when none is."""
+        """Of ``options`` (a story's row, then the person's stories, or a common question's row
+        read in doubt: ``Choice.confirm``), the first whose prepared answer tells a story of
+        ``kind`` (a story row's) and is the live answer to the turn; [] when none is."""
         def prepared(option: Prediction) -> str | None:
             usable = self._usable(option.text, persona)
             return usable.text if usable is not None else None
