@@ -473,16 +473,21 @@ async def test_a_turn_that_shares_no_needed_word_with_any_prediction_is_a_miss_r
     await prefetcher.aclose()
 
 
+async def _prepared_for(*predictions: Prediction) -> Prefetcher:
+    """A copilot prefetcher whose predictions are ``predictions``, each prepared."""
+    prefetcher = Prefetcher(persona="copilot", generate=Writer(delay_s=0.0), predict=lambda who, history: list(predictions),
+                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.01))
+    prefetcher.start()
+    await until(lambda: len(prefetcher.prepared()) == len(predictions))
+    return prefetcher
+
+
 async def test_a_story_read_by_the_classifier_is_shown_only_as_the_live_answer_would_tell_it():
     failed = Prediction(text="Tell me about a time you failed.", source="common:failed",
                         kind=QuestionType.BEHAVIOURAL, score=0.9)
     named = Prediction(text="Tell me about the job I got wrong at Acme.", source="own_work:story:1",
                        kind=QuestionType.OTHER, score=0.5)
-    writer = Writer(delay_s=0.0)
-    prefetcher = Prefetcher(persona="copilot", generate=writer, predict=lambda who, history: [failed, named],
-                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.01))
-    prefetcher.start()
-    await until(lambda: len(prefetcher.prepared()) == 2)
+    prefetcher = await _prepared_for(failed, named)
     turn = "Tell me about a time you stuffed something up on a job. Everyone has. What happened?"
     # Without the live answer's reading, or where it tells another story: a miss.
     assert prefetcher.lookup(turn) is None
@@ -499,11 +504,7 @@ async def test_a_story_read_by_the_classifier_is_shown_only_as_the_live_answer_w
 async def test_a_common_question_read_less_surely_is_shown_only_as_the_live_answer_would_give_it():
     notice = Prediction(text="What is your notice period?", source="common:notice", kind=QuestionType.LOGISTICS,
                         score=0.9)
-    writer = Writer(delay_s=0.0)
-    prefetcher = Prefetcher(persona="copilot", generate=writer, predict=lambda who, history: [notice],
-                            gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.01))
-    prefetcher.start()
-    await until(lambda: len(prefetcher.prepared()) == 1)
+    prefetcher = await _prepared_for(notice)
     # "medical centre": words no training turn of the notice says, so the reading is a doubt.
     turn = "And how long's your notice at the medical centre?"
     assert prefetcher.lookup(turn) is None

@@ -745,14 +745,11 @@ def first_person(fact: Fact, facts: FactBase) -> str:
     if fact.source is Source.RESUME and fact.section == "education":
         return _sentence(f"My education: {body}")
     clauses = [c.strip() for c in re.split(r";\s+", body) if c.strip()]
-    if fact.source is Source.NOTES and clauses and pay_asked_for(fact) and not ASK_FOR.match(clauses[0]):
-        # "Ask: 4,100." (its label says what the sum is): "I'd ask for 4,100.", not "4,100." (set ac)
-        clauses[0] = f"I'd ask for {_WHEN_TO_SAY.sub('', clauses[0])}"
-        return _sentence("; ".join(clauses))
-    if fact.source is Source.NOTES and clauses and (ask := ASK_FOR.match(clauses[0])):
-        # "ask R44k. min R40k" is the pay the person will ask for, not a question to ask them.
+    if fact.source is Source.NOTES and clauses and ((ask := ASK_FOR.match(clauses[0])) or pay_asked_for(fact)):
+        # "ask R44k. min R40k" is the pay the person will ask for, not a question to ask them;
+        # so is "Ask: 4,100." (its label says what the sum is: not "4,100." alone, set ac).
         # ("Ask ~$32 if it comes up": when to say it is the writer's, set v.)
-        clauses[0] = f"I'd ask for {_WHEN_TO_SAY.sub('', clauses[0][ask.end():])}"
+        clauses[0] = f"I'd ask for {_WHEN_TO_SAY.sub('', clauses[0][ask.end() if ask else 0:])}"
         return _sentence("; ".join(clauses))
     if fact.source is Source.NOTES and clauses and _imperative(clauses[0]):
         # A note to self ("Discuss range after …") said aloud: "I'd like to discuss range …".

@@ -2012,8 +2012,9 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
     # Read less surely, or with words its training never saw with the question ("…your notice
     # at the medical centre?"): shown only where the live answer to the turn is the prepared
     # one (``Choice.confirm``).
-    doubted = asked is None and (asked := first.doubted) is not None
-    story = story and not doubted
+    doubted = False
+    if asked is None and first.doubted is not None:
+        asked, doubted, story = first.doubted, True, False
     if asked is None or (not story and (stories_only or len(every) != 1)):
         return None
     request = _without_story_parts(each[0]) if story else each[0]
@@ -2096,7 +2097,10 @@ def tells_kind(prediction: Predicted, answer: str, kind: str) -> bool:
     it, or the story's own words (its anchors: a piece of the person's work), say one of
     ``patterns.STORY_KIND_WORDS[kind]``. The live answer to "Tell us about a time you dealt with a
     frustrated user" had told of a nurse manager asking for a colleague's password, because the
-    lead-in said users are not always "patient" (set k)."""
+    lead-in said users are not always "patient" (set k). A row that is no story (a common
+    question read in doubt) has no words of a kind to say: any answer does."""
+    if kind not in patterns.STORY_KIND_WORDS:
+        return True
     anchors = getattr(prediction, "anchors", None)
     said = read(answer).content | (anchors.terms if anchors is not None else frozenset())
     return bool(said & _story_kind_terms(kind))
@@ -2110,7 +2114,7 @@ def confirmed(options: Sequence[P], kind: str, prepared: Callable[[P], str | Non
     none does (the server's lookup and the offline replay alike)."""
     for option in options:
         text = prepared(option)
-        if text is not None and (kind not in patterns.STORY_KIND_WORDS or tells_kind(option, text, kind)) and agrees(text):
+        if text is not None and tells_kind(option, text, kind) and agrees(text):
             return option
     return None
 
