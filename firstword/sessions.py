@@ -299,7 +299,7 @@ class SessionRegistry:
         return Prefetcher(
             persona=persona_name, start_as=start_as, generate=generate, predict=predict, gate=self.background_gate,
             config=self._settings.prefetch, handed_over=lambda question: answerer.grounding.handed_over(question),
-            matcher=self.match_worker,
+            for_the_person=lambda live: answerer.grounding.for_the_person(live), matcher=self.match_worker,
         )
 
     async def _warm(self, session: Session) -> None:

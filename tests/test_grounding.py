@@ -2987,3 +2987,18 @@ def test_the_first_days_of_a_job_are_not_a_number_of_days_a_story_says() -> None
     # A note of the first weeks answers it, however long.
     notes = "Plan: first month shadowing each outlet, then a cost review.\n"
     assert "shadowing" in _opening(Profile(resume=PLAIN_RESUME, notes=notes), "What would your first ninety days look like?")
+
+
+@pytest.mark.parametrize(("live", "left"), [
+    # Set ad: the colleague asked by name, beside the closing question prepared.
+    ("Sixty days, okay. Marloes, the winter training group starts in January, hè?", ""),
+    ("Lindi, can you make him a flat white? Thanks. So where are you based now?", "Thanks. So where are you based now?"),
+    # A topic set off by a comma is no name: the ask stays.
+    ("Salary, what are you looking for?", "Salary, what are you looking for?"),
+    ("Hours, is that okay with you?", "Hours, is that okay with you?"),
+    # The person's own name: theirs to answer.
+    ("Brian, where are you based now?", "Brian, where are you based now?"),
+])
+def test_what_is_left_to_answer_live_is_what_is_asked_of_the_person(live: str, left: str) -> None:
+    grounding = Grounding(Profile(resume="BRIAN OTIENO OCHIENG\nField Agronomist\n"))
+    assert grounding.for_the_person(live) == left

@@ -291,6 +291,33 @@ def test_a_story_asked_in_its_own_words_is_answered_by_the_story_the_live_answer
     assert row["prediction"] == "Tell me about disagreement with production on a changeover."
 
 
+@pytest.mark.parametrize(("name", "said", "story"), [
+    ("z07_radio_producer_belfast", "fell out with a presenter", "Tell me about falling out with a presenter (2022)."),
+    # A kind of story named ("got something wrong"), and the story tells of it (a mistake).
+    ("w07_stage_manager", "got something wrong on a show", "Tell me about MY MISTAKE - WRONG CUE (Kelvin Playhouse, 2019)."),
+])
+def test_a_story_request_no_row_reads_is_answered_by_a_story_its_title_names_and_the_live_answer_tells(
+        tmp_path: Path, name: str, said: str, story: str) -> None:
+    if not HELDOUT.is_dir():
+        pytest.skip("bench/prefetch-heldout is absent")
+    assert intents.classify(said).story is None
+    row = _replayed_turn(tmp_path, name, said)
+    assert row["predicted"] and row["reason"] == "intent" and row["prediction"] == story
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    # "Something went wrong - with travel": the story of cutting travel spend went right.
+    ("k08_executive_assistant", "with travel, or with an event"),
+    # Only a word for people in general ("crew") is shared with "settling a conflict between
+    # two crew members"; the live answer tells it, but of no one doing something unsafe.
+    ("p05_warehouse_team_leader", "doing something unsafe"),
+])
+def test_a_story_named_only_by_its_setting_or_its_people_is_not_shown(tmp_path: Path, name: str, said: str) -> None:
+    if not HELDOUT.is_dir():
+        pytest.skip("bench/prefetch-heldout is absent")
+    assert not _replayed_turn(tmp_path, name, said)["predicted"]
+
+
 @pytest.mark.parametrize(("name", "said"), [
     # The live answer tells another story than the one prepared for "a time you failed".
     ("o07_clinical_research_coordinator", "mistake on a study"),

@@ -199,3 +199,49 @@ def test_a_hesitation_between_two_asks_leaves_them_two() -> None:
     partly = decide_partly(turn, [leaving])
     assert partly is not None and [m.prediction for m in partly.matches] == [leaving]
     assert "Hanlon Pierce" in partly.live
+
+
+# ----- a turn cut at its question marks (``match.decide_by_sentence``) ------------------------------
+
+START = Prediction(text="When could you start?", source="common:start", kind=QuestionType.LOGISTICS, score=0.5)
+MOTIVATES = Prediction(text="What motivates you?", source="common:motivates", kind=QuestionType.MOTIVATION, score=0.3,
+                       also=("What drives you?",))
+DIFFERENTLY = Prediction(text="What would you do differently next time?", source="pattern:differently",
+                         kind=QuestionType.OTHER, score=0.5, form="What would you do differently [next time]?",
+                         also=("What would you change [next time] [if you did it again]?",))
+
+
+def test_a_question_asked_without_a_question_word_is_an_ask_of_its_own() -> None:
+    from firstword.prefetch.match import asks, choose, decide_by_sentence, sentence_asks
+
+    # Set k: "…Citizen, right? Notice period is one month?" had been one ask with the pay after
+    # it (``asks`` reads neither as asking on its own): a miss.
+    turn = ("Okay, a few admin things from me. You're a Singapore Citizen, right? Notice period is one month? "
+            "And can I check your current drawing and your expected salary?")
+    assert len(asks(turn)) == 1 and len(sentence_asks(turn)) == 3
+    partly = decide_by_sentence(turn, PREDICTIONS)
+    assert partly is not None and [m.prediction for m in partly.matches] == [NOTICE]
+    assert "Singapore Citizen" in partly.live and "current drawing" in partly.live
+    assert "Notice period" not in partly.live
+    # Every ask predicted, a remark between them: both shown, nothing live.
+    both = "When could you start? Obviously we'd want you in for moving day. And what's your notice period?"
+    partly = decide_by_sentence(both, [*PREDICTIONS, START])
+    assert partly is not None and [m.prediction for m in partly.matches] == [START, NOTICE] and partly.live == ""
+    # The server's choice: the turn's rules miss, then the cut (copilot only).
+    choice = choose(turn, PREDICTIONS, partly=True)
+    assert choice.chosen == (0,) and choice.live
+    assert choose(turn, PREDICTIONS).chosen == ()
+
+
+@pytest.mark.parametrize("turn", [
+    # Set k: a yes-or-no ask of one word is not "What drives you?".
+    "And where are you based? You drive? It's not really on a bus route, the site.",
+    # Set s: "it" is the wine list of the lead, not a story the answer was prepared about.
+    "You're a Swartland person, hey? Our list is quite classic, lots of Burgundy. What would you change on it?",
+    # One sentence that asks: nothing to cut.
+    "Our range is fifty to sixty, and we're hybrid. What is your notice period?",
+])
+def test_a_cut_that_loses_what_an_ask_is_about_is_no_hit(turn: str) -> None:
+    from firstword.prefetch.match import decide_by_sentence
+
+    assert decide_by_sentence(turn, [*PREDICTIONS, MOTIVATES, DIFFERENTLY]) is None

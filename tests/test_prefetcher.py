@@ -427,7 +427,7 @@ async def _closing_prepared(asked: str, answer: str, resume: str) -> Prefetcher:
     grounding = Grounding(Profile(resume=resume))
     prefetcher = Prefetcher(persona="copilot", generate=generate, predict=lambda who, history: [closing],
                             gate=BackgroundGate(1.0), config=PrefetchConfig(idle_after_s=0.0),
-                            handed_over=grounding.handed_over)
+                            handed_over=grounding.handed_over, for_the_person=grounding.for_the_person)
     prefetcher.start()
     for _ in range(50):
         await asyncio.sleep(0.01)
@@ -460,6 +460,15 @@ async def test_a_partial_hit_leaves_a_colleagues_ask_unanswered() -> None:
     other = "Sunita, did you have anything else? No? Okay. Hannah, where are you based now, and what questions do you have for us?"
     other_prepared = prefetcher.lookup(other, partly=True)
     assert other_prepared is None or other_prepared.live
+    # Set ac: the colleague asked by name in a sentence of its own, before the closing question
+    # cut at its question mark (``match.decide_by_sentence``): the colleague's ask is dropped.
+    cut = "Brilliant. Priya, anything else from you? No? Okay, over to you then. What questions have you got for us?"
+    cut_prepared = prefetcher.lookup(cut, partly=True)
+    assert cut_prepared is not None and cut_prepared.live == ""
+    # One asked of the person beside it is still answered live.
+    kept = "Is the commute okay for you? Priya, anything else from you? What questions have you got for us?"
+    kept_prepared = prefetcher.lookup(kept, partly=True)
+    assert kept_prepared is not None and kept_prepared.live == "Is the commute okay for you?"
     await prefetcher.aclose()
 
 

@@ -504,8 +504,9 @@ def replay_predictions(script: Script, records: Sequence[dict[str, Any]], profil
             asked = [text for role, text in history if role == "user"]
             row = _replayed(rec["question"], predictions, copilot=script.persona == COPILOT, grounding=grounding,
                             before=asked[-1] if asked else None)
-            if row["answered_live"] and grounding.handed_over(row["answered_live"]) is not None:
-                row["answered_live"] = None  # the colleague's ask left over: the server drops it too
+            if row["answered_live"]:
+                # A colleague's ask left over: the server drops it too (``Grounding.for_the_person``).
+                row["answered_live"] = grounding.for_the_person(row["answered_live"]) or None
             out.append(row)
         history.append(("user", rec["question"]))
         if rec.get("answer"):

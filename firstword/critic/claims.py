@@ -121,8 +121,21 @@ _TITLE = re.compile(
 
 
 @cache
+def _dictionary() -> frozenset[str]:
+    """Webster's entries as written: "salary" and "water", "Darren" only capitalised."""
+    return frozenset(get_english_words_set(["web2"], lower=False))
+
+
+@cache
 def _english() -> frozenset[str]:
-    return frozenset(get_english_words_set(["web2"], lower=True))
+    # (The entries already in lower case, most of them, are shared with ``_dictionary``.)
+    return frozenset(w if w.islower() else w.lower() for w in _dictionary())
+
+
+def is_common_word(word: str) -> bool:
+    """Whether ``word`` (lower case, or a plural of one) is an entry of the dictionary written in
+    lower case: "salary", "hours", not "noor" or "darren", which it lists only as names."""
+    return word in _dictionary() or (word.endswith("s") and word[:-1] in _dictionary())
 
 
 def is_english_word(word: str) -> bool:

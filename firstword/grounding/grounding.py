@@ -3,6 +3,7 @@ first words of an answer made of them."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -16,9 +17,13 @@ from firstword.grounding.questions import (
     SMALL_TALK,
     QuestionType,
     asks_again,
+    addressed_to,
+    asks_anything,
     classify,
     follows_up,
     handed_over,
+    is_own_name,
+    sentences_of,
     without_instructions,
     without_own_name_calls,
     without_small_talk,
@@ -89,6 +94,35 @@ class Grounding:
         if name is None or any(w.lower().rstrip(".") in self.facts.own_words for w in name.split()[-1:]):
             return None
         return name
+
+    def for_the_person(self, live: str) -> str:
+        """What of ``live`` (the asks of a turn left to answer live, beside a prepared answer) is
+        asked of the person: without a question said to a colleague by name ("Brilliant. Dev,
+        anything else from you? … What questions have you got for us?"); "" when what is left
+        of it then asks nothing, or when all of it hands the floor to a colleague (``handed_over``)."""
+        if self.handed_over(live) is not None:
+            return ""
+        said = sentences_of(live)
+        kept = [s for s in said if not (s.endswith("?") and self._to_a_colleague(s))]
+        if len(kept) == len(said):
+            return live
+        return " ".join(kept) if asks_anything(" ".join(kept)) else ""
+
+    def _to_a_colleague(self, sentence: str) -> bool:
+        """A sentence that opens with a name not the person's, set off by a comma ("Lindi, can
+        you make him a flat white?", "Sorry - Noor, …"). Not a word of English, which opens a
+        sentence on its topic as often ("Salary, what are you looking for?", "Water, coffee?"):
+        a colleague called Mark or Dev is missed, and their ask is answered live as before."""
+        addressed = addressed_to(re.sub(r"\s-\s+", " — ", sentence))
+        if addressed is None or "'" in addressed[0] or is_own_name(addressed[0], self.facts.person_names):
+            return False
+        from firstword.critic.claims import is_common_word  # the word lists the critic loads once
+
+        if any(is_common_word(w) for w in addressed[0].lower().split()):
+            return False
+        name, start, _ = addressed
+        return not re.search(r"[A-Za-z]", re.sub(r"(?i)\b(sorry|so|and|okay|ok|right)\b", "", sentence[:start])) and \
+            name.split()[-1].lower() not in self.facts.own_words
 
     def _ground(self, asked_as: str, topic: str | None, own: str | None = None) -> Grounded:
         if (colleague := self.handed_over(asked_as)) is not None:

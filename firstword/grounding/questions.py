@@ -869,12 +869,12 @@ def addressed_to(question: str) -> tuple[str, int, int] | None:
     return found
 
 
-def _asks_anything(text: str) -> bool:
+def asks_anything(text: str) -> bool:
     """Whether ``text`` asks the person anything besides small talk."""
     return any(("?" in s or _REQUEST_WORDS.search(s) or is_request(s)) and not small_talk(s) for s in sentences_of(text))
 
 
-def _is_own_name(name: str, own_names: frozenset[str]) -> bool:
+def is_own_name(name: str, own_names: frozenset[str]) -> bool:
     words = [w.lower().rstrip(".") for w in name.split()]
     words = [w for w in words if w not in ("mr", "mrs", "ms", "miss", "dr", "prof")]
     for word in words:
@@ -908,7 +908,7 @@ def without_own_name_calls(question: str, own_names: frozenset[str], *, at_end: 
 
 
 def _is_call(sentence: str, own_names: frozenset[str]) -> bool:
-    return bool((m := _CALLED.match(sentence)) and _is_own_name(m.group(1), own_names))
+    return bool((m := _CALLED.match(sentence)) and is_own_name(m.group(1), own_names))
 
 
 @lru_cache(maxsize=1024)
@@ -923,20 +923,20 @@ def handed_over(question: str, own_names: frozenset[str]) -> str | None:
     … Talk me through what you'd do.")."""
     text = question.strip()
     addressed = addressed_to(text)
-    if addressed is None or _is_own_name(addressed[0], own_names) or only_small_talk(text):
+    if addressed is None or is_own_name(addressed[0], own_names) or only_small_talk(text):
         return None
     name, start, end = addressed
-    if _asks_anything(text[:start]):
+    if asks_anything(text[:start]):
         return None
     after = text[end:]
     handing = _HANDS_OVER.search(after)
     if handing is not None:
         # What the colleague goes on to ask, in the sentences after the one that hands over.
         then = re.search(r"[.!?](?:\s|$)", after[handing.end():])
-        return None if then is not None and _asks_anything(after[handing.end() + then.end():]) else name
+        return None if then is not None and asks_anything(after[handing.end() + then.end():]) else name
     if not re.search(r"[A-Za-z]", after):
         # "Right. Michelle?": after something said first; a turn of one name alone ("Figma?",
         # "Kubernetes?") asks about it.
         return name if re.search(r"[A-Za-z]", text[:start]) else None
     # Said to the colleague and asking nothing at all: an introduction, a remark.
-    return None if _asks_anything(text) else name
+    return None if asks_anything(text) else name

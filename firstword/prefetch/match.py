@@ -1850,6 +1850,79 @@ def decide_partly(
     return Partly(tuple(found), " ".join(said))
 
 
+def sentence_asks(text: str) -> tuple[str, ...]:
+    """A turn cut after each sentence that asks with a question mark, each with the sentences
+    before it that ask nothing (its lead) and a remark after the last joined to it; () unless
+    that gives two or three asks. "…Any issues with that schedule? And what are you looking
+    for, pay-wise?", "You're a Singapore Citizen, right? Notice period is one month? And can I
+    check your current drawing…?": what ``asks`` keeps as one ask, where a question that asks
+    without a question word or an auxiliary before its subject ("…, yeah?", "Notice period is
+    one month?") would be a lead-in to the next."""
+    pieces: list[str] = []
+    held: list[str] = []
+    for sentence in sentences_of(text):
+        held.append(sentence)
+        if sentence.endswith("?") and _asks_something(sentence) and read(sentence).content:
+            pieces.append(" ".join(held))
+            held = []
+    if held and pieces:
+        pieces[-1] = f"{pieces[-1]} {' '.join(held)}"
+    return tuple(pieces) if 2 <= len(pieces) <= MAX_ASKS else ()
+
+
+# A yes-or-no ask with one word of its own ("You drive?", "Will we start?") said after other
+# sentences is too little to name a question that asks what, why or when ("Notice?", with no
+# one doing anything, asks it).
+_FEW_WORDS = 2
+_SUBJECT = re.compile(r"\b(you|we|they|i|he|she)\b", re.IGNORECASE)
+_OPENS_WITH_WH = re.compile(r"\W*(what|why|how|when|where|which|who)\b", re.IGNORECASE)
+
+
+def decide_by_sentence(
+    text: str, predictions: Sequence[Predicted], *, threshold: float = THRESHOLD, memo: dict[str, Decision] | None = None
+) -> Partly | None:
+    """A turn ``asks`` reads as one ask, or as asks none of which a prediction answers, cut at its
+    question marks (``sentence_asks``) and decided ask by ask; the asks a prediction answers
+    shown at once, the rest (``Partly.live``, "" when none) answered live after them. Held to
+    ``decide_partly``'s rules and, since an ask cut so is read without the sentences before
+    the one that asks, more:
+
+    - only a prediction that stands alone may answer one: a follow-up ("What would you do
+      differently?") read in "…lots of Burgundy. What would you change on it?" is about the
+      lead, not a story;
+    - an ask of someone doing something, without a question word and with fewer than two words
+      of its own, answers no question asked with one ("Where are you based? You drive?" is not
+      what drives the person);
+    - two asks on one prediction are the same question said twice, answered once."""
+    parts = sentence_asks(text)
+    if not parts or parts == tuple(asks(text)) or not any(may_ask(part, predictions) for part in parts):
+        return None
+    found: list[Match] = []
+    live: list[str] = []
+    for part in parts:
+        decision = _decide_ask(part, predictions, threshold, memo)
+        if decision.ambiguous:
+            return None
+        if decision.match is None:
+            if not read(part).content or (found and _leans_on_the_ask_before(part)) or _ASKS_A_COLLEAGUE.search(part):
+                return None
+            live.append(part)
+            continue
+        prediction = decision.match.prediction
+        if not getattr(prediction, "standalone", False):
+            return None
+        sentence = [s for s in sentences_of(part) if s.endswith("?")][-1]
+        asked = read(sentence)
+        if (not asked.wh and len(asked.content) < _FEW_WORDS and _SUBJECT.search(sentence)
+                and _OPENS_WITH_WH.match(display_text(_form_of(prediction)))):
+            return None
+        if all(m.prediction is not prediction for m in found):
+            found.append(decision.match)
+    if not found:
+        return None
+    return Partly(tuple(found), " ".join(_as_asked(p) for p in live))
+
+
 def _lead(text: str) -> str:
     """The sentences before a turn's first ask (which ``_asks`` leaves out)."""
     sentences = sentences_of(text)
@@ -1919,7 +1992,8 @@ class Choice:
     # The row the classifier read where only the live answer can confirm it, or "": a story
     # ("failed"), whose answer shown must say a word of its kind (``tells_kind``) and be the live
     # answer, or a common question read in doubt (``intents.Reading.doubted``: "notice"), whose
-    # answer shown must be the live answer (``confirm``).
+    # answer shown must be the live answer (``confirm``), or ``ANY_STORY``: a story's request no
+    # row reads, answered by any of the person's stories it names (``_story_named``).
     kind: str = ""
     # With a ``kind``: the person's stories, each prepared as a piece of their own work
     # (``own_work``), any of which may be the one the live answer tells, if the row's is not.
@@ -1962,7 +2036,7 @@ def choose(text: str, predictions: Sequence[Predicted], *, partly: bool = False)
         return by_intent
     if not partly:
         return Choice((), "", decision.reason)
-    some = decide_partly(text, predictions, memo=memo)
+    some = decide_partly(text, predictions, memo=memo) or decide_by_sentence(text, predictions, memo=memo)
     if some is None:
         return Choice((), "", decision.reason)
     return Choice(tuple(position[id(m.prediction)] for m in some.matches), some.live, decision.reason)
@@ -2015,6 +2089,8 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
     doubted = False
     if asked is None and first.doubted is not None:
         asked, doubted, story = first.doubted, True, False
+    if asked is None and story:
+        return _story_named(text, _without_story_parts(each[0]), predictions)
     if asked is None or (not story and (stories_only or len(every) != 1)):
         return None
     request = _without_story_parts(each[0]) if story else each[0]
@@ -2080,6 +2156,36 @@ def _by_intent(text: str, predictions: Sequence[Predicted], *, stories_only: boo
 
 # The source of a prediction that is one of the person's stories (``own_work``).
 OWN_STORY = "own_work:story:"
+# ``Choice.kind`` of a story's request that names no row of the table: any of the person's
+# stories, told by the live answer, answers it.
+ANY_STORY = "story"
+# Words for people in general, which name no story ("someone on your crew", "your team").
+_PEOPLE = frozenset(read("team crew staff colleague people person someone somebody member worker employee "
+                         "manager boss supervisor").content)
+
+
+def _story_named(text: str, request: str, predictions: Sequence[Predicted]) -> Choice | None:
+    """A story's request the classifier reads as none of the table's ("Tell me about a time you
+    got something wrong on air.", "…a time you fell out with a presenter"): the person's stories
+    whose title says a word the request names, other than a word for people in general, shown
+    only where the live answer to the turn tells one of them (``Choice.confirm``) and, where the
+    request names a kind of story ("something went wrong"), tells of that kind (``tells_kind``:
+    "…went wrong with travel" is not the story of cutting travel spend). None for a turn that asks
+    anything besides the story and the parts of its telling."""
+    if _AND_ASKS.search(request) or (asked := _story_request(text)) is None:
+        return None
+    others = [s for s in sentences_of(text) if s.endswith("?") and not _only_parts(s) and not _STORY_REQUEST.search(s)]
+    if others:
+        return None
+    named = asked - _TOLD_FRAME - _PEOPLE
+    kinds = [kind for kind in patterns.STORY_KIND_WORDS if named & _story_kind_terms(kind)]
+    if len(kinds) > 1:
+        return None
+    stories = tuple(i for i, p in enumerate(predictions) if getattr(p, "source", "").startswith(OWN_STORY)
+                    and (anchors := getattr(p, "anchors", None)) is not None and anchors.title & named)
+    if not stories:
+        return None
+    return Choice(stories[:1], "", "intent", kind=kinds[0] if kinds else ANY_STORY, alternatives=stories[1:])
 
 
 # The words of asking for a story, said by every request and every story's prediction ("Tell me

@@ -217,6 +217,7 @@ class Prefetcher:
         config: PrefetchConfig,
         clock: Callable[[], float] = time.monotonic,
         handed_over: Callable[[str], str | None] | None = None,
+        for_the_person: Callable[[str], str] | None = None,
         matcher: MatchWorker | None = None,
     ) -> None:
         # Whose answers: the session's own persona for questions typed to the session (the turn
@@ -231,6 +232,9 @@ class Prefetcher:
         # The colleague a turn hands the floor to ("Faith, do you have your questions?"), whose
         # words are never the person's to answer: no prediction is shown for it.
         self._handed_over = handed_over
+        # What of the asks left to answer live beside a prepared answer is asked of the person,
+        # not of a colleague by name (``Grounding.for_the_person``).
+        self._for_the_person = for_the_person
         # The server's lookup process (``prefetch.worker``), which decides a turn beside the
         # live path; ``_installed``: the very list of predictions it holds for this session, and
         # their generation there (a lookup among any other list is made here).
@@ -416,10 +420,10 @@ class Prefetcher:
             if choice.ambiguous:
                 self.stats.ambiguous += 1
         chosen = [predictions[i] for i in choice.chosen]
-        if choice.live and self._handed_over is not None and self._handed_over(choice.live) is not None:
+        if choice.live and self._for_the_person is not None:
             # "…Sunita, did you have anything else? No? Okay. Hannah, what questions do you have
-            # for us?": the ask left over is the colleague's; the prepared answer is all.
-            return chosen, "", choice
+            # for us?": an ask left over that is the colleague's is no one's to answer here.
+            return chosen, self._for_the_person(choice.live), choice
         return chosen, choice.live, choice
 
     def _confirmed(self, options: Sequence[Prediction], kind: str, persona: str,
