@@ -30,6 +30,7 @@ from firstword.grounding.questions import (
 )
 from firstword.grounding.retrieval import Retriever, Scored, asks_why_leaving
 
+_LEAD_IN_WORDS = re.compile(r"\b(?:sorry|so|and|okay|ok|right)\b", re.IGNORECASE)
 # Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
 TOP_K = 6
 # Questions whose grounding is kept: a turn's restarts and its critic ask again within seconds.
@@ -97,7 +98,7 @@ class Grounding:
 
     def for_the_person(self, live: str) -> str:
         """What of ``live`` (the asks of a turn left to answer live, beside a prepared answer) is
-        asked of the person: without a question said to a colleague by name ("Brilliant. Dev,
+        asked of the person: without a question said to a colleague by name ("Brilliant. Priya,
         anything else from you? … What questions have you got for us?"); "" when what is left
         of it then asks nothing, or when all of it hands the floor to a colleague (``handed_over``)."""
         if self.handed_over(live) is not None:
@@ -113,16 +114,18 @@ class Grounding:
         you make him a flat white?", "Sorry - Noor, …"). Not a word of English, which opens a
         sentence on its topic as often ("Salary, what are you looking for?", "Water, coffee?"):
         a colleague called Mark or Dev is missed, and their ask is answered live as before."""
-        addressed = addressed_to(re.sub(r"\s-\s+", " — ", sentence))
-        if addressed is None or "'" in addressed[0] or is_own_name(addressed[0], self.facts.person_names):
-            return False
         from firstword.critic.claims import is_common_word  # the word lists the critic loads once
 
-        if any(is_common_word(w) for w in addressed[0].lower().split()):
+        sentence = re.sub(r"\s-\s+", " — ", sentence)
+        addressed = addressed_to(sentence)
+        if addressed is None:
             return False
         name, start, _ = addressed
-        return not re.search(r"[A-Za-z]", re.sub(r"(?i)\b(sorry|so|and|okay|ok|right)\b", "", sentence[:start])) and \
-            name.split()[-1].lower() not in self.facts.own_words
+        if "'" in name or is_own_name(name, self.facts.person_names) or any(is_common_word(w) for w in name.lower().split()):
+            return False
+        # Only a word of lead-in before the name ("Sorry — Noor, …"), not a sentence it ends.
+        before = _LEAD_IN_WORDS.sub("", sentence[:start])
+        return not re.search(r"[A-Za-z]", before) and name.split()[-1].lower() not in self.facts.own_words
 
     def _ground(self, asked_as: str, topic: str | None, own: str | None = None) -> Grounded:
         if (colleague := self.handed_over(asked_as)) is not None:
