@@ -30,7 +30,6 @@ from firstword.grounding.questions import (
 )
 from firstword.grounding.retrieval import Retriever, Scored, asks_why_leaving
 
-_LEAD_IN_WORDS = re.compile(r"\b(?:sorry|so|and|okay|ok|right)\b", re.IGNORECASE)
 # Facts retrieved per question: the opening uses one or two, the model's prompt up to four.
 TOP_K = 6
 # Questions whose grounding is kept: a turn's restarts and its critic ask again within seconds.
@@ -45,6 +44,8 @@ SAY_AGAIN_ANSWER = "Asked to say that again: repeat your last point, briefly."
 HAND_OVER_ANSWER = "Said to {name}, not to you: nothing to answer yet."
 # Types whose story or work a follow-up goes on about.
 _FOLLOWED_KINDS = frozenset({QuestionType.BEHAVIOURAL, QuestionType.EXPERIENCE, QuestionType.TECHNICAL})
+# Words that may come before a colleague's name in a question said to them ("Sorry — Noor, …").
+_LEAD_IN_WORDS = re.compile(r"\b(?:sorry|so|and|okay|ok|right)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,8 @@ class Grounding:
         kept = [s for s in said if not (s.endswith("?") and self._to_a_colleague(s))]
         if len(kept) == len(said):
             return live
-        return " ".join(kept) if asks_anything(" ".join(kept)) else ""
+        left = " ".join(kept)
+        return left if asks_anything(left) else ""
 
     def _to_a_colleague(self, sentence: str) -> bool:
         """A sentence that opens with a name not the person's, set off by a comma ("Lindi, can

@@ -1819,27 +1819,12 @@ def decide_partly(
     parts = asks(text)
     if not 2 <= len(parts) <= MAX_ASKS:
         return None
-    found: list[Match] = []
-    live: list[str] = []
-    for i, part in enumerate(parts):
-        decision = _decide_ask(part, predictions, threshold, memo)
-        if decision.ambiguous:
-            return None
-        if decision.match is None:
-            # (An ask whether what was said suits names nothing but is about the lead before it:
-            # "…seventy is your side. Is that okay for you? And your current package?")
-            names = read(part).content or (i == 0 and _ACCEPTABLE.search(part) and _lead(text))
-            if not names or (found and _leans_on_the_ask_before(part)) or _ASKS_A_COLLEAGUE.search(part):
-                return None
-            live.append(part)
-            continue
-        if i > 0 and not getattr(decision.match.prediction, "standalone", False):
-            return None
-        if any(m.prediction is decision.match.prediction for m in found):
-            # The same question said again ("where are you at in your search, are you talking
-            # to other places?"): answered once.
-            continue
-        found.append(decision.match)
+    # (A follow-up only as the first ask.)
+    each = _each_ask(text, parts, predictions, threshold, memo,
+                     lambda i, part, prediction: i == 0 or getattr(prediction, "standalone", False))
+    if each is None:
+        return None
+    found, live = each
     if not found or not live:
         return None
     said = [_as_asked(p) for p in live]
@@ -1895,32 +1880,53 @@ def decide_by_sentence(
       what drives the person);
     - two asks on one prediction are the same question said twice, answered once."""
     parts = sentence_asks(text)
-    if not parts or parts == tuple(asks(text)) or not any(may_ask(part, predictions) for part in parts):
+    if not parts or parts == _asks(text) or not any(may_ask(part, predictions) for part in parts):
         return None
+    each = _each_ask(text, parts, predictions, threshold, memo,
+                     lambda i, part, prediction: getattr(prediction, "standalone", False) and not _too_few_words(part, prediction))
+    if each is None or not each[0]:
+        return None
+    found, live = each
+    return Partly(tuple(found), " ".join(_as_asked(p) for p in live))
+
+
+def _too_few_words(part: str, prediction: Predicted) -> bool:
+    """A yes-or-no ask of someone doing something, with fewer than ``_FEW_WORDS`` words of its
+    own, read as a prediction asked with a question word."""
+    sentence = [s for s in sentences_of(part) if s.endswith("?")][-1]
+    asked = read(sentence)
+    return (not asked.wh and len(asked.content) < _FEW_WORDS and bool(_SUBJECT.search(sentence))
+            and bool(_OPENS_WITH_WH.match(display_text(_form_of(prediction)))))
+
+
+def _each_ask(
+    text: str, parts: Sequence[str], predictions: Sequence[Predicted], threshold: float,
+    memo: dict[str, Decision] | None, fits: Callable[[int, str, Predicted], bool],
+) -> tuple[list[Match], list[str]] | None:
+    """Each of a turn's ``parts`` decided (``decide_partly``, ``decide_by_sentence``): the
+    matches, each prediction once (the same question said again, "where are you at in your
+    search, are you talking to other places?", is answered once), and the parts left to answer
+    live; None where a part is ambiguous, a match is one ``fits`` refuses (its position, the
+    part, the prediction), or a part left live cannot be read alone: it names nothing, leans on
+    a predicted ask before it, or asks a colleague."""
     found: list[Match] = []
     live: list[str] = []
-    for part in parts:
+    for i, part in enumerate(parts):
         decision = _decide_ask(part, predictions, threshold, memo)
         if decision.ambiguous:
             return None
         if decision.match is None:
-            if not read(part).content or (found and _leans_on_the_ask_before(part)) or _ASKS_A_COLLEAGUE.search(part):
+            # (An ask whether what was said suits names nothing but is about the lead before it:
+            # "…seventy is your side. Is that okay for you? And your current package?")
+            names = read(part).content or (i == 0 and _ACCEPTABLE.search(part) and _lead(text))
+            if not names or (found and _leans_on_the_ask_before(part)) or _ASKS_A_COLLEAGUE.search(part):
                 return None
             live.append(part)
-            continue
-        prediction = decision.match.prediction
-        if not getattr(prediction, "standalone", False):
+        elif not fits(i, part, decision.match.prediction):
             return None
-        sentence = [s for s in sentences_of(part) if s.endswith("?")][-1]
-        asked = read(sentence)
-        if (not asked.wh and len(asked.content) < _FEW_WORDS and _SUBJECT.search(sentence)
-                and _OPENS_WITH_WH.match(display_text(_form_of(prediction)))):
-            return None
-        if all(m.prediction is not prediction for m in found):
+        elif all(m.prediction is not decision.match.prediction for m in found):
             found.append(decision.match)
-    if not found:
-        return None
-    return Partly(tuple(found), " ".join(_as_asked(p) for p in live))
+    return found, live
 
 
 def _lead(text: str) -> str:
@@ -2174,8 +2180,7 @@ def _story_named(text: str, request: str, predictions: Sequence[Predicted]) -> C
     anything besides the story and the parts of its telling."""
     if _AND_ASKS.search(request) or (asked := _story_request(text)) is None:
         return None
-    others = [s for s in sentences_of(text) if s.endswith("?") and not _only_parts(s) and not _STORY_REQUEST.search(s)]
-    if others:
+    if any(s.endswith("?") and not _only_parts(s) and not _STORY_REQUEST.search(s) for s in sentences_of(text)):
         return None
     named = asked - _TOLD_FRAME - _PEOPLE
     kinds = [kind for kind in patterns.STORY_KIND_WORDS if named & _story_kind_terms(kind)]
