@@ -5,6 +5,8 @@ in-process."""
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterator
 
@@ -252,3 +254,10 @@ def test_the_child_ends_by_itself_when_the_server_closes_its_pipe() -> None:
     w.close()
     assert process.returncode == 0  # it ended on the closed pipe, not killed
     assert not w.ready and w.ask(1, 1, "When could you start?", partly=False) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="scheduling policies are Linux's")
+def test_the_child_never_takes_the_loops_core_when_a_question_wakes_it(worker: MatchWorker) -> None:
+    # A batch task is not run ahead of the task that woke it (``worker.behind_the_loop``).
+    assert worker._process is not None
+    assert os.sched_getscheduler(worker._process.pid) == os.SCHED_BATCH
